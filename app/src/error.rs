@@ -1,0 +1,34 @@
+//! The one error type server functions return; the UI shows its text as it is.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The request itself is wrong (a bad name, a bad value).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Refused because of the current state (a transition, a duplicate, a lock).
+    #[error("{0}")]
+    Conflict(String),
+    /// Gluster answered with an error; the text is gluster's own message.
+    #[error("gluster: {0}")]
+    Gluster(String),
+    #[error("gluster did not answer in time: {0}")]
+    Timeout(String),
+    /// Details are in the server log, never sent to the browser.
+    #[error("internal error (see the server log)")]
+    Internal,
+    #[error("could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,65 @@
+//! georep's user interface: pages, components, shared domain types and server functions.
+pub mod domain;
+pub mod error;
+mod pages;
+pub mod rpc;
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: the marker tells tests (and people) that the page is live.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/georep.css"/>
+        <Title text="georep"/>
+        <Router>
+            <header class="topbar">
+                <a class="brand" href="/">"georep"</a>
+                <nav aria-label="main">
+                    <A href="/">"Clusters"</A>
+                    <A href="/volumes">"Volumes"</A>
+                    <A href="/sessions">"Sessions"</A>
+                </nav>
+                <span class="live" data-testid="hydrated" data-hydrated=move || hydrated.get().to_string()>
+                    {move || if hydrated.get() { "live" } else { "static" }}
+                </span>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <pages::NotFound/> }>
+                    <Route path=path!("/") view=pages::ClustersPage/>
+                    <Route path=path!("/volumes") view=pages::VolumesPage/>
+                    <Route path=path!("/sessions") view=pages::SessionsPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# setup.sh — everything georep needs on a fresh Debian 12 machine, idempotent.
+#
+# rustup cannot fetch the wasm32-unknown-unknown standard library here, so the client is
+# built with Debian's rustc-web (its LLVM has the WebAssembly backend): the wasm32 std is
+# compiled once from rust-web-src with -Zbuild-std into a private sysroot that rustup knows
+# as the toolchain "georep-web". cargo-leptos is built without its download features, and
+# wasm-opt comes from npm's binaryen (Debian's binaryen 108 corrupts wasm-bindgen tables).
+#
+# Also installed: Debian chromium (end-to-end tests), the npm packages of end2end/ (never a
+# browser download), and glusterfs-server, openssh-server, rsync for the gluster lab.
+#
+# Usage: bash scripts/setup.sh   (as root; a second run takes seconds)
+#        source "$GEOREP_TOOLCHAIN/env" afterwards (the run and test scripts do it)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SYSROOT=${GEOREP_TOOLCHAIN:-/opt/georep-toolchain}
+TOOLCHAIN_NAME=georep-web
+CARGO_LEPTOS_VERSION=0.3.11
+BINARYEN_VERSION=132.0.0
+NPM_TOOLS=$SYSROOT/npm
+HOST_TRIPLE=x86_64-unknown-linux-gnu
+WASM=wasm32-unknown-unknown
+export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
+export PATH="$CARGO_HOME/bin:$PATH"
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen of Cargo.lock
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock" 2>/dev/null || true)
+WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
+
+say() { printf '=== [%s] setup: %s\n' "$(date +%T)" "$*"; }
+t0=$(date +%s)
+
+# ---------------------------------------------------------------- Debian packages
+pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 gcc libc6-dev pkg-config
+      chromium fonts-liberation glusterfs-server glusterfs-client openssh-server openssh-client
+      rsync attr psmisc procps curl ca-certificates sqlite3 wrk nginx-light)
+# Node.js may come from another packaging that already ships npm; Debian's npm conflicts then
+command -v npm >/dev/null || pkgs+=(nodejs npm)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "apt-get install ${missing[*]}"
+  for _ in $(seq 1 60); do
+    fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock >/dev/null 2>&1 || break
+    sleep 5
+  done
+  apt-get update -qq
+  # no systemd here: keep package scripts from starting services (the lab starts its own)
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  rm -f /usr/sbin/policy-rc.d
+fi
+[[ -e /usr/bin/rust-lld ]] || { echo "setup: /usr/bin/rust-lld is dangling (lld-22 missing)" >&2; exit 1; }
+/usr/bin/rustc --print target-list | grep -qx "$WASM" || { echo "setup: rustc-web lacks $WASM" >&2; exit 1; }
+SRC=$(readlink -f "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust")
+[[ -f "$SRC/library/Cargo.lock" ]] || { echo "setup: rust-web-src not found at $SRC" >&2; exit 1; }
+
+# ---------------------------------------------------------------- wasm32 sysroot
+mkdir -p "$SYSROOT/bin" "$SYSROOT/lib/rustlib/src"
+ln -sfn "/usr/lib/rustlib/$HOST_TRIPLE" "$SYSROOT/lib/rustlib/$HOST_TRIPLE"
+ln -sfn /usr/lib/rustlib/etc "$SYSROOT/lib/rustlib/etc"
+ln -sfn "$SRC" "$SYSROOT/lib/rustlib/src/rust"
+# Debian's rustc finds its sysroot from librustc_driver's location, so wrap it.
+for tool in rustc rustdoc; do
+  printf '#!/bin/sh\nexec /usr/bin/%s --sysroot "%s" "$@"\n' "$tool" "$SYSROOT" > "$SYSROOT/bin/$tool.new"
+  chmod 755 "$SYSROOT/bin/$tool.new"; mv -f "$SYSROOT/bin/$tool.new" "$SYSROOT/bin/$tool"
+done
+ln -sfn /usr/bin/cargo "$SYSROOT/bin/cargo"
+
+rustc_id=$(/usr/bin/rustc -vV | sha256sum | cut -c1-16)
+stamp="$SYSROOT/.stamp-$WASM"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$rustc_id" ]]; then
+  say "building the wasm32 standard library (once)"
+  work=$(mktemp -d /tmp/georep-wasm-std.XXXXXX)
+  mkdir -p "$work/src"
+  printf '[package]\nname = "sysroot-dummy"\nversion = "0.0.0"\nedition = "2021"\n[workspace]\n' > "$work/Cargo.toml"
+  echo '#![no_std]' > "$work/src/lib.rs"
+  # embed-bitcode so that `lto = true` works downstream
+  (cd "$work" && env -u RUSTUP_TOOLCHAIN RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+     RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Cembed-bitcode=yes" CARGO_TARGET_DIR="$work/target" \
+     /usr/bin/cargo build --release --target "$WASM" -Zbuild-std=std,panic_abort,test -q)
+  dst="$SYSROOT/lib/rustlib/$WASM/lib"
+  rm -rf "$dst.new"; mkdir -p "$dst.new"
+  find "$work/target/$WASM/release/deps" -name '*.rlib' ! -name 'libsysroot_dummy-*' -exec cp {} "$dst.new/" \;
+  rm -rf "$dst"; mv "$dst.new" "$dst"; rm -rf "$work"
+  echo "$rustc_id" > "$stamp"
+fi
+
+tlink="${RUSTUP_HOME:-$HOME/.rustup}/toolchains/$TOOLCHAIN_NAME"
+if [[ "$(readlink -f "$tlink" 2>/dev/null)" != "$(readlink -f "$SYSROOT")" ]]; then
+  rm -f "$tlink"
+  rustup toolchain link "$TOOLCHAIN_NAME" "$SYSROOT"
+fi
+cat > "$SYSROOT/env" <<ENV
+# sourced by georep's scripts: cargo = Debian rustc-web + the wasm32 sysroot
+export PATH="$CARGO_HOME/bin:$NPM_TOOLS/bin:\$PATH"
+export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
+ENV
+
+# ---------------------------------------------------------------- cargo tools
+export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
+has() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -qw "$2"; }
+if ! has cargo-leptos "$CARGO_LEPTOS_VERSION"; then
+  say "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
+fi
+if ! has wasm-bindgen "$WASM_BINDGEN_VERSION"; then
+  say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # not --locked: its lock names a crate version the registry no longer serves
+  CARGO_PROFILE_RELEASE_LTO=false cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# ---------------------------------------------------------------- npm tools
+if ! "$NPM_TOOLS/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*} "; then
+  say "npm install binaryen@$BINARYEN_VERSION (wasm-opt)"
+  npm install -g --prefix "$NPM_TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+if [[ -f "$ROOT/end2end/package.json" ]]; then
+  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" || "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]]; then
+    say "npm ci in end2end/ (no browser download: Debian chromium is used)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
+  fi
+fi
+
+say "done in $(( $(date +%s) - t0 ))s: $(RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME rustc -V), $(cargo-leptos --version), $(wasm-bindgen --version)"

@@ -1,0 +1,97 @@
+//! Command line and environment: every setting has a flag and a `GEOREP_*` variable.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "georep", version, about = "GlusterFS geo-replication manager")]
+pub struct Cli {
+    /// SQLite database file (created with its folder if missing).
+    #[arg(long, env = "GEOREP_DATABASE", default_value = "data/georep.db", global = true)]
+    pub database: PathBuf,
+
+    #[command(flatten)]
+    pub gluster: GlusterArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web UI and the REST API (the default).
+    Serve(ServeArgs),
+    /// Manage registered clusters.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the log says which).
+    #[arg(long, env = "GEOREP_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Folder with the built site (`pkg/` with the wasm, css and js) made by cargo-leptos.
+    #[arg(long, env = "GEOREP_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Seconds between two syncs with the clusters.
+    #[arg(long, env = "GEOREP_SYNC_INTERVAL", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub sync_interval: u64,
+}
+
+impl ServeArgs {
+    pub fn sync_interval(&self) -> Duration {
+        Duration::from_secs(self.sync_interval)
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlusterArgs {
+    /// The gluster CLI to run (a path or a name on PATH).
+    #[arg(long = "gluster-command", env = "GEOREP_GLUSTER", default_value = "gluster", global = true)]
+    pub command: String,
+    /// Seconds a gluster call may take before it is killed and reported as a timeout.
+    #[arg(long = "gluster-timeout", env = "GEOREP_GLUSTER_TIMEOUT", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+impl GlusterArgs {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Register a cluster by one host of its trusted pool.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        host: String,
+        #[arg(long, value_enum, default_value_t = ConnectionArg::Local)]
+        connection: ConnectionArg,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List registered clusters.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ConnectionArg {
+    Local,
+    Ssh,
+}
+
+impl From<ConnectionArg> for app::domain::Connection {
+    fn from(c: ConnectionArg) -> Self {
+        match c {
+            ConnectionArg::Local => app::domain::Connection::Local,
+            ConnectionArg::Ssh => app::domain::Connection::Ssh,
+        }
+    }
+}

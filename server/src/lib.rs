@@ -1,0 +1,7 @@
+//! georep's server: the axum binary's library (config, service, store, gluster, REST edge).
+pub mod api;
+pub mod config;
+pub mod service;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

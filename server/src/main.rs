@@ -1,0 +1,49 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use georep::config::{Cli, ClusterCommand, Command, ServeArgs};
+use georep::service::Service;
+use georep::store::Store;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    georep::telemetry::init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("georep: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Parser)]
+struct DefaultServe {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let store = Store::open(&cli.database).await.map_err(|e| e.to_string())?;
+    let service = Service::new(store);
+    // no subcommand means `serve`, with its flags' environment variables still read
+    let command = cli.command.unwrap_or_else(|| Command::Serve(DefaultServe::parse_from(["georep"]).serve));
+    match command {
+        Command::Serve(args) => georep::startup::serve(&args, service).await.map_err(|e| e.to_string()),
+        Command::Cluster(ClusterCommand::Add { name, host, connection, description }) => {
+            let c = service
+                .register_cluster(app::domain::NewCluster { name, description, host, connection: connection.into() })
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}\t{}", c.id, c.name);
+            Ok(())
+        }
+        Command::Cluster(ClusterCommand::List) => {
+            for c in service.list_clusters().await.map_err(|e| e.to_string())? {
+                println!("{}\t{}\t{}\t{}", c.id, c.name, c.sync_state.as_str(), c.sync_error.unwrap_or_default());
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Registering and listing clusters.
+use app::domain::{ClusterSummary, NewCluster, SyncState};
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::names::{ClusterName, HostName};
+use super::{Result, Service, ServiceError};
+use crate::store::{self, ClusterRow, ClusterSummaryRow, HostRow};
+
+impl Service {
+    pub async fn list_clusters(&self) -> Result<Vec<ClusterSummary>> {
+        let mut conn = self.store().pool().acquire().await.map_err(store::StoreError::from)?;
+        let rows = store::list_cluster_summaries(&mut conn).await?;
+        Ok(rows.into_iter().map(summary).collect())
+    }
+
+    /// Stores the cluster and its first host in one transaction.
+    pub async fn register_cluster(&self, new: NewCluster) -> Result<ClusterSummary> {
+        let name = ClusterName::parse(&new.name)?;
+        let host = HostName::parse(&new.host)?;
+        if new.description.len() > 1024 {
+            return Err(ServiceError::Invalid("description is longer than 1024 bytes".into()));
+        }
+        let cluster = ClusterRow {
+            id: Uuid::new_v4().hyphenated(),
+            name: name.as_str().to_owned(),
+            description: new.description.trim().to_owned(),
+            created_at: Utc::now(),
+            sync_state: SyncState::Unknown.as_str().to_owned(),
+            sync_error: None,
+            synced_at: None,
+        };
+        let host_row = HostRow {
+            id: Uuid::new_v4().hyphenated(),
+            cluster_id: cluster.id,
+            address: host.as_str().to_owned(),
+            gluster_uuid: None,
+            connection: new.connection.as_str().to_owned(),
+            ssh_user: "root".into(),
+            ssh_port: 22,
+            status: "unknown".into(),
+            last_seen_at: None,
+        };
+        let mut tx = self.store().begin().await?;
+        store::insert_cluster(&mut tx, &cluster).await?;
+        store::insert_host(&mut tx, &host_row).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(cluster = %cluster.name, host = %host, "cluster registered");
+        Ok(summary(ClusterSummaryRow { cluster, host_count: 1, volume_count: 0, session_count: 0 }))
+    }
+}
+
+fn summary(r: ClusterSummaryRow) -> ClusterSummary {
+    ClusterSummary {
+        id: r.cluster.id.into_uuid(),
+        name: r.cluster.name,
+        description: r.cluster.description,
+        host_count: r.host_count,
+        volume_count: r.volume_count,
+        session_count: r.session_count,
+        sync_state: SyncState::parse(&r.cluster.sync_state),
+        sync_error: r.cluster.sync_error,
+        synced_at: r.cluster.synced_at,
+    }
+}

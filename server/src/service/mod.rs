@@ -1,0 +1,75 @@
+//! The service layer: the one place that decides (validation, state, audit). Both the
+//! server functions (through `app::backend::Backend`) and the REST edge call it.
+mod clusters;
+pub mod names;
+
+use std::sync::Arc;
+
+use app::error::AppError;
+
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ServiceError> for AppError {
+    /// The serializable form for server functions: internals are logged, not sent.
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(m) => AppError::Invalid(m),
+            ServiceError::NotFound(m) => AppError::NotFound(m),
+            ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Store(StoreError::Duplicate(what)) => {
+                AppError::Conflict(format!("{what} already exists"))
+            }
+            ServiceError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+}
+
+impl Service {
+    pub fn new(store: Store) -> Self {
+        Service { inner: Arc::new(Inner { store }) }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+#[async_trait::async_trait]
+impl app::backend::Backend for Service {
+    async fn clusters(&self) -> Result<Vec<app::domain::ClusterSummary>, AppError> {
+        Ok(self.list_clusters().await?)
+    }
+
+    async fn add_cluster(
+        &self,
+        new: app::domain::NewCluster,
+    ) -> Result<app::domain::ClusterSummary, AppError> {
+        Ok(self.register_cluster(new).await?)
+    }
+}

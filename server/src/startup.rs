@@ -1,0 +1,109 @@
+//! Wiring: state, router, listener, graceful shutdown.
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::backend::SharedBackend;
+use app::{shell, App};
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::config::ServeArgs;
+use crate::service::Service;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub service: Service,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+pub fn leptos_options(serve: &ServeArgs, addr: SocketAddr) -> LeptosOptions {
+    // cargo-leptos sets LEPTOS_ENV=DEV for `watch`; everything else runs as production
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("DEV") | Ok("dev") => Env::DEV,
+        _ => Env::PROD,
+    };
+    LeptosOptions::builder()
+        .output_name("georep")
+        .site_root(serve.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(env)
+        .build()
+}
+
+pub fn router(state: AppState) -> Router {
+    let backend: SharedBackend = Arc::new(state.service.clone());
+    let context = move || provide_context(backend.clone());
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(crate::api::routes())
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(service): axum::extract::State<Service>) -> (axum::http::StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(service.store().pool()).await {
+        Ok(_) => (axum::http::StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unavailable");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+/// Binds the listener (so a busy port fails before anything else starts) and serves until
+/// SIGINT or SIGTERM.
+pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError> {
+    let listener = TcpListener::bind(serve.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: serve.listen, source })?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    let state = AppState { leptos_options: leptos_options(serve, addr), service };
+    let app = router(state);
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

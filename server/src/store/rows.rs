@@ -1,0 +1,117 @@
+//! Typed rows, one struct per table, as the repository reads and writes them.
+use chrono::{DateTime, Utc};
+use sqlx::types::uuid::fmt::Hyphenated;
+use sqlx::FromRow;
+
+/// Ids are stored as hyphenated text (readable with the sqlite3 shell).
+pub type Id = Hyphenated;
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct ClusterRow {
+    pub id: Id,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub sync_state: String,
+    pub sync_error: Option<String>,
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct ClusterSummaryRow {
+    #[sqlx(flatten)]
+    pub cluster: ClusterRow,
+    pub host_count: i64,
+    pub volume_count: i64,
+    pub session_count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct HostRow {
+    pub id: Id,
+    pub cluster_id: Id,
+    pub address: String,
+    pub gluster_uuid: Option<Id>,
+    pub connection: String,
+    pub ssh_user: String,
+    pub ssh_port: i64,
+    pub status: String,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct VolumeRow {
+    pub id: Id,
+    pub cluster_id: Id,
+    pub name: String,
+    pub volume_type: String,
+    pub status: String,
+    pub brick_count: i64,
+    pub replica_count: i64,
+    pub disperse_count: i64,
+    pub size_total: Option<i64>,
+    pub size_free: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct BrickRow {
+    pub id: Id,
+    pub volume_id: Id,
+    pub host_id: Option<Id>,
+    pub host_uuid: Option<Id>,
+    pub server_name: String,
+    pub path: String,
+    pub position: i64,
+    pub status: String,
+    pub size_total: Option<i64>,
+    pub size_free: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct SessionRow {
+    pub session_id: Id,
+    pub master_volume_id: Id,
+    pub session_key: String,
+    pub slave_host_uuid: Option<Id>,
+    pub slave_host_name: String,
+    pub slave_volume_id: Option<Id>,
+    pub slave_volume_name: String,
+    pub slave_user: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct SessionDetailRow {
+    pub session_id: Id,
+    pub master_brick_id: Id,
+    pub slave_host_uuid: Option<Id>,
+    pub slave_host_name: Option<String>,
+    pub status: String,
+    pub checkpoint_status: Option<String>,
+    pub crawl_status: Option<String>,
+    pub files_synced: Option<i64>,
+    pub files_pending: Option<i64>,
+    pub bytes_pending: Option<i64>,
+    pub deletes_pending: Option<i64>,
+    pub files_skipped: Option<i64>,
+    pub entry_pending: Option<i64>,
+    pub data_pending: Option<i64>,
+    pub meta_pending: Option<i64>,
+    pub failures: Option<i64>,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub checkpoint_time: Option<DateTime<Utc>>,
+    pub checkpoint_completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct ConfigRow {
+    pub session_id: Id,
+    pub config_key: String,
+    pub config_value: String,
+    pub default_value: Option<String>,
+    pub read_only: bool,
+}

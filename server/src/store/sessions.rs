@@ -1,0 +1,251 @@
+//! Volumes, bricks and geo-replication sessions with their details and options.
+use sqlx::SqliteConnection;
+
+use super::{BrickRow, ConfigRow, Id, Result, SessionDetailRow, SessionRow, StoreError, VolumeRow};
+
+const VOLUME_COLUMNS: &str = "id, cluster_id, name, volume_type, status, brick_count, replica_count, \
+    disperse_count, size_total, size_free, updated_at";
+const BRICK_COLUMNS: &str =
+    "id, volume_id, host_id, host_uuid, server_name, path, position, status, size_total, size_free";
+const SESSION_COLUMNS: &str = "session_id, master_volume_id, session_key, slave_host_uuid, \
+    slave_host_name, slave_volume_id, slave_volume_name, slave_user, status, created_at, updated_at";
+const DETAIL_COLUMNS: &str = "session_id, master_brick_id, slave_host_uuid, slave_host_name, status, \
+    checkpoint_status, crawl_status, files_synced, files_pending, bytes_pending, deletes_pending, \
+    files_skipped, entry_pending, data_pending, meta_pending, failures, last_synced_at, \
+    checkpoint_time, checkpoint_completed_at, updated_at";
+const CONFIG_COLUMNS: &str = "session_id, config_key, config_value, default_value, read_only";
+
+pub async fn upsert_volume(conn: &mut SqliteConnection, v: &VolumeRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gluster_volumes (id, cluster_id, name, volume_type, status, brick_count,
+             replica_count, disperse_count, size_total, size_free, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, volume_type = excluded.volume_type,
+             status = excluded.status, brick_count = excluded.brick_count,
+             replica_count = excluded.replica_count, disperse_count = excluded.disperse_count,
+             size_total = excluded.size_total, size_free = excluded.size_free,
+             updated_at = excluded.updated_at",
+    )
+    .bind(v.id)
+    .bind(v.cluster_id)
+    .bind(&v.name)
+    .bind(&v.volume_type)
+    .bind(&v.status)
+    .bind(v.brick_count)
+    .bind(v.replica_count)
+    .bind(v.disperse_count)
+    .bind(v.size_total)
+    .bind(v.size_free)
+    .bind(v.updated_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::unique(e, format!("a volume named {:?} in this cluster", v.name)))?;
+    Ok(())
+}
+
+pub async fn volumes_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<VolumeRow>> {
+    let sql = format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE cluster_id = ? ORDER BY name");
+    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+}
+
+pub async fn delete_volume(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM gluster_volumes WHERE id = ?").bind(id).execute(conn).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn upsert_brick(conn: &mut SqliteConnection, b: &BrickRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gluster_volume_bricks (id, volume_id, host_id, host_uuid, server_name, path,
+             position, status, size_total, size_free)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET host_id = excluded.host_id, host_uuid = excluded.host_uuid,
+             server_name = excluded.server_name, path = excluded.path, position = excluded.position,
+             status = excluded.status, size_total = excluded.size_total, size_free = excluded.size_free",
+    )
+    .bind(b.id)
+    .bind(b.volume_id)
+    .bind(b.host_id)
+    .bind(b.host_uuid)
+    .bind(&b.server_name)
+    .bind(&b.path)
+    .bind(b.position)
+    .bind(&b.status)
+    .bind(b.size_total)
+    .bind(b.size_free)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn bricks_of_volume(conn: &mut SqliteConnection, volume_id: Id) -> Result<Vec<BrickRow>> {
+    let sql = format!("SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks WHERE volume_id = ? ORDER BY position");
+    Ok(sqlx::query_as(&sql).bind(volume_id).fetch_all(conn).await?)
+}
+
+pub async fn insert_session(conn: &mut SqliteConnection, s: &SessionRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key,
+             slave_host_uuid, slave_host_name, slave_volume_id, slave_volume_name, slave_user,
+             status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(s.session_id)
+    .bind(s.master_volume_id)
+    .bind(&s.session_key)
+    .bind(s.slave_host_uuid)
+    .bind(&s.slave_host_name)
+    .bind(s.slave_volume_id)
+    .bind(&s.slave_volume_name)
+    .bind(&s.slave_user)
+    .bind(&s.status)
+    .bind(s.created_at)
+    .bind(s.updated_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::unique(e, format!("the session {:?}", s.session_key)))?;
+    Ok(())
+}
+
+/// Rewrites the mutable fields of a session (identity and creation time stay).
+pub async fn update_session(conn: &mut SqliteConnection, s: &SessionRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE gluster_georep_session SET slave_host_uuid = ?, slave_host_name = ?,
+             slave_volume_id = ?, slave_volume_name = ?, slave_user = ?, status = ?, updated_at = ?
+         WHERE session_id = ?",
+    )
+    .bind(s.slave_host_uuid)
+    .bind(&s.slave_host_name)
+    .bind(s.slave_volume_id)
+    .bind(&s.slave_volume_name)
+    .bind(&s.slave_user)
+    .bind(&s.status)
+    .bind(s.updated_at)
+    .bind(s.session_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_session(conn: &mut SqliteConnection, id: Id) -> Result<Option<SessionRow>> {
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM gluster_georep_session WHERE session_id = ?");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+pub async fn sessions_of_volume(conn: &mut SqliteConnection, master_volume_id: Id) -> Result<Vec<SessionRow>> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM gluster_georep_session WHERE master_volume_id = ?
+         ORDER BY slave_host_name, slave_volume_name"
+    );
+    Ok(sqlx::query_as(&sql).bind(master_volume_id).fetch_all(conn).await?)
+}
+
+/// Sessions whose master volume is in the cluster.
+pub async fn sessions_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<SessionRow>> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM gluster_georep_session
+          WHERE master_volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?)
+         ORDER BY session_key"
+    );
+    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+}
+
+pub async fn delete_session(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn upsert_session_detail(conn: &mut SqliteConnection, d: &SessionDetailRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gluster_georep_session_details (session_id, master_brick_id, slave_host_uuid,
+             slave_host_name, status, checkpoint_status, crawl_status, files_synced, files_pending,
+             bytes_pending, deletes_pending, files_skipped, entry_pending, data_pending,
+             meta_pending, failures, last_synced_at, checkpoint_time, checkpoint_completed_at,
+             updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id, master_brick_id) DO UPDATE SET
+             slave_host_uuid = excluded.slave_host_uuid, slave_host_name = excluded.slave_host_name,
+             status = excluded.status, checkpoint_status = excluded.checkpoint_status,
+             crawl_status = excluded.crawl_status, files_synced = excluded.files_synced,
+             files_pending = excluded.files_pending, bytes_pending = excluded.bytes_pending,
+             deletes_pending = excluded.deletes_pending, files_skipped = excluded.files_skipped,
+             entry_pending = excluded.entry_pending, data_pending = excluded.data_pending,
+             meta_pending = excluded.meta_pending, failures = excluded.failures,
+             last_synced_at = excluded.last_synced_at, checkpoint_time = excluded.checkpoint_time,
+             checkpoint_completed_at = excluded.checkpoint_completed_at,
+             updated_at = excluded.updated_at",
+    )
+    .bind(d.session_id)
+    .bind(d.master_brick_id)
+    .bind(d.slave_host_uuid)
+    .bind(&d.slave_host_name)
+    .bind(&d.status)
+    .bind(&d.checkpoint_status)
+    .bind(&d.crawl_status)
+    .bind(d.files_synced)
+    .bind(d.files_pending)
+    .bind(d.bytes_pending)
+    .bind(d.deletes_pending)
+    .bind(d.files_skipped)
+    .bind(d.entry_pending)
+    .bind(d.data_pending)
+    .bind(d.meta_pending)
+    .bind(d.failures)
+    .bind(d.last_synced_at)
+    .bind(d.checkpoint_time)
+    .bind(d.checkpoint_completed_at)
+    .bind(d.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn details_of_session(conn: &mut SqliteConnection, session_id: Id) -> Result<Vec<SessionDetailRow>> {
+    let sql = format!(
+        "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details d WHERE session_id = ?
+         ORDER BY (SELECT position FROM gluster_volume_bricks b WHERE b.id = d.master_brick_id)"
+    );
+    Ok(sqlx::query_as(&sql).bind(session_id).fetch_all(conn).await?)
+}
+
+pub async fn delete_session_detail(conn: &mut SqliteConnection, session_id: Id, brick_id: Id) -> Result<()> {
+    sqlx::query("DELETE FROM gluster_georep_session_details WHERE session_id = ? AND master_brick_id = ?")
+        .bind(session_id)
+        .bind(brick_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn upsert_config(conn: &mut SqliteConnection, c: &ConfigRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gluster_georep_config (session_id, config_key, config_value, default_value, read_only)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (session_id, config_key) DO UPDATE SET config_value = excluded.config_value,
+             default_value = excluded.default_value, read_only = excluded.read_only",
+    )
+    .bind(c.session_id)
+    .bind(&c.config_key)
+    .bind(&c.config_value)
+    .bind(&c.default_value)
+    .bind(c.read_only)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_config(conn: &mut SqliteConnection, session_id: Id, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM gluster_georep_config WHERE session_id = ? AND config_key = ?")
+        .bind(session_id)
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn config_of_session(conn: &mut SqliteConnection, session_id: Id) -> Result<Vec<ConfigRow>> {
+    let sql = format!("SELECT {CONFIG_COLUMNS} FROM gluster_georep_config WHERE session_id = ? ORDER BY config_key");
+    Ok(sqlx::query_as(&sql).bind(session_id).fetch_all(conn).await?)
+}
