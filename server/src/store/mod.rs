@@ -84,3 +84,6 @@ impl Store {
         Ok(self.pool.begin().await?)
     }
 }
+
+#[cfg(test)]
+mod tests;

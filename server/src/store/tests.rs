@@ -1,0 +1,262 @@
+//! The repository against a real SQLite file in a temporary folder.
+use chrono::{TimeZone, Utc};
+use uuid::Uuid;
+
+use super::*;
+
+fn id() -> Id {
+    Uuid::new_v4().hyphenated()
+}
+
+async fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("nested/georep.db")).await.unwrap();
+    (dir, store)
+}
+
+struct Fixture {
+    cluster: ClusterRow,
+    volume: VolumeRow,
+    bricks: Vec<BrickRow>,
+    session: SessionRow,
+}
+
+async fn seed(store: &Store) -> Fixture {
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 8, 44, 35).unwrap();
+    let cluster = ClusterRow {
+        id: id(),
+        name: "site-a".into(),
+        description: "primary site".into(),
+        created_at: now,
+        sync_state: "unknown".into(),
+        sync_error: None,
+        synced_at: None,
+    };
+    let host = HostRow {
+        id: id(),
+        cluster_id: cluster.id,
+        address: "vm".into(),
+        gluster_uuid: Some(id()),
+        connection: "local".into(),
+        ssh_user: "root".into(),
+        ssh_port: 22,
+        status: "connected".into(),
+        last_seen_at: Some(now),
+    };
+    let volume = VolumeRow {
+        id: id(),
+        cluster_id: cluster.id,
+        name: "mastervol".into(),
+        volume_type: "Distribute".into(),
+        status: "Started".into(),
+        brick_count: 2,
+        replica_count: 1,
+        disperse_count: 0,
+        size_total: Some(1 << 30),
+        size_free: None,
+        updated_at: now,
+    };
+    let bricks: Vec<BrickRow> = (0..2)
+        .map(|i| BrickRow {
+            id: id(),
+            volume_id: volume.id,
+            host_id: Some(host.id),
+            host_uuid: host.gluster_uuid,
+            server_name: "vm".into(),
+            path: format!("/srv/gl/master/b{}", i + 1),
+            position: i,
+            status: "online".into(),
+            size_total: None,
+            size_free: None,
+        })
+        .collect();
+    let session = SessionRow {
+        session_id: id(),
+        master_volume_id: volume.id,
+        session_key: "10ee:ssh://vm::slavevol:a108".into(),
+        slave_host_uuid: None,
+        slave_host_name: "vm".into(),
+        slave_volume_id: None,
+        slave_volume_name: "slavevol".into(),
+        slave_user: "root".into(),
+        status: "ACTIVE".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = store.begin().await.unwrap();
+    insert_cluster(&mut tx, &cluster).await.unwrap();
+    insert_host(&mut tx, &host).await.unwrap();
+    upsert_volume(&mut tx, &volume).await.unwrap();
+    for b in &bricks {
+        upsert_brick(&mut tx, b).await.unwrap();
+    }
+    insert_session(&mut tx, &session).await.unwrap();
+    for b in &bricks {
+        upsert_session_detail(&mut tx, &detail(session.session_id, b.id, now)).await.unwrap();
+    }
+    for (k, v) in [("sync_jobs", "3"), ("sync_method", "tarssh")] {
+        upsert_config(
+            &mut tx,
+            &ConfigRow {
+                session_id: session.session_id,
+                config_key: k.into(),
+                config_value: v.into(),
+                default_value: None,
+                read_only: false,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    Fixture { cluster, volume, bricks, session }
+}
+
+fn detail(session_id: Id, brick_id: Id, now: chrono::DateTime<Utc>) -> SessionDetailRow {
+    SessionDetailRow {
+        session_id,
+        master_brick_id: brick_id,
+        slave_host_uuid: None,
+        slave_host_name: Some("vm".into()),
+        status: "ACTIVE".into(),
+        checkpoint_status: Some("not_completed".into()),
+        crawl_status: Some("changelog_crawl".into()),
+        files_synced: None,
+        files_pending: Some(240),
+        bytes_pending: None,
+        deletes_pending: Some(0),
+        files_skipped: Some(0),
+        entry_pending: Some(0),
+        data_pending: Some(240),
+        meta_pending: Some(0),
+        failures: Some(0),
+        last_synced_at: Some(now),
+        checkpoint_time: None,
+        checkpoint_completed_at: None,
+        updated_at: now,
+    }
+}
+
+#[tokio::test]
+async fn insert_and_read_back() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let mut c = store.pool().acquire().await.unwrap();
+
+    assert_eq!(get_cluster(&mut c, f.cluster.id).await.unwrap(), Some(f.cluster.clone()));
+    let summaries = list_cluster_summaries(&mut c).await.unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!((summaries[0].host_count, summaries[0].volume_count, summaries[0].session_count), (1, 1, 1));
+
+    assert_eq!(volumes_of_cluster(&mut c, f.cluster.id).await.unwrap(), vec![f.volume.clone()]);
+    assert_eq!(bricks_of_volume(&mut c, f.volume.id).await.unwrap(), f.bricks);
+    assert_eq!(get_session(&mut c, f.session.session_id).await.unwrap(), Some(f.session.clone()));
+    assert_eq!(sessions_of_cluster(&mut c, f.cluster.id).await.unwrap(), vec![f.session.clone()]);
+
+    let details = details_of_session(&mut c, f.session.session_id).await.unwrap();
+    assert_eq!(details.len(), 2);
+    assert_eq!(details[0].master_brick_id, f.bricks[0].id, "ordered by brick position");
+    assert_eq!(details[0].data_pending, Some(240));
+    assert_eq!(details[0].files_synced, None, "what gluster does not report stays NULL");
+
+    let config = config_of_session(&mut c, f.session.session_id).await.unwrap();
+    let pairs: Vec<_> = config.iter().map(|r| (r.config_key.as_str(), r.config_value.as_str())).collect();
+    assert_eq!(pairs, [("sync_jobs", "3"), ("sync_method", "tarssh")]);
+}
+
+#[tokio::test]
+async fn upserts_update_in_place() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let mut c = store.pool().acquire().await.unwrap();
+
+    let mut d = detail(f.session.session_id, f.bricks[1].id, f.session.updated_at);
+    d.status = "PAUSED".into();
+    d.data_pending = Some(0);
+    upsert_session_detail(&mut c, &d).await.unwrap();
+    let details = details_of_session(&mut c, f.session.session_id).await.unwrap();
+    assert_eq!(details.len(), 2);
+    assert_eq!(details[1], d);
+
+    let mut s = f.session.clone();
+    s.status = "PAUSED".into();
+    update_session(&mut c, &s).await.unwrap();
+    assert_eq!(get_session(&mut c, s.session_id).await.unwrap().unwrap().status, "PAUSED");
+}
+
+#[tokio::test]
+async fn deleting_a_session_cascades_to_details_and_config() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let mut c = store.pool().acquire().await.unwrap();
+
+    assert!(delete_session(&mut c, f.session.session_id).await.unwrap());
+    assert_eq!(get_session(&mut c, f.session.session_id).await.unwrap(), None);
+    assert!(details_of_session(&mut c, f.session.session_id).await.unwrap().is_empty());
+    assert!(config_of_session(&mut c, f.session.session_id).await.unwrap().is_empty());
+    // the master volume and its bricks stay
+    assert_eq!(bricks_of_volume(&mut c, f.volume.id).await.unwrap().len(), 2);
+    assert!(!delete_session(&mut c, f.session.session_id).await.unwrap(), "second delete finds nothing");
+}
+
+#[tokio::test]
+async fn deleting_a_cluster_cascades_to_everything_below_it() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let mut c = store.pool().acquire().await.unwrap();
+
+    assert!(delete_cluster(&mut c, f.cluster.id).await.unwrap());
+    for table in ["hosts", "gluster_volumes", "gluster_volume_bricks", "gluster_georep_session",
+                  "gluster_georep_session_details", "gluster_georep_config"] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table} not emptied");
+    }
+}
+
+#[tokio::test]
+async fn duplicates_and_dangling_references_are_refused() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let mut c = store.pool().acquire().await.unwrap();
+
+    let mut twin = f.cluster.clone();
+    twin.id = id();
+    assert!(matches!(insert_cluster(&mut c, &twin).await, Err(StoreError::Duplicate(_))));
+
+    let mut twin = f.session.clone();
+    twin.session_id = id();
+    assert!(matches!(insert_session(&mut c, &twin).await, Err(StoreError::Duplicate(_))));
+
+    // foreign keys are on: a session of an unknown volume is refused
+    let mut orphan = f.session.clone();
+    orphan.session_id = id();
+    orphan.session_key = "other".into();
+    orphan.master_volume_id = id();
+    assert!(insert_session(&mut c, &orphan).await.is_err());
+}
+
+#[tokio::test]
+async fn database_is_in_wal_mode_with_foreign_keys() {
+    let (_dir, store) = open().await;
+    let mut c = store.pool().acquire().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *c).await.unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *c).await.unwrap();
+    assert_eq!((mode.as_str(), fk), ("wal", 1));
+}
+
+#[tokio::test]
+async fn record_cluster_sync_keeps_the_error() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let mut c = store.pool().acquire().await.unwrap();
+    let at = Utc::now();
+    record_cluster_sync(&mut c, f.cluster.id, at, Some("glusterd is down")).await.unwrap();
+    let row = get_cluster(&mut c, f.cluster.id).await.unwrap().unwrap();
+    assert_eq!((row.sync_state.as_str(), row.sync_error.as_deref()), ("error", Some("glusterd is down")));
+    record_cluster_sync(&mut c, f.cluster.id, at, None).await.unwrap();
+    let row = get_cluster(&mut c, f.cluster.id).await.unwrap().unwrap();
+    assert_eq!((row.sync_state.as_str(), row.sync_error), ("ok".into(), None));
+}

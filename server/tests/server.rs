@@ -1,0 +1,174 @@
+//! The real `georep` binary on a random port with a temporary database.
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn georep() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
+    cmd.env_remove("GEOREP_LISTEN").env_remove("GEOREP_DATABASE").env("RUST_LOG", "info");
+    cmd
+}
+
+/// Starts the server on port 0 and reads the address it logs.
+fn spawn_server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = georep()
+        .arg("--database")
+        .arg(dir.path().join("georep.db"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
+            }
+        }
+    });
+    let base = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
+    Server { child, base, _dir: dir }
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let s = spawn_server();
+    let resp = reqwest::get(format!("{}/healthz", s.base)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "ok\n");
+}
+
+#[derive(Debug, Deserialize)]
+struct Api {
+    link: Vec<Link>,
+    product_info: ProductInfo,
+}
+#[derive(Debug, Deserialize)]
+struct Link {
+    #[serde(rename = "@rel")]
+    rel: String,
+    #[serde(rename = "@href")]
+    href: String,
+}
+#[derive(Debug, Deserialize)]
+struct ProductInfo {
+    name: String,
+}
+
+#[tokio::test]
+async fn api_entry_point_is_xml_linking_the_clusters() {
+    let s = spawn_server();
+    let resp = reqwest::get(format!("{}/api", s.base)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
+    let api: Api = quick_xml::de::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(api.product_info.name, "georep");
+    let clusters = api.link.iter().find(|l| l.rel == "clusters").expect("a clusters link");
+    assert_eq!(clusters.href, "/api/clusters");
+
+    // the link leads somewhere: an empty clusters collection
+    let resp = reqwest::get(format!("{}{}", s.base, clusters.href)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("<clusters"), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_api_route_is_a_404_fault() {
+    let s = spawn_server();
+    let resp = reqwest::get(format!("{}/api/nothing-here", s.base)).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    #[derive(Deserialize)]
+    struct Fault {
+        reason: String,
+    }
+    let f: Fault = quick_xml::de::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(f.reason, "Not found");
+}
+
+#[tokio::test]
+async fn ssr_page_renders_the_clusters_from_sqlite() {
+    let s = spawn_server();
+    let body = reqwest::get(format!("{}/", s.base)).await.unwrap().text().await.unwrap();
+    assert!(body.contains("<h1>Clusters</h1>"), "{body}");
+    assert!(body.contains("No clusters yet."), "empty state rendered on the server: {body}");
+    assert!(body.contains("/pkg/georep.js"), "hydration script linked: {body}");
+
+    // a cluster registered through the CLI shows on the next render
+    let db = s._dir.path().join("georep.db");
+    let out = georep()
+        .arg("--database")
+        .arg(&db)
+        .args(["cluster", "add", "--name", "site-b", "--host", "gluster1.example.com"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let body = reqwest::get(format!("{}/", s.base)).await.unwrap().text().await.unwrap();
+    assert!(body.contains("site-b"), "{body}");
+    assert!(!body.contains("No clusters yet."));
+
+    let resp = reqwest::get(format!("{}/no/such/page", s.base)).await.unwrap();
+    assert_eq!(resp.status(), 404);
+}
+
+#[test]
+fn unwritable_database_path_exits_with_one_clear_line() {
+    let out = georep()
+        .args(["--database", "/proc/georep/nope.db", "serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err.lines().last().unwrap();
+    assert!(line.starts_with("georep: cannot create the database folder /proc/georep"), "{err}");
+}
+
+#[test]
+fn port_in_use_exits_with_one_clear_line() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = georep()
+        .arg("--database")
+        .arg(dir.path().join("g.db"))
+        .args(["serve", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.lines().last().unwrap().starts_with(&format!("georep: cannot listen on {addr}:")), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn bad_cluster_names_are_refused_by_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = georep()
+        .arg("--database")
+        .arg(dir.path().join("g.db"))
+        .args(["cluster", "add", "--name", "x;reboot", "--host", "vm"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cluster name"));
+}
