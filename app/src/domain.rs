@@ -147,3 +147,51 @@ impl SessionStatus {
             .unwrap_or(SessionStatus::Unknown)
     }
 }
+
+/// Status of one master brick's worker: gluster's worker status 1:1, plus OFFLINE for a
+/// brick of the master volume that gluster's status does not list (its node is down).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrickStatus {
+    Initializing,
+    Created,
+    Active,
+    Passive,
+    Paused,
+    Stopped,
+    Faulty,
+    Offline,
+    Unknown,
+}
+
+impl BrickStatus {
+    pub const ALL: [BrickStatus; 9] = [
+        BrickStatus::Initializing,
+        BrickStatus::Created,
+        BrickStatus::Active,
+        BrickStatus::Passive,
+        BrickStatus::Paused,
+        BrickStatus::Stopped,
+        BrickStatus::Faulty,
+        BrickStatus::Offline,
+        BrickStatus::Unknown,
+    ];
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            BrickStatus::Initializing => "INITIALIZING",
+            BrickStatus::Created => "CREATED",
+            BrickStatus::Active => "ACTIVE",
+            BrickStatus::Passive => "PASSIVE",
+            BrickStatus::Paused => "PAUSED",
+            BrickStatus::Stopped => "STOPPED",
+            BrickStatus::Faulty => "FAULTY",
+            BrickStatus::Offline => "OFFLINE",
+            BrickStatus::Unknown => "UNKNOWN",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        Self::ALL.into_iter().find(|v| v.as_db() == s).unwrap_or(BrickStatus::Unknown)
+    }
+}

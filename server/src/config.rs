@@ -26,6 +26,8 @@ pub enum Command {
     /// Manage registered clusters.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Run one sync cycle with every registered cluster and exit.
+    Sync,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -1,7 +1,9 @@
 //! georep's server: the axum binary's library (config, service, store, gluster, REST edge).
 pub mod api;
 pub mod config;
+pub mod gluster;
 pub mod service;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

@@ -26,7 +26,8 @@ struct DefaultServe {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let store = Store::open(&cli.database).await.map_err(|e| e.to_string())?;
-    let service = Service::new(store);
+    let gluster = georep::gluster::Gluster::new(cli.gluster.command.clone(), cli.gluster.timeout());
+    let service = Service::new(store, gluster);
     // no subcommand means `serve`, with its flags' environment variables still read
     let command = cli.command.unwrap_or_else(|| Command::Serve(DefaultServe::parse_from(["georep"]).serve));
     match command {
@@ -38,6 +39,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             println!("{}\t{}", c.id, c.name);
             Ok(())
+        }
+        Command::Sync => {
+            let mut failed = false;
+            for (name, r) in georep::sync::sync_all(service.store(), service.gluster()).await {
+                match r {
+                    Ok(rep) => println!("{name}\tok\t{} writes\t{} changes", rep.writes, rep.changes.len()),
+                    Err(e) => {
+                        failed = true;
+                        println!("{name}\terror\t{e}");
+                    }
+                }
+            }
+            if failed { Err("some clusters could not be synced".into()) } else { Ok(()) }
         }
         Command::Cluster(ClusterCommand::List) => {
             for c in service.list_clusters().await.map_err(|e| e.to_string())? {

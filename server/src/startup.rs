@@ -78,13 +78,20 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
         .await
         .map_err(|source| StartError::Listen { addr: serve.listen, source })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
-    let state = AppState { leptos_options: leptos_options(serve, addr), service };
+    let state = AppState { leptos_options: leptos_options(serve, addr), service: service.clone() };
     let app = router(state);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sync = tokio::spawn(crate::sync::run(
+        service.store().clone(),
+        service.gluster().clone(),
+        serve.sync_interval(),
+        stopped,
+    ));
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let _ = stop.send(true);
+    let _ = sync.await;
+    served.map_err(StartError::Serve)?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -2,11 +2,13 @@
 //! server functions (through `app::backend::Backend`) and the REST edge call it.
 mod clusters;
 pub mod names;
+pub mod status;
 
 use std::sync::Arc;
 
 use app::error::AppError;
 
+use crate::gluster::Gluster;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,11 +50,16 @@ pub struct Service {
 
 struct Inner {
     store: Store,
+    gluster: Gluster,
 }
 
 impl Service {
-    pub fn new(store: Store) -> Self {
-        Service { inner: Arc::new(Inner { store }) }
+    pub fn new(store: Store, gluster: Gluster) -> Self {
+        Service { inner: Arc::new(Inner { store, gluster }) }
+    }
+
+    pub fn gluster(&self) -> &Gluster {
+        &self.inner.gluster
     }
 
     pub fn store(&self) -> &Store {

@@ -98,3 +98,48 @@ pub async fn hosts_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Re
     let sql = format!("SELECT {HOST_COLUMNS} FROM hosts WHERE cluster_id = ? ORDER BY address");
     Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
 }
+
+pub async fn update_host(conn: &mut SqliteConnection, row: &HostRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE hosts SET address = ?, gluster_uuid = ?, connection = ?, ssh_user = ?, ssh_port = ?,
+             status = ?, last_seen_at = ? WHERE id = ?",
+    )
+    .bind(&row.address)
+    .bind(row.gluster_uuid)
+    .bind(&row.connection)
+    .bind(&row.ssh_user)
+    .bind(row.ssh_port)
+    .bind(&row.status)
+    .bind(row.last_seen_at)
+    .bind(row.id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Hosts of every cluster with this address (how a slave host named in a session is found).
+pub async fn hosts_by_address(conn: &mut SqliteConnection, address: &str) -> Result<Vec<HostRow>> {
+    let sql = format!("SELECT {HOST_COLUMNS} FROM hosts WHERE address = ? COLLATE NOCASE");
+    Ok(sqlx::query_as(&sql).bind(address).fetch_all(conn).await?)
+}
+
+/// Marks what the last sync learned as unknown: the cluster could not be read.
+pub async fn mark_cluster_unknown(conn: &mut SqliteConnection, cluster_id: Id) -> Result<u64> {
+    let mut n = 0;
+    for sql in [
+        "UPDATE hosts SET status = 'unknown' WHERE cluster_id = ?1 AND status <> 'unknown'",
+        "UPDATE gluster_georep_session SET status = 'UNKNOWN'
+          WHERE status <> 'UNKNOWN'
+            AND master_volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?1)",
+        "UPDATE gluster_georep_session_details SET status = 'UNKNOWN'
+          WHERE status <> 'UNKNOWN' AND session_id IN (
+            SELECT s.session_id FROM gluster_georep_session s
+              JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?1)",
+        "UPDATE gluster_volume_bricks SET status = 'unknown'
+          WHERE status <> 'unknown'
+            AND volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?1)",
+    ] {
+        n += sqlx::query(sql).bind(cluster_id).execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(n)
+}

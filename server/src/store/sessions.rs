@@ -249,3 +249,43 @@ pub async fn config_of_session(conn: &mut SqliteConnection, session_id: Id) -> R
     let sql = format!("SELECT {CONFIG_COLUMNS} FROM gluster_georep_config WHERE session_id = ? ORDER BY config_key");
     Ok(sqlx::query_as(&sql).bind(session_id).fetch_all(conn).await?)
 }
+
+pub async fn get_volume(conn: &mut SqliteConnection, id: Id) -> Result<Option<VolumeRow>> {
+    let sql = format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE id = ?");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+pub async fn bricks_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<BrickRow>> {
+    let sql = format!(
+        "SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks
+          WHERE volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?)
+         ORDER BY volume_id, position"
+    );
+    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+}
+
+pub async fn delete_brick(conn: &mut SqliteConnection, id: Id) -> Result<()> {
+    sqlx::query("DELETE FROM gluster_volume_bricks WHERE id = ?").bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Details of every session whose master volume is in the cluster.
+pub async fn details_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<SessionDetailRow>> {
+    let sql = format!(
+        "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details
+          WHERE session_id IN (SELECT s.session_id FROM gluster_georep_session s
+                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)"
+    );
+    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+}
+
+/// Options of every session whose master volume is in the cluster.
+pub async fn config_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<ConfigRow>> {
+    let sql = format!(
+        "SELECT {CONFIG_COLUMNS} FROM gluster_georep_config
+          WHERE session_id IN (SELECT s.session_id FROM gluster_georep_session s
+                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)
+         ORDER BY session_id, config_key"
+    );
+    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+}

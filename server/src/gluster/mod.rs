@@ -1,0 +1,7 @@
+//! Talking to gluster: the CLI runner (the only impure part) and the pure parsers of its
+//! `--xml` answers.
+pub mod model;
+pub mod parse;
+mod runner;
+
+pub use runner::{Gluster, GlusterError, Target};

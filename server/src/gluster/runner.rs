@@ -1,0 +1,208 @@
+//! Runs `gluster --mode=script --xml <args…>` as an argv, on this machine or on a remote
+//! host through `ssh -o BatchMode=yes`, with a timeout on every call.
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::Command;
+
+use super::parse::{self, ParseError};
+
+/// Where a gluster command runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Local,
+    Ssh { host: String, user: String, port: u16 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GlusterError {
+    /// gluster answered `opRet != 0`; `message` is its `opErrstr`.
+    #[error("{message}")]
+    Command { op_ret: i32, op_errno: i32, message: String },
+    #[error("gluster did not answer within {} s (killed)", .0.as_secs())]
+    Timeout(Duration),
+    #[error("cannot run {program}: {message}")]
+    Spawn { program: String, message: String },
+    /// The CLI failed before talking to glusterd (usage error, ssh failure): no XML.
+    #[error("gluster exited with status {code}: {message}")]
+    Exit { code: i32, message: String },
+    #[error("unreadable answer from gluster: {0}")]
+    Unreadable(String),
+}
+
+impl From<ParseError> for GlusterError {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::Command { op_ret, op_errno, message } => {
+                GlusterError::Command { op_ret, op_errno, message }
+            }
+            other => GlusterError::Unreadable(other.to_string()),
+        }
+    }
+}
+
+/// What one call printed, for callers that must look at plain-text answers.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Gluster {
+    program: String,
+    timeout: Duration,
+}
+
+impl Gluster {
+    pub fn new(program: impl Into<String>, timeout: Duration) -> Self {
+        Gluster { program: program.into(), timeout }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs one call and parses its answer with `parse`. A call that printed nothing is an
+    /// `Exit` error carrying stderr; otherwise the parser decides (opRet, shape).
+    pub async fn xml<T>(
+        &self,
+        target: &Target,
+        args: &[&str],
+        parse: fn(&str) -> Result<T, ParseError>,
+    ) -> Result<T, GlusterError> {
+        let out = self.run(target, args).await?;
+        if out.stdout.trim().is_empty() {
+            return Err(exit_error(&out));
+        }
+        match parse(&out.stdout) {
+            Err(ParseError::NotXml(text)) if out.code != 0 => {
+                Err(GlusterError::Exit { code: out.code, message: first_line(&out.stderr).unwrap_or(text) })
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Runs `gluster --mode=script --xml <args…>` and returns what it printed, whatever the
+    /// exit status. Only spawning failures and timeouts are errors here.
+    pub async fn run(&self, target: &Target, args: &[&str]) -> Result<Output, GlusterError> {
+        let mut argv: Vec<String> = vec!["--mode=script".into(), "--xml".into()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let mut cmd = match target {
+            Target::Local => {
+                let mut c = Command::new(&self.program);
+                c.args(&argv);
+                c
+            }
+            Target::Ssh { host, user, port } => {
+                // ssh hands the remote side one string for its shell: quote every word
+                let mut remote = vec![quote(&self.program)?];
+                for a in &argv {
+                    remote.push(quote(a)?);
+                }
+                let mut c = Command::new("ssh");
+                c.args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
+                    .args(["-o", "StrictHostKeyChecking=accept-new"])
+                    .arg("-p")
+                    .arg(port.to_string())
+                    .arg("-l")
+                    .arg(user)
+                    .arg("--")
+                    .arg(host)
+                    .arg(remote.join(" "));
+                c
+            }
+        };
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            // its own process group, so that a timeout kills whatever it started too
+            .process_group(0);
+
+        let started = Instant::now();
+        let child = cmd.spawn().map_err(|e| GlusterError::Spawn {
+            program: match target {
+                Target::Local => self.program.clone(),
+                Target::Ssh { .. } => "ssh".into(),
+            },
+            message: e.to_string(),
+        })?;
+        let pid = child.id();
+        let result = tokio::time::timeout(self.timeout, child.wait_with_output()).await;
+        let elapsed = started.elapsed();
+        match result {
+            Err(_) => {
+                if let Some(pid) = pid {
+                    // SAFETY: kill(2) on the process group we created; no memory is touched.
+                    unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+                }
+                tracing::warn!(?args, ?target, ms = elapsed.as_millis() as u64, "gluster call timed out");
+                Err(GlusterError::Timeout(self.timeout))
+            }
+            Ok(Err(e)) => Err(GlusterError::Spawn { program: self.program.clone(), message: e.to_string() }),
+            Ok(Ok(out)) => {
+                let code = out.status.code().unwrap_or(-1);
+                tracing::debug!(?args, ?target, code, ms = elapsed.as_millis() as u64, "gluster call");
+                Ok(Output {
+                    code,
+                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                })
+            }
+        }
+    }
+
+    pub async fn pool_list(&self, t: &Target) -> Result<Vec<super::model::Peer>, GlusterError> {
+        self.xml(t, &["pool", "list"], parse::parse_pool_list).await
+    }
+
+    pub async fn volume_info(&self, t: &Target) -> Result<Vec<super::model::VolumeInfo>, GlusterError> {
+        self.xml(t, &["volume", "info"], parse::parse_volume_info).await
+    }
+
+    pub async fn volume_status_detail(&self, t: &Target) -> Result<Vec<super::model::VolumeStatus>, GlusterError> {
+        self.xml(t, &["volume", "status", "all", "detail"], parse::parse_volume_status).await
+    }
+
+    /// Every geo-replication session the node knows, in one call. "No session at all" is a
+    /// plain line with exit 2 (not XML): that is an empty answer, not an error.
+    pub async fn georep_status_all(&self, t: &Target) -> Result<super::model::GeorepStatus, GlusterError> {
+        let out = self.run(t, &["volume", "geo-replication", "status", "detail"]).await?;
+        if out.stdout.trim() == "geo-replication command failed" && out.code == 2 {
+            return Ok(super::model::GeorepStatus::default());
+        }
+        if out.stdout.trim().is_empty() {
+            return Err(exit_error(&out));
+        }
+        Ok(parse::parse_georep_status(&out.stdout)?)
+    }
+
+    pub async fn georep_config(
+        &self,
+        t: &Target,
+        master: &str,
+        slave: &str,
+    ) -> Result<Vec<(String, String)>, GlusterError> {
+        self.xml(t, &["volume", "geo-replication", master, slave, "config"], parse::parse_georep_config)
+            .await
+    }
+}
+
+fn quote(word: &str) -> Result<String, GlusterError> {
+    shlex::try_quote(word)
+        .map(|q| q.into_owned())
+        .map_err(|_| GlusterError::Spawn { program: "ssh".into(), message: format!("argument {word:?} cannot be quoted") })
+}
+
+fn first_line(s: &str) -> Option<String> {
+    s.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned)
+}
+
+fn exit_error(out: &Output) -> GlusterError {
+    GlusterError::Exit {
+        code: out.code,
+        message: first_line(&out.stderr).unwrap_or_else(|| "no output".into()),
+    }
+}

@@ -1,0 +1,145 @@
+//! The background sync: every cycle, each registered cluster is read from gluster and
+//! reconciled into SQLite in one transaction. A cluster that cannot be read keeps its rows,
+//! shown as UNKNOWN with the error, never as silently stale.
+pub mod reconcile;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+
+use crate::gluster::{Gluster, GlusterError, Target};
+use crate::store::{self, ClusterRow, HostRow, Store};
+pub use reconcile::{Change, Report, Snapshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Gluster(#[from] GlusterError),
+    #[error("the cluster has no host to ask")]
+    NoHost,
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+pub fn target_of(h: &HostRow) -> Target {
+    match h.connection.as_str() {
+        "ssh" => Target::Ssh { host: h.address.clone(), user: h.ssh_user.clone(), port: h.ssh_port as u16 },
+        _ => Target::Local,
+    }
+}
+
+/// Reads everything georep keeps about a cluster, asking its hosts in turn until one answers.
+pub async fn read_cluster(gluster: &Gluster, hosts: &[HostRow]) -> Result<Snapshot, SyncError> {
+    let mut last = SyncError::NoHost;
+    // connected hosts first: a down peer would cost a timeout before the next one is asked
+    let mut order: Vec<&HostRow> = hosts.iter().collect();
+    order.sort_by_key(|h| h.status != "connected");
+    for host in order {
+        match read_from(gluster, host).await {
+            Ok(s) => return Ok(s),
+            Err(e) => {
+                tracing::warn!(host = %host.address, error = %e, "cannot read the cluster through this host");
+                last = e;
+            }
+        }
+    }
+    Err(last)
+}
+
+async fn read_from(gluster: &Gluster, host: &HostRow) -> Result<Snapshot, SyncError> {
+    let t = target_of(host);
+    let peers = gluster.pool_list(&t).await?;
+    let volumes = gluster.volume_info(&t).await?;
+    let status = if volumes.iter().any(|v| v.status_code == 1) {
+        gluster.volume_status_detail(&t).await?
+    } else {
+        Vec::new()
+    };
+    let georep = gluster.georep_status_all(&t).await?;
+    let mut configs = HashMap::new();
+    for (master, s) in georep.sessions() {
+        let slave = slave_spec(&s.slave_user, &s.slave_host, &s.slave_volume);
+        match gluster.georep_config(&t, master, &slave).await {
+            Ok(c) => {
+                configs.insert(s.session_key.clone(), c);
+            }
+            // options stay as stored; the session itself was read fine
+            Err(e) => tracing::warn!(session = %s.session_key, error = %e, "cannot read session options"),
+        }
+    }
+    Ok(Snapshot { queried_host: Some(host.id), peers, volumes, status, georep, configs })
+}
+
+/// `[user@]host::volume`, as the gluster CLI names a slave.
+pub fn slave_spec(user: &str, host: &str, volume: &str) -> String {
+    if user.is_empty() || user == "root" {
+        format!("{host}::{volume}")
+    } else {
+        format!("{user}@{host}::{volume}")
+    }
+}
+
+/// One cycle for one cluster: read, then reconcile (or mark unknown) in one transaction.
+pub async fn sync_cluster(store: &Store, gluster: &Gluster, cluster: &ClusterRow) -> Result<Report, SyncError> {
+    let hosts = {
+        let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
+        store::hosts_of_cluster(&mut c, cluster.id).await?
+    };
+    let read = read_cluster(gluster, &hosts).await;
+    let now = Utc::now();
+    let mut tx = store.begin().await?;
+    let result = match read {
+        Ok(snap) => {
+            let report = reconcile::reconcile(&mut tx, cluster.id, &snap, now).await?;
+            if cluster.sync_state != "ok" {
+                store::record_cluster_sync(&mut tx, cluster.id, now, None).await?;
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            let message = e.to_string();
+            store::mark_cluster_unknown(&mut tx, cluster.id).await?;
+            if cluster.sync_state != "error" || cluster.sync_error.as_deref() != Some(message.as_str()) {
+                store::record_cluster_sync(&mut tx, cluster.id, now, Some(&message)).await?;
+            }
+            Err(e)
+        }
+    };
+    tx.commit().await.map_err(store::StoreError::from)?;
+    result
+}
+
+/// One cycle over every registered cluster.
+pub async fn sync_all(store: &Store, gluster: &Gluster) -> Vec<(String, Result<Report, SyncError>)> {
+    let clusters = {
+        let Ok(mut c) = store.pool().acquire().await else { return Vec::new() };
+        store::list_clusters(&mut c).await.unwrap_or_default()
+    };
+    let mut out = Vec::with_capacity(clusters.len());
+    for cluster in clusters {
+        let r = sync_cluster(store, gluster, &cluster).await;
+        match &r {
+            Ok(report) if report.writes > 0 => {
+                tracing::info!(cluster = %cluster.name, writes = report.writes, changes = report.changes.len(), "synced")
+            }
+            Ok(_) => tracing::debug!(cluster = %cluster.name, "synced, nothing changed"),
+            Err(e) => tracing::warn!(cluster = %cluster.name, error = %e, "sync failed"),
+        }
+        out.push((cluster.name.clone(), r));
+    }
+    out
+}
+
+/// Runs `sync_all` every `interval` until `stop` turns true.
+pub async fn run(store: Store, gluster: Gluster, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => { sync_all(&store, &gluster).await; }
+            _ = stop.changed() => break,
+        }
+    }
+}

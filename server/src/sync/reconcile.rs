@@ -1,0 +1,486 @@
+//! Turns one cluster's gluster snapshot into SQLite rows, inside the caller's transaction,
+//! writing only what changed (an idle cycle writes nothing).
+use std::collections::{HashMap, HashSet};
+
+use app::domain::{BrickStatus, SessionStatus};
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::gluster::model::{
+    CrawlStatus, GeorepPair, GeorepStatus, Peer, VolumeInfo, VolumeStatus, WorkerStatus,
+};
+use crate::service::status;
+use crate::store::{self, BrickRow, ConfigRow, HostRow, Id, SessionDetailRow, SessionRow, VolumeRow};
+
+/// What one sync read from a cluster.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The host row that answered (the `localhost` of `pool list`).
+    pub queried_host: Option<Id>,
+    pub peers: Vec<Peer>,
+    pub volumes: Vec<VolumeInfo>,
+    pub status: Vec<VolumeStatus>,
+    pub georep: GeorepStatus,
+    /// Options by session key; a session missing here keeps its stored options.
+    pub configs: HashMap<String, Vec<(String, String)>>,
+}
+
+/// Something the sync found changed outside georep (for the audit trail).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    SessionAppeared { session_id: Uuid, session_key: String },
+    SessionVanished { session_id: Uuid, session_key: String },
+    SessionStatus { session_id: Uuid, from: SessionStatus, to: SessionStatus },
+    OptionChanged { session_id: Uuid, key: String, from: Option<String>, to: Option<String> },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Rows inserted, updated or deleted.
+    pub writes: u64,
+    pub changes: Vec<Change>,
+}
+
+pub async fn reconcile(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+    snap: &Snapshot,
+    now: DateTime<Utc>,
+) -> store::Result<Report> {
+    let mut r = Report::default();
+    let hosts = reconcile_hosts(conn, cluster_id, snap, now, &mut r).await?;
+    let host_of_peer: HashMap<Uuid, Id> =
+        hosts.iter().filter_map(|h| h.gluster_uuid.map(|u| (u.into_uuid(), h.id))).collect();
+
+    // volumes and bricks
+    let old_volumes: HashMap<Uuid, VolumeRow> = store::volumes_of_cluster(conn, cluster_id)
+        .await?
+        .into_iter()
+        .map(|v| (v.id.into_uuid(), v))
+        .collect();
+    let seen: HashSet<Uuid> = snap.volumes.iter().map(|v| v.id).collect();
+    for (id, v) in &old_volumes {
+        if !seen.contains(id) {
+            store::delete_volume(conn, v.id).await?;
+            r.writes += 1;
+        }
+    }
+    let old_bricks: HashMap<Uuid, BrickRow> = store::bricks_of_cluster(conn, cluster_id)
+        .await?
+        .into_iter()
+        .map(|b| (b.id.into_uuid(), b))
+        .collect();
+    // bricks: (volume id) -> rows in volume order, for the sessions below
+    let mut bricks_of: HashMap<Uuid, Vec<BrickRow>> = HashMap::new();
+    for vol in &snap.volumes {
+        let nodes = snap.status.iter().find(|s| s.name == vol.name);
+        let mut rows = Vec::with_capacity(vol.bricks.len());
+        for b in &vol.bricks {
+            let node = nodes.and_then(|s| {
+                s.bricks().find(|n| n.peer_id == Some(b.host_uuid) && n.path == b.path)
+            });
+            let state = match (vol.status_code, node) {
+                (1, Some(n)) if n.online => "online",
+                (1, _) => "offline",
+                _ => "stopped",
+            };
+            rows.push(BrickRow {
+                id: brick_id(vol.id, b).hyphenated(),
+                volume_id: vol.id.hyphenated(),
+                host_id: host_of_peer.get(&b.host_uuid).copied(),
+                host_uuid: Some(b.host_uuid.hyphenated()),
+                server_name: b.host.clone(),
+                path: b.path.clone(),
+                position: b.position as i64,
+                status: state.into(),
+                size_total: node.and_then(|n| n.size_total).map(|v| v as i64),
+                size_free: node.and_then(|n| n.size_free).map(|v| v as i64),
+            });
+        }
+        let row = volume_row(cluster_id, vol, &rows, now);
+        match old_volumes.get(&vol.id) {
+            Some(old) if VolumeRow { updated_at: old.updated_at, ..row.clone() } == *old => {}
+            _ => {
+                store::upsert_volume(conn, &row).await?;
+                r.writes += 1;
+            }
+        }
+        bricks_of.insert(vol.id, rows);
+    }
+    let wanted: HashSet<Uuid> = bricks_of.values().flatten().map(|b| b.id.into_uuid()).collect();
+    for (id, b) in &old_bricks {
+        if !wanted.contains(id) && seen.contains(&b.volume_id.into_uuid()) {
+            store::delete_brick(conn, b.id).await?;
+            r.writes += 1;
+        }
+    }
+    for b in bricks_of.values().flatten() {
+        if old_bricks.get(&b.id.into_uuid()) != Some(b) {
+            store::upsert_brick(conn, b).await?;
+            r.writes += 1;
+        }
+    }
+
+    reconcile_sessions(conn, cluster_id, snap, &bricks_of, now, &mut r).await?;
+    Ok(r)
+}
+
+async fn reconcile_hosts(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+    snap: &Snapshot,
+    now: DateTime<Utc>,
+    r: &mut Report,
+) -> store::Result<Vec<HostRow>> {
+    let old = store::hosts_of_cluster(conn, cluster_id).await?;
+    let mut new = old.clone();
+    let template = snap.queried_host.and_then(|q| old.iter().find(|h| h.id == q)).or(old.first()).cloned();
+    let mut matched = HashSet::new();
+    for peer in &snap.peers {
+        let pos = new
+            .iter()
+            .position(|h| h.gluster_uuid.map(|u| u.into_uuid()) == Some(peer.uuid))
+            .or_else(|| {
+                if peer.hostname == "localhost" {
+                    snap.queried_host.and_then(|q| new.iter().position(|h| h.id == q))
+                } else {
+                    new.iter().position(|h| h.gluster_uuid.is_none() && h.address.eq_ignore_ascii_case(&peer.hostname))
+                }
+            });
+        let pos = match pos {
+            Some(p) => p,
+            None => {
+                let Some(t) = &template else { continue };
+                new.push(HostRow {
+                    id: Uuid::new_v4().hyphenated(),
+                    address: peer.hostname.clone(),
+                    gluster_uuid: None,
+                    status: String::new(),
+                    last_seen_at: None,
+                    ..t.clone()
+                });
+                new.len() - 1
+            }
+        };
+        let h = &mut new[pos];
+        h.gluster_uuid = Some(peer.uuid.hyphenated());
+        let status = if peer.connected { "connected" } else { "disconnected" };
+        if h.status != status {
+            h.status = status.into();
+            // "since": written when the state changes, not every cycle
+            h.last_seen_at = Some(now);
+        }
+        matched.insert(h.id);
+    }
+    for h in new.iter_mut().filter(|h| !matched.contains(&h.id)) {
+        if h.status != "missing" {
+            h.status = "missing".into();
+            h.last_seen_at = Some(now);
+        }
+    }
+    for h in &new {
+        match old.iter().find(|o| o.id == h.id) {
+            Some(o) if o == h => {}
+            Some(_) => {
+                store::update_host(conn, h).await?;
+                r.writes += 1;
+            }
+            None => {
+                store::insert_host(conn, h).await?;
+                r.writes += 1;
+            }
+        }
+    }
+    Ok(new)
+}
+
+async fn reconcile_sessions(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+    snap: &Snapshot,
+    bricks_of: &HashMap<Uuid, Vec<BrickRow>>,
+    now: DateTime<Utc>,
+    r: &mut Report,
+) -> store::Result<()> {
+    let old_sessions: HashMap<String, SessionRow> = store::sessions_of_cluster(conn, cluster_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.session_key.clone(), s))
+        .collect();
+    let mut old_details: HashMap<(Uuid, Uuid), SessionDetailRow> = HashMap::new();
+    for d in store::details_of_cluster(conn, cluster_id).await? {
+        old_details.insert((d.session_id.into_uuid(), d.master_brick_id.into_uuid()), d);
+    }
+    let mut old_config: HashMap<Uuid, Vec<ConfigRow>> = HashMap::new();
+    for c in store::config_of_cluster(conn, cluster_id).await? {
+        old_config.entry(c.session_id.into_uuid()).or_default().push(c);
+    }
+
+    let mut seen = HashSet::new();
+    for (master_name, gs) in snap.georep.sessions() {
+        let Some(vol) = snap.volumes.iter().find(|v| v.name == master_name) else {
+            tracing::warn!(volume = master_name, "geo-replication session of an unknown volume");
+            continue;
+        };
+        seen.insert(gs.session_key.clone());
+        let bricks = &bricks_of[&vol.id];
+        let old = old_sessions.get(&gs.session_key);
+        let session_id = old.map(|s| s.session_id).unwrap_or_else(|| Uuid::new_v4().hyphenated());
+
+        // one detail row per master brick, matched by (peer uuid, path); missing = OFFLINE
+        let details: Vec<SessionDetailRow> = bricks
+            .iter()
+            .map(|b| {
+                let pair = gs.pairs.iter().find(|p| {
+                    Some(p.master_node_uuid.hyphenated()) == b.host_uuid && p.master_brick == b.path
+                });
+                detail_row(session_id, b.id, pair, now)
+            })
+            .collect();
+        let statuses: Vec<BrickStatus> = details.iter().map(|d| BrickStatus::from_db(&d.status)).collect();
+        let status = status::aggregate(
+            &statuses,
+            status::set_size(vol.replica_count as i64, vol.disperse_count as i64),
+        );
+        let (slave_host_uuid, slave_volume_id) = resolve_slave(conn, gs.slave_volume_uuid, &gs.slave_host).await?;
+        let row = SessionRow {
+            session_id,
+            master_volume_id: vol.id.hyphenated(),
+            session_key: gs.session_key.clone(),
+            slave_host_uuid,
+            slave_host_name: gs.slave_host.clone(),
+            slave_volume_id,
+            slave_volume_name: gs.slave_volume.clone(),
+            slave_user: gs.slave_user.clone(),
+            status: status.as_db().into(),
+            created_at: old.map(|o| o.created_at).unwrap_or(now),
+            updated_at: now,
+        };
+        match old {
+            None => {
+                store::insert_session(conn, &row).await?;
+                r.writes += 1;
+                r.changes.push(Change::SessionAppeared {
+                    session_id: session_id.into_uuid(),
+                    session_key: gs.session_key.clone(),
+                });
+            }
+            Some(o) if SessionRow { updated_at: o.updated_at, ..row.clone() } == *o => {}
+            Some(o) => {
+                store::update_session(conn, &row).await?;
+                r.writes += 1;
+                if o.status != row.status {
+                    r.changes.push(Change::SessionStatus {
+                        session_id: session_id.into_uuid(),
+                        from: SessionStatus::from_db(&o.status),
+                        to: status,
+                    });
+                }
+            }
+        }
+        for d in &details {
+            match old_details.remove(&(session_id.into_uuid(), d.master_brick_id.into_uuid())) {
+                Some(o) if SessionDetailRow { updated_at: o.updated_at, ..d.clone() } == o => {}
+                _ => {
+                    store::upsert_session_detail(conn, d).await?;
+                    r.writes += 1;
+                }
+            }
+        }
+        let stale: Vec<SessionDetailRow> = old_details
+            .extract_if(|(sid, _), _| *sid == session_id.into_uuid())
+            .map(|(_, d)| d)
+            .collect();
+        for d in stale {
+            store::delete_session_detail(conn, d.session_id, d.master_brick_id).await?;
+            r.writes += 1;
+        }
+
+        if let Some(options) = snap.configs.get(&gs.session_key) {
+            let old_rows = old_config.remove(&session_id.into_uuid()).unwrap_or_default();
+            reconcile_config(conn, session_id, options, &old_rows, old.is_some(), r).await?;
+        }
+    }
+
+    for (key, s) in &old_sessions {
+        if !seen.contains(key) {
+            store::delete_session(conn, s.session_id).await?;
+            r.writes += 1;
+            r.changes.push(Change::SessionVanished { session_id: s.session_id.into_uuid(), session_key: key.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// The slave volume is known when its gluster id (the key's suffix) is a volume georep has;
+/// the slave host then is the host of that volume's cluster with the slave's name.
+async fn resolve_slave(
+    conn: &mut SqliteConnection,
+    slave_volume_uuid: Option<Uuid>,
+    slave_host: &str,
+) -> store::Result<(Option<Id>, Option<Id>)> {
+    let Some(vol_id) = slave_volume_uuid else { return Ok((None, None)) };
+    let Some(vol) = store::get_volume(conn, vol_id.hyphenated()).await? else { return Ok((None, None)) };
+    let host = store::hosts_by_address(conn, slave_host)
+        .await?
+        .into_iter()
+        .find(|h| h.cluster_id == vol.cluster_id)
+        .and_then(|h| h.gluster_uuid);
+    Ok((host, Some(vol.id)))
+}
+
+async fn reconcile_config(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+    options: &[(String, String)],
+    old_rows: &[ConfigRow],
+    existed: bool,
+    r: &mut Report,
+) -> store::Result<()> {
+    for (key, value) in options {
+        let old = old_rows.iter().find(|o| &o.config_key == key);
+        if old.map(|o| &o.config_value) == Some(value) {
+            continue;
+        }
+        let row = ConfigRow {
+            session_id,
+            config_key: key.clone(),
+            config_value: value.clone(),
+            default_value: old.and_then(|o| o.default_value.clone()),
+            read_only: old.is_some_and(|o| o.read_only),
+        };
+        store::upsert_config(conn, &row).await?;
+        r.writes += 1;
+        if existed {
+            r.changes.push(Change::OptionChanged {
+                session_id: session_id.into_uuid(),
+                key: key.clone(),
+                from: old.map(|o| o.config_value.clone()),
+                to: Some(value.clone()),
+            });
+        }
+    }
+    for o in old_rows.iter().filter(|o| !options.iter().any(|(k, _)| *k == o.config_key)) {
+        store::delete_config(conn, session_id, &o.config_key).await?;
+        r.writes += 1;
+        r.changes.push(Change::OptionChanged {
+            session_id: session_id.into_uuid(),
+            key: o.config_key.clone(),
+            from: Some(o.config_value.clone()),
+            to: None,
+        });
+    }
+    Ok(())
+}
+
+/// gluster's brick uuid, or (old gluster without one) a stable id from volume, peer and path.
+fn brick_id(volume: Uuid, b: &crate::gluster::model::BrickInfo) -> Uuid {
+    b.uuid.unwrap_or_else(|| {
+        Uuid::new_v5(&volume, format!("{}:{}", b.host_uuid, b.path).as_bytes())
+    })
+}
+
+fn volume_row(cluster_id: Id, v: &VolumeInfo, bricks: &[BrickRow], now: DateTime<Utc>) -> VolumeRow {
+    // usable size: raw brick sizes less replication or erasure-coding redundancy
+    let sum = |f: fn(&BrickRow) -> Option<i64>| -> Option<i64> {
+        let all: Option<Vec<i64>> = bricks.iter().map(f).collect();
+        all.filter(|a| !a.is_empty()).map(|a| a.iter().sum::<i64>())
+    };
+    let usable = |raw: i64| {
+        if v.disperse_count > 0 {
+            raw * (v.disperse_count - v.redundancy_count) as i64 / v.disperse_count as i64
+        } else {
+            raw / v.replica_count.max(1) as i64
+        }
+    };
+    VolumeRow {
+        id: v.id.hyphenated(),
+        cluster_id,
+        name: v.name.clone(),
+        volume_type: v.type_str.clone(),
+        status: v.status_str.clone(),
+        brick_count: v.brick_count as i64,
+        replica_count: v.replica_count as i64,
+        disperse_count: v.disperse_count as i64,
+        size_total: sum(|b| b.size_total).map(usable),
+        size_free: sum(|b| b.size_free).map(usable),
+        updated_at: now,
+    }
+}
+
+pub fn brick_status(w: &WorkerStatus) -> BrickStatus {
+    match w {
+        WorkerStatus::Created => BrickStatus::Created,
+        WorkerStatus::Initializing => BrickStatus::Initializing,
+        WorkerStatus::Active => BrickStatus::Active,
+        WorkerStatus::Passive => BrickStatus::Passive,
+        WorkerStatus::Paused => BrickStatus::Paused,
+        WorkerStatus::Stopped => BrickStatus::Stopped,
+        WorkerStatus::Faulty => BrickStatus::Faulty,
+        WorkerStatus::Offline => BrickStatus::Offline,
+        WorkerStatus::Unknown(_) => BrickStatus::Unknown,
+    }
+}
+
+pub fn crawl_status(c: &CrawlStatus) -> Option<String> {
+    match c {
+        CrawlStatus::Changelog => Some("changelog_crawl".into()),
+        CrawlStatus::Hybrid => Some("hybrid_crawl".into()),
+        CrawlStatus::History => Some("history_crawl".into()),
+        CrawlStatus::NotAvailable => None,
+        CrawlStatus::Other(s) => Some(s.to_ascii_lowercase().replace(' ', "_")),
+    }
+}
+
+/// A brick's detail row; the seed's counters by the documented mapping
+/// (files_pending ← data, deletes_pending ← entry, files_skipped ← failures), never invented.
+fn detail_row(session_id: Id, brick_id: Id, pair: Option<&GeorepPair>, now: DateTime<Utc>) -> SessionDetailRow {
+    let n = |v: Option<u64>| v.map(|v| v.min(i64::MAX as u64) as i64);
+    match pair {
+        None => SessionDetailRow {
+            session_id,
+            master_brick_id: brick_id,
+            slave_host_uuid: None,
+            slave_host_name: None,
+            status: BrickStatus::Offline.as_db().into(),
+            checkpoint_status: None,
+            crawl_status: None,
+            files_synced: None,
+            files_pending: None,
+            bytes_pending: None,
+            deletes_pending: None,
+            files_skipped: None,
+            entry_pending: None,
+            data_pending: None,
+            meta_pending: None,
+            failures: None,
+            last_synced_at: None,
+            checkpoint_time: None,
+            checkpoint_completed_at: None,
+            updated_at: now,
+        },
+        Some(p) => SessionDetailRow {
+            session_id,
+            master_brick_id: brick_id,
+            slave_host_uuid: None,
+            slave_host_name: p.slave_node.clone().filter(|s| !s.is_empty()),
+            status: brick_status(&p.status).as_db().into(),
+            checkpoint_status: p.checkpoint_completed.map(|c| if c { "completed" } else { "not_completed" }.into()),
+            crawl_status: crawl_status(&p.crawl_status),
+            files_synced: None,
+            files_pending: n(p.data),
+            bytes_pending: None,
+            deletes_pending: n(p.entry),
+            files_skipped: n(p.failures),
+            entry_pending: n(p.entry),
+            data_pending: n(p.data),
+            meta_pending: n(p.meta),
+            failures: n(p.failures),
+            last_synced_at: p.last_synced,
+            checkpoint_time: p.checkpoint_time,
+            checkpoint_completed_at: p.checkpoint_completion_time,
+            updated_at: now,
+        },
+    }
+}
