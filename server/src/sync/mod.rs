@@ -143,3 +143,6 @@ pub async fn run(store: Store, gluster: Gluster, interval: Duration, mut stop: w
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -374,11 +374,11 @@ async fn reconcile_config(
     Ok(())
 }
 
-/// gluster's brick uuid, or (old gluster without one) a stable id from volume, peer and path.
+/// A brick's id: gluster reports none of its own (the `uuid` attribute of `volume info`'s
+/// `<brick>` is the peer's uuid), so it is derived from what identifies a brick: its volume,
+/// its peer and its path.
 fn brick_id(volume: Uuid, b: &crate::gluster::model::BrickInfo) -> Uuid {
-    b.uuid.unwrap_or_else(|| {
-        Uuid::new_v5(&volume, format!("{}:{}", b.host_uuid, b.path).as_bytes())
-    })
+    Uuid::new_v5(&volume, format!("{}:{}", b.host_uuid, b.path).as_bytes())
 }
 
 fn volume_row(cluster_id: Id, v: &VolumeInfo, bricks: &[BrickRow], now: DateTime<Utc>) -> VolumeRow {
