@@ -2,7 +2,9 @@
 //! REST API owns `/api`.
 use leptos::prelude::*;
 
-use crate::domain::{ClusterSummary, Connection, NewCluster};
+use crate::domain::ClusterSummary;
+#[cfg(feature = "ssr")]
+use crate::domain::{Connection, NewCluster};
 use crate::error::AppError;
 
 #[server(prefix = "/rpc")]

@@ -78,6 +78,9 @@ pub enum ClusterCommand {
         connection: ConnectionArg,
         #[arg(long, default_value = "")]
         description: String,
+        /// Register without asking gluster first (the sync reports what it finds).
+        #[arg(long)]
+        no_verify: bool,
     },
     /// List registered clusters.
     List,

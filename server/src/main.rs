@@ -32,9 +32,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     let command = cli.command.unwrap_or_else(|| Command::Serve(DefaultServe::parse_from(["georep"]).serve));
     match command {
         Command::Serve(args) => georep::startup::serve(&args, service).await.map_err(|e| e.to_string()),
-        Command::Cluster(ClusterCommand::Add { name, host, connection, description }) => {
+        Command::Cluster(ClusterCommand::Add { name, host, connection, description, no_verify }) => {
             let c = service
-                .register_cluster(app::domain::NewCluster { name, description, host, connection: connection.into() })
+                .register_cluster(app::domain::NewCluster { name, description, host, connection: connection.into() }, !no_verify)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{}\t{}", c.id, c.name);

@@ -122,6 +122,12 @@ impl From<ServiceError> for Fault {
             ServiceError::Invalid(m) => Fault::new(StatusCode::BAD_REQUEST, "Invalid request", m),
             ServiceError::NotFound(m) => Fault::new(StatusCode::NOT_FOUND, "Not found", m),
             ServiceError::Conflict(m) => Fault::new(StatusCode::CONFLICT, "Conflict", m),
+            ServiceError::Gluster(crate::gluster::GlusterError::Timeout(t)) => Fault::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "Gluster timed out",
+                format!("gluster did not answer within {} s", t.as_secs()),
+            ),
+            ServiceError::Gluster(g) => Fault::new(StatusCode::BAD_GATEWAY, "Gluster error", g.to_string()),
             ServiceError::Store(crate::store::StoreError::Duplicate(what)) => {
                 Fault::new(StatusCode::CONFLICT, "Conflict", format!("{what} already exists"))
             }

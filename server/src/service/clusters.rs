@@ -14,8 +14,9 @@ impl Service {
         Ok(rows.into_iter().map(summary).collect())
     }
 
-    /// Stores the cluster and its first host in one transaction.
-    pub async fn register_cluster(&self, new: NewCluster) -> Result<ClusterSummary> {
+    /// Stores the cluster and its first host in one transaction, after checking (`verify`)
+    /// that gluster answers on that host; then syncs it at once in the background.
+    pub async fn register_cluster(&self, new: NewCluster, verify: bool) -> Result<ClusterSummary> {
         let name = ClusterName::parse(&new.name)?;
         let host = HostName::parse(&new.host)?;
         if new.description.len() > 1024 {
@@ -41,11 +42,21 @@ impl Service {
             status: "unknown".into(),
             last_seen_at: None,
         };
+        if verify {
+            let peers = self.gluster().pool_list(&crate::sync::target_of(&host_row)).await?;
+            tracing::debug!(peers = peers.len(), "cluster answers");
+        }
         let mut tx = self.store().begin().await?;
         store::insert_cluster(&mut tx, &cluster).await?;
         store::insert_host(&mut tx, &host_row).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(cluster = %cluster.name, host = %host, "cluster registered");
+        let (store, gluster, row) = (self.store().clone(), self.gluster().clone(), cluster.clone());
+        tokio::spawn(async move {
+            if let Err(e) = crate::sync::sync_cluster(&store, &gluster, &row).await {
+                tracing::warn!(cluster = %row.name, error = %e, "first sync failed");
+            }
+        });
         Ok(summary(ClusterSummaryRow { cluster, host_count: 1, volume_count: 0, session_count: 0 }))
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use app::error::AppError;
 
-use crate::gluster::Gluster;
+use crate::gluster::{Gluster, GlusterError};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,8 @@ pub enum ServiceError {
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]
+    Gluster(#[from] GlusterError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -27,9 +29,13 @@ impl From<ServiceError> for AppError {
     /// The serializable form for server functions: internals are logged, not sent.
     fn from(e: ServiceError) -> Self {
         match e {
+            ServiceError::Gluster(GlusterError::Timeout(t)) => {
+                AppError::Timeout(format!("no answer within {} s", t.as_secs()))
+            }
             ServiceError::Invalid(m) => AppError::Invalid(m),
             ServiceError::NotFound(m) => AppError::NotFound(m),
             ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Gluster(g) => AppError::Gluster(g.to_string()),
             ServiceError::Store(StoreError::Duplicate(what)) => {
                 AppError::Conflict(format!("{what} already exists"))
             }
@@ -77,6 +83,6 @@ impl app::backend::Backend for Service {
         &self,
         new: app::domain::NewCluster,
     ) -> Result<app::domain::ClusterSummary, AppError> {
-        Ok(self.register_cluster(new).await?)
+        Ok(self.register_cluster(new, true).await?)
     }
 }

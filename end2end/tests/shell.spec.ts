@@ -1,0 +1,47 @@
+import { test, expect } from "@playwright/test";
+import { ClustersPage } from "./pages";
+
+test("the page hydrates and registers a cluster without a reload", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const clusters = new ClustersPage(page);
+
+  // server-rendered before any wasm runs
+  const html = await (await page.request.get("/")).text();
+  expect(html).toContain("<h1>Clusters</h1>");
+
+  await clusters.open();
+  await expect(page.getByRole("navigation", { name: "main" }).getByRole("link")).toHaveText([
+    "Clusters",
+    "Volumes",
+    "Sessions",
+  ]);
+
+  // a value on window survives only if nothing reloads the document
+  await page.evaluate(() => ((window as any).__noReload = "still here"));
+
+  // the interactive control: opens the form on the client
+  await expect(clusters.form).toHaveCount(0);
+  await clusters.toggle.click();
+  await expect(clusters.form).toBeVisible();
+  await expect(clusters.toggle).toHaveAttribute("aria-expanded", "true");
+
+  const name = `e2e-${Date.now() % 100000}`;
+  const host = process.env.LAB_HOST ?? "localhost";
+  await clusters.form.getByLabel("Name").fill(name);
+  await clusters.form.getByLabel("Host of the trusted pool").fill(host);
+  await clusters.form.getByRole("button", { name: "Register" }).click();
+
+  // the server function stored it in SQLite; the list refetched without a reload
+  await expect(clusters.row(name)).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe("still here");
+
+  // a bad name gets a readable error from the server
+  await clusters.form.getByLabel("Name").fill("bad name;rm");
+  await clusters.form.getByRole("button", { name: "Register" }).click();
+  await expect(page.getByRole("alert")).toContainText("cluster name");
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe("still here");
+
+  await page.screenshot({ path: "test-results/clusters.png", fullPage: true });
+  expect(errors).toEqual([]);
+});

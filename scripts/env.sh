@@ -1,0 +1,10 @@
+# Sourced by georep's scripts: the toolchain of scripts/setup.sh and a build cache outside
+# the clone, so that a fresh clone (CI) reuses earlier builds.
+GEOREP_TOOLCHAIN=${GEOREP_TOOLCHAIN:-/opt/georep-toolchain}
+# shellcheck disable=SC1091
+. "$GEOREP_TOOLCHAIN/env"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/georep/target}
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# cargo-leptos writes the site (wasm, js, css) under the target dir
+export GEOREP_SITE_ROOT=${GEOREP_SITE_ROOT:-$CARGO_TARGET_DIR/site}
+export LEPTOS_SITE_ROOT=$GEOREP_SITE_ROOT

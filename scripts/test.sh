@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# test.sh — set up this machine and run every georep test: Rust unit and integration tests
+# (real SQLite, the real binary, the real gluster lab), then the browser tests (Playwright in
+# Debian's chromium) against the release build. Artifacts: end2end/test-results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+. scripts/env.sh
+
+echo "== gluster lab"
+bash scripts/gluster-lab.sh up
+export LAB_HOST=$(hostname)
+
+echo "== cargo test"
+cargo test -p georep -p app --no-fail-fast
+
+echo "== cargo leptos build --release"
+cargo leptos build --release
+
+echo "== end-to-end (Playwright, Debian chromium)"
+work=$(mktemp -d /tmp/georep-e2e.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$CARGO_TARGET_DIR/release/georep" --database "$work/georep.db" serve \
+  --listen "127.0.0.1:$port" --site-root "$GEOREP_SITE_ROOT" --sync-interval 2 >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+mkdir -p end2end/test-results
+status=0
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+cp "$work/server.log" end2end/test-results/server.log
+exit $status
