@@ -85,8 +85,12 @@ pub async fn reconcile(
                 (1, _) => "offline",
                 _ => "stopped",
             };
+            let id = brick_id(vol.id, b);
+            let old = old_bricks.get(&id);
+            let size_total = node.and_then(|n| n.size_total).map(|v| v as i64);
+            let size_free = node.and_then(|n| n.size_free).map(|v| v as i64);
             rows.push(BrickRow {
-                id: brick_id(vol.id, b).hyphenated(),
+                id: id.hyphenated(),
                 volume_id: vol.id.hyphenated(),
                 host_id: host_of_peer.get(&b.host_uuid).copied(),
                 host_uuid: Some(b.host_uuid.hyphenated()),
@@ -94,8 +98,8 @@ pub async fn reconcile(
                 path: b.path.clone(),
                 position: b.position as i64,
                 status: state.into(),
-                size_total: node.and_then(|n| n.size_total).map(|v| v as i64),
-                size_free: node.and_then(|n| n.size_free).map(|v| v as i64),
+                size_total: settle(old.and_then(|o| o.size_total), size_total, size_total),
+                size_free: settle(old.and_then(|o| o.size_free), size_free, size_total),
             });
         }
         let row = volume_row(cluster_id, vol, &rows, now);
@@ -372,6 +376,16 @@ async fn reconcile_config(
         });
     }
     Ok(())
+}
+
+/// Free space moves all the time: the stored figure is kept while it is within 0.5 % of the
+/// brick's size (at least 256 MiB) of the new one, so that an idle cycle writes nothing.
+pub fn settle(old: Option<i64>, new: Option<i64>, total: Option<i64>) -> Option<i64> {
+    let tolerance = (total.unwrap_or(0) / 200).max(256 << 20);
+    match (old, new) {
+        (Some(o), Some(n)) if (o - n).abs() <= tolerance => Some(o),
+        _ => new,
+    }
 }
 
 /// A brick's id: gluster reports none of its own (the `uuid` attribute of `volume info`'s

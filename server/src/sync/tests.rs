@@ -205,3 +205,16 @@ async fn a_cluster_that_cannot_be_read_keeps_its_rows_as_unknown() {
     assert_eq!(details.len(), 2, "nothing deleted");
     assert!(details.iter().all(|d| d.status == "UNKNOWN" && d.data_pending == Some(0)));
 }
+
+#[test]
+fn free_space_settles_within_its_tolerance() {
+    use super::reconcile::settle;
+    let gib = 1i64 << 30;
+    let total = Some(1000 * gib);
+    assert_eq!(settle(Some(500 * gib), Some(500 * gib + 100), total), Some(500 * gib));
+    assert_eq!(settle(Some(500 * gib), Some(504 * gib), total), Some(500 * gib), "0.4 % moved: kept");
+    assert_eq!(settle(Some(500 * gib), Some(506 * gib), total), Some(506 * gib), "0.6 % moved: written");
+    assert_eq!(settle(Some(gib), Some(gib + (200 << 20)), Some(2 * gib)), Some(gib), "small bricks: 256 MiB floor");
+    assert_eq!(settle(None, Some(gib), total), Some(gib));
+    assert_eq!(settle(Some(gib), None, total), None, "not reported any more: NULL");
+}
