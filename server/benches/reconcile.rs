@@ -77,6 +77,9 @@ fn bench(c: &mut Criterion) {
             }
         };
         rt.block_on(cycle(&statuses[0]));
+        group.bench_with_input(BenchmarkId::new("parse-only", bricks), &bricks, |b, _| {
+            b.iter(|| snapshot(host, &info, &statuses[0]).georep.volumes.len())
+        });
         group.bench_with_input(BenchmarkId::new("idle", bricks), &bricks, |b, _| {
             b.to_async(&rt).iter(|| cycle(&statuses[0]))
         });

@@ -42,11 +42,35 @@ pub struct Report {
     pub changes: Vec<Change>,
 }
 
+/// A status an action just caused, kept while gluster still reports the state before it
+/// (`start` answers before the workers are even Initializing: gluster says Created for ~3 s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hold {
+    pub status: SessionStatus,
+    /// What gluster may still report meanwhile (the state before the action).
+    pub stale: Vec<SessionStatus>,
+    pub until: DateTime<Utc>,
+}
+
+/// Holds by session id.
+pub type Holds = HashMap<Uuid, Hold>;
+
 pub async fn reconcile(
     conn: &mut SqliteConnection,
     cluster_id: Id,
     snap: &Snapshot,
     now: DateTime<Utc>,
+) -> store::Result<Report> {
+    reconcile_held(conn, cluster_id, snap, now, &Holds::new()).await
+}
+
+/// `reconcile`, keeping the statuses that recent actions caused (`holds`) over stale reports.
+pub async fn reconcile_held(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+    snap: &Snapshot,
+    now: DateTime<Utc>,
+    holds: &Holds,
 ) -> store::Result<Report> {
     let mut r = Report::default();
     let hosts = reconcile_hosts(conn, cluster_id, snap, now, &mut r).await?;
@@ -74,12 +98,17 @@ pub async fn reconcile(
     // bricks: (volume id) -> rows in volume order, for the sessions below
     let mut bricks_of: HashMap<Uuid, Vec<BrickRow>> = HashMap::new();
     for vol in &snap.volumes {
-        let nodes = snap.status.iter().find(|s| s.name == vol.name);
+        // brick processes by (peer, path): one lookup per brick, not a scan
+        let nodes: HashMap<(Uuid, &str), &crate::gluster::model::NodeStatus> = snap
+            .status
+            .iter()
+            .filter(|s| s.name == vol.name)
+            .flat_map(|s| s.bricks())
+            .filter_map(|n| n.peer_id.map(|p| ((p, n.path.as_str()), n)))
+            .collect();
         let mut rows = Vec::with_capacity(vol.bricks.len());
         for b in &vol.bricks {
-            let node = nodes.and_then(|s| {
-                s.bricks().find(|n| n.peer_id == Some(b.host_uuid) && n.path == b.path)
-            });
+            let node = nodes.get(&(b.host_uuid, b.path.as_str())).copied();
             let state = match (vol.status_code, node) {
                 (1, Some(n)) if n.online => "online",
                 (1, _) => "offline",
@@ -126,7 +155,7 @@ pub async fn reconcile(
         }
     }
 
-    reconcile_sessions(conn, cluster_id, snap, &bricks_of, now, &mut r).await?;
+    reconcile_sessions(conn, cluster_id, snap, &bricks_of, now, holds, &mut r).await?;
     Ok(r)
 }
 
@@ -205,6 +234,7 @@ async fn reconcile_sessions(
     snap: &Snapshot,
     bricks_of: &HashMap<Uuid, Vec<BrickRow>>,
     now: DateTime<Utc>,
+    holds: &Holds,
     r: &mut Report,
 ) -> store::Result<()> {
     let old_sessions: HashMap<String, SessionRow> = store::sessions_of_cluster(conn, cluster_id)
@@ -233,12 +263,12 @@ async fn reconcile_sessions(
         let session_id = old.map(|s| s.session_id).unwrap_or_else(|| Uuid::new_v4().hyphenated());
 
         // one detail row per master brick, matched by (peer uuid, path); missing = OFFLINE
+        let pairs: HashMap<(Uuid, &str), &GeorepPair> =
+            gs.pairs.iter().map(|p| ((p.master_node_uuid, p.master_brick.as_str()), p)).collect();
         let details: Vec<SessionDetailRow> = bricks
             .iter()
             .map(|b| {
-                let pair = gs.pairs.iter().find(|p| {
-                    Some(p.master_node_uuid.hyphenated()) == b.host_uuid && p.master_brick == b.path
-                });
+                let pair = b.host_uuid.and_then(|u| pairs.get(&(u.into_uuid(), b.path.as_str())).copied());
                 detail_row(session_id, b.id, pair, now)
             })
             .collect();
@@ -247,6 +277,10 @@ async fn reconcile_sessions(
             &statuses,
             status::set_size(vol.replica_count as i64, vol.disperse_count as i64),
         );
+        let status = match holds.get(&session_id.into_uuid()) {
+            Some(h) if now < h.until && h.stale.contains(&status) => h.status,
+            _ => status,
+        };
         let (slave_host_uuid, slave_volume_id) = resolve_slave(conn, gs.slave_volume_uuid, &gs.slave_host).await?;
         let row = SessionRow {
             session_id,
