@@ -461,11 +461,25 @@ wait_pushed_key() {
   done
   die "the geo-rep key $SECRET_PEM is still not accepted by root@$LAB_HOST after 45 s (push-pem hook failed?)"
 }
+# push-pem's keys live in root's authorized_keys; a machine whose home was reset keeps
+# /var/lib/glusterd but loses them, and every worker then fails with "Permission denied"
+ensure_pushed_keys() {
+  local f rel missing
+  for f in /var/lib/glusterd/geo-replication/*_common_secret.pem.pub; do
+    [[ -f $f && $(basename "$f") != common_secret.pem.pub ]] || continue
+    missing=$(grep -vxF -f /root/.ssh/authorized_keys "$f" 2>/dev/null | grep -c . || true)
+    ((missing)) || continue
+    rel=geo-replication/$(basename "$f")
+    run gluster --mode=script system:: execute add_secret_pub root "$rel" || die "add_secret_pub $rel failed"
+    step "ssh: re-installed $missing push-pem key(s) from $rel"
+  done
+}
 ensure_session() {
   local x ret
   PAIRS=$(session_pairs)
   if [[ -n $PAIRS ]]; then
     step "session $LAB_MASTER -> $SECONDARY: exists"
+    ensure_pushed_keys
   else
     # gsec_create ignores --xml; its exit status is reliable
     run gluster --mode=script system:: execute gsec_create || die "gsec_create failed"
@@ -564,7 +578,7 @@ wait_active() {
 MASTER_MNT=$LAB_MNT/$LAB_MASTER
 ensure_master_mount() {
   local n
-  mkdir -p "$MASTER_MNT"
+  # no mkdir yet: on a stale mount (ENOTCONN) it fails before we get to clear it
   n=$(awk -v m="$MASTER_MNT" '$2==m' /proc/mounts | wc -l)
   if ((n == 1)) && timeout 10 stat -t "$MASTER_MNT" >/dev/null 2>&1 \
      && awk -v m="$MASTER_MNT" -v s="$LAB_HOST:/$LAB_MASTER" '$2==m && $1==s && $3=="fuse.glusterfs" {f=1} END{exit !f}' /proc/mounts; then
@@ -575,6 +589,7 @@ ensure_master_mount() {
   while awk -v m="$MASTER_MNT" '$2==m {f=1} END{exit !f}' /proc/mounts; do
     umount "$MASTER_MNT" 2>>"$LOG" || umount -l "$MASTER_MNT" 2>>"$LOG" || die "cannot unmount $MASTER_MNT"
   done
+  mkdir -p "$MASTER_MNT"
   run mount -t glusterfs "$LAB_HOST:/$LAB_MASTER" "$MASTER_MNT" || die "mount $LAB_HOST:/$LAB_MASTER on $MASTER_MNT failed"
   step "mount: $LAB_HOST:/$LAB_MASTER on $MASTER_MNT"
 }

@@ -2,13 +2,32 @@
 //! so that `app` never depends on `server` (the server crate implements it).
 use std::sync::Arc;
 
-use crate::domain::{ClusterSummary, NewCluster};
+use crate::domain::{
+    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, Event, NewCluster, NewSession, SessionAction,
+    SessionInfo, SessionOption,
+};
 use crate::error::AppError;
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn clusters(&self) -> Result<Vec<ClusterSummary>, AppError>;
     async fn add_cluster(&self, new: NewCluster) -> Result<ClusterSummary, AppError>;
+    async fn create_session(&self, new: NewSession) -> Result<CreatedSession, AppError>;
+    /// start / stop / pause / resume / delete; `reset_sync_time` only for delete.
+    async fn session_action(
+        &self,
+        id: uuid::Uuid,
+        action: SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+    ) -> Result<ActionOutcome, AppError>;
+    async fn session_options(&self, id: uuid::Uuid) -> Result<Vec<SessionOption>, AppError>;
+    async fn set_option(&self, id: uuid::Uuid, key: String, value: String) -> Result<SessionOption, AppError>;
+    async fn reset_option(&self, id: uuid::Uuid, key: String) -> Result<SessionOption, AppError>;
+    async fn set_checkpoint(&self, id: uuid::Uuid, at: Checkpoint) -> Result<ActionOutcome, AppError>;
+    async fn refresh_session(&self, id: uuid::Uuid) -> Result<SessionInfo, AppError>;
+    /// The audit trail, newest first.
+    async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<Event>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -195,3 +195,160 @@ impl BrickStatus {
         Self::ALL.into_iter().find(|v| v.as_db() == s).unwrap_or(BrickStatus::Unknown)
     }
 }
+
+/// An action on an existing session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionAction {
+    Start,
+    Stop,
+    Pause,
+    Resume,
+    Delete,
+}
+
+impl SessionAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionAction::Start => "start",
+            SessionAction::Stop => "stop",
+            SessionAction::Pause => "pause",
+            SessionAction::Resume => "resume",
+            SessionAction::Delete => "delete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Start, Self::Stop, Self::Pause, Self::Resume, Self::Delete].into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The states the action may start from (`force` skips this check).
+    pub fn allowed_from(self) -> &'static [SessionStatus] {
+        use SessionStatus::*;
+        match self {
+            SessionAction::Start => &[Created, Stopped],
+            SessionAction::Stop => &[Active, Passive, Paused, Initializing, Faulty, PartialFaulty],
+            SessionAction::Pause => &[Active, Initializing],
+            SessionAction::Resume => &[Paused],
+            SessionAction::Delete => &[Stopped, Created],
+        }
+    }
+}
+
+/// What it takes to create a session from a master volume georep knows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewSession {
+    pub master_volume_id: Uuid,
+    /// A host name or address of the slave cluster (managed by georep or not).
+    pub slave_host: String,
+    pub slave_volume: String,
+    /// Default root.
+    pub slave_user: Option<String>,
+    pub force: bool,
+    /// Start the session once created.
+    pub start: bool,
+}
+
+/// Why a volume is not a good slave (oVirt's list, peers-georep §2.7). `force` goes on anyway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason", content = "detail")]
+pub enum Ineligibility {
+    SlaveVolumeNotUp,
+    SameCluster,
+    SlaveSizeUnknown,
+    MasterSizeUnknown,
+    SlaveSmallerThanMaster { slave: i64, master: i64 },
+    AlreadySlave { session_key: String },
+    NotEmpty,
+    NoUpSlaveServer,
+    VersionMismatch(String),
+    /// Another refusal of gluster's own verification (gverify), verbatim.
+    Gluster(String),
+}
+
+impl std::fmt::Display for Ineligibility {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ineligibility::SlaveVolumeNotUp => f.write_str("the slave volume is not started"),
+            Ineligibility::SameCluster => f.write_str("the slave volume is in the master's cluster"),
+            Ineligibility::SlaveSizeUnknown => f.write_str("the slave volume's size is not known"),
+            Ineligibility::MasterSizeUnknown => f.write_str("the master volume's size is not known"),
+            Ineligibility::SlaveSmallerThanMaster { slave, master } => {
+                write!(f, "the slave volume ({slave} bytes) is smaller than the master volume ({master} bytes)")
+            }
+            Ineligibility::AlreadySlave { session_key } => {
+                write!(f, "the slave volume is already the slave of session {session_key}")
+            }
+            Ineligibility::NotEmpty => f.write_str("the slave volume is not empty"),
+            Ineligibility::NoUpSlaveServer => f.write_str("no server of the slave volume is up"),
+            Ineligibility::VersionMismatch(m) => write!(f, "gluster versions differ: {m}"),
+            Ineligibility::Gluster(m) => f.write_str(m),
+        }
+    }
+}
+
+/// A session as the lifecycle returns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub master_volume_id: Uuid,
+    pub session_key: String,
+    pub slave_host_name: String,
+    pub slave_volume_name: String,
+    pub slave_volume_id: Option<Uuid>,
+    pub slave_user: String,
+    pub status: SessionStatus,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The answer to a create: the session (as stored), the eligibility reasons found (present
+/// only when `force` went on despite them) and gluster's own note, if any.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreatedSession {
+    pub session: SessionInfo,
+    pub reasons: Vec<Ineligibility>,
+    pub message: Option<String>,
+}
+
+/// The answer to an action: the session as stored after it (None once deleted) and gluster's
+/// note (e.g. "geo-replication is not set up" for a forced stop of a stopped session).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    pub session: Option<SessionInfo>,
+    pub message: Option<String>,
+}
+
+/// A checkpoint: now, or a given time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Checkpoint {
+    Now,
+    At(DateTime<Utc>),
+}
+
+/// One option of a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionOption {
+    /// gluster's XML spelling (`sync_jobs`).
+    pub key: String,
+    pub value: String,
+    pub default_value: Option<String>,
+    /// For a select box; empty for free input.
+    pub allowed_values: Vec<String>,
+    pub read_only: bool,
+}
+
+/// One entry of the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub cluster_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub target: String,
+    /// ok, refused, failed, detected
+    pub result: String,
+    pub message: Option<String>,
+}

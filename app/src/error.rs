@@ -23,6 +23,15 @@ pub enum AppError {
     Internal,
     #[error("could not reach the server: {0}")]
     Transport(String),
+    /// The action is not possible from the session's current state.
+    #[error("cannot {action} a session that is {}", .status.as_api())]
+    WrongState { action: String, status: crate::domain::SessionStatus },
+    /// Another action on the same session is running.
+    #[error("another action on this session is in progress: {0}")]
+    Busy(String),
+    /// The slave volume is not eligible (and no force): every reason.
+    #[error("the slave volume is not eligible: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
+    NotEligible(Vec<crate::domain::Ineligibility>),
 }
 
 impl FromServerFnError for AppError {

@@ -36,7 +36,9 @@ pub fn ClustersPage() -> impl IntoView {
                         </select>
                     </label>
                     <label>"Description" <input type="text" name="description"/></label>
-                    <button type="submit" class="primary">"Register"</button>
+                    <button type="submit" class="primary" disabled=move || add.pending().get()>
+                        {move || if add.pending().get() { "Asking gluster…" } else { "Register" }}
+                    </button>
                 </ActionForm>
             </Show>
             {move || add.value().get().and_then(|r| r.err()).map(|e| view! {

@@ -30,3 +30,59 @@ pub async fn add_cluster(
         })
         .await
 }
+
+#[server(prefix = "/rpc")]
+pub async fn create_session(
+    master_volume_id: uuid::Uuid,
+    slave_host: String,
+    slave_volume: String,
+    slave_user: Option<String>,
+    force: bool,
+    start: bool,
+) -> Result<crate::domain::CreatedSession, AppError> {
+    crate::backend::backend()?
+        .create_session(crate::domain::NewSession { master_volume_id, slave_host, slave_volume, slave_user, force, start })
+        .await
+}
+
+/// start / stop / pause / resume / delete (`reset_sync_time` for delete only).
+#[server(prefix = "/rpc")]
+pub async fn session_action(
+    id: uuid::Uuid,
+    action: crate::domain::SessionAction,
+    force: bool,
+    reset_sync_time: bool,
+) -> Result<crate::domain::ActionOutcome, AppError> {
+    crate::backend::backend()?.session_action(id, action, force, reset_sync_time).await
+}
+
+#[server(prefix = "/rpc")]
+pub async fn session_options(id: uuid::Uuid) -> Result<Vec<crate::domain::SessionOption>, AppError> {
+    crate::backend::backend()?.session_options(id).await
+}
+
+#[server(prefix = "/rpc")]
+pub async fn set_session_option(id: uuid::Uuid, key: String, value: String) -> Result<crate::domain::SessionOption, AppError> {
+    crate::backend::backend()?.set_option(id, key, value).await
+}
+
+#[server(prefix = "/rpc")]
+pub async fn reset_session_option(id: uuid::Uuid, key: String) -> Result<crate::domain::SessionOption, AppError> {
+    crate::backend::backend()?.reset_option(id, key).await
+}
+
+#[server(prefix = "/rpc")]
+pub async fn set_checkpoint(id: uuid::Uuid, at: crate::domain::Checkpoint) -> Result<crate::domain::ActionOutcome, AppError> {
+    crate::backend::backend()?.set_checkpoint(id, at).await
+}
+
+#[server(prefix = "/rpc")]
+pub async fn refresh_session(id: uuid::Uuid) -> Result<crate::domain::SessionInfo, AppError> {
+    crate::backend::backend()?.refresh_session(id).await
+}
+
+/// The audit trail, newest first (at most `limit`, default 100; one session's with `session`).
+#[server(prefix = "/rpc")]
+pub async fn list_events(session: Option<uuid::Uuid>, limit: Option<i64>) -> Result<Vec<crate::domain::Event>, AppError> {
+    crate::backend::backend()?.events(session, limit.unwrap_or(100)).await
+}

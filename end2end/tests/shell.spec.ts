@@ -32,8 +32,9 @@ test("the page hydrates and registers a cluster without a reload", async ({ page
   await clusters.form.getByLabel("Host of the trusted pool").fill(host);
   await clusters.form.getByRole("button", { name: "Register" }).click();
 
+  // registration asks gluster first (glusterd may be busy with another transaction)
   // the server function stored it in SQLite; the list refetched without a reload
-  await expect(clusters.row(name)).toBeVisible();
+  await expect(clusters.row(name)).toBeVisible({ timeout: 60_000 });
   expect(await page.evaluate(() => (window as any).__noReload)).toBe("still here");
 
   // a bad name gets a readable error from the server

@@ -122,6 +122,9 @@ impl From<ServiceError> for Fault {
             ServiceError::Invalid(m) => Fault::new(StatusCode::BAD_REQUEST, "Invalid request", m),
             ServiceError::NotFound(m) => Fault::new(StatusCode::NOT_FOUND, "Not found", m),
             ServiceError::Conflict(m) => Fault::new(StatusCode::CONFLICT, "Conflict", m),
+            e @ ServiceError::WrongState { .. } => Fault::new(StatusCode::CONFLICT, "Wrong state", e.to_string()),
+            e @ ServiceError::Busy(_) => Fault::new(StatusCode::CONFLICT, "Action in progress", e.to_string()),
+            e @ ServiceError::NotEligible(_) => Fault::new(StatusCode::CONFLICT, "Not eligible", e.to_string()),
             ServiceError::Gluster(crate::gluster::GlusterError::Timeout(t)) => Fault::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "Gluster timed out",

@@ -188,6 +188,32 @@ impl Gluster {
         self.xml(t, &["volume", "geo-replication", master, slave, "config"], parse::parse_georep_config)
             .await
     }
+
+    /// `volume geo-replication MASTER SLAVE <words…>`: create/start/stop/pause/resume/delete
+    /// and config set/reset. opRet ≠ 0 is a `Command` error with gluster's message; a success
+    /// may carry a note or warning (`ActionAnswer::message`).
+    pub async fn georep_action(
+        &self,
+        t: &Target,
+        master: &str,
+        slave: &str,
+        words: &[&str],
+    ) -> Result<super::model::ActionAnswer, GlusterError> {
+        let mut args = vec!["volume", "geo-replication", master, slave];
+        args.extend_from_slice(words);
+        self.xml(t, &args, parse::parse_action).await
+    }
+
+    /// `system:: execute gsec_create`: the common secret pem keys on this node (plain text even
+    /// with `--xml`; idempotent, about 0.1 s once the keys exist).
+    pub async fn gsec_create(&self, t: &Target) -> Result<(), GlusterError> {
+        let out = self.run(t, &["system::", "execute", "gsec_create"]).await?;
+        if out.code != 0 {
+            let message = first_line(&out.stderr).or_else(|| first_line(&out.stdout)).unwrap_or_else(|| "no output".into());
+            return Err(GlusterError::Exit { code: out.code, message });
+        }
+        Ok(())
+    }
 }
 
 fn quote(word: &str) -> Result<String, GlusterError> {

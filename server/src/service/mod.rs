@@ -1,10 +1,14 @@
 //! The service layer: the one place that decides (validation, state, audit). Both the
 //! server functions (through `app::backend::Backend`) and the REST edge call it.
+mod audit;
 mod clusters;
 pub mod names;
+pub mod options;
+mod sessions;
 pub mod status;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use app::error::AppError;
 
@@ -19,6 +23,14 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The action is not possible from the session's current state (no gluster call made).
+    #[error("cannot {} a session that is {}", .action.as_str(), .status.as_api())]
+    WrongState { action: app::domain::SessionAction, status: app::domain::SessionStatus },
+    /// Another action on the same session is running (no gluster call made).
+    #[error("another action on this session is in progress: {0}")]
+    Busy(String),
+    #[error("the slave volume is not eligible: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
+    NotEligible(Vec<app::domain::Ineligibility>),
     #[error(transparent)]
     Gluster(#[from] GlusterError),
     #[error(transparent)]
@@ -35,6 +47,11 @@ impl From<ServiceError> for AppError {
             ServiceError::Invalid(m) => AppError::Invalid(m),
             ServiceError::NotFound(m) => AppError::NotFound(m),
             ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::WrongState { action, status } => {
+                AppError::WrongState { action: action.as_str().into(), status }
+            }
+            ServiceError::Busy(m) => AppError::Busy(m),
+            ServiceError::NotEligible(r) => AppError::NotEligible(r),
             ServiceError::Gluster(g) => AppError::Gluster(g.to_string()),
             ServiceError::Store(StoreError::Duplicate(what)) => {
                 AppError::Conflict(format!("{what} already exists"))
@@ -57,11 +74,22 @@ pub struct Service {
 struct Inner {
     store: Store,
     gluster: Gluster,
+    /// Sessions (or sessions being created) with an action under way: one at a time each.
+    busy: Mutex<HashSet<String>>,
+    /// Clusters whose master node has run `gsec_create` in this process.
+    gsec_done: Mutex<HashSet<uuid::Uuid>>,
 }
 
 impl Service {
     pub fn new(store: Store, gluster: Gluster) -> Self {
-        Service { inner: Arc::new(Inner { store, gluster }) }
+        Service {
+            inner: Arc::new(Inner {
+                store,
+                gluster,
+                busy: Mutex::new(HashSet::new()),
+                gsec_done: Mutex::new(HashSet::new()),
+            }),
+        }
     }
 
     pub fn gluster(&self) -> &Gluster {
@@ -85,4 +113,45 @@ impl app::backend::Backend for Service {
     ) -> Result<app::domain::ClusterSummary, AppError> {
         Ok(self.register_cluster(new, true).await?)
     }
+
+    async fn create_session(&self, new: app::domain::NewSession) -> Result<app::domain::CreatedSession, AppError> {
+        Ok(Service::create_session(self, RPC_ACTOR, new).await?)
+    }
+
+    async fn session_action(
+        &self,
+        id: uuid::Uuid,
+        action: app::domain::SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+    ) -> Result<app::domain::ActionOutcome, AppError> {
+        Ok(Service::session_action(self, RPC_ACTOR, id, action, force, reset_sync_time).await?)
+    }
+
+    async fn session_options(&self, id: uuid::Uuid) -> Result<Vec<app::domain::SessionOption>, AppError> {
+        Ok(Service::session_options(self, id).await?)
+    }
+
+    async fn set_option(&self, id: uuid::Uuid, key: String, value: String) -> Result<app::domain::SessionOption, AppError> {
+        Ok(Service::set_option(self, RPC_ACTOR, id, &key, &value).await?)
+    }
+
+    async fn reset_option(&self, id: uuid::Uuid, key: String) -> Result<app::domain::SessionOption, AppError> {
+        Ok(Service::reset_option(self, RPC_ACTOR, id, &key).await?)
+    }
+
+    async fn set_checkpoint(&self, id: uuid::Uuid, at: app::domain::Checkpoint) -> Result<app::domain::ActionOutcome, AppError> {
+        Ok(Service::set_checkpoint(self, RPC_ACTOR, id, at).await?)
+    }
+
+    async fn refresh_session(&self, id: uuid::Uuid) -> Result<app::domain::SessionInfo, AppError> {
+        Ok(Service::refresh_session(self, id).await?)
+    }
+
+    async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<app::domain::Event>, AppError> {
+        Ok(Service::events(self, session, limit).await?)
+    }
 }
+
+/// Who the audit trail names for calls from the UI until users exist.
+const RPC_ACTOR: &str = "ui";

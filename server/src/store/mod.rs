@@ -3,6 +3,8 @@
 //! Writes take a `&mut SqliteConnection` so that a caller can group them in one
 //! transaction (`store.begin()`); reads are also offered on `Store` for convenience.
 mod clusters;
+mod events;
+mod lifecycle;
 mod rows;
 mod sessions;
 
@@ -14,6 +16,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{SqlitePool, Sqlite, Transaction};
 
 pub use clusters::*;
+pub use events::*;
+pub use lifecycle::*;
 pub use rows::*;
 pub use sessions::*;
 

@@ -4,6 +4,7 @@
 pub mod reconcile;
 
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -11,7 +12,118 @@ use tokio::sync::watch;
 
 use crate::gluster::{Gluster, GlusterError, Target};
 use crate::store::{self, ClusterRow, HostRow, Store};
-pub use reconcile::{Change, Report, Snapshot};
+pub use reconcile::{Change, Hold, Holds, Report, Snapshot};
+use uuid::Uuid;
+
+/// What the sync loop and the actions share in this process: one sync of a cluster at a time
+/// (its read and its write together, so that a cycle that read before an action cannot write
+/// after the action's own refresh), and the statuses actions just caused.
+#[derive(Default)]
+struct Coord {
+    clusters: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    holds: Mutex<Holds>,
+    /// What the actions under way will record themselves (see `quiet_while`).
+    acting: Mutex<Vec<(u64, Quiet)>>,
+    next_act: std::sync::atomic::AtomicU64,
+}
+
+static COORD: LazyLock<Coord> = LazyLock::new(Coord::default);
+
+fn cluster_lock(id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+    COORD.clusters.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default().clone()
+}
+
+/// Keeps `hold.status` for the session while gluster still reports one of `hold.stale`.
+pub fn hold(session_id: Uuid, hold: Hold) {
+    COORD.holds.lock().unwrap_or_else(|e| e.into_inner()).insert(session_id, hold);
+}
+
+fn current_holds() -> Holds {
+    let now = Utc::now();
+    let mut holds = COORD.holds.lock().unwrap_or_else(|e| e.into_inner());
+    holds.retain(|_, h| h.until > now);
+    holds.clone()
+}
+
+/// While the guard lives, no sync cycle records the changes `quiet` covers as discoveries:
+/// between gluster's answer to an action and the action's own refresh, a cycle of the loop
+/// would otherwise report (say) the deleted session as vanished outside georep.
+pub fn quiet_while(quiet: Quiet) -> Acting {
+    let id = COORD.next_act.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    COORD.acting.lock().unwrap_or_else(|e| e.into_inner()).push((id, quiet));
+    Acting(id)
+}
+
+pub struct Acting(u64);
+
+impl Drop for Acting {
+    fn drop(&mut self) {
+        COORD.acting.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.0);
+    }
+}
+
+fn acted_on(c: &Change) -> bool {
+    COORD.acting.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|(_, q)| q.covers(c))
+}
+
+/// Changes a refresh should not record as discovered outside georep: those the action that
+/// asked for the refresh caused itself (its own event records them).
+#[derive(Clone, Debug, Default)]
+pub struct Quiet {
+    pub session_id: Option<Uuid>,
+    /// `host::volume` of a session being created.
+    pub slave: Option<String>,
+}
+
+impl Quiet {
+    fn covers(&self, c: &Change) -> bool {
+        let sid = match c {
+            Change::SessionAppeared { session_id, session_key } => {
+                if let Some(slave) = &self.slave {
+                    if session_key.contains(&format!("ssh://{slave}:")) || session_key.contains(&format!("@{slave}:")) {
+                        return true;
+                    }
+                }
+                session_id
+            }
+            Change::SessionVanished { session_id, .. }
+            | Change::SessionStatus { session_id, .. }
+            | Change::OptionChanged { session_id, .. } => session_id,
+        };
+        self.session_id == Some(*sid)
+    }
+}
+
+/// The audit event of a change found by the sync (status changes are not events: they are
+/// what the status page shows).
+fn change_event(cluster: &ClusterRow, c: &Change, at: chrono::DateTime<Utc>) -> Option<store::EventRow> {
+    let (action, session_id, target, message) = match c {
+        Change::SessionAppeared { session_id, session_key } => {
+            ("session_appeared", session_id, session_key.clone(), Some("created outside georep".to_owned()))
+        }
+        Change::SessionVanished { session_id, session_key } => {
+            ("session_vanished", session_id, session_key.clone(), Some("deleted outside georep".to_owned()))
+        }
+        Change::OptionChanged { session_id, key, from, to } => (
+            "option_changed",
+            session_id,
+            key.clone(),
+            Some(format!("{} -> {}", from.as_deref().unwrap_or("(unset)"), to.as_deref().unwrap_or("(unset)"))),
+        ),
+        Change::SessionStatus { .. } => return None,
+    };
+    Some(store::EventRow {
+        id: 0,
+        at,
+        actor: "sync".into(),
+        action: action.into(),
+        cluster_id: Some(cluster.id),
+        session_id: Some(session_id.hyphenated()),
+        target,
+        result: "detected".into(),
+        message,
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -83,6 +195,24 @@ pub fn slave_spec(user: &str, host: &str, volume: &str) -> String {
 
 /// One cycle for one cluster: read, then reconcile (or mark unknown) in one transaction.
 pub async fn sync_cluster(store: &Store, gluster: &Gluster, cluster: &ClusterRow) -> Result<Report, SyncError> {
+    sync_cluster_with(store, gluster, cluster, &Quiet::default()).await
+}
+
+/// `sync_cluster`, not recording as discoveries the changes `quiet` covers. The changes found
+/// outside georep are recorded as events in the same transaction as the rows.
+pub async fn sync_cluster_with(
+    store: &Store,
+    gluster: &Gluster,
+    cluster: &ClusterRow,
+    quiet: &Quiet,
+) -> Result<Report, SyncError> {
+    let lock = cluster_lock(cluster.id.into_uuid());
+    let _turn = lock.lock().await;
+    // the cluster row as it is now (the caller's copy may predate the previous cycle)
+    let cluster = &{
+        let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
+        store::get_cluster(&mut c, cluster.id).await?.unwrap_or_else(|| cluster.clone())
+    };
     let hosts = {
         let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
         store::hosts_of_cluster(&mut c, cluster.id).await?
@@ -92,7 +222,12 @@ pub async fn sync_cluster(store: &Store, gluster: &Gluster, cluster: &ClusterRow
     let mut tx = store.begin().await?;
     let result = match read {
         Ok(snap) => {
-            let report = reconcile::reconcile(&mut tx, cluster.id, &snap, now).await?;
+            let report = reconcile::reconcile_held(&mut tx, cluster.id, &snap, now, &current_holds()).await?;
+            for change in report.changes.iter().filter(|c| !quiet.covers(c) && !acted_on(c)) {
+                if let Some(event) = change_event(cluster, change, now) {
+                    store::insert_event(&mut tx, &event).await?;
+                }
+            }
             if cluster.sync_state != "ok" {
                 store::record_cluster_sync(&mut tx, cluster.id, now, None).await?;
             }

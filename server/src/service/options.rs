@@ -1,0 +1,208 @@
+//! Geo-replication session options: defaults, allowed values and whether they can be changed.
+//!
+//! gluster's `config --xml` lists values only. gsyncd's own `config-get --show-defaults --json`
+//! works on the lab, but it fills `default` only for options that were modified (and then wrongly
+//! for `checkpoint`), and it has to run on a master node as a separate program. So the table
+//! below is taken from gluster 10's `/etc/glusterfs/gsyncd.conf` (the file gsyncd itself reads,
+//! identical to peers-georep §5.3), keyed in the XML spelling (`_`).
+use super::names::OptionKey;
+use super::ServiceError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    Int { min: i64, max: i64 },
+    Choice(&'static [&'static str]),
+    /// `checkpoint`: set through the checkpoint action.
+    UnixTime,
+    Text,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub kind: Kind,
+    pub configurable: bool,
+}
+
+const LEVELS: &[&str] = &["ERROR", "INFO", "WARNING", "DEBUG"];
+const INT: Kind = Kind::Int { min: 0, max: i32::MAX as i64 };
+
+macro_rules! spec {
+    ($key:literal, $default:literal, $kind:expr) => {
+        Spec { key: $key, default: $default, kind: $kind, configurable: true }
+    };
+    ($key:literal, $default:literal, $kind:expr, ro) => {
+        Spec { key: $key, default: $default, kind: $kind, configurable: false }
+    };
+}
+
+/// gluster 10.3's gsyncd.conf, in its order.
+pub const OPTIONS: &[Spec] = &[
+    spec!("primary_bricks", "", Kind::Text, ro),
+    spec!("secondary_bricks", "", Kind::Text, ro),
+    spec!("primary_volume_id", "", Kind::Text, ro),
+    spec!("secondary_volume_id", "", Kind::Text, ro),
+    spec!("primary_replica_count", "1", INT, ro),
+    spec!("primary_disperse_count", "1", INT, ro),
+    spec!("primary_distribution_count", "1", INT, ro),
+    spec!("glusterd_workdir", "/var/lib/glusterd", Kind::Text),
+    spec!("gluster_logdir", "/var/log/glusterfs", Kind::Text),
+    spec!("gluster_rundir", "/var/run/gluster", Kind::Text),
+    spec!("gsyncd_miscdir", "/var/lib/misc/gluster/gsyncd", Kind::Text),
+    spec!("stime_xattr_prefix", "", Kind::Text),
+    spec!("checkpoint", "0", Kind::UnixTime),
+    spec!("gluster_cli_options", "", Kind::Text),
+    spec!("pid_file", "", Kind::Text, ro),
+    spec!("state_file", "", Kind::Text, ro),
+    spec!("georep_session_working_dir", "", Kind::Text, ro),
+    spec!("access_mount", "false", Kind::Bool),
+    spec!("secondary_access_mount", "false", Kind::Bool),
+    spec!("isolated_secondarys", "", Kind::Text),
+    spec!("changelog_batch_size", "727040", INT),
+    spec!("secondary_timeout", "120", INT),
+    spec!("connection_timeout", "60", INT),
+    spec!("replica_failover_interval", "1", INT),
+    spec!("changelog_archive_format", "%Y%m", Kind::Text),
+    spec!("use_meta_volume", "false", Kind::Bool),
+    spec!("meta_volume_mnt", "/run/gluster/shared_storage", Kind::Text),
+    spec!("allow_network", "", Kind::Text),
+    spec!("change_interval", "5", INT),
+    spec!("sync_method", "rsync", Kind::Choice(&["rsync", "tarssh"])),
+    spec!("remote_gsyncd", "", Kind::Text),
+    spec!("gluster_command_dir", "/usr/sbin", Kind::Text),
+    spec!("secondary_gluster_command_dir", "/usr/sbin", Kind::Text),
+    spec!("gluster_params", "aux-gfid-mount acl", Kind::Text),
+    spec!("secondary_gluster_params", "aux-gfid-mount acl", Kind::Text),
+    spec!("ignore_deletes", "false", Kind::Bool),
+    spec!("special_sync_mode", "", Kind::Text),
+    spec!("gfid_conflict_resolution", "true", Kind::Bool),
+    spec!("working_dir", "", Kind::Text, ro),
+    spec!("change_detector", "changelog", Kind::Choice(&["changelog", "xsync"])),
+    spec!("cli_log_file", "", Kind::Text, ro),
+    spec!("cli_log_level", "INFO", Kind::Choice(LEVELS)),
+    spec!("log_file", "", Kind::Text, ro),
+    spec!("changelog_log_file", "", Kind::Text, ro),
+    spec!("gluster_log_file", "", Kind::Text, ro),
+    spec!("secondary_log_file", "", Kind::Text, ro),
+    spec!("secondary_gluster_log_file", "", Kind::Text, ro),
+    spec!("secondary_gluster_log_file_mbr", "", Kind::Text, ro),
+    spec!("log_level", "INFO", Kind::Choice(LEVELS)),
+    spec!("gluster_log_level", "INFO", Kind::Choice(LEVELS)),
+    spec!("changelog_log_level", "INFO", Kind::Choice(LEVELS)),
+    spec!("secondary_log_level", "INFO", Kind::Choice(LEVELS)),
+    spec!("secondary_gluster_log_level", "INFO", Kind::Choice(LEVELS)),
+    spec!("ssh_port", "22", Kind::Int { min: 1, max: 65535 }),
+    spec!("ssh_command", "ssh", Kind::Text),
+    spec!("tar_command", "tar", Kind::Text),
+    spec!("ssh_options", "", Kind::Text),
+    spec!("ssh_options_tar", "", Kind::Text),
+    spec!("gluster_command", "gluster", Kind::Text),
+    spec!("sync_jobs", "3", Kind::Int { min: 1, max: 100 }),
+    spec!("rsync_command", "rsync", Kind::Text),
+    spec!("rsync_options", "", Kind::Text),
+    spec!("rsync_ssh_options", "", Kind::Text),
+    spec!("rsync_opt_ignore_missing_args", "true", Kind::Bool),
+    spec!("rsync_opt_existing", "true", Kind::Bool),
+    spec!("log_rsync_performance", "false", Kind::Bool),
+    spec!("use_rsync_xattrs", "false", Kind::Bool),
+    spec!("sync_xattrs", "true", Kind::Bool),
+    spec!("sync_acls", "true", Kind::Bool),
+    spec!("max_rsync_retries", "10", INT),
+];
+
+pub fn spec(key: &OptionKey) -> Option<&'static Spec> {
+    OPTIONS.iter().find(|s| s.key == key.as_str())
+}
+
+/// Values a select box can offer (empty: free input).
+pub fn allowed_values(kind: Kind) -> Vec<String> {
+    match kind {
+        Kind::Bool => vec!["true".into(), "false".into()],
+        Kind::Choice(v) => v.iter().map(|s| s.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// gluster prints booleans as `True`/`False` (python): compare them case-insensitively.
+pub fn same_value(a: &str, b: &str) -> bool {
+    a == b || a.eq_ignore_ascii_case(b) && matches!(a.to_ascii_lowercase().as_str(), "true" | "false")
+}
+
+/// The spec of a key that may be set, and the value in the form gluster is given.
+pub fn validate_set(key: &OptionKey, value: &str) -> Result<(&'static Spec, String), ServiceError> {
+    let spec = spec(key).ok_or_else(|| ServiceError::Invalid(format!("unknown option {key}")))?;
+    if !spec.configurable {
+        return Err(ServiceError::Invalid(format!("option {key} is read-only")));
+    }
+    let v = value.trim();
+    let bad = |why: String| ServiceError::Invalid(format!("bad value {v:?} for {key}: {why}"));
+    let out = match spec.kind {
+        Kind::Bool => match v.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => "true".to_owned(),
+            "false" | "no" | "off" | "0" => "false".to_owned(),
+            _ => return Err(bad("true or false".into())),
+        },
+        Kind::Int { min, max } => match v.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => n.to_string(),
+            _ => return Err(bad(format!("an integer from {min} to {max}"))),
+        },
+        Kind::Choice(values) => match values.iter().find(|c| c.eq_ignore_ascii_case(v)) {
+            Some(c) => c.to_string(),
+            None => return Err(bad(format!("one of {}", values.join(", ")))),
+        },
+        Kind::UnixTime => return Err(ServiceError::Invalid("set the checkpoint with the checkpoint action".into())),
+        Kind::Text => {
+            if v.len() > 1024 || v.chars().any(|c| c.is_control()) {
+                return Err(bad("at most 1024 printable characters".into()));
+            }
+            v.to_owned()
+        }
+    };
+    Ok((spec, out))
+}
+
+/// The spec of a key that may be reset.
+pub fn validate_reset(key: &OptionKey) -> Result<&'static Spec, ServiceError> {
+    let spec = spec(key).ok_or_else(|| ServiceError::Invalid(format!("unknown option {key}")))?;
+    if !spec.configurable {
+        return Err(ServiceError::Invalid(format!("option {key} is read-only")));
+    }
+    Ok(spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(k: &str, v: &str) -> Result<String, String> {
+        validate_set(&OptionKey::parse(k).unwrap(), v).map(|(_, v)| v).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn values_are_checked_before_gluster_sees_them() {
+        assert_eq!(set("sync-jobs", "5").unwrap(), "5");
+        assert!(set("sync_jobs", "0").unwrap_err().contains("from 1 to 100"));
+        assert!(set("sync_jobs", "500").is_err());
+        assert!(set("sync_jobs", "x").is_err());
+        assert_eq!(set("sync-method", "TARSSH").unwrap(), "tarssh");
+        assert!(set("sync_method", "scp").unwrap_err().contains("rsync, tarssh"));
+        assert_eq!(set("ignore-deletes", "yes").unwrap(), "true");
+        assert!(set("ignore_deletes", "maybe").is_err());
+        assert!(set("log_file", "/tmp/x").unwrap_err().contains("read-only"));
+        assert!(set("no_such_option", "1").unwrap_err().contains("unknown option"));
+        assert!(set("checkpoint", "now").is_err());
+        assert!(set("rsync_options", "--bwlimit=1\n--x").is_err());
+        assert!(validate_reset(&OptionKey::parse("pid-file").unwrap()).is_err());
+        assert!(validate_reset(&OptionKey::parse("sync-jobs").unwrap()).is_ok());
+        assert!(same_value("True", "true") && !same_value("3", "5"));
+    }
+
+    #[test]
+    fn every_key_is_in_xml_spelling() {
+        for s in OPTIONS {
+            assert_eq!(OptionKey::parse(s.key).unwrap().as_str(), s.key);
+        }
+    }
+}

@@ -1,0 +1,450 @@
+//! The session lifecycle: create, start, stop, pause, resume, delete, options, checkpoint,
+//! refresh. Every action is checked here before gluster is called (names, state machine,
+//! eligibility, option values), runs one at a time per session, really happens on gluster, is
+//! reflected in SQLite before it returns (the session's cluster is re-read at once) and is
+//! recorded in the audit trail.
+use app::domain::{
+    ActionOutcome, Checkpoint, CreatedSession, Ineligibility, NewSession, SessionAction, SessionInfo,
+    SessionOption, SessionStatus,
+};
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::audit::Audit;
+use super::names::{HostName, OptionKey, UserName, VolumeName};
+use super::options;
+use super::{Result, Service, ServiceError};
+use crate::gluster::{GlusterError, Target};
+use crate::store::{self, ClusterRow, SessionRow, StoreError, VolumeRow};
+use crate::sync::{self, Hold, Quiet};
+
+/// How long a status an action caused is kept over gluster's stale reports.
+const HOLD_SECS: i64 = 30;
+/// `create push-pem` installs the keys on the slave in a hook that runs after it returned
+/// (FINDINGS P6): starting earlier kills the monitor and leaves the session Created for ever.
+const PUSH_PEM_SETTLE: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Everything an action on a stored session needs.
+struct Ctx {
+    session: SessionRow,
+    cluster: ClusterRow,
+    master: VolumeRow,
+    target: Target,
+    slave: String,
+}
+
+impl Ctx {
+    fn target_text(&self) -> String {
+        format!("{} -> {}", self.master.name, self.slave)
+    }
+
+    fn audit(&self, actor: &str, action: &str) -> Audit {
+        Audit {
+            actor: actor.into(),
+            action: action.into(),
+            cluster_id: Some(self.cluster.id),
+            session_id: Some(self.session.session_id),
+            target: self.target_text(),
+        }
+    }
+}
+
+/// Held while an action runs; frees the session on drop (also on error or panic).
+pub(crate) struct Busy {
+    service: Service,
+    key: String,
+    /// The sync loop leaves what this action changes for the action to record.
+    _acting: sync::Acting,
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.service.inner.busy.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.key);
+    }
+}
+
+fn info(s: &SessionRow) -> SessionInfo {
+    SessionInfo {
+        id: s.session_id.into_uuid(),
+        master_volume_id: s.master_volume_id.into_uuid(),
+        session_key: s.session_key.clone(),
+        slave_host_name: s.slave_host_name.clone(),
+        slave_volume_name: s.slave_volume_name.clone(),
+        slave_volume_id: s.slave_volume_id.map(|v| v.into_uuid()),
+        slave_user: s.slave_user.clone(),
+        status: SessionStatus::from_db(&s.status),
+        updated_at: s.updated_at,
+    }
+}
+
+impl Service {
+    /// One action at a time per key: a second one is refused at once.
+    fn try_busy(&self, key: String, quiet: Quiet) -> Result<Busy> {
+        let mut busy = self.inner.busy.lock().unwrap_or_else(|e| e.into_inner());
+        if !busy.insert(key.clone()) {
+            return Err(ServiceError::Busy(key));
+        }
+        Ok(Busy { service: self.clone(), key, _acting: sync::quiet_while(quiet) })
+    }
+
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
+    }
+
+    /// Where the cluster's gluster CLI is asked: a connected host first.
+    async fn target_of_cluster(&self, cluster: &ClusterRow) -> Result<Target> {
+        let mut c = self.conn().await?;
+        let mut hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
+        hosts.sort_by_key(|h| h.status != "connected");
+        hosts
+            .first()
+            .map(sync::target_of)
+            .ok_or_else(|| ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name)))
+    }
+
+    async fn volume_and_cluster(&self, volume_id: Uuid) -> Result<(VolumeRow, ClusterRow)> {
+        let mut c = self.conn().await?;
+        let vol = store::get_volume(&mut c, volume_id.hyphenated())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("volume {volume_id}")))?;
+        let cluster = store::get_cluster(&mut c, vol.cluster_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", vol.cluster_id)))?;
+        Ok((vol, cluster))
+    }
+
+    async fn ctx(&self, id: Uuid) -> Result<Ctx> {
+        let session = {
+            let mut c = self.conn().await?;
+            store::get_session(&mut c, id.hyphenated())
+                .await?
+                .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?
+        };
+        let (master, cluster) = self.volume_and_cluster(session.master_volume_id.into_uuid()).await?;
+        let target = self.target_of_cluster(&cluster).await?;
+        let slave = sync::slave_spec(&session.slave_user, &session.slave_host_name, &session.slave_volume_name);
+        Ok(Ctx { session, cluster, master, target, slave })
+    }
+
+    /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
+    /// recording the changes `quiet` covers as discoveries.
+    async fn refresh_cluster(&self, cluster: &ClusterRow, quiet: &Quiet) -> Result<()> {
+        sync::sync_cluster_with(self.store(), self.gluster(), cluster, quiet).await.map(|_| ()).map_err(|e| match e {
+            sync::SyncError::Gluster(g) => ServiceError::Gluster(g),
+            sync::SyncError::Store(s) => ServiceError::Store(s),
+            sync::SyncError::NoHost => ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name)),
+        })
+    }
+
+    async fn stored_session(&self, id: Uuid) -> Result<Option<SessionRow>> {
+        let mut c = self.conn().await?;
+        Ok(store::get_session(&mut c, id.hyphenated()).await?)
+    }
+
+    /// Re-reads one session from gluster now; its stored form.
+    pub async fn refresh_session(&self, id: Uuid) -> Result<SessionInfo> {
+        let ctx = self.ctx(id).await?;
+        self.refresh_cluster(&ctx.cluster, &Quiet::default()).await?;
+        let s = self
+            .stored_session(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("session {id} (gone from gluster)")))?;
+        Ok(info(&s))
+    }
+
+    /// start, stop, pause, resume or delete. Without `force` the state machine decides first;
+    /// with it, the check is skipped and `force` is passed to gluster (delete has no force in
+    /// gluster: it only skips the check). `reset_sync_time` applies to delete.
+    pub async fn session_action(
+        &self,
+        actor: &str,
+        id: Uuid,
+        action: SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+    ) -> Result<ActionOutcome> {
+        let ctx = self.ctx(id).await?;
+        let audit = ctx.audit(actor, action.as_str());
+        let outcome = self.run_action(&ctx, action, force, reset_sync_time).await;
+        let message = outcome.as_ref().ok().and_then(|o| o.message.clone());
+        self.record(&audit, &outcome, message.as_deref()).await;
+        outcome
+    }
+
+    async fn run_action(
+        &self,
+        ctx: &Ctx,
+        action: SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+    ) -> Result<ActionOutcome> {
+        let id = ctx.session.session_id.into_uuid();
+        let quiet = Quiet { session_id: Some(id), slave: None };
+        let _busy = self.try_busy(id.to_string(), quiet.clone())?;
+        // the state as stored now (an action that finished just before us changed it)
+        let current = self.stored_session(id).await?.ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
+        let status = SessionStatus::from_db(&current.status);
+        if !force && !action.allowed_from().contains(&status) {
+            return Err(ServiceError::WrongState { action, status });
+        }
+        let mut words = vec![action.as_str()];
+        match action {
+            SessionAction::Delete if reset_sync_time => words.push("reset-sync-time"),
+            SessionAction::Delete => {}
+            _ if force => words.push("force"),
+            _ => {}
+        }
+        let answer = self.gluster().georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words).await?;
+        if action == SessionAction::Start {
+            // gluster answers before its workers exist and reports Created/Stopped for ~3 s
+            sync::hold(
+                id,
+                Hold {
+                    status: SessionStatus::Initializing,
+                    stale: vec![SessionStatus::Created, SessionStatus::Stopped, status],
+                    until: Utc::now() + chrono::Duration::seconds(HOLD_SECS),
+                },
+            );
+        }
+        let refreshed = self.refresh_cluster(&ctx.cluster, &quiet).await;
+        let mut message = answer.message;
+        if let Err(e) = refreshed {
+            // the action happened; say that SQLite lags until the next cycle
+            tracing::warn!(session = %id, error = %e, "refresh after the action failed");
+            if action == SessionAction::Delete {
+                let mut c = self.conn().await?;
+                store::delete_session(&mut c, ctx.session.session_id).await?;
+            }
+            message = Some(format!("{} (re-reading the session failed: {e})", message.unwrap_or_default()));
+        }
+        let session = self.stored_session(id).await?;
+        Ok(ActionOutcome { session: session.as_ref().map(info), message })
+    }
+
+    /// Why `host::volume` is not a good slave for `master`, as far as georep can know.
+    pub async fn eligibility(&self, master: &VolumeRow, host: &HostName, volume: &VolumeName) -> Result<Vec<Ineligibility>> {
+        let mut c = self.conn().await?;
+        let mut reasons = Vec::new();
+        let slave = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str()).await?;
+        for s in store::sessions_with_slave(&mut c, slave.as_ref().map(|v| v.id), host.as_str(), volume.as_str()).await? {
+            reasons.push(Ineligibility::AlreadySlave { session_key: s.session_key });
+        }
+        // a slave in a cluster georep does not manage: gluster's own verification (create
+        // without force) checks the rest
+        let Some(slave) = slave else { return Ok(reasons) };
+        if slave.status != "Started" {
+            reasons.push(Ineligibility::SlaveVolumeNotUp);
+        }
+        if slave.cluster_id == master.cluster_id {
+            reasons.push(Ineligibility::SameCluster);
+        }
+        match (slave.size_total, master.size_total) {
+            (None, _) => reasons.push(Ineligibility::SlaveSizeUnknown),
+            (_, None) => reasons.push(Ineligibility::MasterSizeUnknown),
+            (Some(s), Some(m)) if s < m => reasons.push(Ineligibility::SlaveSmallerThanMaster { slave: s, master: m }),
+            _ => {}
+        }
+        let bricks = store::bricks_of_volume(&mut c, slave.id).await?;
+        if !bricks.iter().any(|b| b.status == "online") {
+            reasons.push(Ineligibility::NoUpSlaveServer);
+        }
+        Ok(reasons)
+    }
+
+    /// Creates a session: eligibility first (refused without `force` when there is a reason),
+    /// then `gsec_create` (once per cluster and process) and `create push-pem [force]`, then
+    /// the cluster is re-read so the session is stored with its details and options.
+    pub async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession> {
+        let (master, cluster) = self.volume_and_cluster(new.master_volume_id).await?;
+        let host = HostName::parse(&new.slave_host)?;
+        let volume = VolumeName::parse(&new.slave_volume)?;
+        let user = UserName::parse(new.slave_user.as_deref().unwrap_or(""))?;
+        let slave = sync::slave_spec(user.as_str(), host.as_str(), volume.as_str());
+        let audit = Audit {
+            actor: actor.into(),
+            action: "create".into(),
+            cluster_id: Some(cluster.id),
+            session_id: None,
+            target: format!("{} -> {slave}", master.name),
+        };
+        let outcome = self.run_create(&master, &cluster, &host, &volume, &slave, new.force).await;
+        let audit = Audit {
+            session_id: outcome.as_ref().ok().map(|c| c.session.id.hyphenated()),
+            ..audit
+        };
+        let message = outcome.as_ref().ok().and_then(|c| c.message.clone());
+        self.record(&audit, &outcome, message.as_deref()).await;
+        let created = outcome?;
+        if !new.start {
+            return Ok(created);
+        }
+        tokio::time::sleep(PUSH_PEM_SETTLE).await;
+        let started = self.session_action(actor, created.session.id, SessionAction::Start, false, false).await?;
+        Ok(CreatedSession { session: started.session.unwrap_or(created.session), ..created })
+    }
+
+    async fn run_create(
+        &self,
+        master: &VolumeRow,
+        cluster: &ClusterRow,
+        host: &HostName,
+        volume: &VolumeName,
+        slave: &str,
+        force: bool,
+    ) -> Result<CreatedSession> {
+        let quiet = Quiet { session_id: None, slave: Some(format!("{host}::{volume}")) };
+        let _busy = self.try_busy(format!("create {} {slave}", master.id), quiet.clone())?;
+        let mut reasons = self.eligibility(master, host, volume).await?;
+        if !reasons.is_empty() && !force {
+            return Err(ServiceError::NotEligible(reasons));
+        }
+        let target = self.target_of_cluster(cluster).await?;
+        let first = !self.inner.gsec_done.lock().unwrap_or_else(|e| e.into_inner()).contains(&cluster.id.into_uuid());
+        if first {
+            self.gluster().gsec_create(&target).await?;
+            self.inner.gsec_done.lock().unwrap_or_else(|e| e.into_inner()).insert(cluster.id.into_uuid());
+        }
+        let mut words = vec!["create", "push-pem"];
+        if force {
+            words.push("force");
+        }
+        let answer = match self.gluster().georep_action(&target, &master.name, slave, &words).await {
+            Ok(a) => a,
+            // gluster's own verification (gverify: size, emptiness, versions) refused
+            Err(GlusterError::Command { message, .. }) if !force && gverify_reason(&message).is_some() => {
+                return Err(ServiceError::NotEligible(vec![gverify_reason(&message).unwrap_or(Ineligibility::Gluster(message))]));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(r) = answer.message.as_deref().and_then(gverify_reason) {
+            if !reasons.contains(&r) {
+                reasons.push(r);
+            }
+        }
+        self.refresh_cluster(cluster, &quiet).await?;
+        let mut c = self.conn().await?;
+        let session = store::sessions_of_volume(&mut c, master.id)
+            .await?
+            .into_iter()
+            .find(|s| s.slave_host_name.eq_ignore_ascii_case(host.as_str()) && s.slave_volume_name == volume.as_str())
+            .ok_or_else(|| {
+                ServiceError::Gluster(GlusterError::Unreadable(format!("gluster created {slave} but does not list it")))
+            })?;
+        Ok(CreatedSession { session: info(&session), reasons, message: answer.message })
+    }
+
+    pub async fn session_options(&self, id: Uuid) -> Result<Vec<SessionOption>> {
+        let mut c = self.conn().await?;
+        if store::get_session(&mut c, id.hyphenated()).await?.is_none() {
+            return Err(ServiceError::NotFound(format!("session {id}")));
+        }
+        let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
+        Ok(rows.into_iter().map(|r| option_of(r.config_key, r.config_value)).collect())
+    }
+
+    async fn option_now(&self, id: Uuid, key: &OptionKey) -> Result<SessionOption> {
+        let mut c = self.conn().await?;
+        let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
+        let value = rows.into_iter().find(|r| r.config_key == key.as_str()).map(|r| r.config_value);
+        let spec = options::spec(key);
+        Ok(option_of(key.as_str().to_owned(), value.or(spec.map(|s| s.default.to_owned())).unwrap_or_default()))
+    }
+
+    /// Sets one option (validated against gluster 10's rules before gluster sees it).
+    pub async fn set_option(&self, actor: &str, id: Uuid, key: &str, value: &str) -> Result<SessionOption> {
+        let ctx = self.ctx(id).await?;
+        let mut audit = ctx.audit(actor, "option_set");
+        let parsed = OptionKey::parse(key)
+            .and_then(|k| options::validate_set(&k, value).map(|(_, v)| (k, v)));
+        let outcome = match parsed {
+            Ok((k, v)) => {
+                audit.target = format!("{} {k}={v}", ctx.target_text());
+                self.config_call(&ctx, &[&k.dashed(), &v]).await.map(|m| (k, m))
+            }
+            Err(e) => {
+                audit.target = format!("{} {key}", ctx.target_text());
+                Err(e)
+            }
+        };
+        self.finish_option(&audit, id, outcome).await
+    }
+
+    /// Resets one option to its default (`config '!key'`).
+    pub async fn reset_option(&self, actor: &str, id: Uuid, key: &str) -> Result<SessionOption> {
+        let ctx = self.ctx(id).await?;
+        let mut audit = ctx.audit(actor, "option_reset");
+        audit.target = format!("{} {key}", ctx.target_text());
+        let outcome = match OptionKey::parse(key).and_then(|k| options::validate_reset(&k).map(|_| k)) {
+            Ok(k) => self.config_call(&ctx, &[&format!("!{}", k.dashed())]).await.map(|m| (k, m)),
+            Err(e) => Err(e),
+        };
+        self.finish_option(&audit, id, outcome).await
+    }
+
+    async fn finish_option(
+        &self,
+        audit: &Audit,
+        id: Uuid,
+        outcome: Result<(OptionKey, Option<String>)>,
+    ) -> Result<SessionOption> {
+        let message = outcome.as_ref().ok().and_then(|(_, m)| m.clone());
+        self.record(audit, &outcome, message.as_deref()).await;
+        let (key, _) = outcome?;
+        self.option_now(id, &key).await
+    }
+
+    /// `config <words…>` under the session's lock, then the cluster re-read.
+    async fn config_call(&self, ctx: &Ctx, words: &[&str]) -> Result<Option<String>> {
+        let id = ctx.session.session_id.into_uuid();
+        let quiet = Quiet { session_id: Some(id), slave: None };
+        let _busy = self.try_busy(id.to_string(), quiet.clone())?;
+        let mut all = vec!["config"];
+        all.extend_from_slice(words);
+        let answer = self.gluster().georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &all).await?;
+        self.refresh_cluster(&ctx.cluster, &quiet).await?;
+        Ok(answer.message)
+    }
+
+    /// Sets a checkpoint: now, or a given time (gluster reads the label in the master node's
+    /// local time; the lab's is UTC).
+    pub async fn set_checkpoint(&self, actor: &str, id: Uuid, at: Checkpoint) -> Result<ActionOutcome> {
+        let ctx = self.ctx(id).await?;
+        let label = match at {
+            Checkpoint::Now => "now".to_owned(),
+            Checkpoint::At(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        };
+        let mut audit = ctx.audit(actor, "checkpoint");
+        audit.target = format!("{} checkpoint={label}", ctx.target_text());
+        let outcome = self.config_call(&ctx, &["checkpoint", &label]).await;
+        let message = outcome.as_ref().ok().cloned().flatten();
+        self.record(&audit, &outcome, message.as_deref()).await;
+        let message = outcome?;
+        Ok(ActionOutcome { session: self.stored_session(id).await?.as_ref().map(info), message })
+    }
+}
+
+fn option_of(key: String, value: String) -> SessionOption {
+    let spec = OptionKey::parse(&key).ok().and_then(|k| options::spec(&k));
+    SessionOption {
+        default_value: spec.map(|s| s.default.to_owned()),
+        allowed_values: spec.map(|s| options::allowed_values(s.kind)).unwrap_or_default(),
+        // an option gluster lists that gluster 10's table does not know cannot be validated
+        read_only: spec.is_none_or(|s| !s.configurable),
+        key,
+        value,
+    }
+}
+
+/// gverify's refusals (create without force), by their text.
+fn gverify_reason(message: &str) -> Option<Ineligibility> {
+    let m = message.to_ascii_lowercase();
+    if m.contains("is not empty") {
+        Some(Ineligibility::NotEmpty)
+    } else if m.contains("version mismatch") {
+        Some(Ineligibility::VersionMismatch(message.to_owned()))
+    } else if m.contains("disk size") || m.contains("available size") {
+        Some(Ineligibility::Gluster(message.to_owned()))
+    } else {
+        None
+    }
+}
