@@ -8,14 +8,8 @@ use georep::service::Service;
 use georep::store::{self, Store};
 use georep::sync;
 
-/// The lab is one shared thing: its tests take turns.
-static LAB: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn host() -> String {
-    std::env::var("LAB_HOST").unwrap_or_else(|_| {
-        String::from_utf8(Command::new("hostname").output().unwrap().stdout).unwrap().trim().to_owned()
-    })
-}
+mod common;
+use common::{host, lab_lock_async, lab_script};
 
 /// The raw gluster CLI, as an admin would type it (out of band for georep).
 fn cli(args: &[&str]) -> String {
@@ -23,12 +17,6 @@ fn cli(args: &[&str]) -> String {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "gluster {args:?} failed: {text}");
     text
-}
-
-fn lab_script(args: &[&str]) {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab.sh");
-    let out = Command::new("bash").arg(root).args(args).output().unwrap();
-    assert!(out.status.success(), "gluster-lab.sh {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 struct App {
@@ -91,7 +79,7 @@ async fn until(app: &App, slave: &str, cycles: usize, pred: impl Fn(Option<&stor
 
 #[tokio::test]
 async fn discovery_and_out_of_band_changes() {
-    let _lab = LAB.lock().await;
+    let _lab = lab_lock_async().await;
     let app = app_with(real_gluster()).await;
     register_lab(&app).await;
     // a worker restarted by an earlier test is Faulty or Initializing for a while: wait for
@@ -179,7 +167,7 @@ async fn discovery_and_out_of_band_changes() {
 /// FAULT INJECTION with a fake `gluster` (real gluster cannot be made to hang or to print
 /// garbage): the cluster's rows stay, shown UNKNOWN with the error recorded.
 async fn fault(script: &str, timeout: Duration, expect_error: &str) {
-    let _lab = LAB.lock().await;
+    let _lab = lab_lock_async().await;
     // first the truth from the real lab
     let app = app_with(real_gluster()).await;
     register_lab(&app).await;

@@ -15,11 +15,8 @@ use uuid::Uuid;
 
 const SLAVE: &str = "slavevol2";
 
-fn host() -> String {
-    std::env::var("LAB_HOST").unwrap_or_else(|_| {
-        String::from_utf8(Command::new("hostname").output().unwrap().stdout).unwrap().trim().to_owned()
-    })
-}
+mod common;
+use common::{host, lab_lock_async, lab_script, lab_script_path};
 
 /// The raw gluster CLI (`--xml`), as an admin would type it; stdout.
 fn cli(args: &[&str]) -> String {
@@ -27,11 +24,6 @@ fn cli(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn lab_script(args: &[&str]) {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab.sh");
-    let out = Command::new("bash").arg(root).args(args).output().unwrap();
-    assert!(out.status.success(), "gluster-lab.sh {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// What gluster itself says about the test session: its workers' statuses (empty: no session).
 fn gluster_statuses() -> Vec<String> {
@@ -51,8 +43,7 @@ struct Cleanup;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab.sh");
-        let _ = Command::new("bash").arg(root).args(["volume-delete", SLAVE]).output();
+        let _ = Command::new("bash").arg(lab_script_path()).args(["volume-delete", SLAVE]).output();
     }
 }
 
@@ -95,6 +86,7 @@ fn timed<T>(what: &str, t0: Instant, r: T) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn session_lifecycle_round_trip() {
+    let _lab = lab_lock_async().await;
     let h = host();
     lab_script(&["volume", SLAVE, "--fresh"]);
     let _cleanup = Cleanup;
