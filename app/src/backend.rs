@@ -28,6 +28,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn refresh_session(&self, id: uuid::Uuid) -> Result<SessionInfo, AppError>;
     /// The audit trail, newest first.
     async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<Event>, AppError>;
+    async fn session_health(&self, id: uuid::Uuid) -> Result<crate::health::SessionHealth, AppError>;
+    async fn probe_session(&self, id: uuid::Uuid) -> Result<crate::health::ProbeReport, AppError>;
+    async fn restart_stalled(&self, id: uuid::Uuid) -> Result<crate::health::RestartOutcome, AppError>;
+    async fn lag_history(
+        &self,
+        id: uuid::Uuid,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<crate::health::LagSample>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

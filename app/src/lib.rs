@@ -1,6 +1,7 @@
 //! georep's user interface: pages, components, shared domain types and server functions.
 pub mod domain;
 pub mod error;
+pub mod health;
 mod pages;
 pub mod rpc;
 #[cfg(feature = "ssr")]

@@ -41,6 +41,49 @@ pub struct ServeArgs {
     /// Seconds between two syncs with the clusters.
     #[arg(long, env = "GEOREP_SYNC_INTERVAL", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub sync_interval: u64,
+    #[command(flatten)]
+    pub health: HealthArgs,
+}
+
+/// Session health: the probe, lag and alerts (README "Health").
+#[derive(Debug, Args, Clone)]
+pub struct HealthArgs {
+    /// Seconds between two health probes of an active session (0: no scheduled probes).
+    #[arg(long, env = "GEOREP_PROBE_INTERVAL", default_value_t = 600, value_parser = clap::value_parser!(u64).range(0..=604800))]
+    pub probe_interval: u64,
+    /// Seconds a probe waits for every active worker to complete its checkpoint; a worker that
+    /// does not is STALLED.
+    #[arg(long, env = "GEOREP_PROBE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub probe_timeout: u64,
+    /// Folder under which georep mounts master volumes (FUSE) for the probe's change.
+    #[arg(long, env = "GEOREP_PROBE_MOUNT_DIR", default_value = "/run/georep/probe")]
+    pub probe_mount_dir: std::path::PathBuf,
+    /// Lag (seconds) above which an active session is LAGGING.
+    #[arg(long, env = "GEOREP_LAG_THRESHOLD", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lag_threshold: u64,
+    /// Seconds between two lag samples (history for charts).
+    #[arg(long, env = "GEOREP_LAG_SAMPLE_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub lag_sample_interval: u64,
+    /// Days lag samples and probe records are kept.
+    #[arg(long, env = "GEOREP_HEALTH_RETENTION_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub health_retention_days: u64,
+    /// URL that gets a JSON POST on every transition into or out of stalled, faulty, lagging.
+    #[arg(long, env = "GEOREP_ALERT_WEBHOOK")]
+    pub alert_webhook: Option<String>,
+}
+
+impl Default for HealthArgs {
+    fn default() -> Self {
+        HealthArgs {
+            probe_interval: 600,
+            probe_timeout: 60,
+            probe_mount_dir: "/run/georep/probe".into(),
+            lag_threshold: 300,
+            lag_sample_interval: 60,
+            health_retention_days: 14,
+            alert_webhook: None,
+        }
+    }
 }
 
 impl ServeArgs {

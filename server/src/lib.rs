@@ -2,6 +2,7 @@
 pub mod api;
 pub mod config;
 pub mod gluster;
+pub mod metrics;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::api::routes())
+        .merge(crate::metrics::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -78,9 +79,11 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
         .await
         .map_err(|source| StartError::Listen { addr: serve.listen, source })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
+    let service = service.with_health_config((&serve.health).into());
     let state = AppState { leptos_options: leptos_options(serve, addr), service: service.clone() };
     let app = router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let health = tokio::spawn(crate::service::health::run(service.clone(), stopped.clone()));
     let sync = tokio::spawn(crate::sync::run(
         service.store().clone(),
         service.gluster().clone(),
@@ -91,6 +94,7 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     let _ = stop.send(true);
     let _ = sync.await;
+    let _ = health.await;
     served.map_err(StartError::Serve)?;
     tracing::info!("stopped");
     Ok(())

@@ -1,7 +1,9 @@
 //! Talking to gluster: the CLI runner (the only impure part) and the pure parsers of its
 //! `--xml` answers.
 pub mod model;
+pub mod mount;
 pub mod parse;
 mod runner;
+pub mod workers;
 
 pub use runner::{Gluster, GlusterError, Target};

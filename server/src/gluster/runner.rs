@@ -179,6 +179,18 @@ impl Gluster {
         Ok(parse::parse_georep_status(&out.stdout)?)
     }
 
+    /// One session's status (`volume geo-replication MASTER SLAVE status detail`): the health
+    /// probe polls it for the checkpoint of every worker.
+    pub async fn georep_session_status(
+        &self,
+        t: &Target,
+        master: &str,
+        slave: &str,
+    ) -> Result<super::model::GeorepStatus, GlusterError> {
+        self.xml(t, &["volume", "geo-replication", master, slave, "status", "detail"], parse::parse_georep_status)
+            .await
+    }
+
     pub async fn georep_config(
         &self,
         t: &Target,

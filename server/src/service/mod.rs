@@ -1,7 +1,10 @@
 //! The service layer: the one place that decides (validation, state, audit). Both the
 //! server functions (through `app::backend::Backend`) and the REST edge call it.
+mod alerts;
 mod audit;
 mod clusters;
+pub mod health;
+pub mod health_rules;
 pub mod names;
 pub mod options;
 mod sessions;
@@ -78,18 +81,31 @@ struct Inner {
     busy: Mutex<HashSet<String>>,
     /// Clusters whose master node has run `gsec_create` in this process.
     gsec_done: Mutex<HashSet<uuid::Uuid>>,
+    health: health::HealthState,
 }
 
 impl Service {
     pub fn new(store: Store, gluster: Gluster) -> Self {
+        Self::with_health(store, gluster, health::HealthConfig::default())
+    }
+
+    /// A service whose health probes, lag threshold and alerts follow `health`.
+    pub fn with_health(store: Store, gluster: Gluster, health: health::HealthConfig) -> Self {
         Service {
             inner: Arc::new(Inner {
                 store,
                 gluster,
                 busy: Mutex::new(HashSet::new()),
                 gsec_done: Mutex::new(HashSet::new()),
+                health: health::HealthState::new(health),
             }),
         }
+    }
+
+    /// The same store and gluster with another health configuration (for `serve`, before
+    /// anything runs: locks and caches start empty).
+    pub fn with_health_config(&self, health: health::HealthConfig) -> Self {
+        Self::with_health(self.store().clone(), self.gluster().clone(), health)
     }
 
     pub fn gluster(&self) -> &Gluster {
@@ -150,6 +166,26 @@ impl app::backend::Backend for Service {
 
     async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<app::domain::Event>, AppError> {
         Ok(Service::events(self, session, limit).await?)
+    }
+
+    async fn session_health(&self, id: uuid::Uuid) -> Result<app::health::SessionHealth, AppError> {
+        Ok(Service::session_health(self, id).await?)
+    }
+
+    async fn probe_session(&self, id: uuid::Uuid) -> Result<app::health::ProbeReport, AppError> {
+        Ok(Service::probe_session(self, RPC_ACTOR, id).await?)
+    }
+
+    async fn restart_stalled(&self, id: uuid::Uuid) -> Result<app::health::RestartOutcome, AppError> {
+        Ok(Service::restart_stalled(self, RPC_ACTOR, id).await?)
+    }
+
+    async fn lag_history(
+        &self,
+        id: uuid::Uuid,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<app::health::LagSample>, AppError> {
+        Ok(Service::lag_history(self, id, since).await?)
     }
 }
 

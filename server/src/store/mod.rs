@@ -4,6 +4,7 @@
 //! transaction (`store.begin()`); reads are also offered on `Store` for convenience.
 mod clusters;
 mod events;
+mod health;
 mod lifecycle;
 mod rows;
 mod sessions;
@@ -17,6 +18,7 @@ use sqlx::{SqlitePool, Sqlite, Transaction};
 
 pub use clusters::*;
 pub use events::*;
+pub use health::*;
 pub use lifecycle::*;
 pub use rows::*;
 pub use sessions::*;

@@ -1,0 +1,134 @@
+//! `/metrics`: session status, health, lag and pending counters in the Prometheus /
+//! OpenMetrics text format, computed from SQLite at each scrape (no gluster call).
+use app::domain::SessionStatus;
+use app::health::Health;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+use crate::service::health::HealthView;
+use crate::service::Service;
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SessionL {
+    session_id: String,
+    master: String,
+    slave: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateL {
+    session_id: String,
+    master: String,
+    slave: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BrickL {
+    session_id: String,
+    brick: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PendingL {
+    session_id: String,
+    brick: String,
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProbeL {
+    session_id: String,
+    result: String,
+}
+
+type FGauge = Gauge<f64, AtomicU64>;
+
+/// The text of one scrape for these sessions (pure: tested without a server).
+pub fn render(views: &[HealthView]) -> String {
+    let mut reg = Registry::with_prefix("georep");
+    let status = Family::<StateL, Gauge>::default();
+    let health = Family::<StateL, Gauge>::default();
+    let lag = Family::<SessionL, Gauge>::default();
+    let brick_lag = Family::<BrickL, Gauge>::default();
+    let stalled = Family::<BrickL, Gauge>::default();
+    let pending = Family::<PendingL, Gauge>::default();
+    let failures = Family::<BrickL, Gauge>::default();
+    let probe_at = Family::<ProbeL, Gauge>::default();
+    let probe_secs = Family::<SessionL, FGauge>::default();
+    reg.register("session_status", "Session status (1 for the current one)", status.clone());
+    reg.register("session_health", "Session health (1 for the current one)", health.clone());
+    reg.register("session_lag_seconds", "Largest replication lag of the session's active bricks", lag.clone());
+    reg.register("brick_lag_seconds", "Replication lag of an active master brick", brick_lag.clone());
+    reg.register("brick_stalled", "1 while the probe finds the brick's worker stalled", stalled.clone());
+    reg.register("brick_pending", "Operations pending in the worker's batch, by kind", pending.clone());
+    reg.register("brick_failures", "Failures the worker reports", failures.clone());
+    reg.register("probe_last_timestamp_seconds", "Start of the last health probe, by its result", probe_at.clone());
+    reg.register("probe_last_duration_seconds", "How long the last health probe took", probe_secs.clone());
+    for v in views {
+        let sid = v.health.session_id.to_string();
+        let sl = SessionL { session_id: sid.clone(), master: v.master.clone(), slave: v.slave.clone() };
+        let state = |s: &str| StateL { session_id: sid.clone(), master: v.master.clone(), slave: v.slave.clone(), state: s.into() };
+        for s in SessionStatus::ALL {
+            status.get_or_create(&state(s.as_api())).set(i64::from(s == v.status));
+        }
+        for h in Health::ALL {
+            health.get_or_create(&state(h.as_str())).set(i64::from(h == v.health.health));
+        }
+        if let Some(l) = v.health.lag_seconds {
+            lag.get_or_create(&sl).set(l);
+        }
+        for b in &v.health.bricks {
+            let bl = BrickL { session_id: sid.clone(), brick: b.brick.clone() };
+            if let Some(l) = b.lag_seconds {
+                brick_lag.get_or_create(&bl).set(l);
+            }
+            stalled.get_or_create(&bl).set(i64::from(b.stalled_since.is_some()));
+        }
+        for c in &v.counters {
+            for (kind, n) in [("entry", c.entry), ("data", c.data), ("meta", c.meta)] {
+                if let Some(n) = n {
+                    pending.get_or_create(&PendingL { session_id: sid.clone(), brick: c.brick.clone(), kind: kind.into() }).set(n);
+                }
+            }
+            if let Some(f) = c.failures {
+                failures.get_or_create(&BrickL { session_id: sid.clone(), brick: c.brick.clone() }).set(f);
+            }
+        }
+        if let Some(p) = &v.health.last_probe {
+            probe_at.get_or_create(&ProbeL { session_id: sid.clone(), result: p.result.as_str().into() }).set(p.at.timestamp());
+            probe_secs.get_or_create(&sl).set(p.duration_ms as f64 / 1000.0);
+        }
+    }
+    let mut out = String::new();
+    // writing into a String cannot fail
+    let _ = prometheus_client::encoding::text::encode(&mut out, &reg);
+    out
+}
+
+async fn metrics(State(service): State<Service>) -> Response {
+    match service.health_views().await {
+        Ok(views) => (
+            [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+            render(&views),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: cannot read sessions");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Session health: the verdict per session, stalls and pending work per brick, the probes'
+//! history and the lag samples (migration 0004).
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqliteConnection};
+
+use super::{Id, Result};
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct HealthRow {
+    pub session_id: Id,
+    pub health: String,
+    pub reason: String,
+    pub since: DateTime<Utc>,
+    pub lag_seconds: Option<i64>,
+    pub last_probe_at: Option<DateTime<Utc>>,
+    pub last_probe_result: Option<String>,
+    pub last_probe_ms: Option<i64>,
+    pub last_probe_message: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct BrickHealthRow {
+    pub session_id: Id,
+    pub master_brick_id: Id,
+    pub stalled_since: Option<DateTime<Utc>>,
+    pub pending_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct ProbeRow {
+    /// Assigned by SQLite; ignored on insert.
+    pub id: i64,
+    pub session_id: Id,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    pub trigger: String,
+    pub result: String,
+    pub checkpoint: Option<DateTime<Utc>>,
+    pub stalled_bricks: String,
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct LagSampleRow {
+    pub session_id: Id,
+    /// '' for the session's own sample.
+    pub master_brick_id: String,
+    pub at: DateTime<Utc>,
+    pub lag_seconds: i64,
+    pub pending: Option<i64>,
+}
+
+const HEALTH_COLUMNS: &str = "session_id, health, reason, since, lag_seconds, last_probe_at, \
+    last_probe_result, last_probe_ms, last_probe_message, updated_at";
+const PROBE_COLUMNS: &str =
+    "id, session_id, started_at, duration_ms, trigger, result, checkpoint, stalled_bricks, message";
+
+pub async fn get_health(conn: &mut SqliteConnection, session_id: Id) -> Result<Option<HealthRow>> {
+    let sql = format!("SELECT {HEALTH_COLUMNS} FROM session_health WHERE session_id = ?");
+    Ok(sqlx::query_as(&sql).bind(session_id).fetch_optional(conn).await?)
+}
+
+pub async fn list_health(conn: &mut SqliteConnection) -> Result<Vec<HealthRow>> {
+    let sql = format!("SELECT {HEALTH_COLUMNS} FROM session_health ORDER BY session_id");
+    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+}
+
+pub async fn upsert_health(conn: &mut SqliteConnection, h: &HealthRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO session_health (session_id, health, reason, since, lag_seconds, last_probe_at,
+             last_probe_result, last_probe_ms, last_probe_message, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id) DO UPDATE SET health = excluded.health, reason = excluded.reason,
+             since = excluded.since, lag_seconds = excluded.lag_seconds,
+             last_probe_at = excluded.last_probe_at, last_probe_result = excluded.last_probe_result,
+             last_probe_ms = excluded.last_probe_ms, last_probe_message = excluded.last_probe_message,
+             updated_at = excluded.updated_at",
+    )
+    .bind(h.session_id)
+    .bind(&h.health)
+    .bind(&h.reason)
+    .bind(h.since)
+    .bind(h.lag_seconds)
+    .bind(h.last_probe_at)
+    .bind(&h.last_probe_result)
+    .bind(h.last_probe_ms)
+    .bind(&h.last_probe_message)
+    .bind(h.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn brick_health_of(conn: &mut SqliteConnection, session_id: Id) -> Result<Vec<BrickHealthRow>> {
+    Ok(sqlx::query_as(
+        "SELECT session_id, master_brick_id, stalled_since, pending_since FROM brick_health
+          WHERE session_id = ? ORDER BY master_brick_id",
+    )
+    .bind(session_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Writes a brick's row; a row with nothing set is deleted instead.
+pub async fn put_brick_health(conn: &mut SqliteConnection, b: &BrickHealthRow) -> Result<()> {
+    if b.stalled_since.is_none() && b.pending_since.is_none() {
+        sqlx::query("DELETE FROM brick_health WHERE session_id = ? AND master_brick_id = ?")
+            .bind(b.session_id)
+            .bind(b.master_brick_id)
+            .execute(conn)
+            .await?;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO brick_health (session_id, master_brick_id, stalled_since, pending_since)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT (session_id, master_brick_id) DO UPDATE SET
+             stalled_since = excluded.stalled_since, pending_since = excluded.pending_since",
+    )
+    .bind(b.session_id)
+    .bind(b.master_brick_id)
+    .bind(b.stalled_since)
+    .bind(b.pending_since)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_probe(conn: &mut SqliteConnection, p: &ProbeRow) -> Result<i64> {
+    let done = sqlx::query(
+        "INSERT INTO health_probes (session_id, started_at, duration_ms, trigger, result, checkpoint,
+             stalled_bricks, message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(p.session_id)
+    .bind(p.started_at)
+    .bind(p.duration_ms)
+    .bind(&p.trigger)
+    .bind(&p.result)
+    .bind(p.checkpoint)
+    .bind(&p.stalled_bricks)
+    .bind(&p.message)
+    .execute(conn)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+/// Newest first.
+pub async fn probes_of(conn: &mut SqliteConnection, session_id: Id, limit: i64) -> Result<Vec<ProbeRow>> {
+    let sql = format!("SELECT {PROBE_COLUMNS} FROM health_probes WHERE session_id = ? ORDER BY id DESC LIMIT ?");
+    Ok(sqlx::query_as(&sql).bind(session_id).bind(limit.clamp(1, 1000)).fetch_all(conn).await?)
+}
+
+pub async fn insert_lag_samples(conn: &mut SqliteConnection, samples: &[LagSampleRow]) -> Result<()> {
+    for s in samples {
+        sqlx::query(
+            "INSERT OR REPLACE INTO lag_samples (session_id, master_brick_id, at, lag_seconds, pending)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(s.session_id)
+        .bind(&s.master_brick_id)
+        .bind(s.at)
+        .bind(s.lag_seconds)
+        .bind(s.pending)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Oldest first.
+pub async fn lag_samples(conn: &mut SqliteConnection, session_id: Id, since: DateTime<Utc>) -> Result<Vec<LagSampleRow>> {
+    Ok(sqlx::query_as(
+        "SELECT session_id, master_brick_id, at, lag_seconds, pending FROM lag_samples
+          WHERE session_id = ? AND at >= ? ORDER BY at, master_brick_id LIMIT 100000",
+    )
+    .bind(session_id)
+    .bind(since)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Drops samples and probes older than `before`; how many rows went.
+pub async fn prune_health_history(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
+    let a = sqlx::query("DELETE FROM lag_samples WHERE at < ?").bind(before).execute(&mut *conn).await?;
+    let b = sqlx::query("DELETE FROM health_probes WHERE started_at < ?").bind(before).execute(&mut *conn).await?;
+    Ok(a.rows_affected() + b.rows_affected())
+}
