@@ -268,26 +268,32 @@ impl Service {
         done_ids: &mut Vec<Id>,
     ) -> Result<()> {
         let timeout = self.health_config().probe_timeout;
-        // 1. every active worker in Changelog Crawl (a checkpoint during the history crawl can
-        //    complete without the live changelog path the probe is about)
+        // 1. settled workers: every one Active in Changelog Crawl (or Passive). A checkpoint
+        //    during a history crawl can complete without the live changelog path the probe is
+        //    about; a worker that is starting (or Faulty, about to be respawned) cannot be judged
         let t_wait = Instant::now();
         let pairs = loop {
             let pairs = self.pairs(ctx).await?;
-            let active: Vec<&GeorepPair> = pairs.iter().filter(|p| p.status == WorkerStatus::Active).collect();
-            if active.is_empty() {
-                report.result = ProbeResult::Inconclusive;
-                report.message = Some("no active worker".into());
-                report.bricks = pairs.iter().map(|p| probe_brick(ctx, p, None, false)).collect();
-                return Ok(());
-            }
-            let crawling: Vec<String> =
-                active.iter().filter(|p| p.crawl_status != CrawlStatus::Changelog).map(|p| ctx.brick_name(p)).collect();
-            if crawling.is_empty() {
+            let unsettled: Vec<String> = pairs
+                .iter()
+                .filter(|p| match p.status {
+                    WorkerStatus::Initializing | WorkerStatus::Faulty => true,
+                    WorkerStatus::Active => p.crawl_status != CrawlStatus::Changelog,
+                    _ => false,
+                })
+                .map(|p| format!("{} ({})", ctx.brick_name(p), worker_state(p)))
+                .collect();
+            let any_active = pairs.iter().any(|p| p.status == WorkerStatus::Active);
+            if unsettled.is_empty() && any_active {
                 break pairs;
             }
-            if t_wait.elapsed() >= crawl_wait {
+            if unsettled.is_empty() || t_wait.elapsed() >= crawl_wait {
                 report.result = ProbeResult::Inconclusive;
-                report.message = Some(format!("not in Changelog Crawl yet: {}", crawling.join(", ")));
+                report.message = Some(if unsettled.is_empty() {
+                    "no active worker".into()
+                } else {
+                    format!("workers not settled: {}", unsettled.join(", "))
+                });
                 report.bricks = pairs.iter().map(|p| probe_brick(ctx, p, None, false)).collect();
                 return Ok(());
             }
@@ -846,6 +852,15 @@ impl Ctx {
 
 fn probe_brick(ctx: &Ctx, p: &GeorepPair, done: Option<i64>, stalled: bool) -> ProbeBrick {
     ProbeBrick { brick: ctx.brick_name(p), status: brick_status(&p.status), completed_after_ms: done, stalled }
+}
+
+fn worker_state(p: &GeorepPair) -> String {
+    match (&p.status, &p.crawl_status) {
+        (WorkerStatus::Active, CrawlStatus::Hybrid) => "Hybrid Crawl".into(),
+        (WorkerStatus::Active, CrawlStatus::History) => "History Crawl".into(),
+        (WorkerStatus::Active, c) => format!("{c:?}"),
+        (s, _) => format!("{s:?}"),
+    }
 }
 
 fn probe_message(r: &ProbeReport) -> String {

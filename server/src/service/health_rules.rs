@@ -298,6 +298,47 @@ mod tests {
         check(S::Active, &[active()], &|i| i.last_probe = old(ProbeResult::Inconclusive), Health::Unknown, "inconclusive");
     }
 
+    /// A real stall, captured on the lab: both workers say Active / Changelog Crawl with no
+    /// pending counters; only the uncompleted checkpoint on b1 tells. Without a probe's stall
+    /// mark it is not "stalled" (gluster cannot tell), but its lag grows from the checkpoint.
+    #[test]
+    fn a_real_stall_looks_active() {
+        let xml = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/gluster/lab-volume_geo-replication_mastervol_vm__slavevol5_status_detail@stalled.xml"
+        ))
+        .unwrap();
+        let st = crate::gluster::parse::parse_georep_status(&xml).unwrap();
+        let views: Vec<BrickView> = st
+            .sessions()
+            .flat_map(|(_, s)| s.pairs.iter())
+            .map(|p| {
+                assert_eq!(p.status, crate::gluster::model::WorkerStatus::Active);
+                assert_eq!(p.crawl_status, crate::gluster::model::CrawlStatus::Changelog);
+                BrickView {
+                    brick: p.master_brick.clone(),
+                    status: Some(B::Active),
+                    pending: Some((p.entry.unwrap_or(0) + p.data.unwrap_or(0) + p.meta.unwrap_or(0)) as i64),
+                    last_synced: p.last_synced,
+                    checkpoint_time: p.checkpoint_time,
+                    checkpoint_done: p.checkpoint_completed,
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let now = t("14:53:38");
+        assert_eq!(views.iter().map(|v| brick_lag(v, now)).collect::<Vec<_>>(), [Some(60), Some(0)]);
+        let i = Inputs { status: S::Active, bricks: &views, now, lag_threshold: 300, probes_enabled: true, last_probe: None, sync_error: None };
+        assert_ne!(evaluate(&i).0, Health::Stalled);
+        let marked: Vec<BrickView> = views
+            .iter()
+            .map(|v| BrickView { stalled_since: v.checkpoint_done.filter(|d| !d).and(v.checkpoint_time), ..v.clone() })
+            .collect();
+        let (h, reason) = evaluate(&Inputs { bricks: &marked, ..i });
+        assert_eq!(h, Health::Stalled);
+        assert!(reason.contains("/srv/georep-lab/mastervol/b1") && !reason.contains("b2"), "{reason}");
+    }
+
     #[test]
     fn since_keeps_the_start() {
         let now = t("12:00:00");

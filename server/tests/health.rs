@@ -1,0 +1,300 @@
+//! Session health against the real gluster lab (`scripts/gluster-lab.sh up`).
+//!
+//! * `healthy_session_probes_healthy` (CI, ~20 s): the lab's main session
+//!   mastervol -> HOST::slavevol is probed for real (a checkpoint and a directory under
+//!   `.georep-probe`, both harmless) and is healthy; `/metrics` says so.
+//! * `stall_is_found_and_cleared_by_the_guided_restart` (CI, ~2–4 min): a session of its own,
+//!   mastervol -> HOST::slavevol5. A real stall is produced: the lab's mitigation of
+//!   glusterfs 10.3's changelog race is undone on mastervol's bricks and the test session's
+//!   workers are restarted until a probe finds one stalled (14 of 20 worker starts stall without
+//!   the mitigation, FINDINGS P10 / gluster-lab.sh). The mitigation is then applied again (the
+//!   lab's normal state), the guided restart restarts the stalled worker alone, re-probes and
+//!   the session is healthy. A webhook receiver on loopback gets both transitions.
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::domain::{BrickStatus, NewSession, SessionAction};
+use app::health::{Health, ProbeResult, RestartMethod};
+use georep::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
+use georep::gluster::{parse, workers, Gluster};
+use georep::service::health::{HealthConfig, PROBE_DIR};
+use georep::service::Service;
+use georep::store::{self, Store};
+use georep::sync;
+use uuid::Uuid;
+
+mod common;
+use common::{host, lab_lock_async, lab_script, lab_script_path};
+
+const SLAVE: &str = "slavevol5";
+const MOUNTS: &str = "/run/georep/probe-test";
+
+fn cli_pairs(slave: &str) -> Vec<GeorepPair> {
+    let out = Command::new("gluster")
+        .args(["--mode=script", "--xml", "volume", "geo-replication", "mastervol", &format!("{}::{slave}", host()), "status", "detail"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout);
+    parse::parse_georep_status(&xml).map(|s| s.sessions().flat_map(|(_, s)| s.pairs.clone()).collect()).unwrap_or_default()
+}
+
+fn cli_raw(slave: &str) -> String {
+    let out = Command::new("gluster")
+        .args(["--mode=script", "--xml", "volume", "geo-replication", "mastervol", &format!("{}::{slave}", host()), "status", "detail"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits until every worker of the session is Active in Changelog Crawl.
+async fn wait_changelog(slave: &str, budget: Duration) -> Duration {
+    let t0 = Instant::now();
+    loop {
+        let p = cli_pairs(slave);
+        if !p.is_empty() && p.iter().all(|p| p.status == WorkerStatus::Active && p.crawl_status == CrawlStatus::Changelog) {
+            return t0.elapsed();
+        }
+        assert!(t0.elapsed() < budget, "not in Changelog Crawl within {budget:?}: {p:?}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+async fn service_with(config: HealthConfig) -> (Service, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
+    let service = Service::with_health(store, Gluster::new("gluster", Duration::from_secs(60)), config);
+    service
+        .register_cluster(
+            app::domain::NewCluster {
+                name: "lab".into(),
+                description: String::new(),
+                host: host(),
+                connection: app::domain::Connection::Local,
+            },
+            true,
+        )
+        .await
+        .expect("the lab answers");
+    sync::sync_all(service.store(), service.gluster()).await;
+    (service, dir)
+}
+
+async fn session_id(service: &Service, slave: &str) -> Uuid {
+    let mut c = service.store().pool().acquire().await.unwrap();
+    let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
+    store::sessions_of_cluster(&mut c, cluster.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.slave_volume_name == slave)
+        .unwrap_or_else(|| panic!("session to {slave} stored"))
+        .session_id
+        .into_uuid()
+}
+
+fn config(timeout: u64, webhook: Option<String>) -> HealthConfig {
+    HealthConfig {
+        probe_timeout: Duration::from_secs(timeout),
+        mount_dir: MOUNTS.into(),
+        webhook,
+        ..HealthConfig::default()
+    }
+}
+
+fn unmount_all() {
+    if let Ok(rd) = std::fs::read_dir(MOUNTS) {
+        for e in rd.flatten() {
+            let _ = Command::new("umount").arg("-l").arg(e.path()).output();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn healthy_session_probes_healthy() {
+    let _lab = lab_lock_async().await;
+    let (service, _db) = service_with(config(60, None)).await;
+    let id = session_id(&service, "slavevol").await;
+    wait_changelog("slavevol", Duration::from_secs(120)).await;
+
+    let before = service.session_health(id).await.unwrap();
+    assert_eq!(before.health, Health::Unknown, "not probed yet: {before:?}");
+    assert!(before.reason.contains("not probed"), "{}", before.reason);
+
+    let t0 = Instant::now();
+    let r = service.probe_session("test", id).await.unwrap();
+    eprintln!("figure: probe of a healthy 2-brick session: {} ms ({:?})", r.duration_ms, r.message);
+    eprintln!("figure: per brick: {:?}", r.bricks.iter().map(|b| (&b.brick, b.completed_after_ms)).collect::<Vec<_>>());
+    assert_eq!(r.result, ProbeResult::Passed, "{r:#?}");
+    assert_eq!(r.bricks.len(), 2);
+    assert!(r.bricks.iter().all(|b| b.completed_after_ms.is_some() && !b.stalled), "{r:#?}");
+    assert!(r.checkpoint.is_some());
+    assert!(t0.elapsed() < Duration::from_secs(70));
+
+    let h = service.session_health(id).await.unwrap();
+    assert_eq!(h.health, Health::Healthy, "{h:#?}");
+    assert_eq!(h.lag_seconds, Some(0), "{h:#?}");
+    assert!(h.bricks.iter().all(|b| b.status == BrickStatus::Active && b.stalled_since.is_none()));
+    assert_eq!(h.last_probe.as_ref().map(|p| p.result), Some(ProbeResult::Passed));
+
+    // the probe's directory is gone again; the hidden folder stays
+    let mnt = std::fs::read_dir(MOUNTS).unwrap().flatten().next().expect("the probe's mount").path();
+    let left: Vec<_> = std::fs::read_dir(mnt.join(PROBE_DIR)).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "probe dirs left: {left:?}");
+
+    // audited as an action; no option change recorded as a discovery
+    let events = service.events(Some(id), 50).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "probe" && e.result == "ok" && e.actor == "test"), "{events:#?}");
+    assert!(!events.iter().any(|e| e.action == "option_changed"), "{events:#?}");
+
+    // /metrics text
+    let text = georep::metrics::render(&service.health_views().await.unwrap());
+    let line = format!("georep_session_health{{session_id=\"{id}\",master=\"mastervol\",slave=\"{}::slavevol\",state=\"healthy\"}} 1", host());
+    assert!(text.contains(&line), "{line} not in:\n{text}");
+    assert!(text.contains("georep_session_lag_seconds{"), "{text}");
+    assert!(text.contains("georep_brick_pending{"), "{text}");
+    assert!(text.contains("georep_probe_last_duration_seconds{"), "{text}");
+    unmount_all();
+}
+
+/// Deletes the test volume and restores the lab's stall mitigation, whatever happened.
+struct Cleanup;
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = Command::new("bash").arg(lab_script_path()).args(["stall-fix", "mastervol"]).output();
+        let _ = Command::new("bash").arg(lab_script_path()).args(["volume-delete", SLAVE]).output();
+        unmount_all();
+    }
+}
+
+/// A loopback webhook receiver: the JSON bodies it got.
+async fn receiver() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
+    let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
+            let g = g.clone();
+            async move {
+                g.lock().unwrap().push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), got)
+}
+
+async fn wait_hook(got: &Arc<Mutex<Vec<serde_json::Value>>>, to: &str) -> serde_json::Value {
+    let t0 = Instant::now();
+    loop {
+        if let Some(v) = got.lock().unwrap().iter().find(|v| v["to"] == to).cloned() {
+            return v;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "no webhook call to {to}: {:?}", got.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stall_is_found_and_cleared_by_the_guided_restart() {
+    let _lab = lab_lock_async().await;
+    let h = host();
+    lab_script(&["volume", SLAVE, "--fresh"]);
+    let _cleanup = Cleanup;
+    let (url, got) = receiver().await;
+    let (service, _db) = service_with(config(30, Some(url))).await;
+
+    // --- a session of our own, started and live (tarssh: FINDINGS P8) ---
+    let master = {
+        let mut c = service.store().pool().acquire().await.unwrap();
+        let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
+        let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
+        vols.into_iter().find(|v| v.name == "mastervol").unwrap().id.into_uuid()
+    };
+    let created = service
+        .create_session(
+            "test",
+            NewSession { master_volume_id: master, slave_host: h.clone(), slave_volume: SLAVE.into(), slave_user: None, force: true, start: false },
+        )
+        .await
+        .expect("create");
+    let id = created.session.id;
+    service.set_option("test", id, "sync-method", "tarssh").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await; // push-pem's hook (FINDINGS P6)
+    service.session_action("test", id, SessionAction::Start, false, false).await.unwrap();
+    let took = wait_changelog(SLAVE, Duration::from_secs(120)).await;
+    eprintln!("timing: start -> Changelog Crawl: {took:?}");
+
+    // --- produce a real stall: no mitigation, restart our workers until a probe finds one ---
+    lab_script(&["stall-fix", "mastervol"]); // the lab's state, so the first start is judged fairly
+    let undo = Command::new("bash").arg(lab_script_path()).args(["stall-fix", "mastervol"]).env("LAB_STALL_FIX", "0").output().unwrap();
+    assert!(undo.status.success(), "{}", String::from_utf8_lossy(&undo.stderr));
+    let slave = format!("{h}::{SLAVE}");
+    let mut stalled_report = None;
+    for attempt in 1..=5 {
+        for b in ["/srv/georep-lab/mastervol/b1", "/srv/georep-lab/mastervol/b2"] {
+            workers::restart_worker("mastervol", &slave, b).unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let took = wait_changelog(SLAVE, Duration::from_secs(150)).await;
+        sync::sync_all(service.store(), service.gluster()).await;
+        let r = service.probe_session("test", id).await.unwrap();
+        eprintln!("stall attempt {attempt}: workers back in Changelog Crawl after {took:?}; probe {:?} in {} ms: {:?}", r.result, r.duration_ms, r.message);
+        if r.result == ProbeResult::Stalled {
+            eprintln!("fixture: stalled status detail:\n{}", cli_raw(SLAVE));
+            stalled_report = Some(r);
+            break;
+        }
+    }
+    let r = stalled_report.expect("no stall in 5 worker restarts without the mitigation");
+    eprintln!("figure: probe that finds a stall: {} ms (timeout 30 s)", r.duration_ms);
+    let stalled: Vec<_> = r.bricks.iter().filter(|b| b.stalled).map(|b| b.brick.clone()).collect();
+    assert!(!stalled.is_empty());
+    // gluster itself still says Active for the stalled worker
+    assert!(cli_pairs(SLAVE).iter().all(|p| p.status == WorkerStatus::Active), "{:?}", cli_pairs(SLAVE));
+
+    let health = service.session_health(id).await.unwrap();
+    assert_eq!(health.health, Health::Stalled, "{health:#?}");
+    assert!(stalled.iter().all(|b| health.reason.contains(b.as_str())), "{}", health.reason);
+    assert!(health.bricks.iter().any(|b| b.stalled_since.is_some()));
+    assert!(health.since <= Utc::now());
+    let hook = wait_hook(&got, "stalled").await;
+    assert_eq!(hook["session_id"], id.to_string());
+    assert_eq!(hook["event"], "health_transition");
+    let events = service.events(Some(id), 100).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "health" && e.target.ends_with("-> stalled")), "{events:#?}");
+
+    // --- the guided restart: the stalled worker alone, then a probe ---
+    lab_script(&["stall-fix", "mastervol"]);
+    let t0 = Instant::now();
+    let out = service.restart_stalled("test", id).await.expect("restart");
+    eprintln!("figure: guided restart + re-probe: {:?}: {:?}, probe {:?} ({:?})", t0.elapsed(), out.methods, out.probe.result, out.probe.message);
+    assert!(out.cleared, "{out:#?}");
+    assert_eq!(out.methods.first(), Some(&RestartMethod::Worker), "{out:#?}");
+    assert_eq!(out.restarted.len(), stalled.len());
+    // the restarted workers were judged by the re-probe (not skipped while they restarted)
+    for b in &stalled {
+        let pb = out.probe.bricks.iter().find(|p| &p.brick == b).expect("restarted brick in the re-probe");
+        assert!(pb.completed_after_ms.is_some() && !pb.stalled, "{pb:?}");
+    }
+    let health = service.session_health(id).await.unwrap();
+    assert_eq!(health.health, Health::Healthy, "{health:#?}");
+    assert!(health.bricks.iter().all(|b| b.stalled_since.is_none()));
+    let hook = wait_hook(&got, "healthy").await;
+    assert_eq!(hook["from"], "stalled");
+    let events = service.events(Some(id), 100).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "restart_stalled" && e.result == "ok" && e.actor == "test"), "{events:#?}");
+
+    // --- a restart with nothing stalled is refused ---
+    assert!(service.restart_stalled("test", id).await.is_err());
+
+    // --- leave: stop and delete the session (the volume goes in Cleanup) ---
+    service.session_action("test", id, SessionAction::Stop, true, false).await.unwrap();
+    service.session_action("test", id, SessionAction::Delete, false, false).await.unwrap();
+}
+
+use chrono::Utc;
