@@ -28,6 +28,45 @@ pub enum Command {
     Cluster(ClusterCommand),
     /// Run one sync cycle with every registered cluster and exit.
     Sync,
+    /// Manage the users of the REST API.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens (shown once when made, stored hashed).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; without --password-stdin a random password is drawn and printed once.
+    Add {
+        name: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::Viewer)]
+        role: RoleArg,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token for a user and print it once.
+    Add {
+        /// The user the token acts as.
+        user: String,
+        /// A label for the token (e.g. what uses it).
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Viewer,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -41,6 +80,9 @@ pub struct ServeArgs {
     /// Seconds between two syncs with the clusters.
     #[arg(long, env = "GEOREP_SYNC_INTERVAL", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub sync_interval: u64,
+    /// The first admin's password when no user exists yet (else one is drawn and logged once).
+    #[arg(long, env = "GEOREP_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
     #[command(flatten)]
     pub health: HealthArgs,
 }

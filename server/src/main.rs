@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use georep::config::{Cli, ClusterCommand, Command, ServeArgs};
+use georep::config::{Cli, ClusterCommand, Command, RoleArg, ServeArgs, TokenCommand, UserCommand};
+use georep::service::auth::Role;
 use georep::service::Service;
 use georep::store::Store;
 
@@ -52,6 +53,35 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
             if failed { Err("some clusters could not be synced".into()) } else { Ok(()) }
+        }
+        Command::User(UserCommand::Add { name, role, password_stdin }) => {
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Viewer => Role::Viewer,
+            };
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let (user, drawn) = service.add_user(&name, role, password).await.map_err(|e| e.to_string())?;
+            match drawn {
+                Some(p) => println!("{}\t{}\tpassword: {p}", user.name, user.role.as_str()),
+                None => println!("{}\t{}", user.name, user.role.as_str()),
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            for u in service.list_users().await.map_err(|e| e.to_string())? {
+                println!("{}\t{}", u.name, u.role.as_str());
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Add { user, name }) => {
+            println!("{}", service.add_token(&user, &name).await.map_err(|e| e.to_string())?);
+            Ok(())
         }
         Command::Cluster(ClusterCommand::List) => {
             for c in service.list_clusters().await.map_err(|e| e.to_string())? {

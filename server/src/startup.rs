@@ -20,12 +20,15 @@ use crate::service::Service;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub service: Service,
+    pub auth: crate::service::auth::Authenticator,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot add the first admin: {0}")]
+    Admin(String),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -51,7 +54,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
-        .merge(crate::api::routes())
+        .merge(crate::api::routes(&state))
         .merge(crate::metrics::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
@@ -80,7 +83,12 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
         .map_err(|source| StartError::Listen { addr: serve.listen, source })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let service = service.with_health_config((&serve.health).into());
-    let state = AppState { leptos_options: leptos_options(serve, addr), service: service.clone() };
+    first_admin(&service, serve.admin_password.clone()).await?;
+    let state = AppState {
+        leptos_options: leptos_options(serve, addr),
+        service: service.clone(),
+        auth: crate::service::auth::Authenticator::new(service.clone()),
+    };
     let app = router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let health = tokio::spawn(crate::service::health::run(service.clone(), stopped.clone()));
@@ -97,6 +105,22 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
     let _ = health.await;
     served.map_err(StartError::Serve)?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// With no user yet: the `admin` user, with `GEOREP_ADMIN_PASSWORD` or a drawn password
+/// logged once.
+async fn first_admin(service: &Service, password: Option<String>) -> Result<(), StartError> {
+    let given = password.is_some();
+    match service.ensure_first_admin(password).await {
+        Ok(Some(drawn)) => tracing::warn!(
+            "no user yet: added user \"admin\" (role admin) with password {drawn} -- shown once; \
+             log in with HTTP Basic, e.g. curl -u admin:{drawn} http://…/api"
+        ),
+        Ok(None) if given => tracing::info!("no user yet: added user \"admin\" with GEOREP_ADMIN_PASSWORD"),
+        Ok(None) => {}
+        Err(e) => return Err(StartError::Admin(e.to_string())),
+    }
     Ok(())
 }
 

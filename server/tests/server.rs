@@ -24,6 +24,13 @@ fn georep() -> Command {
     cmd
 }
 
+const ADMIN_PW: &str = "test-admin-pw";
+
+/// GET as the first admin (the REST API wants a login).
+async fn get_api(url: String) -> reqwest::Response {
+    reqwest::Client::new().get(url).basic_auth("admin", Some(ADMIN_PW)).send().await.unwrap()
+}
+
 /// Starts the server on port 0 and reads the address it logs.
 fn spawn_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
@@ -32,6 +39,7 @@ fn spawn_server() -> Server {
         .arg(dir.path().join("georep.db"))
         .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
         .arg(dir.path())
+        .env("GEOREP_ADMIN_PASSWORD", ADMIN_PW)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -77,7 +85,7 @@ struct ProductInfo {
 #[tokio::test]
 async fn api_entry_point_is_xml_linking_the_clusters() {
     let s = spawn_server();
-    let resp = reqwest::get(format!("{}/api", s.base)).await.unwrap();
+    let resp = get_api(format!("{}/api", s.base)).await;
     assert_eq!(resp.status(), 200);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
     let api: Api = quick_xml::de::from_str(&resp.text().await.unwrap()).unwrap();
@@ -86,7 +94,7 @@ async fn api_entry_point_is_xml_linking_the_clusters() {
     assert_eq!(clusters.href, "/api/clusters");
 
     // the link leads somewhere: an empty clusters collection
-    let resp = reqwest::get(format!("{}{}", s.base, clusters.href)).await.unwrap();
+    let resp = get_api(format!("{}{}", s.base, clusters.href)).await;
     assert_eq!(resp.status(), 200);
     let body = resp.text().await.unwrap();
     assert!(body.contains("<clusters"), "{body}");
@@ -95,7 +103,7 @@ async fn api_entry_point_is_xml_linking_the_clusters() {
 #[tokio::test]
 async fn unknown_api_route_is_a_404_fault() {
     let s = spawn_server();
-    let resp = reqwest::get(format!("{}/api/nothing-here", s.base)).await.unwrap();
+    let resp = get_api(format!("{}/api/nothing-here", s.base)).await;
     assert_eq!(resp.status(), 404);
     #[derive(Deserialize)]
     struct Fault {

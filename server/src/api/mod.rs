@@ -1,92 +1,141 @@
-//! The REST edge under `/api`: XML documents (quick-xml serde), faults, routes.
-mod xml;
+//! The REST edge under `/api` (API.md): routes, authentication, faults. Handlers are thin:
+//! parse the path and body, call the service as the authenticated user, write the document.
+pub mod docs;
+mod handlers;
+mod openapi;
+pub mod repr;
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get, post};
 use axum::Router;
-use serde::Serialize;
+use base64::Engine;
+use serde::de::DeserializeOwned;
 
-use crate::service::{Service, ServiceError};
+use crate::service::auth::{Authenticator, Principal, Role};
+use crate::service::ServiceError;
 use crate::startup::AppState;
-pub use xml::Xml;
+use docs::FaultDoc;
+pub use repr::{Doc, Format};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+const S: &str = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}";
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    use handlers::*;
+    let v = "/api/clusters/{cluster}/glustervolumes/{volume}";
+    let authenticated = Router::new()
         .route("/api", get(entry_point))
         .route("/api/clusters", get(clusters))
-        .route("/api/{*rest}", axum::routing::any(unknown_route))
+        .route("/api/clusters/{cluster}", get(cluster))
+        .route("/api/clusters/{cluster}/hosts", get(hosts))
+        .route("/api/clusters/{cluster}/hosts/{host}", get(host))
+        .route("/api/clusters/{cluster}/glustervolumes", get(volumes))
+        .route(v, get(volume))
+        .route(&format!("{v}/bricks/{{brick}}"), get(brick))
+        .route(&format!("{v}/georeplication-sessions"), get(sessions).post(create_session))
+        .route(S, get(session).delete(delete_session))
+        .route(&format!("{S}/{{action}}"), post(session_action))
+        .route(&format!("{S}/options"), get(options))
+        .route(&format!("{S}/options/{{key}}"), get(option).put(set_option).delete(reset_option))
+        .route("/api/events", get(events))
+        .route("/api/{*rest}", any(unknown_route))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), edge));
+    Router::new()
+        .route("/api/openapi.json", get(openapi::serve))
+        .merge(authenticated)
 }
 
-#[derive(Serialize)]
-#[serde(rename = "api")]
-struct EntryPoint {
-    #[serde(rename = "link")]
-    links: Vec<Link>,
-    product_info: ProductInfo,
+/// Every `/api` request: picks the representation, authenticates, applies the role.
+async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -> Response {
+    let format = Format::from_headers(req.headers());
+    format
+        .scope(async move {
+            let credentials = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let principal = match authenticate(&auth, credentials.as_deref()).await {
+                Ok(Some(p)) => p,
+                Ok(None) => return unauthorized(),
+                Err(e) => return Fault::from(e).into_response(),
+            };
+            let reads = matches!(*req.method(), Method::GET | Method::HEAD);
+            if principal.role == Role::Viewer && !reads {
+                return Fault::new(StatusCode::FORBIDDEN, "Forbidden", format!("{} may only read", principal.name))
+                    .into_response();
+            }
+            req.extensions_mut().insert(principal);
+            next.run(req).await
+        })
+        .await
 }
 
-#[derive(Serialize)]
-pub struct Link {
-    #[serde(rename = "@rel")]
-    pub rel: &'static str,
-    #[serde(rename = "@href")]
-    pub href: String,
+async fn authenticate(auth: &Authenticator, credentials: Option<&str>) -> Result<Option<Principal>, ServiceError> {
+    let Some(value) = credentials else { return Ok(None) };
+    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return auth.bearer(rest).await;
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let Some(decoded) = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
+            return Ok(None);
+        };
+        let Some((user, password)) = decoded.split_once(':') else { return Ok(None) };
+        return auth.basic(user, password).await;
+    }
+    Ok(None)
 }
 
-#[derive(Serialize)]
-struct ProductInfo {
-    name: &'static str,
-    version: &'static str,
-}
-
-async fn entry_point() -> Xml<EntryPoint> {
-    Xml::ok(EntryPoint {
-        links: vec![
-            Link { rel: "clusters", href: "/api/clusters".into() },
-            Link { rel: "events", href: "/api/events".into() },
-        ],
-        product_info: ProductInfo { name: "georep", version: env!("CARGO_PKG_VERSION") },
-    })
-}
-
-#[derive(Serialize)]
-#[serde(rename = "clusters")]
-struct Clusters {
-    #[serde(rename = "cluster")]
-    clusters: Vec<ClusterDoc>,
-}
-
-#[derive(Serialize)]
-struct ClusterDoc {
-    #[serde(rename = "@id")]
-    id_attr: String,
-    #[serde(rename = "@href")]
-    href: String,
-    id: String,
-    name: String,
-    description: String,
-}
-
-async fn clusters(State(service): State<Service>) -> Result<Xml<Clusters>, Fault> {
-    let list = service.list_clusters().await?;
-    Ok(Xml::ok(Clusters {
-        clusters: list
-            .into_iter()
-            .map(|c| ClusterDoc {
-                id_attr: c.id.to_string(),
-                href: format!("/api/clusters/{}", c.id),
-                id: c.id.to_string(),
-                name: c.name,
-                description: c.description,
-            })
-            .collect(),
-    }))
+fn unauthorized() -> Response {
+    let mut resp = Fault::new(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        "log in with HTTP Basic (user:password) or Authorization: Bearer <token>",
+    )
+    .into_response();
+    resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"georep\""));
+    resp
 }
 
 async fn unknown_route() -> Fault {
     Fault::new(StatusCode::NOT_FOUND, "Not found", "no such resource")
+}
+
+async fn method_not_allowed() -> Fault {
+    Fault::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", "this resource does not take that method")
+}
+
+/// Path parameters, a malformed one (not a UUID) being a 400 fault.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<T> {
+    type Rejection = Fault;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Fault> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Params(p.0))
+            .map_err(|e| Fault::new(StatusCode::BAD_REQUEST, "Malformed parameter", e.body_text()))
+    }
+}
+
+/// Query parameters, malformed ones being a 400 fault.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Fault;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Fault> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryParams(q.0))
+            .map_err(|e| Fault::new(StatusCode::BAD_REQUEST, "Malformed parameter", e.body_text()))
+    }
 }
 
 /// `<fault><reason/><detail/></fault>` with its HTTP status.
@@ -97,13 +146,6 @@ pub struct Fault {
     pub detail: String,
 }
 
-#[derive(Serialize)]
-#[serde(rename = "fault")]
-struct FaultDoc<'a> {
-    reason: &'a str,
-    detail: &'a str,
-}
-
 impl Fault {
     pub fn new(status: StatusCode, reason: impl Into<String>, detail: impl Into<String>) -> Self {
         Fault { status, reason: reason.into(), detail: detail.into() }
@@ -112,7 +154,7 @@ impl Fault {
 
 impl IntoResponse for Fault {
     fn into_response(self) -> Response {
-        Xml(self.status, FaultDoc { reason: &self.reason, detail: &self.detail }).into_response()
+        Doc { status: self.status, doc: FaultDoc { reason: self.reason, detail: self.detail }, location: None }.into_response()
     }
 }
 

@@ -2,7 +2,9 @@
 //! server functions (through `app::backend::Backend`) and the REST edge call it.
 mod alerts;
 mod audit;
+pub mod auth;
 mod clusters;
+pub mod inventory;
 pub mod health;
 pub mod health_rules;
 pub mod names;

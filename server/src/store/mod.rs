@@ -5,9 +5,11 @@
 mod clusters;
 mod events;
 mod health;
+mod inventory;
 mod lifecycle;
 mod rows;
 mod sessions;
+mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -19,9 +21,11 @@ use sqlx::{SqlitePool, Sqlite, Transaction};
 pub use clusters::*;
 pub use events::*;
 pub use health::*;
+pub use inventory::*;
 pub use lifecycle::*;
 pub use rows::*;
 pub use sessions::*;
+pub use users::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,0 +1,258 @@
+//! Users, roles and API tokens: who may call the REST API.
+//!
+//! Passwords are argon2id hashes, verified off the async threads. argon2 is slow on purpose,
+//! so a successful Basic login is remembered for a short time under an HMAC of the
+//! credentials (keyed by a secret drawn at start; never the password itself). API tokens are
+//! long random secrets stored as their SHA-256 and found by one indexed lookup.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use rand::{distributions::Alphanumeric, Rng, RngCore};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Result, Service, ServiceError};
+use crate::store::{self, StoreError, TokenRow, UserRow};
+
+/// How long a verified Basic login is remembered.
+const LOGIN_CACHE: Duration = Duration::from_secs(60);
+/// Bounds the login cache (a flood of distinct good logins cannot grow it for ever).
+const LOGIN_CACHE_MAX: usize = 10_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Reads only.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "viewer" => Ok(Role::Viewer),
+            _ => Err(ServiceError::Invalid(format!("role {s:?}: admin or viewer"))),
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+}
+
+/// A georep user's login name: 1 to 64 of `A-Z a-z 0-9 . _ -`, not starting with `-`.
+pub fn parse_login(name: &str) -> Result<&str> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok { Ok(name) } else { Err(ServiceError::Invalid(format!("user name {name:?}: 1-64 of A-Z a-z 0-9 . _ -"))) }
+}
+
+/// A random password of 24 letters and digits.
+pub fn random_password() -> String {
+    rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect()
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Invalid(format!("cannot hash the password: {e}")))
+}
+
+fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn principal(u: &UserRow) -> Option<Principal> {
+    Role::parse(&u.role).ok().map(|role| Principal { name: u.name.clone(), role })
+}
+
+impl Service {
+    async fn auth_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
+    }
+
+    /// Adds a user; without a password one is drawn and returned (to be shown once).
+    pub async fn add_user(&self, name: &str, role: Role, password: Option<String>) -> Result<(Principal, Option<String>)> {
+        let name = parse_login(name)?.to_owned();
+        let (password, drawn) = match password {
+            Some(p) if p.len() < 8 => return Err(ServiceError::Invalid("a password has at least 8 characters".into())),
+            Some(p) => (p, None),
+            None => {
+                let p = random_password();
+                (p.clone(), Some(p))
+            }
+        };
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| ServiceError::Invalid(format!("cannot hash the password: {e}")))??;
+        let row = UserRow {
+            id: Uuid::new_v4().hyphenated(),
+            name: name.clone(),
+            password_hash: hash,
+            role: role.as_str().into(),
+            created_at: Utc::now(),
+        };
+        store::insert_user(&mut *self.auth_conn().await?, &row).await?;
+        tracing::info!(user = %name, role = role.as_str(), "user added");
+        Ok((Principal { name, role }, drawn))
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<Principal>> {
+        let rows = store::list_users(&mut *self.auth_conn().await?).await?;
+        Ok(rows.iter().filter_map(principal).collect())
+    }
+
+    /// Makes an API token for a user; the token is returned once and stored hashed.
+    pub async fn add_token(&self, user: &str, name: &str) -> Result<String> {
+        let mut c = self.auth_conn().await?;
+        let u = store::user_by_name(&mut c, user)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("user {user}")))?;
+        let mut secret = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        let token = format!("grp_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+        let row = TokenRow {
+            id: Uuid::new_v4().hyphenated(),
+            user_id: u.id,
+            name: name.to_owned(),
+            token_hash: token_hash(&token),
+            created_at: Utc::now(),
+        };
+        store::insert_token(&mut c, &row).await?;
+        tracing::info!(user = %user, token = %name, "API token added");
+        Ok(token)
+    }
+
+    /// When no user exists: adds `admin` with `password` (or a drawn one) and returns the
+    /// password to show once (None when it came from the caller or users exist).
+    pub async fn ensure_first_admin(&self, password: Option<String>) -> Result<Option<String>> {
+        if store::count_users(&mut *self.auth_conn().await?).await? > 0 {
+            return Ok(None);
+        }
+        let (_, drawn) = self.add_user("admin", Role::Admin, password).await?;
+        Ok(drawn)
+    }
+}
+
+/// Checks credentials for the REST edge, with the login cache.
+#[derive(Clone)]
+pub struct Authenticator {
+    service: Service,
+    inner: Arc<AuthInner>,
+}
+
+struct AuthInner {
+    key: [u8; 32],
+    logins: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+}
+
+impl Authenticator {
+    pub fn new(service: Service) -> Self {
+        let mut key = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut key);
+        Authenticator { service, inner: Arc::new(AuthInner { key, logins: Mutex::new(HashMap::new()) }) }
+    }
+
+    fn login_key(&self, user: &str, password: &str) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.inner.key).expect("any key length");
+        mac.update(user.as_bytes());
+        mac.update(b"\0");
+        mac.update(password.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// HTTP Basic: the user, or None for a wrong name or password.
+    pub async fn basic(&self, user: &str, password: &str) -> Result<Option<Principal>> {
+        let key = self.login_key(user, password);
+        {
+            let logins = self.inner.logins.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((p, until)) = logins.get(&key) {
+                if *until > Instant::now() {
+                    return Ok(Some(p.clone()));
+                }
+            }
+        }
+        let Some(row) = store::user_by_name(&mut *self.service.auth_conn().await?, user).await? else {
+            return Ok(None);
+        };
+        let password = password.to_owned();
+        let hash = row.password_hash.clone();
+        let good = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        })
+        .await
+        .unwrap_or(false);
+        if !good {
+            return Ok(None);
+        }
+        let Some(p) = principal(&row) else { return Ok(None) };
+        let mut logins = self.inner.logins.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if logins.len() >= LOGIN_CACHE_MAX {
+            logins.retain(|_, (_, until)| *until > now);
+            if logins.len() >= LOGIN_CACHE_MAX {
+                logins.clear();
+            }
+        }
+        logins.insert(key, (p.clone(), now + LOGIN_CACHE));
+        Ok(Some(p))
+    }
+
+    /// `Authorization: Bearer`: the token's user, or None.
+    pub async fn bearer(&self, token: &str) -> Result<Option<Principal>> {
+        let row = store::user_by_token_hash(&mut *self.service.auth_conn().await?, &token_hash(token)).await?;
+        Ok(row.as_ref().and_then(principal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_names() {
+        for ok in ["admin", "ops.team", "a-b_c", "X1"] {
+            assert!(parse_login(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-x", "a b", "a:b", "é", &"a".repeat(65)] {
+            assert!(parse_login(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn token_hash_is_sha256_hex() {
+        assert_eq!(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        let parsed = PasswordHash::new(&h).unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert_eq!(random_password().len(), 24);
+    }
+}

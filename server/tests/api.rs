@@ -1,0 +1,537 @@
+//! The REST API on the real binary (random port, real SQLite), without gluster: every route ×
+//! {no auth, viewer, admin}; each document parsed by a real XML parser and compared with
+//! SQLite, JSON the same data as XML; every fault. gluster is a fake script whose behaviour a
+//! file picks (error / hang), so 502 and 504 are real answers of the runner.
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::Utc;
+use georep::api::docs::*;
+use georep::store::{self, Store};
+use reqwest::{Method, StatusCode};
+use uuid::Uuid;
+
+const ADMIN_PW: &str = "admin-secret-1";
+const VIEWER_PW: &str = "viewer-secret-1";
+
+struct Server {
+    child: Child,
+    base: String,
+    dir: tempfile::TempDir,
+    ids: Ids,
+    token: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Ids {
+    cluster: Uuid,
+    host: Uuid,
+    master: Uuid,
+    slave: Uuid,
+    brick1: Uuid,
+    brick2: Uuid,
+    session: Uuid,
+}
+
+fn georep(db: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
+    cmd.env_remove("GEOREP_LISTEN").env_remove("GEOREP_ADMIN_PASSWORD").env("RUST_LOG", "info").arg("--database").arg(db);
+    cmd
+}
+
+const FAKE_GLUSTER: &str = r#"#!/bin/sh
+mode=$(cat "$(dirname "$0")/mode" 2>/dev/null)
+case "$mode" in
+  hang) sleep 30 ;;
+  error) printf '%s\n' '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' \
+    '<cliOutput><opRet>-1</opRet><opErrno>0</opErrno><opErrstr>Geo-replication session between mastervol and vm::slavevol does not exist.</opErrstr></cliOutput>' ;;
+  *) echo "fake gluster: not reachable" >&2; exit 1 ;;
+esac
+"#;
+
+/// A cluster `site-a` with a 2-brick master, a slave volume in the same cluster, and one
+/// session (2 details, 2 options), written with the repository before the server starts.
+async fn seed(db: &std::path::Path) -> Ids {
+    let store = Store::open(db).await.unwrap();
+    let mut c = store.pool().acquire().await.unwrap();
+    let now = Utc::now();
+    let ids = Ids {
+        cluster: Uuid::new_v4(),
+        host: Uuid::new_v4(),
+        master: Uuid::new_v4(),
+        slave: Uuid::new_v4(),
+        brick1: Uuid::new_v4(),
+        brick2: Uuid::new_v4(),
+        session: Uuid::new_v4(),
+    };
+    store::insert_cluster(&mut c, &store::ClusterRow {
+        id: ids.cluster.hyphenated(), name: "site-a".into(), description: "first site".into(), created_at: now,
+        sync_state: "ok".into(), sync_error: None, synced_at: Some(now),
+    }).await.unwrap();
+    store::insert_host(&mut c, &store::HostRow {
+        id: ids.host.hyphenated(), cluster_id: ids.cluster.hyphenated(), address: "vm".into(),
+        gluster_uuid: Some(Uuid::new_v4().hyphenated()), connection: "local".into(), ssh_user: "root".into(),
+        ssh_port: 22, status: "connected".into(), last_seen_at: Some(now),
+    }).await.unwrap();
+    for (id, name, size) in [(ids.master, "mastervol", 2000), (ids.slave, "slavevol", 1000)] {
+        store::upsert_volume(&mut c, &store::VolumeRow {
+            id: id.hyphenated(), cluster_id: ids.cluster.hyphenated(), name: name.into(),
+            volume_type: "Distribute".into(), status: "Started".into(), brick_count: 2, replica_count: 1,
+            disperse_count: 0, size_total: Some(size), size_free: Some(size), updated_at: now,
+        }).await.unwrap();
+    }
+    for (pos, id) in [(0, ids.brick1), (1, ids.brick2)] {
+        store::upsert_brick(&mut c, &store::BrickRow {
+            id: id.hyphenated(), volume_id: ids.master.hyphenated(), host_id: Some(ids.host.hyphenated()),
+            host_uuid: None, server_name: "vm".into(), path: format!("/srv/gl/master/b{}", pos + 1),
+            position: pos, status: "online".into(), size_total: Some(1000), size_free: Some(1000),
+        }).await.unwrap();
+    }
+    store::insert_session(&mut c, &store::SessionRow {
+        session_id: ids.session.hyphenated(), master_volume_id: ids.master.hyphenated(),
+        session_key: format!("{}:ssh://vm::slavevol:{}", Uuid::new_v4(), ids.slave),
+        slave_host_uuid: None, slave_host_name: "vm".into(), slave_volume_id: Some(ids.slave.hyphenated()),
+        slave_volume_name: "slavevol".into(), slave_user: "root".into(), status: "ACTIVE".into(),
+        created_at: now, updated_at: now,
+    }).await.unwrap();
+    for (brick, status, files) in [(ids.brick1, "ACTIVE", Some(3)), (ids.brick2, "PASSIVE", None)] {
+        store::upsert_session_detail(&mut c, &store::SessionDetailRow {
+            session_id: ids.session.hyphenated(), master_brick_id: brick.hyphenated(), slave_host_uuid: None,
+            slave_host_name: Some("vm".into()), status: status.into(),
+            checkpoint_status: Some("not_completed".into()), crawl_status: Some("changelog_crawl".into()),
+            files_synced: None, files_pending: files, bytes_pending: None, deletes_pending: Some(0),
+            files_skipped: Some(0), entry_pending: Some(0), data_pending: files, meta_pending: Some(0),
+            failures: Some(0), last_synced_at: Some(now), checkpoint_time: None, checkpoint_completed_at: None,
+            updated_at: now,
+        }).await.unwrap();
+    }
+    for (k, v) in [("sync_jobs", "3"), ("sync_method", "tarssh")] {
+        store::upsert_config(&mut c, &store::ConfigRow {
+            session_id: ids.session.hyphenated(), config_key: k.into(), config_value: v.into(),
+            default_value: None, read_only: false,
+        }).await.unwrap();
+    }
+    ids
+}
+
+async fn spawn() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("georep.db");
+    let ids = seed(&db).await;
+    let fake = dir.path().join("gluster");
+    std::fs::write(&fake, FAKE_GLUSTER).unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // the users: the first admin from GEOREP_ADMIN_PASSWORD, a viewer and a token from the CLI
+    let mut child = georep(&db)
+        .env("GEOREP_ADMIN_PASSWORD", ADMIN_PW)
+        .args(["--gluster-command", fake.to_str().unwrap(), "--gluster-timeout", "2"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--sync-interval", "3600", "--site-root"])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log2 = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
+            }
+            log2.lock().unwrap().push(line);
+        }
+    });
+    let base = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
+    let mut add = georep(&db).args(["user", "add", "viewer", "--role", "viewer", "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    writeln!(add.stdin.take().unwrap(), "{VIEWER_PW}").unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+    let out = georep(&db).args(["token", "add", "admin", "--name", "tests"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("grp_") && token.len() > 40, "{token}");
+    Server { child, base, dir, ids, token, log }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Nobody,
+    Viewer,
+    Admin,
+    Token,
+}
+
+impl Server {
+    fn set_mode(&self, mode: &str) {
+        std::fs::write(self.dir.path().join("mode"), mode).unwrap();
+    }
+
+    fn v(&self) -> String {
+        format!("/api/clusters/{}/glustervolumes/{}", self.ids.cluster, self.ids.master)
+    }
+
+    fn s(&self) -> String {
+        format!("{}/georeplication-sessions/{}", self.v(), self.ids.session)
+    }
+
+    fn req(&self, who: Who, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let r = reqwest::Client::new().request(method, format!("{}{path}", self.base));
+        match who {
+            Who::Nobody => r,
+            Who::Viewer => r.basic_auth("viewer", Some(VIEWER_PW)),
+            Who::Admin => r.basic_auth("admin", Some(ADMIN_PW)),
+            Who::Token => r.bearer_auth(&self.token),
+        }
+    }
+
+    async fn get_text(&self, path: &str, accept: &str) -> (StatusCode, String, String) {
+        let resp = self.req(Who::Token, Method::GET, path).header("accept", accept).send().await.unwrap();
+        let status = resp.status();
+        let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        (status, ct, resp.text().await.unwrap())
+    }
+
+    /// GET as XML, parsed; the same GET as JSON must hold the same data.
+    async fn get_doc<T: serde::de::DeserializeOwned + serde::Serialize>(&self, path: &str) -> T {
+        let (status, ct, xml) = self.get_text(path, "application/xml").await;
+        assert_eq!(status, 200, "{path}: {xml}");
+        assert!(ct.starts_with("application/xml"), "{path}: {ct}");
+        let doc: T = quick_xml::de::from_str(&xml).unwrap_or_else(|e| panic!("{path}: {e}\n{xml}"));
+        let (status, ct, json) = self.get_text(path, "application/json").await;
+        assert_eq!(status, 200);
+        assert_eq!(ct, "application/json", "{path}");
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let from_xml: serde_json::Value = serde_json::from_slice(&georep::api::repr::to_json(&doc).unwrap()).unwrap();
+        assert_eq!(json, from_xml, "{path}: JSON and XML differ");
+        doc
+    }
+
+    async fn fault(&self, who: Who, method: Method, path: &str, ct: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, FaultDoc) {
+        let mut r = self.req(who, method, path).body(body);
+        if let Some(ct) = ct {
+            r = r.header("content-type", ct);
+        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let f = quick_xml::de::from_str(&text).unwrap_or_else(|e| panic!("{path} {status}: not a fault ({e}): {text}"));
+        (status, f)
+    }
+}
+
+#[tokio::test]
+async fn documents_match_sqlite_and_json_matches_xml() {
+    let s = spawn().await;
+    let ids = s.ids;
+
+    let api: EntryPoint = s.get_doc("/api").await;
+    assert!(api.links.iter().any(|l| l.rel == "clusters" && l.href == "/api/clusters"));
+
+    let cs: Clusters = s.get_doc("/api/clusters").await;
+    assert_eq!(cs.clusters.len(), 1);
+    let c = &cs.clusters[0];
+    assert_eq!((c.id, c.id_attr, c.name.as_str(), c.description.as_str()), (ids.cluster, ids.cluster, "site-a", "first site"));
+    assert_eq!(c.href, format!("/api/clusters/{}", ids.cluster));
+    let one: ClusterDoc = s.get_doc(&c.href).await;
+    let rels: Vec<_> = one.links.iter().map(|l| l.rel.as_str()).collect();
+    assert_eq!(rels, ["glustervolumes", "hosts"]);
+
+    let hosts: Hosts = s.get_doc(&format!("{}/hosts", c.href)).await;
+    assert_eq!(hosts.hosts.len(), 1);
+    // the fake gluster fails, so the first sync marked what it could not read unknown:
+    // compare with SQLite as it is now
+    let store = Store::open(&s.dir.path().join("georep.db")).await.unwrap();
+    let mut db = store.pool().acquire().await.unwrap();
+    let host_row = store::hosts_of_cluster(&mut db, ids.cluster.hyphenated()).await.unwrap().remove(0);
+    assert_eq!((hosts.hosts[0].id, hosts.hosts[0].address.as_str(), hosts.hosts[0].status.as_str()), (ids.host, "vm", host_row.status.as_str()));
+    let _: HostDoc = s.get_doc(&hosts.hosts[0].href).await;
+
+    let vols: Volumes = s.get_doc(&format!("{}/glustervolumes", c.href)).await;
+    let names: Vec<_> = vols.volumes.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["mastervol", "slavevol"]);
+    let m = &vols.volumes[0];
+    assert_eq!((m.id, m.volume_type.as_str(), m.status.as_str()), (ids.master, "distribute", "started"));
+    let dirs: Vec<_> = m.bricks.bricks.iter().map(|b| (b.id, b.brick_dir.as_str(), b.status.as_str())).collect();
+    let bricks = store::bricks_of_volume(&mut db, ids.master.hyphenated()).await.unwrap();
+    let stored: Vec<_> = bricks.iter().map(|b| (b.id.into_uuid(), b.path.as_str(), b.status.as_str())).collect();
+    assert_eq!(dirs, stored);
+    assert_eq!(dirs[0].1, "/srv/gl/master/b1");
+    let one: VolumeDoc = s.get_doc(&m.href).await;
+    assert_eq!(one.href, s.v());
+    let b: BrickDoc = s.get_doc(&m.bricks.bricks[1].href).await;
+    assert_eq!(b.brick_dir, "/srv/gl/master/b2");
+
+    let list: Sessions = s.get_doc(&format!("{}/georeplication-sessions", s.v())).await;
+    assert_eq!(list.sessions.len(), 1);
+    let l = &list.sessions[0];
+    let row = store::get_session(&mut db, ids.session.hyphenated()).await.unwrap().unwrap();
+    let stored_status = app::domain::SessionStatus::from_db(&row.status).as_api();
+    assert_eq!((l.id, l.host, l.slavevolume.as_str(), l.status.as_str()), (ids.session, ids.cluster, "slavevol", stored_status));
+    assert_eq!((l.session_key.as_str(), l.updated.as_str()), (row.session_key.as_str(), &*row.updated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+    assert_eq!((l.master_volume.id, l.master_volume.name.as_str()), (ids.master, "mastervol"));
+    assert_eq!(l.slave_volume_id, Some(ids.slave));
+    assert_eq!(l.slave_host_uuid, None, "an empty element, not an invented value");
+    assert!(l.session_details.is_none(), "the list has no details");
+    let actions: Vec<_> = l.actions.links.iter().map(|a| a.rel.as_str()).collect();
+    assert_eq!(actions, ["start", "stop", "pause", "resume", "checkpoint", "refresh"]);
+
+    let d: SessionDoc = s.get_doc(&l.href).await;
+    let details = d.session_details.expect("details").details;
+    assert_eq!(details.len(), 2);
+    assert_eq!((details[0].brick.id, details[0].brick.brick_dir.as_deref()), (ids.brick1, Some("/srv/gl/master/b1")));
+    let rows = store::details_of_session(&mut db, ids.session.hyphenated()).await.unwrap();
+    for (doc, row) in details.iter().zip(&rows) {
+        assert_eq!(doc.brick.id, row.master_brick_id.into_uuid());
+        assert_eq!(doc.status, app::domain::SessionStatus::from_db(&row.status).as_api());
+        assert_eq!((doc.files_pending, doc.deletes_pending, doc.failures), (row.files_pending, row.deletes_pending, row.failures));
+    }
+    assert_eq!(details[0].files_pending, Some(3));
+    assert_eq!(details[1].files_pending, None, "NULL stays empty");
+    assert_eq!(details[0].files_synced, None);
+    assert_eq!(details[0].slave_node.as_deref(), Some("vm"));
+    assert_eq!((details[0].crawl_status.as_str(), details[0].checkpoint_status.as_str()), ("changelog_crawl", "not_completed"));
+    let (_, _, xml) = s.get_text(&l.href, "*/*").await;
+    assert!(xml.contains("<filesSynced/>") && xml.contains("<slaveNode>vm</slaveNode>"), "{xml}");
+    let (_, _, json) = s.get_text(&l.href, "application/json").await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["id"], ids.session.to_string(), "attributes are plain fields");
+    assert_eq!(json["session_details"]["session_detail"][0]["filesSynced"], serde_json::Value::Null);
+
+    let opts: Options = s.get_doc(&format!("{}/options", s.s())).await;
+    let kv: Vec<_> = opts.options.iter().map(|o| (o.key.as_str(), o.value.as_str(), o.id.as_str())).collect();
+    assert_eq!(kv, [("sync_jobs", "3", "sync_jobs"), ("sync_method", "tarssh", "sync_method")]);
+    let one: OptionDoc = s.get_doc(&opts.options[0].href).await;
+    assert_eq!((one.key.as_str(), one.default_value.as_deref(), one.read_only), ("sync_jobs", Some("3"), false));
+
+    let events: Events = s.get_doc("/api/events?limit=5").await;
+    assert!(events.events.is_empty());
+}
+
+/// Every route × {no auth, viewer, admin, token}: 401 (with WWW-Authenticate), 403 for a
+/// viewer's writes, never 401/403 otherwise.
+#[tokio::test]
+async fn route_table_by_role() {
+    let s = spawn().await;
+    let (v, se) = (s.v(), s.s());
+    let c = format!("/api/clusters/{}", s.ids.cluster);
+    let routes: Vec<(Method, String)> = vec![
+        (Method::GET, "/api".into()),
+        (Method::GET, "/api/clusters".into()),
+        (Method::GET, c.clone()),
+        (Method::GET, format!("{c}/hosts")),
+        (Method::GET, format!("{c}/hosts/{}", s.ids.host)),
+        (Method::GET, format!("{c}/glustervolumes")),
+        (Method::GET, v.clone()),
+        (Method::GET, format!("{v}/bricks/{}", s.ids.brick1)),
+        (Method::GET, format!("{v}/georeplication-sessions")),
+        (Method::POST, format!("{v}/georeplication-sessions")),
+        (Method::GET, se.clone()),
+        (Method::DELETE, se.clone()),
+        (Method::POST, format!("{se}/start")),
+        (Method::POST, format!("{se}/stop")),
+        (Method::POST, format!("{se}/pause")),
+        (Method::POST, format!("{se}/resume")),
+        (Method::POST, format!("{se}/checkpoint")),
+        (Method::POST, format!("{se}/refresh")),
+        (Method::GET, format!("{se}/options")),
+        (Method::GET, format!("{se}/options/sync_jobs")),
+        (Method::PUT, format!("{se}/options/sync_jobs")),
+        (Method::DELETE, format!("{se}/options/sync_jobs")),
+        (Method::GET, "/api/events".into()),
+    ];
+    for (method, path) in &routes {
+        for who in [Who::Nobody, Who::Viewer, Who::Admin, Who::Token] {
+            // writes by an admin reach the (failing) fake gluster or the state machine; the
+            // create body names a slave in the master's cluster: refused as not eligible
+            let body = match (method.as_str(), path.ends_with("sessions")) {
+                ("POST", true) => "<georeplication-session><slave_host_name>vm</slave_host_name><slavevolume>slavevol</slavevolume></georeplication-session>",
+                ("PUT", _) => "<option><value>4</value></option>",
+                _ => "",
+            };
+            let resp = s.req(who, method.clone(), path).header("content-type", "application/xml").body(body).send().await.unwrap();
+            let status = resp.status();
+            let www = resp.headers().get("www-authenticate").map(|h| h.to_str().unwrap().to_owned());
+            let text = resp.text().await.unwrap();
+            match who {
+                Who::Nobody => {
+                    assert_eq!(status, 401, "{method} {path}");
+                    assert_eq!(www.as_deref(), Some("Basic realm=\"georep\""));
+                }
+                Who::Viewer if method != Method::GET => assert_eq!(status, 403, "{method} {path}: {text}"),
+                _ => assert!(status != 401 && status != 403 && status != 500, "{who:?} {method} {path}: {status} {text}"),
+            }
+        }
+    }
+    // wrong password, unknown token, unknown scheme: 401
+    for r in [
+        s.req(Who::Nobody, Method::GET, "/api").basic_auth("admin", Some("wrong")),
+        s.req(Who::Nobody, Method::GET, "/api").basic_auth("nobody", Some("x")),
+        s.req(Who::Nobody, Method::GET, "/api").bearer_auth("grp_not-a-token"),
+        s.req(Who::Nobody, Method::GET, "/api").header("authorization", "Digest x"),
+        s.req(Who::Nobody, Method::GET, "/api").header("authorization", "Basic !!!"),
+    ] {
+        assert_eq!(r.send().await.unwrap().status(), 401);
+    }
+    // the machine-readable description names every route
+    let spec: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", s.base)).await.unwrap().json().await.unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(operations, 18, "{:?}", paths.keys().collect::<Vec<_>>());
+    let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
+    assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
+}
+
+#[tokio::test]
+async fn faults() {
+    let s = spawn().await;
+    let (v, se) = (s.v(), s.s());
+    let xml = Some("application/xml");
+    let create = format!("{v}/georeplication-sessions");
+    let post = |path: &str, ct: Option<&'static str>, body: String| {
+        let path = path.to_owned();
+        let s = &s;
+        async move { s.fault(Who::Admin, Method::POST, &path, ct, body).await }
+    };
+
+    // 400: not XML, wrong root, unknown field, bad JSON, DTD / entities (XXE, billion laughs)
+    for (ct, body) in [
+        (xml, "<georeplication-session><slavevolume>x".to_owned()),
+        (xml, "<session><slavevolume>x</slavevolume></session>".into()),
+        (xml, "<georeplication-session><slave_host_name>vm</slave_host_name><slavevolume>x</slavevolume><color>red</color></georeplication-session>".into()),
+        (Some("application/json"), "{\"slavevolume\": 5".into()),
+        (Some("application/json"), "{\"slave_host_name\":\"vm\",\"slavevolume\":\"x\",\"bogus\":1}".into()),
+        (xml, "<?xml version=\"1.0\"?><!DOCTYPE g [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><georeplication-session><slave_host_name>&x;</slave_host_name><slavevolume>x</slavevolume></georeplication-session>".into()),
+        (xml, "<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]><georeplication-session><slave_host_name>&lol2;</slave_host_name><slavevolume>x</slavevolume></georeplication-session>".into()),
+        (xml, "<georeplication-session><slave_host_name>&lol;</slave_host_name><slavevolume>x</slavevolume></georeplication-session>".into()),
+        (xml, String::new()),
+    ] {
+        let (status, f) = post(&create, ct, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {f:?}");
+    }
+    let (status, f) = post(&format!("{se}/checkpoint"), xml, "<action><time>yesterday</time></action>".into()).await;
+    assert_eq!(status, 400, "{f:?}");
+    let (status, _) = s.fault(Who::Admin, Method::GET, "/api/events?limit=many", None, "").await;
+    assert_eq!(status, 400);
+    let (status, _) = s.fault(Who::Admin, Method::GET, &format!("{v}/georeplication-sessions/not-a-uuid"), None, "").await;
+    assert_eq!(status, 400);
+    // names are checked before gluster
+    let (status, f) = post(&create, xml, "<georeplication-session><slave_host_name>vm;id</slave_host_name><slavevolume>x</slavevolume><force>true</force></georeplication-session>".into()).await;
+    assert_eq!(status, 400, "{f:?}");
+
+    // 413, 415
+    let (status, _) = post(&create, xml, format!("<georeplication-session>{}</georeplication-session>", " ".repeat(1 << 20))).await;
+    assert_eq!(status, 413);
+    let (status, f) = post(&create, Some("text/plain"), "slavevolume=x".into()).await;
+    assert_eq!(status, 415, "{f:?}");
+
+    // 404: unknown ids, a session under another volume, unknown route, unknown option
+    let other = format!("/api/clusters/{}/glustervolumes/{}/georeplication-sessions/{}", s.ids.cluster, s.ids.slave, s.ids.session);
+    for path in [
+        format!("/api/clusters/{}", Uuid::new_v4()),
+        format!("{v}/georeplication-sessions/{}", Uuid::new_v4()),
+        other.clone(),
+        format!("{other}/options"),
+        format!("{se}/options/no_such_option"),
+        "/api/nothing-here".into(),
+    ] {
+        let (status, f) = s.fault(Who::Admin, Method::GET, &path, None, "").await;
+        assert_eq!((status, f.reason.as_str()), (StatusCode::NOT_FOUND, "Not found"), "{path}");
+    }
+    let (status, _) = post(&format!("{other}/stop"), None, String::new()).await;
+    assert_eq!(status, 404, "an action on a session under the wrong volume");
+    let (status, _) = post(&format!("{se}/explode"), None, String::new()).await;
+    assert_eq!(status, 404);
+
+    // 405
+    let (status, f) = s.fault(Who::Admin, Method::PATCH, &se, None, "").await;
+    assert_eq!((status, f.reason.as_str()), (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"));
+
+    // 409: refused transition names the state; a slave in the master's cluster is not eligible
+    let (status, f) = post(&format!("{se}/resume"), None, String::new()).await;
+    assert_eq!(status, 409, "{f:?}");
+    assert!(f.detail.starts_with("cannot resume a session that is "), "names the state: {f:?}");
+    let (status, f) = post(&create, xml, "<georeplication-session><slave_host_name>vm</slave_host_name><slavevolume>slavevol</slavevolume></georeplication-session>".into()).await;
+    assert_eq!((status, f.reason.as_str()), (StatusCode::CONFLICT, "Not eligible"));
+    assert!(f.detail.contains("already the slave") && f.detail.contains("master's cluster"), "every reason: {f:?}");
+
+    // 502 with gluster's own message; 504 when it hangs; 409 for a second action meanwhile
+    s.set_mode("error");
+    let (status, f) = post(&format!("{se}/pause"), xml, "<action><force>true</force></action>".into()).await;
+    assert_eq!(status, 502, "{f:?}");
+    assert_eq!(f.detail, "Geo-replication session between mastervol and vm::slavevol does not exist.");
+    s.set_mode("");
+    let (status, _) = post(&format!("{se}/pause"), Some("application/json"), "{\"force\": true}".into()).await;
+    assert_eq!(status, 502);
+    s.set_mode("hang");
+    let first = tokio::spawn({
+        let url = format!("{}{se}/pause", s.base);
+        let token = s.token.clone();
+        async move {
+            reqwest::Client::new().post(url).bearer_auth(token).header("content-type", "application/xml")
+                .body("<action><force>true</force></action>").send().await.unwrap().status()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, f) = post(&format!("{se}/stop"), xml, "<action><force>true</force></action>".into()).await;
+    assert_eq!((status, f.reason.as_str()), (StatusCode::CONFLICT, "Action in progress"));
+    assert_eq!(first.await.unwrap(), 504);
+    s.set_mode("");
+
+    // faults follow Accept too
+    let resp = s.req(Who::Admin, Method::GET, "/api/nothing").header("accept", "application/json").send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let f: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(f["reason"], "Not found");
+
+    // the audit trail names the authenticated user
+    let events: Events = s.get_doc(&format!("/api/events?session={}", s.ids.session)).await;
+    assert!(events.events.iter().any(|e| e.actor == "admin" && e.action == "pause" && e.result == "failed"), "{events:?}");
+    assert!(events.events.iter().any(|e| e.actor == "admin" && e.action == "resume" && e.result == "refused"));
+    assert!(s.log.lock().unwrap().iter().all(|l| !l.contains("panicked")));
+}
+
+#[tokio::test]
+async fn first_admin_password_is_logged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("georep.db");
+    let mut child = georep(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut password = None;
+    let mut base = None;
+    for line in BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok) {
+        if let Some(at) = line.find("with password ") {
+            password = line[at + 14..].split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(at) = line.find("listening on http://") {
+            base = Some(line[at + "listening on ".len()..].trim().to_owned());
+            break;
+        }
+    }
+    let (password, base) = (password.expect("a password in the log"), base.unwrap());
+    assert_eq!(password.len(), 24);
+    let get = |pw: &str| reqwest::Client::new().get(format!("{base}/api")).basic_auth("admin", Some(pw)).send();
+    assert_eq!(get(&password).await.unwrap().status(), 200);
+    assert_eq!(get(&password).await.unwrap().status(), 200, "the cached login");
+    assert_eq!(get("nope").await.unwrap().status(), 401);
+    let _ = child.kill();
+    let _ = child.wait();
+    // a second start with users present adds nobody
+    let out = georep(&db).args(["user", "list"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "admin\tadmin\n");
+    let out = georep(&db).args(["user", "add", "bad name"]).output().unwrap();
+    assert!(!out.status.success());
+}
