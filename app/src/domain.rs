@@ -222,6 +222,18 @@ impl SessionAction {
         [Self::Start, Self::Stop, Self::Pause, Self::Resume, Self::Delete].into_iter().find(|a| a.as_str() == s)
     }
 
+    /// What gluster reports right after the action succeeded: the session's status and every
+    /// worker's (`None`: the session is gone). Start and resume show `Initializing` until the
+    /// first read of the workers (gluster still says Created / Paused for a moment).
+    pub fn outcome(self) -> Option<(SessionStatus, BrickStatus)> {
+        match self {
+            SessionAction::Start | SessionAction::Resume => Some((SessionStatus::Initializing, BrickStatus::Initializing)),
+            SessionAction::Stop => Some((SessionStatus::Stopped, BrickStatus::Stopped)),
+            SessionAction::Pause => Some((SessionStatus::Paused, BrickStatus::Paused)),
+            SessionAction::Delete => None,
+        }
+    }
+
     /// The states the action may start from (`force` skips this check).
     pub fn allowed_from(self) -> &'static [SessionStatus] {
         use SessionStatus::*;

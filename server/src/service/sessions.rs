@@ -179,7 +179,7 @@ impl Service {
         reset_sync_time: bool,
     ) -> Result<ActionOutcome> {
         let id = ctx.session.session_id.into_uuid();
-        let quiet = Quiet { session_id: Some(id), slave: None };
+        let quiet = Quiet::session(id, &[]);
         let _busy = self.try_busy(id.to_string(), quiet.clone())?;
         // the state as stored now (an action that finished just before us changed it)
         let current = self.stored_session(id).await?.ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
@@ -194,31 +194,44 @@ impl Service {
             _ if force => words.push("force"),
             _ => {}
         }
+        sync::touch(&ctx.session.session_key);
         let answer = self.gluster().georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words).await?;
-        if action == SessionAction::Start {
-            // gluster answers before its workers exist and reports Created/Stopped for ~3 s
-            sync::hold(
-                id,
-                Hold {
-                    status: SessionStatus::Initializing,
-                    stale: vec![SessionStatus::Created, SessionStatus::Stopped, status],
-                    until: Utc::now() + chrono::Duration::seconds(HOLD_SECS),
-                },
-            );
-        }
-        let refreshed = self.refresh_cluster(&ctx.cluster, &quiet).await;
-        let mut message = answer.message;
-        if let Err(e) = refreshed {
-            // the action happened; say that SQLite lags until the next cycle
-            tracing::warn!(session = %id, error = %e, "refresh after the action failed");
-            if action == SessionAction::Delete {
-                let mut c = self.conn().await?;
-                store::delete_session(&mut c, ctx.session.session_id).await?;
+        // the known outcome, at once; the details follow from a refresh in the background
+        let sid = ctx.session.session_id;
+        {
+            let mut c = self.conn().await?;
+            match action.outcome() {
+                None => {
+                    store::delete_session(&mut c, sid).await?;
+                }
+                Some((s, b)) => store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), Utc::now()).await?,
             }
-            message = Some(format!("{} (re-reading the session failed: {e})", message.unwrap_or_default()));
         }
+        // gluster answers `start` before its workers exist and reports Created/Stopped for
+        // ~3 s; a refresh must not take the outcome back to that
+        let stale = match action {
+            SessionAction::Start => vec![SessionStatus::Created, SessionStatus::Stopped, status],
+            SessionAction::Resume => vec![SessionStatus::Paused],
+            _ => vec![],
+        };
+        if let (false, Some((held, _))) = (stale.is_empty(), action.outcome()) {
+            sync::hold(id, Hold { status: held, stale, until: Utc::now() + chrono::Duration::seconds(HOLD_SECS) });
+        }
+        self.refresh_later(&ctx.cluster, quiet);
         let session = self.stored_session(id).await?;
-        Ok(ActionOutcome { session: session.as_ref().map(info), message })
+        Ok(ActionOutcome { session: session.as_ref().map(info), message: answer.message })
+    }
+
+    /// Re-reads the cluster in the background, the action's changes kept out of the trail.
+    fn refresh_later(&self, cluster: &ClusterRow, quiet: Quiet) {
+        let (service, cluster) = (self.clone(), cluster.clone());
+        tokio::spawn(async move {
+            let _acting = sync::quiet_while(quiet.clone());
+            if let Err(e) = service.refresh_cluster(&cluster, &quiet).await {
+                // the next cycle of the loop catches up
+                tracing::warn!(cluster = %cluster.name, error = %e, "refresh after an action failed");
+            }
+        });
     }
 
     /// Why `host::volume` is not a good slave for `master`, as far as georep can know.
@@ -292,7 +305,7 @@ impl Service {
         slave: &str,
         force: bool,
     ) -> Result<CreatedSession> {
-        let quiet = Quiet { session_id: None, slave: Some(format!("{host}::{volume}")) };
+        let quiet = Quiet::created(format!("{host}::{volume}"));
         let _busy = self.try_busy(format!("create {} {slave}", master.id), quiet.clone())?;
         let mut reasons = self.eligibility(master, host, volume).await?;
         if !reasons.is_empty() && !force {
@@ -359,7 +372,7 @@ impl Service {
         let outcome = match parsed {
             Ok((k, v)) => {
                 audit.target = format!("{} {k}={v}", ctx.target_text());
-                self.config_call(&ctx, &[&k.dashed(), &v]).await.map(|m| (k, m))
+                self.config_call(&ctx, k.as_str(), &[&k.dashed(), &v], Some(&v)).await.map(|m| (k, m))
             }
             Err(e) => {
                 audit.target = format!("{} {key}", ctx.target_text());
@@ -374,8 +387,11 @@ impl Service {
         let ctx = self.ctx(id).await?;
         let mut audit = ctx.audit(actor, "option_reset");
         audit.target = format!("{} {key}", ctx.target_text());
-        let outcome = match OptionKey::parse(key).and_then(|k| options::validate_reset(&k).map(|_| k)) {
-            Ok(k) => self.config_call(&ctx, &[&format!("!{}", k.dashed())]).await.map(|m| (k, m)),
+        let outcome = match OptionKey::parse(key).and_then(|k| options::validate_reset(&k).map(|s| (k, s))) {
+            // gluster lists a reset option with its default value
+            Ok((k, spec)) => {
+                self.config_call(&ctx, k.as_str(), &[&format!("!{}", k.dashed())], Some(spec.default)).await.map(|m| (k, m))
+            }
             Err(e) => Err(e),
         };
         self.finish_option(&audit, id, outcome).await
@@ -393,15 +409,21 @@ impl Service {
         self.option_now(id, &key).await
     }
 
-    /// `config <words…>` under the session's lock, then the cluster re-read.
-    async fn config_call(&self, ctx: &Ctx, words: &[&str]) -> Result<Option<String>> {
+    /// `config <words…>` under the session's lock; `known` (key, value) is written at once,
+    /// the rest comes from a refresh in the background.
+    async fn config_call(&self, ctx: &Ctx, key: &str, words: &[&str], known: Option<&str>) -> Result<Option<String>> {
         let id = ctx.session.session_id.into_uuid();
-        let quiet = Quiet { session_id: Some(id), slave: None };
+        let quiet = Quiet::session(id, &[key]);
         let _busy = self.try_busy(id.to_string(), quiet.clone())?;
         let mut all = vec!["config"];
         all.extend_from_slice(words);
+        sync::touch(&ctx.session.session_key);
         let answer = self.gluster().georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &all).await?;
-        self.refresh_cluster(&ctx.cluster, &quiet).await?;
+        if let Some(value) = known {
+            let mut c = self.conn().await?;
+            store::set_config_value(&mut c, ctx.session.session_id, key, value).await?;
+        }
+        self.refresh_later(&ctx.cluster, quiet);
         Ok(answer.message)
     }
 
@@ -415,7 +437,7 @@ impl Service {
         };
         let mut audit = ctx.audit(actor, "checkpoint");
         audit.target = format!("{} checkpoint={label}", ctx.target_text());
-        let outcome = self.config_call(&ctx, &["checkpoint", &label]).await;
+        let outcome = self.config_call(&ctx, "checkpoint", &["checkpoint", &label], None).await;
         let message = outcome.as_ref().ok().cloned().flatten();
         self.record(&audit, &outcome, message.as_deref()).await;
         let message = outcome?;

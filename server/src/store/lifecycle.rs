@@ -40,3 +40,41 @@ pub async fn volume_by_host_and_name(conn: &mut SqliteConnection, host: &str, vo
     .fetch_optional(conn)
     .await?)
 }
+
+/// An action's known outcome, written at once: the session's status and every worker's
+/// (gluster itself reports them all alike right after stop, pause, start or resume).
+pub async fn set_session_status(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+    status: &str,
+    brick_status: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE gluster_georep_session SET status = ?, updated_at = ? WHERE session_id = ?")
+        .bind(status)
+        .bind(now)
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE gluster_georep_session_details SET status = ?, updated_at = ? WHERE session_id = ?")
+        .bind(brick_status)
+        .bind(now)
+        .bind(session_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One option's new value, the rest of its row kept (a key gluster did not list yet is added).
+pub async fn set_config_value(conn: &mut SqliteConnection, session_id: Id, key: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gluster_georep_config (session_id, config_key, config_value) VALUES (?, ?, ?)
+         ON CONFLICT (session_id, config_key) DO UPDATE SET config_value = excluded.config_value",
+    )
+    .bind(session_id)
+    .bind(key)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::gluster::{Gluster, GlusterError, Target};
 use crate::store::{self, ClusterRow, HostRow, Store};
-pub use reconcile::{Change, Hold, Holds, Report, Snapshot};
+pub use reconcile::{Change, Guard, Hold, Holds, Report, Snapshot};
 use uuid::Uuid;
 
 /// What the sync loop and the actions share in this process: one sync of a cluster at a time
@@ -22,6 +22,9 @@ use uuid::Uuid;
 struct Coord {
     clusters: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     holds: Mutex<Holds>,
+    /// Sessions (by key) an action changed, with the action sequence number and when.
+    touched: Mutex<HashMap<String, (u64, std::time::Instant)>>,
+    seq: std::sync::atomic::AtomicU64,
     /// What the actions under way will record themselves (see `quiet_while`).
     acting: Mutex<Vec<(u64, Quiet)>>,
     next_act: std::sync::atomic::AtomicU64,
@@ -38,11 +41,33 @@ pub fn hold(session_id: Uuid, hold: Hold) {
     COORD.holds.lock().unwrap_or_else(|e| e.into_inner()).insert(session_id, hold);
 }
 
-fn current_holds() -> Holds {
+/// Called by an action before it changes a session on gluster: a cycle that began reading
+/// before this leaves the session alone (the action writes its outcome itself).
+pub fn touch(session_key: &str) {
+    let seq = COORD.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let mut touched = COORD.touched.lock().unwrap_or_else(|e| e.into_inner());
+    // no cycle reads for longer than this (gluster's timeout bounds every call)
+    touched.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(600));
+    touched.insert(session_key.to_owned(), (seq, std::time::Instant::now()));
+}
+
+fn action_seq() -> u64 {
+    COORD.seq.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+fn guard_since(read_from: u64) -> reconcile::Guard {
     let now = Utc::now();
     let mut holds = COORD.holds.lock().unwrap_or_else(|e| e.into_inner());
     holds.retain(|_, h| h.until > now);
-    holds.clone()
+    let skip = COORD
+        .touched
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(_, (seq, _))| *seq > read_from)
+        .map(|(k, _)| k.clone())
+        .collect();
+    reconcile::Guard { holds: holds.clone(), skip }
 }
 
 /// While the guard lives, no sync cycle records the changes `quiet` covers as discoveries:
@@ -73,6 +98,21 @@ pub struct Quiet {
     pub session_id: Option<Uuid>,
     /// `host::volume` of a session being created.
     pub slave: Option<String>,
+    /// The options of `session_id` the action sets (any other option changed meanwhile was
+    /// changed by someone else, and is recorded).
+    pub options: Vec<String>,
+}
+
+impl Quiet {
+    /// What an action on session `id` causes: its status, its disappearance, and `options`.
+    pub fn session(id: Uuid, options: &[&str]) -> Self {
+        Quiet { session_id: Some(id), slave: None, options: options.iter().map(|o| (*o).to_owned()).collect() }
+    }
+
+    /// What creating a session to `slave` (`host::volume`) causes.
+    pub fn created(slave: String) -> Self {
+        Quiet { session_id: None, slave: Some(slave), options: vec![] }
+    }
 }
 
 impl Quiet {
@@ -86,9 +126,10 @@ impl Quiet {
                 }
                 session_id
             }
-            Change::SessionVanished { session_id, .. }
-            | Change::SessionStatus { session_id, .. }
-            | Change::OptionChanged { session_id, .. } => session_id,
+            Change::OptionChanged { session_id, key, .. } => {
+                return self.session_id == Some(*session_id) && self.options.contains(key);
+            }
+            Change::SessionVanished { session_id, .. } | Change::SessionStatus { session_id, .. } => session_id,
         };
         self.session_id == Some(*sid)
     }
@@ -217,12 +258,13 @@ pub async fn sync_cluster_with(
         let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
         store::hosts_of_cluster(&mut c, cluster.id).await?
     };
+    let read_from = action_seq();
     let read = read_cluster(gluster, &hosts).await;
     let now = Utc::now();
     let mut tx = store.begin().await?;
     let result = match read {
         Ok(snap) => {
-            let report = reconcile::reconcile_held(&mut tx, cluster.id, &snap, now, &current_holds()).await?;
+            let report = reconcile::reconcile_held(&mut tx, cluster.id, &snap, now, &guard_since(read_from)).await?;
             for change in report.changes.iter().filter(|c| !quiet.covers(c) && !acted_on(c)) {
                 if let Some(event) = change_event(cluster, change, now) {
                     store::insert_event(&mut tx, &event).await?;

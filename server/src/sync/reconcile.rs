@@ -61,16 +61,25 @@ pub async fn reconcile(
     snap: &Snapshot,
     now: DateTime<Utc>,
 ) -> store::Result<Report> {
-    reconcile_held(conn, cluster_id, snap, now, &Holds::new()).await
+    reconcile_held(conn, cluster_id, snap, now, &Guard::default()).await
 }
 
-/// `reconcile`, keeping the statuses that recent actions caused (`holds`) over stale reports.
+/// What recent actions protect from a cycle: statuses held over stale reports, and sessions
+/// an action changed after the cycle began to read (by session key), which the cycle leaves
+/// alone — its snapshot of them is older than what the action wrote.
+#[derive(Clone, Debug, Default)]
+pub struct Guard {
+    pub holds: Holds,
+    pub skip: HashSet<String>,
+}
+
+/// `reconcile`, keeping what recent actions wrote (`guard`) over older reports.
 pub async fn reconcile_held(
     conn: &mut SqliteConnection,
     cluster_id: Id,
     snap: &Snapshot,
     now: DateTime<Utc>,
-    holds: &Holds,
+    guard: &Guard,
 ) -> store::Result<Report> {
     let mut r = Report::default();
     let hosts = reconcile_hosts(conn, cluster_id, snap, now, &mut r).await?;
@@ -155,7 +164,7 @@ pub async fn reconcile_held(
         }
     }
 
-    reconcile_sessions(conn, cluster_id, snap, &bricks_of, now, holds, &mut r).await?;
+    reconcile_sessions(conn, cluster_id, snap, &bricks_of, now, guard, &mut r).await?;
     Ok(r)
 }
 
@@ -234,7 +243,7 @@ async fn reconcile_sessions(
     snap: &Snapshot,
     bricks_of: &HashMap<Uuid, Vec<BrickRow>>,
     now: DateTime<Utc>,
-    holds: &Holds,
+    guard: &Guard,
     r: &mut Report,
 ) -> store::Result<()> {
     let old_sessions: HashMap<String, SessionRow> = store::sessions_of_cluster(conn, cluster_id)
@@ -258,6 +267,9 @@ async fn reconcile_sessions(
             continue;
         };
         seen.insert(gs.session_key.clone());
+        if guard.skip.contains(&gs.session_key) {
+            continue;
+        }
         let bricks = &bricks_of[&vol.id];
         let old = old_sessions.get(&gs.session_key);
         let session_id = old.map(|s| s.session_id).unwrap_or_else(|| Uuid::new_v4().hyphenated());
@@ -277,7 +289,7 @@ async fn reconcile_sessions(
             &statuses,
             status::set_size(vol.replica_count as i64, vol.disperse_count as i64),
         );
-        let status = match holds.get(&session_id.into_uuid()) {
+        let status = match guard.holds.get(&session_id.into_uuid()) {
             Some(h) if now < h.until && h.stale.contains(&status) => h.status,
             _ => status,
         };
@@ -342,7 +354,7 @@ async fn reconcile_sessions(
     }
 
     for (key, s) in &old_sessions {
-        if !seen.contains(key) {
+        if !seen.contains(key) && !guard.skip.contains(key) {
             store::delete_session(conn, s.session_id).await?;
             r.writes += 1;
             r.changes.push(Change::SessionVanished { session_id: s.session_id.into_uuid(), session_key: key.clone() });
