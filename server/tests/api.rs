@@ -3,7 +3,7 @@
 //! SQLite, JSON the same data as XML; every fault. gluster is a fake script whose behaviour a
 //! file picks (error / hang), so 502 and 504 are real answers of the runner.
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -15,20 +15,15 @@ use uuid::Uuid;
 const ADMIN_PW: &str = "admin-secret-1";
 const VIEWER_PW: &str = "viewer-secret-1";
 
+mod common;
+use common::georep;
+
 struct Server {
-    child: Child,
+    served: common::Served,
     base: String,
     dir: tempfile::TempDir,
     ids: Ids,
     token: String,
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -40,12 +35,6 @@ struct Ids {
     brick1: Uuid,
     brick2: Uuid,
     session: Uuid,
-}
-
-fn georep(db: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
-    cmd.env_remove("GEOREP_LISTEN").env_remove("GEOREP_ADMIN_PASSWORD").env("RUST_LOG", "info").arg("--database").arg(db);
-    cmd
 }
 
 const FAKE_GLUSTER: &str = r#"#!/bin/sh
@@ -131,28 +120,13 @@ async fn spawn() -> Server {
     std::fs::write(&fake, FAKE_GLUSTER).unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     // the users: the first admin from GEOREP_ADMIN_PASSWORD, a viewer and a token from the CLI
-    let mut child = georep(&db)
-        .env("GEOREP_ADMIN_PASSWORD", ADMIN_PW)
-        .args(["--gluster-command", fake.to_str().unwrap(), "--gluster-timeout", "2"])
-        .args(["serve", "--listen", "127.0.0.1:0", "--sync-interval", "3600", "--site-root"])
-        .arg(dir.path())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log2 = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
-            }
-            log2.lock().unwrap().push(line);
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
+    let served = common::serve(
+        &db,
+        &["--gluster-command", fake.to_str().unwrap(), "--gluster-timeout", "2"],
+        &["--sync-interval", "3600"],
+        ADMIN_PW,
+    );
+    let base = served.base.clone();
     let mut add = georep(&db).args(["user", "add", "viewer", "--role", "viewer", "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     writeln!(add.stdin.take().unwrap(), "{VIEWER_PW}").unwrap();
     assert!(add.wait_with_output().unwrap().status.success());
@@ -160,7 +134,7 @@ async fn spawn() -> Server {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("grp_") && token.len() > 40, "{token}");
-    Server { child, base, dir, ids, token, log }
+    Server { served, base, dir, ids, token }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -497,7 +471,7 @@ async fn faults() {
     let events: Events = s.get_doc(&format!("/api/events?session={}", s.ids.session)).await;
     assert!(events.events.iter().any(|e| e.actor == "admin" && e.action == "pause" && e.result == "failed"), "{events:?}");
     assert!(events.events.iter().any(|e| e.actor == "admin" && e.action == "resume" && e.result == "refused"));
-    assert!(s.log.lock().unwrap().iter().all(|l| !l.contains("panicked")));
+    assert!(s.served.log.lock().unwrap().iter().all(|l| !l.contains("panicked")));
 }
 
 #[tokio::test]

@@ -34,3 +34,55 @@ pub fn lab_lock() -> LabLock {
 pub async fn lab_lock_async() -> LabLock {
     tokio::task::spawn_blocking(lab_lock).await.unwrap()
 }
+
+/// A `georep serve` on port 0 over `db`: the child, its base URL and its log lines so far.
+pub struct Served {
+    pub child: std::process::Child,
+    pub base: String,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The georep binary on `db` (no address or admin password from the caller's environment).
+pub fn georep(db: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
+    cmd.env_remove("GEOREP_LISTEN").env_remove("GEOREP_ADMIN_PASSWORD").env("RUST_LOG", "info").arg("--database").arg(db);
+    cmd
+}
+
+/// Starts `georep [global…] serve --listen 127.0.0.1:0 [serve…]` with the first admin's
+/// password and waits for the address it logs.
+pub fn serve(db: &std::path::Path, global: &[&str], serve: &[&str], admin_password: &str) -> Served {
+    use std::io::BufRead;
+    let site = db.parent().unwrap();
+    let mut child = georep(db)
+        .env("GEOREP_ADMIN_PASSWORD", admin_password)
+        .args(global)
+        .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
+        .arg(site)
+        .args(serve)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = log.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
+            }
+            lines.lock().unwrap().push(line);
+        }
+    });
+    let base = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("server did not start");
+    Served { child, base, log }
+}

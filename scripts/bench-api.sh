@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# bench-api.sh — GET session-detail throughput of the REST API against nginx serving the same
+# document as a static file, in the same run (issue 5's goal: >= 50 % of nginx, p99 <= 10 ms,
+# with 1,000 sessions in the database).
+#
+# A temporary SQLite file gets one cluster, a 2-brick master volume and SESSIONS sessions with
+# 2 detail rows each; the release server runs with a fake gluster (no cluster is touched, the
+# sync interval is an hour) and a bearer token; nginx serves the document fetched from it.
+# wrk: THREADS threads, CONNS connections, DURATION, --latency.
+#
+# Usage: bash scripts/bench-api.sh   (needs wrk, nginx-light, sqlite3: scripts/setup.sh)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck disable=SC1091
+. "$ROOT/scripts/env.sh"
+SESSIONS=${SESSIONS:-1000}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-64}
+DURATION=${DURATION:-10s}
+
+say() { printf '=== bench-api: %s\n' "$*" >&2; }
+for t in wrk nginx sqlite3 curl; do command -v "$t" >/dev/null || { echo "bench-api: $t missing (run scripts/setup.sh)" >&2; exit 1; }; done
+
+say "cargo build --release -p georep"
+(cd "$ROOT" && cargo build --release -q -p georep)
+BIN=$CARGO_TARGET_DIR/release/georep
+
+WORK=$(mktemp -d /tmp/georep-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [[ -f $WORK/nginx.pid ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+DB=$WORK/georep.db
+printf '#!/bin/sh\nexit 1\n' > "$WORK/gluster"; chmod 755 "$WORK/gluster"
+
+# the schema (migrations run on open), a reader and its token
+"$BIN" --database "$DB" user add bench --role viewer >/dev/null
+TOKEN=$("$BIN" --database "$DB" token add bench --name wrk)
+
+say "seeding $SESSIONS sessions"
+sqlite3 "$DB" <<SQL
+PRAGMA foreign_keys = ON;
+BEGIN;
+INSERT INTO clusters (id, name, description, created_at, sync_state)
+  VALUES ('00000000-0000-4000-8000-000000000001', 'bench', '', '2026-11-24T08:00:00Z', 'ok');
+INSERT INTO hosts (id, cluster_id, address, connection, status)
+  VALUES ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'vm', 'local', 'connected');
+INSERT INTO gluster_volumes (id, cluster_id, name, volume_type, status, brick_count, size_total, size_free, updated_at)
+  VALUES ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000001', 'mastervol',
+          'Distribute', 'Started', 2, 1000000, 900000, '2026-11-24T08:00:00Z');
+INSERT INTO gluster_volume_bricks (id, volume_id, host_id, server_name, path, position, status) VALUES
+  ('00000000-0000-4000-8000-000000000004', '00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000002', 'vm', '/srv/gl/master/b1', 0, 'online'),
+  ('00000000-0000-4000-8000-000000000005', '00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000002', 'vm', '/srv/gl/master/b2', 1, 'online');
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $SESSIONS)
+INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key, slave_host_name,
+    slave_volume_name, slave_user, status, created_at, updated_at)
+  SELECT printf('10000000-0000-4000-8000-%012d', i), '00000000-0000-4000-8000-000000000003',
+         printf('a108:ssh://vm::slavevol%d:%d', i, i), 'vm', printf('slavevol%d', i), 'root', 'ACTIVE',
+         '2026-11-24T08:00:00Z', '2026-11-24T08:44:36Z' FROM n;
+INSERT INTO gluster_georep_session_details (session_id, master_brick_id, slave_host_name, status,
+    checkpoint_status, crawl_status, files_pending, deletes_pending, files_skipped, entry_pending,
+    data_pending, meta_pending, failures, last_synced_at, updated_at)
+  SELECT s.session_id, b.id, 'vm', CASE b.position WHEN 0 THEN 'ACTIVE' ELSE 'PASSIVE' END,
+         'not_completed', 'changelog_crawl', 0, 0, 0, 0, 0, 0, 0, '2026-11-24T08:44:35Z', '2026-11-24T08:44:36Z'
+    FROM gluster_georep_session s CROSS JOIN gluster_volume_bricks b;
+COMMIT;
+SQL
+
+"$BIN" --database "$DB" --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 \
+  --sync-interval 3600 --site-root "$WORK" 2> "$WORK/server.log" &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+  ADDR=$(grep -o 'listening on http://[0-9.:]*' "$WORK/server.log" | sed 's/listening on //' || true)
+  [[ -n $ADDR ]] && break
+  sleep 0.1
+done
+[[ -n ${ADDR:-} ]] || { cat "$WORK/server.log" >&2; exit 1; }
+# a session in the middle of the table
+PATH_S=/api/clusters/00000000-0000-4000-8000-000000000001/glustervolumes/00000000-0000-4000-8000-000000000003/georeplication-sessions/$(printf '10000000-0000-4000-8000-%012d' $((SESSIONS / 2)))
+curl -fsS -H "Authorization: Bearer $TOKEN" "$ADDR$PATH_S" > "$WORK/session.xml"
+say "document: $(wc -c < "$WORK/session.xml") bytes"
+
+# nginx: the same bytes as a static file, one worker per core, access log off
+NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/www" "$WORK/ngtmp"
+cp "$WORK/session.xml" "$WORK/www/session.xml"
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/ngtmp; proxy_temp_path $WORK/ngtmp; fastcgi_temp_path $WORK/ngtmp;
+  uwsgi_temp_path $WORK/ngtmp; scgi_temp_path $WORK/ngtmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { root $WORK/www; default_type application/xml; }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf"
+curl -fsS "http://127.0.0.1:$NGINX_PORT/session.xml" | cmp - "$WORK/session.xml"
+
+# wrk's Lua hook adds the bearer token
+printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$TOKEN" > "$WORK/auth.lua"
+run() { wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@"; }
+say "wrk georep"
+GEOREP_OUT=$(run -s "$WORK/auth.lua" "$ADDR$PATH_S")
+say "wrk nginx"
+NGINX_OUT=$(run "http://127.0.0.1:$NGINX_PORT/session.xml")
+rps() { awk '/^Requests\/sec/ {print $2}'; }
+p99() { awk '$1 == "99%" {print $2}'; }
+errors() { awk '/Non-2xx|Socket errors/' ; }
+G=$(rps <<<"$GEOREP_OUT"); N=$(rps <<<"$NGINX_OUT")
+echo "$GEOREP_OUT" | errors >&2
+printf 'sessions\t%s\ndocument_bytes\t%s\ngeorep_rps\t%s\ngeorep_p99\t%s\nnginx_rps\t%s\nnginx_p99\t%s\nratio\t%s\n' \
+  "$SESSIONS" "$(wc -c < "$WORK/session.xml")" "$G" "$(p99 <<<"$GEOREP_OUT")" "$N" "$(p99 <<<"$NGINX_OUT")" \
+  "$(awk -v g="$G" -v n="$N" 'BEGIN { printf "%.0f %%", 100 * g / n }')"

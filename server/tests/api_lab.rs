@@ -1,0 +1,193 @@
+//! The seed's flow through HTTP only, on the real binary and the real lab: list → create
+//! (201 + Location) → detail with two session_detail rows → options → set `sync_jobs` →
+//! start → pause → resume → stop → delete, each answer compared with what gluster says. On
+//! its own fresh slave volume (`slavevol4`); the lab's main session is never touched.
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use georep::api::docs::*;
+use reqwest::{Method, StatusCode};
+
+mod common;
+use common::{georep, host, lab_lock_async, lab_script, lab_script_path};
+
+const SLAVE: &str = "slavevol4";
+const PW: &str = "lab-admin-pw-1";
+
+struct Cleanup;
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = Command::new("bash").arg(lab_script_path()).args(["volume-delete", SLAVE]).output();
+    }
+}
+
+fn cli(args: &[&str]) -> String {
+    let out = Command::new("gluster").args(["--mode=script", "--xml"]).args(args).output().expect("gluster CLI");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every `<tag>` value of gluster's status detail for the test session, in order.
+fn gluster_values(tag: &str) -> Vec<String> {
+    let xml = cli(&["volume", "geo-replication", "mastervol", &format!("{}::{SLAVE}", host()), "status", "detail"]);
+    let open = format!("<{tag}>");
+    xml.split(&open).skip(1).filter_map(|s| s.split('<').next()).map(str::to_owned).collect()
+}
+
+fn gluster_option(key: &str) -> Option<String> {
+    let xml = cli(&["volume", "geo-replication", "mastervol", &format!("{}::{SLAVE}", host()), "config"]);
+    let open = format!("<{key}>");
+    Some(xml[xml.find(&open)? + open.len()..].split('<').next()?.to_owned())
+}
+
+struct Api {
+    base: String,
+}
+
+impl Api {
+    async fn call(&self, method: Method, path: &str, body: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let mut r = reqwest::Client::new().request(method, format!("{}{path}", self.base)).basic_auth("admin", Some(PW));
+        if let Some(b) = body {
+            r = r.header("content-type", "application/xml").body(b.to_owned());
+        }
+        let resp = r.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.text().await.unwrap())
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let (status, _, text) = self.call(Method::GET, path, None).await;
+        assert_eq!(status, 200, "GET {path}: {text}");
+        quick_xml::de::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}"))
+    }
+
+    async fn action(&self, s: &str, action: &str) -> ActionDoc {
+        let t0 = Instant::now();
+        let (status, _, text) = self.call(Method::POST, &format!("{s}/{action}"), None).await;
+        eprintln!("timing: POST {action}: {} ms", t0.elapsed().as_millis());
+        assert_eq!(status, 200, "{action}: {text}");
+        let doc: ActionDoc = quick_xml::de::from_str(&text).unwrap();
+        assert_eq!(doc.status, "complete");
+        doc
+    }
+
+    /// Refreshes until the session's status is one of `want`.
+    async fn wait_status(&self, s: &str, want: &[&str], budget: Duration) -> SessionDoc {
+        let t0 = Instant::now();
+        loop {
+            let _ = self.call(Method::POST, &format!("{s}/refresh"), None).await;
+            let doc: SessionDoc = self.get(s).await;
+            if want.contains(&doc.status.as_str()) {
+                return doc;
+            }
+            assert!(t0.elapsed() < budget, "not {want:?} within {budget:?}: {}", doc.status);
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_flow_through_http() {
+    let _lab = lab_lock_async().await;
+    let h = host();
+    lab_script(&["volume", SLAVE, "--fresh"]);
+    let _cleanup = Cleanup;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("georep.db");
+    let out = georep(&db).args(["cluster", "add", "--name", "lab", "--host", &h]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let served = common::serve(&db, &["--gluster-timeout", "60"], &["--sync-interval", "2"], PW);
+    let api = Api { base: served.base.clone() };
+
+    // the first sync brings the lab's volumes
+    let clusters: Clusters = api.get("/api/clusters").await;
+    let cluster = clusters.clusters.into_iter().find(|c| c.name == "lab").expect("lab");
+    let t0 = Instant::now();
+    let (master, slave) = loop {
+        let vols: Volumes = api.get(&format!("{}/glustervolumes", cluster.href)).await;
+        let find = |n: &str| vols.volumes.iter().find(|v| v.name == n).map(|v| (v.href.clone(), v.bricks.bricks.len()));
+        if let (Some(m), Some(s)) = (find("mastervol"), find(SLAVE)) {
+            break (m, s);
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "volumes not synced");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!((master.1, slave.1), (2, 1), "bricks as gluster has them");
+    let list: Sessions = api.get(&format!("{}/georeplication-sessions", master.0)).await;
+    assert!(list.sessions.iter().any(|s| s.slavevolume == "slavevol"), "the lab's session is listed");
+    assert!(list.sessions.iter().all(|s| s.slavevolume != SLAVE));
+
+    // create (forced: the lab's slave shares the master's pool and is smaller) → 201 + Location
+    let body = format!(
+        "<georeplication-session><slave_host_name>{h}</slave_host_name><slavevolume>{SLAVE}</slavevolume><force>true</force></georeplication-session>"
+    );
+    let t0 = Instant::now();
+    let (status, headers, text) = api.call(Method::POST, &format!("{}/georeplication-sessions", master.0), Some(&body)).await;
+    eprintln!("timing: POST create: {} ms", t0.elapsed().as_millis());
+    assert_eq!(status, 201, "{text}");
+    let created: SessionDoc = quick_xml::de::from_str(&text).unwrap();
+    let s = headers["location"].to_str().unwrap().to_owned();
+    assert_eq!(s, created.href);
+    assert_eq!((created.status.as_str(), created.slavevolume.as_str()), ("created", SLAVE));
+
+    // the detail: one row per master brick, as gluster reports them
+    let detail: SessionDoc = api.get(&s).await;
+    let rows = detail.session_details.expect("details").details;
+    assert_eq!(rows.len(), 2);
+    let dirs: Vec<_> = rows.iter().map(|r| r.brick.brick_dir.clone().unwrap()).collect();
+    let mut gluster_dirs = gluster_values("primary_brick");
+    gluster_dirs.sort();
+    let mut sorted = dirs.clone();
+    sorted.sort();
+    assert_eq!(sorted, gluster_dirs);
+    assert!(rows.iter().all(|r| r.status == "created"), "{rows:?}");
+    assert_eq!(gluster_values("status"), ["Created", "Created"]);
+    assert!(detail.session_key.contains(&format!("::{SLAVE}:")), "{}", detail.session_key);
+
+    // options, then sync_method tarssh (Debian's rsync, see the lab script) and sync_jobs 5
+    let options: Options = api.get(&format!("{s}/options")).await;
+    let jobs = options.options.iter().find(|o| o.key == "sync_jobs").expect("sync_jobs");
+    assert_eq!(Some(jobs.value.clone()), gluster_option("sync_jobs"));
+    for (key, value) in [("sync_method", "tarssh"), ("sync_jobs", "5")] {
+        let (status, _, text) = api.call(Method::PUT, &format!("{s}/options/{key}"), Some(&format!("<option><value>{value}</value></option>"))).await;
+        assert_eq!(status, 200, "{text}");
+        let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
+        assert_eq!(o.value, value);
+        assert_eq!(gluster_option(key).as_deref(), Some(value));
+    }
+    let o: OptionDoc = api.get(&format!("{s}/options/sync_jobs")).await;
+    assert_eq!(o.value, "5");
+
+    // start (push-pem's hook needs a few seconds first), then active as gluster says
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = api.action(&s, "start").await;
+    let st = started.session.expect("session").status;
+    assert!(st == "initializing" || st == "active", "{st}");
+    let t0 = Instant::now();
+    api.wait_status(&s, &["active"], Duration::from_secs(90)).await;
+    eprintln!("timing: start -> active: {:?}", t0.elapsed());
+    assert!(gluster_values("status").contains(&"Active".to_owned()));
+
+    let paused = api.action(&s, "pause").await;
+    assert_eq!(paused.session.unwrap().status, "paused");
+    assert!(gluster_values("status").iter().all(|x| x == "Paused"));
+    let (status, _, text) = api.call(Method::POST, &format!("{s}/pause"), None).await;
+    assert_eq!(status, 409, "pausing a paused session: {text}");
+    let resumed = api.action(&s, "resume").await;
+    assert_ne!(resumed.session.unwrap().status, "paused");
+    let stopped = api.action(&s, "stop").await;
+    assert_eq!(stopped.session.unwrap().status, "stopped");
+    assert!(gluster_values("status").iter().all(|x| x == "Stopped"));
+
+    let (status, _, text) = api.call(Method::DELETE, &s, None).await;
+    assert_eq!(status, 204, "{text}");
+    let (status, _, _) = api.call(Method::GET, &s, None).await;
+    assert_eq!(status, 404);
+    assert!(gluster_values("status").is_empty(), "gone from gluster");
+
+    let events: Events = api.get("/api/events?limit=50").await;
+    let mine: Vec<_> = events.events.iter().filter(|e| e.actor == "admin" && e.result == "ok").map(|e| e.action.as_str()).collect();
+    for a in ["create", "option_set", "start", "pause", "resume", "stop", "delete"] {
+        assert!(mine.contains(&a), "{a} audited as admin: {mine:?}");
+    }
+}
