@@ -132,3 +132,55 @@ async fn metrics(State(service): State<Service>) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::health::{BrickCounters, HealthView};
+    use app::domain::BrickStatus;
+    use app::health::{BrickHealth, ProbeResult, ProbeSummary, SessionHealth};
+
+    #[test]
+    fn renders_status_health_lag_and_counters() {
+        let sid = uuid::Uuid::nil();
+        let brick = uuid::Uuid::from_u128(7);
+        let at = "2026-11-24T14:52:38Z".parse().unwrap();
+        let v = HealthView {
+            master: "mastervol".into(),
+            slave: "vm::slavevol".into(),
+            cluster_id: None,
+            status: SessionStatus::Active,
+            health: SessionHealth {
+                session_id: sid,
+                health: Health::Stalled,
+                reason: "r".into(),
+                since: at,
+                lag_seconds: Some(61),
+                bricks: vec![BrickHealth {
+                    brick_id: brick,
+                    brick: "vm:/b1".into(),
+                    status: BrickStatus::Active,
+                    lag_seconds: Some(61),
+                    stalled_since: Some(at),
+                }],
+                last_probe: Some(ProbeSummary { at, result: ProbeResult::Stalled, duration_ms: 33071, message: None }),
+            },
+            counters: vec![BrickCounters { brick: "vm:/b1".into(), entry: Some(1), data: Some(2), meta: None, failures: Some(0) }],
+            views: Vec::new(),
+            stored: None,
+        };
+        let text = render(&[v]);
+        let l = |s: &str| assert!(text.contains(s), "{s} not in\n{text}");
+        let ids = format!("session_id=\"{sid}\",master=\"mastervol\",slave=\"vm::slavevol\"");
+        l(&format!("georep_session_status{{{ids},state=\"active\"}} 1"));
+        l(&format!("georep_session_status{{{ids},state=\"stopped\"}} 0"));
+        l(&format!("georep_session_health{{{ids},state=\"stalled\"}} 1"));
+        l(&format!("georep_session_health{{{ids},state=\"healthy\"}} 0"));
+        l(&format!("georep_session_lag_seconds{{{ids}}} 61"));
+        l(&format!("georep_brick_stalled{{session_id=\"{sid}\",brick=\"vm:/b1\"}} 1"));
+        l(&format!("georep_brick_pending{{session_id=\"{sid}\",brick=\"vm:/b1\",kind=\"data\"}} 2"));
+        assert!(!text.contains("kind=\"meta\""), "not reported: no sample");
+        l(&format!("georep_probe_last_duration_seconds{{{ids}}} 33.071"));
+        assert!(text.trim_end().ends_with("# EOF"));
+    }
+}

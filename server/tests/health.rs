@@ -298,3 +298,44 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
 }
 
 use chrono::Utc;
+
+/// The real binary serves `/metrics` (no lab needed: no cluster, no session).
+#[tokio::test]
+async fn metrics_endpoint_of_the_real_binary() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_georep"))
+        .env_remove("GEOREP_LISTEN")
+        .env("RUST_LOG", "info")
+        .env("GEOREP_PROBE_INTERVAL", "0")
+        .env("GEOREP_ADMIN_PASSWORD", "metrics-test-pw")
+        .arg("--database")
+        .arg(dir.path().join("georep.db"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
+        .arg(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
+            }
+        }
+    });
+    let base = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
+    let resp = reqwest::get(format!("{base}/metrics")).await.unwrap();
+    let status = resp.status();
+    let ctype = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let body = resp.text().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{body}");
+    assert!(ctype.unwrap_or_default().starts_with("application/openmetrics-text"));
+    // no session yet: no sample, only the end marker
+    assert!(body.trim_end().ends_with("# EOF"), "{body}");
+    assert!(!body.contains("georep_session_health{"), "{body}");
+}

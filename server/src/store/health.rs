@@ -187,3 +187,45 @@ pub async fn prune_health_history(conn: &mut SqliteConnection, before: DateTime<
     let b = sqlx::query("DELETE FROM health_probes WHERE started_at < ?").bind(before).execute(&mut *conn).await?;
     Ok(a.rows_affected() + b.rows_affected())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[tokio::test]
+    async fn brick_marks_samples_and_pruning() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let mut c = store.pool().acquire().await.unwrap();
+        // a session to hang rows on (foreign keys are on)
+        let cl = uuid::Uuid::new_v4().hyphenated();
+        let vol = uuid::Uuid::new_v4().hyphenated();
+        let sid = uuid::Uuid::new_v4().hyphenated();
+        let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
+        sqlx::query("INSERT INTO clusters (id, name, created_at) VALUES (?, 'c', ?)").bind(cl).bind(now).execute(&mut *c).await.unwrap();
+        sqlx::query("INSERT INTO gluster_volumes (id, cluster_id, name, volume_type, status, brick_count, updated_at) VALUES (?, ?, 'm', 'Distribute', 'Started', 2, ?)")
+            .bind(vol).bind(cl).bind(now).execute(&mut *c).await.unwrap();
+        sqlx::query("INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key, slave_host_name, slave_volume_name, status, created_at, updated_at) VALUES (?, ?, 'k', 'vm', 's', 'ACTIVE', ?, ?)")
+            .bind(sid).bind(vol).bind(now).bind(now).execute(&mut *c).await.unwrap();
+
+        let brick = uuid::Uuid::new_v4().hyphenated();
+        let mark = BrickHealthRow { session_id: sid, master_brick_id: brick, stalled_since: Some(now), pending_since: None };
+        put_brick_health(&mut c, &mark).await.unwrap();
+        assert_eq!(brick_health_of(&mut c, sid).await.unwrap(), [mark.clone()]);
+        // nothing left to remember: the row goes
+        put_brick_health(&mut c, &BrickHealthRow { stalled_since: None, ..mark }).await.unwrap();
+        assert!(brick_health_of(&mut c, sid).await.unwrap().is_empty());
+
+        let old = now - chrono::Duration::days(20);
+        let s = |at, lag| LagSampleRow { session_id: sid, master_brick_id: String::new(), at, lag_seconds: lag, pending: None };
+        insert_lag_samples(&mut c, &[s(old, 5), s(now, 7)]).await.unwrap();
+        assert_eq!(lag_samples(&mut c, sid, old).await.unwrap().len(), 2);
+        assert_eq!(prune_health_history(&mut c, now - chrono::Duration::days(14)).await.unwrap(), 1);
+        assert_eq!(lag_samples(&mut c, sid, old).await.unwrap().iter().map(|r| r.lag_seconds).collect::<Vec<_>>(), [7]);
+
+        // the session's rows follow it
+        sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = ?").bind(sid).execute(&mut *c).await.unwrap();
+        assert!(lag_samples(&mut c, sid, old).await.unwrap().is_empty());
+    }
+}
