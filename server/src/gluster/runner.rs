@@ -72,6 +72,31 @@ impl Gluster {
         args: &[&str],
         parse: fn(&str) -> Result<T, ParseError>,
     ) -> Result<T, GlusterError> {
+        let started = std::time::Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let answer = self.xml_once(target, args, parse).await;
+            match &answer {
+                // glusterd did nothing: another command (ours, the CLI's, another node's) held
+                // the volume or cluster lock; it is free again within a second or so
+                Err(GlusterError::Command { message, .. })
+                    if is_lock_conflict(message) && attempt < LOCK_RETRIES && started.elapsed() < self.timeout =>
+                {
+                    attempt += 1;
+                    tracing::debug!(?args, attempt, "glusterd busy with another transaction: retrying");
+                    tokio::time::sleep(LOCK_BACKOFF * attempt).await;
+                }
+                _ => return answer,
+            }
+        }
+    }
+
+    async fn xml_once<T>(
+        &self,
+        target: &Target,
+        args: &[&str],
+        parse: fn(&str) -> Result<T, ParseError>,
+    ) -> Result<T, GlusterError> {
         let out = self.run(target, args).await?;
         if out.stdout.trim().is_empty() {
             return Err(exit_error(&out));
@@ -228,6 +253,15 @@ impl Gluster {
     }
 }
 
+const LOCK_RETRIES: u32 = 8;
+const LOCK_BACKOFF: Duration = Duration::from_millis(100);
+
+/// glusterd's refusals that mean "busy, nothing done" (its own advice: try again later).
+pub fn is_lock_conflict(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("another transaction") || m.starts_with("locking failed on")
+}
+
 fn quote(word: &str) -> Result<String, GlusterError> {
     shlex::try_quote(word)
         .map(|q| q.into_owned())
@@ -242,5 +276,30 @@ fn exit_error(out: &Output) -> GlusterError {
     GlusterError::Exit {
         code: out.code,
         message: first_line(&out.stderr).unwrap_or_else(|| "no output".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_lock_conflict;
+
+    #[test]
+    fn lock_conflicts_are_told_from_real_refusals() {
+        // glusterd 10.3's own strings (glusterd.so)
+        for busy in [
+            "Another transaction is in progress for mastervol. Please try again after some time.",
+            "Another transaction is in progress. Please try again after some time.",
+            "Another transaction could be in progress. Please try again after some time.",
+            "Locking failed on vm2. Please check log file for details.",
+        ] {
+            assert!(is_lock_conflict(busy), "{busy}");
+        }
+        for refusal in [
+            "geo-replication session between mastervol & vm::slavevol is still active. Please stop the session and retry.",
+            "vm::slavevol is not empty. Please delete existing files in vm::slavevol and retry, or use force to continue without deleting the existing files.",
+            "Volume mastervol does not exist",
+        ] {
+            assert!(!is_lock_conflict(refusal), "{refusal}");
+        }
     }
 }

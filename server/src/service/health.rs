@@ -228,7 +228,7 @@ impl Service {
         let t0 = Instant::now();
         let id = ctx.session.session_id.into_uuid();
         // the checkpoint is an option change: not a discovery outside georep
-        let quiet = Quiet { session_id: Some(id), slave: None };
+        let quiet = Quiet::session(id, &["checkpoint"]);
         let _quiet = sync::quiet_while(quiet.clone());
         let mut report = ProbeReport {
             session_id: id,
