@@ -121,6 +121,27 @@ async fn healthy_session_probes_healthy() {
     assert_eq!(before.health, Health::Unknown, "not probed yet: {before:?}");
     assert!(before.reason.contains("not probed"), "{}", before.reason);
 
+    // the scheduler probes a never-probed active session at once, evaluates and samples lag
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(georep::service::health::run(service.clone(), stopped));
+    let t0 = Instant::now();
+    loop {
+        let h = service.session_health(id).await.unwrap();
+        if h.health == Health::Healthy {
+            assert_eq!(h.last_probe.as_ref().map(|p| p.result), Some(ProbeResult::Passed));
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(90), "the scheduled probe did not make it healthy: {h:#?}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    eprintln!("timing: scheduler start -> healthy: {:?}", t0.elapsed());
+    let samples = service.lag_history(id, None).await.unwrap();
+    assert!(samples.iter().any(|s| s.brick_id.is_none()) && samples.iter().filter(|s| s.brick_id.is_some()).count() >= 2, "{samples:?}");
+    stop.send(true).unwrap();
+    scheduler.await.unwrap();
+    let events = service.events(Some(id), 50).await.unwrap();
+    assert!(!events.iter().any(|e| e.action == "probe"), "a scheduled probe is no audit event: {events:#?}");
+
     let t0 = Instant::now();
     let r = service.probe_session("test", id).await.unwrap();
     eprintln!("figure: probe of a healthy 2-brick session: {} ms ({:?})", r.duration_ms, r.message);
@@ -302,39 +323,13 @@ use chrono::Utc;
 /// The real binary serves `/metrics` (no lab needed: no cluster, no session).
 #[tokio::test]
 async fn metrics_endpoint_of_the_real_binary() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_georep"))
-        .env_remove("GEOREP_LISTEN")
-        .env("RUST_LOG", "info")
-        .env("GEOREP_PROBE_INTERVAL", "0")
-        .env("GEOREP_ADMIN_PASSWORD", "metrics-test-pw")
-        .arg("--database")
-        .arg(dir.path().join("georep.db"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
-        .arg(dir.path())
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
-            }
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
-    let resp = reqwest::get(format!("{base}/metrics")).await.unwrap();
-    let status = resp.status();
+    let served = common::serve(&dir.path().join("georep.db"), &[], &["--probe-interval", "0"], "metrics-test-pw");
+    let resp = reqwest::get(format!("{}/metrics", served.base)).await.unwrap();
+    assert_eq!(resp.status(), 200);
     let ctype = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
-    let body = resp.text().await.unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(status, 200, "{body}");
     assert!(ctype.unwrap_or_default().starts_with("application/openmetrics-text"));
+    let body = resp.text().await.unwrap();
     // no session yet: no sample, only the end marker
     assert!(body.trim_end().ends_with("# EOF"), "{body}");
     assert!(!body.contains("georep_session_health{"), "{body}");

@@ -28,6 +28,7 @@ use crate::config::HealthArgs;
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::{mount, workers, Target};
 use crate::store::{self, BrickHealthRow, BrickRow, ClusterRow, HealthRow, Id, SessionRow, StoreError, VolumeRow};
+use crate::sync::reconcile::brick_status;
 use crate::sync::{self, Quiet};
 
 /// The hidden folder the probe's directories are made in, at the root of the master volume.
@@ -114,8 +115,14 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn target_text(&self) -> String {
-        format!("{} -> {}", self.master.name, self.slave)
+    fn audit(&self, actor: &str, action: &str) -> Audit {
+        Audit {
+            actor: actor.into(),
+            action: action.into(),
+            cluster_id: Some(self.cluster.id),
+            session_id: Some(self.session.session_id),
+            target: format!("{} -> {}", self.master.name, self.slave),
+        }
     }
 
     fn brick_id(&self, p: &GeorepPair) -> Option<Id> {
@@ -127,20 +134,6 @@ impl Ctx {
 
     fn brick_name(&self, p: &GeorepPair) -> String {
         format!("{}:{}", p.master_node, p.master_brick)
-    }
-}
-
-fn brick_status(w: &WorkerStatus) -> BrickStatus {
-    match w {
-        WorkerStatus::Created => BrickStatus::Created,
-        WorkerStatus::Initializing => BrickStatus::Initializing,
-        WorkerStatus::Active => BrickStatus::Active,
-        WorkerStatus::Passive => BrickStatus::Passive,
-        WorkerStatus::Paused => BrickStatus::Paused,
-        WorkerStatus::Stopped => BrickStatus::Stopped,
-        WorkerStatus::Faulty => BrickStatus::Faulty,
-        WorkerStatus::Offline => BrickStatus::Offline,
-        WorkerStatus::Unknown(_) => BrickStatus::Unknown,
     }
 }
 
@@ -204,13 +197,7 @@ impl Service {
     /// to reach Changelog Crawl first. Audited.
     pub async fn probe_session(&self, actor: &str, id: Uuid) -> Result<ProbeReport> {
         let ctx = self.health_ctx(id).await?;
-        let audit = Audit {
-            actor: actor.into(),
-            action: "probe".into(),
-            cluster_id: Some(ctx.cluster.id),
-            session_id: Some(ctx.session.session_id),
-            target: ctx.target_text(),
-        };
+        let audit = ctx.audit(actor, "probe");
         let outcome = async {
             let _p = self.try_probing(id)?;
             self.probe_locked(&ctx, actor, self.health_config().probe_timeout).await
@@ -463,13 +450,7 @@ impl Service {
     /// clear the stall — a stop and start of the session; probes again after each. Audited.
     pub async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome> {
         let ctx = self.health_ctx(id).await?;
-        let audit = Audit {
-            actor: actor.into(),
-            action: "restart_stalled".into(),
-            cluster_id: Some(ctx.cluster.id),
-            session_id: Some(ctx.session.session_id),
-            target: ctx.target_text(),
-        };
+        let audit = ctx.audit(actor, "restart_stalled");
         let outcome = self.run_restart(&ctx, actor).await;
         let message = outcome.as_ref().ok().map(|o| {
             let how: Vec<&str> = o.methods.iter().map(|m| match m {
