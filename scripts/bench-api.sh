@@ -26,6 +26,7 @@ say "cargo build --release -p georep"
 BIN=$CARGO_TARGET_DIR/release/georep
 
 WORK=$(mktemp -d /tmp/georep-bench.XXXXXX)
+chmod 755 "$WORK"   # nginx workers run as www-data
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done

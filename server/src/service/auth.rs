@@ -22,6 +22,8 @@ use crate::store::{self, StoreError, TokenRow, UserRow};
 
 /// How long a verified Basic login is remembered.
 const LOGIN_CACHE: Duration = Duration::from_secs(60);
+/// How long a token's owner is remembered (tokens are not revoked yet; a new one is seen at once).
+const TOKEN_CACHE: Duration = Duration::from_secs(10);
 /// Bounds the login cache (a flood of distinct good logins cannot grow it for ever).
 const LOGIN_CACHE_MAX: usize = 10_000;
 
@@ -166,13 +168,15 @@ pub struct Authenticator {
 struct AuthInner {
     key: [u8; 32],
     logins: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    /// Token hash → its user, for `TOKEN_CACHE`.
+    tokens: Mutex<HashMap<String, (Principal, Instant)>>,
 }
 
 impl Authenticator {
     pub fn new(service: Service) -> Self {
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
-        Authenticator { service, inner: Arc::new(AuthInner { key, logins: Mutex::new(HashMap::new()) }) }
+        Authenticator { service, inner: Arc::new(AuthInner { key, logins: Mutex::new(HashMap::new()), tokens: Mutex::new(HashMap::new()) }) }
     }
 
     fn login_key(&self, user: &str, password: &str) -> [u8; 32] {
@@ -186,13 +190,8 @@ impl Authenticator {
     /// HTTP Basic: the user, or None for a wrong name or password.
     pub async fn basic(&self, user: &str, password: &str) -> Result<Option<Principal>> {
         let key = self.login_key(user, password);
-        {
-            let logins = self.inner.logins.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((p, until)) = logins.get(&key) {
-                if *until > Instant::now() {
-                    return Ok(Some(p.clone()));
-                }
-            }
+        if let Some(p) = recall(&self.inner.logins, &key) {
+            return Ok(Some(p));
         }
         let Some(row) = store::user_by_name(&mut *self.service.auth_conn().await?, user).await? else {
             return Ok(None);
@@ -208,23 +207,43 @@ impl Authenticator {
             return Ok(None);
         }
         let Some(p) = principal(&row) else { return Ok(None) };
-        let mut logins = self.inner.logins.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if logins.len() >= LOGIN_CACHE_MAX {
-            logins.retain(|_, (_, until)| *until > now);
-            if logins.len() >= LOGIN_CACHE_MAX {
-                logins.clear();
-            }
-        }
-        logins.insert(key, (p.clone(), now + LOGIN_CACHE));
+        remember(&self.inner.logins, key, &p, LOGIN_CACHE);
         Ok(Some(p))
     }
 
     /// `Authorization: Bearer`: the token's user, or None.
     pub async fn bearer(&self, token: &str) -> Result<Option<Principal>> {
-        let row = store::user_by_token_hash(&mut *self.service.auth_conn().await?, &token_hash(token)).await?;
-        Ok(row.as_ref().and_then(principal))
+        let hash = token_hash(token);
+        if let Some(p) = recall(&self.inner.tokens, &hash) {
+            return Ok(Some(p));
+        }
+        let row = store::user_by_token_hash(&mut *self.service.auth_conn().await?, &hash).await?;
+        let p = row.as_ref().and_then(principal);
+        if let Some(p) = &p {
+            remember(&self.inner.tokens, hash, p, TOKEN_CACHE);
+        }
+        Ok(p)
     }
+}
+
+type Remembered<K> = Mutex<HashMap<K, (Principal, Instant)>>;
+
+fn recall<K: std::hash::Hash + Eq>(cache: &Remembered<K>, key: &K) -> Option<Principal> {
+    let cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache.get(key).filter(|(_, until)| *until > Instant::now()).map(|(p, _)| p.clone())
+}
+
+/// Remembers a verified caller for `ttl`; the cache is bounded (expired entries go first).
+fn remember<K: std::hash::Hash + Eq>(cache: &Remembered<K>, key: K, p: &Principal, ttl: Duration) {
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    if cache.len() >= LOGIN_CACHE_MAX {
+        cache.retain(|_, (_, until)| *until > now);
+        if cache.len() >= LOGIN_CACHE_MAX {
+            cache.clear();
+        }
+    }
+    cache.insert(key, (p.clone(), now + ttl));
 }
 
 #[cfg(test)]

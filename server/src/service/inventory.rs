@@ -64,13 +64,7 @@ impl Service {
 
     /// The volume, if it is in the cluster.
     pub async fn volume(&self, cluster: Uuid, volume: Uuid) -> Result<VolumeView> {
-        let mut conn = self.read_conn().await?;
-        let v = store::get_volume(&mut conn, volume.hyphenated())
-            .await?
-            .filter(|v| v.cluster_id.into_uuid() == cluster)
-            .ok_or_else(|| ServiceError::NotFound(format!("volume {volume} in cluster {cluster}")))?;
-        let bricks = store::bricks_of_volume(&mut conn, v.id).await?;
-        Ok(VolumeView { volume: v, bricks })
+        volume_in(&mut *self.read_conn().await?, cluster, volume).await
     }
 
     /// The sessions whose master is this volume (without their details).
@@ -90,8 +84,8 @@ impl Service {
 
     /// One session with its details, if its master is this volume of this cluster.
     pub async fn session(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<SessionView> {
-        let v = self.volume(cluster, volume).await?;
         let mut conn = self.read_conn().await?;
+        let v = volume_in(&mut *conn, cluster, volume).await?;
         let session = store::get_session(&mut conn, id.hyphenated())
             .await?
             .filter(|s| s.master_volume_id == v.volume.id)
@@ -118,4 +112,13 @@ impl Service {
             _ => Err(ServiceError::NotFound(format!("session {id} of volume {volume} in cluster {cluster}"))),
         }
     }
+}
+
+async fn volume_in(conn: &mut sqlx::SqliteConnection, cluster: Uuid, volume: Uuid) -> Result<VolumeView> {
+    let v = store::get_volume(conn, volume.hyphenated())
+        .await?
+        .filter(|v| v.cluster_id.into_uuid() == cluster)
+        .ok_or_else(|| ServiceError::NotFound(format!("volume {volume} in cluster {cluster}")))?;
+    let bricks = store::bricks_of_volume(conn, v.id).await?;
+    Ok(VolumeView { volume: v, bricks })
 }
