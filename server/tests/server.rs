@@ -180,3 +180,35 @@ fn bad_cluster_names_are_refused_by_the_cli() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cluster name"));
 }
+
+/// The UI's server functions over HTTP, at their stable URLs: answers from SQLite, and an
+/// unknown session is a readable "not found" that reaches no gluster.
+#[tokio::test]
+async fn server_functions_answer_at_stable_urls() {
+    let server = spawn_server();
+    let http = reqwest::Client::new();
+    let post = |f: &str, form: &[(&str, &str)]| {
+        http.post(format!("{}/rpc/{f}", server.base)).form(form).send()
+    };
+    let r = post("list_events", &[]).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Vec<serde_json::Value>>().await.unwrap(), Vec::<serde_json::Value>::new());
+    let r = post("list_clusters", &[]).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.json::<Vec<serde_json::Value>>().await.unwrap().is_empty());
+
+    let ghost = uuid::Uuid::new_v4().to_string();
+    let r = post("session_action", &[("id", &ghost), ("action", "start"), ("force", "false"), ("reset_sync_time", "false")])
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error() || r.status().is_server_error(), "{}", r.status());
+    // the typed error, as the UI decodes it (AppError::NotFound)
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["NotFound"].as_str().is_some_and(|m| m.contains(&ghost)), "{body}");
+    let r = post("set_session_option", &[("id", &ghost), ("key", "sync_jobs"), ("value", "5")]).await.unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["NotFound"].is_string(), "{body}");
+    // a malformed id is refused by the server function's own decoding
+    let r = post("session_options", &[("id", "not-a-uuid")]).await.unwrap();
+    assert!(!r.status().is_success(), "{}", r.status());
+}

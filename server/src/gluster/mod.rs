@@ -6,4 +6,4 @@ pub mod parse;
 mod runner;
 pub mod workers;
 
-pub use runner::{Gluster, GlusterError, Target};
+pub use runner::{is_lock_conflict, Gluster, GlusterError, Target};
