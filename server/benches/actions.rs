@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use app::domain::{Checkpoint, NewSession, SessionAction as A};
-use common::{host, lab_lock, lab_script, lab_script_path};
+use common::{host, lab_lock, lab_script, lab_script_path, register_lab};
 use georep::gluster::{is_lock_conflict, Gluster};
 use georep::service::Service;
 use georep::store::{self, Store};
@@ -156,13 +156,7 @@ fn main() {
     rt.block_on(async {
         let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
         let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
-        let cluster = app::domain::NewCluster {
-            name: "lab".into(),
-            description: String::new(),
-            host: host(),
-            connection: app::domain::Connection::Local,
-        };
-        service.register_cluster(cluster, true).await.expect("the lab answers");
+        register_lab(&service).await;
         sync::sync_all(service.store(), service.gluster()).await;
         // the server's sync loop runs along, at its default interval
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

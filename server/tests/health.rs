@@ -25,7 +25,7 @@ use georep::sync;
 use uuid::Uuid;
 
 mod common;
-use common::{host, lab_lock_async, lab_script, lab_script_path};
+use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab};
 
 const SLAVE: &str = "slavevol5";
 const MOUNTS: &str = "/run/georep/probe-test";
@@ -64,18 +64,7 @@ async fn service_with(config: HealthConfig) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
     let service = Service::with_health(store, Gluster::new("gluster", Duration::from_secs(60)), config);
-    service
-        .register_cluster(
-            app::domain::NewCluster {
-                name: "lab".into(),
-                description: String::new(),
-                host: host(),
-                connection: app::domain::Connection::Local,
-            },
-            true,
-        )
-        .await
-        .expect("the lab answers");
+    register_lab(&service).await;
     sync::sync_all(service.store(), service.gluster()).await;
     (service, dir)
 }

@@ -9,7 +9,7 @@ use georep::store::{self, Store};
 use georep::sync;
 
 mod common;
-use common::{host, lab_lock_async, lab_script};
+use common::{host, lab_lock_async, lab_script, register_lab};
 
 /// The raw gluster CLI, as an admin would type it (out of band for georep).
 fn cli(args: &[&str]) -> String {
@@ -35,20 +35,6 @@ fn real_gluster() -> Gluster {
     Gluster::new("gluster", Duration::from_secs(60))
 }
 
-async fn register_lab(app: &App) {
-    app.service
-        .register_cluster(
-            app::domain::NewCluster {
-                name: "lab".into(),
-                description: String::new(),
-                host: host(),
-                connection: app::domain::Connection::Local,
-            },
-            true,
-        )
-        .await
-        .expect("the lab answers: run scripts/gluster-lab.sh up first");
-}
 
 async fn sync_once(app: &App) -> sync::Report {
     let mut results = sync::sync_all(app.service.store(), app.service.gluster()).await;
@@ -81,7 +67,7 @@ async fn until(app: &App, slave: &str, cycles: usize, pred: impl Fn(Option<&stor
 async fn discovery_and_out_of_band_changes() {
     let _lab = lab_lock_async().await;
     let app = app_with(real_gluster()).await;
-    register_lab(&app).await;
+    register_lab(&app.service).await;
     // a worker restarted by an earlier test is Faulty or Initializing for a while: wait for
     // gluster itself to say Active (bounded), then compare
     let mut active = false;
@@ -170,7 +156,7 @@ async fn fault(script: &str, timeout: Duration, expect_error: &str) {
     let _lab = lab_lock_async().await;
     // first the truth from the real lab
     let app = app_with(real_gluster()).await;
-    register_lab(&app).await;
+    register_lab(&app.service).await;
     sync_once(&app).await;
     let before = session_by_slave(&app, "slavevol").await.expect("lab session");
 

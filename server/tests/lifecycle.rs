@@ -16,7 +16,7 @@ use uuid::Uuid;
 const SLAVE: &str = "slavevol2";
 
 mod common;
-use common::{host, lab_lock_async, lab_script, lab_script_path};
+use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab};
 
 /// The raw gluster CLI (`--xml`), as an admin would type it; stdout.
 fn cli(args: &[&str]) -> String {
@@ -94,18 +94,7 @@ async fn session_lifecycle_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
     let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
-    service
-        .register_cluster(
-            app::domain::NewCluster {
-                name: "lab".into(),
-                description: String::new(),
-                host: h.clone(),
-                connection: app::domain::Connection::Local,
-            },
-            true,
-        )
-        .await
-        .expect("the lab answers");
+    register_lab(&service).await;
     sync::sync_all(service.store(), service.gluster()).await;
     // the sync loop runs along, as in the server: actions must win over it
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

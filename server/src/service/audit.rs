@@ -16,6 +16,26 @@ pub(crate) struct Audit {
     pub target: String,
 }
 
+impl Audit {
+    /// An action on a stored session of `master` -> `slave`.
+    pub(crate) fn of_session(
+        actor: &str,
+        action: &str,
+        cluster: &store::ClusterRow,
+        session: &store::SessionRow,
+        master: &str,
+        slave: &str,
+    ) -> Self {
+        Audit {
+            actor: actor.into(),
+            action: action.into(),
+            cluster_id: Some(cluster.id),
+            session_id: Some(session.session_id),
+            target: format!("{master} -> {slave}"),
+        }
+    }
+}
+
 impl Service {
     /// Records the outcome of an action; a failure to record is logged, never hides the outcome.
     pub(crate) async fn record<T>(&self, a: &Audit, outcome: &Result<T>, message: Option<&str>) {

@@ -116,13 +116,7 @@ struct Ctx {
 
 impl Ctx {
     fn audit(&self, actor: &str, action: &str) -> Audit {
-        Audit {
-            actor: actor.into(),
-            action: action.into(),
-            cluster_id: Some(self.cluster.id),
-            session_id: Some(self.session.session_id),
-            target: format!("{} -> {}", self.master.name, self.slave),
-        }
+        Audit::of_session(actor, action, &self.cluster, &self.session, &self.master.name, &self.slave)
     }
 
     fn brick_id(&self, p: &GeorepPair) -> Option<Id> {

@@ -39,13 +39,7 @@ impl Ctx {
     }
 
     fn audit(&self, actor: &str, action: &str) -> Audit {
-        Audit {
-            actor: actor.into(),
-            action: action.into(),
-            cluster_id: Some(self.cluster.id),
-            session_id: Some(self.session.session_id),
-            target: self.target_text(),
-        }
+        Audit::of_session(actor, action, &self.cluster, &self.session, &self.master.name, &self.slave)
     }
 }
 

@@ -86,3 +86,14 @@ pub fn serve(db: &std::path::Path, global: &[&str], serve: &[&str], admin_passwo
     let base = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("server did not start");
     Served { child, base, log }
 }
+
+/// Registers the lab's glusterd (this machine, local CLI) as cluster "lab".
+pub async fn register_lab(service: &georep::service::Service) {
+    let lab = app::domain::NewCluster {
+        name: "lab".into(),
+        description: String::new(),
+        host: host(),
+        connection: app::domain::Connection::Local,
+    };
+    service.register_cluster(lab, true).await.expect("the lab answers: run scripts/gluster-lab.sh up first");
+}
