@@ -123,11 +123,18 @@ impl Service {
     /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
     /// recording the changes `quiet` covers as discoveries.
     async fn refresh_cluster(&self, cluster: &ClusterRow, quiet: &Quiet) -> Result<()> {
-        sync::sync_cluster_with(self.store(), self.gluster(), cluster, quiet).await.map(|_| ()).map_err(|e| match e {
+        sync::sync_cluster_with(self.store(), self.gluster(), cluster, quiet)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.sync_error(cluster, e))
+    }
+
+    fn sync_error(&self, cluster: &ClusterRow, e: sync::SyncError) -> ServiceError {
+        match e {
             sync::SyncError::Gluster(g) => ServiceError::Gluster(g),
             sync::SyncError::Store(s) => ServiceError::Store(s),
             sync::SyncError::NoHost => ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name)),
-        })
+        }
     }
 
     async fn stored_session(&self, id: Uuid) -> Result<Option<SessionRow>> {
@@ -328,7 +335,9 @@ impl Service {
                 reasons.push(r);
             }
         }
-        self.refresh_cluster(cluster, &quiet).await?;
+        sync::refresh_created(self.store(), self.gluster(), cluster, &master.name, slave, &quiet)
+            .await
+            .map_err(|e| self.sync_error(cluster, e))?;
         let mut c = self.conn().await?;
         let session = store::sessions_of_volume(&mut c, master.id)
             .await?

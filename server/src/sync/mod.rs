@@ -263,18 +263,7 @@ pub async fn sync_cluster_with(
     let now = Utc::now();
     let mut tx = store.begin().await?;
     let result = match read {
-        Ok(snap) => {
-            let report = reconcile::reconcile_held(&mut tx, cluster.id, &snap, now, &guard_since(read_from)).await?;
-            for change in report.changes.iter().filter(|c| !quiet.covers(c) && !acted_on(c)) {
-                if let Some(event) = change_event(cluster, change, now) {
-                    store::insert_event(&mut tx, &event).await?;
-                }
-            }
-            if cluster.sync_state != "ok" {
-                store::record_cluster_sync(&mut tx, cluster.id, now, None).await?;
-            }
-            Ok(report)
-        }
+        Ok(snap) => write_snapshot(&mut tx, cluster, &snap, &guard_since(read_from), quiet, now).await.map_err(SyncError::from),
         Err(e) => {
             let message = e.to_string();
             store::mark_cluster_unknown(&mut tx, cluster.id).await?;
@@ -286,6 +275,78 @@ pub async fn sync_cluster_with(
     };
     tx.commit().await.map_err(store::StoreError::from)?;
     result
+}
+
+/// A snapshot into SQLite within `tx`: the rows (as `guard` allows), the changes made outside
+/// georep as events (but those `quiet` covers or an action under way causes).
+async fn write_snapshot(
+    tx: &mut sqlx::SqliteConnection,
+    cluster: &ClusterRow,
+    snap: &Snapshot,
+    guard: &Guard,
+    quiet: &Quiet,
+    now: chrono::DateTime<Utc>,
+) -> store::Result<Report> {
+    let report = reconcile::reconcile_held(&mut *tx, cluster.id, snap, now, guard).await?;
+    for change in report.changes.iter().filter(|c| !quiet.covers(c) && !acted_on(c)) {
+        if let Some(event) = change_event(cluster, change, now) {
+            store::insert_event(&mut *tx, &event).await?;
+        }
+    }
+    if cluster.sync_state != "ok" {
+        store::record_cluster_sync(&mut *tx, cluster.id, now, None).await?;
+    }
+    Ok(report)
+}
+
+/// Right after georep created `master` -> `slave`: the cluster's volumes and that one session
+/// are read now (what the CLI reads to show it) and written; the other sessions stay as stored
+/// until the next cycle. No cluster lock: a cycle that read before leaves the new session to us.
+pub async fn refresh_created(
+    store: &Store,
+    gluster: &Gluster,
+    cluster: &ClusterRow,
+    master: &str,
+    slave: &str,
+    quiet: &Quiet,
+) -> Result<Report, SyncError> {
+    let (cluster, hosts) = {
+        let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
+        let cluster = store::get_cluster(&mut c, cluster.id).await?.unwrap_or_else(|| cluster.clone());
+        let hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
+        (cluster, hosts)
+    };
+    let mut order: Vec<&HostRow> = hosts.iter().collect();
+    order.sort_by_key(|h| h.status != "connected");
+    let host = order.first().ok_or(SyncError::NoHost)?;
+    let t = target_of(host);
+    let peers = gluster.pool_list(&t).await?;
+    let volumes = gluster.volume_info(&t).await?;
+    let status =
+        if volumes.iter().any(|v| v.status_code == 1) { gluster.volume_status_detail(&t).await? } else { Vec::new() };
+    let georep = gluster.georep_session_status(&t, master, slave).await?;
+    let mut configs = HashMap::new();
+    let mut new_keys = Vec::new();
+    for (_, s) in georep.sessions() {
+        configs.insert(s.session_key.clone(), gluster.georep_config(&t, master, slave).await?);
+        new_keys.push(s.session_key.clone());
+    }
+    let read_from = action_seq();
+    for k in &new_keys {
+        touch(k);
+    }
+    let snap = Snapshot { queried_host: Some(host.id), peers, volumes, status, georep, configs };
+    let mut tx = store.begin().await?;
+    let mut guard = guard_since(read_from);
+    guard.skip.retain(|k| !new_keys.contains(k));
+    for s in store::sessions_of_cluster(&mut tx, cluster.id).await? {
+        if !new_keys.contains(&s.session_key) {
+            guard.skip.insert(s.session_key);
+        }
+    }
+    let report = write_snapshot(&mut tx, &cluster, &snap, &guard, quiet, Utc::now()).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(report)
 }
 
 /// One cycle over every registered cluster.
