@@ -295,7 +295,7 @@ prepare() {
 }
 need_tools() {
   local c missing=()
-  for c in gluster glusterd sshd ssh ssh-keygen mount.glusterfs getent flock timeout taskset chrt; do
+  for c in gluster glusterd sshd ssh ssh-keygen mount.glusterfs getent flock timeout taskset chrt getfattr setfattr; do
     command -v "$c" >/dev/null || missing+=("$c")
   done
   [[ -x /usr/bin/python3 ]] || missing+=(/usr/bin/python3)
@@ -763,6 +763,28 @@ show_status() {  # prints the state; sets STATUS_OK=1 when the lab is usable
 }
 
 # ---------------------------------------------------------------------------- commands
+# Each slave volume a session ever synced to leaves `trusted.glusterfs.<master>.<slave>.stime`
+# (and entry_stime) on every master brick root; a delete without reset-sync-time, or a slave
+# volume deleted under its session, leaves them for good. On ext4 they share one 4 KiB xattr
+# block: after ~30 such slaves the next session's workers die with ENOSPC (Faulty). Those of
+# slave volumes that no longer exist are removed.
+prune_stale_stimes() {
+  local mvid ids b attr uuid n=0
+  mvid=$(gx volume info "$LAB_MASTER" | grep -o '<id>[^<]*</id>' | head -n1 | sed 's/<[^>]*>//g')
+  [[ -n $mvid ]] || return 0
+  ids=$(gx volume info | grep -o '<id>[^<]*</id>' | sed 's/<[^>]*>//g')
+  for b in "$LAB_ROOT/$LAB_MASTER"/b*; do
+    [[ -d $b ]] || continue
+    while read -r attr; do
+      uuid=${attr#trusted.glusterfs.$mvid.}; uuid=${uuid%%.*}
+      [[ $uuid =~ ^[0-9a-f-]{36}$ ]] || continue
+      grep -qxF "$uuid" <<<"$ids" && continue
+      setfattr -x "$attr" "$b" 2>>"$LOG" && n=$((n + 1))
+    done < <(getfattr --absolute-names -m "^trusted\.glusterfs\.$mvid\.[0-9a-f-]*\.(entry_)?stime\$" "$b" 2>/dev/null | grep '^trusted\.' || true)
+  done
+  ((n == 0)) || step "master bricks: removed $n stime mark(s) of slave volumes that are gone"
+}
+
 cmd_up() {
   need_tools
   check_host
@@ -772,6 +794,7 @@ cmd_up() {
   ensure_volume "$LAB_MASTER" "$LAB_MASTER_BRICKS"
   ensure_volume "$LAB_SLAVE" "$LAB_SLAVE_BRICKS"
   ensure_session
+  prune_stale_stimes
   stall_fix "$LAB_MASTER"
   if [[ $LAB_STALL_FIX == 1 ]]; then step "stall fix: $STALL_FIXED brick(s) of $LAB_MASTER tuned"; fi
   ensure_sync_method
@@ -863,6 +886,7 @@ cmd_volume() {  # volume NAME [--fresh]
     [[ -n $(lab_volumes | grep -xF "$vol" || true) ]] || die "$vol is not a lab volume (bricks outside $LAB_HOST:$LAB_ROOT); not deleting it"
     delete_volume "$vol"
   fi
+  prune_stale_stimes
   ensure_volume "$vol" "${LAB_VOLUME_BRICKS:-1}"
   echo "$LAB_HOST::$vol"
 }
@@ -876,6 +900,7 @@ cmd_volume_delete() {
   [[ -n $(lab_volumes | grep -xF "$vol" || true) ]] || die "$vol is not a lab volume (bricks outside $LAB_HOST:$LAB_ROOT); not deleting it"
   [[ $vol == "$LAB_MASTER" || $vol == "$LAB_SLAVE" ]] && rm -f "$SELFTEST_MARK"
   delete_volume "$vol"
+  prune_stale_stimes
 }
 
 usage() {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::domain::{
-    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, Event, NewCluster, NewSession, SessionAction,
-    SessionInfo, SessionOption,
+    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, Event, NewCluster, NewSession,
+    SessionAction, SessionInfo, SessionOption,
 };
 use crate::error::AppError;
 
@@ -22,15 +22,31 @@ pub trait Backend: Send + Sync + 'static {
         reset_sync_time: bool,
     ) -> Result<ActionOutcome, AppError>;
     async fn session_options(&self, id: uuid::Uuid) -> Result<Vec<SessionOption>, AppError>;
-    async fn set_option(&self, id: uuid::Uuid, key: String, value: String) -> Result<SessionOption, AppError>;
+    async fn set_option(
+        &self,
+        id: uuid::Uuid,
+        key: String,
+        value: String,
+    ) -> Result<SessionOption, AppError>;
     async fn reset_option(&self, id: uuid::Uuid, key: String) -> Result<SessionOption, AppError>;
-    async fn set_checkpoint(&self, id: uuid::Uuid, at: Checkpoint) -> Result<ActionOutcome, AppError>;
+    async fn set_checkpoint(
+        &self,
+        id: uuid::Uuid,
+        at: Checkpoint,
+    ) -> Result<ActionOutcome, AppError>;
     async fn refresh_session(&self, id: uuid::Uuid) -> Result<SessionInfo, AppError>;
     /// The audit trail, newest first.
-    async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<Event>, AppError>;
-    async fn session_health(&self, id: uuid::Uuid) -> Result<crate::health::SessionHealth, AppError>;
+    async fn events(&self, session: Option<uuid::Uuid>, limit: i64)
+        -> Result<Vec<Event>, AppError>;
+    async fn session_health(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<crate::health::SessionHealth, AppError>;
     async fn probe_session(&self, id: uuid::Uuid) -> Result<crate::health::ProbeReport, AppError>;
-    async fn restart_stalled(&self, id: uuid::Uuid) -> Result<crate::health::RestartOutcome, AppError>;
+    async fn restart_stalled(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<crate::health::RestartOutcome, AppError>;
     async fn lag_history(
         &self,
         id: uuid::Uuid,

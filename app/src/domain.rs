@@ -192,7 +192,10 @@ impl BrickStatus {
     }
 
     pub fn from_db(s: &str) -> Self {
-        Self::ALL.into_iter().find(|v| v.as_db() == s).unwrap_or(BrickStatus::Unknown)
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_db() == s)
+            .unwrap_or(BrickStatus::Unknown)
     }
 }
 
@@ -219,7 +222,15 @@ impl SessionAction {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Start, Self::Stop, Self::Pause, Self::Resume, Self::Delete].into_iter().find(|a| a.as_str() == s)
+        [
+            Self::Start,
+            Self::Stop,
+            Self::Pause,
+            Self::Resume,
+            Self::Delete,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 
     /// What gluster reports right after the action succeeded: the session's status and every
@@ -227,7 +238,9 @@ impl SessionAction {
     /// first read of the workers (gluster still says Created / Paused for a moment).
     pub fn outcome(self) -> Option<(SessionStatus, BrickStatus)> {
         match self {
-            SessionAction::Start | SessionAction::Resume => Some((SessionStatus::Initializing, BrickStatus::Initializing)),
+            SessionAction::Start | SessionAction::Resume => {
+                Some((SessionStatus::Initializing, BrickStatus::Initializing))
+            }
             SessionAction::Stop => Some((SessionStatus::Stopped, BrickStatus::Stopped)),
             SessionAction::Pause => Some((SessionStatus::Paused, BrickStatus::Paused)),
             SessionAction::Delete => None,
@@ -269,8 +282,13 @@ pub enum Ineligibility {
     SameCluster,
     SlaveSizeUnknown,
     MasterSizeUnknown,
-    SlaveSmallerThanMaster { slave: i64, master: i64 },
-    AlreadySlave { session_key: String },
+    SlaveSmallerThanMaster {
+        slave: i64,
+        master: i64,
+    },
+    AlreadySlave {
+        session_key: String,
+    },
     NotEmpty,
     NoUpSlaveServer,
     VersionMismatch(String),
@@ -282,14 +300,21 @@ impl std::fmt::Display for Ineligibility {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Ineligibility::SlaveVolumeNotUp => f.write_str("the slave volume is not started"),
-            Ineligibility::SameCluster => f.write_str("the slave volume is in the master's cluster"),
+            Ineligibility::SameCluster => {
+                f.write_str("the slave volume is in the master's cluster")
+            }
             Ineligibility::SlaveSizeUnknown => f.write_str("the slave volume's size is not known"),
-            Ineligibility::MasterSizeUnknown => f.write_str("the master volume's size is not known"),
+            Ineligibility::MasterSizeUnknown => {
+                f.write_str("the master volume's size is not known")
+            }
             Ineligibility::SlaveSmallerThanMaster { slave, master } => {
                 write!(f, "the slave volume ({slave} bytes) is smaller than the master volume ({master} bytes)")
             }
             Ineligibility::AlreadySlave { session_key } => {
-                write!(f, "the slave volume is already the slave of session {session_key}")
+                write!(
+                    f,
+                    "the slave volume is already the slave of session {session_key}"
+                )
             }
             Ineligibility::NotEmpty => f.write_str("the slave volume is not empty"),
             Ineligibility::NoUpSlaveServer => f.write_str("no server of the slave volume is up"),

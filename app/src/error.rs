@@ -25,7 +25,10 @@ pub enum AppError {
     Transport(String),
     /// The action is not possible from the session's current state.
     #[error("cannot {action} a session that is {}", .status.as_api())]
-    WrongState { action: String, status: crate::domain::SessionStatus },
+    WrongState {
+        action: String,
+        status: crate::domain::SessionStatus,
+    },
     /// Another action on the same session is running.
     #[error("another action on this session is in progress: {0}")]
     Busy(String),

@@ -26,7 +26,13 @@ pub enum Health {
 }
 
 impl Health {
-    pub const ALL: [Health; 5] = [Health::Healthy, Health::Lagging, Health::Stalled, Health::Faulty, Health::Unknown];
+    pub const ALL: [Health; 5] = [
+        Health::Healthy,
+        Health::Lagging,
+        Health::Stalled,
+        Health::Faulty,
+        Health::Unknown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,7 +45,10 @@ impl Health {
     }
 
     pub fn parse(s: &str) -> Self {
-        Self::ALL.into_iter().find(|h| h.as_str() == s).unwrap_or(Health::Unknown)
+        Self::ALL
+            .into_iter()
+            .find(|h| h.as_str() == s)
+            .unwrap_or(Health::Unknown)
     }
 
     /// The states alerts are sent for (into and out of).
@@ -74,7 +83,14 @@ impl ProbeResult {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Passed, Self::Stalled, Self::Inconclusive, Self::Failed].into_iter().find(|r| r.as_str() == s)
+        [
+            Self::Passed,
+            Self::Stalled,
+            Self::Inconclusive,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -188,6 +204,9 @@ pub async fn restart_stalled(id: Uuid) -> Result<RestartOutcome, AppError> {
 
 /// Lag samples of a session since a time (default: the last 24 hours), oldest first.
 #[server(prefix = "/rpc", endpoint = "get_lag_history")]
-pub async fn get_lag_history(id: Uuid, since: Option<DateTime<Utc>>) -> Result<Vec<LagSample>, AppError> {
+pub async fn get_lag_history(
+    id: Uuid,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<LagSample>, AppError> {
     crate::backend::backend()?.lag_history(id, since).await
 }

@@ -1,11 +1,11 @@
 //! georep's user interface: pages, components, shared domain types and server functions.
+#[cfg(feature = "ssr")]
+pub mod backend;
 pub mod domain;
 pub mod error;
 pub mod health;
 mod pages;
 pub mod rpc;
-#[cfg(feature = "ssr")]
-pub mod backend;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

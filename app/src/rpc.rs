@@ -41,7 +41,14 @@ pub async fn create_session(
     start: bool,
 ) -> Result<crate::domain::CreatedSession, AppError> {
     crate::backend::backend()?
-        .create_session(crate::domain::NewSession { master_volume_id, slave_host, slave_volume, slave_user, force, start })
+        .create_session(crate::domain::NewSession {
+            master_volume_id,
+            slave_host,
+            slave_volume,
+            slave_user,
+            force,
+            start,
+        })
         .await
 }
 
@@ -53,26 +60,40 @@ pub async fn session_action(
     force: bool,
     reset_sync_time: bool,
 ) -> Result<crate::domain::ActionOutcome, AppError> {
-    crate::backend::backend()?.session_action(id, action, force, reset_sync_time).await
+    crate::backend::backend()?
+        .session_action(id, action, force, reset_sync_time)
+        .await
 }
 
 #[server(prefix = "/rpc", endpoint = "session_options")]
-pub async fn session_options(id: uuid::Uuid) -> Result<Vec<crate::domain::SessionOption>, AppError> {
+pub async fn session_options(
+    id: uuid::Uuid,
+) -> Result<Vec<crate::domain::SessionOption>, AppError> {
     crate::backend::backend()?.session_options(id).await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_session_option")]
-pub async fn set_session_option(id: uuid::Uuid, key: String, value: String) -> Result<crate::domain::SessionOption, AppError> {
+pub async fn set_session_option(
+    id: uuid::Uuid,
+    key: String,
+    value: String,
+) -> Result<crate::domain::SessionOption, AppError> {
     crate::backend::backend()?.set_option(id, key, value).await
 }
 
 #[server(prefix = "/rpc", endpoint = "reset_session_option")]
-pub async fn reset_session_option(id: uuid::Uuid, key: String) -> Result<crate::domain::SessionOption, AppError> {
+pub async fn reset_session_option(
+    id: uuid::Uuid,
+    key: String,
+) -> Result<crate::domain::SessionOption, AppError> {
     crate::backend::backend()?.reset_option(id, key).await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_checkpoint")]
-pub async fn set_checkpoint(id: uuid::Uuid, at: crate::domain::Checkpoint) -> Result<crate::domain::ActionOutcome, AppError> {
+pub async fn set_checkpoint(
+    id: uuid::Uuid,
+    at: crate::domain::Checkpoint,
+) -> Result<crate::domain::ActionOutcome, AppError> {
     crate::backend::backend()?.set_checkpoint(id, at).await
 }
 
@@ -83,6 +104,11 @@ pub async fn refresh_session(id: uuid::Uuid) -> Result<crate::domain::SessionInf
 
 /// The audit trail, newest first (at most `limit`, default 100; one session's with `session`).
 #[server(prefix = "/rpc", endpoint = "list_events")]
-pub async fn list_events(session: Option<uuid::Uuid>, limit: Option<i64>) -> Result<Vec<crate::domain::Event>, AppError> {
-    crate::backend::backend()?.events(session, limit.unwrap_or(100)).await
+pub async fn list_events(
+    session: Option<uuid::Uuid>,
+    limit: Option<i64>,
+) -> Result<Vec<crate::domain::Event>, AppError> {
+    crate::backend::backend()?
+        .events(session, limit.unwrap_or(100))
+        .await
 }

@@ -29,25 +29,42 @@ const SLAVE: &str = "slavevol6";
 struct Cleanup;
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(lab_script_path()).args(["volume-delete", SLAVE]).output();
+        let _ = Command::new("bash")
+            .arg(lab_script_path())
+            .args(["volume-delete", SLAVE])
+            .output();
     }
 }
 
 fn cli(args: &[&str]) -> Duration {
     let slave = format!("{}::{SLAVE}", host());
-    let mut argv = vec!["--mode=script", "--xml", "volume", "geo-replication", "mastervol", &slave];
+    let mut argv = vec![
+        "--mode=script",
+        "--xml",
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &slave,
+    ];
     argv.extend_from_slice(args);
     // the lab is shared (the sync loop reads it too): a command glusterd refused as busy is
     // tried again, as an admin would, and only the attempt that did the work is timed
     for _ in 0..20 {
         let t0 = Instant::now();
-        let out = Command::new("gluster").args(&argv).output().expect("gluster CLI");
+        let out = Command::new("gluster")
+            .args(&argv)
+            .output()
+            .expect("gluster CLI");
         let took = t0.elapsed();
         let text = String::from_utf8_lossy(&out.stdout);
         if text.contains("<opRet>0</opRet>") {
             return took;
         }
-        let busy = text.split("<opErrstr>").nth(1).and_then(|e| e.split('<').next()).is_some_and(is_lock_conflict);
+        let busy = text
+            .split("<opErrstr>")
+            .nth(1)
+            .and_then(|e| e.split('<').next())
+            .is_some_and(is_lock_conflict);
         assert!(busy, "gluster {args:?}: {text}");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -60,15 +77,30 @@ fn wait_workers(want: &[&str]) {
     loop {
         let slave = format!("{}::{SLAVE}", host());
         let out = Command::new("gluster")
-            .args(["--mode=script", "--xml", "volume", "geo-replication", "mastervol", &slave, "status"])
+            .args([
+                "--mode=script",
+                "--xml",
+                "volume",
+                "geo-replication",
+                "mastervol",
+                &slave,
+                "status",
+            ])
             .output()
             .unwrap();
         let xml = String::from_utf8_lossy(&out.stdout);
-        let st: Vec<_> = xml.split("<status>").skip(1).filter_map(|s| s.split("</status>").next()).collect();
+        let st: Vec<_> = xml
+            .split("<status>")
+            .skip(1)
+            .filter_map(|s| s.split("</status>").next())
+            .collect();
         if !st.is_empty() && st.iter().all(|s| want.contains(s)) {
             return;
         }
-        assert!(t0.elapsed() < Duration::from_secs(120), "workers {st:?}, want {want:?}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "workers {st:?}, want {want:?}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
 }
@@ -84,7 +116,10 @@ fn cli_round(t: &mut Times) {
         t.entry(k).or_default().push(d);
         std::thread::sleep(BETWEEN);
     };
-    add("create", cli(&["create", "push-pem", "force"]) + cli(&["status", "detail"]) + cli(&["config"]));
+    add(
+        "create",
+        cli(&["create", "push-pem", "force"]) + cli(&["status", "detail"]) + cli(&["config"]),
+    );
     cli(&["config", "sync-method", "tarssh"]);
     std::thread::sleep(Duration::from_secs(3)); // push-pem's hook (FINDINGS P6)
     add("start", cli(&["start"]));
@@ -109,10 +144,18 @@ async fn georep_round(service: &Service, master: uuid::Uuid, t: &mut Times) {
         start: false,
     };
     let t0 = Instant::now();
-    let id = service.create_session("bench", new).await.expect("create").session.id;
+    let id = service
+        .create_session("bench", new)
+        .await
+        .expect("create")
+        .session
+        .id;
     add("create", t0.elapsed());
     tokio::time::sleep(BETWEEN).await;
-    service.set_option("bench", id, "sync_method", "tarssh").await.unwrap();
+    service
+        .set_option("bench", id, "sync_method", "tarssh")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     macro_rules! timed {
         ($k:expr, $e:expr) => {{
@@ -122,21 +165,51 @@ async fn georep_round(service: &Service, master: uuid::Uuid, t: &mut Times) {
             tokio::time::sleep(BETWEEN).await;
         }};
     }
-    timed!("start", service.session_action("bench", id, A::Start, false, false));
+    timed!(
+        "start",
+        service.session_action("bench", id, A::Start, false, false)
+    );
     tokio::task::block_in_place(|| wait_workers(&["Active", "Passive"]));
     // the stored state must have caught up too, or the state machine refuses the pause
     let t_sync = Instant::now();
-    while !matches!(service.refresh_session(id).await.map(|s| s.status), Ok(app::domain::SessionStatus::Active)) {
-        assert!(t_sync.elapsed() < Duration::from_secs(60), "never ACTIVE in SQLite");
+    while !matches!(
+        service.refresh_session(id).await.map(|s| s.status),
+        Ok(app::domain::SessionStatus::Active)
+    ) {
+        assert!(
+            t_sync.elapsed() < Duration::from_secs(60),
+            "never ACTIVE in SQLite"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    timed!("pause", service.session_action("bench", id, A::Pause, false, false));
-    timed!("resume", service.session_action("bench", id, A::Resume, false, false));
-    timed!("config set", service.set_option("bench", id, "sync_jobs", "5"));
-    timed!("config reset", service.reset_option("bench", id, "sync_jobs"));
-    timed!("checkpoint", service.set_checkpoint("bench", id, Checkpoint::Now));
-    timed!("stop", service.session_action("bench", id, A::Stop, false, false));
-    timed!("delete", service.session_action("bench", id, A::Delete, false, true));
+    timed!(
+        "pause",
+        service.session_action("bench", id, A::Pause, false, false)
+    );
+    timed!(
+        "resume",
+        service.session_action("bench", id, A::Resume, false, false)
+    );
+    timed!(
+        "config set",
+        service.set_option("bench", id, "sync_jobs", "5")
+    );
+    timed!(
+        "config reset",
+        service.reset_option("bench", id, "sync_jobs")
+    );
+    timed!(
+        "checkpoint",
+        service.set_checkpoint("bench", id, Checkpoint::Now)
+    );
+    timed!(
+        "stop",
+        service.session_action("bench", id, A::Stop, false, false)
+    );
+    timed!(
+        "delete",
+        service.session_action("bench", id, A::Delete, false, true)
+    );
 }
 
 fn median(v: &[Duration]) -> Duration {
@@ -146,11 +219,18 @@ fn median(v: &[Duration]) -> Duration {
 }
 
 fn main() {
-    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     let _lab = lab_lock();
     lab_script(&["volume", SLAVE, "--fresh"]);
     let _cleanup = Cleanup;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (mut cli_t, mut georep_t) = (Times::new(), Times::new());
     rt.block_on(async {
@@ -160,13 +240,21 @@ fn main() {
         sync::sync_all(service.store(), service.gluster()).await;
         // the server's sync loop runs along, at its default interval
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let looped =
-            tokio::spawn(sync::run(service.store().clone(), service.gluster().clone(), Duration::from_secs(5), stop_rx));
+        let looped = tokio::spawn(sync::run(
+            service.store().clone(),
+            service.gluster().clone(),
+            Duration::from_secs(5),
+            stop_rx,
+        ));
         let master = {
             let mut c = service.store().pool().acquire().await.unwrap();
             let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
             let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
-            vols.into_iter().find(|v| v.name == "mastervol").expect("mastervol").id.into_uuid()
+            vols.into_iter()
+                .find(|v| v.name == "mastervol")
+                .expect("mastervol")
+                .id
+                .into_uuid()
         };
         for round in 0..rounds {
             eprintln!("round {}/{rounds}", round + 1);

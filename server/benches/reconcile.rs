@@ -59,8 +59,36 @@ fn bench(c: &mut Criterion) {
             let host = Uuid::new_v4().hyphenated();
             let mut c = store.pool().acquire().await.unwrap();
             let now = chrono::Utc::now();
-            store::insert_cluster(&mut c, &ClusterRow { id: cluster, name: "bench".into(), description: String::new(), created_at: now, sync_state: "ok".into(), sync_error: None, synced_at: None }).await.unwrap();
-            store::insert_host(&mut c, &HostRow { id: host, cluster_id: cluster, address: "vm".into(), gluster_uuid: None, connection: "local".into(), ssh_user: "root".into(), ssh_port: 22, status: "unknown".into(), last_seen_at: None }).await.unwrap();
+            store::insert_cluster(
+                &mut c,
+                &ClusterRow {
+                    id: cluster,
+                    name: "bench".into(),
+                    description: String::new(),
+                    created_at: now,
+                    sync_state: "ok".into(),
+                    sync_error: None,
+                    synced_at: None,
+                },
+            )
+            .await
+            .unwrap();
+            store::insert_host(
+                &mut c,
+                &HostRow {
+                    id: host,
+                    cluster_id: cluster,
+                    address: "vm".into(),
+                    gluster_uuid: None,
+                    connection: "local".into(),
+                    ssh_user: "root".into(),
+                    ssh_port: 22,
+                    status: "unknown".into(),
+                    last_seen_at: None,
+                },
+            )
+            .await
+            .unwrap();
             (store, cluster, host)
         });
         let info = volume_info(bricks);
@@ -71,7 +99,9 @@ fn bench(c: &mut Criterion) {
             async move {
                 let snap = snapshot(host, &info, &status);
                 let mut tx = store.begin().await.unwrap();
-                let r = reconcile(&mut tx, cluster, &snap, chrono::Utc::now()).await.unwrap();
+                let r = reconcile(&mut tx, cluster, &snap, chrono::Utc::now())
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 r.writes
             }
@@ -84,12 +114,16 @@ fn bench(c: &mut Criterion) {
             b.to_async(&rt).iter(|| cycle(&statuses[0]))
         });
         let mut flip = 0usize;
-        group.bench_with_input(BenchmarkId::new("all-counters-changed", bricks), &bricks, |b, _| {
-            b.to_async(&rt).iter(|| {
-                flip ^= 1;
-                cycle(&statuses[flip])
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("all-counters-changed", bricks),
+            &bricks,
+            |b, _| {
+                b.to_async(&rt).iter(|| {
+                    flip ^= 1;
+                    cycle(&statuses[flip])
+                })
+            },
+        );
         drop(dir);
     }
     group.finish();

@@ -9,7 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "georep", version, about = "GlusterFS geo-replication manager")]
 pub struct Cli {
     /// SQLite database file (created with its folder if missing).
-    #[arg(long, env = "GEOREP_DATABASE", default_value = "data/georep.db", global = true)]
+    #[arg(
+        long,
+        env = "GEOREP_DATABASE",
+        default_value = "data/georep.db",
+        global = true
+    )]
     pub database: PathBuf,
 
     #[command(flatten)]
@@ -98,7 +103,11 @@ pub struct HealthArgs {
     #[arg(long, env = "GEOREP_PROBE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub probe_timeout: u64,
     /// Folder under which georep mounts master volumes (FUSE) for the probe's change.
-    #[arg(long, env = "GEOREP_PROBE_MOUNT_DIR", default_value = "/run/georep/probe")]
+    #[arg(
+        long,
+        env = "GEOREP_PROBE_MOUNT_DIR",
+        default_value = "/run/georep/probe"
+    )]
     pub probe_mount_dir: std::path::PathBuf,
     /// Lag (seconds) above which an active session is LAGGING.
     #[arg(long, env = "GEOREP_LAG_THRESHOLD", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
@@ -137,7 +146,12 @@ impl ServeArgs {
 #[derive(Debug, Args, Clone)]
 pub struct GlusterArgs {
     /// The gluster CLI to run (a path or a name on PATH).
-    #[arg(long = "gluster-command", env = "GEOREP_GLUSTER", default_value = "gluster", global = true)]
+    #[arg(
+        long = "gluster-command",
+        env = "GEOREP_GLUSTER",
+        default_value = "gluster",
+        global = true
+    )]
     pub command: String,
     /// Seconds a gluster call may take before it is killed and reported as a timeout.
     #[arg(long = "gluster-timeout", env = "GEOREP_GLUSTER_TIMEOUT", default_value_t = 30, global = true,

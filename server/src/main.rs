@@ -26,16 +26,36 @@ struct DefaultServe {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let store = Store::open(&cli.database).await.map_err(|e| e.to_string())?;
+    let store = Store::open(&cli.database)
+        .await
+        .map_err(|e| e.to_string())?;
     let gluster = georep::gluster::Gluster::new(cli.gluster.command.clone(), cli.gluster.timeout());
     let service = Service::new(store, gluster);
     // no subcommand means `serve`, with its flags' environment variables still read
-    let command = cli.command.unwrap_or_else(|| Command::Serve(DefaultServe::parse_from(["georep"]).serve));
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Serve(DefaultServe::parse_from(["georep"]).serve));
     match command {
-        Command::Serve(args) => georep::startup::serve(&args, service).await.map_err(|e| e.to_string()),
-        Command::Cluster(ClusterCommand::Add { name, host, connection, description, no_verify }) => {
+        Command::Serve(args) => georep::startup::serve(&args, service)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Cluster(ClusterCommand::Add {
+            name,
+            host,
+            connection,
+            description,
+            no_verify,
+        }) => {
             let c = service
-                .register_cluster(app::domain::NewCluster { name, description, host, connection: connection.into() }, !no_verify)
+                .register_cluster(
+                    app::domain::NewCluster {
+                        name,
+                        description,
+                        host,
+                        connection: connection.into(),
+                    },
+                    !no_verify,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{}\t{}", c.id, c.name);
@@ -45,28 +65,45 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut failed = false;
             for (name, r) in georep::sync::sync_all(service.store(), service.gluster()).await {
                 match r {
-                    Ok(rep) => println!("{name}\tok\t{} writes\t{} changes", rep.writes, rep.changes.len()),
+                    Ok(rep) => println!(
+                        "{name}\tok\t{} writes\t{} changes",
+                        rep.writes,
+                        rep.changes.len()
+                    ),
                     Err(e) => {
                         failed = true;
                         println!("{name}\terror\t{e}");
                     }
                 }
             }
-            if failed { Err("some clusters could not be synced".into()) } else { Ok(()) }
+            if failed {
+                Err("some clusters could not be synced".into())
+            } else {
+                Ok(())
+            }
         }
-        Command::User(UserCommand::Add { name, role, password_stdin }) => {
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        }) => {
             let role = match role {
                 RoleArg::Admin => Role::Admin,
                 RoleArg::Viewer => Role::Viewer,
             };
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| format!("cannot read the password: {e}"))?;
                 Some(line.trim_end_matches(['\r', '\n']).to_owned())
             } else {
                 None
             };
-            let (user, drawn) = service.add_user(&name, role, password).await.map_err(|e| e.to_string())?;
+            let (user, drawn) = service
+                .add_user(&name, role, password)
+                .await
+                .map_err(|e| e.to_string())?;
             match drawn {
                 Some(p) => println!("{}\t{}\tpassword: {p}", user.name, user.role.as_str()),
                 None => println!("{}\t{}", user.name, user.role.as_str()),
@@ -80,12 +117,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Token(TokenCommand::Add { user, name }) => {
-            println!("{}", service.add_token(&user, &name).await.map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                service
+                    .add_token(&user, &name)
+                    .await
+                    .map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         Command::Cluster(ClusterCommand::List) => {
             for c in service.list_clusters().await.map_err(|e| e.to_string())? {
-                println!("{}\t{}\t{}\t{}", c.id, c.name, c.sync_state.as_str(), c.sync_error.unwrap_or_default());
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    c.id,
+                    c.name,
+                    c.sync_state.as_str(),
+                    c.sync_error.unwrap_or_default()
+                );
             }
             Ok(())
         }

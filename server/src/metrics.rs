@@ -69,48 +69,120 @@ pub fn render(views: &[HealthView]) -> String {
     let failures = Family::<BrickL, Gauge>::default();
     let probe_at = Family::<ProbeL, Gauge>::default();
     let probe_secs = Family::<SessionL, FGauge>::default();
-    reg.register("session_status", "Session status (1 for the current one)", status.clone());
-    reg.register("session_health", "Session health (1 for the current one)", health.clone());
-    reg.register("session_lag_seconds", "Largest replication lag of the session's active bricks", lag.clone());
-    reg.register("brick_lag_seconds", "Replication lag of an active master brick", brick_lag.clone());
-    reg.register("brick_stalled", "1 while the probe finds the brick's worker stalled", stalled.clone());
-    reg.register("brick_pending", "Operations pending in the worker's batch, by kind", pending.clone());
-    reg.register("brick_failures", "Failures the worker reports", failures.clone());
-    reg.register("probe_last_timestamp_seconds", "Start of the last health probe, by its result", probe_at.clone());
-    reg.register("probe_last_duration_seconds", "How long the last health probe took", probe_secs.clone());
+    reg.register(
+        "session_status",
+        "Session status (1 for the current one)",
+        status.clone(),
+    );
+    reg.register(
+        "session_health",
+        "Session health (1 for the current one)",
+        health.clone(),
+    );
+    reg.register(
+        "session_lag_seconds",
+        "Largest replication lag of the session's active bricks",
+        lag.clone(),
+    );
+    reg.register(
+        "brick_lag_seconds",
+        "Replication lag of an active master brick",
+        brick_lag.clone(),
+    );
+    reg.register(
+        "brick_stalled",
+        "1 while the probe finds the brick's worker stalled",
+        stalled.clone(),
+    );
+    reg.register(
+        "brick_pending",
+        "Operations pending in the worker's batch, by kind",
+        pending.clone(),
+    );
+    reg.register(
+        "brick_failures",
+        "Failures the worker reports",
+        failures.clone(),
+    );
+    reg.register(
+        "probe_last_timestamp_seconds",
+        "Start of the last health probe, by its result",
+        probe_at.clone(),
+    );
+    reg.register(
+        "probe_last_duration_seconds",
+        "How long the last health probe took",
+        probe_secs.clone(),
+    );
     for v in views {
         let sid = v.health.session_id.to_string();
-        let sl = SessionL { session_id: sid.clone(), master: v.master.clone(), slave: v.slave.clone() };
-        let state = |s: &str| StateL { session_id: sid.clone(), master: v.master.clone(), slave: v.slave.clone(), state: s.into() };
+        let sl = SessionL {
+            session_id: sid.clone(),
+            master: v.master.clone(),
+            slave: v.slave.clone(),
+        };
+        let state = |s: &str| StateL {
+            session_id: sid.clone(),
+            master: v.master.clone(),
+            slave: v.slave.clone(),
+            state: s.into(),
+        };
         for s in SessionStatus::ALL {
-            status.get_or_create(&state(s.as_api())).set(i64::from(s == v.status));
+            status
+                .get_or_create(&state(s.as_api()))
+                .set(i64::from(s == v.status));
         }
         for h in Health::ALL {
-            health.get_or_create(&state(h.as_str())).set(i64::from(h == v.health.health));
+            health
+                .get_or_create(&state(h.as_str()))
+                .set(i64::from(h == v.health.health));
         }
         if let Some(l) = v.health.lag_seconds {
             lag.get_or_create(&sl).set(l);
         }
         for b in &v.health.bricks {
-            let bl = BrickL { session_id: sid.clone(), brick: b.brick.clone() };
+            let bl = BrickL {
+                session_id: sid.clone(),
+                brick: b.brick.clone(),
+            };
             if let Some(l) = b.lag_seconds {
                 brick_lag.get_or_create(&bl).set(l);
             }
-            stalled.get_or_create(&bl).set(i64::from(b.stalled_since.is_some()));
+            stalled
+                .get_or_create(&bl)
+                .set(i64::from(b.stalled_since.is_some()));
         }
         for c in &v.counters {
             for (kind, n) in [("entry", c.entry), ("data", c.data), ("meta", c.meta)] {
                 if let Some(n) = n {
-                    pending.get_or_create(&PendingL { session_id: sid.clone(), brick: c.brick.clone(), kind: kind.into() }).set(n);
+                    pending
+                        .get_or_create(&PendingL {
+                            session_id: sid.clone(),
+                            brick: c.brick.clone(),
+                            kind: kind.into(),
+                        })
+                        .set(n);
                 }
             }
             if let Some(f) = c.failures {
-                failures.get_or_create(&BrickL { session_id: sid.clone(), brick: c.brick.clone() }).set(f);
+                failures
+                    .get_or_create(&BrickL {
+                        session_id: sid.clone(),
+                        brick: c.brick.clone(),
+                    })
+                    .set(f);
             }
         }
         if let Some(p) = &v.health.last_probe {
-            probe_at.get_or_create(&ProbeL { session_id: sid.clone(), result: p.result.as_str().into() }).set(p.at.timestamp());
-            probe_secs.get_or_create(&sl).set(p.duration_ms as f64 / 1000.0);
+            probe_at
+                .get_or_create(&ProbeL {
+                    session_id: sid.clone(),
+                    result: p.result.as_str().into(),
+                })
+                .set(p.at.timestamp());
+            probe_secs
+                .get_or_create(&sl)
+                .set(p.duration_ms as f64 / 1000.0);
         }
     }
     let mut out = String::new();
@@ -122,7 +194,10 @@ pub fn render(views: &[HealthView]) -> String {
 async fn metrics(State(service): State<Service>) -> Response {
     match service.health_views().await {
         Ok(views) => (
-            [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
             render(&views),
         )
             .into_response(),
@@ -163,24 +238,49 @@ mod tests {
                     lag_seconds: Some(61),
                     stalled_since: Some(at),
                 }],
-                last_probe: Some(ProbeSummary { at, result: ProbeResult::Stalled, duration_ms: 33071, message: None }),
+                last_probe: Some(ProbeSummary {
+                    at,
+                    result: ProbeResult::Stalled,
+                    duration_ms: 33071,
+                    message: None,
+                }),
             },
-            counters: vec![BrickCounters { brick: "vm:/b1".into(), entry: Some(1), data: Some(2), meta: None, failures: Some(0) }],
+            counters: vec![BrickCounters {
+                brick: "vm:/b1".into(),
+                entry: Some(1),
+                data: Some(2),
+                meta: None,
+                failures: Some(0),
+            }],
             views: Vec::new(),
             stored: None,
         };
         let text = render(&[v]);
         let l = |s: &str| assert!(text.contains(s), "{s} not in\n{text}");
         let ids = format!("session_id=\"{sid}\",master=\"mastervol\",slave=\"vm::slavevol\"");
-        l(&format!("georep_session_status{{{ids},state=\"active\"}} 1"));
-        l(&format!("georep_session_status{{{ids},state=\"stopped\"}} 0"));
-        l(&format!("georep_session_health{{{ids},state=\"stalled\"}} 1"));
-        l(&format!("georep_session_health{{{ids},state=\"healthy\"}} 0"));
+        l(&format!(
+            "georep_session_status{{{ids},state=\"active\"}} 1"
+        ));
+        l(&format!(
+            "georep_session_status{{{ids},state=\"stopped\"}} 0"
+        ));
+        l(&format!(
+            "georep_session_health{{{ids},state=\"stalled\"}} 1"
+        ));
+        l(&format!(
+            "georep_session_health{{{ids},state=\"healthy\"}} 0"
+        ));
         l(&format!("georep_session_lag_seconds{{{ids}}} 61"));
-        l(&format!("georep_brick_stalled{{session_id=\"{sid}\",brick=\"vm:/b1\"}} 1"));
-        l(&format!("georep_brick_pending{{session_id=\"{sid}\",brick=\"vm:/b1\",kind=\"data\"}} 2"));
+        l(&format!(
+            "georep_brick_stalled{{session_id=\"{sid}\",brick=\"vm:/b1\"}} 1"
+        ));
+        l(&format!(
+            "georep_brick_pending{{session_id=\"{sid}\",brick=\"vm:/b1\",kind=\"data\"}} 2"
+        ));
         assert!(!text.contains("kind=\"meta\""), "not reported: no sample");
-        l(&format!("georep_probe_last_duration_seconds{{{ids}}} 33.071"));
+        l(&format!(
+            "georep_probe_last_duration_seconds{{{ids}}} 33.071"
+        ));
         assert!(text.trim_end().ends_with("# EOF"));
     }
 }

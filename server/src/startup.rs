@@ -26,7 +26,10 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot add the first admin: {0}")]
     Admin(String),
     #[error("server failed: {0}")]
@@ -60,17 +63,28 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn healthz(axum::extract::State(service): axum::extract::State<Service>) -> (axum::http::StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(service.store().pool()).await {
+async fn healthz(
+    axum::extract::State(service): axum::extract::State<Service>,
+) -> (axum::http::StatusCode, &'static str) {
+    match sqlx::query("SELECT 1")
+        .execute(service.store().pool())
+        .await
+    {
         Ok(_) => (axum::http::StatusCode::OK, "ok\n"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable\n",
+            )
         }
     }
 }
@@ -80,7 +94,10 @@ async fn healthz(axum::extract::State(service): axum::extract::State<Service>) -
 pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError> {
     let listener = TcpListener::bind(serve.listen)
         .await
-        .map_err(|source| StartError::Listen { addr: serve.listen, source })?;
+        .map_err(|source| StartError::Listen {
+            addr: serve.listen,
+            source,
+        })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let service = service.with_health_config((&serve.health).into());
     first_admin(&service, serve.admin_password.clone()).await?;
@@ -91,7 +108,10 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
     };
     let app = router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let health = tokio::spawn(crate::service::health::run(service.clone(), stopped.clone()));
+    let health = tokio::spawn(crate::service::health::run(
+        service.clone(),
+        stopped.clone(),
+    ));
     let sync = tokio::spawn(crate::sync::run(
         service.store().clone(),
         service.gluster().clone(),
@@ -99,7 +119,9 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
         stopped,
     ));
     tracing::info!("listening on http://{addr}");
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
     let _ = stop.send(true);
     let _ = sync.await;
     let _ = health.await;
@@ -117,7 +139,9 @@ async fn first_admin(service: &Service, password: Option<String>) -> Result<(), 
             "no user yet: added user \"admin\" (role admin) with password {drawn} -- shown once; \
              log in with HTTP Basic, e.g. curl -u admin:{drawn} http://…/api"
         ),
-        Ok(None) if given => tracing::info!("no user yet: added user \"admin\" with GEOREP_ADMIN_PASSWORD"),
+        Ok(None) if given => {
+            tracing::info!("no user yet: added user \"admin\" with GEOREP_ADMIN_PASSWORD")
+        }
         Ok(None) => {}
         Err(e) => return Err(StartError::Admin(e.to_string())),
     }

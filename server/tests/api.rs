@@ -62,52 +62,141 @@ async fn seed(db: &std::path::Path) -> Ids {
         brick2: Uuid::new_v4(),
         session: Uuid::new_v4(),
     };
-    store::insert_cluster(&mut c, &store::ClusterRow {
-        id: ids.cluster.hyphenated(), name: "site-a".into(), description: "first site".into(), created_at: now,
-        sync_state: "ok".into(), sync_error: None, synced_at: Some(now),
-    }).await.unwrap();
-    store::insert_host(&mut c, &store::HostRow {
-        id: ids.host.hyphenated(), cluster_id: ids.cluster.hyphenated(), address: "vm".into(),
-        gluster_uuid: Some(Uuid::new_v4().hyphenated()), connection: "local".into(), ssh_user: "root".into(),
-        ssh_port: 22, status: "connected".into(), last_seen_at: Some(now),
-    }).await.unwrap();
-    for (id, name, size) in [(ids.master, "mastervol", 2000), (ids.slave, "slavevol", 1000)] {
-        store::upsert_volume(&mut c, &store::VolumeRow {
-            id: id.hyphenated(), cluster_id: ids.cluster.hyphenated(), name: name.into(),
-            volume_type: "Distribute".into(), status: "Started".into(), brick_count: 2, replica_count: 1,
-            disperse_count: 0, size_total: Some(size), size_free: Some(size), updated_at: now,
-        }).await.unwrap();
+    store::insert_cluster(
+        &mut c,
+        &store::ClusterRow {
+            id: ids.cluster.hyphenated(),
+            name: "site-a".into(),
+            description: "first site".into(),
+            created_at: now,
+            sync_state: "ok".into(),
+            sync_error: None,
+            synced_at: Some(now),
+        },
+    )
+    .await
+    .unwrap();
+    store::insert_host(
+        &mut c,
+        &store::HostRow {
+            id: ids.host.hyphenated(),
+            cluster_id: ids.cluster.hyphenated(),
+            address: "vm".into(),
+            gluster_uuid: Some(Uuid::new_v4().hyphenated()),
+            connection: "local".into(),
+            ssh_user: "root".into(),
+            ssh_port: 22,
+            status: "connected".into(),
+            last_seen_at: Some(now),
+        },
+    )
+    .await
+    .unwrap();
+    for (id, name, size) in [
+        (ids.master, "mastervol", 2000),
+        (ids.slave, "slavevol", 1000),
+    ] {
+        store::upsert_volume(
+            &mut c,
+            &store::VolumeRow {
+                id: id.hyphenated(),
+                cluster_id: ids.cluster.hyphenated(),
+                name: name.into(),
+                volume_type: "Distribute".into(),
+                status: "Started".into(),
+                brick_count: 2,
+                replica_count: 1,
+                disperse_count: 0,
+                size_total: Some(size),
+                size_free: Some(size),
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap();
     }
     for (pos, id) in [(0, ids.brick1), (1, ids.brick2)] {
-        store::upsert_brick(&mut c, &store::BrickRow {
-            id: id.hyphenated(), volume_id: ids.master.hyphenated(), host_id: Some(ids.host.hyphenated()),
-            host_uuid: None, server_name: "vm".into(), path: format!("/srv/gl/master/b{}", pos + 1),
-            position: pos, status: "online".into(), size_total: Some(1000), size_free: Some(1000),
-        }).await.unwrap();
+        store::upsert_brick(
+            &mut c,
+            &store::BrickRow {
+                id: id.hyphenated(),
+                volume_id: ids.master.hyphenated(),
+                host_id: Some(ids.host.hyphenated()),
+                host_uuid: None,
+                server_name: "vm".into(),
+                path: format!("/srv/gl/master/b{}", pos + 1),
+                position: pos,
+                status: "online".into(),
+                size_total: Some(1000),
+                size_free: Some(1000),
+            },
+        )
+        .await
+        .unwrap();
     }
-    store::insert_session(&mut c, &store::SessionRow {
-        session_id: ids.session.hyphenated(), master_volume_id: ids.master.hyphenated(),
-        session_key: format!("{}:ssh://vm::slavevol:{}", Uuid::new_v4(), ids.slave),
-        slave_host_uuid: None, slave_host_name: "vm".into(), slave_volume_id: Some(ids.slave.hyphenated()),
-        slave_volume_name: "slavevol".into(), slave_user: "root".into(), status: "ACTIVE".into(),
-        created_at: now, updated_at: now,
-    }).await.unwrap();
-    for (brick, status, files) in [(ids.brick1, "ACTIVE", Some(3)), (ids.brick2, "PASSIVE", None)] {
-        store::upsert_session_detail(&mut c, &store::SessionDetailRow {
-            session_id: ids.session.hyphenated(), master_brick_id: brick.hyphenated(), slave_host_uuid: None,
-            slave_host_name: Some("vm".into()), status: status.into(),
-            checkpoint_status: Some("not_completed".into()), crawl_status: Some("changelog_crawl".into()),
-            files_synced: None, files_pending: files, bytes_pending: None, deletes_pending: Some(0),
-            files_skipped: Some(0), entry_pending: Some(0), data_pending: files, meta_pending: Some(0),
-            failures: Some(0), last_synced_at: Some(now), checkpoint_time: None, checkpoint_completed_at: None,
+    store::insert_session(
+        &mut c,
+        &store::SessionRow {
+            session_id: ids.session.hyphenated(),
+            master_volume_id: ids.master.hyphenated(),
+            session_key: format!("{}:ssh://vm::slavevol:{}", Uuid::new_v4(), ids.slave),
+            slave_host_uuid: None,
+            slave_host_name: "vm".into(),
+            slave_volume_id: Some(ids.slave.hyphenated()),
+            slave_volume_name: "slavevol".into(),
+            slave_user: "root".into(),
+            status: "ACTIVE".into(),
+            created_at: now,
             updated_at: now,
-        }).await.unwrap();
+        },
+    )
+    .await
+    .unwrap();
+    for (brick, status, files) in [
+        (ids.brick1, "ACTIVE", Some(3)),
+        (ids.brick2, "PASSIVE", None),
+    ] {
+        store::upsert_session_detail(
+            &mut c,
+            &store::SessionDetailRow {
+                session_id: ids.session.hyphenated(),
+                master_brick_id: brick.hyphenated(),
+                slave_host_uuid: None,
+                slave_host_name: Some("vm".into()),
+                status: status.into(),
+                checkpoint_status: Some("not_completed".into()),
+                crawl_status: Some("changelog_crawl".into()),
+                files_synced: None,
+                files_pending: files,
+                bytes_pending: None,
+                deletes_pending: Some(0),
+                files_skipped: Some(0),
+                entry_pending: Some(0),
+                data_pending: files,
+                meta_pending: Some(0),
+                failures: Some(0),
+                last_synced_at: Some(now),
+                checkpoint_time: None,
+                checkpoint_completed_at: None,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap();
     }
     for (k, v) in [("sync_jobs", "3"), ("sync_method", "tarssh")] {
-        store::upsert_config(&mut c, &store::ConfigRow {
-            session_id: ids.session.hyphenated(), config_key: k.into(), config_value: v.into(),
-            default_value: None, read_only: false,
-        }).await.unwrap();
+        store::upsert_config(
+            &mut c,
+            &store::ConfigRow {
+                session_id: ids.session.hyphenated(),
+                config_key: k.into(),
+                config_value: v.into(),
+                default_value: None,
+                read_only: false,
+            },
+        )
+        .await
+        .unwrap();
     }
     ids
 }
@@ -122,19 +211,49 @@ async fn spawn() -> Server {
     // the users: the first admin from GEOREP_ADMIN_PASSWORD, a viewer and a token from the CLI
     let served = common::serve(
         &db,
-        &["--gluster-command", fake.to_str().unwrap(), "--gluster-timeout", "2"],
+        &[
+            "--gluster-command",
+            fake.to_str().unwrap(),
+            "--gluster-timeout",
+            "2",
+        ],
         &["--sync-interval", "3600"],
         ADMIN_PW,
     );
     let base = served.base.clone();
-    let mut add = georep(&db).args(["user", "add", "viewer", "--role", "viewer", "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut add = georep(&db)
+        .args([
+            "user",
+            "add",
+            "viewer",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     writeln!(add.stdin.take().unwrap(), "{VIEWER_PW}").unwrap();
     assert!(add.wait_with_output().unwrap().status.success());
-    let out = georep(&db).args(["token", "add", "admin", "--name", "tests"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = georep(&db)
+        .args(["token", "add", "admin", "--name", "tests"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("grp_") && token.len() > 40, "{token}");
-    Server { served, base, dir, ids, token }
+    Server {
+        served,
+        base,
+        dir,
+        ids,
+        token,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -151,7 +270,10 @@ impl Server {
     }
 
     fn v(&self) -> String {
-        format!("/api/clusters/{}/glustervolumes/{}", self.ids.cluster, self.ids.master)
+        format!(
+            "/api/clusters/{}/glustervolumes/{}",
+            self.ids.cluster, self.ids.master
+        )
     }
 
     fn s(&self) -> String {
@@ -169,9 +291,18 @@ impl Server {
     }
 
     async fn get_text(&self, path: &str, accept: &str) -> (StatusCode, String, String) {
-        let resp = self.req(Who::Token, Method::GET, path).header("accept", accept).send().await.unwrap();
+        let resp = self
+            .req(Who::Token, Method::GET, path)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status();
-        let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
         (status, ct, resp.text().await.unwrap())
     }
 
@@ -185,12 +316,20 @@ impl Server {
         assert_eq!(status, 200);
         assert_eq!(ct, "application/json", "{path}");
         let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let from_xml: serde_json::Value = serde_json::from_slice(&georep::api::repr::to_json(&doc).unwrap()).unwrap();
+        let from_xml: serde_json::Value =
+            serde_json::from_slice(&georep::api::repr::to_json(&doc).unwrap()).unwrap();
         assert_eq!(json, from_xml, "{path}: JSON and XML differ");
         doc
     }
 
-    async fn fault(&self, who: Who, method: Method, path: &str, ct: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, FaultDoc) {
+    async fn fault(
+        &self,
+        who: Who,
+        method: Method,
+        path: &str,
+        ct: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, FaultDoc) {
         let mut r = self.req(who, method, path).body(body);
         if let Some(ct) = ct {
             r = r.header("content-type", ct);
@@ -198,7 +337,8 @@ impl Server {
         let resp = r.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        let f = quick_xml::de::from_str(&text).unwrap_or_else(|e| panic!("{path} {status}: not a fault ({e}): {text}"));
+        let f = quick_xml::de::from_str(&text)
+            .unwrap_or_else(|e| panic!("{path} {status}: not a fault ({e}): {text}"));
         (status, f)
     }
 }
@@ -209,12 +349,18 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     let ids = s.ids;
 
     let api: EntryPoint = s.get_doc("/api").await;
-    assert!(api.links.iter().any(|l| l.rel == "clusters" && l.href == "/api/clusters"));
+    assert!(api
+        .links
+        .iter()
+        .any(|l| l.rel == "clusters" && l.href == "/api/clusters"));
 
     let cs: Clusters = s.get_doc("/api/clusters").await;
     assert_eq!(cs.clusters.len(), 1);
     let c = &cs.clusters[0];
-    assert_eq!((c.id, c.id_attr, c.name.as_str(), c.description.as_str()), (ids.cluster, ids.cluster, "site-a", "first site"));
+    assert_eq!(
+        (c.id, c.id_attr, c.name.as_str(), c.description.as_str()),
+        (ids.cluster, ids.cluster, "site-a", "first site")
+    );
     assert_eq!(c.href, format!("/api/clusters/{}", ids.cluster));
     let one: ClusterDoc = s.get_doc(&c.href).await;
     let rels: Vec<_> = one.links.iter().map(|l| l.rel.as_str()).collect();
@@ -226,18 +372,41 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     // compare with SQLite as it is now
     let store = Store::open(&s.dir.path().join("georep.db")).await.unwrap();
     let mut db = store.pool().acquire().await.unwrap();
-    let host_row = store::hosts_of_cluster(&mut db, ids.cluster.hyphenated()).await.unwrap().remove(0);
-    assert_eq!((hosts.hosts[0].id, hosts.hosts[0].address.as_str(), hosts.hosts[0].status.as_str()), (ids.host, "vm", host_row.status.as_str()));
+    let host_row = store::hosts_of_cluster(&mut db, ids.cluster.hyphenated())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (
+            hosts.hosts[0].id,
+            hosts.hosts[0].address.as_str(),
+            hosts.hosts[0].status.as_str()
+        ),
+        (ids.host, "vm", host_row.status.as_str())
+    );
     let _: HostDoc = s.get_doc(&hosts.hosts[0].href).await;
 
     let vols: Volumes = s.get_doc(&format!("{}/glustervolumes", c.href)).await;
     let names: Vec<_> = vols.volumes.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["mastervol", "slavevol"]);
     let m = &vols.volumes[0];
-    assert_eq!((m.id, m.volume_type.as_str(), m.status.as_str()), (ids.master, "distribute", "started"));
-    let dirs: Vec<_> = m.bricks.bricks.iter().map(|b| (b.id, b.brick_dir.as_str(), b.status.as_str())).collect();
-    let bricks = store::bricks_of_volume(&mut db, ids.master.hyphenated()).await.unwrap();
-    let stored: Vec<_> = bricks.iter().map(|b| (b.id.into_uuid(), b.path.as_str(), b.status.as_str())).collect();
+    assert_eq!(
+        (m.id, m.volume_type.as_str(), m.status.as_str()),
+        (ids.master, "distribute", "started")
+    );
+    let dirs: Vec<_> = m
+        .bricks
+        .bricks
+        .iter()
+        .map(|b| (b.id, b.brick_dir.as_str(), b.status.as_str()))
+        .collect();
+    let bricks = store::bricks_of_volume(&mut db, ids.master.hyphenated())
+        .await
+        .unwrap();
+    let stored: Vec<_> = bricks
+        .iter()
+        .map(|b| (b.id.into_uuid(), b.path.as_str(), b.status.as_str()))
+        .collect();
     assert_eq!(dirs, stored);
     assert_eq!(dirs[0].1, "/srv/gl/master/b1");
     let one: VolumeDoc = s.get_doc(&m.href).await;
@@ -245,47 +414,114 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     let b: BrickDoc = s.get_doc(&m.bricks.bricks[1].href).await;
     assert_eq!(b.brick_dir, "/srv/gl/master/b2");
 
-    let list: Sessions = s.get_doc(&format!("{}/georeplication-sessions", s.v())).await;
+    let list: Sessions = s
+        .get_doc(&format!("{}/georeplication-sessions", s.v()))
+        .await;
     assert_eq!(list.sessions.len(), 1);
     let l = &list.sessions[0];
-    let row = store::get_session(&mut db, ids.session.hyphenated()).await.unwrap().unwrap();
+    let row = store::get_session(&mut db, ids.session.hyphenated())
+        .await
+        .unwrap()
+        .unwrap();
     let stored_status = app::domain::SessionStatus::from_db(&row.status).as_api();
-    assert_eq!((l.id, l.host, l.slavevolume.as_str(), l.status.as_str()), (ids.session, ids.cluster, "slavevol", stored_status));
-    assert_eq!((l.session_key.as_str(), l.updated.as_str()), (row.session_key.as_str(), &*row.updated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
-    assert_eq!((l.master_volume.id, l.master_volume.name.as_str()), (ids.master, "mastervol"));
+    assert_eq!(
+        (l.id, l.host, l.slavevolume.as_str(), l.status.as_str()),
+        (ids.session, ids.cluster, "slavevol", stored_status)
+    );
+    assert_eq!(
+        (l.session_key.as_str(), l.updated.as_str()),
+        (
+            row.session_key.as_str(),
+            &*row.updated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        )
+    );
+    assert_eq!(
+        (l.master_volume.id, l.master_volume.name.as_str()),
+        (ids.master, "mastervol")
+    );
     assert_eq!(l.slave_volume_id, Some(ids.slave));
-    assert_eq!(l.slave_host_uuid, None, "an empty element, not an invented value");
+    assert_eq!(
+        l.slave_host_uuid, None,
+        "an empty element, not an invented value"
+    );
     assert!(l.session_details.is_none(), "the list has no details");
     let actions: Vec<_> = l.actions.links.iter().map(|a| a.rel.as_str()).collect();
-    assert_eq!(actions, ["start", "stop", "pause", "resume", "checkpoint", "refresh"]);
+    assert_eq!(
+        actions,
+        ["start", "stop", "pause", "resume", "checkpoint", "refresh"]
+    );
 
     let d: SessionDoc = s.get_doc(&l.href).await;
     let details = d.session_details.expect("details").details;
     assert_eq!(details.len(), 2);
-    assert_eq!((details[0].brick.id, details[0].brick.brick_dir.as_deref()), (ids.brick1, Some("/srv/gl/master/b1")));
-    let rows = store::details_of_session(&mut db, ids.session.hyphenated()).await.unwrap();
+    assert_eq!(
+        (details[0].brick.id, details[0].brick.brick_dir.as_deref()),
+        (ids.brick1, Some("/srv/gl/master/b1"))
+    );
+    let rows = store::details_of_session(&mut db, ids.session.hyphenated())
+        .await
+        .unwrap();
     for (doc, row) in details.iter().zip(&rows) {
         assert_eq!(doc.brick.id, row.master_brick_id.into_uuid());
-        assert_eq!(doc.status, app::domain::SessionStatus::from_db(&row.status).as_api());
-        assert_eq!((doc.files_pending, doc.deletes_pending, doc.failures), (row.files_pending, row.deletes_pending, row.failures));
+        assert_eq!(
+            doc.status,
+            app::domain::SessionStatus::from_db(&row.status).as_api()
+        );
+        assert_eq!(
+            (doc.files_pending, doc.deletes_pending, doc.failures),
+            (row.files_pending, row.deletes_pending, row.failures)
+        );
     }
     assert_eq!(details[0].files_pending, Some(3));
     assert_eq!(details[1].files_pending, None, "NULL stays empty");
     assert_eq!(details[0].files_synced, None);
     assert_eq!(details[0].slave_node.as_deref(), Some("vm"));
-    assert_eq!((details[0].crawl_status.as_str(), details[0].checkpoint_status.as_str()), ("changelog_crawl", "not_completed"));
+    assert_eq!(
+        (
+            details[0].crawl_status.as_str(),
+            details[0].checkpoint_status.as_str()
+        ),
+        ("changelog_crawl", "not_completed")
+    );
     let (_, _, xml) = s.get_text(&l.href, "*/*").await;
-    assert!(xml.contains("<filesSynced/>") && xml.contains("<slaveNode>vm</slaveNode>"), "{xml}");
+    assert!(
+        xml.contains("<filesSynced/>") && xml.contains("<slaveNode>vm</slaveNode>"),
+        "{xml}"
+    );
     let (_, _, json) = s.get_text(&l.href, "application/json").await;
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(json["id"], ids.session.to_string(), "attributes are plain fields");
-    assert_eq!(json["session_details"]["session_detail"][0]["filesSynced"], serde_json::Value::Null);
+    assert_eq!(
+        json["id"],
+        ids.session.to_string(),
+        "attributes are plain fields"
+    );
+    assert_eq!(
+        json["session_details"]["session_detail"][0]["filesSynced"],
+        serde_json::Value::Null
+    );
 
     let opts: Options = s.get_doc(&format!("{}/options", s.s())).await;
-    let kv: Vec<_> = opts.options.iter().map(|o| (o.key.as_str(), o.value.as_str(), o.id.as_str())).collect();
-    assert_eq!(kv, [("sync_jobs", "3", "sync_jobs"), ("sync_method", "tarssh", "sync_method")]);
+    let kv: Vec<_> = opts
+        .options
+        .iter()
+        .map(|o| (o.key.as_str(), o.value.as_str(), o.id.as_str()))
+        .collect();
+    assert_eq!(
+        kv,
+        [
+            ("sync_jobs", "3", "sync_jobs"),
+            ("sync_method", "tarssh", "sync_method")
+        ]
+    );
     let one: OptionDoc = s.get_doc(&opts.options[0].href).await;
-    assert_eq!((one.key.as_str(), one.default_value.as_deref(), one.read_only), ("sync_jobs", Some("3"), false));
+    assert_eq!(
+        (
+            one.key.as_str(),
+            one.default_value.as_deref(),
+            one.read_only
+        ),
+        ("sync_jobs", Some("3"), false)
+    );
 
     let events: Events = s.get_doc("/api/events?limit=5").await;
     assert!(events.events.is_empty());
@@ -332,32 +568,56 @@ async fn route_table_by_role() {
                 ("PUT", _) => "<option><value>4</value></option>",
                 _ => "",
             };
-            let resp = s.req(who, method.clone(), path).header("content-type", "application/xml").body(body).send().await.unwrap();
+            let resp = s
+                .req(who, method.clone(), path)
+                .header("content-type", "application/xml")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             let status = resp.status();
-            let www = resp.headers().get("www-authenticate").map(|h| h.to_str().unwrap().to_owned());
+            let www = resp
+                .headers()
+                .get("www-authenticate")
+                .map(|h| h.to_str().unwrap().to_owned());
             let text = resp.text().await.unwrap();
             match who {
                 Who::Nobody => {
                     assert_eq!(status, 401, "{method} {path}");
                     assert_eq!(www.as_deref(), Some("Basic realm=\"georep\""));
                 }
-                Who::Viewer if method != Method::GET => assert_eq!(status, 403, "{method} {path}: {text}"),
-                _ => assert!(status != 401 && status != 403 && status != 500, "{who:?} {method} {path}: {status} {text}"),
+                Who::Viewer if method != Method::GET => {
+                    assert_eq!(status, 403, "{method} {path}: {text}")
+                }
+                _ => assert!(
+                    status != 401 && status != 403 && status != 500,
+                    "{who:?} {method} {path}: {status} {text}"
+                ),
             }
         }
     }
     // wrong password, unknown token, unknown scheme: 401
     for r in [
-        s.req(Who::Nobody, Method::GET, "/api").basic_auth("admin", Some("wrong")),
-        s.req(Who::Nobody, Method::GET, "/api").basic_auth("nobody", Some("x")),
-        s.req(Who::Nobody, Method::GET, "/api").bearer_auth("grp_not-a-token"),
-        s.req(Who::Nobody, Method::GET, "/api").header("authorization", "Digest x"),
-        s.req(Who::Nobody, Method::GET, "/api").header("authorization", "Basic !!!"),
+        s.req(Who::Nobody, Method::GET, "/api")
+            .basic_auth("admin", Some("wrong")),
+        s.req(Who::Nobody, Method::GET, "/api")
+            .basic_auth("nobody", Some("x")),
+        s.req(Who::Nobody, Method::GET, "/api")
+            .bearer_auth("grp_not-a-token"),
+        s.req(Who::Nobody, Method::GET, "/api")
+            .header("authorization", "Digest x"),
+        s.req(Who::Nobody, Method::GET, "/api")
+            .header("authorization", "Basic !!!"),
     ] {
         assert_eq!(r.send().await.unwrap().status(), 401);
     }
     // the machine-readable description names every route
-    let spec: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", s.base)).await.unwrap().json().await.unwrap();
+    let spec: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", s.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(operations, 18, "{:?}", paths.keys().collect::<Vec<_>>());
@@ -392,24 +652,50 @@ async fn faults() {
         let (status, f) = post(&create, ct, body.clone()).await;
         assert_eq!(status, 400, "{body}: {f:?}");
     }
-    let (status, f) = post(&format!("{se}/checkpoint"), xml, "<action><time>yesterday</time></action>".into()).await;
+    let (status, f) = post(
+        &format!("{se}/checkpoint"),
+        xml,
+        "<action><time>yesterday</time></action>".into(),
+    )
+    .await;
     assert_eq!(status, 400, "{f:?}");
-    let (status, _) = s.fault(Who::Admin, Method::GET, "/api/events?limit=many", None, "").await;
+    let (status, _) = s
+        .fault(Who::Admin, Method::GET, "/api/events?limit=many", None, "")
+        .await;
     assert_eq!(status, 400);
-    let (status, _) = s.fault(Who::Admin, Method::GET, &format!("{v}/georeplication-sessions/not-a-uuid"), None, "").await;
+    let (status, _) = s
+        .fault(
+            Who::Admin,
+            Method::GET,
+            &format!("{v}/georeplication-sessions/not-a-uuid"),
+            None,
+            "",
+        )
+        .await;
     assert_eq!(status, 400);
     // names are checked before gluster
     let (status, f) = post(&create, xml, "<georeplication-session><slave_host_name>vm;id</slave_host_name><slavevolume>x</slavevolume><force>true</force></georeplication-session>".into()).await;
     assert_eq!(status, 400, "{f:?}");
 
     // 413, 415
-    let (status, _) = post(&create, xml, format!("<georeplication-session>{}</georeplication-session>", " ".repeat(1 << 20))).await;
+    let (status, _) = post(
+        &create,
+        xml,
+        format!(
+            "<georeplication-session>{}</georeplication-session>",
+            " ".repeat(1 << 20)
+        ),
+    )
+    .await;
     assert_eq!(status, 413);
     let (status, f) = post(&create, Some("text/plain"), "slavevolume=x".into()).await;
     assert_eq!(status, 415, "{f:?}");
 
     // 404: unknown ids, a session under another volume, unknown route, unknown option
-    let other = format!("/api/clusters/{}/glustervolumes/{}/georeplication-sessions/{}", s.ids.cluster, s.ids.slave, s.ids.session);
+    let other = format!(
+        "/api/clusters/{}/glustervolumes/{}/georeplication-sessions/{}",
+        s.ids.cluster, s.ids.slave, s.ids.session
+    );
     for path in [
         format!("/api/clusters/{}", Uuid::new_v4()),
         format!("{v}/georeplication-sessions/{}", Uuid::new_v4()),
@@ -419,7 +705,11 @@ async fn faults() {
         "/api/nothing-here".into(),
     ] {
         let (status, f) = s.fault(Who::Admin, Method::GET, &path, None, "").await;
-        assert_eq!((status, f.reason.as_str()), (StatusCode::NOT_FOUND, "Not found"), "{path}");
+        assert_eq!(
+            (status, f.reason.as_str()),
+            (StatusCode::NOT_FOUND, "Not found"),
+            "{path}"
+        );
     }
     let (status, _) = post(&format!("{other}/stop"), None, String::new()).await;
     assert_eq!(status, 404, "an action on a session under the wrong volume");
@@ -428,50 +718,112 @@ async fn faults() {
 
     // 405
     let (status, f) = s.fault(Who::Admin, Method::PATCH, &se, None, "").await;
-    assert_eq!((status, f.reason.as_str()), (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"));
+    assert_eq!(
+        (status, f.reason.as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+    );
 
     // 409: refused transition names the state; a slave in the master's cluster is not eligible
     let (status, f) = post(&format!("{se}/resume"), None, String::new()).await;
     assert_eq!(status, 409, "{f:?}");
-    assert!(f.detail.starts_with("cannot resume a session that is "), "names the state: {f:?}");
+    assert!(
+        f.detail.starts_with("cannot resume a session that is "),
+        "names the state: {f:?}"
+    );
     let (status, f) = post(&create, xml, "<georeplication-session><slave_host_name>vm</slave_host_name><slavevolume>slavevol</slavevolume></georeplication-session>".into()).await;
-    assert_eq!((status, f.reason.as_str()), (StatusCode::CONFLICT, "Not eligible"));
-    assert!(f.detail.contains("already the slave") && f.detail.contains("master's cluster"), "every reason: {f:?}");
+    assert_eq!(
+        (status, f.reason.as_str()),
+        (StatusCode::CONFLICT, "Not eligible")
+    );
+    assert!(
+        f.detail.contains("already the slave") && f.detail.contains("master's cluster"),
+        "every reason: {f:?}"
+    );
 
     // 502 with gluster's own message; 504 when it hangs; 409 for a second action meanwhile
     s.set_mode("error");
-    let (status, f) = post(&format!("{se}/pause"), xml, "<action><force>true</force></action>".into()).await;
+    let (status, f) = post(
+        &format!("{se}/pause"),
+        xml,
+        "<action><force>true</force></action>".into(),
+    )
+    .await;
     assert_eq!(status, 502, "{f:?}");
-    assert_eq!(f.detail, "Geo-replication session between mastervol and vm::slavevol does not exist.");
+    assert_eq!(
+        f.detail,
+        "Geo-replication session between mastervol and vm::slavevol does not exist."
+    );
     s.set_mode("");
-    let (status, _) = post(&format!("{se}/pause"), Some("application/json"), "{\"force\": true}".into()).await;
+    let (status, _) = post(
+        &format!("{se}/pause"),
+        Some("application/json"),
+        "{\"force\": true}".into(),
+    )
+    .await;
     assert_eq!(status, 502);
     s.set_mode("hang");
     let first = tokio::spawn({
         let url = format!("{}{se}/pause", s.base);
         let token = s.token.clone();
         async move {
-            reqwest::Client::new().post(url).bearer_auth(token).header("content-type", "application/xml")
-                .body("<action><force>true</force></action>").send().await.unwrap().status()
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/xml")
+                .body("<action><force>true</force></action>")
+                .send()
+                .await
+                .unwrap()
+                .status()
         }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (status, f) = post(&format!("{se}/stop"), xml, "<action><force>true</force></action>".into()).await;
-    assert_eq!((status, f.reason.as_str()), (StatusCode::CONFLICT, "Action in progress"));
+    let (status, f) = post(
+        &format!("{se}/stop"),
+        xml,
+        "<action><force>true</force></action>".into(),
+    )
+    .await;
+    assert_eq!(
+        (status, f.reason.as_str()),
+        (StatusCode::CONFLICT, "Action in progress")
+    );
     assert_eq!(first.await.unwrap(), 504);
     s.set_mode("");
 
     // faults follow Accept too
-    let resp = s.req(Who::Admin, Method::GET, "/api/nothing").header("accept", "application/json").send().await.unwrap();
+    let resp = s
+        .req(Who::Admin, Method::GET, "/api/nothing")
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
     let f: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(f["reason"], "Not found");
 
     // the audit trail names the authenticated user
-    let events: Events = s.get_doc(&format!("/api/events?session={}", s.ids.session)).await;
-    assert!(events.events.iter().any(|e| e.actor == "admin" && e.action == "pause" && e.result == "failed"), "{events:?}");
-    assert!(events.events.iter().any(|e| e.actor == "admin" && e.action == "resume" && e.result == "refused"));
-    assert!(s.served.log.lock().unwrap().iter().all(|l| !l.contains("panicked")));
+    let events: Events = s
+        .get_doc(&format!("/api/events?session={}", s.ids.session))
+        .await;
+    assert!(
+        events
+            .events
+            .iter()
+            .any(|e| e.actor == "admin" && e.action == "pause" && e.result == "failed"),
+        "{events:?}"
+    );
+    assert!(events
+        .events
+        .iter()
+        .any(|e| e.actor == "admin" && e.action == "resume" && e.result == "refused"));
+    assert!(s
+        .served
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|l| !l.contains("panicked")));
 }
 
 #[tokio::test]
@@ -486,7 +838,10 @@ async fn first_admin_password_is_logged_once() {
         .unwrap();
     let mut password = None;
     let mut base = None;
-    for line in BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok) {
+    for line in BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
         if let Some(at) = line.find("with password ") {
             password = line[at + 14..].split_whitespace().next().map(str::to_owned);
         }
@@ -497,15 +852,27 @@ async fn first_admin_password_is_logged_once() {
     }
     let (password, base) = (password.expect("a password in the log"), base.unwrap());
     assert_eq!(password.len(), 24);
-    let get = |pw: &str| reqwest::Client::new().get(format!("{base}/api")).basic_auth("admin", Some(pw)).send();
+    let get = |pw: &str| {
+        reqwest::Client::new()
+            .get(format!("{base}/api"))
+            .basic_auth("admin", Some(pw))
+            .send()
+    };
     assert_eq!(get(&password).await.unwrap().status(), 200);
-    assert_eq!(get(&password).await.unwrap().status(), 200, "the cached login");
+    assert_eq!(
+        get(&password).await.unwrap().status(),
+        200,
+        "the cached login"
+    );
     assert_eq!(get("nope").await.unwrap().status(), 401);
     let _ = child.kill();
     let _ = child.wait();
     // a second start with users present adds nobody
     let out = georep(&db).args(["user", "list"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "admin\tadmin\n");
-    let out = georep(&db).args(["user", "add", "bad name"]).output().unwrap();
+    let out = georep(&db)
+        .args(["user", "add", "bad name"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }

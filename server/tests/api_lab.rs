@@ -18,26 +18,48 @@ struct Cleanup;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(lab_script_path()).args(["volume-delete", SLAVE]).output();
+        let _ = Command::new("bash")
+            .arg(lab_script_path())
+            .args(["volume-delete", SLAVE])
+            .output();
     }
 }
 
-fn cli(args: &[&str]) -> String {
-    let out = Command::new("gluster").args(["--mode=script", "--xml"]).args(args).output().expect("gluster CLI");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::gluster_xml as cli;
 
 /// Every `<tag>` value of gluster's status detail for the test session, in order.
 fn gluster_values(tag: &str) -> Vec<String> {
-    let xml = cli(&["volume", "geo-replication", "mastervol", &format!("{}::{SLAVE}", host()), "status", "detail"]);
+    let xml = cli(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{SLAVE}", host()),
+        "status",
+        "detail",
+    ]);
     let open = format!("<{tag}>");
-    xml.split(&open).skip(1).filter_map(|s| s.split('<').next()).map(str::to_owned).collect()
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|s| s.split('<').next())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn gluster_option(key: &str) -> Option<String> {
-    let xml = cli(&["volume", "geo-replication", "mastervol", &format!("{}::{SLAVE}", host()), "config"]);
+    let xml = cli(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{SLAVE}", host()),
+        "config",
+    ]);
     let open = format!("<{key}>");
-    Some(xml[xml.find(&open)? + open.len()..].split('<').next()?.to_owned())
+    Some(
+        xml[xml.find(&open)? + open.len()..]
+            .split('<')
+            .next()?
+            .to_owned(),
+    )
 }
 
 struct Api {
@@ -45,10 +67,19 @@ struct Api {
 }
 
 impl Api {
-    async fn call(&self, method: Method, path: &str, body: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, String) {
-        let mut r = reqwest::Client::new().request(method, format!("{}{path}", self.base)).basic_auth("admin", Some(PW));
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let mut r = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.base))
+            .basic_auth("admin", Some(PW));
         if let Some(b) = body {
-            r = r.header("content-type", "application/xml").body(b.to_owned());
+            r = r
+                .header("content-type", "application/xml")
+                .body(b.to_owned());
         }
         let resp = r.send().await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
@@ -63,7 +94,9 @@ impl Api {
 
     async fn action(&self, s: &str, action: &str) -> ActionDoc {
         let t0 = Instant::now();
-        let (status, _, text) = self.call(Method::POST, &format!("{s}/{action}"), None).await;
+        let (status, _, text) = self
+            .call(Method::POST, &format!("{s}/{action}"), None)
+            .await;
         eprintln!("timing: POST {action}: {} ms", t0.elapsed().as_millis());
         assert_eq!(status, 200, "{action}: {text}");
         let doc: ActionDoc = quick_xml::de::from_str(&text).unwrap();
@@ -80,7 +113,11 @@ impl Api {
             if want.contains(&doc.status.as_str()) {
                 return doc;
             }
-            assert!(t0.elapsed() < budget, "not {want:?} within {budget:?}: {}", doc.status);
+            assert!(
+                t0.elapsed() < budget,
+                "not {want:?} within {budget:?}: {}",
+                doc.status
+            );
             tokio::time::sleep(Duration::from_millis(1500)).await;
         }
     }
@@ -94,18 +131,41 @@ async fn seed_flow_through_http() {
     let _cleanup = Cleanup;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
-    let out = georep(&db).args(["cluster", "add", "--name", "lab", "--host", &h]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let served = common::serve(&db, &["--gluster-timeout", "60"], &["--sync-interval", "2"], PW);
-    let api = Api { base: served.base.clone() };
+    let out = georep(&db)
+        .args(["cluster", "add", "--name", "lab", "--host", &h])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let served = common::serve(
+        &db,
+        &["--gluster-timeout", "60"],
+        &["--sync-interval", "2"],
+        PW,
+    );
+    let api = Api {
+        base: served.base.clone(),
+    };
 
     // the first sync brings the lab's volumes
     let clusters: Clusters = api.get("/api/clusters").await;
-    let cluster = clusters.clusters.into_iter().find(|c| c.name == "lab").expect("lab");
+    let cluster = clusters
+        .clusters
+        .into_iter()
+        .find(|c| c.name == "lab")
+        .expect("lab");
     let t0 = Instant::now();
     let (master, slave) = loop {
         let vols: Volumes = api.get(&format!("{}/glustervolumes", cluster.href)).await;
-        let find = |n: &str| vols.volumes.iter().find(|v| v.name == n).map(|v| (v.href.clone(), v.bricks.bricks.len()));
+        let find = |n: &str| {
+            vols.volumes
+                .iter()
+                .find(|v| v.name == n)
+                .map(|v| (v.href.clone(), v.bricks.bricks.len()))
+        };
         if let (Some(m), Some(s)) = (find("mastervol"), find(SLAVE)) {
             break (m, s);
         }
@@ -113,8 +173,13 @@ async fn seed_flow_through_http() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!((master.1, slave.1), (2, 1), "bricks as gluster has them");
-    let list: Sessions = api.get(&format!("{}/georeplication-sessions", master.0)).await;
-    assert!(list.sessions.iter().any(|s| s.slavevolume == "slavevol"), "the lab's session is listed");
+    let list: Sessions = api
+        .get(&format!("{}/georeplication-sessions", master.0))
+        .await;
+    assert!(
+        list.sessions.iter().any(|s| s.slavevolume == "slavevol"),
+        "the lab's session is listed"
+    );
     assert!(list.sessions.iter().all(|s| s.slavevolume != SLAVE));
 
     // create (forced: the lab's slave shares the master's pool and is smaller) → 201 + Location
@@ -122,19 +187,31 @@ async fn seed_flow_through_http() {
         "<georeplication-session><slave_host_name>{h}</slave_host_name><slavevolume>{SLAVE}</slavevolume><force>true</force></georeplication-session>"
     );
     let t0 = Instant::now();
-    let (status, headers, text) = api.call(Method::POST, &format!("{}/georeplication-sessions", master.0), Some(&body)).await;
+    let (status, headers, text) = api
+        .call(
+            Method::POST,
+            &format!("{}/georeplication-sessions", master.0),
+            Some(&body),
+        )
+        .await;
     eprintln!("timing: POST create: {} ms", t0.elapsed().as_millis());
     assert_eq!(status, 201, "{text}");
     let created: SessionDoc = quick_xml::de::from_str(&text).unwrap();
     let s = headers["location"].to_str().unwrap().to_owned();
     assert_eq!(s, created.href);
-    assert_eq!((created.status.as_str(), created.slavevolume.as_str()), ("created", SLAVE));
+    assert_eq!(
+        (created.status.as_str(), created.slavevolume.as_str()),
+        ("created", SLAVE)
+    );
 
     // the detail: one row per master brick, as gluster reports them
     let detail: SessionDoc = api.get(&s).await;
     let rows = detail.session_details.expect("details").details;
     assert_eq!(rows.len(), 2);
-    let dirs: Vec<_> = rows.iter().map(|r| r.brick.brick_dir.clone().unwrap()).collect();
+    let dirs: Vec<_> = rows
+        .iter()
+        .map(|r| r.brick.brick_dir.clone().unwrap())
+        .collect();
     let mut gluster_dirs = gluster_values("primary_brick");
     gluster_dirs.sort();
     let mut sorted = dirs.clone();
@@ -142,14 +219,39 @@ async fn seed_flow_through_http() {
     assert_eq!(sorted, gluster_dirs);
     assert!(rows.iter().all(|r| r.status == "created"), "{rows:?}");
     assert_eq!(gluster_values("status"), ["Created", "Created"]);
-    assert!(detail.session_key.contains(&format!("::{SLAVE}:")), "{}", detail.session_key);
+    assert!(
+        detail.session_key.contains(&format!("::{SLAVE}:")),
+        "{}",
+        detail.session_key
+    );
 
     // options, then sync_method tarssh (Debian's rsync, see the lab script) and sync_jobs 5
     let options: Options = api.get(&format!("{s}/options")).await;
-    let jobs = options.options.iter().find(|o| o.key == "sync_jobs").expect("sync_jobs");
-    assert_eq!(Some(jobs.value.clone()), gluster_option("sync_jobs"));
+    let jobs = options
+        .options
+        .iter()
+        .find(|o| o.key == "sync_jobs")
+        .expect("sync_jobs");
+    assert_eq!(
+        Some(jobs.value.clone()),
+        gluster_option("sync_jobs"),
+        "{}",
+        cli(&[
+            "volume",
+            "geo-replication",
+            "mastervol",
+            &format!("{}::{SLAVE}", host()),
+            "config"
+        ])
+    );
     for (key, value) in [("sync_method", "tarssh"), ("sync_jobs", "5")] {
-        let (status, _, text) = api.call(Method::PUT, &format!("{s}/options/{key}"), Some(&format!("<option><value>{value}</value></option>"))).await;
+        let (status, _, text) = api
+            .call(
+                Method::PUT,
+                &format!("{s}/options/{key}"),
+                Some(&format!("<option><value>{value}</value></option>")),
+            )
+            .await;
         assert_eq!(status, 200, "{text}");
         let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
         assert_eq!(o.value, value);
@@ -164,7 +266,8 @@ async fn seed_flow_through_http() {
     let st = started.session.expect("session").status;
     assert!(st == "initializing" || st == "active", "{st}");
     let t0 = Instant::now();
-    api.wait_status(&s, &["active"], Duration::from_secs(90)).await;
+    api.wait_status(&s, &["active"], Duration::from_secs(90))
+        .await;
     eprintln!("timing: start -> active: {:?}", t0.elapsed());
     assert!(gluster_values("status").contains(&"Active".to_owned()));
 
@@ -186,8 +289,21 @@ async fn seed_flow_through_http() {
     assert!(gluster_values("status").is_empty(), "gone from gluster");
 
     let events: Events = api.get("/api/events?limit=50").await;
-    let mine: Vec<_> = events.events.iter().filter(|e| e.actor == "admin" && e.result == "ok").map(|e| e.action.as_str()).collect();
-    for a in ["create", "option_set", "start", "pause", "resume", "stop", "delete"] {
+    let mine: Vec<_> = events
+        .events
+        .iter()
+        .filter(|e| e.actor == "admin" && e.result == "ok")
+        .map(|e| e.action.as_str())
+        .collect();
+    for a in [
+        "create",
+        "option_set",
+        "start",
+        "pause",
+        "resume",
+        "stop",
+        "delete",
+    ] {
         assert!(mine.contains(&a), "{a} audited as admin: {mine:?}");
     }
 }

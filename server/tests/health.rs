@@ -31,20 +31,21 @@ const SLAVE: &str = "slavevol5";
 const MOUNTS: &str = "/run/georep/probe-test";
 
 fn cli_pairs(slave: &str) -> Vec<GeorepPair> {
-    let out = Command::new("gluster")
-        .args(["--mode=script", "--xml", "volume", "geo-replication", "mastervol", &format!("{}::{slave}", host()), "status", "detail"])
-        .output()
-        .unwrap();
-    let xml = String::from_utf8_lossy(&out.stdout);
-    parse::parse_georep_status(&xml).map(|s| s.sessions().flat_map(|(_, s)| s.pairs.clone()).collect()).unwrap_or_default()
+    let xml = cli_raw(slave);
+    parse::parse_georep_status(&xml)
+        .map(|s| s.sessions().flat_map(|(_, s)| s.pairs.clone()).collect())
+        .unwrap_or_default()
 }
 
 fn cli_raw(slave: &str) -> String {
-    let out = Command::new("gluster")
-        .args(["--mode=script", "--xml", "volume", "geo-replication", "mastervol", &format!("{}::{slave}", host()), "status", "detail"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::gluster_xml(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{slave}", host()),
+        "status",
+        "detail",
+    ])
 }
 
 /// Waits until every worker of the session is Active in Changelog Crawl.
@@ -52,10 +53,17 @@ async fn wait_changelog(slave: &str, budget: Duration) -> Duration {
     let t0 = Instant::now();
     loop {
         let p = cli_pairs(slave);
-        if !p.is_empty() && p.iter().all(|p| p.status == WorkerStatus::Active && p.crawl_status == CrawlStatus::Changelog) {
+        if !p.is_empty()
+            && p.iter().all(|p| {
+                p.status == WorkerStatus::Active && p.crawl_status == CrawlStatus::Changelog
+            })
+        {
             return t0.elapsed();
         }
-        assert!(t0.elapsed() < budget, "not in Changelog Crawl within {budget:?}: {p:?}");
+        assert!(
+            t0.elapsed() < budget,
+            "not in Changelog Crawl within {budget:?}: {p:?}"
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
@@ -63,7 +71,11 @@ async fn wait_changelog(slave: &str, budget: Duration) -> Duration {
 async fn service_with(config: HealthConfig) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
-    let service = Service::with_health(store, Gluster::new("gluster", Duration::from_secs(60)), config);
+    let service = Service::with_health(
+        store,
+        Gluster::new("gluster", Duration::from_secs(60)),
+        config,
+    );
     register_lab(&service).await;
     sync::sync_all(service.store(), service.gluster()).await;
     (service, dir)
@@ -117,45 +129,104 @@ async fn healthy_session_probes_healthy() {
     loop {
         let h = service.session_health(id).await.unwrap();
         if h.health == Health::Healthy {
-            assert_eq!(h.last_probe.as_ref().map(|p| p.result), Some(ProbeResult::Passed));
+            assert_eq!(
+                h.last_probe.as_ref().map(|p| p.result),
+                Some(ProbeResult::Passed)
+            );
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(90), "the scheduled probe did not make it healthy: {h:#?}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "the scheduled probe did not make it healthy: {h:#?}"
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     eprintln!("timing: scheduler start -> healthy: {:?}", t0.elapsed());
     let samples = service.lag_history(id, None).await.unwrap();
-    assert!(samples.iter().any(|s| s.brick_id.is_none()) && samples.iter().filter(|s| s.brick_id.is_some()).count() >= 2, "{samples:?}");
+    assert!(
+        samples.iter().any(|s| s.brick_id.is_none())
+            && samples.iter().filter(|s| s.brick_id.is_some()).count() >= 2,
+        "{samples:?}"
+    );
     stop.send(true).unwrap();
     scheduler.await.unwrap();
     let events = service.events(Some(id), 50).await.unwrap();
-    assert!(!events.iter().any(|e| e.action == "probe"), "a scheduled probe is no audit event: {events:#?}");
+    assert!(
+        !events.iter().any(|e| e.action == "probe"),
+        "a scheduled probe is no audit event: {events:#?}"
+    );
 
+    // what other probes (an interrupted one, another test's) may have left in the folder
+    // (seen through the lab's own mount of the master volume, which is always there)
+    let probe_dirs = || -> Vec<std::ffi::OsString> {
+        let folder = std::path::Path::new("/mnt/georep-lab/mastervol").join(PROBE_DIR);
+        std::fs::read_dir(folder)
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default()
+    };
+    let earlier = probe_dirs();
     let t0 = Instant::now();
     let r = service.probe_session("test", id).await.unwrap();
-    eprintln!("figure: probe of a healthy 2-brick session: {} ms ({:?})", r.duration_ms, r.message);
-    eprintln!("figure: per brick: {:?}", r.bricks.iter().map(|b| (&b.brick, b.completed_after_ms)).collect::<Vec<_>>());
+    eprintln!(
+        "figure: probe of a healthy 2-brick session: {} ms ({:?})",
+        r.duration_ms, r.message
+    );
+    eprintln!(
+        "figure: per brick: {:?}",
+        r.bricks
+            .iter()
+            .map(|b| (&b.brick, b.completed_after_ms))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(r.result, ProbeResult::Passed, "{r:#?}");
     assert_eq!(r.bricks.len(), 2);
-    assert!(r.bricks.iter().all(|b| b.completed_after_ms.is_some() && !b.stalled), "{r:#?}");
+    assert!(
+        r.bricks
+            .iter()
+            .all(|b| b.completed_after_ms.is_some() && !b.stalled),
+        "{r:#?}"
+    );
     assert!(r.checkpoint.is_some());
     assert!(t0.elapsed() < Duration::from_secs(70));
 
     let h = service.session_health(id).await.unwrap();
     assert_eq!(h.health, Health::Healthy, "{h:#?}");
     assert_eq!(h.lag_seconds, Some(0), "{h:#?}");
-    assert!(h.bricks.iter().all(|b| b.status == BrickStatus::Active && b.stalled_since.is_none()));
-    assert_eq!(h.last_probe.as_ref().map(|p| p.result), Some(ProbeResult::Passed));
+    assert!(h
+        .bricks
+        .iter()
+        .all(|b| b.status == BrickStatus::Active && b.stalled_since.is_none()));
+    assert_eq!(
+        h.last_probe.as_ref().map(|p| p.result),
+        Some(ProbeResult::Passed)
+    );
 
     // the probe's directory is gone again; the hidden folder stays
-    let mnt = std::fs::read_dir(MOUNTS).unwrap().flatten().next().expect("the probe's mount").path();
-    let left: Vec<_> = std::fs::read_dir(mnt.join(PROBE_DIR)).unwrap().flatten().map(|e| e.file_name()).collect();
+    let mnt = std::fs::read_dir(MOUNTS)
+        .unwrap()
+        .flatten()
+        .next()
+        .expect("the probe's mount")
+        .path();
+    assert!(mnt.join(PROBE_DIR).is_dir());
+    let left: Vec<_> = probe_dirs()
+        .into_iter()
+        .filter(|d| !earlier.contains(d))
+        .collect();
     assert!(left.is_empty(), "probe dirs left: {left:?}");
 
     // audited as an action; no option change recorded as a discovery
     let events = service.events(Some(id), 50).await.unwrap();
-    assert!(events.iter().any(|e| e.action == "probe" && e.result == "ok" && e.actor == "test"), "{events:#?}");
-    assert!(!events.iter().any(|e| e.action == "option_changed"), "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "probe" && e.result == "ok" && e.actor == "test"),
+        "{events:#?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.action == "option_changed"),
+        "{events:#?}"
+    );
 
     // /metrics text
     let text = georep::metrics::render(&service.health_views().await.unwrap());
@@ -163,7 +234,10 @@ async fn healthy_session_probes_healthy() {
     assert!(text.contains(&line), "{line} not in:\n{text}");
     assert!(text.contains("georep_session_lag_seconds{"), "{text}");
     assert!(text.contains("georep_brick_pending{"), "{text}");
-    assert!(text.contains("georep_probe_last_duration_seconds{"), "{text}");
+    assert!(
+        text.contains("georep_probe_last_duration_seconds{"),
+        "{text}"
+    );
     unmount_all();
 }
 
@@ -172,8 +246,14 @@ struct Cleanup;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(lab_script_path()).args(["stall-fix", "mastervol"]).output();
-        let _ = Command::new("bash").arg(lab_script_path()).args(["volume-delete", SLAVE]).output();
+        let _ = Command::new("bash")
+            .arg(lab_script_path())
+            .args(["stall-fix", "mastervol"])
+            .output();
+        let _ = Command::new("bash")
+            .arg(lab_script_path())
+            .args(["volume-delete", SLAVE])
+            .output();
         unmount_all();
     }
 }
@@ -204,7 +284,11 @@ async fn wait_hook(got: &Arc<Mutex<Vec<serde_json::Value>>>, to: &str) -> serde_
         if let Some(v) = got.lock().unwrap().iter().find(|v| v["to"] == to).cloned() {
             return v;
         }
-        assert!(t0.elapsed() < Duration::from_secs(20), "no webhook call to {to}: {:?}", got.lock().unwrap());
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no webhook call to {to}: {:?}",
+            got.lock().unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -223,30 +307,59 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
         let mut c = service.store().pool().acquire().await.unwrap();
         let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
         let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
-        vols.into_iter().find(|v| v.name == "mastervol").unwrap().id.into_uuid()
+        vols.into_iter()
+            .find(|v| v.name == "mastervol")
+            .unwrap()
+            .id
+            .into_uuid()
     };
     let created = service
         .create_session(
             "test",
-            NewSession { master_volume_id: master, slave_host: h.clone(), slave_volume: SLAVE.into(), slave_user: None, force: true, start: false },
+            NewSession {
+                master_volume_id: master,
+                slave_host: h.clone(),
+                slave_volume: SLAVE.into(),
+                slave_user: None,
+                force: true,
+                start: false,
+            },
         )
         .await
         .expect("create");
     let id = created.session.id;
-    service.set_option("test", id, "sync-method", "tarssh").await.unwrap();
+    service
+        .set_option("test", id, "sync-method", "tarssh")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await; // push-pem's hook (FINDINGS P6)
-    service.session_action("test", id, SessionAction::Start, false, false).await.unwrap();
+    service
+        .session_action("test", id, SessionAction::Start, false, false)
+        .await
+        .unwrap();
     let took = wait_changelog(SLAVE, Duration::from_secs(120)).await;
     eprintln!("timing: start -> Changelog Crawl: {took:?}");
 
     // --- produce a real stall: no mitigation, restart our workers until a probe finds one ---
     lab_script(&["stall-fix", "mastervol"]); // the lab's state, so the first start is judged fairly
-    let undo = Command::new("bash").arg(lab_script_path()).args(["stall-fix", "mastervol"]).env("LAB_STALL_FIX", "0").output().unwrap();
-    assert!(undo.status.success(), "{}", String::from_utf8_lossy(&undo.stderr));
+    let undo = Command::new("bash")
+        .arg(lab_script_path())
+        .args(["stall-fix", "mastervol"])
+        .env("LAB_STALL_FIX", "0")
+        .output()
+        .unwrap();
+    assert!(
+        undo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&undo.stderr)
+    );
     let slave = format!("{h}::{SLAVE}");
     let mut stalled_report = None;
     for attempt in 1..=5 {
-        for b in ["/srv/georep-lab/mastervol/b1", "/srv/georep-lab/mastervol/b2"] {
+        for b in [
+            "/srv/georep-lab/mastervol/b1",
+            "/srv/georep-lab/mastervol/b2",
+        ] {
             workers::restart_worker("mastervol", &slave, b).unwrap();
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -261,34 +374,72 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
         }
     }
     let r = stalled_report.expect("no stall in 5 worker restarts without the mitigation");
-    eprintln!("figure: probe that finds a stall: {} ms (timeout 30 s)", r.duration_ms);
-    let stalled: Vec<_> = r.bricks.iter().filter(|b| b.stalled).map(|b| b.brick.clone()).collect();
+    eprintln!(
+        "figure: probe that finds a stall: {} ms (timeout 30 s)",
+        r.duration_ms
+    );
+    let stalled: Vec<_> = r
+        .bricks
+        .iter()
+        .filter(|b| b.stalled)
+        .map(|b| b.brick.clone())
+        .collect();
     assert!(!stalled.is_empty());
     // gluster itself still says Active for the stalled worker
-    assert!(cli_pairs(SLAVE).iter().all(|p| p.status == WorkerStatus::Active), "{:?}", cli_pairs(SLAVE));
+    assert!(
+        cli_pairs(SLAVE)
+            .iter()
+            .all(|p| p.status == WorkerStatus::Active),
+        "{:?}",
+        cli_pairs(SLAVE)
+    );
 
     let health = service.session_health(id).await.unwrap();
     assert_eq!(health.health, Health::Stalled, "{health:#?}");
-    assert!(stalled.iter().all(|b| health.reason.contains(b.as_str())), "{}", health.reason);
+    assert!(
+        stalled.iter().all(|b| health.reason.contains(b.as_str())),
+        "{}",
+        health.reason
+    );
     assert!(health.bricks.iter().any(|b| b.stalled_since.is_some()));
     assert!(health.since <= Utc::now());
     let hook = wait_hook(&got, "stalled").await;
     assert_eq!(hook["session_id"], id.to_string());
     assert_eq!(hook["event"], "health_transition");
     let events = service.events(Some(id), 100).await.unwrap();
-    assert!(events.iter().any(|e| e.action == "health" && e.target.ends_with("-> stalled")), "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "health" && e.target.ends_with("-> stalled")),
+        "{events:#?}"
+    );
 
     // --- the guided restart: the stalled worker alone, then a probe ---
     lab_script(&["stall-fix", "mastervol"]);
     let t0 = Instant::now();
     let out = service.restart_stalled("test", id).await.expect("restart");
-    eprintln!("figure: guided restart + re-probe: {:?}: {:?}, probe {:?} ({:?})", t0.elapsed(), out.methods, out.probe.result, out.probe.message);
+    eprintln!(
+        "figure: guided restart + re-probe: {:?}: {:?}, probe {:?} ({:?})",
+        t0.elapsed(),
+        out.methods,
+        out.probe.result,
+        out.probe.message
+    );
     assert!(out.cleared, "{out:#?}");
-    assert_eq!(out.methods.first(), Some(&RestartMethod::Worker), "{out:#?}");
+    assert_eq!(
+        out.methods.first(),
+        Some(&RestartMethod::Worker),
+        "{out:#?}"
+    );
     assert_eq!(out.restarted.len(), stalled.len());
     // the restarted workers were judged by the re-probe (not skipped while they restarted)
     for b in &stalled {
-        let pb = out.probe.bricks.iter().find(|p| &p.brick == b).expect("restarted brick in the re-probe");
+        let pb = out
+            .probe
+            .bricks
+            .iter()
+            .find(|p| &p.brick == b)
+            .expect("restarted brick in the re-probe");
         assert!(pb.completed_after_ms.is_some() && !pb.stalled, "{pb:?}");
     }
     let health = service.session_health(id).await.unwrap();
@@ -297,14 +448,25 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
     let hook = wait_hook(&got, "healthy").await;
     assert_eq!(hook["from"], "stalled");
     let events = service.events(Some(id), 100).await.unwrap();
-    assert!(events.iter().any(|e| e.action == "restart_stalled" && e.result == "ok" && e.actor == "test"), "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "restart_stalled" && e.result == "ok" && e.actor == "test"),
+        "{events:#?}"
+    );
 
     // --- a restart with nothing stalled is refused ---
     assert!(service.restart_stalled("test", id).await.is_err());
 
     // --- leave: stop and delete the session (the volume goes in Cleanup) ---
-    service.session_action("test", id, SessionAction::Stop, true, false).await.unwrap();
-    service.session_action("test", id, SessionAction::Delete, false, false).await.unwrap();
+    service
+        .session_action("test", id, SessionAction::Stop, true, false)
+        .await
+        .unwrap();
+    service
+        .session_action("test", id, SessionAction::Delete, false, false)
+        .await
+        .unwrap();
 }
 
 use chrono::Utc;
@@ -313,11 +475,23 @@ use chrono::Utc;
 #[tokio::test]
 async fn metrics_endpoint_of_the_real_binary() {
     let dir = tempfile::tempdir().unwrap();
-    let served = common::serve(&dir.path().join("georep.db"), &[], &["--probe-interval", "0"], "metrics-test-pw");
-    let resp = reqwest::get(format!("{}/metrics", served.base)).await.unwrap();
+    let served = common::serve(
+        &dir.path().join("georep.db"),
+        &[],
+        &["--probe-interval", "0"],
+        "metrics-test-pw",
+    );
+    let resp = reqwest::get(format!("{}/metrics", served.base))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
-    let ctype = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
-    assert!(ctype.unwrap_or_default().starts_with("application/openmetrics-text"));
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert!(ctype
+        .unwrap_or_default()
+        .starts_with("application/openmetrics-text"));
     let body = resp.text().await.unwrap();
     // no session yet: no sample, only the end marker
     assert!(body.trim_end().ends_with("# EOF"), "{body}");

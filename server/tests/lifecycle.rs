@@ -18,21 +18,32 @@ const SLAVE: &str = "slavevol2";
 mod common;
 use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab};
 
-/// The raw gluster CLI (`--xml`), as an admin would type it; stdout.
-fn cli(args: &[&str]) -> String {
-    let out = Command::new("gluster").args(["--mode=script", "--xml"]).args(args).output().expect("gluster CLI");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
+use common::gluster_xml as cli;
 
 /// What gluster itself says about the test session: its workers' statuses (empty: no session).
 fn gluster_statuses() -> Vec<String> {
-    let xml = cli(&["volume", "geo-replication", "mastervol", &format!("{}::{SLAVE}", host()), "status"]);
-    xml.split("<status>").skip(1).filter_map(|s| s.split("</status>").next()).map(str::to_owned).collect()
+    let xml = cli(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{SLAVE}", host()),
+        "status",
+    ]);
+    xml.split("<status>")
+        .skip(1)
+        .filter_map(|s| s.split("</status>").next())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn gluster_option(key: &str) -> Option<String> {
-    let xml = cli(&["volume", "geo-replication", "mastervol", &format!("{}::{SLAVE}", host()), "config"]);
+    let xml = cli(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{SLAVE}", host()),
+        "config",
+    ]);
     let open = format!("<{key}>");
     let start = xml.find(&open)? + open.len();
     Some(xml[start..].split('<').next()?.to_owned())
@@ -43,7 +54,10 @@ struct Cleanup;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(lab_script_path()).args(["volume-delete", SLAVE]).output();
+        let _ = Command::new("bash")
+            .arg(lab_script_path())
+            .args(["volume-delete", SLAVE])
+            .output();
     }
 }
 
@@ -53,28 +67,48 @@ async fn stored(service: &Service, id: Uuid) -> Option<store::SessionRow> {
 }
 
 async fn status_of(service: &Service, id: Uuid) -> String {
-    stored(service, id).await.map(|s| s.status).unwrap_or_else(|| "(gone)".into())
+    stored(service, id)
+        .await
+        .map(|s| s.status)
+        .unwrap_or_else(|| "(gone)".into())
 }
 
 /// Refreshes until `pred` holds on the stored session, within `budget`; how long it took.
-async fn wait_for(service: &Service, id: Uuid, budget: Duration, what: &str, pred: impl Fn(&store::SessionRow) -> bool) -> Duration {
+async fn wait_for(
+    service: &Service,
+    id: Uuid,
+    budget: Duration,
+    what: &str,
+    pred: impl Fn(&store::SessionRow) -> bool,
+) -> Duration {
     let t0 = Instant::now();
     loop {
         let _ = service.refresh_session(id).await;
         if stored(service, id).await.as_ref().is_some_and(&pred) {
             return t0.elapsed();
         }
-        assert!(t0.elapsed() < budget, "{what}: not within {budget:?}; now {}", status_of(service, id).await);
+        assert!(
+            t0.elapsed() < budget,
+            "{what}: not within {budget:?}; now {}",
+            status_of(service, id).await
+        );
         tokio::time::sleep(Duration::from_millis(1500)).await;
     }
 }
 
 async fn checkpoint_done(service: &Service, id: Uuid) -> bool {
     let mut c = service.store().pool().acquire().await.unwrap();
-    let d = store::details_of_session(&mut c, id.hyphenated()).await.unwrap();
+    let d = store::details_of_session(&mut c, id.hyphenated())
+        .await
+        .unwrap();
     let pairs: Vec<_> = d
         .iter()
-        .map(|d| (app::domain::BrickStatus::from_db(&d.status), d.checkpoint_status.as_deref().map(|c| c == "completed")))
+        .map(|d| {
+            (
+                app::domain::BrickStatus::from_db(&d.status),
+                d.checkpoint_status.as_deref().map(|c| c == "completed"),
+            )
+        })
         .collect();
     georep::service::status::checkpoint_completed(&pairs)
 }
@@ -98,14 +132,23 @@ async fn session_lifecycle_round_trip() {
     sync::sync_all(service.store(), service.gluster()).await;
     // the sync loop runs along, as in the server: actions must win over it
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let looped = tokio::spawn(sync::run(service.store().clone(), service.gluster().clone(), Duration::from_secs(1), stop_rx));
+    let looped = tokio::spawn(sync::run(
+        service.store().clone(),
+        service.gluster().clone(),
+        Duration::from_secs(1),
+        stop_rx,
+    ));
 
     let master = {
         let mut c = service.store().pool().acquire().await.unwrap();
         let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
         let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
         assert!(vols.iter().any(|v| v.name == SLAVE), "{SLAVE} known");
-        vols.into_iter().find(|v| v.name == "mastervol").expect("mastervol").id.into_uuid()
+        vols.into_iter()
+            .find(|v| v.name == "mastervol")
+            .expect("mastervol")
+            .id
+            .into_uuid()
     };
     let new = |force: bool| NewSession {
         master_volume_id: master,
@@ -119,36 +162,93 @@ async fn session_lifecycle_round_trip() {
     // --- create: bad names and ids are refused before gluster ---
     for (bad_host, bad_vol) in [("vm;id", SLAVE), (h.as_str(), "a b"), (h.as_str(), "-x")] {
         let e = service
-            .create_session("test", NewSession { slave_host: bad_host.into(), slave_volume: bad_vol.into(), ..new(true) })
+            .create_session(
+                "test",
+                NewSession {
+                    slave_host: bad_host.into(),
+                    slave_volume: bad_vol.into(),
+                    ..new(true)
+                },
+            )
             .await
             .unwrap_err();
         assert!(matches!(e, ServiceError::Invalid(_)), "{e:?}");
     }
-    let e = service.create_session("test", NewSession { master_volume_id: Uuid::new_v4(), ..new(true) }).await.unwrap_err();
+    let e = service
+        .create_session(
+            "test",
+            NewSession {
+                master_volume_id: Uuid::new_v4(),
+                ..new(true)
+            },
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, ServiceError::NotFound(_)), "{e:?}");
 
     // --- eligibility: the lab's slave shares the master's pool and is smaller: refused ---
     let t0 = Instant::now();
-    let e = timed("create refused (not eligible)", t0, service.create_session("test", new(false)).await.unwrap_err());
-    let ServiceError::NotEligible(reasons) = &e else { panic!("{e:?}") };
+    let e = timed(
+        "create refused (not eligible)",
+        t0,
+        service
+            .create_session("test", new(false))
+            .await
+            .unwrap_err(),
+    );
+    let ServiceError::NotEligible(reasons) = &e else {
+        panic!("{e:?}")
+    };
     assert!(reasons.contains(&Ineligibility::SameCluster), "{reasons:?}");
-    assert!(reasons.iter().any(|r| matches!(r, Ineligibility::SlaveSmallerThanMaster { .. })), "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| matches!(r, Ineligibility::SlaveSmallerThanMaster { .. })),
+        "{reasons:?}"
+    );
     assert!(gluster_statuses().is_empty(), "nothing created on gluster");
 
     // --- create with force ---
     let t0 = Instant::now();
-    let created = timed("create push-pem force + refresh", t0, service.create_session("test", new(true)).await.expect("create"));
+    let created = timed(
+        "create push-pem force + refresh",
+        t0,
+        service
+            .create_session("test", new(true))
+            .await
+            .expect("create"),
+    );
     let id = created.session.id;
     assert_eq!(created.session.status, S::Created);
-    assert!(!created.reasons.is_empty(), "reasons reported even when forced");
+    assert!(
+        !created.reasons.is_empty(),
+        "reasons reported even when forced"
+    );
     assert_eq!(status_of(&service, id).await, "CREATED");
     assert_eq!(gluster_statuses(), ["Created", "Created"]);
     let options = service.session_options(id).await.unwrap();
-    let jobs = options.iter().find(|o| o.key == "sync_jobs").expect("options stored with the session");
-    assert_eq!((jobs.value.as_str(), jobs.default_value.as_deref(), jobs.read_only), ("3", Some("3"), false));
-    assert!(options.iter().find(|o| o.key == "log_file").is_some_and(|o| o.read_only));
+    let jobs = options
+        .iter()
+        .find(|o| o.key == "sync_jobs")
+        .expect("options stored with the session");
     assert_eq!(
-        options.iter().find(|o| o.key == "sync_method").unwrap().allowed_values,
+        (
+            jobs.value.as_str(),
+            jobs.default_value.as_deref(),
+            jobs.read_only
+        ),
+        ("3", Some("3"), false)
+    );
+    assert!(options
+        .iter()
+        .find(|o| o.key == "log_file")
+        .is_some_and(|o| o.read_only));
+    assert_eq!(
+        options
+            .iter()
+            .find(|o| o.key == "sync_method")
+            .unwrap()
+            .allowed_values,
         ["rsync", "tarssh"]
     );
     // a second create of the same session is a gluster error, not a second row
@@ -157,26 +257,58 @@ async fn session_lifecycle_round_trip() {
 
     // Debian's rsync 3.5 syncs empty files (FINDINGS P8): tarssh, set through georep
     let t0 = Instant::now();
-    let o = timed("config set sync_method", t0, service.set_option("test", id, "sync-method", "tarssh").await.unwrap());
+    let o = timed(
+        "config set sync_method",
+        t0,
+        service
+            .set_option("test", id, "sync-method", "tarssh")
+            .await
+            .unwrap(),
+    );
     assert_eq!(o.value, "tarssh");
     assert_eq!(gluster_option("sync_method").as_deref(), Some("tarssh"));
 
     // --- an option changed with the CLI is found by the sync and recorded ---
-    cli(&["volume", "geo-replication", "mastervol", &format!("{h}::{SLAVE}"), "config", "log-rsync-performance", "true"]);
+    cli(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{h}::{SLAVE}"),
+        "config",
+        "log-rsync-performance",
+        "true",
+    ]);
     let t0 = Instant::now();
     loop {
         let events = service.events(Some(id), 50).await.unwrap();
-        if events.iter().any(|e| e.action == "option_changed" && e.target == "log_rsync_performance" && e.actor == "sync") {
+        if events.iter().any(|e| {
+            e.action == "option_changed" && e.target == "log_rsync_performance" && e.actor == "sync"
+        }) {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(20), "CLI change not recorded: {events:#?}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "CLI change not recorded: {events:#?}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
     // --- refused transitions on a CREATED session: nothing reaches gluster ---
     for action in [A::Resume, A::Pause, A::Stop] {
-        let e = service.session_action("test", id, action, false, false).await.unwrap_err();
-        assert!(matches!(e, ServiceError::WrongState { status: S::Created, .. }), "{action:?}: {e:?}");
+        let e = service
+            .session_action("test", id, action, false, false)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ServiceError::WrongState {
+                    status: S::Created,
+                    ..
+                }
+            ),
+            "{action:?}: {e:?}"
+        );
         assert!(e.to_string().contains("created"), "{e}");
     }
     assert_eq!(gluster_statuses(), ["Created", "Created"]);
@@ -195,23 +327,56 @@ async fn session_lifecycle_round_trip() {
     // reflected at once: gluster still says Created for a few seconds after `start`
     let st = ok.session.unwrap().status;
     assert!(matches!(st, S::Initializing | S::Active), "{st:?}");
-    let starts: Vec<_> = service.events(Some(id), 100).await.unwrap().into_iter().filter(|e| e.action == "start").collect();
-    assert_eq!(starts.iter().filter(|e| e.result == "ok").count(), 1, "{starts:#?}");
-    assert_eq!(starts.iter().filter(|e| e.result == "refused").count(), 1, "{starts:#?}");
+    let starts: Vec<_> = service
+        .events(Some(id), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "start")
+        .collect();
+    assert_eq!(
+        starts.iter().filter(|e| e.result == "ok").count(),
+        1,
+        "{starts:#?}"
+    );
+    assert_eq!(
+        starts.iter().filter(|e| e.result == "refused").count(),
+        1,
+        "{starts:#?}"
+    );
     // the sync loop must not take it back to CREATED meanwhile
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(700)).await;
         assert_ne!(status_of(&service, id).await, "CREATED");
     }
-    let took = wait_for(&service, id, Duration::from_secs(90), "ACTIVE", |s| s.status == "ACTIVE").await;
+    let took = wait_for(&service, id, Duration::from_secs(90), "ACTIVE", |s| {
+        s.status == "ACTIVE"
+    })
+    .await;
     eprintln!("timing: start -> ACTIVE in SQLite: {took:?} after the start returned");
 
     // --- refused on an ACTIVE session: gluster and SQLite unchanged ---
     for action in [A::Start, A::Resume, A::Delete] {
-        let e = service.session_action("test", id, action, false, false).await.unwrap_err();
-        assert!(matches!(e, ServiceError::WrongState { status: S::Active, .. }), "{action:?}: {e:?}");
+        let e = service
+            .session_action("test", id, action, false, false)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ServiceError::WrongState {
+                    status: S::Active,
+                    ..
+                }
+            ),
+            "{action:?}: {e:?}"
+        );
     }
-    assert!(gluster_statuses().iter().all(|s| s == "Active"), "{:?}", gluster_statuses());
+    assert!(
+        gluster_statuses().iter().all(|s| s == "Active"),
+        "{:?}",
+        gluster_statuses()
+    );
     assert_eq!(status_of(&service, id).await, "ACTIVE");
 
     // --- data flows: files written through a FUSE mount of the master reach the slave ---
@@ -220,11 +385,21 @@ async fn session_lifecycle_round_trip() {
     let tag = format!("lifecycle-{}", Uuid::new_v4().simple());
     std::fs::create_dir(mnt.join(&tag)).unwrap();
     for i in 0..5 {
-        std::fs::write(mnt.join(&tag).join(format!("f{i}")), format!("payload {i} {tag}\n")).unwrap();
+        std::fs::write(
+            mnt.join(&tag).join(format!("f{i}")),
+            format!("payload {i} {tag}\n"),
+        )
+        .unwrap();
     }
-    let brick = std::path::Path::new("/srv/georep-lab").join(SLAVE).join("b1").join(&tag);
+    let brick = std::path::Path::new("/srv/georep-lab")
+        .join(SLAVE)
+        .join("b1")
+        .join(&tag);
     let arrived = |b: &std::path::Path| {
-        (0..5).all(|i| std::fs::read_to_string(b.join(format!("f{i}"))).is_ok_and(|s| s == format!("payload {i} {tag}\n")))
+        (0..5).all(|i| {
+            std::fs::read_to_string(b.join(format!("f{i}")))
+                .is_ok_and(|s| s == format!("payload {i} {tag}\n"))
+        })
     };
     let t0 = Instant::now();
     let mut restarted = false;
@@ -233,19 +408,41 @@ async fn session_lifecycle_round_trip() {
         // P10): restart it once through georep (stop, start) and let the history crawl catch up
         if t0.elapsed() > Duration::from_secs(45) && !restarted {
             eprintln!("files not on the slave after 45 s: restarting the session (P10)");
-            service.session_action("test", id, A::Stop, false, false).await.unwrap();
-            service.session_action("test", id, A::Start, false, false).await.unwrap();
+            service
+                .session_action("test", id, A::Stop, false, false)
+                .await
+                .unwrap();
+            service
+                .session_action("test", id, A::Start, false, false)
+                .await
+                .unwrap();
             restarted = true;
         }
-        assert!(t0.elapsed() < Duration::from_secs(150), "files never reached the slave brick");
+        assert!(
+            t0.elapsed() < Duration::from_secs(150),
+            "files never reached the slave brick"
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    eprintln!("timing: 5 files master -> slave: {:?} (restarted: {restarted})", t0.elapsed());
+    eprintln!(
+        "timing: 5 files master -> slave: {:?} (restarted: {restarted})",
+        t0.elapsed()
+    );
 
     // --- checkpoint now -> completed ---
-    wait_for(&service, id, Duration::from_secs(90), "ACTIVE again", |s| s.status == "ACTIVE").await;
+    wait_for(&service, id, Duration::from_secs(90), "ACTIVE again", |s| {
+        s.status == "ACTIVE"
+    })
+    .await;
     let t0 = Instant::now();
-    timed("checkpoint now", t0, service.set_checkpoint("test", id, Checkpoint::Now).await.unwrap());
+    timed(
+        "checkpoint now",
+        t0,
+        service
+            .set_checkpoint("test", id, Checkpoint::Now)
+            .await
+            .unwrap(),
+    );
     // a directory lands on every brick of the distributed master, so every worker has a
     // changelog past the checkpoint (a file alone gives work to one worker only)
     std::fs::create_dir(mnt.join(&tag).join("after-checkpoint")).unwrap();
@@ -259,7 +456,14 @@ async fn session_lifecycle_round_trip() {
         assert!(
             t0.elapsed() < Duration::from_secs(90),
             "checkpoint never completed: {}",
-            cli(&["volume", "geo-replication", "mastervol", &format!("{h}::{SLAVE}"), "status", "detail"])
+            cli(&[
+                "volume",
+                "geo-replication",
+                "mastervol",
+                &format!("{h}::{SLAVE}"),
+                "status",
+                "detail"
+            ])
         );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
@@ -267,7 +471,14 @@ async fn session_lifecycle_round_trip() {
 
     // --- options: set, refused values, reset ---
     let t0 = Instant::now();
-    let o = timed("config set sync_jobs 5", t0, service.set_option("test", id, "sync_jobs", "5").await.unwrap());
+    let o = timed(
+        "config set sync_jobs 5",
+        t0,
+        service
+            .set_option("test", id, "sync_jobs", "5")
+            .await
+            .unwrap(),
+    );
     assert_eq!(o.value, "5");
     assert_eq!(gluster_option("sync_jobs").as_deref(), Some("5"));
     for (key, value, want) in [
@@ -278,62 +489,173 @@ async fn session_lifecycle_round_trip() {
         ("log-file", "/tmp/x", "read-only"),
         ("a b", "1", "not an option"),
     ] {
-        let e = service.set_option("test", id, key, value).await.unwrap_err();
-        assert!(matches!(e, ServiceError::Invalid(_)) && e.to_string().contains(want), "{key}={value}: {e}");
+        let e = service
+            .set_option("test", id, key, value)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, ServiceError::Invalid(_)) && e.to_string().contains(want),
+            "{key}={value}: {e}"
+        );
     }
-    assert!(matches!(service.reset_option("test", id, "pid-file").await, Err(ServiceError::Invalid(_))));
-    assert_eq!(gluster_option("sync_jobs").as_deref(), Some("5"), "refusals changed nothing");
+    assert!(matches!(
+        service.reset_option("test", id, "pid-file").await,
+        Err(ServiceError::Invalid(_))
+    ));
+    assert_eq!(
+        gluster_option("sync_jobs").as_deref(),
+        Some("5"),
+        "refusals changed nothing"
+    );
     assert!(gluster_option("log_file").is_some_and(|v| v != "/tmp/x"));
-    let stored_jobs = service.session_options(id).await.unwrap().into_iter().find(|o| o.key == "sync_jobs").unwrap();
+    let stored_jobs = service
+        .session_options(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.key == "sync_jobs")
+        .unwrap();
     assert_eq!(stored_jobs.value, "5");
     let t0 = Instant::now();
-    let o = timed("config reset sync_jobs", t0, service.reset_option("test", id, "sync-jobs").await.unwrap());
+    let o = timed(
+        "config reset sync_jobs",
+        t0,
+        service.reset_option("test", id, "sync-jobs").await.unwrap(),
+    );
     assert_eq!(o.value, "3");
     assert_eq!(gluster_option("sync_jobs").as_deref(), Some("3"));
 
     // --- pause, resume, stop: reflected at once ---
-    wait_for(&service, id, Duration::from_secs(90), "ACTIVE before pause", |s| s.status == "ACTIVE" || s.status == "INITIALIZING").await;
+    wait_for(
+        &service,
+        id,
+        Duration::from_secs(90),
+        "ACTIVE before pause",
+        |s| s.status == "ACTIVE" || s.status == "INITIALIZING",
+    )
+    .await;
     let t0 = Instant::now();
-    let o = timed("pause + refresh", t0, service.session_action("test", id, A::Pause, false, false).await.unwrap());
+    let o = timed(
+        "pause + refresh",
+        t0,
+        service
+            .session_action("test", id, A::Pause, false, false)
+            .await
+            .unwrap(),
+    );
     assert_eq!(o.session.unwrap().status, S::Paused);
     assert!(gluster_statuses().iter().all(|s| s == "Paused"));
-    let e = service.session_action("test", id, A::Pause, false, false).await.unwrap_err();
-    assert!(matches!(e, ServiceError::WrongState { status: S::Paused, .. }), "{e:?}");
+    let e = service
+        .session_action("test", id, A::Pause, false, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::WrongState {
+                status: S::Paused,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     let t0 = Instant::now();
-    let o = timed("resume + refresh", t0, service.session_action("test", id, A::Resume, false, false).await.unwrap());
+    let o = timed(
+        "resume + refresh",
+        t0,
+        service
+            .session_action("test", id, A::Resume, false, false)
+            .await
+            .unwrap(),
+    );
     assert_ne!(o.session.unwrap().status, S::Paused);
     let t0 = Instant::now();
-    let o = timed("stop + refresh", t0, service.session_action("test", id, A::Stop, false, false).await.unwrap());
+    let o = timed(
+        "stop + refresh",
+        t0,
+        service
+            .session_action("test", id, A::Stop, false, false)
+            .await
+            .unwrap(),
+    );
     assert_eq!(o.session.unwrap().status, S::Stopped);
     assert!(gluster_statuses().iter().all(|s| s == "Stopped"));
     // a forced stop of a stopped session reaches gluster, which only notes it
-    let o = service.session_action("test", id, A::Stop, true, false).await.unwrap();
+    let o = service
+        .session_action("test", id, A::Stop, true, false)
+        .await
+        .unwrap();
     eprintln!("forced stop of a stopped session: {:?}", o.message);
 
     // --- delete ---
     let t0 = Instant::now();
-    let o = timed("delete + refresh", t0, service.session_action("test", id, A::Delete, false, true).await.unwrap());
+    let o = timed(
+        "delete + refresh",
+        t0,
+        service
+            .session_action("test", id, A::Delete, false, true)
+            .await
+            .unwrap(),
+    );
     assert!(o.session.is_none());
     assert!(stored(&service, id).await.is_none(), "gone from SQLite");
     assert!(gluster_statuses().is_empty(), "gone from gluster");
 
     // --- unknown session id ---
     let ghost = Uuid::new_v4();
-    assert!(matches!(service.session_action("test", ghost, A::Start, true, false).await, Err(ServiceError::NotFound(_))));
-    assert!(matches!(service.set_option("test", ghost, "sync_jobs", "4").await, Err(ServiceError::NotFound(_))));
-    assert!(matches!(service.session_options(ghost).await, Err(ServiceError::NotFound(_))));
-    assert!(matches!(service.refresh_session(ghost).await, Err(ServiceError::NotFound(_))));
+    assert!(matches!(
+        service
+            .session_action("test", ghost, A::Start, true, false)
+            .await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(matches!(
+        service.set_option("test", ghost, "sync_jobs", "4").await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(matches!(
+        service.session_options(ghost).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(matches!(
+        service.refresh_session(ghost).await,
+        Err(ServiceError::NotFound(_))
+    ));
 
     // --- the audit trail has every action, in order, and none of them as a discovery ---
     let events = service.events(Some(id), 200).await.unwrap();
-    let actions: Vec<_> = events.iter().rev().filter(|e| e.result == "ok").map(|e| e.action.as_str()).collect();
+    let actions: Vec<_> = events
+        .iter()
+        .rev()
+        .filter(|e| e.result == "ok")
+        .map(|e| e.action.as_str())
+        .collect();
     eprintln!("audit: {actions:?}");
-    for want in ["create", "option_set", "start", "checkpoint", "option_reset", "pause", "resume", "stop", "delete"] {
+    for want in [
+        "create",
+        "option_set",
+        "start",
+        "checkpoint",
+        "option_reset",
+        "pause",
+        "resume",
+        "stop",
+        "delete",
+    ] {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
     }
-    assert!(!events.iter().any(|e| e.action == "session_appeared" || e.action == "session_vanished"), "{events:#?}");
-    assert!(events.iter().any(|e| e.result == "refused" && e.action == "resume"));
-    assert!(events.iter().all(|e| e.actor == "test" || e.actor == "sync"));
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.action == "session_appeared" || e.action == "session_vanished"),
+        "{events:#?}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| e.result == "refused" && e.action == "resume"));
+    assert!(events
+        .iter()
+        .all(|e| e.actor == "test" || e.actor == "sync"));
 
     stop_tx.send(true).unwrap();
     looped.await.unwrap();

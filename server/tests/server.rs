@@ -20,7 +20,9 @@ impl Drop for Server {
 
 fn georep() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
-    cmd.env_remove("GEOREP_LISTEN").env_remove("GEOREP_DATABASE").env("RUST_LOG", "info");
+    cmd.env_remove("GEOREP_LISTEN")
+        .env_remove("GEOREP_DATABASE")
+        .env("RUST_LOG", "info");
     cmd
 }
 
@@ -28,7 +30,12 @@ const ADMIN_PW: &str = "test-admin-pw";
 
 /// GET as the first admin (the REST API wants a login).
 async fn get_api(url: String) -> reqwest::Response {
-    reqwest::Client::new().get(url).basic_auth("admin", Some(ADMIN_PW)).send().await.unwrap()
+    reqwest::Client::new()
+        .get(url)
+        .basic_auth("admin", Some(ADMIN_PW))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Starts the server on port 0 and reads the address it logs.
@@ -53,8 +60,14 @@ fn spawn_server() -> Server {
             }
         }
     });
-    let base = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
-    Server { child, base, _dir: dir }
+    let base = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server did not start");
+    Server {
+        child,
+        base,
+        _dir: dir,
+    }
 }
 
 #[tokio::test]
@@ -87,10 +100,17 @@ async fn api_entry_point_is_xml_linking_the_clusters() {
     let s = spawn_server();
     let resp = get_api(format!("{}/api", s.base)).await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
     let api: Api = quick_xml::de::from_str(&resp.text().await.unwrap()).unwrap();
     assert_eq!(api.product_info.name, "georep");
-    let clusters = api.link.iter().find(|l| l.rel == "clusters").expect("a clusters link");
+    let clusters = api
+        .link
+        .iter()
+        .find(|l| l.rel == "clusters")
+        .expect("a clusters link");
     assert_eq!(clusters.href, "/api/clusters");
 
     // the link leads somewhere: an empty clusters collection
@@ -116,38 +136,77 @@ async fn unknown_api_route_is_a_404_fault() {
 #[tokio::test]
 async fn ssr_page_renders_the_clusters_from_sqlite() {
     let s = spawn_server();
-    let body = reqwest::get(format!("{}/", s.base)).await.unwrap().text().await.unwrap();
+    let body = reqwest::get(format!("{}/", s.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("<h1>Clusters</h1>"), "{body}");
-    assert!(body.contains("No clusters yet."), "empty state rendered on the server: {body}");
-    assert!(body.contains("/pkg/georep.js"), "hydration script linked: {body}");
+    assert!(
+        body.contains("No clusters yet."),
+        "empty state rendered on the server: {body}"
+    );
+    assert!(
+        body.contains("/pkg/georep.js"),
+        "hydration script linked: {body}"
+    );
 
     // a cluster registered through the CLI shows on the next render
     let db = s._dir.path().join("georep.db");
     let out = georep()
         .arg("--database")
         .arg(&db)
-        .args(["cluster", "add", "--name", "site-b", "--host", "gluster1.example.com", "--no-verify"])
+        .args([
+            "cluster",
+            "add",
+            "--name",
+            "site-b",
+            "--host",
+            "gluster1.example.com",
+            "--no-verify",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let body = reqwest::get(format!("{}/", s.base)).await.unwrap().text().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = reqwest::get(format!("{}/", s.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("site-b"), "{body}");
     assert!(!body.contains("No clusters yet."));
 
-    let resp = reqwest::get(format!("{}/no/such/page", s.base)).await.unwrap();
+    let resp = reqwest::get(format!("{}/no/such/page", s.base))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
 }
 
 #[test]
 fn unwritable_database_path_exits_with_one_clear_line() {
     let out = georep()
-        .args(["--database", "/proc/georep/nope.db", "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--database",
+            "/proc/georep/nope.db",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     let line = err.lines().last().unwrap();
-    assert!(line.starts_with("georep: cannot create the database folder /proc/georep"), "{err}");
+    assert!(
+        line.starts_with("georep: cannot create the database folder /proc/georep"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -164,7 +223,13 @@ fn port_in_use_exits_with_one_clear_line() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.lines().last().unwrap().starts_with(&format!("georep: cannot listen on {addr}:")), "{err}");
+    assert!(
+        err.lines()
+            .last()
+            .unwrap()
+            .starts_with(&format!("georep: cannot listen on {addr}:")),
+        "{err}"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
@@ -188,27 +253,56 @@ async fn server_functions_answer_at_stable_urls() {
     let server = spawn_server();
     let http = reqwest::Client::new();
     let post = |f: &str, form: &[(&str, &str)]| {
-        http.post(format!("{}/rpc/{f}", server.base)).form(form).send()
+        http.post(format!("{}/rpc/{f}", server.base))
+            .form(form)
+            .send()
     };
     let r = post("list_events", &[]).await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Vec<serde_json::Value>>().await.unwrap(), Vec::<serde_json::Value>::new());
+    assert_eq!(
+        r.json::<Vec<serde_json::Value>>().await.unwrap(),
+        Vec::<serde_json::Value>::new()
+    );
     let r = post("list_clusters", &[]).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.json::<Vec<serde_json::Value>>().await.unwrap().is_empty());
 
     let ghost = uuid::Uuid::new_v4().to_string();
-    let r = post("session_action", &[("id", &ghost), ("action", "start"), ("force", "false"), ("reset_sync_time", "false")])
-        .await
-        .unwrap();
-    assert!(r.status().is_client_error() || r.status().is_server_error(), "{}", r.status());
+    let r = post(
+        "session_action",
+        &[
+            ("id", &ghost),
+            ("action", "start"),
+            ("force", "false"),
+            ("reset_sync_time", "false"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        r.status().is_client_error() || r.status().is_server_error(),
+        "{}",
+        r.status()
+    );
     // the typed error, as the UI decodes it (AppError::NotFound)
     let body: serde_json::Value = r.json().await.unwrap();
-    assert!(body["NotFound"].as_str().is_some_and(|m| m.contains(&ghost)), "{body}");
-    let r = post("set_session_option", &[("id", &ghost), ("key", "sync_jobs"), ("value", "5")]).await.unwrap();
+    assert!(
+        body["NotFound"]
+            .as_str()
+            .is_some_and(|m| m.contains(&ghost)),
+        "{body}"
+    );
+    let r = post(
+        "set_session_option",
+        &[("id", &ghost), ("key", "sync_jobs"), ("value", "5")],
+    )
+    .await
+    .unwrap();
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["NotFound"].is_string(), "{body}");
     // a malformed id is refused by the server function's own decoding
-    let r = post("session_options", &[("id", "not-a-uuid")]).await.unwrap();
+    let r = post("session_options", &[("id", "not-a-uuid")])
+        .await
+        .unwrap();
     assert!(!r.status().is_success(), "{}", r.status());
 }

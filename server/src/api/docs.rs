@@ -39,7 +39,11 @@ where
             f.write_str("a value, empty or null")
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            if s.is_empty() { Ok(None) } else { s.parse().map(Some).map_err(E::custom) }
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                s.parse().map(Some).map_err(E::custom)
+            }
         }
         fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
             self.visit_str(&n.to_string())
@@ -57,7 +61,10 @@ where
             d.deserialize_any(self)
         }
         /// quick-xml gives an element with text as a map holding `$text`.
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut text = String::new();
             while let Some((k, v)) = map.next_entry::<String, String>()? {
                 if k == "$text" {
@@ -90,7 +97,10 @@ pub struct Link {
 
 impl Link {
     pub fn new(rel: &str, href: String) -> Self {
-        Link { rel: rel.into(), href }
+        Link {
+            rel: rel.into(),
+            href,
+        }
     }
 }
 
@@ -142,11 +152,21 @@ impl ClusterDoc {
         let id = c.id.into_uuid();
         let href = cluster_href(id);
         let links = if with_links {
-            vec![Link::new("glustervolumes", format!("{href}/glustervolumes")), Link::new("hosts", format!("{href}/hosts"))]
+            vec![
+                Link::new("glustervolumes", format!("{href}/glustervolumes")),
+                Link::new("hosts", format!("{href}/hosts")),
+            ]
         } else {
             Vec::new()
         };
-        ClusterDoc { id_attr: id, href, id, name: c.name.clone(), description: c.description.clone(), links }
+        ClusterDoc {
+            id_attr: id,
+            href,
+            id,
+            name: c.name.clone(),
+            description: c.description.clone(),
+            links,
+        }
     }
 }
 
@@ -235,7 +255,10 @@ impl BrickDoc {
         let id = b.id.into_uuid();
         BrickDoc {
             id_attr: id,
-            href: format!("{}/bricks/{id}", volume_href(cluster, b.volume_id.into_uuid())),
+            href: format!(
+                "{}/bricks/{id}",
+                volume_href(cluster, b.volume_id.into_uuid())
+            ),
             id,
             server_name: b.server_name.clone(),
             brick_dir: b.path.clone(),
@@ -254,8 +277,13 @@ impl VolumeDoc {
             name: v.volume.name.clone(),
             volume_type: enum_text(&v.volume.volume_type),
             status: enum_text(&v.volume.status),
-            bricks: Bricks { bricks: v.bricks.iter().map(|b| BrickDoc::new(cluster, b)).collect() },
-            links: vec![Link::new("georeplication-sessions", format!("{href}/georeplication-sessions"))],
+            bricks: Bricks {
+                bricks: v.bricks.iter().map(|b| BrickDoc::new(cluster, b)).collect(),
+            },
+            links: vec![Link::new(
+                "georeplication-sessions",
+                format!("{href}/georeplication-sessions"),
+            )],
             href,
         }
     }
@@ -380,10 +408,18 @@ pub const ACTIONS: [&str; 6] = ["start", "stop", "pause", "resume", "checkpoint"
 impl SessionDoc {
     pub fn new(v: &SessionView, with_details: bool) -> Self {
         let s = &v.session;
-        let (c, vol, id) = (v.cluster_id, s.master_volume_id.into_uuid(), s.session_id.into_uuid());
+        let (c, vol, id) = (
+            v.cluster_id,
+            s.master_volume_id.into_uuid(),
+            s.session_id.into_uuid(),
+        );
         let href = session_href(c, vol, id);
         let details = with_details.then(|| SessionDetails {
-            details: v.details.iter().map(|(d, b)| SessionDetailDoc::new(c, vol, d, b.as_ref())).collect(),
+            details: v
+                .details
+                .iter()
+                .map(|(d, b)| SessionDetailDoc::new(c, vol, d, b.as_ref()))
+                .collect(),
         });
         SessionDoc {
             id_attr: id,
@@ -391,7 +427,11 @@ impl SessionDoc {
             host: c,
             slavevolume: s.slave_volume_name.clone(),
             status: SessionStatus::from_db(&s.status).as_api().into(),
-            master_volume: VolumeRef { id: vol, href: volume_href(c, vol), name: v.master_name.clone() },
+            master_volume: VolumeRef {
+                id: vol,
+                href: volume_href(c, vol),
+                name: v.master_name.clone(),
+            },
             session_key: s.session_key.clone(),
             slave_host_name: s.slave_host_name.clone(),
             slave_host_uuid: s.slave_host_uuid.map(|u| u.into_uuid()),
@@ -400,7 +440,12 @@ impl SessionDoc {
             checkpoint_completed: v.checkpoint_completed,
             updated: time(s.updated_at),
             links: vec![Link::new("options", format!("{href}/options"))],
-            actions: Actions { links: ACTIONS.iter().map(|a| Link::new(a, format!("{href}/{a}"))).collect() },
+            actions: Actions {
+                links: ACTIONS
+                    .iter()
+                    .map(|a| Link::new(a, format!("{href}/{a}")))
+                    .collect(),
+            },
             session_details: details,
             href,
         }
@@ -408,7 +453,12 @@ impl SessionDoc {
 }
 
 impl SessionDetailDoc {
-    fn new(c: Uuid, vol: Uuid, d: &crate::store::SessionDetailRow, brick: Option<&BrickRow>) -> Self {
+    fn new(
+        c: Uuid,
+        vol: Uuid,
+        d: &crate::store::SessionDetailRow,
+        brick: Option<&BrickRow>,
+    ) -> Self {
         let bid = d.master_brick_id.into_uuid();
         let status = match BrickStatus::from_db(&d.status) {
             BrickStatus::Offline => "offline".to_owned(),
@@ -478,7 +528,9 @@ impl OptionDoc {
             href: format!("{session_href}/options/{}", o.key),
             id: o.key.clone(),
             default_value: o.default_value,
-            allowed_values: AllowedValues { values: o.allowed_values },
+            allowed_values: AllowedValues {
+                values: o.allowed_values,
+            },
             read_only: o.read_only,
             value: o.value,
             key: o.key,
@@ -494,7 +546,11 @@ pub struct ActionDoc {
     /// gluster's note, when it said one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub message: Option<String>,
-    #[serde(rename = "georeplication-session", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "georeplication-session",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub session: Option<SessionDoc>,
 }
 

@@ -21,68 +21,114 @@ const XML_JSON: &str = "application/xml or application/json (by Accept)";
     responses((status = 200, description = XML_JSON, body = EntryPoint), (status = "default", body = FaultDoc)))]
 pub async fn entry_point() -> Doc<EntryPoint> {
     Doc::ok(EntryPoint {
-        links: vec![Link::new("clusters", "/api/clusters".into()), Link::new("events", "/api/events".into())],
-        product_info: ProductInfo { name: "georep".into(), version: env!("CARGO_PKG_VERSION").into() },
+        links: vec![
+            Link::new("clusters", "/api/clusters".into()),
+            Link::new("events", "/api/events".into()),
+        ],
+        product_info: ProductInfo {
+            name: "georep".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
     })
 }
 
 #[utoipa::path(get, path = "/api/clusters", tag = "inventory",
     responses((status = 200, description = XML_JSON, body = Clusters), (status = "default", body = FaultDoc)))]
 pub async fn clusters(State(service): State<Service>) -> Answer<Clusters> {
-    let mut conn = service.store().pool().acquire().await.map_err(crate::store::StoreError::from).map_err(crate::service::ServiceError::from)?;
-    let rows = crate::store::list_clusters(&mut conn).await.map_err(crate::service::ServiceError::from)?;
-    Ok(Doc::ok(Clusters { clusters: rows.iter().map(|c| ClusterDoc::new(c, false)).collect() }))
+    let mut conn = service
+        .store()
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)
+        .map_err(crate::service::ServiceError::from)?;
+    let rows = crate::store::list_clusters(&mut conn)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    Ok(Doc::ok(Clusters {
+        clusters: rows.iter().map(|c| ClusterDoc::new(c, false)).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}", tag = "inventory", params(("cluster" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = ClusterDoc), (status = "default", body = FaultDoc)))]
-pub async fn cluster(State(service): State<Service>, Params(c): Params<Uuid>) -> Answer<ClusterDoc> {
+pub async fn cluster(
+    State(service): State<Service>,
+    Params(c): Params<Uuid>,
+) -> Answer<ClusterDoc> {
     Ok(Doc::ok(ClusterDoc::new(&service.cluster(c).await?, true)))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/hosts", tag = "inventory", params(("cluster" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = Hosts), (status = "default", body = FaultDoc)))]
 pub async fn hosts(State(service): State<Service>, Params(c): Params<Uuid>) -> Answer<Hosts> {
-    Ok(Doc::ok(Hosts { hosts: service.hosts(c).await?.iter().map(HostDoc::new).collect() }))
+    Ok(Doc::ok(Hosts {
+        hosts: service.hosts(c).await?.iter().map(HostDoc::new).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/hosts/{host}", tag = "inventory",
     params(("cluster" = Uuid, Path), ("host" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = HostDoc), (status = "default", body = FaultDoc)))]
-pub async fn host(State(service): State<Service>, Params((c, h)): Params<(Uuid, Uuid)>) -> Answer<HostDoc> {
+pub async fn host(
+    State(service): State<Service>,
+    Params((c, h)): Params<(Uuid, Uuid)>,
+) -> Answer<HostDoc> {
     let hosts = service.hosts(c).await?;
     let found = hosts.iter().find(|x| x.id.into_uuid() == h);
-    found.map(|x| Doc::ok(HostDoc::new(x))).ok_or_else(|| not_found(format!("host {h} in cluster {c}")))
+    found
+        .map(|x| Doc::ok(HostDoc::new(x)))
+        .ok_or_else(|| not_found(format!("host {h} in cluster {c}")))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes", tag = "inventory", params(("cluster" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = Volumes), (status = "default", body = FaultDoc)))]
 pub async fn volumes(State(service): State<Service>, Params(c): Params<Uuid>) -> Answer<Volumes> {
-    Ok(Doc::ok(Volumes { volumes: service.volumes(c).await?.iter().map(|v| VolumeDoc::new(c, v)).collect() }))
+    Ok(Doc::ok(Volumes {
+        volumes: service
+            .volumes(c)
+            .await?
+            .iter()
+            .map(|v| VolumeDoc::new(c, v))
+            .collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}", tag = "inventory",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = VolumeDoc), (status = "default", body = FaultDoc)))]
-pub async fn volume(State(service): State<Service>, Params((c, v)): Params<(Uuid, Uuid)>) -> Answer<VolumeDoc> {
+pub async fn volume(
+    State(service): State<Service>,
+    Params((c, v)): Params<(Uuid, Uuid)>,
+) -> Answer<VolumeDoc> {
     Ok(Doc::ok(VolumeDoc::new(c, &service.volume(c, v).await?)))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/bricks/{brick}", tag = "inventory",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("brick" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = BrickDoc), (status = "default", body = FaultDoc)))]
-pub async fn brick(State(service): State<Service>, Params((c, v, b)): Params<(Uuid, Uuid, Uuid)>) -> Answer<BrickDoc> {
+pub async fn brick(
+    State(service): State<Service>,
+    Params((c, v, b)): Params<(Uuid, Uuid, Uuid)>,
+) -> Answer<BrickDoc> {
     let vol = service.volume(c, v).await?;
     let found = vol.bricks.iter().find(|x| x.id.into_uuid() == b);
-    found.map(|x| Doc::ok(BrickDoc::new(c, x))).ok_or_else(|| not_found(format!("brick {b} of volume {v}")))
+    found
+        .map(|x| Doc::ok(BrickDoc::new(c, x)))
+        .ok_or_else(|| not_found(format!("brick {b} of volume {v}")))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions", tag = "sessions",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = Sessions), (status = "default", body = FaultDoc)))]
-pub async fn sessions(State(service): State<Service>, Params((c, v)): Params<(Uuid, Uuid)>) -> Answer<Sessions> {
+pub async fn sessions(
+    State(service): State<Service>,
+    Params((c, v)): Params<(Uuid, Uuid)>,
+) -> Answer<Sessions> {
     let list = service.sessions(c, v).await?;
-    Ok(Doc::ok(Sessions { sessions: list.iter().map(|s| SessionDoc::new(s, false)).collect() }))
+    Ok(Doc::ok(Sessions {
+        sessions: list.iter().map(|s| SessionDoc::new(s, false)).collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions", tag = "sessions",
@@ -106,14 +152,23 @@ pub async fn create_session(
     };
     let created = service.create_session(&who.name, new).await?;
     let view = service.session(c, v, created.session.id).await?;
-    Ok(Doc::created(SessionDoc::new(&view, true), session_href(c, v, created.session.id)))
+    Ok(Doc::created(
+        SessionDoc::new(&view, true),
+        session_href(c, v, created.session.id),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}", tag = "sessions",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = SessionDoc), (status = "default", body = FaultDoc)))]
-pub async fn session(State(service): State<Service>, Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>) -> Answer<SessionDoc> {
-    Ok(Doc::ok(SessionDoc::new(&service.session(c, v, s).await?, true)))
+pub async fn session(
+    State(service): State<Service>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+) -> Answer<SessionDoc> {
+    Ok(Doc::ok(SessionDoc::new(
+        &service.session(c, v, s).await?,
+        true,
+    )))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -133,7 +188,9 @@ pub async fn delete_session(
 ) -> Result<Response, Fault> {
     service.check_session_path(c, v, s).await?;
     let reset = q.reset_sync_time.unwrap_or(false);
-    service.session_action(&who.name, s, SessionAction::Delete, false, reset).await?;
+    service
+        .session_action(&who.name, s, SessionAction::Delete, false, reset)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -152,20 +209,38 @@ pub async fn session_action(
     let force = body.force.unwrap_or(false);
     let lifecycle = SessionAction::parse(&action).filter(|a| *a != SessionAction::Delete);
     if lifecycle.is_none() && !matches!(action.as_str(), "checkpoint" | "refresh") {
-        return Err(not_found(format!("no action {action:?}; one of {}", ACTIONS.join(", "))));
+        return Err(not_found(format!(
+            "no action {action:?}; one of {}",
+            ACTIONS.join(", ")
+        )));
     }
     if body.time.is_some() && action != "checkpoint" {
-        return Err(Fault::new(StatusCode::BAD_REQUEST, "Malformed body", "<time> is for the checkpoint action"));
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed body",
+            "<time> is for the checkpoint action",
+        ));
     }
     service.check_session_path(c, v, s).await?;
     let message = match (lifecycle, action.as_str()) {
-        (Some(a), _) => service.session_action(&who.name, s, a, force, false).await?.message,
+        (Some(a), _) => {
+            service
+                .session_action(&who.name, s, a, force, false)
+                .await?
+                .message
+        }
         (None, "checkpoint") => {
             let at = match body.time.as_deref().map(str::trim) {
                 None | Some("now") => Checkpoint::Now,
                 Some(t) => Checkpoint::At(
                     chrono::DateTime::parse_from_rfc3339(t)
-                        .map_err(|e| Fault::new(StatusCode::BAD_REQUEST, "Malformed body", format!("<time> {t:?}: now or RFC 3339 ({e})")))?
+                        .map_err(|e| {
+                            Fault::new(
+                                StatusCode::BAD_REQUEST,
+                                "Malformed body",
+                                format!("<time> {t:?}: now or RFC 3339 ({e})"),
+                            )
+                        })?
                         .with_timezone(&chrono::Utc),
                 ),
             };
@@ -181,17 +256,26 @@ pub async fn session_action(
         Err(crate::service::ServiceError::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    Ok(Doc::ok(ActionDoc { status: "complete".into(), message, session }))
+    Ok(Doc::ok(ActionDoc {
+        status: "complete".into(),
+        message,
+        session,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/options", tag = "options",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
     responses((status = 200, description = XML_JSON, body = Options), (status = "default", body = FaultDoc)))]
-pub async fn options(State(service): State<Service>, Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>) -> Answer<Options> {
+pub async fn options(
+    State(service): State<Service>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+) -> Answer<Options> {
     service.check_session_path(c, v, s).await?;
     let href = session_href(c, v, s);
     let list = service.session_options(s).await?;
-    Ok(Doc::ok(Options { options: list.into_iter().map(|o| OptionDoc::new(&href, o)).collect() }))
+    Ok(Doc::ok(Options {
+        options: list.into_iter().map(|o| OptionDoc::new(&href, o)).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/options/{key}", tag = "options",
@@ -202,8 +286,14 @@ pub async fn option(
     Params((c, v, s, key)): Params<(Uuid, Uuid, Uuid, String)>,
 ) -> Answer<OptionDoc> {
     service.check_session_path(c, v, s).await?;
-    let found = service.session_options(s).await?.into_iter().find(|o| o.key == key);
-    found.map(|o| Doc::ok(OptionDoc::new(&session_href(c, v, s), o))).ok_or_else(|| not_found(format!("option {key}")))
+    let found = service
+        .session_options(s)
+        .await?
+        .into_iter()
+        .find(|o| o.key == key);
+    found
+        .map(|o| Doc::ok(OptionDoc::new(&session_href(c, v, s), o)))
+        .ok_or_else(|| not_found(format!("option {key}")))
 }
 
 #[utoipa::path(put, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/options/{key}", tag = "options",
@@ -244,9 +334,14 @@ pub struct EventParams {
 
 #[utoipa::path(get, path = "/api/events", tag = "api", params(EventParams),
     responses((status = 200, description = XML_JSON, body = Events), (status = "default", body = FaultDoc)))]
-pub async fn events(State(service): State<Service>, QueryParams(q): QueryParams<EventParams>) -> Answer<Events> {
+pub async fn events(
+    State(service): State<Service>,
+    QueryParams(q): QueryParams<EventParams>,
+) -> Answer<Events> {
     let list = service.events(q.session, q.limit.unwrap_or(100)).await?;
-    Ok(Doc::ok(Events { events: list.into_iter().map(EventDoc::from).collect() }))
+    Ok(Doc::ok(Events {
+        events: list.into_iter().map(EventDoc::from).collect(),
+    }))
 }
 
 fn not_found(what: String) -> Fault {

@@ -34,11 +34,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/clusters/{cluster}/glustervolumes", get(volumes))
         .route(v, get(volume))
         .route(&format!("{v}/bricks/{{brick}}"), get(brick))
-        .route(&format!("{v}/georeplication-sessions"), get(sessions).post(create_session))
+        .route(
+            &format!("{v}/georeplication-sessions"),
+            get(sessions).post(create_session),
+        )
         .route(S, get(session).delete(delete_session))
         .route(&format!("{S}/{{action}}"), post(session_action))
         .route(&format!("{S}/options"), get(options))
-        .route(&format!("{S}/options/{{key}}"), get(option).put(set_option).delete(reset_option))
+        .route(
+            &format!("{S}/options/{{key}}"),
+            get(option).put(set_option).delete(reset_option),
+        )
         .route("/api/events", get(events))
         .route("/api/{*rest}", any(unknown_route))
         .method_not_allowed_fallback(method_not_allowed)
@@ -53,7 +59,11 @@ async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -
     let format = Format::from_headers(req.headers());
     format
         .scope(async move {
-            let credentials = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let credentials = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let principal = match authenticate(&auth, credentials.as_deref()).await {
                 Ok(Some(p)) => p,
                 Ok(None) => return unauthorized(),
@@ -61,8 +71,12 @@ async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -
             };
             let reads = matches!(*req.method(), Method::GET | Method::HEAD);
             if principal.role == Role::Viewer && !reads {
-                return Fault::new(StatusCode::FORBIDDEN, "Forbidden", format!("{} may only read", principal.name))
-                    .into_response();
+                return Fault::new(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    format!("{} may only read", principal.name),
+                )
+                .into_response();
             }
             req.extensions_mut().insert(principal);
             next.run(req).await
@@ -70,8 +84,13 @@ async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -
         .await
 }
 
-async fn authenticate(auth: &Authenticator, credentials: Option<&str>) -> Result<Option<Principal>, ServiceError> {
-    let Some(value) = credentials else { return Ok(None) };
+async fn authenticate(
+    auth: &Authenticator,
+    credentials: Option<&str>,
+) -> Result<Option<Principal>, ServiceError> {
+    let Some(value) = credentials else {
+        return Ok(None);
+    };
     let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") {
@@ -85,7 +104,9 @@ async fn authenticate(auth: &Authenticator, credentials: Option<&str>) -> Result
         else {
             return Ok(None);
         };
-        let Some((user, password)) = decoded.split_once(':') else { return Ok(None) };
+        let Some((user, password)) = decoded.split_once(':') else {
+            return Ok(None);
+        };
         return auth.basic(user, password).await;
     }
     Ok(None)
@@ -98,7 +119,10 @@ fn unauthorized() -> Response {
         "log in with HTTP Basic (user:password) or Authorization: Bearer <token>",
     )
     .into_response();
-    resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"georep\""));
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"georep\""),
+    );
     resp
 }
 
@@ -107,7 +131,11 @@ async fn unknown_route() -> Fault {
 }
 
 async fn method_not_allowed() -> Fault {
-    Fault::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", "this resource does not take that method")
+    Fault::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        "this resource does not take that method",
+    )
 }
 
 /// Path parameters, a malformed one (not a UUID) being a 400 fault.
@@ -120,7 +148,13 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Params(p.0))
-            .map_err(|e| Fault::new(StatusCode::BAD_REQUEST, "Malformed parameter", e.body_text()))
+            .map_err(|e| {
+                Fault::new(
+                    StatusCode::BAD_REQUEST,
+                    "Malformed parameter",
+                    e.body_text(),
+                )
+            })
     }
 }
 
@@ -134,7 +168,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| QueryParams(q.0))
-            .map_err(|e| Fault::new(StatusCode::BAD_REQUEST, "Malformed parameter", e.body_text()))
+            .map_err(|e| {
+                Fault::new(
+                    StatusCode::BAD_REQUEST,
+                    "Malformed parameter",
+                    e.body_text(),
+                )
+            })
     }
 }
 
@@ -148,13 +188,25 @@ pub struct Fault {
 
 impl Fault {
     pub fn new(status: StatusCode, reason: impl Into<String>, detail: impl Into<String>) -> Self {
-        Fault { status, reason: reason.into(), detail: detail.into() }
+        Fault {
+            status,
+            reason: reason.into(),
+            detail: detail.into(),
+        }
     }
 }
 
 impl IntoResponse for Fault {
     fn into_response(self) -> Response {
-        Doc { status: self.status, doc: FaultDoc { reason: self.reason, detail: self.detail }, location: None }.into_response()
+        Doc {
+            status: self.status,
+            doc: FaultDoc {
+                reason: self.reason,
+                detail: self.detail,
+            },
+            location: None,
+        }
+        .into_response()
     }
 }
 
@@ -164,21 +216,35 @@ impl From<ServiceError> for Fault {
             ServiceError::Invalid(m) => Fault::new(StatusCode::BAD_REQUEST, "Invalid request", m),
             ServiceError::NotFound(m) => Fault::new(StatusCode::NOT_FOUND, "Not found", m),
             ServiceError::Conflict(m) => Fault::new(StatusCode::CONFLICT, "Conflict", m),
-            e @ ServiceError::WrongState { .. } => Fault::new(StatusCode::CONFLICT, "Wrong state", e.to_string()),
-            e @ ServiceError::Busy(_) => Fault::new(StatusCode::CONFLICT, "Action in progress", e.to_string()),
-            e @ ServiceError::NotEligible(_) => Fault::new(StatusCode::CONFLICT, "Not eligible", e.to_string()),
+            e @ ServiceError::WrongState { .. } => {
+                Fault::new(StatusCode::CONFLICT, "Wrong state", e.to_string())
+            }
+            e @ ServiceError::Busy(_) => {
+                Fault::new(StatusCode::CONFLICT, "Action in progress", e.to_string())
+            }
+            e @ ServiceError::NotEligible(_) => {
+                Fault::new(StatusCode::CONFLICT, "Not eligible", e.to_string())
+            }
             ServiceError::Gluster(crate::gluster::GlusterError::Timeout(t)) => Fault::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "Gluster timed out",
                 format!("gluster did not answer within {} s", t.as_secs()),
             ),
-            ServiceError::Gluster(g) => Fault::new(StatusCode::BAD_GATEWAY, "Gluster error", g.to_string()),
-            ServiceError::Store(crate::store::StoreError::Duplicate(what)) => {
-                Fault::new(StatusCode::CONFLICT, "Conflict", format!("{what} already exists"))
+            ServiceError::Gluster(g) => {
+                Fault::new(StatusCode::BAD_GATEWAY, "Gluster error", g.to_string())
             }
+            ServiceError::Store(crate::store::StoreError::Duplicate(what)) => Fault::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("{what} already exists"),
+            ),
             ServiceError::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                Fault::new(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable", "see the server log")
+                Fault::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Database unavailable",
+                    "see the server log",
+                )
             }
         }
     }

@@ -37,7 +37,11 @@ impl Format {
             let mut parts = item.split(';');
             let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .filter_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .next()
                 .unwrap_or(1.0);
             let format = match media.as_str() {
@@ -73,11 +77,19 @@ pub struct Doc<T> {
 
 impl<T> Doc<T> {
     pub fn ok(doc: T) -> Self {
-        Doc { status: StatusCode::OK, doc, location: None }
+        Doc {
+            status: StatusCode::OK,
+            doc,
+            location: None,
+        }
     }
 
     pub fn created(doc: T, location: String) -> Self {
-        Doc { status: StatusCode::CREATED, doc, location: Some(location) }
+        Doc {
+            status: StatusCode::CREATED,
+            doc,
+            location: Some(location),
+        }
     }
 }
 
@@ -121,8 +133,16 @@ fn plain_attributes(v: &mut serde_json::Value) {
 impl<T: Serialize> IntoResponse for Doc<T> {
     fn into_response(self) -> Response {
         let (body, content_type) = match Format::current() {
-            Format::Xml => (to_xml(&self.doc).map(String::into_bytes).map_err(|e| e.to_string()), "application/xml; charset=utf-8"),
-            Format::Json => (to_json(&self.doc).map_err(|e| e.to_string()), "application/json"),
+            Format::Xml => (
+                to_xml(&self.doc)
+                    .map(String::into_bytes)
+                    .map_err(|e| e.to_string()),
+                "application/xml; charset=utf-8",
+            ),
+            Format::Json => (
+                to_json(&self.doc).map_err(|e| e.to_string()),
+                "application/json",
+            ),
         };
         match body {
             Ok(body) => {
@@ -137,7 +157,11 @@ impl<T: Serialize> IntoResponse for Doc<T> {
             Err(e) => {
                 // our own documents always serialize: this is a bug, never client input
                 tracing::error!(error = %e, "cannot serialize a document");
-                (StatusCode::INTERNAL_SERVER_ERROR, "cannot serialize the document").into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "cannot serialize the document",
+                )
+                    .into_response()
             }
         }
     }
@@ -155,20 +179,34 @@ pub trait Root {
 pub struct OptionalBody<T>(pub Option<T>);
 
 async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes), Fault> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_owned());
-    if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()) {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("?").to_owned());
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+    {
         if len > BODY_LIMIT as u64 {
             return Err(too_large());
         }
     }
     // the only error a client can cause here is a body over the limit (a broken connection
     // has nobody left to answer)
-    let bytes = axum::body::to_bytes(AxumBody::new(req.into_body()), BODY_LIMIT).await.map_err(|_| too_large())?;
+    let bytes = axum::body::to_bytes(AxumBody::new(req.into_body()), BODY_LIMIT)
+        .await
+        .map_err(|_| too_large())?;
     let format = match content_type {
         None if bytes.is_empty() => None,
         None => return Err(unsupported("none")),
         Some(ct) => {
-            let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let media = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             match media.as_str() {
                 "application/xml" | "text/xml" => Some(Format::Xml),
                 "application/json" => Some(Format::Json),
@@ -180,7 +218,11 @@ async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes
 }
 
 fn too_large() -> Fault {
-    Fault::new(StatusCode::PAYLOAD_TOO_LARGE, "Body too large", format!("a request body has at most {BODY_LIMIT} bytes"))
+    Fault::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Body too large",
+        format!("a request body has at most {BODY_LIMIT} bytes"),
+    )
 }
 
 fn unsupported(ct: &str) -> Fault {
@@ -205,18 +247,26 @@ pub fn check_xml(text: &str, root: &str) -> Result<(), Fault> {
         if roots > 1 {
             Err(bad_body("more than one root element"))
         } else if name != root.as_bytes() {
-            Err(bad_body(format!("the root element is <{}>, expected <{root}>", String::from_utf8_lossy(name))))
+            Err(bad_body(format!(
+                "the root element is <{}>, expected <{root}>",
+                String::from_utf8_lossy(name)
+            )))
         } else {
             Ok(())
         }
     };
     loop {
-        match reader.read_event().map_err(|e| bad_body(format!("not well-formed XML: {e}")))? {
+        match reader
+            .read_event()
+            .map_err(|e| bad_body(format!("not well-formed XML: {e}")))?
+        {
             Event::DocType(_) => return Err(bad_body("a DTD is not accepted")),
             Event::PI(_) => return Err(bad_body("processing instructions are not accepted")),
             Event::GeneralRef(r) => {
                 let name = r.decode().map_err(|e| bad_body(e.to_string()))?;
-                if !(matches!(&*name, "amp" | "lt" | "gt" | "apos" | "quot") || name.starts_with('#')) {
+                if !(matches!(&*name, "amp" | "lt" | "gt" | "apos" | "quot")
+                    || name.starts_with('#'))
+                {
                     return Err(bad_body(format!("entity &{name}; is not accepted")));
                 }
             }
@@ -254,7 +304,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Root> FromRequest<S> for Body<T> {
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Fault> {
         let (format, bytes) = read_limited(req).await?;
-        let Some(format) = format else { return Err(bad_body(format!("a <{}> document is required", T::ROOT))) };
+        let Some(format) = format else {
+            return Err(bad_body(format!("a <{}> document is required", T::ROOT)));
+        };
         parse(format, &bytes).map(Body)
     }
 }

@@ -23,7 +23,10 @@ pub fn parse_mounts(text: &str) -> Vec<GlusterMount> {
         .filter_map(|l| {
             let mut f = l.split_whitespace();
             let (source, dir, fstype) = (f.next()?, f.next()?, f.next()?);
-            (fstype == "fuse.glusterfs").then(|| GlusterMount { source: unescape(source), dir: unescape(dir) })
+            (fstype == "fuse.glusterfs").then(|| GlusterMount {
+                source: unescape(source),
+                dir: unescape(dir),
+            })
         })
         .collect()
 }
@@ -33,7 +36,10 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {
@@ -46,16 +52,30 @@ fn unescape(s: &str) -> String {
 
 /// Whether `dir` holds a glusterfs mount of `volume` (from any server of its pool).
 pub fn is_mounted(mounts: &[GlusterMount], dir: &str, volume: &str) -> bool {
-    mounts.iter().any(|m| m.dir == dir && m.source.rsplit_once(":/").is_some_and(|(_, v)| v == volume))
+    mounts
+        .iter()
+        .any(|m| m.dir == dir && m.source.rsplit_once(":/").is_some_and(|(_, v)| v == volume))
 }
 
 /// Makes sure `dir` is a live glusterfs mount of `server:/volume`: reuses a healthy one,
 /// replaces a dead one (glusterfs client gone: "Transport endpoint is not connected").
-pub async fn ensure_mount(server: &str, volume: &str, dir: &Path, timeout: Duration) -> Result<(), GlusterError> {
+pub async fn ensure_mount(
+    server: &str,
+    volume: &str,
+    dir: &Path,
+    timeout: Duration,
+) -> Result<(), GlusterError> {
     let shown = dir.display().to_string();
-    let mounts = parse_mounts(&tokio::fs::read_to_string("/proc/mounts").await.unwrap_or_default());
+    let mounts = parse_mounts(
+        &tokio::fs::read_to_string("/proc/mounts")
+            .await
+            .unwrap_or_default(),
+    );
     if is_mounted(&mounts, &shown, volume) {
-        if tokio::time::timeout(timeout, tokio::fs::metadata(dir)).await.is_ok_and(|m| m.is_ok()) {
+        if tokio::time::timeout(timeout, tokio::fs::metadata(dir))
+            .await
+            .is_ok_and(|m| m.is_ok())
+        {
             return Ok(());
         }
         tracing::warn!(dir = %shown, "probe mount is dead: remounting");
@@ -63,14 +83,31 @@ pub async fn ensure_mount(server: &str, volume: &str, dir: &Path, timeout: Durat
     }
     tokio::fs::create_dir_all(dir)
         .await
-        .map_err(|e| GlusterError::Spawn { program: "mkdir".into(), message: format!("{shown}: {e}") })?;
-    run(&["mount", "-t", "glusterfs", &format!("{server}:/{volume}"), &shown], timeout).await
+        .map_err(|e| GlusterError::Spawn {
+            program: "mkdir".into(),
+            message: format!("{shown}: {e}"),
+        })?;
+    run(
+        &[
+            "mount",
+            "-t",
+            "glusterfs",
+            &format!("{server}:/{volume}"),
+            &shown,
+        ],
+        timeout,
+    )
+    .await
 }
 
 /// Unmounts `dir` if it is a glusterfs mount (lazily: a probe may still hold it).
 pub async fn unmount(dir: &Path, timeout: Duration) -> Result<(), GlusterError> {
     let shown = dir.display().to_string();
-    let mounts = parse_mounts(&tokio::fs::read_to_string("/proc/mounts").await.unwrap_or_default());
+    let mounts = parse_mounts(
+        &tokio::fs::read_to_string("/proc/mounts")
+            .await
+            .unwrap_or_default(),
+    );
     if !mounts.iter().any(|m| m.dir == shown) {
         return Ok(());
     }
@@ -79,21 +116,42 @@ pub async fn unmount(dir: &Path, timeout: Duration) -> Result<(), GlusterError> 
 
 async fn run(argv: &[&str], timeout: Duration) -> Result<(), GlusterError> {
     let mut cmd = Command::new(argv[0]);
-    cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    let child = cmd
-        .spawn()
-        .map_err(|e| GlusterError::Spawn { program: argv[0].into(), message: e.to_string() })?;
+    cmd.args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let child = cmd.spawn().map_err(|e| GlusterError::Spawn {
+        program: argv[0].into(),
+        message: e.to_string(),
+    })?;
     let started = std::time::Instant::now();
     let out = tokio::time::timeout(timeout, child.wait_with_output())
         .await
         .map_err(|_| GlusterError::Timeout(timeout))?
-        .map_err(|e| GlusterError::Spawn { program: argv[0].into(), message: e.to_string() })?;
+        .map_err(|e| GlusterError::Spawn {
+            program: argv[0].into(),
+            message: e.to_string(),
+        })?;
     let code = out.status.code().unwrap_or(-1);
-    tracing::debug!(?argv, code, ms = started.elapsed().as_millis() as u64, "mount call");
+    tracing::debug!(
+        ?argv,
+        code,
+        ms = started.elapsed().as_millis() as u64,
+        "mount call"
+    );
     if code != 0 {
         let err = String::from_utf8_lossy(&out.stderr);
-        let message = err.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no output").to_owned();
-        return Err(GlusterError::Exit { code, message: format!("{}: {message}", argv.join(" ")) });
+        let message = err
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("no output")
+            .to_owned();
+        return Err(GlusterError::Exit {
+            code,
+            message: format!("{}: {message}", argv.join(" ")),
+        });
     }
     Ok(())
 }
@@ -104,9 +162,19 @@ mod tests {
 
     #[test]
     fn finds_the_lab_mount() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc/mounts@lab.txt")).unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/proc/mounts@lab.txt"
+        ))
+        .unwrap();
         let m = parse_mounts(&text);
-        assert_eq!(m, [GlusterMount { source: "vm:/mastervol".into(), dir: "/mnt/georep-lab/mastervol".into() }]);
+        assert_eq!(
+            m,
+            [GlusterMount {
+                source: "vm:/mastervol".into(),
+                dir: "/mnt/georep-lab/mastervol".into()
+            }]
+        );
         assert!(is_mounted(&m, "/mnt/georep-lab/mastervol", "mastervol"));
         assert!(!is_mounted(&m, "/mnt/georep-lab/mastervol", "slavevol"));
         assert!(!is_mounted(&m, "/mnt/other", "mastervol"));

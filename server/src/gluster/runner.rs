@@ -11,14 +11,22 @@ use super::parse::{self, ParseError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Local,
-    Ssh { host: String, user: String, port: u16 },
+    Ssh {
+        host: String,
+        user: String,
+        port: u16,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum GlusterError {
     /// gluster answered `opRet != 0`; `message` is its `opErrstr`.
     #[error("{message}")]
-    Command { op_ret: i32, op_errno: i32, message: String },
+    Command {
+        op_ret: i32,
+        op_errno: i32,
+        message: String,
+    },
     #[error("gluster did not answer within {} s (killed)", .0.as_secs())]
     Timeout(Duration),
     #[error("cannot run {program}: {message}")]
@@ -30,12 +38,33 @@ pub enum GlusterError {
     Unreadable(String),
 }
 
+impl GlusterError {
+    /// glusterd refused because another transaction held its lock: nothing was done.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, GlusterError::Command { message, .. } if is_lock_conflict(message))
+    }
+
+    /// The CLI's bare "geo-replication command failed" (exit 2, no XML): no session, or the
+    /// master volume locked by another command; gluster does not say which.
+    fn is_bare_georep_failure(&self) -> bool {
+        matches!(self, GlusterError::Exit { code: 2, message } if message == BARE_GEOREP_FAILURE)
+    }
+}
+
+const BARE_GEOREP_FAILURE: &str = "geo-replication command failed";
+
 impl From<ParseError> for GlusterError {
     fn from(e: ParseError) -> Self {
         match e {
-            ParseError::Command { op_ret, op_errno, message } => {
-                GlusterError::Command { op_ret, op_errno, message }
-            }
+            ParseError::Command {
+                op_ret,
+                op_errno,
+                message,
+            } => GlusterError::Command {
+                op_ret,
+                op_errno,
+                message,
+            },
             other => GlusterError::Unreadable(other.to_string()),
         }
     }
@@ -57,7 +86,10 @@ pub struct Gluster {
 
 impl Gluster {
     pub fn new(program: impl Into<String>, timeout: Duration) -> Self {
-        Gluster { program: program.into(), timeout }
+        Gluster {
+            program: program.into(),
+            timeout,
+        }
     }
 
     pub fn timeout(&self) -> Duration {
@@ -72,18 +104,32 @@ impl Gluster {
         args: &[&str],
         parse: fn(&str) -> Result<T, ParseError>,
     ) -> Result<T, GlusterError> {
+        self.xml_retrying(target, args, parse, GlusterError::is_busy)
+            .await
+    }
+
+    /// [`Gluster::xml`], again while `busy` says glusterd did nothing because another
+    /// command (ours, the CLI's, gsyncd's, another node's) held the volume or cluster lock; it
+    /// is free again within a second or so.
+    async fn xml_retrying<T>(
+        &self,
+        target: &Target,
+        args: &[&str],
+        parse: fn(&str) -> Result<T, ParseError>,
+        busy: fn(&GlusterError) -> bool,
+    ) -> Result<T, GlusterError> {
         let started = std::time::Instant::now();
         let mut attempt = 0u32;
         loop {
             let answer = self.xml_once(target, args, parse).await;
             match &answer {
-                // glusterd did nothing: another command (ours, the CLI's, another node's) held
-                // the volume or cluster lock; it is free again within a second or so
-                Err(GlusterError::Command { message, .. })
-                    if is_lock_conflict(message) && attempt < LOCK_RETRIES && started.elapsed() < self.timeout =>
-                {
+                Err(e) if busy(e) && attempt < LOCK_RETRIES && started.elapsed() < self.timeout => {
                     attempt += 1;
-                    tracing::debug!(?args, attempt, "glusterd busy with another transaction: retrying");
+                    tracing::debug!(
+                        ?args,
+                        attempt,
+                        "glusterd busy with another transaction: retrying"
+                    );
                     tokio::time::sleep(LOCK_BACKOFF * attempt).await;
                 }
                 _ => return answer,
@@ -102,9 +148,10 @@ impl Gluster {
             return Err(exit_error(&out));
         }
         match parse(&out.stdout) {
-            Err(ParseError::NotXml(text)) if out.code != 0 => {
-                Err(GlusterError::Exit { code: out.code, message: first_line(&out.stderr).unwrap_or(text) })
-            }
+            Err(ParseError::NotXml(text)) if out.code != 0 => Err(GlusterError::Exit {
+                code: out.code,
+                message: first_line(&out.stderr).unwrap_or(text),
+            }),
             other => Ok(other?),
         }
     }
@@ -163,13 +210,27 @@ impl Gluster {
                     // SAFETY: kill(2) on the process group we created; no memory is touched.
                     unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
                 }
-                tracing::warn!(?args, ?target, ms = elapsed.as_millis() as u64, "gluster call timed out");
+                tracing::warn!(
+                    ?args,
+                    ?target,
+                    ms = elapsed.as_millis() as u64,
+                    "gluster call timed out"
+                );
                 Err(GlusterError::Timeout(self.timeout))
             }
-            Ok(Err(e)) => Err(GlusterError::Spawn { program: self.program.clone(), message: e.to_string() }),
+            Ok(Err(e)) => Err(GlusterError::Spawn {
+                program: self.program.clone(),
+                message: e.to_string(),
+            }),
             Ok(Ok(out)) => {
                 let code = out.status.code().unwrap_or(-1);
-                tracing::debug!(?args, ?target, code, ms = elapsed.as_millis() as u64, "gluster call");
+                tracing::debug!(
+                    ?args,
+                    ?target,
+                    code,
+                    ms = elapsed.as_millis() as u64,
+                    "gluster call"
+                );
                 Ok(Output {
                     code,
                     stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -183,19 +244,36 @@ impl Gluster {
         self.xml(t, &["pool", "list"], parse::parse_pool_list).await
     }
 
-    pub async fn volume_info(&self, t: &Target) -> Result<Vec<super::model::VolumeInfo>, GlusterError> {
-        self.xml(t, &["volume", "info"], parse::parse_volume_info).await
+    pub async fn volume_info(
+        &self,
+        t: &Target,
+    ) -> Result<Vec<super::model::VolumeInfo>, GlusterError> {
+        self.xml(t, &["volume", "info"], parse::parse_volume_info)
+            .await
     }
 
-    pub async fn volume_status_detail(&self, t: &Target) -> Result<Vec<super::model::VolumeStatus>, GlusterError> {
-        self.xml(t, &["volume", "status", "all", "detail"], parse::parse_volume_status).await
+    pub async fn volume_status_detail(
+        &self,
+        t: &Target,
+    ) -> Result<Vec<super::model::VolumeStatus>, GlusterError> {
+        self.xml(
+            t,
+            &["volume", "status", "all", "detail"],
+            parse::parse_volume_status,
+        )
+        .await
     }
 
     /// Every geo-replication session the node knows, in one call. "No session at all" is a
     /// plain line with exit 2 (not XML): that is an empty answer, not an error.
-    pub async fn georep_status_all(&self, t: &Target) -> Result<super::model::GeorepStatus, GlusterError> {
-        let out = self.run(t, &["volume", "geo-replication", "status", "detail"]).await?;
-        if out.stdout.trim() == "geo-replication command failed" && out.code == 2 {
+    pub async fn georep_status_all(
+        &self,
+        t: &Target,
+    ) -> Result<super::model::GeorepStatus, GlusterError> {
+        let out = self
+            .run(t, &["volume", "geo-replication", "status", "detail"])
+            .await?;
+        if out.stdout.trim() == BARE_GEOREP_FAILURE && out.code == 2 {
             return Ok(super::model::GeorepStatus::default());
         }
         if out.stdout.trim().is_empty() {
@@ -212,8 +290,30 @@ impl Gluster {
         master: &str,
         slave: &str,
     ) -> Result<super::model::GeorepStatus, GlusterError> {
-        self.xml(t, &["volume", "geo-replication", master, slave, "status", "detail"], parse::parse_georep_status)
+        let args = [
+            "volume",
+            "geo-replication",
+            master,
+            slave,
+            "status",
+            "detail",
+        ];
+        // While another command holds the master volume's lock, glusterd answers a session's
+        // status with the bare line it also gives for "no such session": worth a retry.
+        let busy = |e: &GlusterError| e.is_busy() || e.is_bare_georep_failure();
+        match self
+            .xml_retrying(t, &args, parse::parse_georep_status, busy)
             .await
+        {
+            Err(e) if e.is_bare_georep_failure() => Err(GlusterError::Exit {
+                code: 2,
+                message: format!(
+                    "gluster could not report the session {master} → {slave} \
+                     (no such session, or glusterd stayed busy with another command on {master})"
+                ),
+            }),
+            other => other,
+        }
     }
 
     pub async fn georep_config(
@@ -222,8 +322,12 @@ impl Gluster {
         master: &str,
         slave: &str,
     ) -> Result<Vec<(String, String)>, GlusterError> {
-        self.xml(t, &["volume", "geo-replication", master, slave, "config"], parse::parse_georep_config)
-            .await
+        self.xml(
+            t,
+            &["volume", "geo-replication", master, slave, "config"],
+            parse::parse_georep_config,
+        )
+        .await
     }
 
     /// `volume geo-replication MASTER SLAVE <words…>`: create/start/stop/pause/resume/delete
@@ -246,8 +350,13 @@ impl Gluster {
     pub async fn gsec_create(&self, t: &Target) -> Result<(), GlusterError> {
         let out = self.run(t, &["system::", "execute", "gsec_create"]).await?;
         if out.code != 0 {
-            let message = first_line(&out.stderr).or_else(|| first_line(&out.stdout)).unwrap_or_else(|| "no output".into());
-            return Err(GlusterError::Exit { code: out.code, message });
+            let message = first_line(&out.stderr)
+                .or_else(|| first_line(&out.stdout))
+                .unwrap_or_else(|| "no output".into());
+            return Err(GlusterError::Exit {
+                code: out.code,
+                message,
+            });
         }
         Ok(())
     }
@@ -265,11 +374,17 @@ pub fn is_lock_conflict(message: &str) -> bool {
 fn quote(word: &str) -> Result<String, GlusterError> {
     shlex::try_quote(word)
         .map(|q| q.into_owned())
-        .map_err(|_| GlusterError::Spawn { program: "ssh".into(), message: format!("argument {word:?} cannot be quoted") })
+        .map_err(|_| GlusterError::Spawn {
+            program: "ssh".into(),
+            message: format!("argument {word:?} cannot be quoted"),
+        })
 }
 
 fn first_line(s: &str) -> Option<String> {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned)
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
 }
 
 fn exit_error(out: &Output) -> GlusterError {
@@ -281,7 +396,24 @@ fn exit_error(out: &Output) -> GlusterError {
 
 #[cfg(test)]
 mod tests {
-    use super::is_lock_conflict;
+    use super::{is_lock_conflict, GlusterError};
+
+    #[test]
+    fn a_bare_georep_failure_may_be_a_busy_master_volume() {
+        // gluster 10.3, `volume geo-replication M S status detail` while a create on M runs
+        let bare = GlusterError::Exit {
+            code: 2,
+            message: "geo-replication command failed".into(),
+        };
+        assert!(bare.is_bare_georep_failure() && !bare.is_busy());
+        let usage = GlusterError::Exit {
+            code: 1,
+            message: "Usage: volume geo-replication ...".into(),
+        };
+        assert!(!usage.is_bare_georep_failure());
+        let busy = GlusterError::Command { op_ret: -1, op_errno: 0, message: "Another transaction is in progress for mastervol. Please try again after some time.".into() };
+        assert!(busy.is_busy());
+    }
 
     #[test]
     fn lock_conflicts_are_told_from_real_refusals() {

@@ -20,7 +20,9 @@ pub struct WorkerProc {
 
 /// The worker a command line belongs to, if it is a gsyncd worker.
 pub fn parse_worker(pid: u32, argv: &[String]) -> Option<WorkerProc> {
-    let script = argv.iter().position(|a| a.ends_with("/gsyncd.py") || a.ends_with("/gsyncd"))?;
+    let script = argv
+        .iter()
+        .position(|a| a.ends_with("/gsyncd.py") || a.ends_with("/gsyncd"))?;
     if argv.get(script + 1).map(String::as_str) != Some("worker") {
         return None;
     }
@@ -28,17 +30,27 @@ pub fn parse_worker(pid: u32, argv: &[String]) -> Option<WorkerProc> {
     let slave = argv.get(script + 3)?.clone();
     let at = argv.iter().position(|a| a == "--local-path")?;
     let brick = argv.get(at + 1)?.clone();
-    Some(WorkerProc { pid, master, slave, brick })
+    Some(WorkerProc {
+        pid,
+        master,
+        slave,
+        brick,
+    })
 }
 
 /// `/proc/PID/cmdline` (NUL separated) as words.
 pub fn split_cmdline(raw: &[u8]) -> Vec<String> {
-    raw.split(|b| *b == 0).filter(|w| !w.is_empty()).map(|w| String::from_utf8_lossy(w).into_owned()).collect()
+    raw.split(|b| *b == 0)
+        .filter(|w| !w.is_empty())
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect()
 }
 
 /// Every gsyncd worker running on this machine.
 pub fn local_workers() -> Vec<WorkerProc> {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
         .filter_map(|pid| {
@@ -52,7 +64,9 @@ pub fn local_workers() -> Vec<WorkerProc> {
 /// to its process (checked again right before the signal). Its pid, or None when this machine
 /// runs no such worker (then only a stop and start of the session can restart it).
 pub fn restart_worker(master: &str, slave: &str, brick: &str) -> Result<Option<u32>, GlusterError> {
-    let Some(w) = local_workers().into_iter().find(|w| w.master == master && w.slave == slave && w.brick == brick)
+    let Some(w) = local_workers()
+        .into_iter()
+        .find(|w| w.master == master && w.slave == slave && w.brick == brick)
     else {
         return Ok(None);
     };
@@ -66,10 +80,20 @@ pub fn restart_worker(master: &str, slave: &str, brick: &str) -> Result<Option<u
     if rc != 0 {
         return Err(GlusterError::Spawn {
             program: "kill".into(),
-            message: format!("worker {} of {brick}: {}", w.pid, std::io::Error::last_os_error()),
+            message: format!(
+                "worker {} of {brick}: {}",
+                w.pid,
+                std::io::Error::last_os_error()
+            ),
         });
     }
-    tracing::info!(pid = w.pid, master, slave, brick, "restarted a geo-replication worker");
+    tracing::info!(
+        pid = w.pid,
+        master,
+        slave,
+        brick,
+        "restarted a geo-replication worker"
+    );
     Ok(Some(w.pid))
 }
 
@@ -78,7 +102,13 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<String> {
-        split_cmdline(&std::fs::read(format!("{}/tests/fixtures/proc/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap())
+        split_cmdline(
+            &std::fs::read(format!(
+                "{}/tests/fixtures/proc/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
     }
 
     #[test]
@@ -97,10 +127,22 @@ mod tests {
 
     #[test]
     fn the_monitor_and_others_are_not_workers() {
-        assert_eq!(parse_worker(1, &fixture("gsyncd-monitor@cmdline.bin")), None);
+        assert_eq!(
+            parse_worker(1, &fixture("gsyncd-monitor@cmdline.bin")),
+            None
+        );
         let words = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
-        assert_eq!(parse_worker(1, &words("python3 /x/gsyncd.py secondary mastervol vm::s --local-path /b")), None);
-        assert_eq!(parse_worker(1, &words("python3 /x/gsyncd.py worker mastervol")), None);
+        assert_eq!(
+            parse_worker(
+                1,
+                &words("python3 /x/gsyncd.py secondary mastervol vm::s --local-path /b")
+            ),
+            None
+        );
+        assert_eq!(
+            parse_worker(1, &words("python3 /x/gsyncd.py worker mastervol")),
+            None
+        );
         assert_eq!(parse_worker(1, &words("bash -c worker")), None);
         assert_eq!(parse_worker(1, &[]), None);
     }

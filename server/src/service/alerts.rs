@@ -33,7 +33,12 @@ impl Transition {
             action: "health".into(),
             cluster_id: self.cluster_id.map(|c| c.hyphenated()),
             session_id: Some(self.session_id.hyphenated()),
-            target: format!("{}: {} -> {}", self.session, self.from.as_str(), self.to.as_str()),
+            target: format!(
+                "{}: {} -> {}",
+                self.session,
+                self.from.as_str(),
+                self.to.as_str()
+            ),
             result: "detected".into(),
             message: Some(self.reason.clone()),
         }
@@ -50,15 +55,24 @@ struct Body<'a> {
 impl Service {
     /// POSTs the transition to the configured webhook, if any, in the background.
     pub(crate) fn send_webhook(&self, t: Transition) {
-        let Some(url) = self.health_config().webhook.clone() else { return };
+        let Some(url) = self.health_config().webhook.clone() else {
+            return;
+        };
         let http = self.inner.health.http.clone();
         tokio::spawn(async move {
-            let body = Body { event: "health_transition", transition: &t };
+            let body = Body {
+                event: "health_transition",
+                transition: &t,
+            };
             for attempt in 1..=2 {
                 match http.post(&url).json(&body).send().await {
                     Ok(r) if r.status().is_success() => return,
-                    Ok(r) => tracing::warn!(url = %url, status = %r.status(), attempt, "alert webhook refused"),
-                    Err(e) => tracing::warn!(url = %url, error = %e, attempt, "alert webhook failed"),
+                    Ok(r) => {
+                        tracing::warn!(url = %url, status = %r.status(), attempt, "alert webhook refused")
+                    }
+                    Err(e) => {
+                        tracing::warn!(url = %url, error = %e, attempt, "alert webhook failed")
+                    }
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }

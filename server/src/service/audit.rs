@@ -62,7 +62,12 @@ impl Service {
             message,
         };
         let written = async {
-            let mut c = self.store().pool().acquire().await.map_err(store::StoreError::from)?;
+            let mut c = self
+                .store()
+                .pool()
+                .acquire()
+                .await
+                .map_err(store::StoreError::from)?;
             store::insert_event(&mut c, &row).await
         }
         .await;
@@ -72,7 +77,12 @@ impl Service {
     }
 
     pub async fn events(&self, session: Option<Uuid>, limit: i64) -> Result<Vec<Event>> {
-        let mut c = self.store().pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut c = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
         let rows = store::list_events(&mut c, session.map(|s| s.hyphenated()), limit).await?;
         Ok(rows
             .into_iter()

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine;
 use chrono::Utc;
@@ -47,7 +49,9 @@ impl Role {
         match s {
             "admin" => Ok(Role::Admin),
             "viewer" => Ok(Role::Viewer),
-            _ => Err(ServiceError::Invalid(format!("role {s:?}: admin or viewer"))),
+            _ => Err(ServiceError::Invalid(format!(
+                "role {s:?}: admin or viewer"
+            ))),
         }
     }
 }
@@ -64,13 +68,25 @@ pub fn parse_login(name: &str) -> Result<&str> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('-')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if ok { Ok(name) } else { Err(ServiceError::Invalid(format!("user name {name:?}: 1-64 of A-Z a-z 0-9 . _ -"))) }
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(name)
+    } else {
+        Err(ServiceError::Invalid(format!(
+            "user name {name:?}: 1-64 of A-Z a-z 0-9 . _ -"
+        )))
+    }
 }
 
 /// A random password of 24 letters and digits.
 pub fn random_password() -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect()
 }
 
 fn hash_password(password: &str) -> Result<String> {
@@ -87,19 +103,36 @@ fn token_hash(token: &str) -> String {
 }
 
 fn principal(u: &UserRow) -> Option<Principal> {
-    Role::parse(&u.role).ok().map(|role| Principal { name: u.name.clone(), role })
+    Role::parse(&u.role).ok().map(|role| Principal {
+        name: u.name.clone(),
+        role,
+    })
 }
 
 impl Service {
     async fn auth_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
+        Ok(self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?)
     }
 
     /// Adds a user; without a password one is drawn and returned (to be shown once).
-    pub async fn add_user(&self, name: &str, role: Role, password: Option<String>) -> Result<(Principal, Option<String>)> {
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password: Option<String>,
+    ) -> Result<(Principal, Option<String>)> {
         let name = parse_login(name)?.to_owned();
         let (password, drawn) = match password {
-            Some(p) if p.len() < 8 => return Err(ServiceError::Invalid("a password has at least 8 characters".into())),
+            Some(p) if p.len() < 8 => {
+                return Err(ServiceError::Invalid(
+                    "a password has at least 8 characters".into(),
+                ))
+            }
             Some(p) => (p, None),
             None => {
                 let p = random_password();
@@ -134,7 +167,10 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound(format!("user {user}")))?;
         let mut secret = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut secret);
-        let token = format!("grp_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+        let token = format!(
+            "grp_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+        );
         let row = TokenRow {
             id: Uuid::new_v4().hyphenated(),
             user_id: u.id,
@@ -176,7 +212,14 @@ impl Authenticator {
     pub fn new(service: Service) -> Self {
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
-        Authenticator { service, inner: Arc::new(AuthInner { key, logins: Mutex::new(HashMap::new()), tokens: Mutex::new(HashMap::new()) }) }
+        Authenticator {
+            service,
+            inner: Arc::new(AuthInner {
+                key,
+                logins: Mutex::new(HashMap::new()),
+                tokens: Mutex::new(HashMap::new()),
+            }),
+        }
     }
 
     fn login_key(&self, user: &str, password: &str) -> [u8; 32] {
@@ -193,20 +236,27 @@ impl Authenticator {
         if let Some(p) = recall(&self.inner.logins, &key) {
             return Ok(Some(p));
         }
-        let Some(row) = store::user_by_name(&mut *self.service.auth_conn().await?, user).await? else {
+        let Some(row) = store::user_by_name(&mut *self.service.auth_conn().await?, user).await?
+        else {
             return Ok(None);
         };
         let password = password.to_owned();
         let hash = row.password_hash.clone();
         let good = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            PasswordHash::new(&hash).is_ok_and(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
         })
         .await
         .unwrap_or(false);
         if !good {
             return Ok(None);
         }
-        let Some(p) = principal(&row) else { return Ok(None) };
+        let Some(p) = principal(&row) else {
+            return Ok(None);
+        };
         remember(&self.inner.logins, key, &p, LOGIN_CACHE);
         Ok(Some(p))
     }
@@ -230,7 +280,10 @@ type Remembered<K> = Mutex<HashMap<K, (Principal, Instant)>>;
 
 fn recall<K: std::hash::Hash + Eq>(cache: &Remembered<K>, key: &K) -> Option<Principal> {
     let cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-    cache.get(key).filter(|(_, until)| *until > Instant::now()).map(|(p, _)| p.clone())
+    cache
+        .get(key)
+        .filter(|(_, until)| *until > Instant::now())
+        .map(|(p, _)| p.clone())
 }
 
 /// Remembers a verified caller for `ttl`; the cache is bounded (expired entries go first).
@@ -262,7 +315,10 @@ mod tests {
 
     #[test]
     fn token_hash_is_sha256_hex() {
-        assert_eq!(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -270,8 +326,12 @@ mod tests {
         let h = hash_password("correct horse").unwrap();
         assert!(h.starts_with("$argon2id$"));
         let parsed = PasswordHash::new(&h).unwrap();
-        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert!(Argon2::default()
+            .verify_password(b"correct horse", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"wrong", &parsed)
+            .is_err());
         assert_eq!(random_password().len(), 24);
     }
 }

@@ -9,7 +9,12 @@ use crate::store::{self, ClusterRow, ClusterSummaryRow, HostRow};
 
 impl Service {
     pub async fn list_clusters(&self) -> Result<Vec<ClusterSummary>> {
-        let mut conn = self.store().pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut conn = self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
         let rows = store::list_cluster_summaries(&mut conn).await?;
         Ok(rows.into_iter().map(summary).collect())
     }
@@ -20,7 +25,9 @@ impl Service {
         let name = ClusterName::parse(&new.name)?;
         let host = HostName::parse(&new.host)?;
         if new.description.len() > 1024 {
-            return Err(ServiceError::Invalid("description is longer than 1024 bytes".into()));
+            return Err(ServiceError::Invalid(
+                "description is longer than 1024 bytes".into(),
+            ));
         }
         let cluster = ClusterRow {
             id: Uuid::new_v4().hyphenated(),
@@ -43,7 +50,10 @@ impl Service {
             last_seen_at: None,
         };
         if verify {
-            let peers = self.gluster().pool_list(&crate::sync::target_of(&host_row)).await?;
+            let peers = self
+                .gluster()
+                .pool_list(&crate::sync::target_of(&host_row))
+                .await?;
             tracing::debug!(peers = peers.len(), "cluster answers");
         }
         let mut tx = self.store().begin().await?;
@@ -51,13 +61,22 @@ impl Service {
         store::insert_host(&mut tx, &host_row).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(cluster = %cluster.name, host = %host, "cluster registered");
-        let (store, gluster, row) = (self.store().clone(), self.gluster().clone(), cluster.clone());
+        let (store, gluster, row) = (
+            self.store().clone(),
+            self.gluster().clone(),
+            cluster.clone(),
+        );
         tokio::spawn(async move {
             if let Err(e) = crate::sync::sync_cluster(&store, &gluster, &row).await {
                 tracing::warn!(cluster = %row.name, error = %e, "first sync failed");
             }
         });
-        Ok(summary(ClusterSummaryRow { cluster, host_count: 1, volume_count: 0, session_count: 0 }))
+        Ok(summary(ClusterSummaryRow {
+            cluster,
+            host_count: 1,
+            volume_count: 0,
+            session_count: 0,
+        }))
     }
 }
 

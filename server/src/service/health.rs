@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use app::domain::{BrickStatus, SessionAction, SessionStatus};
 use app::health::{
-    BrickHealth, Health, LagSample, ProbeBrick, ProbeReport, ProbeResult, ProbeSummary, RestartMethod, RestartOutcome,
-    SessionHealth,
+    BrickHealth, Health, LagSample, ProbeBrick, ProbeReport, ProbeResult, ProbeSummary,
+    RestartMethod, RestartOutcome, SessionHealth,
 };
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -27,7 +27,9 @@ use super::{Result, Service, ServiceError};
 use crate::config::HealthArgs;
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::{mount, workers, Target};
-use crate::store::{self, BrickHealthRow, BrickRow, ClusterRow, HealthRow, Id, SessionRow, StoreError, VolumeRow};
+use crate::store::{
+    self, BrickHealthRow, BrickRow, ClusterRow, HealthRow, Id, SessionRow, StoreError, VolumeRow,
+};
 use crate::sync::reconcile::brick_status;
 use crate::sync::{self, Quiet};
 
@@ -87,7 +89,11 @@ impl HealthState {
             .user_agent(concat!("georep/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        HealthState { config, probing: Mutex::new(HashSet::new()), http }
+        HealthState {
+            config,
+            probing: Mutex::new(HashSet::new()),
+            http,
+        }
     }
 }
 
@@ -96,7 +102,13 @@ struct Probing(Service, Uuid);
 
 impl Drop for Probing {
     fn drop(&mut self) {
-        self.0.inner.health.probing.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.1);
+        self.0
+            .inner
+            .health
+            .probing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.1);
     }
 }
 
@@ -116,13 +128,24 @@ struct Ctx {
 
 impl Ctx {
     fn audit(&self, actor: &str, action: &str) -> Audit {
-        Audit::of_session(actor, action, &self.cluster, &self.session, &self.master.name, &self.slave)
+        Audit::of_session(
+            actor,
+            action,
+            &self.cluster,
+            &self.session,
+            &self.master.name,
+            &self.slave,
+        )
     }
 
     fn brick_id(&self, p: &GeorepPair) -> Option<Id> {
         self.bricks
             .iter()
-            .find(|b| b.path == p.master_brick && b.host_uuid.is_none_or(|u| u.into_uuid() == p.master_node_uuid))
+            .find(|b| {
+                b.path == p.master_brick
+                    && b.host_uuid
+                        .is_none_or(|u| u.into_uuid() == p.master_node_uuid)
+            })
             .map(|b| b.id)
     }
 
@@ -141,9 +164,16 @@ impl Service {
     }
 
     fn try_probing(&self, id: Uuid) -> Result<Probing> {
-        let mut p = self.inner.health.probing.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self
+            .inner
+            .health
+            .probing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if !p.insert(id) {
-            return Err(ServiceError::Busy(format!("a probe or restart of session {id} is running")));
+            return Err(ServiceError::Busy(format!(
+                "a probe or restart of session {id} is running"
+            )));
         }
         Ok(Probing(self.clone(), id))
     }
@@ -155,17 +185,23 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
         let master = store::get_volume(&mut c, session.master_volume_id)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("volume {}", session.master_volume_id)))?;
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("volume {}", session.master_volume_id))
+            })?;
         let cluster = store::get_cluster(&mut c, master.cluster_id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", master.cluster_id)))?;
         let bricks = store::bricks_of_volume(&mut c, master.id).await?;
         let mut hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
         hosts.sort_by_key(|h| h.status != "connected");
-        let host = hosts
-            .first()
-            .ok_or_else(|| ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name)))?;
-        let slave = sync::slave_spec(&session.slave_user, &session.slave_host_name, &session.slave_volume_name);
+        let host = hosts.first().ok_or_else(|| {
+            ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+        })?;
+        let slave = sync::slave_spec(
+            &session.slave_user,
+            &session.slave_host_name,
+            &session.slave_volume_name,
+        );
         Ok(Ctx {
             target: sync::target_of(host),
             server: host.address.clone(),
@@ -179,7 +215,10 @@ impl Service {
     }
 
     async fn pairs(&self, ctx: &Ctx) -> Result<Vec<GeorepPair>> {
-        let st = self.gluster().georep_session_status(&ctx.target, &ctx.master.name, &ctx.slave).await?;
+        let st = self
+            .gluster()
+            .georep_session_status(&ctx.target, &ctx.master.name, &ctx.slave)
+            .await?;
         Ok(st
             .sessions()
             .filter(|(m, s)| *m == ctx.master.name && s.session_key == ctx.session.session_key)
@@ -194,7 +233,8 @@ impl Service {
         let audit = ctx.audit(actor, "probe");
         let outcome = async {
             let _p = self.try_probing(id)?;
-            self.probe_locked(&ctx, actor, self.health_config().probe_timeout).await
+            self.probe_locked(&ctx, actor, self.health_config().probe_timeout)
+                .await
         }
         .await;
         let message = outcome.as_ref().ok().map(|r| probe_message(r));
@@ -204,7 +244,12 @@ impl Service {
 
     /// The probe itself (the caller holds the session's probe lock). Never an error for what
     /// the probe finds: gluster or mount failures are a `Failed` report (stored as such).
-    async fn probe_locked(&self, ctx: &Ctx, trigger: &str, crawl_wait: Duration) -> Result<ProbeReport> {
+    async fn probe_locked(
+        &self,
+        ctx: &Ctx,
+        trigger: &str,
+        crawl_wait: Duration,
+    ) -> Result<ProbeReport> {
         let started_at = Utc::now();
         let t0 = Instant::now();
         let id = ctx.session.session_id.into_uuid();
@@ -222,7 +267,16 @@ impl Service {
         };
         let mut stalled_ids: Vec<Id> = Vec::new();
         let mut done_ids: Vec<Id> = Vec::new();
-        match self.run_probe(ctx, crawl_wait, &mut report, &mut stalled_ids, &mut done_ids).await {
+        match self
+            .run_probe(
+                ctx,
+                crawl_wait,
+                &mut report,
+                &mut stalled_ids,
+                &mut done_ids,
+            )
+            .await
+        {
             Ok(()) => {}
             Err(e) => {
                 report.result = ProbeResult::Failed;
@@ -231,10 +285,13 @@ impl Service {
         }
         report.duration_ms = t0.elapsed().as_millis() as i64;
         // the sync would otherwise record the checkpoint as set outside georep after we let go
-        if let Err(e) = sync::sync_cluster_with(self.store(), self.gluster(), &ctx.cluster, &quiet).await {
+        if let Err(e) =
+            sync::sync_cluster_with(self.store(), self.gluster(), &ctx.cluster, &quiet).await
+        {
             tracing::warn!(session = %id, error = %e, "refresh after the probe failed");
         }
-        self.store_probe(ctx, trigger, &report, &stalled_ids, &done_ids).await?;
+        self.store_probe(ctx, trigger, &report, &stalled_ids, &done_ids)
+            .await?;
         tracing::info!(session = %id, result = report.result.as_str(), ms = report.duration_ms, "probe");
         self.evaluate_session(id).await?;
         Ok(report)
@@ -275,27 +332,50 @@ impl Service {
                 } else {
                     format!("workers not settled: {}", unsettled.join(", "))
                 });
-                report.bricks = pairs.iter().map(|p| probe_brick(ctx, p, None, false)).collect();
+                report.bricks = pairs
+                    .iter()
+                    .map(|p| probe_brick(ctx, p, None, false))
+                    .collect();
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         };
-        let before: HashMap<String, Option<DateTime<Utc>>> =
-            pairs.iter().map(|p| (p.master_brick.clone(), p.checkpoint_time)).collect();
-        let judged: Vec<String> =
-            pairs.iter().filter(|p| p.status == WorkerStatus::Active).map(|p| p.master_brick.clone()).collect();
+        let before: HashMap<String, Option<DateTime<Utc>>> = pairs
+            .iter()
+            .map(|p| (p.master_brick.clone(), p.checkpoint_time))
+            .collect();
+        let judged: Vec<String> = pairs
+            .iter()
+            .filter(|p| p.status == WorkerStatus::Active)
+            .map(|p| p.master_brick.clone())
+            .collect();
 
         // 2. the mount, the checkpoint, then one new directory: DHT creates a directory on
         //    every brick (and replica/disperse sets write every brick), so every worker gets a
         //    changelog past the checkpoint
         let mnt = ctx.master_mount(&self.health_config().mount_dir);
-        mount::ensure_mount(&ctx.server, &ctx.master.name, &mnt, self.gluster().timeout()).await?;
+        mount::ensure_mount(
+            &ctx.server,
+            &ctx.master.name,
+            &mnt,
+            self.gluster().timeout(),
+        )
+        .await?;
         self.gluster()
-            .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &["config", "checkpoint", "now"])
+            .georep_action(
+                &ctx.target,
+                &ctx.master.name,
+                &ctx.slave,
+                &["config", "checkpoint", "now"],
+            )
             .await?;
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let base = mnt.join(PROBE_DIR);
-        let name = format!("{}-{}", Utc::now().timestamp(), &Uuid::new_v4().simple().to_string()[..8]);
+        let name = format!(
+            "{}-{}",
+            Utc::now().timestamp(),
+            &Uuid::new_v4().simple().to_string()[..8]
+        );
         let dir = base.join(&name);
         let made = async {
             tokio::fs::create_dir_all(&base).await?;
@@ -303,7 +383,10 @@ impl Service {
         }
         .await;
         if let Err(e) = made {
-            return Err(ServiceError::Conflict(format!("cannot write the probe's directory {}: {e}", dir.display())));
+            return Err(ServiceError::Conflict(format!(
+                "cannot write the probe's directory {}: {e}",
+                dir.display()
+            )));
         }
         let t_change = Instant::now();
 
@@ -317,9 +400,13 @@ impl Service {
                 Err(e) => tracing::warn!(error = %e, "probe: status read failed"),
             }
             for p in &last {
-                let fresh = p.checkpoint_time.is_some() && before.get(&p.master_brick) != Some(&p.checkpoint_time);
-                if fresh && p.checkpoint_completed == Some(true) && judged.contains(&p.master_brick) {
-                    completed.entry(p.master_brick.clone()).or_insert(t_change.elapsed().as_millis() as i64);
+                let fresh = p.checkpoint_time.is_some()
+                    && before.get(&p.master_brick) != Some(&p.checkpoint_time);
+                if fresh && p.checkpoint_completed == Some(true) && judged.contains(&p.master_brick)
+                {
+                    completed
+                        .entry(p.master_brick.clone())
+                        .or_insert(t_change.elapsed().as_millis() as i64);
                 }
                 if report.checkpoint.is_none() && fresh {
                     report.checkpoint = p.checkpoint_time;
@@ -362,20 +449,38 @@ impl Service {
             ));
             ProbeResult::Stalled
         } else if !changed.is_empty() {
-            report.message = Some(format!("workers changed state during the probe: {}", changed.join(", ")));
+            report.message = Some(format!(
+                "workers changed state during the probe: {}",
+                changed.join(", ")
+            ));
             ProbeResult::Inconclusive
         } else {
             let slowest = completed.values().max().copied().unwrap_or(0);
-            report.message = Some(format!("{} workers completed the checkpoint, the last after {slowest} ms", completed.len()));
+            report.message = Some(format!(
+                "{} workers completed the checkpoint, the last after {slowest} ms",
+                completed.len()
+            ));
             ProbeResult::Passed
         };
         Ok(())
     }
 
-    async fn store_probe(&self, ctx: &Ctx, trigger: &str, r: &ProbeReport, stalled: &[Id], done: &[Id]) -> Result<()> {
+    async fn store_probe(
+        &self,
+        ctx: &Ctx,
+        trigger: &str,
+        r: &ProbeReport,
+        stalled: &[Id],
+        done: &[Id],
+    ) -> Result<()> {
         let sid = ctx.session.session_id;
         let mut tx = self.store().begin().await?;
-        let stalled_names: Vec<&str> = r.bricks.iter().filter(|b| b.stalled).map(|b| b.brick.as_str()).collect();
+        let stalled_names: Vec<&str> = r
+            .bricks
+            .iter()
+            .filter(|b| b.stalled)
+            .map(|b| b.brick.as_str())
+            .collect();
         store::insert_probe(
             &mut tx,
             &store::ProbeRow {
@@ -393,12 +498,15 @@ impl Service {
         .await?;
         let rows = store::brick_health_of(&mut tx, sid).await?;
         let row_of = |b: Id| {
-            rows.iter().find(|r| r.master_brick_id == b).cloned().unwrap_or(BrickHealthRow {
-                session_id: sid,
-                master_brick_id: b,
-                stalled_since: None,
-                pending_since: None,
-            })
+            rows.iter()
+                .find(|r| r.master_brick_id == b)
+                .cloned()
+                .unwrap_or(BrickHealthRow {
+                    session_id: sid,
+                    master_brick_id: b,
+                    stalled_since: None,
+                    pending_since: None,
+                })
         };
         for b in stalled {
             let mut row = row_of(*b);
@@ -447,15 +555,23 @@ impl Service {
         let audit = ctx.audit(actor, "restart_stalled");
         let outcome = self.run_restart(&ctx, actor).await;
         let message = outcome.as_ref().ok().map(|o| {
-            let how: Vec<&str> = o.methods.iter().map(|m| match m {
-                RestartMethod::Worker => "worker restart",
-                RestartMethod::Session => "session stop + start",
-            }).collect();
+            let how: Vec<&str> = o
+                .methods
+                .iter()
+                .map(|m| match m {
+                    RestartMethod::Worker => "worker restart",
+                    RestartMethod::Session => "session stop + start",
+                })
+                .collect();
             format!(
                 "{} of {}: {}; {}",
                 how.join(", then "),
                 o.restarted.join(", "),
-                if o.cleared { "stall cleared" } else { "NOT cleared" },
+                if o.cleared {
+                    "stall cleared"
+                } else {
+                    "NOT cleared"
+                },
                 probe_message(&o.probe)
             )
         });
@@ -471,14 +587,23 @@ impl Service {
             let marks = store::brick_health_of(&mut c, ctx.session.session_id).await?;
             ctx.bricks
                 .iter()
-                .filter(|b| marks.iter().any(|m| m.master_brick_id == b.id && m.stalled_since.is_some()))
+                .filter(|b| {
+                    marks
+                        .iter()
+                        .any(|m| m.master_brick_id == b.id && m.stalled_since.is_some())
+                })
                 .cloned()
                 .collect()
         };
         if stalled.is_empty() {
-            return Err(ServiceError::Conflict("no stalled worker to restart (probe the session first)".into()));
+            return Err(ServiceError::Conflict(
+                "no stalled worker to restart (probe the session first)".into(),
+            ));
         }
-        let names: Vec<String> = stalled.iter().map(|b| format!("{}:{}", b.server_name, b.path)).collect();
+        let names: Vec<String> = stalled
+            .iter()
+            .map(|b| format!("{}:{}", b.server_name, b.path))
+            .collect();
         let mut methods = Vec::new();
         let mut probe = None;
 
@@ -500,19 +625,31 @@ impl Service {
                 let cleared = r.result == ProbeResult::Passed;
                 probe = Some(r);
                 if cleared {
-                    return Ok(RestartOutcome { methods, restarted: names, cleared, probe: probe.unwrap() });
+                    return Ok(RestartOutcome {
+                        methods,
+                        restarted: names,
+                        cleared,
+                        probe: probe.unwrap(),
+                    });
                 }
             }
         }
 
         // 2. stop + start of the session (every worker restarts; history crawl catches up)
         methods.push(RestartMethod::Session);
-        self.session_action(actor, id, SessionAction::Stop, false, false).await?;
-        self.session_action(actor, id, SessionAction::Start, false, false).await?;
+        self.session_action(actor, id, SessionAction::Stop, false, false)
+            .await?;
+        self.session_action(actor, id, SessionAction::Start, false, false)
+            .await?;
         let r = self.probe_locked(ctx, "restart", RESTART_SETTLE).await?;
         let cleared = r.result == ProbeResult::Passed;
         let _ = probe.replace(r);
-        Ok(RestartOutcome { methods, restarted: names, cleared, probe: probe.unwrap() })
+        Ok(RestartOutcome {
+            methods,
+            restarted: names,
+            cleared,
+            probe: probe.unwrap(),
+        })
     }
 
     /// The session's health as stored (evaluated by the scheduler every few seconds).
@@ -525,11 +662,22 @@ impl Service {
     /// as of now: what REST shows as `<lag_seconds>`.
     pub async fn lag_seconds(&self, id: Uuid) -> Result<(Option<i64>, Vec<(Uuid, Option<i64>)>)> {
         let view = self.health_view(id).await?;
-        Ok((view.health.lag_seconds, view.health.bricks.iter().map(|b| (b.brick_id, b.lag_seconds)).collect()))
+        Ok((
+            view.health.lag_seconds,
+            view.health
+                .bricks
+                .iter()
+                .map(|b| (b.brick_id, b.lag_seconds))
+                .collect(),
+        ))
     }
 
     /// Lag samples since `since` (default: 24 hours ago), oldest first.
-    pub async fn lag_history(&self, id: Uuid, since: Option<DateTime<Utc>>) -> Result<Vec<LagSample>> {
+    pub async fn lag_history(
+        &self,
+        id: Uuid,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<LagSample>> {
         let mut c = self.store().pool().acquire().await.map_err(store_err)?;
         if store::get_session(&mut c, id.hyphenated()).await?.is_none() {
             return Err(ServiceError::NotFound(format!("session {id}")));
@@ -553,7 +701,12 @@ impl Service {
             let mut c = self.store().pool().acquire().await.map_err(store_err)?;
             let mut ids = Vec::new();
             for cl in store::list_clusters(&mut c).await? {
-                ids.extend(store::sessions_of_cluster(&mut c, cl.id).await?.into_iter().map(|s| s.session_id.into_uuid()));
+                ids.extend(
+                    store::sessions_of_cluster(&mut c, cl.id)
+                        .await?
+                        .into_iter()
+                        .map(|s| s.session_id.into_uuid()),
+                );
             }
             ids
         };
@@ -593,8 +746,12 @@ impl Service {
         let mut counters = Vec::new();
         for d in &details {
             let brick = bricks.iter().find(|b| b.id == d.master_brick_id);
-            let name = brick.map(|b| format!("{}:{}", b.server_name, b.path)).unwrap_or_else(|| d.master_brick_id.to_string());
-            let mark = marks.iter().find(|m| m.master_brick_id == d.master_brick_id);
+            let name = brick
+                .map(|b| format!("{}:{}", b.server_name, b.path))
+                .unwrap_or_else(|| d.master_brick_id.to_string());
+            let mark = marks
+                .iter()
+                .find(|m| m.master_brick_id == d.master_brick_id);
             let pending = match (d.entry_pending, d.data_pending, d.meta_pending) {
                 (None, None, None) => None,
                 (e, da, m) => Some(e.unwrap_or(0) + da.unwrap_or(0) + m.unwrap_or(0)),
@@ -629,10 +786,16 @@ impl Service {
             views.push(v);
         }
         let last_probe = stored.as_ref().and_then(|h| {
-            Some(LastProbe { at: h.last_probe_at?, result: ProbeResult::parse(h.last_probe_result.as_deref()?)? })
+            Some(LastProbe {
+                at: h.last_probe_at?,
+                result: ProbeResult::parse(h.last_probe_result.as_deref()?)?,
+            })
         });
         let status = SessionStatus::from_db(&session.status);
-        let sync_error = cluster.as_ref().filter(|c| c.sync_state == "error").and_then(|c| c.sync_error.clone());
+        let sync_error = cluster
+            .as_ref()
+            .filter(|c| c.sync_state == "error")
+            .and_then(|c| c.sync_error.clone());
         let (health, reason) = rules::evaluate(&rules::Inputs {
             status,
             bricks: &views,
@@ -646,7 +809,11 @@ impl Service {
         let since = rules::since(prev, health, &views, now);
         Ok(HealthView {
             master: master.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
-            slave: sync::slave_spec(&session.slave_user, &session.slave_host_name, &session.slave_volume_name),
+            slave: sync::slave_spec(
+                &session.slave_user,
+                &session.slave_host_name,
+                &session.slave_volume_name,
+            ),
             cluster_id: cluster.as_ref().map(|c| c.id.into_uuid()),
             status,
             health: SessionHealth {
@@ -682,7 +849,9 @@ impl Service {
         // per-brick marks
         let marks = store::brick_health_of(&mut tx, sid).await?;
         for (v, b) in view.views.iter().zip(&h.bricks) {
-            let old = marks.iter().find(|m| m.master_brick_id.into_uuid() == b.brick_id);
+            let old = marks
+                .iter()
+                .find(|m| m.master_brick_id.into_uuid() == b.brick_id);
             let row = BrickHealthRow {
                 session_id: sid,
                 master_brick_id: b.brick_id.hyphenated(),
@@ -690,7 +859,9 @@ impl Service {
                 pending_since: rules::next_pending_since(v.pending_since, v.pending, now),
             };
             let unchanged = match old {
-                Some(o) => o.stalled_since == row.stalled_since && o.pending_since == row.pending_since,
+                Some(o) => {
+                    o.stalled_since == row.stalled_since && o.pending_since == row.pending_since
+                }
                 None => row.stalled_since.is_none() && row.pending_since.is_none(),
             };
             if !unchanged {
@@ -698,7 +869,9 @@ impl Service {
             }
         }
         let prev = view.stored.as_ref();
-        let changed = prev.is_none_or(|p| p.health != h.health.as_str() || p.reason != h.reason || p.lag_seconds != h.lag_seconds);
+        let changed = prev.is_none_or(|p| {
+            p.health != h.health.as_str() || p.reason != h.reason || p.lag_seconds != h.lag_seconds
+        });
         if changed {
             let row = HealthRow {
                 session_id: sid,
@@ -714,18 +887,23 @@ impl Service {
             };
             store::upsert_health(&mut tx, &row).await?;
         }
-        let from = prev.map(|p| Health::parse(&p.health)).unwrap_or(Health::Unknown);
-        let transition = (from != h.health && (from.is_alerting() || h.health.is_alerting())).then(|| Transition {
-            session_id: id,
-            cluster_id: view.cluster_id,
-            session: format!("{} -> {}", view.master, view.slave),
-            from,
-            to: h.health,
-            reason: h.reason.clone(),
-            since: h.since,
-            lag_seconds: h.lag_seconds,
-            at: now,
-        });
+        let from = prev
+            .map(|p| Health::parse(&p.health))
+            .unwrap_or(Health::Unknown);
+        let transition =
+            (from != h.health && (from.is_alerting() || h.health.is_alerting())).then(|| {
+                Transition {
+                    session_id: id,
+                    cluster_id: view.cluster_id,
+                    session: format!("{} -> {}", view.master, view.slave),
+                    from,
+                    to: h.health,
+                    reason: h.reason.clone(),
+                    since: h.since,
+                    lag_seconds: h.lag_seconds,
+                    at: now,
+                }
+            });
         if let Some(t) = &transition {
             store::insert_event(&mut tx, &t.event()).await?;
         }
@@ -747,7 +925,8 @@ impl Service {
             }
         };
         let cfg = self.health_config();
-        let interval = chrono::Duration::from_std(cfg.probe_interval).unwrap_or(chrono::Duration::zero());
+        let interval =
+            chrono::Duration::from_std(cfg.probe_interval).unwrap_or(chrono::Duration::zero());
         let retry = chrono::Duration::from_std(RETRY).unwrap_or(chrono::Duration::zero());
         let now = Utc::now();
         let mut due = Vec::new();
@@ -756,7 +935,10 @@ impl Service {
             if let Err(e) = self.evaluate_session(id).await {
                 tracing::warn!(session = %id, error = %e, "health: evaluation failed");
             }
-            let last = v.health.last_probe.as_ref().map(|p| LastProbe { at: p.at, result: p.result });
+            let last = v.health.last_probe.as_ref().map(|p| LastProbe {
+                at: p.at,
+                result: p.result,
+            });
             let stalled_now = v.health.bricks.iter().any(|b| b.stalled_since.is_some());
             if rules::probe_due(v.status, last, stalled_now, interval, retry, now) {
                 due.push(id);
@@ -772,10 +954,22 @@ impl Service {
         let now = Utc::now();
         let mut rows = Vec::new();
         for v in &views {
-            let Some(lag) = v.health.lag_seconds else { continue };
+            let Some(lag) = v.health.lag_seconds else {
+                continue;
+            };
             let sid = v.health.session_id.hyphenated();
-            let total: Option<i64> = v.views.iter().filter_map(|b| b.pending).reduce(|a, b| a + b);
-            rows.push(store::LagSampleRow { session_id: sid, master_brick_id: String::new(), at: now, lag_seconds: lag, pending: total });
+            let total: Option<i64> = v
+                .views
+                .iter()
+                .filter_map(|b| b.pending)
+                .reduce(|a, b| a + b);
+            rows.push(store::LagSampleRow {
+                session_id: sid,
+                master_brick_id: String::new(),
+                at: now,
+                lag_seconds: lag,
+                pending: total,
+            });
             for (b, view) in v.health.bricks.iter().zip(&v.views) {
                 if let Some(l) = b.lag_seconds {
                     rows.push(store::LagSampleRow {
@@ -826,7 +1020,12 @@ impl Ctx {
 }
 
 fn probe_brick(ctx: &Ctx, p: &GeorepPair, done: Option<i64>, stalled: bool) -> ProbeBrick {
-    ProbeBrick { brick: ctx.brick_name(p), status: brick_status(&p.status), completed_after_ms: done, stalled }
+    ProbeBrick {
+        brick: ctx.brick_name(p),
+        status: brick_status(&p.status),
+        completed_after_ms: done,
+        stalled,
+    }
 }
 
 fn worker_state(p: &GeorepPair) -> String {
@@ -839,16 +1038,27 @@ fn worker_state(p: &GeorepPair) -> String {
 }
 
 fn probe_message(r: &ProbeReport) -> String {
-    format!("probe {} in {} ms: {}", r.result.as_str(), r.duration_ms, r.message.as_deref().unwrap_or(""))
+    format!(
+        "probe {} in {} ms: {}",
+        r.result.as_str(),
+        r.duration_ms,
+        r.message.as_deref().unwrap_or("")
+    )
 }
 
 /// Probe directories older than an hour (left by a probe that was interrupted).
 async fn remove_stale_probe_dirs(base: &std::path::Path) {
-    let Ok(mut rd) = tokio::fs::read_dir(base).await else { return };
+    let Ok(mut rd) = tokio::fs::read_dir(base).await else {
+        return;
+    };
     let cutoff = Utc::now().timestamp() - 3600;
     while let Ok(Some(e)) = rd.next_entry().await {
         let name = e.file_name().to_string_lossy().into_owned();
-        let old = name.split('-').next().and_then(|t| t.parse::<i64>().ok()).is_some_and(|t| t < cutoff);
+        let old = name
+            .split('-')
+            .next()
+            .and_then(|t| t.parse::<i64>().ok())
+            .is_some_and(|t| t < cutoff);
         if old {
             let _ = tokio::fs::remove_dir_all(e.path()).await;
         }
@@ -892,7 +1102,10 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                     Ok(_) | Err(ServiceError::Busy(_)) => {}
                     Err(e) => tracing::warn!(session = %id, error = %e, "scheduled probe failed"),
                 }
-                running.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+                running
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&id);
             });
         }
     }

@@ -30,7 +30,11 @@ impl BrickView {
 }
 
 /// `pending_since` after this observation: kept while work is pending, set when it appears.
-pub fn next_pending_since(prev: Option<DateTime<Utc>>, pending: Option<i64>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn next_pending_since(
+    prev: Option<DateTime<Utc>>,
+    pending: Option<i64>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     match pending {
         Some(p) if p > 0 => Some(prev.unwrap_or(now)),
         _ => None,
@@ -74,7 +78,9 @@ pub fn session_lag(bricks: &[BrickView], now: DateTime<Utc>) -> Option<i64> {
 /// (late), or the worker is gone or restarted (stopped, faulty, starting, offline: the next
 /// worker is a new one, to be judged by the next probe). Paused keeps it (same process).
 pub fn stall_cleared(b: &BrickView) -> bool {
-    let Some(since) = b.stalled_since else { return false };
+    let Some(since) = b.stalled_since else {
+        return false;
+    };
     match b.status {
         Some(B::Active) => {
             b.checkpoint_done == Some(true) && b.checkpoint_time.is_some_and(|t| t >= since)
@@ -104,7 +110,10 @@ pub struct Inputs<'a> {
 }
 
 fn names<'a>(bricks: impl Iterator<Item = &'a BrickView>) -> String {
-    bricks.map(|b| b.brick.as_str()).collect::<Vec<_>>().join(", ")
+    bricks
+        .map(|b| b.brick.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The session's health and why. The order matters: a stalled or faulty session is never
@@ -114,15 +123,35 @@ pub fn evaluate(i: &Inputs) -> (Health, String) {
         return (Health::Unknown, format!("gluster cannot be read: {e}"));
     }
     match i.status {
-        S::Unknown => return (Health::Unknown, "gluster reports no usable worker status".into()),
+        S::Unknown => {
+            return (
+                Health::Unknown,
+                "gluster reports no usable worker status".into(),
+            )
+        }
         S::Faulty | S::PartialFaulty => {
-            let down = names(i.bricks.iter().filter(|b| matches!(b.status, Some(B::Faulty | B::Offline))));
-            let what = if i.status == S::Faulty { "faulty" } else { "partially faulty" };
-            return (Health::Faulty, format!("the session is {what} (workers of {down})"));
+            let down = names(
+                i.bricks
+                    .iter()
+                    .filter(|b| matches!(b.status, Some(B::Faulty | B::Offline))),
+            );
+            let what = if i.status == S::Faulty {
+                "faulty"
+            } else {
+                "partially faulty"
+            };
+            return (
+                Health::Faulty,
+                format!("the session is {what} (workers of {down})"),
+            );
         }
         _ => {}
     }
-    let stalled: Vec<&BrickView> = i.bricks.iter().filter(|b| b.stalled_since.is_some() && !stall_cleared(b)).collect();
+    let stalled: Vec<&BrickView> = i
+        .bricks
+        .iter()
+        .filter(|b| b.stalled_since.is_some() && !stall_cleared(b))
+        .collect();
     if let Some(first) = stalled.iter().filter_map(|b| b.stalled_since).min() {
         return (
             Health::Stalled,
@@ -136,14 +165,32 @@ pub fn evaluate(i: &Inputs) -> (Health, String) {
     match i.status {
         S::Active | S::Passive => {}
         S::Initializing => return (Health::Unknown, "the workers are starting".into()),
-        other => return (Health::Unknown, format!("the session is {}: nothing replicates", other.as_api())),
+        other => {
+            return (
+                Health::Unknown,
+                format!("the session is {}: nothing replicates", other.as_api()),
+            )
+        }
     }
-    let worst = i.bricks.iter().filter_map(|b| brick_lag(b, i.now).map(|l| (l, b))).max_by_key(|(l, _)| *l);
+    let worst = i
+        .bricks
+        .iter()
+        .filter_map(|b| brick_lag(b, i.now).map(|l| (l, b)))
+        .max_by_key(|(l, _)| *l);
     if let Some((lag, b)) = worst.filter(|(l, _)| *l > i.lag_threshold) {
-        return (Health::Lagging, format!("{} is {lag} s behind (threshold {} s)", b.brick, i.lag_threshold));
+        return (
+            Health::Lagging,
+            format!(
+                "{} is {lag} s behind (threshold {} s)",
+                b.brick, i.lag_threshold
+            ),
+        );
     }
     if !i.probes_enabled {
-        return (Health::Healthy, "no lag (probes are off: a stalled worker would not show)".into());
+        return (
+            Health::Healthy,
+            "no lag (probes are off: a stalled worker would not show)".into(),
+        );
     }
     match i.last_probe {
         None => (Health::Unknown, "not probed yet".into()),
@@ -159,10 +206,19 @@ pub fn evaluate(i: &Inputs) -> (Health, String) {
 
 /// When the health is `health` now after `prev` (health, since): the same since when the
 /// health did not change; for a stall the time the probe found it; else now.
-pub fn since(prev: Option<(Health, DateTime<Utc>)>, health: Health, bricks: &[BrickView], now: DateTime<Utc>) -> DateTime<Utc> {
+pub fn since(
+    prev: Option<(Health, DateTime<Utc>)>,
+    health: Health,
+    bricks: &[BrickView],
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
     match prev {
         Some((h, t)) if h == health => t,
-        _ if health == Health::Stalled => bricks.iter().filter_map(|b| b.stalled_since).min().unwrap_or(now),
+        _ if health == Health::Stalled => bricks
+            .iter()
+            .filter_map(|b| b.stalled_since)
+            .min()
+            .unwrap_or(now),
         _ => now,
     }
 }
@@ -177,7 +233,8 @@ pub fn probe_due(
     retry: Duration,
     now: DateTime<Utc>,
 ) -> bool {
-    if interval <= Duration::zero() || !matches!(status, S::Active | S::Passive | S::PartialFaulty) {
+    if interval <= Duration::zero() || !matches!(status, S::Active | S::Passive | S::PartialFaulty)
+    {
         return false;
     }
     let Some(last) = last else { return true };
@@ -202,7 +259,12 @@ mod tests {
     }
 
     fn active() -> BrickView {
-        BrickView { brick: "vm:/b1".into(), status: Some(B::Active), pending: Some(0), ..Default::default() }
+        BrickView {
+            brick: "vm:/b1".into(),
+            status: Some(B::Active),
+            pending: Some(0),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -210,17 +272,65 @@ mod tests {
         let now = t("12:00:00");
         let cases: Vec<(BrickView, Option<i64>)> = vec![
             // idle: last_synced frozen an hour ago is no lag
-            (BrickView { last_synced: Some(t("11:00:00")), ..active() }, Some(0)),
-            (BrickView { status: Some(B::Stopped), ..active() }, None),
-            (BrickView { status: None, ..active() }, None),
+            (
+                BrickView {
+                    last_synced: Some(t("11:00:00")),
+                    ..active()
+                },
+                Some(0),
+            ),
+            (
+                BrickView {
+                    status: Some(B::Stopped),
+                    ..active()
+                },
+                None,
+            ),
+            (
+                BrickView {
+                    status: None,
+                    ..active()
+                },
+                None,
+            ),
             // pending counters since 11:59:00, last synced long before
-            (BrickView { pending: Some(4), pending_since: Some(t("11:59:00")), last_synced: Some(t("11:00:00")), ..active() }, Some(60)),
+            (
+                BrickView {
+                    pending: Some(4),
+                    pending_since: Some(t("11:59:00")),
+                    last_synced: Some(t("11:00:00")),
+                    ..active()
+                },
+                Some(60),
+            ),
             // pending, but syncing progressed after the work appeared
-            (BrickView { pending: Some(4), pending_since: Some(t("11:59:00")), last_synced: Some(t("11:59:50")), ..active() }, Some(10)),
+            (
+                BrickView {
+                    pending: Some(4),
+                    pending_since: Some(t("11:59:00")),
+                    last_synced: Some(t("11:59:50")),
+                    ..active()
+                },
+                Some(10),
+            ),
             // pending first seen now
-            (BrickView { pending: Some(1), ..active() }, Some(0)),
+            (
+                BrickView {
+                    pending: Some(1),
+                    ..active()
+                },
+                Some(0),
+            ),
             // an uncompleted checkpoint (a stall): since the checkpoint
-            (BrickView { checkpoint_done: Some(false), checkpoint_time: Some(t("11:50:00")), last_synced: Some(t("09:00:00")), ..active() }, Some(600)),
+            (
+                BrickView {
+                    checkpoint_done: Some(false),
+                    checkpoint_time: Some(t("11:50:00")),
+                    last_synced: Some(t("09:00:00")),
+                    ..active()
+                },
+                Some(600),
+            ),
             // both: the older start counts
             (
                 BrickView {
@@ -232,33 +342,91 @@ mod tests {
                 },
                 Some(300),
             ),
-            (BrickView { checkpoint_done: Some(true), checkpoint_time: Some(t("11:50:00")), ..active() }, Some(0)),
+            (
+                BrickView {
+                    checkpoint_done: Some(true),
+                    checkpoint_time: Some(t("11:50:00")),
+                    ..active()
+                },
+                Some(0),
+            ),
         ];
         for (b, want) in cases {
             assert_eq!(brick_lag(&b, now), want, "{b:?}");
         }
-        assert_eq!(session_lag(&[active(), BrickView { pending: Some(1), pending_since: Some(t("11:59:30")), ..active() }], now), Some(30));
-        assert_eq!(session_lag(&[BrickView { status: Some(B::Paused), ..active() }], now), None);
+        assert_eq!(
+            session_lag(
+                &[
+                    active(),
+                    BrickView {
+                        pending: Some(1),
+                        pending_since: Some(t("11:59:30")),
+                        ..active()
+                    }
+                ],
+                now
+            ),
+            Some(30)
+        );
+        assert_eq!(
+            session_lag(
+                &[BrickView {
+                    status: Some(B::Paused),
+                    ..active()
+                }],
+                now
+            ),
+            None
+        );
     }
 
     #[test]
     fn pending_since_is_kept_while_pending() {
         let now = t("12:00:00");
         assert_eq!(next_pending_since(None, Some(3), now), Some(now));
-        assert_eq!(next_pending_since(Some(t("11:00:00")), Some(3), now), Some(t("11:00:00")));
+        assert_eq!(
+            next_pending_since(Some(t("11:00:00")), Some(3), now),
+            Some(t("11:00:00"))
+        );
         assert_eq!(next_pending_since(Some(t("11:00:00")), Some(0), now), None);
         assert_eq!(next_pending_since(Some(t("11:00:00")), None, now), None);
     }
 
     #[test]
     fn stall_clears_on_late_completion_or_a_new_worker() {
-        let stalled = BrickView { stalled_since: Some(t("11:00:00")), checkpoint_done: Some(false), checkpoint_time: Some(t("11:00:00")), ..active() };
+        let stalled = BrickView {
+            stalled_since: Some(t("11:00:00")),
+            checkpoint_done: Some(false),
+            checkpoint_time: Some(t("11:00:00")),
+            ..active()
+        };
         assert!(!stall_cleared(&stalled));
-        assert!(stall_cleared(&BrickView { checkpoint_done: Some(true), ..stalled.clone() }));
+        assert!(stall_cleared(&BrickView {
+            checkpoint_done: Some(true),
+            ..stalled.clone()
+        }));
         // an older checkpoint completed is not this one
-        assert!(!stall_cleared(&BrickView { checkpoint_done: Some(true), checkpoint_time: Some(t("10:00:00")), ..stalled.clone() }));
-        for (s, cleared) in [(B::Faulty, true), (B::Stopped, true), (B::Initializing, true), (B::Offline, true), (B::Paused, false), (B::Unknown, false)] {
-            assert_eq!(stall_cleared(&BrickView { status: Some(s), ..stalled.clone() }), cleared, "{s:?}");
+        assert!(!stall_cleared(&BrickView {
+            checkpoint_done: Some(true),
+            checkpoint_time: Some(t("10:00:00")),
+            ..stalled.clone()
+        }));
+        for (s, cleared) in [
+            (B::Faulty, true),
+            (B::Stopped, true),
+            (B::Initializing, true),
+            (B::Offline, true),
+            (B::Paused, false),
+            (B::Unknown, false),
+        ] {
+            assert_eq!(
+                stall_cleared(&BrickView {
+                    status: Some(s),
+                    ..stalled.clone()
+                }),
+                cleared,
+                "{s:?}"
+            );
         }
         assert!(!stall_cleared(&active()));
     }
@@ -266,36 +434,144 @@ mod tests {
     #[test]
     fn health_table() {
         let now = t("12:00:00");
-        let passed = Some(LastProbe { at: t("11:55:00"), result: ProbeResult::Passed });
-        let stalled = BrickView { brick: "vm:/b2".into(), stalled_since: Some(t("11:55:00")), checkpoint_done: Some(false), checkpoint_time: Some(t("11:55:00")), ..active() };
-        let faulty = BrickView { status: Some(B::Faulty), ..active() };
-        let lagging = BrickView { pending: Some(9), pending_since: Some(t("11:50:00")), ..active() };
-        let check = |status: S, bricks: &[BrickView], tweak: &dyn Fn(&mut Inputs), want: Health, why: &str| {
-            let mut i = Inputs { status, bricks, now, lag_threshold: 300, probes_enabled: true, last_probe: passed, sync_error: None };
+        let passed = Some(LastProbe {
+            at: t("11:55:00"),
+            result: ProbeResult::Passed,
+        });
+        let stalled = BrickView {
+            brick: "vm:/b2".into(),
+            stalled_since: Some(t("11:55:00")),
+            checkpoint_done: Some(false),
+            checkpoint_time: Some(t("11:55:00")),
+            ..active()
+        };
+        let faulty = BrickView {
+            status: Some(B::Faulty),
+            ..active()
+        };
+        let lagging = BrickView {
+            pending: Some(9),
+            pending_since: Some(t("11:50:00")),
+            ..active()
+        };
+        let check = |status: S,
+                     bricks: &[BrickView],
+                     tweak: &dyn Fn(&mut Inputs),
+                     want: Health,
+                     why: &str| {
+            let mut i = Inputs {
+                status,
+                bricks,
+                now,
+                lag_threshold: 300,
+                probes_enabled: true,
+                last_probe: passed,
+                sync_error: None,
+            };
             tweak(&mut i);
             let (h, reason) = evaluate(&i);
             assert_eq!(h, want, "{i:?}: {reason}");
             assert!(reason.contains(why), "{reason:?} should say {why:?}");
         };
         let same = |_: &mut Inputs| {};
-        check(S::Active, &[active(), active()], &same, Health::Healthy, "passed");
+        check(
+            S::Active,
+            &[active(), active()],
+            &same,
+            Health::Healthy,
+            "passed",
+        );
         // a stalled worker looks Active to gluster: never healthy, even with a passed probe before
-        check(S::Active, &[active(), stalled.clone()], &same, Health::Stalled, "vm:/b2");
-        check(S::PartialFaulty, &[active(), faulty.clone()], &same, Health::Faulty, "partially");
-        check(S::Faulty, &[faulty.clone(), stalled.clone()], &same, Health::Faulty, "faulty");
-        check(S::Active, &[active(), lagging.clone()], &same, Health::Lagging, "600 s behind");
-        check(S::Active, &[lagging.clone(), stalled.clone()], &same, Health::Stalled, "probe");
-        check(S::Active, &[lagging.clone()], &|i| i.lag_threshold = 1000, Health::Healthy, "passed");
+        check(
+            S::Active,
+            &[active(), stalled.clone()],
+            &same,
+            Health::Stalled,
+            "vm:/b2",
+        );
+        check(
+            S::PartialFaulty,
+            &[active(), faulty.clone()],
+            &same,
+            Health::Faulty,
+            "partially",
+        );
+        check(
+            S::Faulty,
+            &[faulty.clone(), stalled.clone()],
+            &same,
+            Health::Faulty,
+            "faulty",
+        );
+        check(
+            S::Active,
+            &[active(), lagging.clone()],
+            &same,
+            Health::Lagging,
+            "600 s behind",
+        );
+        check(
+            S::Active,
+            &[lagging.clone(), stalled.clone()],
+            &same,
+            Health::Stalled,
+            "probe",
+        );
+        check(
+            S::Active,
+            &[lagging.clone()],
+            &|i| i.lag_threshold = 1000,
+            Health::Healthy,
+            "passed",
+        );
         check(S::Stopped, &[], &same, Health::Unknown, "stopped");
         check(S::Paused, &[], &same, Health::Unknown, "paused");
         check(S::Initializing, &[], &same, Health::Unknown, "starting");
         check(S::Unknown, &[], &same, Health::Unknown, "no usable");
-        check(S::Active, &[stalled.clone()], &|i| i.sync_error = Some("timeout"), Health::Unknown, "timeout");
-        check(S::Active, &[active()], &|i| i.last_probe = None, Health::Unknown, "not probed");
-        check(S::Active, &[active()], &|i| { i.last_probe = None; i.probes_enabled = false }, Health::Healthy, "probes are off");
-        let old = |r| Some(LastProbe { at: t("11:00:00"), result: r });
-        check(S::Active, &[active()], &|i| i.last_probe = old(ProbeResult::Stalled), Health::Unknown, "over");
-        check(S::Active, &[active()], &|i| i.last_probe = old(ProbeResult::Inconclusive), Health::Unknown, "inconclusive");
+        check(
+            S::Active,
+            &[stalled.clone()],
+            &|i| i.sync_error = Some("timeout"),
+            Health::Unknown,
+            "timeout",
+        );
+        check(
+            S::Active,
+            &[active()],
+            &|i| i.last_probe = None,
+            Health::Unknown,
+            "not probed",
+        );
+        check(
+            S::Active,
+            &[active()],
+            &|i| {
+                i.last_probe = None;
+                i.probes_enabled = false
+            },
+            Health::Healthy,
+            "probes are off",
+        );
+        let old = |r| {
+            Some(LastProbe {
+                at: t("11:00:00"),
+                result: r,
+            })
+        };
+        check(
+            S::Active,
+            &[active()],
+            &|i| i.last_probe = old(ProbeResult::Stalled),
+            Health::Unknown,
+            "over",
+        );
+        check(
+            S::Active,
+            &[active()],
+            &|i| i.last_probe = old(ProbeResult::Inconclusive),
+            Health::Unknown,
+            "inconclusive",
+        );
     }
 
     /// A real stall, captured on the lab: both workers say Active / Changelog Crawl with no
@@ -314,11 +590,16 @@ mod tests {
             .flat_map(|(_, s)| s.pairs.iter())
             .map(|p| {
                 assert_eq!(p.status, crate::gluster::model::WorkerStatus::Active);
-                assert_eq!(p.crawl_status, crate::gluster::model::CrawlStatus::Changelog);
+                assert_eq!(
+                    p.crawl_status,
+                    crate::gluster::model::CrawlStatus::Changelog
+                );
                 BrickView {
                     brick: p.master_brick.clone(),
                     status: Some(B::Active),
-                    pending: Some((p.entry.unwrap_or(0) + p.data.unwrap_or(0) + p.meta.unwrap_or(0)) as i64),
+                    pending: Some(
+                        (p.entry.unwrap_or(0) + p.data.unwrap_or(0) + p.meta.unwrap_or(0)) as i64,
+                    ),
                     last_synced: p.last_synced,
                     checkpoint_time: p.checkpoint_time,
                     checkpoint_done: p.checkpoint_completed,
@@ -327,24 +608,63 @@ mod tests {
             })
             .collect();
         let now = t("14:53:38");
-        assert_eq!(views.iter().map(|v| brick_lag(v, now)).collect::<Vec<_>>(), [Some(60), Some(0)]);
-        let i = Inputs { status: S::Active, bricks: &views, now, lag_threshold: 300, probes_enabled: true, last_probe: None, sync_error: None };
+        assert_eq!(
+            views.iter().map(|v| brick_lag(v, now)).collect::<Vec<_>>(),
+            [Some(60), Some(0)]
+        );
+        let i = Inputs {
+            status: S::Active,
+            bricks: &views,
+            now,
+            lag_threshold: 300,
+            probes_enabled: true,
+            last_probe: None,
+            sync_error: None,
+        };
         assert_ne!(evaluate(&i).0, Health::Stalled);
         let marked: Vec<BrickView> = views
             .iter()
-            .map(|v| BrickView { stalled_since: v.checkpoint_done.filter(|d| !d).and(v.checkpoint_time), ..v.clone() })
+            .map(|v| BrickView {
+                stalled_since: v.checkpoint_done.filter(|d| !d).and(v.checkpoint_time),
+                ..v.clone()
+            })
             .collect();
-        let (h, reason) = evaluate(&Inputs { bricks: &marked, ..i });
+        let (h, reason) = evaluate(&Inputs {
+            bricks: &marked,
+            ..i
+        });
         assert_eq!(h, Health::Stalled);
-        assert!(reason.contains("/srv/georep-lab/mastervol/b1") && !reason.contains("b2"), "{reason}");
+        assert!(
+            reason.contains("/srv/georep-lab/mastervol/b1") && !reason.contains("b2"),
+            "{reason}"
+        );
     }
 
     #[test]
     fn since_keeps_the_start() {
         let now = t("12:00:00");
-        let stalled = BrickView { stalled_since: Some(t("11:55:00")), ..active() };
-        assert_eq!(since(Some((Health::Healthy, t("10:00:00"))), Health::Healthy, &[], now), t("10:00:00"));
-        assert_eq!(since(Some((Health::Healthy, t("10:00:00"))), Health::Lagging, &[], now), now);
+        let stalled = BrickView {
+            stalled_since: Some(t("11:55:00")),
+            ..active()
+        };
+        assert_eq!(
+            since(
+                Some((Health::Healthy, t("10:00:00"))),
+                Health::Healthy,
+                &[],
+                now
+            ),
+            t("10:00:00")
+        );
+        assert_eq!(
+            since(
+                Some((Health::Healthy, t("10:00:00"))),
+                Health::Lagging,
+                &[],
+                now
+            ),
+            now
+        );
         assert_eq!(since(None, Health::Stalled, &[stalled], now), t("11:55:00"));
     }
 
@@ -353,17 +673,67 @@ mod tests {
         let now = t("12:00:00");
         let ten = Duration::minutes(10);
         let minute = Duration::minutes(1);
-        let at = |m: &str, r| Some(LastProbe { at: t(m), result: r });
+        let at = |m: &str, r| {
+            Some(LastProbe {
+                at: t(m),
+                result: r,
+            })
+        };
         assert!(probe_due(S::Active, None, false, ten, minute, now));
         assert!(!probe_due(S::Stopped, None, false, ten, minute, now));
         assert!(!probe_due(S::Paused, None, false, ten, minute, now));
-        assert!(!probe_due(S::Active, None, false, Duration::zero(), minute, now), "off");
-        assert!(!probe_due(S::Active, at("11:55:00", ProbeResult::Passed), false, ten, minute, now));
-        assert!(probe_due(S::Active, at("11:50:00", ProbeResult::Passed), false, ten, minute, now));
-        assert!(probe_due(S::Active, at("11:58:00", ProbeResult::Inconclusive), false, ten, minute, now));
-        assert!(!probe_due(S::Active, at("11:59:30", ProbeResult::Failed), false, ten, minute, now));
+        assert!(
+            !probe_due(S::Active, None, false, Duration::zero(), minute, now),
+            "off"
+        );
+        assert!(!probe_due(
+            S::Active,
+            at("11:55:00", ProbeResult::Passed),
+            false,
+            ten,
+            minute,
+            now
+        ));
+        assert!(probe_due(
+            S::Active,
+            at("11:50:00", ProbeResult::Passed),
+            false,
+            ten,
+            minute,
+            now
+        ));
+        assert!(probe_due(
+            S::Active,
+            at("11:58:00", ProbeResult::Inconclusive),
+            false,
+            ten,
+            minute,
+            now
+        ));
+        assert!(!probe_due(
+            S::Active,
+            at("11:59:30", ProbeResult::Failed),
+            false,
+            ten,
+            minute,
+            now
+        ));
         // a stall is not re-probed before the interval; once it is over, soon
-        assert!(!probe_due(S::Active, at("11:55:00", ProbeResult::Stalled), true, ten, minute, now));
-        assert!(probe_due(S::Active, at("11:55:00", ProbeResult::Stalled), false, ten, minute, now));
+        assert!(!probe_due(
+            S::Active,
+            at("11:55:00", ProbeResult::Stalled),
+            true,
+            ten,
+            minute,
+            now
+        ));
+        assert!(probe_due(
+            S::Active,
+            at("11:55:00", ProbeResult::Stalled),
+            false,
+            ten,
+            minute,
+            now
+        ));
     }
 }

@@ -5,7 +5,9 @@ use app::domain::BrickStatus;
 use uuid::Uuid;
 
 use super::{status, Result, Service, ServiceError};
-use crate::store::{self, BrickRow, ClusterRow, HostRow, SessionDetailRow, SessionRow, StoreError, VolumeRow};
+use crate::store::{
+    self, BrickRow, ClusterRow, HostRow, SessionDetailRow, SessionRow, StoreError, VolumeRow,
+};
 
 /// A volume with its bricks in volume order.
 #[derive(Clone, Debug)]
@@ -26,14 +28,24 @@ pub struct SessionView {
 
 fn checkpoint_completed<'a>(details: impl Iterator<Item = &'a SessionDetailRow>) -> bool {
     let pairs: Vec<_> = details
-        .map(|d| (BrickStatus::from_db(&d.status), d.checkpoint_status.as_deref().map(|c| c == "completed")))
+        .map(|d| {
+            (
+                BrickStatus::from_db(&d.status),
+                d.checkpoint_status.as_deref().map(|c| c == "completed"),
+            )
+        })
         .collect();
     status::checkpoint_completed(&pairs)
 }
 
 impl Service {
     async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
+        Ok(self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?)
     }
 
     pub async fn cluster(&self, id: Uuid) -> Result<ClusterRow> {
@@ -57,7 +69,10 @@ impl Service {
             .map(|volume| {
                 let (mine, rest) = bricks.drain(..).partition(|b| b.volume_id == volume.id);
                 bricks = rest;
-                VolumeView { volume, bricks: mine }
+                VolumeView {
+                    volume,
+                    bricks: mine,
+                }
             })
             .collect())
     }
@@ -76,8 +91,18 @@ impl Service {
         Ok(sessions
             .into_iter()
             .map(|session| {
-                let done = checkpoint_completed(details.iter().filter(|d| d.session_id == session.session_id));
-                SessionView { cluster_id: cluster, master_name: v.volume.name.clone(), session, checkpoint_completed: done, details: Vec::new() }
+                let done = checkpoint_completed(
+                    details
+                        .iter()
+                        .filter(|d| d.session_id == session.session_id),
+                );
+                SessionView {
+                    cluster_id: cluster,
+                    master_name: v.volume.name.clone(),
+                    session,
+                    checkpoint_completed: done,
+                    details: Vec::new(),
+                }
             })
             .collect())
     }
@@ -99,22 +124,38 @@ impl Service {
                 (d, brick)
             })
             .collect();
-        Ok(SessionView { cluster_id: cluster, master_name: v.volume.name, session, checkpoint_completed: done, details })
+        Ok(SessionView {
+            cluster_id: cluster,
+            master_name: v.volume.name,
+            session,
+            checkpoint_completed: done,
+            details,
+        })
     }
 
     /// Fails with NotFound unless the session's master is this volume of this cluster.
     pub async fn check_session_path(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<()> {
         let mut conn = self.read_conn().await?;
-        let found = store::get_session(&mut conn, id.hyphenated()).await?.filter(|s| s.master_volume_id.into_uuid() == volume);
-        let vol = store::get_volume(&mut conn, volume.hyphenated()).await?.filter(|v| v.cluster_id.into_uuid() == cluster);
+        let found = store::get_session(&mut conn, id.hyphenated())
+            .await?
+            .filter(|s| s.master_volume_id.into_uuid() == volume);
+        let vol = store::get_volume(&mut conn, volume.hyphenated())
+            .await?
+            .filter(|v| v.cluster_id.into_uuid() == cluster);
         match (found, vol) {
             (Some(_), Some(_)) => Ok(()),
-            _ => Err(ServiceError::NotFound(format!("session {id} of volume {volume} in cluster {cluster}"))),
+            _ => Err(ServiceError::NotFound(format!(
+                "session {id} of volume {volume} in cluster {cluster}"
+            ))),
         }
     }
 }
 
-async fn volume_in(conn: &mut sqlx::SqliteConnection, cluster: Uuid, volume: Uuid) -> Result<VolumeView> {
+async fn volume_in(
+    conn: &mut sqlx::SqliteConnection,
+    cluster: Uuid,
+    volume: Uuid,
+) -> Result<VolumeView> {
     let v = store::get_volume(conn, volume.hyphenated())
         .await?
         .filter(|v| v.cluster_id.into_uuid() == cluster)

@@ -4,9 +4,9 @@ mod alerts;
 mod audit;
 pub mod auth;
 mod clusters;
-pub mod inventory;
 pub mod health;
 pub mod health_rules;
+pub mod inventory;
 pub mod names;
 pub mod options;
 mod sessions;
@@ -30,7 +30,10 @@ pub enum ServiceError {
     Conflict(String),
     /// The action is not possible from the session's current state (no gluster call made).
     #[error("cannot {} a session that is {}", .action.as_str(), .status.as_api())]
-    WrongState { action: app::domain::SessionAction, status: app::domain::SessionStatus },
+    WrongState {
+        action: app::domain::SessionAction,
+        status: app::domain::SessionStatus,
+    },
     /// Another action on the same session is running (no gluster call made).
     #[error("another action on this session is in progress: {0}")]
     Busy(String),
@@ -52,9 +55,10 @@ impl From<ServiceError> for AppError {
             ServiceError::Invalid(m) => AppError::Invalid(m),
             ServiceError::NotFound(m) => AppError::NotFound(m),
             ServiceError::Conflict(m) => AppError::Conflict(m),
-            ServiceError::WrongState { action, status } => {
-                AppError::WrongState { action: action.as_str().into(), status }
-            }
+            ServiceError::WrongState { action, status } => AppError::WrongState {
+                action: action.as_str().into(),
+                status,
+            },
             ServiceError::Busy(m) => AppError::Busy(m),
             ServiceError::NotEligible(r) => AppError::NotEligible(r),
             ServiceError::Gluster(g) => AppError::Gluster(g.to_string()),
@@ -132,7 +136,10 @@ impl app::backend::Backend for Service {
         Ok(self.register_cluster(new, true).await?)
     }
 
-    async fn create_session(&self, new: app::domain::NewSession) -> Result<app::domain::CreatedSession, AppError> {
+    async fn create_session(
+        &self,
+        new: app::domain::NewSession,
+    ) -> Result<app::domain::CreatedSession, AppError> {
         Ok(Service::create_session(self, RPC_ACTOR, new).await?)
     }
 
@@ -146,19 +153,35 @@ impl app::backend::Backend for Service {
         Ok(Service::session_action(self, RPC_ACTOR, id, action, force, reset_sync_time).await?)
     }
 
-    async fn session_options(&self, id: uuid::Uuid) -> Result<Vec<app::domain::SessionOption>, AppError> {
+    async fn session_options(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Vec<app::domain::SessionOption>, AppError> {
         Ok(Service::session_options(self, id).await?)
     }
 
-    async fn set_option(&self, id: uuid::Uuid, key: String, value: String) -> Result<app::domain::SessionOption, AppError> {
+    async fn set_option(
+        &self,
+        id: uuid::Uuid,
+        key: String,
+        value: String,
+    ) -> Result<app::domain::SessionOption, AppError> {
         Ok(Service::set_option(self, RPC_ACTOR, id, &key, &value).await?)
     }
 
-    async fn reset_option(&self, id: uuid::Uuid, key: String) -> Result<app::domain::SessionOption, AppError> {
+    async fn reset_option(
+        &self,
+        id: uuid::Uuid,
+        key: String,
+    ) -> Result<app::domain::SessionOption, AppError> {
         Ok(Service::reset_option(self, RPC_ACTOR, id, &key).await?)
     }
 
-    async fn set_checkpoint(&self, id: uuid::Uuid, at: app::domain::Checkpoint) -> Result<app::domain::ActionOutcome, AppError> {
+    async fn set_checkpoint(
+        &self,
+        id: uuid::Uuid,
+        at: app::domain::Checkpoint,
+    ) -> Result<app::domain::ActionOutcome, AppError> {
         Ok(Service::set_checkpoint(self, RPC_ACTOR, id, at).await?)
     }
 
@@ -166,7 +189,11 @@ impl app::backend::Backend for Service {
         Ok(Service::refresh_session(self, id).await?)
     }
 
-    async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<app::domain::Event>, AppError> {
+    async fn events(
+        &self,
+        session: Option<uuid::Uuid>,
+        limit: i64,
+    ) -> Result<Vec<app::domain::Event>, AppError> {
         Ok(Service::events(self, session, limit).await?)
     }
 
@@ -178,7 +205,10 @@ impl app::backend::Backend for Service {
         Ok(Service::probe_session(self, RPC_ACTOR, id).await?)
     }
 
-    async fn restart_stalled(&self, id: uuid::Uuid) -> Result<app::health::RestartOutcome, AppError> {
+    async fn restart_stalled(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<app::health::RestartOutcome, AppError> {
         Ok(Service::restart_stalled(self, RPC_ACTOR, id).await?)
     }
 

@@ -12,7 +12,8 @@ impl ClusterName {
         let s = s.trim();
         let ok = (1..=64).contains(&s.len())
             && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if ok {
             Ok(ClusterName(s.to_owned()))
         } else {
@@ -47,7 +48,9 @@ impl HostName {
         if (1..=253).contains(&s.len()) && s.split('.').all(label_ok) {
             Ok(HostName(s.to_ascii_lowercase()))
         } else {
-            Err(ServiceError::Invalid(format!("{s:?} is not a valid host name or address")))
+            Err(ServiceError::Invalid(format!(
+                "{s:?} is not a valid host name or address"
+            )))
         }
     }
 
@@ -72,7 +75,8 @@ impl VolumeName {
         let s = s.trim();
         let ok = (1..=128).contains(&s.len())
             && !s.starts_with('-')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
             && s != "all";
         if ok {
             Ok(VolumeName(s.to_owned()))
@@ -105,8 +109,11 @@ impl UserName {
             return Ok(UserName("root".into()));
         }
         let ok = s.len() <= 32
-            && s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'));
+            && s.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'));
         if ok {
             Ok(UserName(s.to_owned()))
         } else {
@@ -130,11 +137,14 @@ impl OptionKey {
         let s = s.trim().to_ascii_lowercase().replace('-', "_");
         let ok = (1..=64).contains(&s.len())
             && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if ok {
             Ok(OptionKey(s))
         } else {
-            Err(ServiceError::Invalid(format!("{s:?} is not an option name")))
+            Err(ServiceError::Invalid(format!(
+                "{s:?} is not an option name"
+            )))
         }
     }
 
@@ -164,7 +174,15 @@ mod tests {
         for good in ["site-a", "Lab_1", "a", "dc2.prod"] {
             assert_eq!(ClusterName::parse(good).unwrap().as_str(), good);
         }
-        for bad in ["", "-x", "a b", "x;rm -rf /", "../etc", &"x".repeat(65), "ü"] {
+        for bad in [
+            "",
+            "-x",
+            "a b",
+            "x;rm -rf /",
+            "../etc",
+            &"x".repeat(65),
+            "ü",
+        ] {
             assert!(ClusterName::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -174,8 +192,22 @@ mod tests {
         for good in ["vm", "gluster1.example.com", "127.0.0.1", "::1", "node-2"] {
             assert!(HostName::parse(good).is_ok(), "{good:?} refused");
         }
-        assert_eq!(HostName::parse("VM.Example.COM").unwrap().as_str(), "vm.example.com");
-        for bad in ["", "-oProxyCommand=x", "root@vm", "vm:22", "a b", "a..b", "vm;id", "$(id)", "a/b", &"a".repeat(64)] {
+        assert_eq!(
+            HostName::parse("VM.Example.COM").unwrap().as_str(),
+            "vm.example.com"
+        );
+        for bad in [
+            "",
+            "-oProxyCommand=x",
+            "root@vm",
+            "vm:22",
+            "a b",
+            "a..b",
+            "vm;id",
+            "$(id)",
+            "a/b",
+            &"a".repeat(64),
+        ] {
             assert!(HostName::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -184,11 +216,23 @@ mod tests {
         for good in ["slavevol2", "a", "vol_1-x"] {
             assert_eq!(VolumeName::parse(good).unwrap().as_str(), good);
         }
-        for bad in ["", "-x", "a b", "a/b", "vm::x", "all", "$(id)", &"v".repeat(129)] {
+        for bad in [
+            "",
+            "-x",
+            "a b",
+            "a/b",
+            "vm::x",
+            "all",
+            "$(id)",
+            &"v".repeat(129),
+        ] {
             assert!(VolumeName::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(UserName::parse("").unwrap().as_str(), "root");
-        assert_eq!(UserName::parse("geoaccount").unwrap().as_str(), "geoaccount");
+        assert_eq!(
+            UserName::parse("geoaccount").unwrap().as_str(),
+            "geoaccount"
+        );
         for bad in ["Root", "-u", "a b", "a@b", "1x"] {
             assert!(UserName::parse(bad).is_err(), "{bad:?} accepted");
         }

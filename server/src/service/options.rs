@@ -11,7 +11,10 @@ use super::ServiceError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Bool,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Choice(&'static [&'static str]),
     /// `checkpoint`: set through the checkpoint action.
     UnixTime,
@@ -27,14 +30,27 @@ pub struct Spec {
 }
 
 const LEVELS: &[&str] = &["ERROR", "INFO", "WARNING", "DEBUG"];
-const INT: Kind = Kind::Int { min: 0, max: i32::MAX as i64 };
+const INT: Kind = Kind::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
 
 macro_rules! spec {
     ($key:literal, $default:literal, $kind:expr) => {
-        Spec { key: $key, default: $default, kind: $kind, configurable: true }
+        Spec {
+            key: $key,
+            default: $default,
+            kind: $kind,
+            configurable: true,
+        }
     };
     ($key:literal, $default:literal, $kind:expr, ro) => {
-        Spec { key: $key, default: $default, kind: $kind, configurable: false }
+        Spec {
+            key: $key,
+            default: $default,
+            kind: $kind,
+            configurable: false,
+        }
     };
 }
 
@@ -79,7 +95,11 @@ pub const OPTIONS: &[Spec] = &[
     spec!("special_sync_mode", "", Kind::Text),
     spec!("gfid_conflict_resolution", "true", Kind::Bool),
     spec!("working_dir", "", Kind::Text, ro),
-    spec!("change_detector", "changelog", Kind::Choice(&["changelog", "xsync"])),
+    spec!(
+        "change_detector",
+        "changelog",
+        Kind::Choice(&["changelog", "xsync"])
+    ),
     spec!("cli_log_file", "", Kind::Text, ro),
     spec!("cli_log_level", "INFO", Kind::Choice(LEVELS)),
     spec!("log_file", "", Kind::Text, ro),
@@ -127,7 +147,8 @@ pub fn allowed_values(kind: Kind) -> Vec<String> {
 
 /// gluster prints booleans as `True`/`False` (python): compare them case-insensitively.
 pub fn same_value(a: &str, b: &str) -> bool {
-    a == b || a.eq_ignore_ascii_case(b) && matches!(a.to_ascii_lowercase().as_str(), "true" | "false")
+    a == b
+        || a.eq_ignore_ascii_case(b) && matches!(a.to_ascii_lowercase().as_str(), "true" | "false")
 }
 
 /// The spec of a key that may be set, and the value in the form gluster is given.
@@ -152,7 +173,11 @@ pub fn validate_set(key: &OptionKey, value: &str) -> Result<(&'static Spec, Stri
             Some(c) => c.to_string(),
             None => return Err(bad(format!("one of {}", values.join(", ")))),
         },
-        Kind::UnixTime => return Err(ServiceError::Invalid("set the checkpoint with the checkpoint action".into())),
+        Kind::UnixTime => {
+            return Err(ServiceError::Invalid(
+                "set the checkpoint with the checkpoint action".into(),
+            ))
+        }
         Kind::Text => {
             if v.len() > 1024 || v.chars().any(|c| c.is_control()) {
                 return Err(bad("at most 1024 printable characters".into()));
@@ -177,7 +202,9 @@ mod tests {
     use super::*;
 
     fn set(k: &str, v: &str) -> Result<String, String> {
-        validate_set(&OptionKey::parse(k).unwrap(), v).map(|(_, v)| v).map_err(|e| e.to_string())
+        validate_set(&OptionKey::parse(k).unwrap(), v)
+            .map(|(_, v)| v)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -187,11 +214,15 @@ mod tests {
         assert!(set("sync_jobs", "500").is_err());
         assert!(set("sync_jobs", "x").is_err());
         assert_eq!(set("sync-method", "TARSSH").unwrap(), "tarssh");
-        assert!(set("sync_method", "scp").unwrap_err().contains("rsync, tarssh"));
+        assert!(set("sync_method", "scp")
+            .unwrap_err()
+            .contains("rsync, tarssh"));
         assert_eq!(set("ignore-deletes", "yes").unwrap(), "true");
         assert!(set("ignore_deletes", "maybe").is_err());
         assert!(set("log_file", "/tmp/x").unwrap_err().contains("read-only"));
-        assert!(set("no_such_option", "1").unwrap_err().contains("unknown option"));
+        assert!(set("no_such_option", "1")
+            .unwrap_err()
+            .contains("unknown option"));
         assert!(set("checkpoint", "now").is_err());
         assert!(set("rsync_options", "--bwlimit=1\n--x").is_err());
         assert!(validate_reset(&OptionKey::parse("pid-file").unwrap()).is_err());

@@ -4,8 +4,8 @@
 //! reflected in SQLite before it returns (the session's cluster is re-read at once) and is
 //! recorded in the audit trail.
 use app::domain::{
-    ActionOutcome, Checkpoint, CreatedSession, Ineligibility, NewSession, SessionAction, SessionInfo,
-    SessionOption, SessionStatus,
+    ActionOutcome, Checkpoint, CreatedSession, Ineligibility, NewSession, SessionAction,
+    SessionInfo, SessionOption, SessionStatus,
 };
 use chrono::Utc;
 use uuid::Uuid;
@@ -39,7 +39,14 @@ impl Ctx {
     }
 
     fn audit(&self, actor: &str, action: &str) -> Audit {
-        Audit::of_session(actor, action, &self.cluster, &self.session, &self.master.name, &self.slave)
+        Audit::of_session(
+            actor,
+            action,
+            &self.cluster,
+            &self.session,
+            &self.master.name,
+            &self.slave,
+        )
     }
 }
 
@@ -53,7 +60,12 @@ pub(crate) struct Busy {
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.service.inner.busy.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.key);
+        self.service
+            .inner
+            .busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
     }
 }
 
@@ -78,11 +90,20 @@ impl Service {
         if !busy.insert(key.clone()) {
             return Err(ServiceError::Busy(key));
         }
-        Ok(Busy { service: self.clone(), key, _acting: sync::quiet_while(quiet) })
+        Ok(Busy {
+            service: self.clone(),
+            key,
+            _acting: sync::quiet_while(quiet),
+        })
     }
 
     async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
+        Ok(self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?)
     }
 
     /// Where the cluster's gluster CLI is asked: a connected host first.
@@ -90,10 +111,9 @@ impl Service {
         let mut c = self.conn().await?;
         let mut hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
         hosts.sort_by_key(|h| h.status != "connected");
-        hosts
-            .first()
-            .map(sync::target_of)
-            .ok_or_else(|| ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name)))
+        hosts.first().map(sync::target_of).ok_or_else(|| {
+            ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+        })
     }
 
     async fn volume_and_cluster(&self, volume_id: Uuid) -> Result<(VolumeRow, ClusterRow)> {
@@ -114,10 +134,22 @@ impl Service {
                 .await?
                 .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?
         };
-        let (master, cluster) = self.volume_and_cluster(session.master_volume_id.into_uuid()).await?;
+        let (master, cluster) = self
+            .volume_and_cluster(session.master_volume_id.into_uuid())
+            .await?;
         let target = self.target_of_cluster(&cluster).await?;
-        let slave = sync::slave_spec(&session.slave_user, &session.slave_host_name, &session.slave_volume_name);
-        Ok(Ctx { session, cluster, master, target, slave })
+        let slave = sync::slave_spec(
+            &session.slave_user,
+            &session.slave_host_name,
+            &session.slave_volume_name,
+        );
+        Ok(Ctx {
+            session,
+            cluster,
+            master,
+            target,
+            slave,
+        })
     }
 
     /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
@@ -133,7 +165,9 @@ impl Service {
         match e {
             sync::SyncError::Gluster(g) => ServiceError::Gluster(g),
             sync::SyncError::Store(s) => ServiceError::Store(s),
-            sync::SyncError::NoHost => ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name)),
+            sync::SyncError::NoHost => {
+                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+            }
         }
     }
 
@@ -145,7 +179,8 @@ impl Service {
     /// Re-reads one session from gluster now; its stored form.
     pub async fn refresh_session(&self, id: Uuid) -> Result<SessionInfo> {
         let ctx = self.ctx(id).await?;
-        self.refresh_cluster(&ctx.cluster, &Quiet::default()).await?;
+        self.refresh_cluster(&ctx.cluster, &Quiet::default())
+            .await?;
         let s = self
             .stored_session(id)
             .await?
@@ -183,7 +218,10 @@ impl Service {
         let quiet = Quiet::session(id, &[]);
         let _busy = self.try_busy(id.to_string(), quiet.clone())?;
         // the state as stored now (an action that finished just before us changed it)
-        let current = self.stored_session(id).await?.ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
+        let current = self
+            .stored_session(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
         let status = SessionStatus::from_db(&current.status);
         if !force && !action.allowed_from().contains(&status) {
             return Err(ServiceError::WrongState { action, status });
@@ -196,7 +234,10 @@ impl Service {
             _ => {}
         }
         sync::touch(&ctx.session.session_key);
-        let answer = self.gluster().georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words).await?;
+        let answer = self
+            .gluster()
+            .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words)
+            .await?;
         // the known outcome, at once; the details follow from a refresh in the background
         let sid = ctx.session.session_id;
         {
@@ -205,7 +246,9 @@ impl Service {
                 None => {
                     store::delete_session(&mut c, sid).await?;
                 }
-                Some((s, b)) => store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), Utc::now()).await?,
+                Some((s, b)) => {
+                    store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), Utc::now()).await?
+                }
             }
         }
         // gluster answers `start` before its workers exist and reports Created/Stopped for
@@ -216,11 +259,21 @@ impl Service {
             _ => vec![],
         };
         if let (false, Some((held, _))) = (stale.is_empty(), action.outcome()) {
-            sync::hold(id, Hold { status: held, stale, until: Utc::now() + chrono::Duration::seconds(HOLD_SECS) });
+            sync::hold(
+                id,
+                Hold {
+                    status: held,
+                    stale,
+                    until: Utc::now() + chrono::Duration::seconds(HOLD_SECS),
+                },
+            );
         }
         self.refresh_later(&ctx.cluster, quiet);
         let session = self.stored_session(id).await?;
-        Ok(ActionOutcome { session: session.as_ref().map(info), message: answer.message })
+        Ok(ActionOutcome {
+            session: session.as_ref().map(info),
+            message: answer.message,
+        })
     }
 
     /// Re-reads the cluster in the background, the action's changes kept out of the trail.
@@ -236,16 +289,32 @@ impl Service {
     }
 
     /// Why `host::volume` is not a good slave for `master`, as far as georep can know.
-    pub async fn eligibility(&self, master: &VolumeRow, host: &HostName, volume: &VolumeName) -> Result<Vec<Ineligibility>> {
+    pub async fn eligibility(
+        &self,
+        master: &VolumeRow,
+        host: &HostName,
+        volume: &VolumeName,
+    ) -> Result<Vec<Ineligibility>> {
         let mut c = self.conn().await?;
         let mut reasons = Vec::new();
         let slave = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str()).await?;
-        for s in store::sessions_with_slave(&mut c, slave.as_ref().map(|v| v.id), host.as_str(), volume.as_str()).await? {
-            reasons.push(Ineligibility::AlreadySlave { session_key: s.session_key });
+        for s in store::sessions_with_slave(
+            &mut c,
+            slave.as_ref().map(|v| v.id),
+            host.as_str(),
+            volume.as_str(),
+        )
+        .await?
+        {
+            reasons.push(Ineligibility::AlreadySlave {
+                session_key: s.session_key,
+            });
         }
         // a slave in a cluster georep does not manage: gluster's own verification (create
         // without force) checks the rest
-        let Some(slave) = slave else { return Ok(reasons) };
+        let Some(slave) = slave else {
+            return Ok(reasons);
+        };
         if slave.status != "Started" {
             reasons.push(Ineligibility::SlaveVolumeNotUp);
         }
@@ -255,7 +324,10 @@ impl Service {
         match (slave.size_total, master.size_total) {
             (None, _) => reasons.push(Ineligibility::SlaveSizeUnknown),
             (_, None) => reasons.push(Ineligibility::MasterSizeUnknown),
-            (Some(s), Some(m)) if s < m => reasons.push(Ineligibility::SlaveSmallerThanMaster { slave: s, master: m }),
+            (Some(s), Some(m)) if s < m => reasons.push(Ineligibility::SlaveSmallerThanMaster {
+                slave: s,
+                master: m,
+            }),
             _ => {}
         }
         let bricks = store::bricks_of_volume(&mut c, slave.id).await?;
@@ -281,7 +353,9 @@ impl Service {
             session_id: None,
             target: format!("{} -> {slave}", master.name),
         };
-        let outcome = self.run_create(&master, &cluster, &host, &volume, &slave, new.force).await;
+        let outcome = self
+            .run_create(&master, &cluster, &host, &volume, &slave, new.force)
+            .await;
         let audit = Audit {
             session_id: outcome.as_ref().ok().map(|c| c.session.id.hyphenated()),
             ..audit
@@ -293,8 +367,19 @@ impl Service {
             return Ok(created);
         }
         tokio::time::sleep(PUSH_PEM_SETTLE).await;
-        let started = self.session_action(actor, created.session.id, SessionAction::Start, false, false).await?;
-        Ok(CreatedSession { session: started.session.unwrap_or(created.session), ..created })
+        let started = self
+            .session_action(
+                actor,
+                created.session.id,
+                SessionAction::Start,
+                false,
+                false,
+            )
+            .await?;
+        Ok(CreatedSession {
+            session: started.session.unwrap_or(created.session),
+            ..created
+        })
     }
 
     async fn run_create(
@@ -313,20 +398,37 @@ impl Service {
             return Err(ServiceError::NotEligible(reasons));
         }
         let target = self.target_of_cluster(cluster).await?;
-        let first = !self.inner.gsec_done.lock().unwrap_or_else(|e| e.into_inner()).contains(&cluster.id.into_uuid());
+        let first = !self
+            .inner
+            .gsec_done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&cluster.id.into_uuid());
         if first {
             self.gluster().gsec_create(&target).await?;
-            self.inner.gsec_done.lock().unwrap_or_else(|e| e.into_inner()).insert(cluster.id.into_uuid());
+            self.inner
+                .gsec_done
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(cluster.id.into_uuid());
         }
         let mut words = vec!["create", "push-pem"];
         if force {
             words.push("force");
         }
-        let answer = match self.gluster().georep_action(&target, &master.name, slave, &words).await {
+        let answer = match self
+            .gluster()
+            .georep_action(&target, &master.name, slave, &words)
+            .await
+        {
             Ok(a) => a,
             // gluster's own verification (gverify: size, emptiness, versions) refused
-            Err(GlusterError::Command { message, .. }) if !force && gverify_reason(&message).is_some() => {
-                return Err(ServiceError::NotEligible(vec![gverify_reason(&message).unwrap_or(Ineligibility::Gluster(message))]));
+            Err(GlusterError::Command { message, .. })
+                if !force && gverify_reason(&message).is_some() =>
+            {
+                return Err(ServiceError::NotEligible(vec![
+                    gverify_reason(&message).unwrap_or(Ineligibility::Gluster(message))
+                ]));
             }
             Err(e) => return Err(e.into()),
         };
@@ -335,18 +437,34 @@ impl Service {
                 reasons.push(r);
             }
         }
-        sync::refresh_created(self.store(), self.gluster(), cluster, &master.name, slave, &quiet)
-            .await
-            .map_err(|e| self.sync_error(cluster, e))?;
+        sync::refresh_created(
+            self.store(),
+            self.gluster(),
+            cluster,
+            &master.name,
+            slave,
+            &quiet,
+        )
+        .await
+        .map_err(|e| self.sync_error(cluster, e))?;
         let mut c = self.conn().await?;
         let session = store::sessions_of_volume(&mut c, master.id)
             .await?
             .into_iter()
-            .find(|s| s.slave_host_name.eq_ignore_ascii_case(host.as_str()) && s.slave_volume_name == volume.as_str())
+            .find(|s| {
+                s.slave_host_name.eq_ignore_ascii_case(host.as_str())
+                    && s.slave_volume_name == volume.as_str()
+            })
             .ok_or_else(|| {
-                ServiceError::Gluster(GlusterError::Unreadable(format!("gluster created {slave} but does not list it")))
+                ServiceError::Gluster(GlusterError::Unreadable(format!(
+                    "gluster created {slave} but does not list it"
+                )))
             })?;
-        Ok(CreatedSession { session: info(&session), reasons, message: answer.message })
+        Ok(CreatedSession {
+            session: info(&session),
+            reasons,
+            message: answer.message,
+        })
     }
 
     pub async fn session_options(&self, id: Uuid) -> Result<Vec<SessionOption>> {
@@ -355,19 +473,36 @@ impl Service {
             return Err(ServiceError::NotFound(format!("session {id}")));
         }
         let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
-        Ok(rows.into_iter().map(|r| option_of(r.config_key, r.config_value)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| option_of(r.config_key, r.config_value))
+            .collect())
     }
 
     async fn option_now(&self, id: Uuid, key: &OptionKey) -> Result<SessionOption> {
         let mut c = self.conn().await?;
         let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
-        let value = rows.into_iter().find(|r| r.config_key == key.as_str()).map(|r| r.config_value);
+        let value = rows
+            .into_iter()
+            .find(|r| r.config_key == key.as_str())
+            .map(|r| r.config_value);
         let spec = options::spec(key);
-        Ok(option_of(key.as_str().to_owned(), value.or(spec.map(|s| s.default.to_owned())).unwrap_or_default()))
+        Ok(option_of(
+            key.as_str().to_owned(),
+            value
+                .or(spec.map(|s| s.default.to_owned()))
+                .unwrap_or_default(),
+        ))
     }
 
     /// Sets one option (validated against gluster 10's rules before gluster sees it).
-    pub async fn set_option(&self, actor: &str, id: Uuid, key: &str, value: &str) -> Result<SessionOption> {
+    pub async fn set_option(
+        &self,
+        actor: &str,
+        id: Uuid,
+        key: &str,
+        value: &str,
+    ) -> Result<SessionOption> {
         let ctx = self.ctx(id).await?;
         let mut audit = ctx.audit(actor, "option_set");
         let parsed = OptionKey::parse(key)
@@ -375,7 +510,9 @@ impl Service {
         let outcome = match parsed {
             Ok((k, v)) => {
                 audit.target = format!("{} {k}={v}", ctx.target_text());
-                self.config_call(&ctx, k.as_str(), &[&k.dashed(), &v], Some(&v)).await.map(|m| (k, m))
+                self.config_call(&ctx, k.as_str(), &[&k.dashed(), &v], Some(&v))
+                    .await
+                    .map(|m| (k, m))
             }
             Err(e) => {
                 audit.target = format!("{} {key}", ctx.target_text());
@@ -390,13 +527,20 @@ impl Service {
         let ctx = self.ctx(id).await?;
         let mut audit = ctx.audit(actor, "option_reset");
         audit.target = format!("{} {key}", ctx.target_text());
-        let outcome = match OptionKey::parse(key).and_then(|k| options::validate_reset(&k).map(|s| (k, s))) {
-            // gluster lists a reset option with its default value
-            Ok((k, spec)) => {
-                self.config_call(&ctx, k.as_str(), &[&format!("!{}", k.dashed())], Some(spec.default)).await.map(|m| (k, m))
-            }
-            Err(e) => Err(e),
-        };
+        let outcome =
+            match OptionKey::parse(key).and_then(|k| options::validate_reset(&k).map(|s| (k, s))) {
+                // gluster lists a reset option with its default value
+                Ok((k, spec)) => self
+                    .config_call(
+                        &ctx,
+                        k.as_str(),
+                        &[&format!("!{}", k.dashed())],
+                        Some(spec.default),
+                    )
+                    .await
+                    .map(|m| (k, m)),
+                Err(e) => Err(e),
+            };
         self.finish_option(&audit, id, outcome).await
     }
 
@@ -414,14 +558,23 @@ impl Service {
 
     /// `config <words…>` under the session's lock; `known` (key, value) is written at once,
     /// the rest comes from a refresh in the background.
-    async fn config_call(&self, ctx: &Ctx, key: &str, words: &[&str], known: Option<&str>) -> Result<Option<String>> {
+    async fn config_call(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        words: &[&str],
+        known: Option<&str>,
+    ) -> Result<Option<String>> {
         let id = ctx.session.session_id.into_uuid();
         let quiet = Quiet::session(id, &[key]);
         let _busy = self.try_busy(id.to_string(), quiet.clone())?;
         let mut all = vec!["config"];
         all.extend_from_slice(words);
         sync::touch(&ctx.session.session_key);
-        let answer = self.gluster().georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &all).await?;
+        let answer = self
+            .gluster()
+            .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &all)
+            .await?;
         if let Some(value) = known {
             let mut c = self.conn().await?;
             store::set_config_value(&mut c, ctx.session.session_id, key, value).await?;
@@ -432,7 +585,12 @@ impl Service {
 
     /// Sets a checkpoint: now, or a given time (gluster reads the label in the master node's
     /// local time; the lab's is UTC).
-    pub async fn set_checkpoint(&self, actor: &str, id: Uuid, at: Checkpoint) -> Result<ActionOutcome> {
+    pub async fn set_checkpoint(
+        &self,
+        actor: &str,
+        id: Uuid,
+        at: Checkpoint,
+    ) -> Result<ActionOutcome> {
         let ctx = self.ctx(id).await?;
         let label = match at {
             Checkpoint::Now => "now".to_owned(),
@@ -440,11 +598,16 @@ impl Service {
         };
         let mut audit = ctx.audit(actor, "checkpoint");
         audit.target = format!("{} checkpoint={label}", ctx.target_text());
-        let outcome = self.config_call(&ctx, "checkpoint", &["checkpoint", &label], None).await;
+        let outcome = self
+            .config_call(&ctx, "checkpoint", &["checkpoint", &label], None)
+            .await;
         let message = outcome.as_ref().ok().cloned().flatten();
         self.record(&audit, &outcome, message.as_deref()).await;
         let message = outcome?;
-        Ok(ActionOutcome { session: self.stored_session(id).await?.as_ref().map(info), message })
+        Ok(ActionOutcome {
+            session: self.stored_session(id).await?.as_ref().map(info),
+            message,
+        })
     }
 }
 
@@ -452,7 +615,9 @@ fn option_of(key: String, value: String) -> SessionOption {
     let spec = OptionKey::parse(&key).ok().and_then(|k| options::spec(&k));
     SessionOption {
         default_value: spec.map(|s| s.default.to_owned()),
-        allowed_values: spec.map(|s| options::allowed_values(s.kind)).unwrap_or_default(),
+        allowed_values: spec
+            .map(|s| options::allowed_values(s.kind))
+            .unwrap_or_default(),
         // an option gluster lists that gluster 10's table does not know cannot be validated
         read_only: spec.is_none_or(|s| !s.configurable),
         key,

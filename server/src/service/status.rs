@@ -20,7 +20,11 @@ pub fn set_size(replica_count: i64, disperse_count: i64) -> usize {
 
 /// The session's status from its bricks' statuses, in volume order.
 pub fn aggregate(bricks: &[B], set_size: usize) -> S {
-    let known: Vec<B> = bricks.iter().copied().filter(|b| *b != B::Unknown).collect();
+    let known: Vec<B> = bricks
+        .iter()
+        .copied()
+        .filter(|b| *b != B::Unknown)
+        .collect();
     if known.is_empty() {
         return S::Unknown;
     }
@@ -33,18 +37,32 @@ pub fn aggregate(bricks: &[B], set_size: usize) -> S {
         if known.iter().all(down) {
             return S::Faulty;
         }
-        return if every_set_active { S::PartialFaulty } else { S::Faulty };
+        return if every_set_active {
+            S::PartialFaulty
+        } else {
+            S::Faulty
+        };
     }
     if any(B::Initializing) {
         return S::Initializing;
     }
     if any(B::Active) {
         if every_set_active {
-            return if any(B::Offline) { S::PartialFaulty } else { S::Active };
+            return if any(B::Offline) {
+                S::PartialFaulty
+            } else {
+                S::Active
+            };
         }
         // a set with no active worker: lost if its bricks are offline, else still in transition
-        let lost_set = sets.iter().any(|set| !set.contains(&B::Active) && set.iter().all(down));
-        return if lost_set { S::Faulty } else { S::PartialFaulty };
+        let lost_set = sets
+            .iter()
+            .any(|set| !set.contains(&B::Active) && set.iter().all(down));
+        return if lost_set {
+            S::Faulty
+        } else {
+            S::PartialFaulty
+        };
     }
     // nothing replicating: the common state of the workers gluster reports
     let reported: Vec<B> = known.into_iter().filter(|b| *b != B::Offline).collect();
@@ -110,7 +128,11 @@ mod tests {
             (&[Active, Passive, Faulty], 3, S::PartialFaulty),
         ];
         for (bricks, size, want) in cases {
-            assert_eq!(aggregate(bricks, *size), *want, "{bricks:?} in sets of {size}");
+            assert_eq!(
+                aggregate(bricks, *size),
+                *want,
+                "{bricks:?} in sets of {size}"
+            );
         }
     }
 

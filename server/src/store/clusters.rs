@@ -52,7 +52,10 @@ pub async fn list_cluster_summaries(conn: &mut SqliteConnection) -> Result<Vec<C
 }
 
 pub async fn delete_cluster(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM clusters WHERE id = ?").bind(id).execute(conn).await?;
+    let done = sqlx::query("DELETE FROM clusters WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -96,7 +99,10 @@ pub async fn insert_host(conn: &mut SqliteConnection, row: &HostRow) -> Result<(
 
 pub async fn hosts_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<HostRow>> {
     let sql = format!("SELECT {HOST_COLUMNS} FROM hosts WHERE cluster_id = ? ORDER BY address");
-    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(cluster_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn update_host(conn: &mut SqliteConnection, row: &HostRow) -> Result<()> {
@@ -139,7 +145,11 @@ pub async fn mark_cluster_unknown(conn: &mut SqliteConnection, cluster_id: Id) -
           WHERE status <> 'unknown'
             AND volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?1)",
     ] {
-        n += sqlx::query(sql).bind(cluster_id).execute(&mut *conn).await?.rows_affected();
+        n += sqlx::query(sql)
+            .bind(cluster_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     }
     Ok(n)
 }

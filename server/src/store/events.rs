@@ -18,7 +18,8 @@ pub struct EventRow {
     pub message: Option<String>,
 }
 
-const EVENT_COLUMNS: &str = "id, at, actor, action, cluster_id, session_id, target, result, message";
+const EVENT_COLUMNS: &str =
+    "id, at, actor, action, cluster_id, session_id, target, result, message";
 
 pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i64> {
     let done = sqlx::query(
@@ -39,12 +40,22 @@ pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i
 }
 
 /// Newest first; `session` restricts to one session's events.
-pub async fn list_events(conn: &mut SqliteConnection, session: Option<Id>, limit: i64) -> Result<Vec<EventRow>> {
+pub async fn list_events(
+    conn: &mut SqliteConnection,
+    session: Option<Id>,
+    limit: i64,
+) -> Result<Vec<EventRow>> {
     let limit = limit.clamp(1, 1000);
     let rows = match session {
         Some(s) => {
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE session_id = ? ORDER BY id DESC LIMIT ?");
-            sqlx::query_as(&sql).bind(s).bind(limit).fetch_all(conn).await?
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE session_id = ? ORDER BY id DESC LIMIT ?"
+            );
+            sqlx::query_as(&sql)
+                .bind(s)
+                .bind(limit)
+                .fetch_all(conn)
+                .await?
         }
         None => {
             let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY id DESC LIMIT ?");

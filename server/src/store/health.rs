@@ -58,7 +58,10 @@ const PROBE_COLUMNS: &str =
 
 pub async fn get_health(conn: &mut SqliteConnection, session_id: Id) -> Result<Option<HealthRow>> {
     let sql = format!("SELECT {HEALTH_COLUMNS} FROM session_health WHERE session_id = ?");
-    Ok(sqlx::query_as(&sql).bind(session_id).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(session_id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn list_health(conn: &mut SqliteConnection) -> Result<Vec<HealthRow>> {
@@ -92,7 +95,10 @@ pub async fn upsert_health(conn: &mut SqliteConnection, h: &HealthRow) -> Result
     Ok(())
 }
 
-pub async fn brick_health_of(conn: &mut SqliteConnection, session_id: Id) -> Result<Vec<BrickHealthRow>> {
+pub async fn brick_health_of(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+) -> Result<Vec<BrickHealthRow>> {
     Ok(sqlx::query_as(
         "SELECT session_id, master_brick_id, stalled_since, pending_since FROM brick_health
           WHERE session_id = ? ORDER BY master_brick_id",
@@ -147,12 +153,25 @@ pub async fn insert_probe(conn: &mut SqliteConnection, p: &ProbeRow) -> Result<i
 }
 
 /// Newest first.
-pub async fn probes_of(conn: &mut SqliteConnection, session_id: Id, limit: i64) -> Result<Vec<ProbeRow>> {
-    let sql = format!("SELECT {PROBE_COLUMNS} FROM health_probes WHERE session_id = ? ORDER BY id DESC LIMIT ?");
-    Ok(sqlx::query_as(&sql).bind(session_id).bind(limit.clamp(1, 1000)).fetch_all(conn).await?)
+pub async fn probes_of(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+    limit: i64,
+) -> Result<Vec<ProbeRow>> {
+    let sql = format!(
+        "SELECT {PROBE_COLUMNS} FROM health_probes WHERE session_id = ? ORDER BY id DESC LIMIT ?"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(session_id)
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(conn)
+        .await?)
 }
 
-pub async fn insert_lag_samples(conn: &mut SqliteConnection, samples: &[LagSampleRow]) -> Result<()> {
+pub async fn insert_lag_samples(
+    conn: &mut SqliteConnection,
+    samples: &[LagSampleRow],
+) -> Result<()> {
     for s in samples {
         sqlx::query(
             "INSERT OR REPLACE INTO lag_samples (session_id, master_brick_id, at, lag_seconds, pending)
@@ -170,7 +189,11 @@ pub async fn insert_lag_samples(conn: &mut SqliteConnection, samples: &[LagSampl
 }
 
 /// Oldest first.
-pub async fn lag_samples(conn: &mut SqliteConnection, session_id: Id, since: DateTime<Utc>) -> Result<Vec<LagSampleRow>> {
+pub async fn lag_samples(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+    since: DateTime<Utc>,
+) -> Result<Vec<LagSampleRow>> {
     Ok(sqlx::query_as(
         "SELECT session_id, master_brick_id, at, lag_seconds, pending FROM lag_samples
           WHERE session_id = ? AND at >= ? ORDER BY at, master_brick_id LIMIT 100000",
@@ -182,9 +205,18 @@ pub async fn lag_samples(conn: &mut SqliteConnection, session_id: Id, since: Dat
 }
 
 /// Drops samples and probes older than `before`; how many rows went.
-pub async fn prune_health_history(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
-    let a = sqlx::query("DELETE FROM lag_samples WHERE at < ?").bind(before).execute(&mut *conn).await?;
-    let b = sqlx::query("DELETE FROM health_probes WHERE started_at < ?").bind(before).execute(&mut *conn).await?;
+pub async fn prune_health_history(
+    conn: &mut SqliteConnection,
+    before: DateTime<Utc>,
+) -> Result<u64> {
+    let a = sqlx::query("DELETE FROM lag_samples WHERE at < ?")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?;
+    let b = sqlx::query("DELETE FROM health_probes WHERE started_at < ?")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?;
     Ok(a.rows_affected() + b.rows_affected())
 }
 
@@ -203,29 +235,72 @@ mod tests {
         let vol = uuid::Uuid::new_v4().hyphenated();
         let sid = uuid::Uuid::new_v4().hyphenated();
         let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
-        sqlx::query("INSERT INTO clusters (id, name, created_at) VALUES (?, 'c', ?)").bind(cl).bind(now).execute(&mut *c).await.unwrap();
+        sqlx::query("INSERT INTO clusters (id, name, created_at) VALUES (?, 'c', ?)")
+            .bind(cl)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .unwrap();
         sqlx::query("INSERT INTO gluster_volumes (id, cluster_id, name, volume_type, status, brick_count, updated_at) VALUES (?, ?, 'm', 'Distribute', 'Started', 2, ?)")
             .bind(vol).bind(cl).bind(now).execute(&mut *c).await.unwrap();
         sqlx::query("INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key, slave_host_name, slave_volume_name, status, created_at, updated_at) VALUES (?, ?, 'k', 'vm', 's', 'ACTIVE', ?, ?)")
             .bind(sid).bind(vol).bind(now).bind(now).execute(&mut *c).await.unwrap();
 
         let brick = uuid::Uuid::new_v4().hyphenated();
-        let mark = BrickHealthRow { session_id: sid, master_brick_id: brick, stalled_since: Some(now), pending_since: None };
+        let mark = BrickHealthRow {
+            session_id: sid,
+            master_brick_id: brick,
+            stalled_since: Some(now),
+            pending_since: None,
+        };
         put_brick_health(&mut c, &mark).await.unwrap();
         assert_eq!(brick_health_of(&mut c, sid).await.unwrap(), [mark.clone()]);
         // nothing left to remember: the row goes
-        put_brick_health(&mut c, &BrickHealthRow { stalled_since: None, ..mark }).await.unwrap();
+        put_brick_health(
+            &mut c,
+            &BrickHealthRow {
+                stalled_since: None,
+                ..mark
+            },
+        )
+        .await
+        .unwrap();
         assert!(brick_health_of(&mut c, sid).await.unwrap().is_empty());
 
         let old = now - chrono::Duration::days(20);
-        let s = |at, lag| LagSampleRow { session_id: sid, master_brick_id: String::new(), at, lag_seconds: lag, pending: None };
-        insert_lag_samples(&mut c, &[s(old, 5), s(now, 7)]).await.unwrap();
+        let s = |at, lag| LagSampleRow {
+            session_id: sid,
+            master_brick_id: String::new(),
+            at,
+            lag_seconds: lag,
+            pending: None,
+        };
+        insert_lag_samples(&mut c, &[s(old, 5), s(now, 7)])
+            .await
+            .unwrap();
         assert_eq!(lag_samples(&mut c, sid, old).await.unwrap().len(), 2);
-        assert_eq!(prune_health_history(&mut c, now - chrono::Duration::days(14)).await.unwrap(), 1);
-        assert_eq!(lag_samples(&mut c, sid, old).await.unwrap().iter().map(|r| r.lag_seconds).collect::<Vec<_>>(), [7]);
+        assert_eq!(
+            prune_health_history(&mut c, now - chrono::Duration::days(14))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            lag_samples(&mut c, sid, old)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.lag_seconds)
+                .collect::<Vec<_>>(),
+            [7]
+        );
 
         // the session's rows follow it
-        sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = ?").bind(sid).execute(&mut *c).await.unwrap();
+        sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = ?")
+            .bind(sid)
+            .execute(&mut *c)
+            .await
+            .unwrap();
         assert!(lag_samples(&mut c, sid, old).await.unwrap().is_empty());
     }
 }

@@ -4,7 +4,10 @@ use sqlx::SqliteConnection;
 use super::{Id, Result, SessionDetailRow};
 
 /// Details of every session whose master is this volume.
-pub async fn details_of_volume(conn: &mut SqliteConnection, volume_id: Id) -> Result<Vec<SessionDetailRow>> {
+pub async fn details_of_volume(
+    conn: &mut SqliteConnection,
+    volume_id: Id,
+) -> Result<Vec<SessionDetailRow>> {
     Ok(sqlx::query_as(
         "SELECT d.session_id, d.master_brick_id, d.slave_host_uuid, d.slave_host_name, d.status,
                 d.checkpoint_status, d.crawl_status, d.files_synced, d.files_pending, d.bytes_pending,

@@ -27,7 +27,11 @@ pub async fn sessions_with_slave(
 }
 
 /// The volume named `volume` in a cluster that has a host with this address.
-pub async fn volume_by_host_and_name(conn: &mut SqliteConnection, host: &str, volume: &str) -> Result<Option<VolumeRow>> {
+pub async fn volume_by_host_and_name(
+    conn: &mut SqliteConnection,
+    host: &str,
+    volume: &str,
+) -> Result<Option<VolumeRow>> {
     Ok(sqlx::query_as(
         "SELECT v.id, v.cluster_id, v.name, v.volume_type, v.status, v.brick_count, v.replica_count,
                 v.disperse_count, v.size_total, v.size_free, v.updated_at
@@ -50,23 +54,32 @@ pub async fn set_session_status(
     brick_status: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE gluster_georep_session SET status = ?, updated_at = ? WHERE session_id = ?")
-        .bind(status)
-        .bind(now)
-        .bind(session_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE gluster_georep_session_details SET status = ?, updated_at = ? WHERE session_id = ?")
-        .bind(brick_status)
-        .bind(now)
-        .bind(session_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE gluster_georep_session SET status = ?, updated_at = ? WHERE session_id = ?",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE gluster_georep_session_details SET status = ?, updated_at = ? WHERE session_id = ?",
+    )
+    .bind(brick_status)
+    .bind(now)
+    .bind(session_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// One option's new value, the rest of its row kept (a key gluster did not list yet is added).
-pub async fn set_config_value(conn: &mut SqliteConnection, session_id: Id, key: &str, value: &str) -> Result<()> {
+pub async fn set_config_value(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+    key: &str,
+    value: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO gluster_georep_config (session_id, config_key, config_value) VALUES (?, ?, ?)
          ON CONFLICT (session_id, config_key) DO UPDATE SET config_value = excluded.config_value",

@@ -16,7 +16,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqlitePool, Sqlite, Transaction};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use clusters::*;
 pub use events::*;
@@ -32,7 +32,10 @@ pub enum StoreError {
     #[error("cannot open database {path}: {source}")]
     Open { path: String, source: sqlx::Error },
     #[error("cannot create the database folder {path}: {source}")]
-    Folder { path: String, source: std::io::Error },
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} already exists")]
@@ -45,7 +48,9 @@ impl StoreError {
     /// Maps a unique-constraint violation to `Duplicate(what)`, anything else to `Db`.
     pub(crate) fn unique(err: sqlx::Error, what: impl Into<String>) -> Self {
         match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.into()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Duplicate(what.into())
+            }
             _ => StoreError::Db(err),
         }
     }
@@ -70,7 +75,10 @@ impl Store {
         }
         let shown = path.display().to_string();
         let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| StoreError::Open { path: shown.clone(), source })?
+            .map_err(|source| StoreError::Open {
+                path: shown.clone(),
+                source,
+            })?
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -81,7 +89,10 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { path: shown, source })?;
+            .map_err(|source| StoreError::Open {
+                path: shown,
+                source,
+            })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool })
     }

@@ -3,13 +3,15 @@ use sqlx::SqliteConnection;
 
 use super::{BrickRow, ConfigRow, Id, Result, SessionDetailRow, SessionRow, StoreError, VolumeRow};
 
-const VOLUME_COLUMNS: &str = "id, cluster_id, name, volume_type, status, brick_count, replica_count, \
+const VOLUME_COLUMNS: &str =
+    "id, cluster_id, name, volume_type, status, brick_count, replica_count, \
     disperse_count, size_total, size_free, updated_at";
 const BRICK_COLUMNS: &str =
     "id, volume_id, host_id, host_uuid, server_name, path, position, status, size_total, size_free";
 const SESSION_COLUMNS: &str = "session_id, master_volume_id, session_key, slave_host_uuid, \
     slave_host_name, slave_volume_id, slave_volume_name, slave_user, status, created_at, updated_at";
-const DETAIL_COLUMNS: &str = "session_id, master_brick_id, slave_host_uuid, slave_host_name, status, \
+const DETAIL_COLUMNS: &str =
+    "session_id, master_brick_id, slave_host_uuid, slave_host_name, status, \
     checkpoint_status, crawl_status, files_synced, files_pending, bytes_pending, deletes_pending, \
     files_skipped, entry_pending, data_pending, meta_pending, failures, last_synced_at, \
     checkpoint_time, checkpoint_completed_at, updated_at";
@@ -43,13 +45,23 @@ pub async fn upsert_volume(conn: &mut SqliteConnection, v: &VolumeRow) -> Result
     Ok(())
 }
 
-pub async fn volumes_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<VolumeRow>> {
-    let sql = format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE cluster_id = ? ORDER BY name");
-    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+pub async fn volumes_of_cluster(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+) -> Result<Vec<VolumeRow>> {
+    let sql =
+        format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE cluster_id = ? ORDER BY name");
+    Ok(sqlx::query_as(&sql)
+        .bind(cluster_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn delete_volume(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM gluster_volumes WHERE id = ?").bind(id).execute(conn).await?;
+    let done = sqlx::query("DELETE FROM gluster_volumes WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -78,7 +90,9 @@ pub async fn upsert_brick(conn: &mut SqliteConnection, b: &BrickRow) -> Result<(
 }
 
 pub async fn bricks_of_volume(conn: &mut SqliteConnection, volume_id: Id) -> Result<Vec<BrickRow>> {
-    let sql = format!("SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks WHERE volume_id = ? ORDER BY position");
+    let sql = format!(
+        "SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks WHERE volume_id = ? ORDER BY position"
+    );
     Ok(sqlx::query_as(&sql).bind(volume_id).fetch_all(conn).await?)
 }
 
@@ -131,22 +145,34 @@ pub async fn get_session(conn: &mut SqliteConnection, id: Id) -> Result<Option<S
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
 }
 
-pub async fn sessions_of_volume(conn: &mut SqliteConnection, master_volume_id: Id) -> Result<Vec<SessionRow>> {
+pub async fn sessions_of_volume(
+    conn: &mut SqliteConnection,
+    master_volume_id: Id,
+) -> Result<Vec<SessionRow>> {
     let sql = format!(
         "SELECT {SESSION_COLUMNS} FROM gluster_georep_session WHERE master_volume_id = ?
          ORDER BY slave_host_name, slave_volume_name"
     );
-    Ok(sqlx::query_as(&sql).bind(master_volume_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(master_volume_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Sessions whose master volume is in the cluster.
-pub async fn sessions_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<SessionRow>> {
+pub async fn sessions_of_cluster(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+) -> Result<Vec<SessionRow>> {
     let sql = format!(
         "SELECT {SESSION_COLUMNS} FROM gluster_georep_session
           WHERE master_volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?)
          ORDER BY session_key"
     );
-    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(cluster_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn delete_session(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
@@ -157,7 +183,10 @@ pub async fn delete_session(conn: &mut SqliteConnection, id: Id) -> Result<bool>
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn upsert_session_detail(conn: &mut SqliteConnection, d: &SessionDetailRow) -> Result<()> {
+pub async fn upsert_session_detail(
+    conn: &mut SqliteConnection,
+    d: &SessionDetailRow,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO gluster_georep_session_details (session_id, master_brick_id, slave_host_uuid,
              slave_host_name, status, checkpoint_status, crawl_status, files_synced, files_pending,
@@ -202,20 +231,32 @@ pub async fn upsert_session_detail(conn: &mut SqliteConnection, d: &SessionDetai
     Ok(())
 }
 
-pub async fn details_of_session(conn: &mut SqliteConnection, session_id: Id) -> Result<Vec<SessionDetailRow>> {
+pub async fn details_of_session(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+) -> Result<Vec<SessionDetailRow>> {
     let sql = format!(
         "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details d WHERE session_id = ?
          ORDER BY (SELECT position FROM gluster_volume_bricks b WHERE b.id = d.master_brick_id)"
     );
-    Ok(sqlx::query_as(&sql).bind(session_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(session_id)
+        .fetch_all(conn)
+        .await?)
 }
 
-pub async fn delete_session_detail(conn: &mut SqliteConnection, session_id: Id, brick_id: Id) -> Result<()> {
-    sqlx::query("DELETE FROM gluster_georep_session_details WHERE session_id = ? AND master_brick_id = ?")
-        .bind(session_id)
-        .bind(brick_id)
-        .execute(conn)
-        .await?;
+pub async fn delete_session_detail(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+    brick_id: Id,
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM gluster_georep_session_details WHERE session_id = ? AND master_brick_id = ?",
+    )
+    .bind(session_id)
+    .bind(brick_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -245,9 +286,15 @@ pub async fn delete_config(conn: &mut SqliteConnection, session_id: Id, key: &st
     Ok(())
 }
 
-pub async fn config_of_session(conn: &mut SqliteConnection, session_id: Id) -> Result<Vec<ConfigRow>> {
+pub async fn config_of_session(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+) -> Result<Vec<ConfigRow>> {
     let sql = format!("SELECT {CONFIG_COLUMNS} FROM gluster_georep_config WHERE session_id = ? ORDER BY config_key");
-    Ok(sqlx::query_as(&sql).bind(session_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(session_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn get_volume(conn: &mut SqliteConnection, id: Id) -> Result<Option<VolumeRow>> {
@@ -255,37 +302,58 @@ pub async fn get_volume(conn: &mut SqliteConnection, id: Id) -> Result<Option<Vo
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
 }
 
-pub async fn bricks_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<BrickRow>> {
+pub async fn bricks_of_cluster(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+) -> Result<Vec<BrickRow>> {
     let sql = format!(
         "SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks
           WHERE volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?)
          ORDER BY volume_id, position"
     );
-    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(cluster_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn delete_brick(conn: &mut SqliteConnection, id: Id) -> Result<()> {
-    sqlx::query("DELETE FROM gluster_volume_bricks WHERE id = ?").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM gluster_volume_bricks WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Details of every session whose master volume is in the cluster.
-pub async fn details_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<SessionDetailRow>> {
+pub async fn details_of_cluster(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+) -> Result<Vec<SessionDetailRow>> {
     let sql = format!(
         "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details
           WHERE session_id IN (SELECT s.session_id FROM gluster_georep_session s
                  JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)"
     );
-    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(cluster_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Options of every session whose master volume is in the cluster.
-pub async fn config_of_cluster(conn: &mut SqliteConnection, cluster_id: Id) -> Result<Vec<ConfigRow>> {
+pub async fn config_of_cluster(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+) -> Result<Vec<ConfigRow>> {
     let sql = format!(
         "SELECT {CONFIG_COLUMNS} FROM gluster_georep_config
           WHERE session_id IN (SELECT s.session_id FROM gluster_georep_session s
                  JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)
          ORDER BY session_id, config_key"
     );
-    Ok(sqlx::query_as(&sql).bind(cluster_id).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(cluster_id)
+        .fetch_all(conn)
+        .await?)
 }

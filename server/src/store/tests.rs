@@ -10,7 +10,9 @@ fn id() -> Id {
 
 async fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("nested/georep.db")).await.unwrap();
+    let store = Store::open(&dir.path().join("nested/georep.db"))
+        .await
+        .unwrap();
     (dir, store)
 }
 
@@ -92,7 +94,9 @@ async fn seed(store: &Store) -> Fixture {
     }
     insert_session(&mut tx, &session).await.unwrap();
     for b in &bricks {
-        upsert_session_detail(&mut tx, &detail(session.session_id, b.id, now)).await.unwrap();
+        upsert_session_detail(&mut tx, &detail(session.session_id, b.id, now))
+            .await
+            .unwrap();
     }
     for (k, v) in [("sync_jobs", "3"), ("sync_method", "tarssh")] {
         upsert_config(
@@ -109,7 +113,12 @@ async fn seed(store: &Store) -> Fixture {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    Fixture { cluster, volume, bricks, session }
+    Fixture {
+        cluster,
+        volume,
+        bricks,
+        session,
+    }
 }
 
 fn detail(session_id: Id, brick_id: Id, now: chrono::DateTime<Utc>) -> SessionDetailRow {
@@ -143,24 +152,59 @@ async fn insert_and_read_back() {
     let f = seed(&store).await;
     let mut c = store.pool().acquire().await.unwrap();
 
-    assert_eq!(get_cluster(&mut c, f.cluster.id).await.unwrap(), Some(f.cluster.clone()));
+    assert_eq!(
+        get_cluster(&mut c, f.cluster.id).await.unwrap(),
+        Some(f.cluster.clone())
+    );
     let summaries = list_cluster_summaries(&mut c).await.unwrap();
     assert_eq!(summaries.len(), 1);
-    assert_eq!((summaries[0].host_count, summaries[0].volume_count, summaries[0].session_count), (1, 1, 1));
+    assert_eq!(
+        (
+            summaries[0].host_count,
+            summaries[0].volume_count,
+            summaries[0].session_count
+        ),
+        (1, 1, 1)
+    );
 
-    assert_eq!(volumes_of_cluster(&mut c, f.cluster.id).await.unwrap(), vec![f.volume.clone()]);
-    assert_eq!(bricks_of_volume(&mut c, f.volume.id).await.unwrap(), f.bricks);
-    assert_eq!(get_session(&mut c, f.session.session_id).await.unwrap(), Some(f.session.clone()));
-    assert_eq!(sessions_of_cluster(&mut c, f.cluster.id).await.unwrap(), vec![f.session.clone()]);
+    assert_eq!(
+        volumes_of_cluster(&mut c, f.cluster.id).await.unwrap(),
+        vec![f.volume.clone()]
+    );
+    assert_eq!(
+        bricks_of_volume(&mut c, f.volume.id).await.unwrap(),
+        f.bricks
+    );
+    assert_eq!(
+        get_session(&mut c, f.session.session_id).await.unwrap(),
+        Some(f.session.clone())
+    );
+    assert_eq!(
+        sessions_of_cluster(&mut c, f.cluster.id).await.unwrap(),
+        vec![f.session.clone()]
+    );
 
-    let details = details_of_session(&mut c, f.session.session_id).await.unwrap();
+    let details = details_of_session(&mut c, f.session.session_id)
+        .await
+        .unwrap();
     assert_eq!(details.len(), 2);
-    assert_eq!(details[0].master_brick_id, f.bricks[0].id, "ordered by brick position");
+    assert_eq!(
+        details[0].master_brick_id, f.bricks[0].id,
+        "ordered by brick position"
+    );
     assert_eq!(details[0].data_pending, Some(240));
-    assert_eq!(details[0].files_synced, None, "what gluster does not report stays NULL");
+    assert_eq!(
+        details[0].files_synced, None,
+        "what gluster does not report stays NULL"
+    );
 
-    let config = config_of_session(&mut c, f.session.session_id).await.unwrap();
-    let pairs: Vec<_> = config.iter().map(|r| (r.config_key.as_str(), r.config_value.as_str())).collect();
+    let config = config_of_session(&mut c, f.session.session_id)
+        .await
+        .unwrap();
+    let pairs: Vec<_> = config
+        .iter()
+        .map(|r| (r.config_key.as_str(), r.config_value.as_str()))
+        .collect();
     assert_eq!(pairs, [("sync_jobs", "3"), ("sync_method", "tarssh")]);
 }
 
@@ -174,14 +218,23 @@ async fn upserts_update_in_place() {
     d.status = "PAUSED".into();
     d.data_pending = Some(0);
     upsert_session_detail(&mut c, &d).await.unwrap();
-    let details = details_of_session(&mut c, f.session.session_id).await.unwrap();
+    let details = details_of_session(&mut c, f.session.session_id)
+        .await
+        .unwrap();
     assert_eq!(details.len(), 2);
     assert_eq!(details[1], d);
 
     let mut s = f.session.clone();
     s.status = "PAUSED".into();
     update_session(&mut c, &s).await.unwrap();
-    assert_eq!(get_session(&mut c, s.session_id).await.unwrap().unwrap().status, "PAUSED");
+    assert_eq!(
+        get_session(&mut c, s.session_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "PAUSED"
+    );
 }
 
 #[tokio::test]
@@ -191,12 +244,27 @@ async fn deleting_a_session_cascades_to_details_and_config() {
     let mut c = store.pool().acquire().await.unwrap();
 
     assert!(delete_session(&mut c, f.session.session_id).await.unwrap());
-    assert_eq!(get_session(&mut c, f.session.session_id).await.unwrap(), None);
-    assert!(details_of_session(&mut c, f.session.session_id).await.unwrap().is_empty());
-    assert!(config_of_session(&mut c, f.session.session_id).await.unwrap().is_empty());
+    assert_eq!(
+        get_session(&mut c, f.session.session_id).await.unwrap(),
+        None
+    );
+    assert!(details_of_session(&mut c, f.session.session_id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(config_of_session(&mut c, f.session.session_id)
+        .await
+        .unwrap()
+        .is_empty());
     // the master volume and its bricks stay
-    assert_eq!(bricks_of_volume(&mut c, f.volume.id).await.unwrap().len(), 2);
-    assert!(!delete_session(&mut c, f.session.session_id).await.unwrap(), "second delete finds nothing");
+    assert_eq!(
+        bricks_of_volume(&mut c, f.volume.id).await.unwrap().len(),
+        2
+    );
+    assert!(
+        !delete_session(&mut c, f.session.session_id).await.unwrap(),
+        "second delete finds nothing"
+    );
 }
 
 #[tokio::test]
@@ -206,8 +274,14 @@ async fn deleting_a_cluster_cascades_to_everything_below_it() {
     let mut c = store.pool().acquire().await.unwrap();
 
     assert!(delete_cluster(&mut c, f.cluster.id).await.unwrap());
-    for table in ["hosts", "gluster_volumes", "gluster_volume_bricks", "gluster_georep_session",
-                  "gluster_georep_session_details", "gluster_georep_config"] {
+    for table in [
+        "hosts",
+        "gluster_volumes",
+        "gluster_volume_bricks",
+        "gluster_georep_session",
+        "gluster_georep_session_details",
+        "gluster_georep_config",
+    ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&mut *c)
             .await
@@ -224,11 +298,17 @@ async fn duplicates_and_dangling_references_are_refused() {
 
     let mut twin = f.cluster.clone();
     twin.id = id();
-    assert!(matches!(insert_cluster(&mut c, &twin).await, Err(StoreError::Duplicate(_))));
+    assert!(matches!(
+        insert_cluster(&mut c, &twin).await,
+        Err(StoreError::Duplicate(_))
+    ));
 
     let mut twin = f.session.clone();
     twin.session_id = id();
-    assert!(matches!(insert_session(&mut c, &twin).await, Err(StoreError::Duplicate(_))));
+    assert!(matches!(
+        insert_session(&mut c, &twin).await,
+        Err(StoreError::Duplicate(_))
+    ));
 
     // foreign keys are on: a session of an unknown volume is refused
     let mut orphan = f.session.clone();
@@ -242,8 +322,14 @@ async fn duplicates_and_dangling_references_are_refused() {
 async fn database_is_in_wal_mode_with_foreign_keys() {
     let (_dir, store) = open().await;
     let mut c = store.pool().acquire().await.unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *c).await.unwrap();
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *c).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
     assert_eq!((mode.as_str(), fk), ("wal", 1));
 }
 
@@ -253,10 +339,20 @@ async fn record_cluster_sync_keeps_the_error() {
     let f = seed(&store).await;
     let mut c = store.pool().acquire().await.unwrap();
     let at = Utc::now();
-    record_cluster_sync(&mut c, f.cluster.id, at, Some("glusterd is down")).await.unwrap();
+    record_cluster_sync(&mut c, f.cluster.id, at, Some("glusterd is down"))
+        .await
+        .unwrap();
     let row = get_cluster(&mut c, f.cluster.id).await.unwrap().unwrap();
-    assert_eq!((row.sync_state.as_str(), row.sync_error.as_deref()), ("error", Some("glusterd is down")));
-    record_cluster_sync(&mut c, f.cluster.id, at, None).await.unwrap();
+    assert_eq!(
+        (row.sync_state.as_str(), row.sync_error.as_deref()),
+        ("error", Some("glusterd is down"))
+    );
+    record_cluster_sync(&mut c, f.cluster.id, at, None)
+        .await
+        .unwrap();
     let row = get_cluster(&mut c, f.cluster.id).await.unwrap().unwrap();
-    assert_eq!((row.sync_state.as_str(), row.sync_error), ("ok".into(), None));
+    assert_eq!(
+        (row.sync_state.as_str(), row.sync_error),
+        ("ok".into(), None)
+    );
 }

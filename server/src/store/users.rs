@@ -28,15 +28,17 @@ pub struct TokenRow {
 const USER_COLUMNS: &str = "id, name, password_hash, role, created_at";
 
 pub async fn insert_user(conn: &mut SqliteConnection, u: &UserRow) -> Result<()> {
-    sqlx::query("INSERT INTO users (id, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(u.id)
-        .bind(&u.name)
-        .bind(&u.password_hash)
-        .bind(&u.role)
-        .bind(u.created_at)
-        .execute(conn)
-        .await
-        .map_err(|e| StoreError::unique(e, format!("a user named {:?}", u.name)))?;
+    sqlx::query(
+        "INSERT INTO users (id, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(u.id)
+    .bind(&u.name)
+    .bind(&u.password_hash)
+    .bind(&u.role)
+    .bind(u.created_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::unique(e, format!("a user named {:?}", u.name)))?;
     Ok(())
 }
 
@@ -46,7 +48,9 @@ pub async fn user_by_name(conn: &mut SqliteConnection, name: &str) -> Result<Opt
 }
 
 pub async fn count_users(conn: &mut SqliteConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(conn)
+        .await?)
 }
 
 pub async fn list_users(conn: &mut SqliteConnection) -> Result<Vec<UserRow>> {
@@ -55,20 +59,25 @@ pub async fn list_users(conn: &mut SqliteConnection) -> Result<Vec<UserRow>> {
 }
 
 pub async fn insert_token(conn: &mut SqliteConnection, t: &TokenRow) -> Result<()> {
-    sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(t.id)
-        .bind(t.user_id)
-        .bind(&t.name)
-        .bind(&t.token_hash)
-        .bind(t.created_at)
-        .execute(conn)
-        .await
-        .map_err(|e| StoreError::unique(e, "this token"))?;
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(t.id)
+    .bind(t.user_id)
+    .bind(&t.name)
+    .bind(&t.token_hash)
+    .bind(t.created_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::unique(e, "this token"))?;
     Ok(())
 }
 
 /// The user owning the token with this hash (one indexed lookup).
-pub async fn user_by_token_hash(conn: &mut SqliteConnection, token_hash: &str) -> Result<Option<UserRow>> {
+pub async fn user_by_token_hash(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+) -> Result<Option<UserRow>> {
     Ok(sqlx::query_as(
         "SELECT u.id, u.name, u.password_hash, u.role, u.created_at
            FROM api_tokens t JOIN users u ON u.id = t.user_id

@@ -33,12 +33,22 @@ struct Coord {
 static COORD: LazyLock<Coord> = LazyLock::new(Coord::default);
 
 fn cluster_lock(id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-    COORD.clusters.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default().clone()
+    COORD
+        .clusters
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(id)
+        .or_default()
+        .clone()
 }
 
 /// Keeps `hold.status` for the session while gluster still reports one of `hold.stale`.
 pub fn hold(session_id: Uuid, hold: Hold) {
-    COORD.holds.lock().unwrap_or_else(|e| e.into_inner()).insert(session_id, hold);
+    COORD
+        .holds
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(session_id, hold);
 }
 
 /// Called by an action before it changes a session on gluster: a cycle that began reading
@@ -67,15 +77,24 @@ fn guard_since(read_from: u64) -> reconcile::Guard {
         .filter(|(_, (seq, _))| *seq > read_from)
         .map(|(k, _)| k.clone())
         .collect();
-    reconcile::Guard { holds: holds.clone(), skip }
+    reconcile::Guard {
+        holds: holds.clone(),
+        skip,
+    }
 }
 
 /// While the guard lives, no sync cycle records the changes `quiet` covers as discoveries:
 /// between gluster's answer to an action and the action's own refresh, a cycle of the loop
 /// would otherwise report (say) the deleted session as vanished outside georep.
 pub fn quiet_while(quiet: Quiet) -> Acting {
-    let id = COORD.next_act.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    COORD.acting.lock().unwrap_or_else(|e| e.into_inner()).push((id, quiet));
+    let id = COORD
+        .next_act
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    COORD
+        .acting
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((id, quiet));
     Acting(id)
 }
 
@@ -83,12 +102,21 @@ pub struct Acting(u64);
 
 impl Drop for Acting {
     fn drop(&mut self) {
-        COORD.acting.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.0);
+        COORD
+            .acting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(id, _)| *id != self.0);
     }
 }
 
 fn acted_on(c: &Change) -> bool {
-    COORD.acting.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|(_, q)| q.covers(c))
+    COORD
+        .acting
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|(_, q)| q.covers(c))
 }
 
 /// Changes a refresh should not record as discovered outside georep: those the action that
@@ -106,30 +134,46 @@ pub struct Quiet {
 impl Quiet {
     /// What an action on session `id` causes: its status, its disappearance, and `options`.
     pub fn session(id: Uuid, options: &[&str]) -> Self {
-        Quiet { session_id: Some(id), slave: None, options: options.iter().map(|o| (*o).to_owned()).collect() }
+        Quiet {
+            session_id: Some(id),
+            slave: None,
+            options: options.iter().map(|o| (*o).to_owned()).collect(),
+        }
     }
 
     /// What creating a session to `slave` (`host::volume`) causes.
     pub fn created(slave: String) -> Self {
-        Quiet { session_id: None, slave: Some(slave), options: vec![] }
+        Quiet {
+            session_id: None,
+            slave: Some(slave),
+            options: vec![],
+        }
     }
 }
 
 impl Quiet {
     fn covers(&self, c: &Change) -> bool {
         let sid = match c {
-            Change::SessionAppeared { session_id, session_key } => {
+            Change::SessionAppeared {
+                session_id,
+                session_key,
+            } => {
                 if let Some(slave) = &self.slave {
-                    if session_key.contains(&format!("ssh://{slave}:")) || session_key.contains(&format!("@{slave}:")) {
+                    if session_key.contains(&format!("ssh://{slave}:"))
+                        || session_key.contains(&format!("@{slave}:"))
+                    {
                         return true;
                     }
                 }
                 session_id
             }
-            Change::OptionChanged { session_id, key, .. } => {
+            Change::OptionChanged {
+                session_id, key, ..
+            } => {
                 return self.session_id == Some(*session_id) && self.options.contains(key);
             }
-            Change::SessionVanished { session_id, .. } | Change::SessionStatus { session_id, .. } => session_id,
+            Change::SessionVanished { session_id, .. }
+            | Change::SessionStatus { session_id, .. } => session_id,
         };
         self.session_id == Some(*sid)
     }
@@ -137,19 +181,44 @@ impl Quiet {
 
 /// The audit event of a change found by the sync (status changes are not events: they are
 /// what the status page shows).
-fn change_event(cluster: &ClusterRow, c: &Change, at: chrono::DateTime<Utc>) -> Option<store::EventRow> {
+fn change_event(
+    cluster: &ClusterRow,
+    c: &Change,
+    at: chrono::DateTime<Utc>,
+) -> Option<store::EventRow> {
     let (action, session_id, target, message) = match c {
-        Change::SessionAppeared { session_id, session_key } => {
-            ("session_appeared", session_id, session_key.clone(), Some("created outside georep".to_owned()))
-        }
-        Change::SessionVanished { session_id, session_key } => {
-            ("session_vanished", session_id, session_key.clone(), Some("deleted outside georep".to_owned()))
-        }
-        Change::OptionChanged { session_id, key, from, to } => (
+        Change::SessionAppeared {
+            session_id,
+            session_key,
+        } => (
+            "session_appeared",
+            session_id,
+            session_key.clone(),
+            Some("created outside georep".to_owned()),
+        ),
+        Change::SessionVanished {
+            session_id,
+            session_key,
+        } => (
+            "session_vanished",
+            session_id,
+            session_key.clone(),
+            Some("deleted outside georep".to_owned()),
+        ),
+        Change::OptionChanged {
+            session_id,
+            key,
+            from,
+            to,
+        } => (
             "option_changed",
             session_id,
             key.clone(),
-            Some(format!("{} -> {}", from.as_deref().unwrap_or("(unset)"), to.as_deref().unwrap_or("(unset)"))),
+            Some(format!(
+                "{} -> {}",
+                from.as_deref().unwrap_or("(unset)"),
+                to.as_deref().unwrap_or("(unset)")
+            )),
         ),
         Change::SessionStatus { .. } => return None,
     };
@@ -178,7 +247,11 @@ pub enum SyncError {
 
 pub fn target_of(h: &HostRow) -> Target {
     match h.connection.as_str() {
-        "ssh" => Target::Ssh { host: h.address.clone(), user: h.ssh_user.clone(), port: h.ssh_port as u16 },
+        "ssh" => Target::Ssh {
+            host: h.address.clone(),
+            user: h.ssh_user.clone(),
+            port: h.ssh_port as u16,
+        },
         _ => Target::Local,
     }
 }
@@ -219,10 +292,19 @@ async fn read_from(gluster: &Gluster, host: &HostRow) -> Result<Snapshot, SyncEr
                 configs.insert(s.session_key.clone(), c);
             }
             // options stay as stored; the session itself was read fine
-            Err(e) => tracing::warn!(session = %s.session_key, error = %e, "cannot read session options"),
+            Err(e) => {
+                tracing::warn!(session = %s.session_key, error = %e, "cannot read session options")
+            }
         }
     }
-    Ok(Snapshot { queried_host: Some(host.id), peers, volumes, status, georep, configs })
+    Ok(Snapshot {
+        queried_host: Some(host.id),
+        peers,
+        volumes,
+        status,
+        georep,
+        configs,
+    })
 }
 
 /// `[user@]host::volume`, as the gluster CLI names a slave.
@@ -235,7 +317,11 @@ pub fn slave_spec(user: &str, host: &str, volume: &str) -> String {
 }
 
 /// One cycle for one cluster: read, then reconcile (or mark unknown) in one transaction.
-pub async fn sync_cluster(store: &Store, gluster: &Gluster, cluster: &ClusterRow) -> Result<Report, SyncError> {
+pub async fn sync_cluster(
+    store: &Store,
+    gluster: &Gluster,
+    cluster: &ClusterRow,
+) -> Result<Report, SyncError> {
     sync_cluster_with(store, gluster, cluster, &Quiet::default()).await
 }
 
@@ -251,11 +337,21 @@ pub async fn sync_cluster_with(
     let _turn = lock.lock().await;
     // the cluster row as it is now (the caller's copy may predate the previous cycle)
     let cluster = &{
-        let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
-        store::get_cluster(&mut c, cluster.id).await?.unwrap_or_else(|| cluster.clone())
+        let mut c = store
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        store::get_cluster(&mut c, cluster.id)
+            .await?
+            .unwrap_or_else(|| cluster.clone())
     };
     let hosts = {
-        let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
+        let mut c = store
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
         store::hosts_of_cluster(&mut c, cluster.id).await?
     };
     let read_from = action_seq();
@@ -263,11 +359,15 @@ pub async fn sync_cluster_with(
     let now = Utc::now();
     let mut tx = store.begin().await?;
     let result = match read {
-        Ok(snap) => write_snapshot(&mut tx, cluster, &snap, &guard_since(read_from), quiet, now).await.map_err(SyncError::from),
+        Ok(snap) => write_snapshot(&mut tx, cluster, &snap, &guard_since(read_from), quiet, now)
+            .await
+            .map_err(SyncError::from),
         Err(e) => {
             let message = e.to_string();
             store::mark_cluster_unknown(&mut tx, cluster.id).await?;
-            if cluster.sync_state != "error" || cluster.sync_error.as_deref() != Some(message.as_str()) {
+            if cluster.sync_state != "error"
+                || cluster.sync_error.as_deref() != Some(message.as_str())
+            {
                 store::record_cluster_sync(&mut tx, cluster.id, now, Some(&message)).await?;
             }
             Err(e)
@@ -288,7 +388,11 @@ async fn write_snapshot(
     now: chrono::DateTime<Utc>,
 ) -> store::Result<Report> {
     let report = reconcile::reconcile_held(&mut *tx, cluster.id, snap, now, guard).await?;
-    for change in report.changes.iter().filter(|c| !quiet.covers(c) && !acted_on(c)) {
+    for change in report
+        .changes
+        .iter()
+        .filter(|c| !quiet.covers(c) && !acted_on(c))
+    {
         if let Some(event) = change_event(cluster, change, now) {
             store::insert_event(&mut *tx, &event).await?;
         }
@@ -311,8 +415,14 @@ pub async fn refresh_created(
     quiet: &Quiet,
 ) -> Result<Report, SyncError> {
     let (cluster, hosts) = {
-        let mut c = store.pool().acquire().await.map_err(store::StoreError::from)?;
-        let cluster = store::get_cluster(&mut c, cluster.id).await?.unwrap_or_else(|| cluster.clone());
+        let mut c = store
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        let cluster = store::get_cluster(&mut c, cluster.id)
+            .await?
+            .unwrap_or_else(|| cluster.clone());
         let hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
         (cluster, hosts)
     };
@@ -322,20 +432,33 @@ pub async fn refresh_created(
     let t = target_of(host);
     let peers = gluster.pool_list(&t).await?;
     let volumes = gluster.volume_info(&t).await?;
-    let status =
-        if volumes.iter().any(|v| v.status_code == 1) { gluster.volume_status_detail(&t).await? } else { Vec::new() };
+    let status = if volumes.iter().any(|v| v.status_code == 1) {
+        gluster.volume_status_detail(&t).await?
+    } else {
+        Vec::new()
+    };
     let georep = gluster.georep_session_status(&t, master, slave).await?;
     let mut configs = HashMap::new();
     let mut new_keys = Vec::new();
     for (_, s) in georep.sessions() {
-        configs.insert(s.session_key.clone(), gluster.georep_config(&t, master, slave).await?);
+        configs.insert(
+            s.session_key.clone(),
+            gluster.georep_config(&t, master, slave).await?,
+        );
         new_keys.push(s.session_key.clone());
     }
     let read_from = action_seq();
     for k in &new_keys {
         touch(k);
     }
-    let snap = Snapshot { queried_host: Some(host.id), peers, volumes, status, georep, configs };
+    let snap = Snapshot {
+        queried_host: Some(host.id),
+        peers,
+        volumes,
+        status,
+        georep,
+        configs,
+    };
     let mut tx = store.begin().await?;
     let mut guard = guard_since(read_from);
     guard.skip.retain(|k| !new_keys.contains(k));
@@ -350,9 +473,14 @@ pub async fn refresh_created(
 }
 
 /// One cycle over every registered cluster.
-pub async fn sync_all(store: &Store, gluster: &Gluster) -> Vec<(String, Result<Report, SyncError>)> {
+pub async fn sync_all(
+    store: &Store,
+    gluster: &Gluster,
+) -> Vec<(String, Result<Report, SyncError>)> {
     let clusters = {
-        let Ok(mut c) = store.pool().acquire().await else { return Vec::new() };
+        let Ok(mut c) = store.pool().acquire().await else {
+            return Vec::new();
+        };
         store::list_clusters(&mut c).await.unwrap_or_default()
     };
     let mut out = Vec::with_capacity(clusters.len());
@@ -371,7 +499,12 @@ pub async fn sync_all(store: &Store, gluster: &Gluster) -> Vec<(String, Result<R
 }
 
 /// Runs `sync_all` every `interval` until `stop` turns true.
-pub async fn run(store: Store, gluster: Gluster, interval: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    store: Store,
+    gluster: Gluster,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -11,7 +11,9 @@ use crate::gluster::model::{
     CrawlStatus, GeorepPair, GeorepStatus, Peer, VolumeInfo, VolumeStatus, WorkerStatus,
 };
 use crate::service::status;
-use crate::store::{self, BrickRow, ConfigRow, HostRow, Id, SessionDetailRow, SessionRow, VolumeRow};
+use crate::store::{
+    self, BrickRow, ConfigRow, HostRow, Id, SessionDetailRow, SessionRow, VolumeRow,
+};
 
 /// What one sync read from a cluster.
 #[derive(Clone, Debug, Default)]
@@ -29,10 +31,25 @@ pub struct Snapshot {
 /// Something the sync found changed outside georep (for the audit trail).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
-    SessionAppeared { session_id: Uuid, session_key: String },
-    SessionVanished { session_id: Uuid, session_key: String },
-    SessionStatus { session_id: Uuid, from: SessionStatus, to: SessionStatus },
-    OptionChanged { session_id: Uuid, key: String, from: Option<String>, to: Option<String> },
+    SessionAppeared {
+        session_id: Uuid,
+        session_key: String,
+    },
+    SessionVanished {
+        session_id: Uuid,
+        session_key: String,
+    },
+    SessionStatus {
+        session_id: Uuid,
+        from: SessionStatus,
+        to: SessionStatus,
+    },
+    OptionChanged {
+        session_id: Uuid,
+        key: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,8 +100,10 @@ pub async fn reconcile_held(
 ) -> store::Result<Report> {
     let mut r = Report::default();
     let hosts = reconcile_hosts(conn, cluster_id, snap, now, &mut r).await?;
-    let host_of_peer: HashMap<Uuid, Id> =
-        hosts.iter().filter_map(|h| h.gluster_uuid.map(|u| (u.into_uuid(), h.id))).collect();
+    let host_of_peer: HashMap<Uuid, Id> = hosts
+        .iter()
+        .filter_map(|h| h.gluster_uuid.map(|u| (u.into_uuid(), h.id)))
+        .collect();
 
     // volumes and bricks
     let old_volumes: HashMap<Uuid, VolumeRow> = store::volumes_of_cluster(conn, cluster_id)
@@ -142,7 +161,11 @@ pub async fn reconcile_held(
         }
         let row = volume_row(cluster_id, vol, &rows, now);
         match old_volumes.get(&vol.id) {
-            Some(old) if VolumeRow { updated_at: old.updated_at, ..row.clone() } == *old => {}
+            Some(old)
+                if VolumeRow {
+                    updated_at: old.updated_at,
+                    ..row.clone()
+                } == *old => {}
             _ => {
                 store::upsert_volume(conn, &row).await?;
                 r.writes += 1;
@@ -150,7 +173,11 @@ pub async fn reconcile_held(
         }
         bricks_of.insert(vol.id, rows);
     }
-    let wanted: HashSet<Uuid> = bricks_of.values().flatten().map(|b| b.id.into_uuid()).collect();
+    let wanted: HashSet<Uuid> = bricks_of
+        .values()
+        .flatten()
+        .map(|b| b.id.into_uuid())
+        .collect();
     for (id, b) in &old_bricks {
         if !wanted.contains(id) && seen.contains(&b.volume_id.into_uuid()) {
             store::delete_brick(conn, b.id).await?;
@@ -177,7 +204,11 @@ async fn reconcile_hosts(
 ) -> store::Result<Vec<HostRow>> {
     let old = store::hosts_of_cluster(conn, cluster_id).await?;
     let mut new = old.clone();
-    let template = snap.queried_host.and_then(|q| old.iter().find(|h| h.id == q)).or(old.first()).cloned();
+    let template = snap
+        .queried_host
+        .and_then(|q| old.iter().find(|h| h.id == q))
+        .or(old.first())
+        .cloned();
     let mut matched = HashSet::new();
     for peer in &snap.peers {
         let pos = new
@@ -185,9 +216,12 @@ async fn reconcile_hosts(
             .position(|h| h.gluster_uuid.map(|u| u.into_uuid()) == Some(peer.uuid))
             .or_else(|| {
                 if peer.hostname == "localhost" {
-                    snap.queried_host.and_then(|q| new.iter().position(|h| h.id == q))
+                    snap.queried_host
+                        .and_then(|q| new.iter().position(|h| h.id == q))
                 } else {
-                    new.iter().position(|h| h.gluster_uuid.is_none() && h.address.eq_ignore_ascii_case(&peer.hostname))
+                    new.iter().position(|h| {
+                        h.gluster_uuid.is_none() && h.address.eq_ignore_ascii_case(&peer.hostname)
+                    })
                 }
             });
         let pos = match pos {
@@ -207,7 +241,11 @@ async fn reconcile_hosts(
         };
         let h = &mut new[pos];
         h.gluster_uuid = Some(peer.uuid.hyphenated());
-        let status = if peer.connected { "connected" } else { "disconnected" };
+        let status = if peer.connected {
+            "connected"
+        } else {
+            "disconnected"
+        };
         if h.status != status {
             h.status = status.into();
             // "since": written when the state changes, not every cycle
@@ -257,13 +295,19 @@ async fn reconcile_sessions(
     }
     let mut old_config: HashMap<Uuid, Vec<ConfigRow>> = HashMap::new();
     for c in store::config_of_cluster(conn, cluster_id).await? {
-        old_config.entry(c.session_id.into_uuid()).or_default().push(c);
+        old_config
+            .entry(c.session_id.into_uuid())
+            .or_default()
+            .push(c);
     }
 
     let mut seen = HashSet::new();
     for (master_name, gs) in snap.georep.sessions() {
         let Some(vol) = snap.volumes.iter().find(|v| v.name == master_name) else {
-            tracing::warn!(volume = master_name, "geo-replication session of an unknown volume");
+            tracing::warn!(
+                volume = master_name,
+                "geo-replication session of an unknown volume"
+            );
             continue;
         };
         seen.insert(gs.session_key.clone());
@@ -272,19 +316,29 @@ async fn reconcile_sessions(
         }
         let bricks = &bricks_of[&vol.id];
         let old = old_sessions.get(&gs.session_key);
-        let session_id = old.map(|s| s.session_id).unwrap_or_else(|| Uuid::new_v4().hyphenated());
+        let session_id = old
+            .map(|s| s.session_id)
+            .unwrap_or_else(|| Uuid::new_v4().hyphenated());
 
         // one detail row per master brick, matched by (peer uuid, path); missing = OFFLINE
-        let pairs: HashMap<(Uuid, &str), &GeorepPair> =
-            gs.pairs.iter().map(|p| ((p.master_node_uuid, p.master_brick.as_str()), p)).collect();
+        let pairs: HashMap<(Uuid, &str), &GeorepPair> = gs
+            .pairs
+            .iter()
+            .map(|p| ((p.master_node_uuid, p.master_brick.as_str()), p))
+            .collect();
         let details: Vec<SessionDetailRow> = bricks
             .iter()
             .map(|b| {
-                let pair = b.host_uuid.and_then(|u| pairs.get(&(u.into_uuid(), b.path.as_str())).copied());
+                let pair = b
+                    .host_uuid
+                    .and_then(|u| pairs.get(&(u.into_uuid(), b.path.as_str())).copied());
                 detail_row(session_id, b.id, pair, now)
             })
             .collect();
-        let statuses: Vec<BrickStatus> = details.iter().map(|d| BrickStatus::from_db(&d.status)).collect();
+        let statuses: Vec<BrickStatus> = details
+            .iter()
+            .map(|d| BrickStatus::from_db(&d.status))
+            .collect();
         let status = status::aggregate(
             &statuses,
             status::set_size(vol.replica_count as i64, vol.disperse_count as i64),
@@ -293,7 +347,8 @@ async fn reconcile_sessions(
             Some(h) if now < h.until && h.stale.contains(&status) => h.status,
             _ => status,
         };
-        let (slave_host_uuid, slave_volume_id) = resolve_slave(conn, gs.slave_volume_uuid, &gs.slave_host).await?;
+        let (slave_host_uuid, slave_volume_id) =
+            resolve_slave(conn, gs.slave_volume_uuid, &gs.slave_host).await?;
         let row = SessionRow {
             session_id,
             master_volume_id: vol.id.hyphenated(),
@@ -316,7 +371,11 @@ async fn reconcile_sessions(
                     session_key: gs.session_key.clone(),
                 });
             }
-            Some(o) if SessionRow { updated_at: o.updated_at, ..row.clone() } == *o => {}
+            Some(o)
+                if SessionRow {
+                    updated_at: o.updated_at,
+                    ..row.clone()
+                } == *o => {}
             Some(o) => {
                 store::update_session(conn, &row).await?;
                 r.writes += 1;
@@ -331,7 +390,11 @@ async fn reconcile_sessions(
         }
         for d in &details {
             match old_details.remove(&(session_id.into_uuid(), d.master_brick_id.into_uuid())) {
-                Some(o) if SessionDetailRow { updated_at: o.updated_at, ..d.clone() } == o => {}
+                Some(o)
+                    if SessionDetailRow {
+                        updated_at: o.updated_at,
+                        ..d.clone()
+                    } == o => {}
                 _ => {
                     store::upsert_session_detail(conn, d).await?;
                     r.writes += 1;
@@ -348,7 +411,9 @@ async fn reconcile_sessions(
         }
 
         if let Some(options) = snap.configs.get(&gs.session_key) {
-            let old_rows = old_config.remove(&session_id.into_uuid()).unwrap_or_default();
+            let old_rows = old_config
+                .remove(&session_id.into_uuid())
+                .unwrap_or_default();
             reconcile_config(conn, session_id, options, &old_rows, old.is_some(), r).await?;
         }
     }
@@ -357,7 +422,10 @@ async fn reconcile_sessions(
         if !seen.contains(key) && !guard.skip.contains(key) {
             store::delete_session(conn, s.session_id).await?;
             r.writes += 1;
-            r.changes.push(Change::SessionVanished { session_id: s.session_id.into_uuid(), session_key: key.clone() });
+            r.changes.push(Change::SessionVanished {
+                session_id: s.session_id.into_uuid(),
+                session_key: key.clone(),
+            });
         }
     }
     Ok(())
@@ -370,8 +438,12 @@ async fn resolve_slave(
     slave_volume_uuid: Option<Uuid>,
     slave_host: &str,
 ) -> store::Result<(Option<Id>, Option<Id>)> {
-    let Some(vol_id) = slave_volume_uuid else { return Ok((None, None)) };
-    let Some(vol) = store::get_volume(conn, vol_id.hyphenated()).await? else { return Ok((None, None)) };
+    let Some(vol_id) = slave_volume_uuid else {
+        return Ok((None, None));
+    };
+    let Some(vol) = store::get_volume(conn, vol_id.hyphenated()).await? else {
+        return Ok((None, None));
+    };
     let host = store::hosts_by_address(conn, slave_host)
         .await?
         .into_iter()
@@ -411,7 +483,10 @@ async fn reconcile_config(
             });
         }
     }
-    for o in old_rows.iter().filter(|o| !options.iter().any(|(k, _)| *k == o.config_key)) {
+    for o in old_rows
+        .iter()
+        .filter(|o| !options.iter().any(|(k, _)| *k == o.config_key))
+    {
         store::delete_config(conn, session_id, &o.config_key).await?;
         r.writes += 1;
         r.changes.push(Change::OptionChanged {
@@ -441,7 +516,12 @@ fn brick_id(volume: Uuid, b: &crate::gluster::model::BrickInfo) -> Uuid {
     Uuid::new_v5(&volume, format!("{}:{}", b.host_uuid, b.path).as_bytes())
 }
 
-fn volume_row(cluster_id: Id, v: &VolumeInfo, bricks: &[BrickRow], now: DateTime<Utc>) -> VolumeRow {
+fn volume_row(
+    cluster_id: Id,
+    v: &VolumeInfo,
+    bricks: &[BrickRow],
+    now: DateTime<Utc>,
+) -> VolumeRow {
     // usable size: raw brick sizes less replication or erasure-coding redundancy
     let sum = |f: fn(&BrickRow) -> Option<i64>| -> Option<i64> {
         let all: Option<Vec<i64>> = bricks.iter().map(f).collect();
@@ -495,7 +575,12 @@ pub fn crawl_status(c: &CrawlStatus) -> Option<String> {
 
 /// A brick's detail row; the seed's counters by the documented mapping
 /// (files_pending ← data, deletes_pending ← entry, files_skipped ← failures), never invented.
-fn detail_row(session_id: Id, brick_id: Id, pair: Option<&GeorepPair>, now: DateTime<Utc>) -> SessionDetailRow {
+fn detail_row(
+    session_id: Id,
+    brick_id: Id,
+    pair: Option<&GeorepPair>,
+    now: DateTime<Utc>,
+) -> SessionDetailRow {
     let n = |v: Option<u64>| v.map(|v| v.min(i64::MAX as u64) as i64);
     match pair {
         None => SessionDetailRow {
@@ -526,7 +611,9 @@ fn detail_row(session_id: Id, brick_id: Id, pair: Option<&GeorepPair>, now: Date
             slave_host_uuid: None,
             slave_host_name: p.slave_node.clone().filter(|s| !s.is_empty()),
             status: brick_status(&p.status).as_db().into(),
-            checkpoint_status: p.checkpoint_completed.map(|c| if c { "completed" } else { "not_completed" }.into()),
+            checkpoint_status: p
+                .checkpoint_completed
+                .map(|c| if c { "completed" } else { "not_completed" }.into()),
             crawl_status: crawl_status(&p.crawl_status),
             files_synced: None,
             files_pending: n(p.data),

@@ -29,44 +29,62 @@ async fn lab() -> Lab {
     let cluster = Uuid::new_v4().hyphenated();
     let host = Uuid::new_v4().hyphenated();
     let mut c = store.pool().acquire().await.unwrap();
-    store::insert_cluster(&mut c, &ClusterRow {
-        id: cluster,
-        name: "lab".into(),
-        description: String::new(),
-        created_at: Utc::now(),
-        sync_state: "unknown".into(),
-        sync_error: None,
-        synced_at: None,
-    })
+    store::insert_cluster(
+        &mut c,
+        &ClusterRow {
+            id: cluster,
+            name: "lab".into(),
+            description: String::new(),
+            created_at: Utc::now(),
+            sync_state: "unknown".into(),
+            sync_error: None,
+            synced_at: None,
+        },
+    )
     .await
     .unwrap();
-    store::insert_host(&mut c, &HostRow {
-        id: host,
-        cluster_id: cluster,
-        address: "vm".into(),
-        gluster_uuid: None,
-        connection: "local".into(),
-        ssh_user: "root".into(),
-        ssh_port: 22,
-        status: "unknown".into(),
-        last_seen_at: None,
-    })
+    store::insert_host(
+        &mut c,
+        &HostRow {
+            id: host,
+            cluster_id: cluster,
+            address: "vm".into(),
+            gluster_uuid: None,
+            connection: "local".into(),
+            ssh_user: "root".into(),
+            ssh_port: 22,
+            status: "unknown".into(),
+            last_seen_at: None,
+        },
+    )
     .await
     .unwrap();
-    Lab { _dir: dir, store, cluster, host }
+    Lab {
+        _dir: dir,
+        store,
+        cluster,
+        host,
+    }
 }
 
 fn snapshot(lab: &Lab, georep: &str) -> Snapshot {
     let georep = parse::parse_georep_status(georep).unwrap();
     let mut configs = std::collections::HashMap::new();
     for (_, s) in georep.sessions() {
-        configs.insert(s.session_key.clone(), parse::parse_georep_config(fixture!("083-volume_geo-replication_mastervol_vm__slavevol_config@after-sets.xml")).unwrap());
+        configs.insert(
+            s.session_key.clone(),
+            parse::parse_georep_config(fixture!(
+                "083-volume_geo-replication_mastervol_vm__slavevol_config@after-sets.xml"
+            ))
+            .unwrap(),
+        );
     }
     Snapshot {
         queried_host: Some(lab.host),
         peers: parse::parse_pool_list(fixture!("003-pool_list.xml")).unwrap(),
         volumes: parse::parse_volume_info(fixture!("097-volume_info@georep-active.xml")).unwrap(),
-        status: parse::parse_volume_status(fixture!("098-volume_status_all@georep-active.xml")).unwrap(),
+        status: parse::parse_volume_status(fixture!("098-volume_status_all@georep-active.xml"))
+            .unwrap(),
         georep,
         configs,
     }
@@ -81,48 +99,99 @@ async fn apply(lab: &Lab, snap: &Snapshot, at: chrono::DateTime<Utc>) -> super::
 
 async fn the_session(lab: &Lab) -> Option<store::SessionRow> {
     let mut c = lab.store.pool().acquire().await.unwrap();
-    store::sessions_of_cluster(&mut c, lab.cluster).await.unwrap().into_iter().next()
+    store::sessions_of_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
 }
 
 #[tokio::test]
 async fn first_sync_stores_inventory_session_details_and_options() {
     let lab = lab().await;
-    let snap = snapshot(&lab, fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"));
+    let snap = snapshot(
+        &lab,
+        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+    );
     let r = apply(&lab, &snap, Utc::now()).await;
-    assert!(matches!(&r.changes[..], [Change::SessionAppeared { session_key, .. }] if session_key == SESSION_KEY));
+    assert!(
+        matches!(&r.changes[..], [Change::SessionAppeared { session_key, .. }] if session_key == SESSION_KEY)
+    );
 
     let mut c = lab.store.pool().acquire().await.unwrap();
     let hosts = store::hosts_of_cluster(&mut c, lab.cluster).await.unwrap();
     assert_eq!(hosts.len(), 1);
-    assert_eq!(hosts[0].gluster_uuid.unwrap().to_string(), "10ee48f8-310b-4ea0-9b7d-31242ddd2ddc");
+    assert_eq!(
+        hosts[0].gluster_uuid.unwrap().to_string(),
+        "10ee48f8-310b-4ea0-9b7d-31242ddd2ddc"
+    );
     assert_eq!(hosts[0].status, "connected");
 
-    let vols = store::volumes_of_cluster(&mut c, lab.cluster).await.unwrap();
+    let vols = store::volumes_of_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap();
     let names: Vec<_> = vols.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["mastervol", "slavevol"]);
     let bricks = store::bricks_of_cluster(&mut c, lab.cluster).await.unwrap();
     assert_eq!(bricks.len(), 3);
-    assert!(bricks.iter().all(|b| b.status == "online" && b.host_id == Some(lab.host)), "{bricks:?}");
+    assert!(
+        bricks
+            .iter()
+            .all(|b| b.status == "online" && b.host_id == Some(lab.host)),
+        "{bricks:?}"
+    );
 
-    let s = store::sessions_of_cluster(&mut c, lab.cluster).await.unwrap().remove(0);
+    let s = store::sessions_of_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(s.session_key, SESSION_KEY);
     assert_eq!(s.status, "ACTIVE");
-    assert_eq!((s.slave_host_name.as_str(), s.slave_volume_name.as_str(), s.slave_user.as_str()), ("vm", "slavevol", "root"));
+    assert_eq!(
+        (
+            s.slave_host_name.as_str(),
+            s.slave_volume_name.as_str(),
+            s.slave_user.as_str()
+        ),
+        ("vm", "slavevol", "root")
+    );
     // the slave volume is one georep knows: ids filled
-    assert_eq!(s.slave_volume_id.unwrap().to_string(), "a10873cc-0900-4522-9c17-2439b5ec9564");
-    assert_eq!(s.slave_host_uuid.unwrap().to_string(), "10ee48f8-310b-4ea0-9b7d-31242ddd2ddc");
+    assert_eq!(
+        s.slave_volume_id.unwrap().to_string(),
+        "a10873cc-0900-4522-9c17-2439b5ec9564"
+    );
+    assert_eq!(
+        s.slave_host_uuid.unwrap().to_string(),
+        "10ee48f8-310b-4ea0-9b7d-31242ddd2ddc"
+    );
 
-    let details = store::details_of_session(&mut c, s.session_id).await.unwrap();
+    let details = store::details_of_session(&mut c, s.session_id)
+        .await
+        .unwrap();
     assert_eq!(details.len(), 2);
     for d in &details {
         assert_eq!(d.status, "ACTIVE");
         assert_eq!(d.crawl_status.as_deref(), Some("changelog_crawl"));
-        assert_eq!((d.entry_pending, d.data_pending, d.meta_pending, d.failures), (Some(0), Some(0), Some(0), Some(0)));
-        assert_eq!((d.files_synced, d.bytes_pending), (None, None), "not reported by gluster: NULL");
+        assert_eq!(
+            (d.entry_pending, d.data_pending, d.meta_pending, d.failures),
+            (Some(0), Some(0), Some(0), Some(0))
+        );
+        assert_eq!(
+            (d.files_synced, d.bytes_pending),
+            (None, None),
+            "not reported by gluster: NULL"
+        );
         assert!(d.last_synced_at.is_some());
     }
-    let config = store::config_of_session(&mut c, s.session_id).await.unwrap();
-    let get = |k: &str| config.iter().find(|o| o.config_key == k).map(|o| o.config_value.clone());
+    let config = store::config_of_session(&mut c, s.session_id)
+        .await
+        .unwrap();
+    let get = |k: &str| {
+        config
+            .iter()
+            .find(|o| o.config_key == k)
+            .map(|o| o.config_value.clone())
+    };
     assert!(config.len() > 50, "all options stored: {}", config.len());
     assert_eq!(get("sync_method").as_deref(), Some("tarssh"));
 }
@@ -130,25 +199,56 @@ async fn first_sync_stores_inventory_session_details_and_options() {
 #[tokio::test]
 async fn an_idle_cycle_writes_nothing() {
     let lab = lab().await;
-    let snap = snapshot(&lab, fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"));
+    let snap = snapshot(
+        &lab,
+        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+    );
     let t0 = Utc::now();
     assert!(apply(&lab, &snap, t0).await.writes > 0);
     let before = the_session(&lab).await.unwrap();
     let r = apply(&lab, &snap, t0 + Duration::seconds(5)).await;
     assert_eq!((r.writes, r.changes.len()), (0, 0));
-    assert_eq!(the_session(&lab).await.unwrap(), before, "updated_at kept: nothing changed");
+    assert_eq!(
+        the_session(&lab).await.unwrap(),
+        before,
+        "updated_at kept: nothing changed"
+    );
 }
 
 #[tokio::test]
 async fn a_pause_from_the_cli_is_seen_and_reported() {
     let lab = lab().await;
     let t0 = Utc::now();
-    apply(&lab, &snapshot(&lab, fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml")), t0).await;
+    apply(
+        &lab,
+        &snapshot(
+            &lab,
+            fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+        ),
+        t0,
+    )
+    .await;
     let id = the_session(&lab).await.unwrap().session_id;
-    let r = apply(&lab, &snapshot(&lab, fixture!("053-volume_geo-replication_mastervol_vm__slavevol_status_detail@paused.xml")), t0 + Duration::seconds(5)).await;
+    let r = apply(
+        &lab,
+        &snapshot(
+            &lab,
+            fixture!("053-volume_geo-replication_mastervol_vm__slavevol_status_detail@paused.xml"),
+        ),
+        t0 + Duration::seconds(5),
+    )
+    .await;
     let s = the_session(&lab).await.unwrap();
-    assert_eq!((s.session_id, s.status.as_str()), (id, "PAUSED"), "same session, new status");
-    assert!(r.changes.contains(&Change::SessionStatus { session_id: id.into_uuid(), from: SessionStatus::Active, to: SessionStatus::Paused }));
+    assert_eq!(
+        (s.session_id, s.status.as_str()),
+        (id, "PAUSED"),
+        "same session, new status"
+    );
+    assert!(r.changes.contains(&Change::SessionStatus {
+        session_id: id.into_uuid(),
+        from: SessionStatus::Active,
+        to: SessionStatus::Paused
+    }));
     assert_eq!(s.updated_at, t0 + Duration::seconds(5));
 }
 
@@ -156,22 +256,39 @@ async fn a_pause_from_the_cli_is_seen_and_reported() {
 async fn a_brick_missing_from_status_is_an_offline_row() {
     let lab = lab().await;
     // b2-stuck shows both pairs; drop the second pair to play a node that is down
-    let mut snap = snapshot(&lab, fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"));
+    let mut snap = snapshot(
+        &lab,
+        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+    );
     snap.georep.volumes[0].sessions[0].pairs.truncate(1);
     apply(&lab, &snap, Utc::now()).await;
     let s = the_session(&lab).await.unwrap();
     // distribute volume: the brick's data has no active worker
     assert_eq!(s.status, "FAULTY");
     let mut c = lab.store.pool().acquire().await.unwrap();
-    let statuses: Vec<_> = store::details_of_session(&mut c, s.session_id).await.unwrap().into_iter().map(|d| (d.status, d.data_pending)).collect();
-    assert_eq!(statuses, [("ACTIVE".to_string(), Some(0)), ("OFFLINE".to_string(), None)]);
+    let statuses: Vec<_> = store::details_of_session(&mut c, s.session_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.status, d.data_pending))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("ACTIVE".to_string(), Some(0)),
+            ("OFFLINE".to_string(), None)
+        ]
+    );
 }
 
 #[tokio::test]
 async fn a_session_deleted_outside_georep_vanishes_and_an_option_change_is_seen() {
     let lab = lab().await;
     let t0 = Utc::now();
-    let mut snap = snapshot(&lab, fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"));
+    let mut snap = snapshot(
+        &lab,
+        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+    );
     apply(&lab, &snap, t0).await;
     let id = the_session(&lab).await.unwrap().session_id;
 
@@ -181,29 +298,78 @@ async fn a_session_deleted_outside_georep_vanishes_and_an_option_change_is_seen(
     sj.1 = "7".into();
     let r = apply(&lab, &snap, t0 + Duration::seconds(5)).await;
     assert_eq!(r.writes, 1);
-    assert_eq!(r.changes, [Change::OptionChanged { session_id: id.into_uuid(), key: "sync_jobs".into(), from: Some(old), to: Some("7".into()) }]);
+    assert_eq!(
+        r.changes,
+        [Change::OptionChanged {
+            session_id: id.into_uuid(),
+            key: "sync_jobs".into(),
+            from: Some(old),
+            to: Some("7".into())
+        }]
+    );
 
     let empty = snapshot(&lab, fixture!("hand-georep_status@empty.xml"));
     let r = apply(&lab, &empty, t0 + Duration::seconds(10)).await;
-    assert!(matches!(&r.changes[..], [Change::SessionVanished { session_key, .. }] if session_key == SESSION_KEY));
+    assert!(
+        matches!(&r.changes[..], [Change::SessionVanished { session_key, .. }] if session_key == SESSION_KEY)
+    );
     assert!(the_session(&lab).await.is_none());
     let mut c = lab.store.pool().acquire().await.unwrap();
-    assert!(store::config_of_session(&mut c, id).await.unwrap().is_empty(), "options went with it");
-    assert_eq!(store::volumes_of_cluster(&mut c, lab.cluster).await.unwrap().len(), 2, "volumes stay");
+    assert!(
+        store::config_of_session(&mut c, id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "options went with it"
+    );
+    assert_eq!(
+        store::volumes_of_cluster(&mut c, lab.cluster)
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "volumes stay"
+    );
 }
 
 #[tokio::test]
 async fn a_cluster_that_cannot_be_read_keeps_its_rows_as_unknown() {
     let lab = lab().await;
-    apply(&lab, &snapshot(&lab, fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml")), Utc::now()).await;
+    apply(
+        &lab,
+        &snapshot(
+            &lab,
+            fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+        ),
+        Utc::now(),
+    )
+    .await;
     let mut c = lab.store.pool().acquire().await.unwrap();
-    assert!(store::mark_cluster_unknown(&mut c, lab.cluster).await.unwrap() > 0);
-    assert_eq!(store::mark_cluster_unknown(&mut c, lab.cluster).await.unwrap(), 0, "second time writes nothing");
-    let s = store::sessions_of_cluster(&mut c, lab.cluster).await.unwrap().remove(0);
+    assert!(
+        store::mark_cluster_unknown(&mut c, lab.cluster)
+            .await
+            .unwrap()
+            > 0
+    );
+    assert_eq!(
+        store::mark_cluster_unknown(&mut c, lab.cluster)
+            .await
+            .unwrap(),
+        0,
+        "second time writes nothing"
+    );
+    let s = store::sessions_of_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(s.status, "UNKNOWN");
-    let details = store::details_of_session(&mut c, s.session_id).await.unwrap();
+    let details = store::details_of_session(&mut c, s.session_id)
+        .await
+        .unwrap();
     assert_eq!(details.len(), 2, "nothing deleted");
-    assert!(details.iter().all(|d| d.status == "UNKNOWN" && d.data_pending == Some(0)));
+    assert!(details
+        .iter()
+        .all(|d| d.status == "UNKNOWN" && d.data_pending == Some(0)));
 }
 
 #[test]
@@ -211,10 +377,29 @@ fn free_space_settles_within_its_tolerance() {
     use super::reconcile::settle;
     let gib = 1i64 << 30;
     let total = Some(1000 * gib);
-    assert_eq!(settle(Some(500 * gib), Some(500 * gib + 100), total), Some(500 * gib));
-    assert_eq!(settle(Some(500 * gib), Some(504 * gib), total), Some(500 * gib), "0.4 % moved: kept");
-    assert_eq!(settle(Some(500 * gib), Some(506 * gib), total), Some(506 * gib), "0.6 % moved: written");
-    assert_eq!(settle(Some(gib), Some(gib + (200 << 20)), Some(2 * gib)), Some(gib), "small bricks: 256 MiB floor");
+    assert_eq!(
+        settle(Some(500 * gib), Some(500 * gib + 100), total),
+        Some(500 * gib)
+    );
+    assert_eq!(
+        settle(Some(500 * gib), Some(504 * gib), total),
+        Some(500 * gib),
+        "0.4 % moved: kept"
+    );
+    assert_eq!(
+        settle(Some(500 * gib), Some(506 * gib), total),
+        Some(506 * gib),
+        "0.6 % moved: written"
+    );
+    assert_eq!(
+        settle(Some(gib), Some(gib + (200 << 20)), Some(2 * gib)),
+        Some(gib),
+        "small bricks: 256 MiB floor"
+    );
     assert_eq!(settle(None, Some(gib), total), Some(gib));
-    assert_eq!(settle(Some(gib), None, total), None, "not reported any more: NULL");
+    assert_eq!(
+        settle(Some(gib), None, total),
+        None,
+        "not reported any more: NULL"
+    );
 }

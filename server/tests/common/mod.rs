@@ -5,14 +5,60 @@ use std::process::Command;
 
 pub fn host() -> String {
     std::env::var("LAB_HOST").unwrap_or_else(|_| {
-        String::from_utf8(Command::new("hostname").output().unwrap().stdout).unwrap().trim().to_owned()
+        String::from_utf8(Command::new("hostname").output().unwrap().stdout)
+            .unwrap()
+            .trim()
+            .to_owned()
     })
+}
+
+/// The raw gluster CLI as an admin would type it (`gluster --mode=script ARGS…`, out of band
+/// for georep): success and stdout followed by stderr. glusterd refuses any command while
+/// another holds its cluster lock (a background sync's status read, gsyncd's own calls), and
+/// an admin would simply retry, so this does too.
+pub fn gluster(args: &[&str]) -> (bool, String) {
+    for attempt in 1.. {
+        let out = Command::new("gluster")
+            .arg("--mode=script")
+            .args(args)
+            .output()
+            .expect("gluster CLI");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // a session's status while another command holds the master volume's lock: the bare
+        // "geo-replication command failed" (see `GlusterError::is_bare_georep_failure`)
+        let busy = georep::gluster::is_lock_conflict(&text)
+            || text.trim() == "geo-replication command failed";
+        if out.status.success() || !busy || attempt == 20 {
+            return (out.status.success(), text);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    unreachable!()
+}
+
+/// `gluster --mode=script --xml ARGS…`'s output (retried while glusterd is busy).
+pub fn gluster_xml(args: &[&str]) -> String {
+    let mut all = vec!["--xml"];
+    all.extend_from_slice(args);
+    gluster(&all).1
 }
 
 /// `bash scripts/gluster-lab.sh ARGS…`, asserted to succeed.
 pub fn lab_script(args: &[&str]) {
-    let out = Command::new("bash").arg(lab_script_path()).args(args).output().unwrap();
-    assert!(out.status.success(), "gluster-lab.sh {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("bash")
+        .arg(lab_script_path())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gluster-lab.sh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub fn lab_script_path() -> &'static str {
@@ -52,13 +98,22 @@ impl Drop for Served {
 /// The georep binary on `db` (no address or admin password from the caller's environment).
 pub fn georep(db: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
-    cmd.env_remove("GEOREP_LISTEN").env_remove("GEOREP_ADMIN_PASSWORD").env("RUST_LOG", "info").arg("--database").arg(db);
+    cmd.env_remove("GEOREP_LISTEN")
+        .env_remove("GEOREP_ADMIN_PASSWORD")
+        .env("RUST_LOG", "info")
+        .arg("--database")
+        .arg(db);
     cmd
 }
 
 /// Starts `georep [global…] serve --listen 127.0.0.1:0 [serve…]` with the first admin's
 /// password and waits for the address it logs.
-pub fn serve(db: &std::path::Path, global: &[&str], serve: &[&str], admin_password: &str) -> Served {
+pub fn serve(
+    db: &std::path::Path,
+    global: &[&str],
+    serve: &[&str],
+    admin_password: &str,
+) -> Served {
     use std::io::BufRead;
     let site = db.parent().unwrap();
     let mut child = georep(db)
@@ -76,14 +131,19 @@ pub fn serve(db: &std::path::Path, global: &[&str], serve: &[&str], admin_passwo
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let lines = log.clone();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if let Some(at) = line.find("listening on http://") {
                 let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
             }
             lines.lock().unwrap().push(line);
         }
     });
-    let base = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("server did not start");
+    let base = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("server did not start");
     Served { child, base, log }
 }
 
@@ -95,5 +155,8 @@ pub async fn register_lab(service: &georep::service::Service) {
         host: host(),
         connection: app::domain::Connection::Local,
     };
-    service.register_cluster(lab, true).await.expect("the lab answers: run scripts/gluster-lab.sh up first");
+    service
+        .register_cluster(lab, true)
+        .await
+        .expect("the lab answers: run scripts/gluster-lab.sh up first");
 }
