@@ -5,6 +5,8 @@ GEOREP_TOOLCHAIN=${GEOREP_TOOLCHAIN:-/opt/georep-toolchain}
 . "$GEOREP_TOOLCHAIN/env"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/georep/target}
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# a clean clone (CI) never reuses its incremental state, which is gigabytes per run: off there
+if [[ -n ${CI:-} ]]; then export CARGO_INCREMENTAL=0; fi
 # cargo-leptos writes the site (wasm, js, css) under the target dir
 export GEOREP_SITE_ROOT=${GEOREP_SITE_ROOT:-$CARGO_TARGET_DIR/site}
 export LEPTOS_SITE_ROOT=$GEOREP_SITE_ROOT
