@@ -245,9 +245,14 @@ running() {  # running PID: exists and is not a zombie
   st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
   [[ -n $st && $st != Z && $st != X ]]
 }
-glusterd_pids() {  # live glusterd processes (a zombie waiting for init to reap it is none)
-  local p
-  for p in $(pgrep -x glusterd || true); do running "$p" && echo "$p"; done
+glusterd_pids() {  # live glusterd processes of this machine's own network and mount
+  # namespaces (a zombie waiting for init is none; so is a node of a namespaced lab)
+  local p me
+  me="$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt)"
+  for p in $(pgrep -x glusterd || true); do
+    running "$p" || continue
+    [[ "$(readlink "/proc/$p/ns/net") $(readlink "/proc/$p/ns/mnt")" == "$me" ]] && echo "$p"
+  done
   return 0
 }
 glusterd_answers() { timeout 20 gluster --mode=script pool list >/dev/null 2>&1; }
@@ -356,7 +361,7 @@ ensure_root_ssh() {
 # ---------------------------------------------------------------------------- glusterd
 ensure_glusterd() {
   local pid
-  pid=$(glusterd_pids | head -n1)
+  pid=$(glusterd_pids | sed -n 1p)
   if [[ -n $pid ]]; then
     if alive "$GLUSTERD_PIDFILE" glusterd >/dev/null; then step "glusterd: running (pid $pid)"
     else step "glusterd: running, not started by the lab (pid $pid)"; fi
@@ -498,7 +503,7 @@ wanted_sync_method() {
     tarssh | rsync) echo "$LAB_SYNC_METHOD" ;;
     auto)
       rv=$(rsync --version 2>/dev/null | awk 'NR==1{print $3}')
-      if [[ -z $rv || $(printf '%s\n3.4.0\n' "$rv" | sort -V | head -n1) == 3.4.0 ]]; then echo tarssh; else echo rsync; fi ;;
+      if [[ -z $rv || $(printf '%s\n3.4.0\n' "$rv" | sort -V | sed -n 1p) == 3.4.0 ]]; then echo tarssh; else echo rsync; fi ;;
     *) die "LAB_SYNC_METHOD must be auto, tarssh or rsync" ;;
   esac
 }
@@ -770,7 +775,7 @@ show_status() {  # prints the state; sets STATUS_OK=1 when the lab is usable
 # slave volumes that no longer exist are removed.
 prune_stale_stimes() {
   local mvid ids b attr uuid n=0
-  mvid=$(gx volume info "$LAB_MASTER" | grep -o '<id>[^<]*</id>' | head -n1 | sed 's/<[^>]*>//g')
+  mvid=$(gx volume info "$LAB_MASTER" | grep -o '<id>[^<]*</id>' | sed -n 1p | sed 's/<[^>]*>//g')
   [[ -n $mvid ]] || return 0
   ids=$(gx volume info | grep -o '<id>[^<]*</id>' | sed 's/<[^>]*>//g')
   for b in "$LAB_ROOT/$LAB_MASTER"/b*; do
