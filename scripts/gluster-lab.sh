@@ -14,6 +14,8 @@
 #                         --fresh deletes and re-creates it (new UUID, empty, not read-only).
 #   volume-delete NAME    delete a lab volume together with every session that uses it.
 #   selftest              run the live-sync self-test now (restarts stalled workers).
+#   CMD --clusters 2      the two-cluster lab instead (three gluster nodes, master pool node1 +
+#                         node2, slave pool node3, reached over ssh): scripts/gluster-lab2.sh.
 #   stall-fix [VOL...]    apply the stall mitigation (below) to the bricks of VOLs (default: all
 #                         lab volumes); call it after creating a session on another master volume.
 #
@@ -911,6 +913,22 @@ cmd_volume_delete() {
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
 }
+
+# `--clusters 2` anywhere: the two-cluster lab (three nodes in namespaces), gluster-lab2.sh
+args=() clusters=1
+while (($#)); do
+  case $1 in
+    --clusters) clusters=${2:-}; shift 2 || { echo "gluster-lab: --clusters needs 1 or 2" >&2; exit 2; } ;;
+    --clusters=*) clusters=${1#*=}; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+set -- ${args[@]+"${args[@]}"}
+case $clusters in
+  1) ;;
+  2) exec bash "$(dirname "$0")/gluster-lab2.sh" "$@" ;;
+  *) echo "gluster-lab: --clusters must be 1 or 2" >&2; exit 2 ;;
+esac
 
 cmd=${1:-}
 [[ $# -gt 0 ]] && shift
