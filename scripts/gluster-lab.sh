@@ -108,6 +108,19 @@ run() {
   if [[ $LAB_VERBOSE == 1 ]]; then "$@" 9>&- 2>&1 | tee -a "$LOG" >&2; return "${PIPESTATUS[0]}"; fi
   "$@" 9>&- >>"$LOG" 2>&1
 }
+# daemon CMD...: `run` for commands that leave a daemon behind (sshd, glusterd, a FUSE client),
+# with every inherited descriptor above 2 closed: a daemon keeps what it inherits for its whole
+# life, and a caller's lock file (tests.lock on a shell's fd 3) would stay locked for ever
+daemon() {
+  note "\$ $*"
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-"
+    done
+    exec "$@"
+  ) >>"$LOG" 2>&1 </dev/null
+}
 # gx ARGS...: `gluster --mode=script --xml ARGS`, stdout returned (exit status is meaningless in
 # --xml mode: most failures exit 0 and put opRet/opErrstr in the XML)
 gx() {
@@ -330,7 +343,7 @@ ensure_sshd() {
     mkdir -p /run/sshd && chmod 0755 /run/sshd
     ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1 || run ssh-keygen -A
     rm -f "$SSHD_PIDFILE"
-    run "${CLEAN_ENV[@]}" /usr/sbin/sshd -E "$LAB_STATE/sshd.log" \
+    daemon "${CLEAN_ENV[@]}" /usr/sbin/sshd -E "$LAB_STATE/sshd.log" \
       -o ListenAddress=127.0.0.1 -o Port=22 -o PidFile="$SSHD_PIDFILE" \
       -o PermitRootLogin=prohibit-password -o PubkeyAuthentication=yes \
       || die "sshd did not start (see $LAB_STATE/sshd.log)"
@@ -370,7 +383,7 @@ ensure_glusterd() {
   else
     mkdir -p /var/run/gluster /var/log/glusterfs
     rm -f "$GLUSTERD_PIDFILE"
-    run "${CLEAN_ENV[@]}" /usr/sbin/glusterd -p "$GLUSTERD_PIDFILE" --log-level INFO \
+    daemon "${CLEAN_ENV[@]}" /usr/sbin/glusterd -p "$GLUSTERD_PIDFILE" --log-level INFO \
       || die "glusterd did not start (see /var/log/glusterfs/glusterd.log)"
     pid=$(cat "$GLUSTERD_PIDFILE" 2>/dev/null || true)
     step "glusterd: started (pid ${pid:-?})"
@@ -597,7 +610,7 @@ ensure_master_mount() {
     umount "$MASTER_MNT" 2>>"$LOG" || umount -l "$MASTER_MNT" 2>>"$LOG" || die "cannot unmount $MASTER_MNT"
   done
   mkdir -p "$MASTER_MNT"
-  run mount -t glusterfs "$LAB_HOST:/$LAB_MASTER" "$MASTER_MNT" || die "mount $LAB_HOST:/$LAB_MASTER on $MASTER_MNT failed"
+  daemon mount -t glusterfs "$LAB_HOST:/$LAB_MASTER" "$MASTER_MNT" || die "mount $LAB_HOST:/$LAB_MASTER on $MASTER_MNT failed"
   step "mount: $LAB_HOST:/$LAB_MASTER on $MASTER_MNT"
 }
 unmount_lab() {

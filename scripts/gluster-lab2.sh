@@ -88,6 +88,18 @@ die() {
   exit 1
 }
 run() { note "\$ $*"; "$@" 9>&- >>"$LOG" 2>&1; }
+# daemon CMD...: `run` with every inherited descriptor above 2 closed: a daemon keeps what it
+# inherits for its whole life (e.g. a caller's lock file, held for ever)
+daemon() {
+  note "\$ $*"
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-"
+    done
+    exec "$@"
+  ) >>"$LOG" 2>&1 </dev/null
+}
 
 # ------------------------------------------------------------------------------ nodes
 num() { echo "${1#node}"; }
@@ -301,7 +313,7 @@ node_pid() {  # node_pid NODE COMM: the node's process named COMM
 ensure_sshd() {  # ensure_sshd NODE
   local n=$1 pid
   if pid=$(node_pid "$n" sshd); then note "$n: sshd running (pid $pid)"; return 0; fi
-  run on_node "$n" "${CLEAN_ENV[@]}" /usr/sbin/sshd -f "$(node_dir "$n")/sshd_config" -E /var/log/glusterfs/sshd.log \
+  daemon on_node "$n" "${CLEAN_ENV[@]}" /usr/sbin/sshd -f "$(node_dir "$n")/sshd_config" -E /var/log/glusterfs/sshd.log \
     || die "$n: sshd did not start (see $(node_dir "$n")/log/sshd.log)"
   step "$n: sshd started on $(addr "$n"):22"
 }
@@ -326,7 +338,7 @@ ensure_glusterd() {  # ensure_glusterd NODE
   if pid=$(node_pid "$n" glusterd); then
     note "$n: glusterd running (pid $pid)"
   else
-    run on_node "$n" "${CLEAN_ENV[@]}" /usr/sbin/glusterd -p /run/gluster/glusterd.pid --log-level INFO \
+    daemon on_node "$n" "${CLEAN_ENV[@]}" /usr/sbin/glusterd -p /run/gluster/glusterd.pid --log-level INFO \
       || die "$n: glusterd did not start (see $(node_dir "$n")/log/glusterd.log)"
     step "$n: glusterd started"
   fi
@@ -388,7 +400,7 @@ ensure_volume() {  # ensure_volume NODE VOLUME BRICK...: created (force: root fs
 ensure_seed() {
   local m=/run/gluster/lab-seed-mnt
   if [[ -f $LAB2_ROOT/node1/$LAB2_MASTER/b1/lab-seed ]]; then return 0; fi
-  run on_node node1 bash -c "mkdir -p $m && mount -t glusterfs node1:/$LAB2_MASTER $m \
+  daemon on_node node1 bash -c "mkdir -p $m && mount -t glusterfs node1:/$LAB2_MASTER $m \
     && echo 'georep two-cluster lab' >$m/lab-seed; r=\$?; umount $m || umount -l $m; exit \$r" \
     || die "cannot write lab-seed to $LAB2_MASTER"
   step "volume $LAB2_MASTER: lab-seed written"

@@ -81,6 +81,20 @@ pub async fn lab_lock_async() -> LabLock {
     tokio::task::spawn_blocking(lab_lock).await.unwrap()
 }
 
+/// The two-cluster lab (`scripts/gluster-lab2.sh`) shares nothing with the single-machine
+/// lab (its nodes run their own glusterd in their own namespaces): its tests take this lock
+/// instead, so they neither wait for nor disturb the single-machine lab's tests.
+pub async fn lab2_lock_async() -> LabLock {
+    tokio::task::spawn_blocking(|| {
+        std::fs::create_dir_all("/var/lib/georep-lab/clusters").unwrap();
+        let f = File::create("/var/lib/georep-lab/clusters/tests.lock").unwrap();
+        f.lock().expect("two-cluster lab test lock");
+        LabLock(f)
+    })
+    .await
+    .unwrap()
+}
+
 /// A `georep serve` on port 0 over `db`: the child, its base URL and its log lines so far.
 pub struct Served {
     pub child: std::process::Child,

@@ -1,0 +1,398 @@
+//! Across clusters for real: the two-cluster lab (`scripts/gluster-lab2.sh`: master pool
+//! node1 + node2, slave pool node3, each node its own namespaces, reached over ssh) and a
+//! session georep creates between them. ONE test, serially: the phases build on each other.
+//!
+//! 1. the master cluster registered by node1 with connection `ssh`: both peers become hosts,
+//!    keyed by their gluster peer UUID, the replica-2 volume's bricks on their own hosts;
+//! 2. a session created through georep while the slave cluster is not registered
+//!    (unmanaged: slave ids NULL, the slave named by host), started with tarssh;
+//! 3. the slave cluster registered by node3: the same session now points at its volume and
+//!    host (managed); eligibility knows "same cluster" from "other cluster";
+//! 4. one Active and one Passive worker, aggregated ACTIVE; the lab's seed file reached the
+//!    slave's brick;
+//! 5. node2's gluster stopped: its brick OFFLINE, its host disconnected, and the session's
+//!    status what the replica-set rule says for the workers shown; node2 back: ACTIVE again;
+//! 6. the session stopped and deleted through georep (over ssh).
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use app::domain::{
+    BrickStatus, Connection, Ineligibility, NewCluster, NewSession, SessionAction as A,
+    SessionStatus as S,
+};
+use georep::gluster::Gluster;
+use georep::service::{status, Service};
+use georep::store::{self, Store};
+use georep::sync;
+use uuid::Uuid;
+
+mod common;
+use common::lab2_lock_async;
+
+const MASTER: &str = "c2master";
+const SLAVE: &str = "c2slave";
+
+fn lab2_path() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab2.sh")
+}
+
+/// `bash scripts/gluster-lab2.sh ARGS…`, asserted to succeed; its stdout.
+fn lab2(args: &[&str]) -> String {
+    let t0 = Instant::now();
+    let out = Command::new("bash")
+        .arg(lab2_path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "gluster-lab2.sh {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("timing: gluster-lab2.sh {args:?}: {} ms", t0.elapsed().as_millis());
+    stdout
+}
+
+/// `gluster --mode=script --xml ARGS…` on NODE (out of band, as an admin on that node).
+fn node_cli(node: &str, args: &[&str]) -> String {
+    let mut all = vec!["exec", node, "gluster", "--mode=script", "--xml"];
+    all.extend_from_slice(args);
+    let out = Command::new("bash")
+        .arg(lab2_path())
+        .args(&all)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Texts of every `<tag>` in `xml`, in order.
+fn texts(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|s| s.split(&close).next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The peer UUIDs of the master pool by host name, as node1's glusterd knows them.
+fn master_peers() -> Vec<(String, Uuid)> {
+    let xml = node_cli("node1", &["pool", "list"]);
+    texts(&xml, "hostname")
+        .into_iter()
+        .map(|h| if h == "localhost" { "node1".into() } else { h })
+        .zip(texts(&xml, "uuid").iter().map(|u| u.parse().unwrap()))
+        .collect()
+}
+
+async fn conn(service: &Service) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
+    service.store().pool().acquire().await.unwrap()
+}
+
+async fn cluster_named(service: &Service, name: &str) -> store::ClusterRow {
+    let mut c = conn(service).await;
+    store::list_clusters(&mut c)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("cluster {name} registered"))
+}
+
+async fn volume_named(service: &Service, cluster: &store::ClusterRow, name: &str) -> store::VolumeRow {
+    let mut c = conn(service).await;
+    store::volumes_of_cluster(&mut c, cluster.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.name == name)
+        .unwrap_or_else(|| panic!("volume {name} in cluster {}", cluster.name))
+}
+
+async fn register(service: &Service, name: &str, host: &str) -> store::ClusterRow {
+    service
+        .register_cluster(
+            NewCluster {
+                name: name.into(),
+                description: format!("two-cluster lab, by {host} over ssh"),
+                host: host.into(),
+                connection: Connection::Ssh,
+            },
+            true,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("register {name} by {host}: {e}"));
+    let cluster = cluster_named(service, name).await;
+    sync::sync_cluster(service.store(), service.gluster(), &cluster)
+        .await
+        .unwrap_or_else(|e| panic!("sync {name}: {e}"));
+    cluster
+}
+
+/// The session as the REST API shows it: the row and its workers with their bricks.
+async fn shown(
+    service: &Service,
+    master: &store::VolumeRow,
+    id: Uuid,
+) -> georep::service::inventory::SessionView {
+    service
+        .session(master.cluster_id.into_uuid(), master.id.into_uuid(), id)
+        .await
+        .expect("session shown")
+}
+
+/// Worker status by master brick host (node1/node2).
+fn workers(view: &georep::service::inventory::SessionView) -> Vec<(String, BrickStatus)> {
+    let mut w: Vec<(String, BrickStatus)> = view
+        .details
+        .iter()
+        .map(|(d, b)| {
+            (
+                b.as_ref().map(|b| b.server_name.clone()).unwrap_or_default(),
+                BrickStatus::from_db(&d.status),
+            )
+        })
+        .collect();
+    w.sort_by(|a, b| a.0.cmp(&b.0));
+    w
+}
+
+/// Re-reads the master cluster until `pred` holds on what is shown, within `budget`.
+async fn wait_shown(
+    service: &Service,
+    master: &store::VolumeRow,
+    id: Uuid,
+    budget: Duration,
+    what: &str,
+    pred: impl Fn(&georep::service::inventory::SessionView) -> bool,
+) -> georep::service::inventory::SessionView {
+    let t0 = Instant::now();
+    loop {
+        let _ = service.refresh_session(id).await;
+        let view = shown(service, master, id).await;
+        if pred(&view) {
+            eprintln!("timing: {what}: {} ms", t0.elapsed().as_millis());
+            return view;
+        }
+        assert!(
+            t0.elapsed() < budget,
+            "{what}: not within {budget:?}; shown {} {:?}",
+            view.session.status,
+            workers(&view)
+        );
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+}
+
+/// Brings node2 back whatever happened, so the lab is left usable.
+struct Node2Back;
+
+impl Drop for Node2Back {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(lab2_path())
+            .args(["node-start", "node2"])
+            .output();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_clusters_over_ssh() {
+    let t_all = Instant::now();
+    let _lab = lab2_lock_async().await;
+    lab2(&["up"]);
+    // no session left by an earlier run, an empty slave volume
+    lab2(&["reset"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
+    let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
+
+    // --- 1. the master cluster, by node1 over ssh ---
+    let site_a = register(&service, "site-a", "node1").await;
+    let peers = master_peers();
+    assert_eq!(peers.len(), 2, "{peers:?}");
+    let hosts = {
+        let mut c = conn(&service).await;
+        store::hosts_of_cluster(&mut c, site_a.id).await.unwrap()
+    };
+    assert_eq!(hosts.len(), 2, "both peers are hosts: {hosts:?}");
+    for (name, uuid) in &peers {
+        let h = hosts
+            .iter()
+            .find(|h| h.address == *name)
+            .unwrap_or_else(|| panic!("host {name}: {hosts:?}"));
+        assert_eq!(h.gluster_uuid.map(|u| u.into_uuid()), Some(*uuid), "{name}");
+        assert_eq!((h.connection.as_str(), h.status.as_str()), ("ssh", "connected"));
+    }
+    let master = volume_named(&service, &site_a, MASTER).await;
+    assert_eq!((master.replica_count, master.brick_count), (2, 2));
+    let bricks = {
+        let mut c = conn(&service).await;
+        store::bricks_of_volume(&mut c, master.id).await.unwrap()
+    };
+    for b in &bricks {
+        let h = hosts.iter().find(|h| Some(h.id) == b.host_id).expect("brick's host");
+        assert_eq!(h.address, b.server_name, "brick on its own peer: {b:?}");
+        assert_eq!(h.gluster_uuid, b.host_uuid);
+        assert_eq!(b.status, "online");
+    }
+
+    // --- 2. create with the slave cluster unmanaged ---
+    let new = NewSession {
+        master_volume_id: master.id.into_uuid(),
+        slave_host: "node3".into(),
+        slave_volume: SLAVE.into(),
+        slave_user: None,
+        force: false,
+        start: false,
+    };
+    let reasons = service
+        .eligibility(
+            &master,
+            &georep::service::names::HostName::parse("node3").unwrap(),
+            &georep::service::names::VolumeName::parse(SLAVE).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(reasons.is_empty(), "unknown slave: gluster verifies: {reasons:?}");
+    let t0 = Instant::now();
+    let created = service
+        .create_session("test", new.clone())
+        .await
+        .expect("create (no force: an empty slave in another pool is eligible)");
+    eprintln!("timing: create push-pem over ssh: {} ms", t0.elapsed().as_millis());
+    let id = created.session.id;
+    assert_eq!(created.session.status, S::Created);
+    assert_eq!(created.session.slave_host_name, "node3");
+    assert_eq!(created.session.slave_volume_id, None, "slave cluster not registered");
+    let view = shown(&service, &master, id).await;
+    assert_eq!(
+        (
+            view.session.slave_host_uuid,
+            view.session.slave_volume_id,
+            view.session.slave_host_name.as_str(),
+            view.session.slave_volume_name.as_str()
+        ),
+        (None, None, "node3", SLAVE),
+        "unmanaged slave: shown by host name"
+    );
+    assert_eq!(view.details.len(), 2, "a worker per master brick");
+    // Debian's rsync 3.5 syncs empty files (see gluster-lab.sh): tarssh, set through georep
+    service
+        .set_option("test", id, "sync_method", "tarssh")
+        .await
+        .expect("config sync-method over ssh");
+    service
+        .session_action("test", id, A::Start, false, false)
+        .await
+        .expect("start over ssh");
+
+    // --- 3. the slave cluster registered: the same session becomes managed ---
+    let site_b = register(&service, "site-b", "node3").await;
+    let slave = volume_named(&service, &site_b, SLAVE).await;
+    let node3 = {
+        let mut c = conn(&service).await;
+        store::hosts_of_cluster(&mut c, site_b.id).await.unwrap()
+    };
+    assert_eq!(node3.len(), 1, "node3 is a pool of its own: {node3:?}");
+    sync::sync_cluster(service.store(), service.gluster(), &site_a)
+        .await
+        .unwrap();
+    let view = shown(&service, &master, id).await;
+    assert_eq!(view.session.slave_volume_id, Some(slave.id), "managed slave volume");
+    assert_eq!(view.session.slave_host_uuid, node3[0].gluster_uuid, "managed slave host");
+    assert!(node3[0].gluster_uuid.is_some());
+    let host = |h: &str| georep::service::names::HostName::parse(h).unwrap();
+    let vol = |v: &str| georep::service::names::VolumeName::parse(v).unwrap();
+    let reasons = service
+        .eligibility(&master, &host("node3"), &vol(SLAVE))
+        .await
+        .unwrap();
+    assert!(
+        matches!(reasons.as_slice(), [Ineligibility::AlreadySlave { .. }]),
+        "another cluster: only 'already a slave': {reasons:?}"
+    );
+    let reasons = service
+        .eligibility(&master, &host("node2"), &vol(MASTER))
+        .await
+        .unwrap();
+    assert!(reasons.contains(&Ineligibility::SameCluster), "{reasons:?}");
+
+    // --- 4. one Active, one Passive: ACTIVE; the data crossed to the slave pool ---
+    let view = wait_shown(&service, &master, id, Duration::from_secs(120), "Active + Passive", |v| {
+        let w = workers(v);
+        w.iter().filter(|(_, s)| *s == BrickStatus::Active).count() == 1
+            && w.iter().filter(|(_, s)| *s == BrickStatus::Passive).count() == 1
+    })
+    .await;
+    assert_eq!(view.session.status, "ACTIVE", "{:?}", workers(&view));
+    let seed = "/srv/georep-lab2/node3/c2slave/b1/lab-seed";
+    let t0 = Instant::now();
+    while std::fs::read_to_string(seed).ok().as_deref() != Some("georep two-cluster lab\n") {
+        assert!(t0.elapsed() < Duration::from_secs(60), "{seed} did not arrive");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!("timing: seed on the slave brick: {} ms after Active", t0.elapsed().as_millis());
+
+    // --- 5. node2 down: its brick OFFLINE; the session as the replica-set rule says ---
+    let _back = Node2Back;
+    lab2(&["node-stop", "node2"]);
+    let view = wait_shown(&service, &master, id, Duration::from_secs(90), "node2's brick OFFLINE", |v| {
+        workers(v).contains(&("node2".into(), BrickStatus::Offline))
+    })
+    .await;
+    let statuses: Vec<BrickStatus> = view
+        .details
+        .iter()
+        .map(|(d, _)| BrickStatus::from_db(&d.status))
+        .collect();
+    let rule = status::aggregate(&statuses, status::set_size(master.replica_count, master.disperse_count));
+    assert_eq!(view.session.status, rule.as_db(), "shown = the rule over {:?}", workers(&view));
+    eprintln!("node2 down: {:?} -> {}", workers(&view), view.session.status);
+    {
+        let mut c = conn(&service).await;
+        let hosts = store::hosts_of_cluster(&mut c, site_a.id).await.unwrap();
+        let node2 = hosts.iter().find(|h| h.address == "node2").unwrap();
+        assert_eq!(node2.status, "disconnected");
+        let b2 = store::bricks_of_volume(&mut c, master.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|b| b.server_name == "node2")
+            .unwrap();
+        assert_eq!(b2.status, "offline");
+    }
+    // node1's worker was the Active one: the set still replicates, so PARTIAL_FAULTY
+    let view = wait_shown(&service, &master, id, Duration::from_secs(60), "PARTIAL_FAULTY", |v| {
+        v.session.status == "PARTIAL_FAULTY"
+    })
+    .await;
+    assert_eq!(
+        workers(&view),
+        [("node1".into(), BrickStatus::Active), ("node2".into(), BrickStatus::Offline)]
+    );
+
+    lab2(&["node-start", "node2"]);
+    wait_shown(&service, &master, id, Duration::from_secs(120), "node2 back: ACTIVE", |v| {
+        v.session.status == "ACTIVE"
+            && workers(v).iter().all(|(_, s)| matches!(s, BrickStatus::Active | BrickStatus::Passive))
+    })
+    .await;
+
+    // --- 6. stop and delete through georep ---
+    service
+        .session_action("test", id, A::Stop, false, false)
+        .await
+        .expect("stop over ssh");
+    service
+        .session_action("test", id, A::Delete, false, true)
+        .await
+        .expect("delete over ssh");
+    assert!(
+        texts(&node_cli("node1", &["volume", "geo-replication", "status"]), "session_secondary").is_empty(),
+        "no session left on the master pool"
+    );
+    eprintln!("timing: whole suite: {} s", t_all.elapsed().as_secs());
+}
