@@ -118,7 +118,7 @@ daemon() {
       fd=${fd##*/}
       ((fd > 2)) && eval "exec $fd>&-"
     done
-    exec "$@"
+    "$@"
   ) >>"$LOG" 2>&1 </dev/null
 }
 # gx ARGS...: `gluster --mode=script --xml ARGS`, stdout returned (exit status is meaningless in

@@ -97,7 +97,7 @@ daemon() {
       fd=${fd##*/}
       ((fd > 2)) && eval "exec $fd>&-"
     done
-    exec "$@"
+    "$@"
   ) >>"$LOG" 2>&1 </dev/null
 }
 
@@ -449,11 +449,11 @@ show_status() {
   done
   if ((ok)) && glusterd_answers node1; then
     echo "pool:     node1 sees $(gx node1 pool list | xq peers | awk -F'\t' '{printf "%s%s ", $1, ($2=="1" ? "" : "(disconnected)")}')"
-    for v in "node1 $LAB2_MASTER" "node3 $LAB2_SLAVE"; do
+    for v in "node1 $LAB2_MASTER 2" "node3 $LAB2_SLAVE 1"; do
       set -- $v
       st=$(gx "$1" volume info "$2" | xq volinfo | cut -f2)
-      IFS=$'\t' read -r _ on total < <(gx "$1" volume status "$2" | xq volstatus) || true
-      echo "volume:   $2 on $1: ${st:-missing}, ${on:-0}/${total:-0} bricks online"
+      IFS=$'\t' read -r _ on _ < <(gx "$1" volume status "$2" | xq volstatus) || true
+      echo "volume:   $2 on $1: ${st:-missing}, ${on:-0}/$3 bricks online"
       [[ $st == Started ]] || ok=0
     done
     while IFS=$'\t' read -r prim sec states; do

@@ -79,10 +79,13 @@ fn texts(xml: &str, tag: &str) -> Vec<String> {
 /// The peer UUIDs of the master pool by host name, as node1's glusterd knows them.
 fn master_peers() -> Vec<(String, Uuid)> {
     let xml = node_cli("node1", &["pool", "list"]);
-    texts(&xml, "hostname")
-        .into_iter()
-        .map(|h| if h == "localhost" { "node1".into() } else { h })
-        .zip(texts(&xml, "uuid").iter().map(|u| u.parse().unwrap()))
+    texts(&xml, "peer")
+        .iter()
+        .map(|p| {
+            let name = texts(p, "hostname").remove(0);
+            let name = if name == "localhost" { "node1".into() } else { name };
+            (name, texts(p, "uuid")[0].parse().unwrap())
+        })
         .collect()
 }
 
