@@ -292,8 +292,9 @@ async fn two_clusters_over_ssh() {
         .await
         .expect("start over ssh");
 
-    // --- 3. the slave cluster registered: the same session becomes managed ---
-    let site_b = register(&service, "site-b", "node3").await;
+    // --- 3. the slave cluster registered (by address, while gluster names the slave host
+    // node3): the same session becomes managed ---
+    let site_b = register(&service, "site-b", "10.77.0.3").await;
     let slave = volume_named(&service, &site_b, SLAVE).await;
     let node3 = {
         let mut c = conn(&service).await;
@@ -305,7 +306,7 @@ async fn two_clusters_over_ssh() {
         .unwrap();
     let view = shown(&service, &master, id).await;
     assert_eq!(view.session.slave_volume_id, Some(slave.id), "managed slave volume");
-    assert_eq!(view.session.slave_host_uuid, node3[0].gluster_uuid, "managed slave host");
+    assert_eq!(view.session.slave_host_uuid, node3[0].gluster_uuid, "managed slave host, by peer UUID");
     assert!(node3[0].gluster_uuid.is_some());
     let host = |h: &str| georep::service::names::HostName::parse(h).unwrap();
     let vol = |v: &str| georep::service::names::VolumeName::parse(v).unwrap();
@@ -317,6 +318,11 @@ async fn two_clusters_over_ssh() {
         matches!(reasons.as_slice(), [Ineligibility::AlreadySlave { .. }]),
         "another cluster: only 'already a slave': {reasons:?}"
     );
+    // the managed slave volume is found by the name gluster uses for its host, too
+    let mut c = conn(&service).await;
+    let found = store::volume_by_host_and_name(&mut c, "node3", SLAVE).await.unwrap();
+    assert_eq!(found.map(|v| v.id), Some(slave.id));
+    drop(c);
     let reasons = service
         .eligibility(&master, &host("node2"), &vol(MASTER))
         .await

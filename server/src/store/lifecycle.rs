@@ -26,7 +26,9 @@ pub async fn sessions_with_slave(
     .await?)
 }
 
-/// The volume named `volume` in a cluster that has a host with this address.
+/// The volume named `volume` in a cluster that knows `host`: as the address of one of its
+/// hosts (how it was registered or listed by `pool list`) or as the server of one of its
+/// bricks (the name gluster itself uses, e.g. a slave registered by IP, named by host name).
 pub async fn volume_by_host_and_name(
     conn: &mut SqliteConnection,
     host: &str,
@@ -35,12 +37,18 @@ pub async fn volume_by_host_and_name(
     Ok(sqlx::query_as(
         "SELECT v.id, v.cluster_id, v.name, v.volume_type, v.status, v.brick_count, v.replica_count,
                 v.disperse_count, v.size_total, v.size_free, v.updated_at
-           FROM gluster_volumes v JOIN hosts h ON h.cluster_id = v.cluster_id
-          WHERE lower(h.address) = lower(?) AND v.name = ?
+           FROM gluster_volumes v
+          WHERE v.name = ?1
+            AND v.cluster_id IN (
+                SELECT cluster_id FROM hosts WHERE lower(address) = lower(?2)
+                 UNION
+                SELECT bv.cluster_id FROM gluster_volume_bricks b
+                  JOIN gluster_volumes bv ON bv.id = b.volume_id
+                 WHERE lower(b.server_name) = lower(?2))
           LIMIT 1",
     )
-    .bind(host)
     .bind(volume)
+    .bind(host)
     .fetch_optional(conn)
     .await?)
 }

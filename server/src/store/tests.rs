@@ -356,3 +356,26 @@ async fn record_cluster_sync_keeps_the_error() {
         ("ok".into(), None)
     );
 }
+
+#[tokio::test]
+async fn a_volume_is_found_by_host_address_or_by_brick_server_name() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let mut c = store.pool().acquire().await.unwrap();
+    // registered by IP, while gluster names its bricks (and geo-rep its slave host) by name
+    let mut host = hosts_of_cluster(&mut c, f.cluster.id).await.unwrap().remove(0);
+    host.address = "10.77.0.3".into();
+    update_host(&mut c, &host).await.unwrap();
+    for by in ["10.77.0.3", "VM", "vm"] {
+        let v = volume_by_host_and_name(&mut c, by, "mastervol").await.unwrap();
+        assert_eq!(v.map(|v| v.id), Some(f.volume.id), "{by}");
+    }
+    assert!(volume_by_host_and_name(&mut c, "node9", "mastervol")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(volume_by_host_and_name(&mut c, "vm", "othervol")
+        .await
+        .unwrap()
+        .is_none());
+}

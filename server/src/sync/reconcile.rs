@@ -432,7 +432,9 @@ async fn reconcile_sessions(
 }
 
 /// The slave volume is known when its gluster id (the key's suffix) is a volume georep has;
-/// the slave host then is the host of that volume's cluster with the slave's name.
+/// the slave host then is the peer (by gluster UUID) of that volume's cluster with the slave's
+/// name: a host with that address, else the peer of a brick of the volume with that server
+/// name (a slave cluster registered by IP, while gluster names the slave host by name).
 async fn resolve_slave(
     conn: &mut SqliteConnection,
     slave_volume_uuid: Option<Uuid>,
@@ -444,11 +446,19 @@ async fn resolve_slave(
     let Some(vol) = store::get_volume(conn, vol_id.hyphenated()).await? else {
         return Ok((None, None));
     };
-    let host = store::hosts_by_address(conn, slave_host)
+    let by_address = store::hosts_by_address(conn, slave_host)
         .await?
         .into_iter()
         .find(|h| h.cluster_id == vol.cluster_id)
         .and_then(|h| h.gluster_uuid);
+    let host = match by_address {
+        Some(uuid) => Some(uuid),
+        None => store::bricks_of_volume(conn, vol.id)
+            .await?
+            .into_iter()
+            .find(|b| b.server_name.eq_ignore_ascii_case(slave_host))
+            .and_then(|b| b.host_uuid),
+    };
     Ok((host, Some(vol.id)))
 }
 
