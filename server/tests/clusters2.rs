@@ -50,7 +50,10 @@ fn lab2(args: &[&str]) -> String {
         "gluster-lab2.sh {args:?}: {stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    eprintln!("timing: gluster-lab2.sh {args:?}: {} ms", t0.elapsed().as_millis());
+    eprintln!(
+        "timing: gluster-lab2.sh {args:?}: {} ms",
+        t0.elapsed().as_millis()
+    );
     stdout
 }
 
@@ -83,7 +86,11 @@ fn master_peers() -> Vec<(String, Uuid)> {
         .iter()
         .map(|p| {
             let name = texts(p, "hostname").remove(0);
-            let name = if name == "localhost" { "node1".into() } else { name };
+            let name = if name == "localhost" {
+                "node1".into()
+            } else {
+                name
+            };
             (name, texts(p, "uuid")[0].parse().unwrap())
         })
         .collect()
@@ -103,7 +110,11 @@ async fn cluster_named(service: &Service, name: &str) -> store::ClusterRow {
         .unwrap_or_else(|| panic!("cluster {name} registered"))
 }
 
-async fn volume_named(service: &Service, cluster: &store::ClusterRow, name: &str) -> store::VolumeRow {
+async fn volume_named(
+    service: &Service,
+    cluster: &store::ClusterRow,
+    name: &str,
+) -> store::VolumeRow {
     let mut c = conn(service).await;
     store::volumes_of_cluster(&mut c, cluster.id)
         .await
@@ -152,7 +163,9 @@ fn workers(view: &georep::service::inventory::SessionView) -> Vec<(String, Brick
         .iter()
         .map(|(d, b)| {
             (
-                b.as_ref().map(|b| b.server_name.clone()).unwrap_or_default(),
+                b.as_ref()
+                    .map(|b| b.server_name.clone())
+                    .unwrap_or_default(),
                 BrickStatus::from_db(&d.status),
             )
         })
@@ -227,7 +240,10 @@ async fn two_clusters_over_ssh() {
             .find(|h| h.address == *name)
             .unwrap_or_else(|| panic!("host {name}: {hosts:?}"));
         assert_eq!(h.gluster_uuid.map(|u| u.into_uuid()), Some(*uuid), "{name}");
-        assert_eq!((h.connection.as_str(), h.status.as_str()), ("ssh", "connected"));
+        assert_eq!(
+            (h.connection.as_str(), h.status.as_str()),
+            ("ssh", "connected")
+        );
     }
     let master = volume_named(&service, &site_a, MASTER).await;
     assert_eq!((master.replica_count, master.brick_count), (2, 2));
@@ -236,7 +252,10 @@ async fn two_clusters_over_ssh() {
         store::bricks_of_volume(&mut c, master.id).await.unwrap()
     };
     for b in &bricks {
-        let h = hosts.iter().find(|h| Some(h.id) == b.host_id).expect("brick's host");
+        let h = hosts
+            .iter()
+            .find(|h| Some(h.id) == b.host_id)
+            .expect("brick's host");
         assert_eq!(h.address, b.server_name, "brick on its own peer: {b:?}");
         assert_eq!(h.gluster_uuid, b.host_uuid);
         assert_eq!(b.status, "online");
@@ -259,17 +278,26 @@ async fn two_clusters_over_ssh() {
         )
         .await
         .unwrap();
-    assert!(reasons.is_empty(), "unknown slave: gluster verifies: {reasons:?}");
+    assert!(
+        reasons.is_empty(),
+        "unknown slave: gluster verifies: {reasons:?}"
+    );
     let t0 = Instant::now();
     let created = service
         .create_session("test", new.clone())
         .await
         .expect("create (no force: an empty slave in another pool is eligible)");
-    eprintln!("timing: create push-pem over ssh: {} ms", t0.elapsed().as_millis());
+    eprintln!(
+        "timing: create push-pem over ssh: {} ms",
+        t0.elapsed().as_millis()
+    );
     let id = created.session.id;
     assert_eq!(created.session.status, S::Created);
     assert_eq!(created.session.slave_host_name, "node3");
-    assert_eq!(created.session.slave_volume_id, None, "slave cluster not registered");
+    assert_eq!(
+        created.session.slave_volume_id, None,
+        "slave cluster not registered"
+    );
     let view = shown(&service, &master, id).await;
     assert_eq!(
         (
@@ -305,8 +333,15 @@ async fn two_clusters_over_ssh() {
         .await
         .unwrap();
     let view = shown(&service, &master, id).await;
-    assert_eq!(view.session.slave_volume_id, Some(slave.id), "managed slave volume");
-    assert_eq!(view.session.slave_host_uuid, node3[0].gluster_uuid, "managed slave host, by peer UUID");
+    assert_eq!(
+        view.session.slave_volume_id,
+        Some(slave.id),
+        "managed slave volume"
+    );
+    assert_eq!(
+        view.session.slave_host_uuid, node3[0].gluster_uuid,
+        "managed slave host, by peer UUID"
+    );
     assert!(node3[0].gluster_uuid.is_some());
     let host = |h: &str| georep::service::names::HostName::parse(h).unwrap();
     let vol = |v: &str| georep::service::names::VolumeName::parse(v).unwrap();
@@ -320,7 +355,9 @@ async fn two_clusters_over_ssh() {
     );
     // the managed slave volume is found by the name gluster uses for its host, too
     let mut c = conn(&service).await;
-    let found = store::volume_by_host_and_name(&mut c, "node3", SLAVE).await.unwrap();
+    let found = store::volume_by_host_and_name(&mut c, "node3", SLAVE)
+        .await
+        .unwrap();
     assert_eq!(found.map(|v| v.id), Some(slave.id));
     drop(c);
     let reasons = service
@@ -330,36 +367,66 @@ async fn two_clusters_over_ssh() {
     assert!(reasons.contains(&Ineligibility::SameCluster), "{reasons:?}");
 
     // --- 4. one Active, one Passive: ACTIVE; the data crossed to the slave pool ---
-    let view = wait_shown(&service, &master, id, Duration::from_secs(120), "Active + Passive", |v| {
-        let w = workers(v);
-        w.iter().filter(|(_, s)| *s == BrickStatus::Active).count() == 1
-            && w.iter().filter(|(_, s)| *s == BrickStatus::Passive).count() == 1
-    })
+    let view = wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(120),
+        "Active + Passive",
+        |v| {
+            let w = workers(v);
+            w.iter().filter(|(_, s)| *s == BrickStatus::Active).count() == 1
+                && w.iter().filter(|(_, s)| *s == BrickStatus::Passive).count() == 1
+        },
+    )
     .await;
     assert_eq!(view.session.status, "ACTIVE", "{:?}", workers(&view));
     let seed = "/srv/georep-lab2/node3/c2slave/b1/lab-seed";
     let t0 = Instant::now();
     while std::fs::read_to_string(seed).ok().as_deref() != Some("georep two-cluster lab\n") {
-        assert!(t0.elapsed() < Duration::from_secs(60), "{seed} did not arrive");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "{seed} did not arrive"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    eprintln!("timing: seed on the slave brick: {} ms after Active", t0.elapsed().as_millis());
+    eprintln!(
+        "timing: seed on the slave brick: {} ms after Active",
+        t0.elapsed().as_millis()
+    );
 
     // --- 5. node2 down: its brick OFFLINE; the session as the replica-set rule says ---
     let _back = Node2Back;
     lab2(&["node-stop", "node2"]);
-    let view = wait_shown(&service, &master, id, Duration::from_secs(90), "node2's brick OFFLINE", |v| {
-        workers(v).contains(&("node2".into(), BrickStatus::Offline))
-    })
+    let view = wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(90),
+        "node2's brick OFFLINE",
+        |v| workers(v).contains(&("node2".into(), BrickStatus::Offline)),
+    )
     .await;
     let statuses: Vec<BrickStatus> = view
         .details
         .iter()
         .map(|(d, _)| BrickStatus::from_db(&d.status))
         .collect();
-    let rule = status::aggregate(&statuses, status::set_size(master.replica_count, master.disperse_count));
-    assert_eq!(view.session.status, rule.as_db(), "shown = the rule over {:?}", workers(&view));
-    eprintln!("node2 down: {:?} -> {}", workers(&view), view.session.status);
+    let rule = status::aggregate(
+        &statuses,
+        status::set_size(master.replica_count, master.disperse_count),
+    );
+    assert_eq!(
+        view.session.status,
+        rule.as_db(),
+        "shown = the rule over {:?}",
+        workers(&view)
+    );
+    eprintln!(
+        "node2 down: {:?} -> {}",
+        workers(&view),
+        view.session.status
+    );
     {
         let mut c = conn(&service).await;
         let hosts = store::hosts_of_cluster(&mut c, site_a.id).await.unwrap();
@@ -374,20 +441,37 @@ async fn two_clusters_over_ssh() {
         assert_eq!(b2.status, "offline");
     }
     // node1's worker was the Active one: the set still replicates, so PARTIAL_FAULTY
-    let view = wait_shown(&service, &master, id, Duration::from_secs(60), "PARTIAL_FAULTY", |v| {
-        v.session.status == "PARTIAL_FAULTY"
-    })
+    let view = wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(60),
+        "PARTIAL_FAULTY",
+        |v| v.session.status == "PARTIAL_FAULTY",
+    )
     .await;
     assert_eq!(
         workers(&view),
-        [("node1".into(), BrickStatus::Active), ("node2".into(), BrickStatus::Offline)]
+        [
+            ("node1".into(), BrickStatus::Active),
+            ("node2".into(), BrickStatus::Offline)
+        ]
     );
 
     lab2(&["node-start", "node2"]);
-    wait_shown(&service, &master, id, Duration::from_secs(120), "node2 back: ACTIVE", |v| {
-        v.session.status == "ACTIVE"
-            && workers(v).iter().all(|(_, s)| matches!(s, BrickStatus::Active | BrickStatus::Passive))
-    })
+    wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(120),
+        "node2 back: ACTIVE",
+        |v| {
+            v.session.status == "ACTIVE"
+                && workers(v)
+                    .iter()
+                    .all(|(_, s)| matches!(s, BrickStatus::Active | BrickStatus::Passive))
+        },
+    )
     .await;
 
     // --- 6. stop and delete through georep ---
@@ -400,7 +484,11 @@ async fn two_clusters_over_ssh() {
         .await
         .expect("delete over ssh");
     assert!(
-        texts(&node_cli("node1", &["volume", "geo-replication", "status"]), "session_secondary").is_empty(),
+        texts(
+            &node_cli("node1", &["volume", "geo-replication", "status"]),
+            "session_secondary"
+        )
+        .is_empty(),
         "no session left on the master pool"
     );
     eprintln!("timing: whole suite: {} s", t_all.elapsed().as_secs());

@@ -363,11 +363,16 @@ async fn a_volume_is_found_by_host_address_or_by_brick_server_name() {
     let f = seed(&store).await;
     let mut c = store.pool().acquire().await.unwrap();
     // registered by IP, while gluster names its bricks (and geo-rep its slave host) by name
-    let mut host = hosts_of_cluster(&mut c, f.cluster.id).await.unwrap().remove(0);
+    let mut host = hosts_of_cluster(&mut c, f.cluster.id)
+        .await
+        .unwrap()
+        .remove(0);
     host.address = "10.77.0.3".into();
     update_host(&mut c, &host).await.unwrap();
     for by in ["10.77.0.3", "VM", "vm"] {
-        let v = volume_by_host_and_name(&mut c, by, "mastervol").await.unwrap();
+        let v = volume_by_host_and_name(&mut c, by, "mastervol")
+            .await
+            .unwrap();
         assert_eq!(v.map(|v| v.id), Some(f.volume.id), "{by}");
     }
     assert!(volume_by_host_and_name(&mut c, "node9", "mastervol")
