@@ -12,6 +12,8 @@
 //!    slave's brick;
 //! 5. node2's gluster stopped: its brick OFFLINE, its host disconnected, and the session's
 //!    status what the replica-set rule says for the workers shown; node2 back: ACTIVE again;
+//!    node1 (the host the cluster was registered by) down: georep reads through node2, whose
+//!    worker takes over; node1 back: ACTIVE;
 //! 6. the session stopped and deleted through georep (over ssh).
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -201,14 +203,14 @@ async fn wait_shown(
     }
 }
 
-/// Brings node2 back whatever happened, so the lab is left usable.
-struct Node2Back;
+/// Brings a stopped node back whatever happened, so the lab is left usable.
+struct NodeBack(&'static str);
 
-impl Drop for Node2Back {
+impl Drop for NodeBack {
     fn drop(&mut self) {
         let _ = Command::new("bash")
             .arg(lab2_path())
-            .args(["node-start", "node2"])
+            .args(["node-start", self.0])
             .output();
     }
 }
@@ -396,7 +398,7 @@ async fn two_clusters_over_ssh() {
     );
 
     // --- 5. node2 down: its brick OFFLINE; the session as the replica-set rule says ---
-    let _back = Node2Back;
+    let _back2 = NodeBack("node2");
     lab2(&["node-stop", "node2"]);
     let view = wait_shown(
         &service,
@@ -465,6 +467,58 @@ async fn two_clusters_over_ssh() {
         id,
         Duration::from_secs(120),
         "node2 back: ACTIVE",
+        |v| {
+            v.session.status == "ACTIVE"
+                && workers(v)
+                    .iter()
+                    .all(|(_, s)| matches!(s, BrickStatus::Active | BrickStatus::Passive))
+        },
+    )
+    .await;
+
+    // --- 5b. node1 down, the host the cluster was registered by: georep reads the pool
+    // through node2, node1's brick OFFLINE, node2's worker takes over ---
+    let _back1 = NodeBack("node1");
+    lab2(&["node-stop", "node1"]);
+    let view = wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(120),
+        "node1 down: node2 Active",
+        |v| {
+            workers(v)
+                == [
+                    ("node1".into(), BrickStatus::Offline),
+                    ("node2".into(), BrickStatus::Active),
+                ]
+        },
+    )
+    .await;
+    assert_eq!(view.session.status, "PARTIAL_FAULTY");
+    {
+        let mut c = conn(&service).await;
+        let cluster = store::get_cluster(&mut c, site_a.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(cluster.sync_state, "ok", "read through node2: {cluster:?}");
+        let hosts = store::hosts_of_cluster(&mut c, site_a.id).await.unwrap();
+        assert_eq!(
+            hosts.len(),
+            2,
+            "the same two hosts, by peer UUID: {hosts:?}"
+        );
+        let node1 = hosts.iter().find(|h| h.address == "node1").unwrap();
+        assert_eq!(node1.status, "disconnected");
+    }
+    lab2(&["node-start", "node1"]);
+    wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(120),
+        "node1 back: ACTIVE",
         |v| {
             v.session.status == "ACTIVE"
                 && workers(v)
