@@ -26,8 +26,7 @@
 #    ports from 49152 in its own namespace, so nothing collides with the single-machine lab's
 #    glusterd on this machine's 0.0.0.0:24007.
 #  * A private mount namespace per node bind-mounts the node's own directories over
-#    /run (glusterd's socket is /run/glusterd.socket), /var/lib/glusterd, /var/log/glusterfs,
-#    /var/lib/misc/gluster and /root/.ssh.
+#    /run, /var/lib/glusterd, /var/log/glusterfs, /var/lib/misc/gluster and /root/.ssh.
 #    glusterd, its bricks, gsyncd (master side, started by glusterd) and the sshd of the node
 #    (hence gsyncd's slave side and push-pem's hook commands, which arrive over ssh) all run in
 #    it and see the node's state only.
@@ -44,7 +43,10 @@
 #       sshd with the default socket: with one /var/lib/glusterd and one localhost per machine
 #       every node's gsyncd and every sshd command reach the same glusterd.
 #    A network namespace alone is not enough either (/var/lib/glusterd would be shared), hence
-#    the mount namespace.
+#    the mount namespace. It covers all of /run, not only /run/gluster: glusterd's CLI socket
+#    is /run/glusterd.socket, and a second glusterd with only its own /run/gluster refused to
+#    start ("0-socket.management: binding to  failed: Address already in use", "Failed to
+#    start glusterd unix domain socket listener") after connecting to the first one's socket.
 #  * Namespaces are pinned by bind mounts: /run/netns/georep-NODE (ip netns) and
 #    /run/georep-lab2/NODE.{mnt,uts}; `exec` enters all three with nsenter. A node's mount
 #    namespace is a copy of this machine's mounts taken at `up`: FUSE mounts and namespace pins
@@ -53,9 +55,11 @@
 #    every node's authorized_keys also holds this machine's root key (georep's `ssh`
 #    connection: `ssh -o BatchMode=yes -l root nodeN gluster …`). Host keys are kept across
 #    `down --full`, so this machine's known_hosts stays valid.
-#  * Pitfalls shared with gluster-lab.sh: glusterd started with `env -i` and a clean PATH,
-#    bricks on the root file system need `force`, sync method tarssh for sessions (rsync 3.5),
-#    the push-pem keys arrive after `create` returned.
+#  * Pitfalls shared with gluster-lab.sh: glusterd started with `env -i` and a clean PATH
+#    (and, like every daemon here, without the caller's open descriptors), bricks on the root
+#    file system need `force`; for sessions (georep's to create): sync method tarssh (rsync
+#    3.5), and the push-pem keys arrive after `create` returned. gluster-lab.sh's stall
+#    mitigation is not applied here: georep's health probe is what finds a stalled worker.
 #
 # Knobs: LAB2_STATE=/var/lib/georep-lab/clusters (node state, pid files, lab2.log),
 #   LAB2_ROOT=/srv/georep-lab2 (bricks: $LAB2_ROOT/NODE/VOLUME/b1), LAB2_NET=10.77.0,
