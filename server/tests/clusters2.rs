@@ -22,6 +22,7 @@ use app::domain::{
     BrickStatus, Connection, Ineligibility, NewCluster, NewSession, SessionAction as A,
     SessionStatus as S,
 };
+use georep::api::docs::SessionDoc;
 use georep::gluster::Gluster;
 use georep::service::{status, Service};
 use georep::store::{self, Store};
@@ -312,6 +313,16 @@ async fn two_clusters_over_ssh() {
         "unmanaged slave: shown by host name"
     );
     assert_eq!(view.details.len(), 2, "a worker per master brick");
+    let doc = SessionDoc::new(&view, true);
+    assert_eq!(
+        (
+            doc.slave_host_name.as_str(),
+            doc.slave_host_uuid,
+            doc.slave_volume_id
+        ),
+        ("node3", None, None),
+        "the REST document of an unmanaged slave"
+    );
     // Debian's rsync 3.5 syncs empty files (see gluster-lab.sh): tarssh, set through georep
     service
         .set_option("test", id, "sync_method", "tarssh")
@@ -383,6 +394,22 @@ async fn two_clusters_over_ssh() {
     )
     .await;
     assert_eq!(view.session.status, "ACTIVE", "{:?}", workers(&view));
+    // the REST document: the status detail by master brick, the managed slave's ids
+    let doc = SessionDoc::new(&view, true);
+    assert_eq!(doc.status, S::Active.as_api());
+    assert_eq!(doc.slave_volume_id, Some(slave.id.into_uuid()));
+    let mut rest: Vec<(String, String)> = doc
+        .session_details
+        .expect("details in the detail document")
+        .details
+        .into_iter()
+        .map(|d| (d.brick.server_name.unwrap_or_default(), d.status))
+        .collect();
+    rest.sort();
+    eprintln!("REST status detail: {rest:?}");
+    let mut states: Vec<&str> = rest.iter().map(|(_, s)| s.as_str()).collect();
+    states.sort();
+    assert_eq!(states, ["active", "passive"], "{rest:?}");
     let seed = "/srv/georep-lab2/node3/c2slave/b1/lab-seed";
     let t0 = Instant::now();
     while std::fs::read_to_string(seed).ok().as_deref() != Some("georep two-cluster lab\n") {
