@@ -24,6 +24,7 @@ use app::domain::{
 };
 use georep::api::docs::SessionDoc;
 use georep::gluster::Gluster;
+use georep::service::names::{HostName, VolumeName};
 use georep::service::{status, Service};
 use georep::store::{self, Store};
 use georep::sync;
@@ -273,12 +274,10 @@ async fn two_clusters_over_ssh() {
         force: false,
         start: false,
     };
+    let host = |h: &str| HostName::parse(h).unwrap();
+    let vol = |v: &str| VolumeName::parse(v).unwrap();
     let reasons = service
-        .eligibility(
-            &master,
-            &georep::service::names::HostName::parse("node3").unwrap(),
-            &georep::service::names::VolumeName::parse(SLAVE).unwrap(),
-        )
+        .eligibility(&master, &host("node3"), &vol(SLAVE))
         .await
         .unwrap();
     assert!(
@@ -287,7 +286,7 @@ async fn two_clusters_over_ssh() {
     );
     let t0 = Instant::now();
     let created = service
-        .create_session("test", new.clone())
+        .create_session("test", new)
         .await
         .expect("create (no force: an empty slave in another pool is eligible)");
     eprintln!(
@@ -356,8 +355,6 @@ async fn two_clusters_over_ssh() {
         "managed slave host, by peer UUID"
     );
     assert!(node3[0].gluster_uuid.is_some());
-    let host = |h: &str| georep::service::names::HostName::parse(h).unwrap();
-    let vol = |v: &str| georep::service::names::VolumeName::parse(v).unwrap();
     let reasons = service
         .eligibility(&master, &host("node3"), &vol(SLAVE))
         .await
