@@ -20,6 +20,12 @@ cargo leptos build --release
 echo "== end-to-end (Playwright, Debian chromium)"
 work=$(mktemp -d /tmp/georep-e2e.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# the same users and roles as the API: an admin and a viewer for the browser tests
+export GEOREP_ADMIN_PASSWORD=${GEOREP_ADMIN_PASSWORD:-e2e-admin-pw} GEOREP_VIEWER_PASSWORD=${GEOREP_VIEWER_PASSWORD:-e2e-viewer-pw}
+printf '%s\n' "$GEOREP_ADMIN_PASSWORD" | "$CARGO_TARGET_DIR/release/georep" --database "$work/georep.db" \
+  user add admin --role admin --password-stdin >/dev/null
+printf '%s\n' "$GEOREP_VIEWER_PASSWORD" | "$CARGO_TARGET_DIR/release/georep" --database "$work/georep.db" \
+  user add viewer --role viewer --password-stdin >/dev/null
 "$CARGO_TARGET_DIR/release/georep" --database "$work/georep.db" serve \
   --listen "127.0.0.1:$port" --site-root "$GEOREP_SITE_ROOT" --sync-interval 2 >"$work/server.log" 2>&1 &
 server=$!

@@ -3,19 +3,25 @@
 use std::sync::Arc;
 
 use crate::domain::{
-    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, Event, NewCluster, NewSession,
-    SessionAction, SessionInfo, SessionOption,
+    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, Event, Ineligibility, NewCluster,
+    NewSession, SessionAction, SessionInfo, SessionOption,
 };
 use crate::error::AppError;
+use crate::views::{Me, SessionDetail, SessionSummary, VolumeView};
 
+/// The browser login cookie (HttpOnly, SameSite=Strict).
+pub const SESSION_COOKIE: &str = "georep_session";
+
+/// Calls that change something take the acting user's name for the audit trail.
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn clusters(&self) -> Result<Vec<ClusterSummary>, AppError>;
-    async fn add_cluster(&self, new: NewCluster) -> Result<ClusterSummary, AppError>;
-    async fn create_session(&self, new: NewSession) -> Result<CreatedSession, AppError>;
+    async fn add_cluster(&self, actor: &str, new: NewCluster) -> Result<ClusterSummary, AppError>;
+    async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession, AppError>;
     /// start / stop / pause / resume / delete; `reset_sync_time` only for delete.
     async fn session_action(
         &self,
+        actor: &str,
         id: uuid::Uuid,
         action: SessionAction,
         force: bool,
@@ -24,34 +30,39 @@ pub trait Backend: Send + Sync + 'static {
     async fn session_options(&self, id: uuid::Uuid) -> Result<Vec<SessionOption>, AppError>;
     async fn set_option(
         &self,
+        actor: &str,
         id: uuid::Uuid,
         key: String,
         value: String,
     ) -> Result<SessionOption, AppError>;
-    async fn reset_option(&self, id: uuid::Uuid, key: String) -> Result<SessionOption, AppError>;
-    async fn set_checkpoint(
-        &self,
-        id: uuid::Uuid,
-        at: Checkpoint,
-    ) -> Result<ActionOutcome, AppError>;
+    async fn reset_option(&self, actor: &str, id: uuid::Uuid, key: String) -> Result<SessionOption, AppError>;
+    async fn set_checkpoint(&self, actor: &str, id: uuid::Uuid, at: Checkpoint) -> Result<ActionOutcome, AppError>;
     async fn refresh_session(&self, id: uuid::Uuid) -> Result<SessionInfo, AppError>;
     /// The audit trail, newest first.
-    async fn events(&self, session: Option<uuid::Uuid>, limit: i64)
-        -> Result<Vec<Event>, AppError>;
-    async fn session_health(
-        &self,
-        id: uuid::Uuid,
-    ) -> Result<crate::health::SessionHealth, AppError>;
-    async fn probe_session(&self, id: uuid::Uuid) -> Result<crate::health::ProbeReport, AppError>;
-    async fn restart_stalled(
-        &self,
-        id: uuid::Uuid,
-    ) -> Result<crate::health::RestartOutcome, AppError>;
+    async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<Event>, AppError>;
+    async fn session_health(&self, id: uuid::Uuid) -> Result<crate::health::SessionHealth, AppError>;
+    async fn probe_session(&self, actor: &str, id: uuid::Uuid) -> Result<crate::health::ProbeReport, AppError>;
+    async fn restart_stalled(&self, actor: &str, id: uuid::Uuid) -> Result<crate::health::RestartOutcome, AppError>;
     async fn lag_history(
         &self,
         id: uuid::Uuid,
         since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<crate::health::LagSample>, AppError>;
+
+    /// Checks the password and opens a browser session: the `Set-Cookie` value.
+    async fn login(&self, name: String, password: String) -> Result<String, AppError>;
+    /// Ends the browser session of this cookie value (if any): the clearing `Set-Cookie` value.
+    async fn logout(&self, cookie: Option<String>) -> Result<String, AppError>;
+    async fn volumes(&self) -> Result<Vec<VolumeView>, AppError>;
+    async fn volume_sessions(&self, id: uuid::Uuid) -> Result<(VolumeView, Vec<SessionSummary>), AppError>;
+    async fn sessions(&self) -> Result<Vec<SessionSummary>, AppError>;
+    async fn session_detail(&self, id: uuid::Uuid) -> Result<SessionDetail, AppError>;
+    async fn eligibility(
+        &self,
+        master_volume_id: uuid::Uuid,
+        slave_host: String,
+        slave_volume: String,
+    ) -> Result<Vec<Ineligibility>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;
@@ -59,4 +70,37 @@ pub type SharedBackend = Arc<dyn Backend>;
 /// The backend of the current request (provided by the server's router).
 pub fn backend() -> Result<SharedBackend, AppError> {
     leptos::prelude::use_context::<SharedBackend>().ok_or(AppError::Internal)
+}
+
+/// The logged-in user of this request (the server's gate put it in the request).
+pub fn current_user() -> Option<Me> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Me>().cloned())
+}
+
+/// The user who may change things, for the audit trail; refused for viewers (the gate
+/// refuses them first: this is the second lock on the door).
+pub fn actor() -> Result<String, AppError> {
+    match current_user() {
+        Some(me) if me.can_act() => Ok(me.name),
+        Some(me) => Err(AppError::Forbidden(format!("{} may only read", me.name))),
+        None => Err(AppError::Unauthorized("log in first".into())),
+    }
+}
+
+/// This request's login cookie value, if it sent one.
+pub fn session_cookie() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    cookie_value(&parts.headers, SESSION_COOKIE)
+}
+
+/// The value of cookie `name` in a request's headers.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
 }

@@ -373,6 +373,11 @@ pub struct SessionOption {
     /// For a select box; empty for free input.
     pub allowed_values: Vec<String>,
     pub read_only: bool,
+    /// gluster's own help text ("" where it has none).
+    pub description: String,
+    /// Bounds of an integer option (a number input); None for other kinds.
+    pub min: Option<i64>,
+    pub max: Option<i64>,
 }
 
 /// One entry of the audit trail.

@@ -18,6 +18,12 @@ pub enum AppError {
     Gluster(String),
     #[error("gluster did not answer in time: {0}")]
     Timeout(String),
+    /// Not logged in (or the login expired).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Logged in, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
     /// Details are in the server log, never sent to the browser.
     #[error("internal error (see the server log)")]
     Internal,

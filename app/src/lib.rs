@@ -1,4 +1,5 @@
 //! georep's user interface: pages, components, shared domain types and server functions.
+#![recursion_limit = "512"]
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod domain;
@@ -6,6 +7,8 @@ pub mod error;
 pub mod health;
 mod pages;
 pub mod rpc;
+pub mod ui;
+pub mod views;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -35,6 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    ui::provide_current_user();
+    ui::provide_live_updates();
     // Effects run only in the browser: the marker tells tests (and people) that the page is live.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -49,18 +54,48 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Clusters"</A>
                     <A href="/volumes">"Volumes"</A>
                     <A href="/sessions">"Sessions"</A>
+                    <A href="/events">"Audit log"</A>
                 </nav>
                 <span class="live" data-testid="hydrated" data-hydrated=move || hydrated.get().to_string()>
                     {move || if hydrated.get() { "live" } else { "static" }}
                 </span>
+                <UserMenu/>
             </header>
             <main>
                 <Routes fallback=|| view! { <pages::NotFound/> }>
+                    <Route path=path!("/login") view=pages::LoginPage/>
                     <Route path=path!("/") view=pages::ClustersPage/>
                     <Route path=path!("/volumes") view=pages::VolumesPage/>
+                    <Route path=path!("/volumes/:id") view=pages::VolumePage/>
                     <Route path=path!("/sessions") view=pages::SessionsPage/>
+                    <Route path=path!("/sessions/:id") view=pages::SessionPage/>
+                    <Route path=path!("/events") view=pages::EventsPage/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Who is logged in, and the way out.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let user = use_context::<ui::CurrentUser>().map(|u| u.0);
+    let logout = ServerAction::<views::Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            views::reload_to("/login");
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || user.and_then(|u| u.get()).and_then(|r| r.ok()).flatten().map(|me| view! {
+                <span class="user" data-testid="user">
+                    {format!("{} ({})", me.name, if me.can_act() { "admin" } else { "viewer" })}
+                </span>
+                <ActionForm action=logout attr:class="logout">
+                    <button type="submit" data-testid="logout">"Log out"</button>
+                </ActionForm>
+            })}
+        </Transition>
     }
 }

@@ -1,20 +1,24 @@
 import { test, expect } from "@playwright/test";
-import { ClustersPage } from "./pages";
+import { ADMIN_PW, ClustersPage, login } from "./pages";
 
 test("the page hydrates and registers a cluster without a reload", async ({ page }) => {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   const clusters = new ClustersPage(page);
 
-  // server-rendered before any wasm runs
+  // a stranger is sent to the login page (server-rendered before any wasm runs)
   const html = await (await page.request.get("/")).text();
-  expect(html).toContain("<h1>Clusters</h1>");
+  expect(html).toContain("Log in to georep");
+  await login(page, "admin", ADMIN_PW);
+  const rendered = await (await page.request.get("/")).text();
+  expect(rendered).toContain("<h1>Clusters</h1>");
 
   await clusters.open();
   await expect(page.getByRole("navigation", { name: "main" }).getByRole("link")).toHaveText([
     "Clusters",
     "Volumes",
     "Sessions",
+    "Audit log",
   ]);
 
   // a value on window survives only if nothing reloads the document

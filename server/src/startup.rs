@@ -21,6 +21,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub service: Service,
     pub auth: crate::service::auth::Authenticator,
+    pub live: crate::web::live::Live,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +53,10 @@ pub fn leptos_options(serve: &ServeArgs, addr: SocketAddr) -> LeptosOptions {
 }
 
 pub fn router(state: AppState) -> Router {
-    let backend: SharedBackend = Arc::new(state.service.clone());
+    let backend: SharedBackend = Arc::new(crate::web::UiBackend {
+        service: state.service.clone(),
+        auth: state.auth.clone(),
+    });
     let context = move || provide_context(backend.clone());
     let routes = generate_route_list(App);
     Router::new()
@@ -67,6 +71,11 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .route("/rpc/live", get(crate::web::live::stream))
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            crate::web::gate,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -100,14 +109,15 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
         })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let service = service.with_health_config((&serve.health).into());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     first_admin(&service, serve.admin_password.clone()).await?;
     let state = AppState {
         leptos_options: leptos_options(serve, addr),
         service: service.clone(),
         auth: crate::service::auth::Authenticator::new(service.clone()),
+        live: crate::web::live::Live::spawn(service.store().clone(), stopped.clone()),
     };
     let app = router(state);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let health = tokio::spawn(crate::service::health::run(
         service.clone(),
         stopped.clone(),

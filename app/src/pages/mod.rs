@@ -1,4 +1,17 @@
-//! The pages of the shell. Data comes from SQLite through server functions.
+//! The pages. Data comes from SQLite through server functions; every page re-reads when the
+//! live stream says something changed.
+mod events;
+mod login;
+mod session;
+mod sessions;
+mod volumes;
+
+pub use events::EventsPage;
+pub use login::LoginPage;
+pub use session::SessionPage;
+pub use sessions::{SessionsPage, VolumePage};
+pub use volumes::VolumesPage;
+
 use leptos::prelude::*;
 
 use crate::domain::{ClusterSummary, SyncState};
@@ -8,13 +21,16 @@ use crate::rpc::{list_clusters, AddCluster};
 pub fn ClustersPage() -> impl IntoView {
     let add = ServerAction::<AddCluster>::new();
     // refetch after every registration
-    let clusters = Resource::new(move || add.version().get(), |_| list_clusters());
+    let tick = crate::ui::live_tick();
+    let clusters = Resource::new(move || (add.version().get(), tick.get()), |_| list_clusters());
+
     let show_form = RwSignal::new(false);
 
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Clusters"</h1>
+                <crate::ui::IfCanAct>
                 <button
                     type="button"
                     class="primary"
@@ -24,6 +40,7 @@ pub fn ClustersPage() -> impl IntoView {
                 >
                     {move || if show_form.get() { "Cancel" } else { "Register a cluster" }}
                 </button>
+                </crate::ui::IfCanAct>
             </div>
             <Show when=move || show_form.get()>
                 <ActionForm action=add attr:class="card form" attr:data-testid="register-form">
@@ -71,7 +88,7 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                 {clusters.into_iter().map(|c| view! {
                     <tr>
                         <td>
-                            <strong>{c.name.clone()}</strong>
+                            <a href="/volumes"><strong>{c.name.clone()}</strong></a>
                             <div class="muted">{c.description.clone()}</div>
                         </td>
                         <td>{c.host_count}</td>
@@ -92,26 +109,6 @@ fn SyncBadge(state: SyncState, error: Option<String>) -> impl IntoView {
         <span class=format!("badge sync-{}", state.as_str()) title=error.unwrap_or_default()>
             {state.as_str()}
         </span>
-    }
-}
-
-#[component]
-pub fn VolumesPage() -> impl IntoView {
-    view! {
-        <section class="page">
-            <h1>"Volumes"</h1>
-            <p class="empty">"Volumes of the registered clusters appear here after their first sync."</p>
-        </section>
-    }
-}
-
-#[component]
-pub fn SessionsPage() -> impl IntoView {
-    view! {
-        <section class="page">
-            <h1>"Sessions"</h1>
-            <p class="empty">"Geo-replication sessions of the registered clusters appear here after their first sync."</p>
-        </section>
     }
 }
 

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{Result, Service, ServiceError};
-use crate::store::{self, StoreError, TokenRow, UserRow};
+use crate::store::{self, TokenRow, UserRow};
 
 /// How long a verified Basic login is remembered.
 const LOGIN_CACHE: Duration = Duration::from_secs(60);
@@ -97,6 +97,13 @@ fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| ServiceError::Invalid(format!("cannot hash the password: {e}")))
 }
 
+/// 256 random bits, URL-safe base64.
+fn secret() -> String {
+    let mut secret = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut secret);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+}
+
 fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -110,14 +117,6 @@ fn principal(u: &UserRow) -> Option<Principal> {
 }
 
 impl Service {
-    async fn auth_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?)
-    }
 
     /// Adds a user; without a password one is drawn and returned (to be shown once).
     pub async fn add_user(
@@ -149,28 +148,23 @@ impl Service {
             role: role.as_str().into(),
             created_at: Utc::now(),
         };
-        store::insert_user(&mut *self.auth_conn().await?, &row).await?;
+        store::insert_user(&mut *self.conn().await?, &row).await?;
         tracing::info!(user = %name, role = role.as_str(), "user added");
         Ok((Principal { name, role }, drawn))
     }
 
     pub async fn list_users(&self) -> Result<Vec<Principal>> {
-        let rows = store::list_users(&mut *self.auth_conn().await?).await?;
+        let rows = store::list_users(&mut *self.conn().await?).await?;
         Ok(rows.iter().filter_map(principal).collect())
     }
 
     /// Makes an API token for a user; the token is returned once and stored hashed.
     pub async fn add_token(&self, user: &str, name: &str) -> Result<String> {
-        let mut c = self.auth_conn().await?;
+        let mut c = self.conn().await?;
         let u = store::user_by_name(&mut c, user)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("user {user}")))?;
-        let mut secret = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut secret);
-        let token = format!(
-            "grp_{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
-        );
+        let token = format!("grp_{}", secret());
         let row = TokenRow {
             id: Uuid::new_v4().hyphenated(),
             user_id: u.id,
@@ -186,7 +180,7 @@ impl Service {
     /// When no user exists: adds `admin` with `password` (or a drawn one) and returns the
     /// password to show once (None when it came from the caller or users exist).
     pub async fn ensure_first_admin(&self, password: Option<String>) -> Result<Option<String>> {
-        if store::count_users(&mut *self.auth_conn().await?).await? > 0 {
+        if store::count_users(&mut *self.conn().await?).await? > 0 {
             return Ok(None);
         }
         let (_, drawn) = self.add_user("admin", Role::Admin, password).await?;
@@ -206,6 +200,8 @@ struct AuthInner {
     logins: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
     /// Token hash → its user, for `TOKEN_CACHE`.
     tokens: Mutex<HashMap<String, (Principal, Instant)>>,
+    /// Browser session cookie hash → its user, for `TOKEN_CACHE` at most.
+    web: Mutex<HashMap<String, (Principal, Instant)>>,
 }
 
 impl Authenticator {
@@ -218,6 +214,7 @@ impl Authenticator {
                 key,
                 logins: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
+                web: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -236,7 +233,7 @@ impl Authenticator {
         if let Some(p) = recall(&self.inner.logins, &key) {
             return Ok(Some(p));
         }
-        let Some(row) = store::user_by_name(&mut *self.service.auth_conn().await?, user).await?
+        let Some(row) = store::user_by_name(&mut *self.service.conn().await?, user).await?
         else {
             return Ok(None);
         };
@@ -267,12 +264,60 @@ impl Authenticator {
         if let Some(p) = recall(&self.inner.tokens, &hash) {
             return Ok(Some(p));
         }
-        let row = store::user_by_token_hash(&mut *self.service.auth_conn().await?, &hash).await?;
+        let row = store::user_by_token_hash(&mut *self.service.conn().await?, &hash).await?;
         let p = row.as_ref().and_then(principal);
         if let Some(p) = &p {
             remember(&self.inner.tokens, hash, p, TOKEN_CACHE);
         }
         Ok(p)
+    }
+}
+
+/// How long a browser login lasts (absolute, from the login).
+pub const WEB_SESSION: Duration = Duration::from_secs(12 * 3600);
+
+impl Authenticator {
+    /// A browser login: the password is checked as for Basic; the new session's cookie value
+    /// is returned once (stored hashed).
+    pub async fn open_web_session(&self, user: &str, password: &str) -> Result<Option<(Principal, String)>> {
+        let Some(p) = self.basic(user, password).await? else {
+            return Ok(None);
+        };
+        let mut c = self.service.conn().await?;
+        let row = store::user_by_name(&mut c, user)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("user {user}")))?;
+        let cookie = secret();
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(WEB_SESSION).expect("12 h");
+        store::insert_web_session(&mut c, &token_hash(&cookie), row.id, now, until).await?;
+        tracing::info!(user = %user, "browser login");
+        Ok(Some((p, cookie)))
+    }
+
+    /// The user of a browser session cookie value, while it has not expired or been ended.
+    pub async fn web_session(&self, cookie: &str) -> Result<Option<Principal>> {
+        let hash = token_hash(cookie);
+        if let Some(p) = recall(&self.inner.web, &hash) {
+            return Ok(Some(p));
+        }
+        let row = store::user_by_web_session(&mut *self.service.conn().await?, &hash, Utc::now()).await?;
+        let Some((user, expires)) = row else { return Ok(None) };
+        let p = principal(&user);
+        if let Some(p) = &p {
+            // never remembered past the session's own end
+            let left = (expires - Utc::now()).to_std().unwrap_or_default();
+            remember(&self.inner.web, hash, p, TOKEN_CACHE.min(left));
+        }
+        Ok(p)
+    }
+
+    /// Ends a browser session (logout): gone from the store and the cache at once.
+    pub async fn close_web_session(&self, cookie: &str) -> Result<()> {
+        let hash = token_hash(cookie);
+        self.inner.web.lock().unwrap_or_else(|e| e.into_inner()).remove(&hash);
+        store::delete_web_session(&mut *self.service.conn().await?, &hash).await?;
+        Ok(())
     }
 }
 

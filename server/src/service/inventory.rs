@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{status, Result, Service, ServiceError};
 use crate::store::{
-    self, BrickRow, ClusterRow, HostRow, SessionDetailRow, SessionRow, StoreError, VolumeRow,
+    self, BrickRow, ClusterRow, HostRow, SessionDetailRow, SessionRow, VolumeRow,
 };
 
 /// A volume with its bricks in volume order.
@@ -39,29 +39,21 @@ fn checkpoint_completed<'a>(details: impl Iterator<Item = &'a SessionDetailRow>)
 }
 
 impl Service {
-    async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?)
-    }
 
     pub async fn cluster(&self, id: Uuid) -> Result<ClusterRow> {
-        store::get_cluster(&mut *self.read_conn().await?, id.hyphenated())
+        store::get_cluster(&mut *self.conn().await?, id.hyphenated())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("cluster {id}")))
     }
 
     pub async fn hosts(&self, cluster: Uuid) -> Result<Vec<HostRow>> {
         let c = self.cluster(cluster).await?;
-        Ok(store::hosts_of_cluster(&mut *self.read_conn().await?, c.id).await?)
+        Ok(store::hosts_of_cluster(&mut *self.conn().await?, c.id).await?)
     }
 
     pub async fn volumes(&self, cluster: Uuid) -> Result<Vec<VolumeView>> {
         let c = self.cluster(cluster).await?;
-        let mut conn = self.read_conn().await?;
+        let mut conn = self.conn().await?;
         let volumes = store::volumes_of_cluster(&mut conn, c.id).await?;
         let mut bricks = store::bricks_of_cluster(&mut conn, c.id).await?;
         Ok(volumes
@@ -79,13 +71,13 @@ impl Service {
 
     /// The volume, if it is in the cluster.
     pub async fn volume(&self, cluster: Uuid, volume: Uuid) -> Result<VolumeView> {
-        volume_in(&mut *self.read_conn().await?, cluster, volume).await
+        volume_in(&mut *self.conn().await?, cluster, volume).await
     }
 
     /// The sessions whose master is this volume (without their details).
     pub async fn sessions(&self, cluster: Uuid, volume: Uuid) -> Result<Vec<SessionView>> {
         let v = self.volume(cluster, volume).await?;
-        let mut conn = self.read_conn().await?;
+        let mut conn = self.conn().await?;
         let sessions = store::sessions_of_volume(&mut conn, v.volume.id).await?;
         let details = store::details_of_volume(&mut conn, v.volume.id).await?;
         Ok(sessions
@@ -109,7 +101,7 @@ impl Service {
 
     /// One session with its details, if its master is this volume of this cluster.
     pub async fn session(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<SessionView> {
-        let mut conn = self.read_conn().await?;
+        let mut conn = self.conn().await?;
         let v = volume_in(&mut *conn, cluster, volume).await?;
         let session = store::get_session(&mut conn, id.hyphenated())
             .await?
@@ -135,7 +127,7 @@ impl Service {
 
     /// Fails with NotFound unless the session's master is this volume of this cluster.
     pub async fn check_session_path(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<()> {
-        let mut conn = self.read_conn().await?;
+        let mut conn = self.conn().await?;
         let found = store::get_session(&mut conn, id.hyphenated())
             .await?
             .filter(|s| s.master_volume_id.into_uuid() == volume);

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod names;
 pub mod options;
 mod sessions;
+pub mod views;
 pub mod status;
 
 use std::collections::HashSet;
@@ -121,105 +122,10 @@ impl Service {
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
-}
 
-#[async_trait::async_trait]
-impl app::backend::Backend for Service {
-    async fn clusters(&self) -> Result<Vec<app::domain::ClusterSummary>, AppError> {
-        Ok(self.list_clusters().await?)
-    }
-
-    async fn add_cluster(
-        &self,
-        new: app::domain::NewCluster,
-    ) -> Result<app::domain::ClusterSummary, AppError> {
-        Ok(self.register_cluster(new, true).await?)
-    }
-
-    async fn create_session(
-        &self,
-        new: app::domain::NewSession,
-    ) -> Result<app::domain::CreatedSession, AppError> {
-        Ok(Service::create_session(self, RPC_ACTOR, new).await?)
-    }
-
-    async fn session_action(
-        &self,
-        id: uuid::Uuid,
-        action: app::domain::SessionAction,
-        force: bool,
-        reset_sync_time: bool,
-    ) -> Result<app::domain::ActionOutcome, AppError> {
-        Ok(Service::session_action(self, RPC_ACTOR, id, action, force, reset_sync_time).await?)
-    }
-
-    async fn session_options(
-        &self,
-        id: uuid::Uuid,
-    ) -> Result<Vec<app::domain::SessionOption>, AppError> {
-        Ok(Service::session_options(self, id).await?)
-    }
-
-    async fn set_option(
-        &self,
-        id: uuid::Uuid,
-        key: String,
-        value: String,
-    ) -> Result<app::domain::SessionOption, AppError> {
-        Ok(Service::set_option(self, RPC_ACTOR, id, &key, &value).await?)
-    }
-
-    async fn reset_option(
-        &self,
-        id: uuid::Uuid,
-        key: String,
-    ) -> Result<app::domain::SessionOption, AppError> {
-        Ok(Service::reset_option(self, RPC_ACTOR, id, &key).await?)
-    }
-
-    async fn set_checkpoint(
-        &self,
-        id: uuid::Uuid,
-        at: app::domain::Checkpoint,
-    ) -> Result<app::domain::ActionOutcome, AppError> {
-        Ok(Service::set_checkpoint(self, RPC_ACTOR, id, at).await?)
-    }
-
-    async fn refresh_session(&self, id: uuid::Uuid) -> Result<app::domain::SessionInfo, AppError> {
-        Ok(Service::refresh_session(self, id).await?)
-    }
-
-    async fn events(
-        &self,
-        session: Option<uuid::Uuid>,
-        limit: i64,
-    ) -> Result<Vec<app::domain::Event>, AppError> {
-        Ok(Service::events(self, session, limit).await?)
-    }
-
-    async fn session_health(&self, id: uuid::Uuid) -> Result<app::health::SessionHealth, AppError> {
-        Ok(Service::session_health(self, id).await?)
-    }
-
-    async fn probe_session(&self, id: uuid::Uuid) -> Result<app::health::ProbeReport, AppError> {
-        Ok(Service::probe_session(self, RPC_ACTOR, id).await?)
-    }
-
-    async fn restart_stalled(
-        &self,
-        id: uuid::Uuid,
-    ) -> Result<app::health::RestartOutcome, AppError> {
-        Ok(Service::restart_stalled(self, RPC_ACTOR, id).await?)
-    }
-
-    async fn lag_history(
-        &self,
-        id: uuid::Uuid,
-        since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Vec<app::health::LagSample>, AppError> {
-        Ok(Service::lag_history(self, id, since).await?)
+    /// A pooled connection, for reads and one-statement writes.
+    pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
     }
 }
 
-/// Who the audit trail names for calls from the UI until users exist.
-const RPC_ACTOR: &str = "ui";

@@ -15,7 +15,7 @@ use super::names::{HostName, OptionKey, UserName, VolumeName};
 use super::options;
 use super::{Result, Service, ServiceError};
 use crate::gluster::{GlusterError, Target};
-use crate::store::{self, ClusterRow, SessionRow, StoreError, VolumeRow};
+use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
 use crate::sync::{self, Hold, Quiet};
 
 /// How long a status an action caused is kept over gluster's stale reports.
@@ -97,14 +97,6 @@ impl Service {
         })
     }
 
-    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?)
-    }
 
     /// Where the cluster's gluster CLI is asked: a connected host first.
     async fn target_of_cluster(&self, cluster: &ClusterRow) -> Result<Target> {
@@ -286,6 +278,13 @@ impl Service {
                 tracing::warn!(cluster = %cluster.name, error = %e, "refresh after an action failed");
             }
         });
+    }
+
+    /// The eligibility reasons for a planned session, before anything is asked of gluster
+    /// (the create dialog shows them while the admin types).
+    pub async fn eligibility_for(&self, master_volume_id: Uuid, host: &str, volume: &str) -> Result<Vec<Ineligibility>> {
+        let (master, _) = self.volume_and_cluster(master_volume_id).await?;
+        self.eligibility(&master, &HostName::parse(host)?, &VolumeName::parse(volume)?).await
     }
 
     /// Why `host::volume` is not a good slave for `master`, as far as georep can know.
@@ -620,6 +619,15 @@ fn option_of(key: String, value: String) -> SessionOption {
             .unwrap_or_default(),
         // an option gluster lists that gluster 10's table does not know cannot be validated
         read_only: spec.is_none_or(|s| !s.configurable),
+        description: options::description(&key).to_owned(),
+        min: spec.and_then(|s| match s.kind {
+            options::Kind::Int { min, .. } => Some(min),
+            _ => None,
+        }),
+        max: spec.and_then(|s| match s.kind {
+            options::Kind::Int { max, .. } => Some(max),
+            _ => None,
+        }),
         key,
         value,
     }

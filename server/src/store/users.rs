@@ -87,3 +87,57 @@ pub async fn user_by_token_hash(
     .fetch_optional(conn)
     .await?)
 }
+
+/// A browser login of `user_id` until `expires_at`.
+pub async fn insert_web_session(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+    user_id: Id,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    // expired logins go when new ones come: the table stays small without a timer
+    sqlx::query("DELETE FROM web_sessions WHERE expires_at <= ?")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO web_sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::unique(e, "this login"))?;
+    Ok(())
+}
+
+/// The user of an unexpired browser login, with its expiry.
+pub async fn user_by_web_session(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(UserRow, DateTime<Utc>)>> {
+    let row: Option<(Id, String, String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.password_hash, u.role, u.created_at, w.expires_at
+           FROM web_sessions w JOIN users u ON u.id = w.user_id
+          WHERE w.token_hash = ? AND w.expires_at > ?",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id, name, password_hash, role, created_at, expires)| {
+        (UserRow { id, name, password_hash, role, created_at }, expires)
+    }))
+}
+
+pub async fn delete_web_session(conn: &mut SqliteConnection, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM web_sessions WHERE token_hash = ?")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

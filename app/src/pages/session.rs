@@ -1,0 +1,297 @@
+//! One session: per-brick sync progress, the lag chart of the last hour, and its options,
+//! editable in place.
+use chrono::{Duration, Utc};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+use crate::domain::SessionOption;
+use crate::error::AppError;
+use crate::health::{get_lag_history, LagSample};
+use crate::pages::sessions::SessionActions;
+use crate::rpc::{self, session_options};
+use crate::ui::{live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When};
+use crate::views::{get_session_detail, BrickProgress, SessionDetail};
+
+#[component]
+pub fn SessionPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
+    let tick = live_tick();
+    let detail = Resource::new(
+        move || (id(), tick.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_session_detail(id).await,
+                None => Err(AppError::NotFound("no such session".into())),
+            }
+        },
+    );
+    view! {
+        <section class="page">
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || detail.get().map(|r| match r {
+                    Err(e) => view! { <h1>"Session"</h1><ErrorLine error=e/> }.into_any(),
+                    Ok(d) => view! { <Detail d/> }.into_any(),
+                })}
+            </Transition>
+            {move || id().map(|id| view! {
+                <LagChart id/>
+                <Options id/>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Detail(d: SessionDetail) -> impl IntoView {
+    let s = d.summary.clone();
+    // one scale per page, so bricks compare at a glance
+    let scale = d
+        .bricks
+        .iter()
+        .flat_map(|b| [b.entry_pending, b.data_pending, b.meta_pending, b.failures])
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    view! {
+        <div class="page-head">
+            <h1>{format!("{} → {}::{}", s.master_volume, s.slave_host, s.slave_volume)}</h1>
+            <StatusBadge status=s.status/>
+            <HealthBadge health=s.health/>
+        </div>
+        <p class="muted">
+            {format!("session {} · user {} · ", d.session_key, s.slave_user)}
+            "checkpoint " <CheckpointBadge state=s.checkpoint time=s.checkpoint_time/>
+            " · lag " {d.lag_seconds.map(|l| format!("{l} s")).unwrap_or_else(|| "n/a".into())}
+            " · updated " <When t=Some(s.updated_at)/>
+        </p>
+        {d.health_reason.clone().map(|r| view! { <p class="health-reason" data-testid="health-reason">{r}</p> })}
+        <SessionActions session=s.clone()/>
+        <h2>"Workers (one per master brick)"</h2>
+        <table class="grid bricks-table" data-testid="bricks">
+            <thead>
+                <tr>
+                    <th>"Master brick"</th><th>"Slave node"</th><th>"Status"</th><th>"Crawl"</th>
+                    <th>"Checkpoint"</th><th>"Last synced"</th><th>"Pending work"</th><th>"Files"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {d.bricks.into_iter().map(|b| view! { <BrickRow b scale/> }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn BrickRow(b: BrickProgress, scale: i64) -> impl IntoView {
+    let na = || view! { <span class="muted">"n/a"</span> };
+    let checkpoint = match (b.checkpoint_status.clone(), b.checkpoint_completed_at) {
+        (Some(st), Some(at)) => view! { <span>{st}</span>" " <When t=Some(at)/> }.into_any(),
+        (Some(st), None) => view! { <span>{st}</span> }.into_any(),
+        (None, _) => na().into_any(),
+    };
+    let files = match (b.files_synced, b.files_pending, b.files_skipped) {
+        (None, None, None) => na().into_any(),
+        (sy, pe, sk) => {
+            let f = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into());
+            view! { <span>{format!("synced {} · pending {} · skipped {}", f(sy), f(pe), f(sk))}</span> }.into_any()
+        }
+    };
+    view! {
+        <tr data-testid="brick-row" data-status=b.status.as_db()>
+            <td><code>{format!("{}:{}", b.master_host, b.master_brick)}</code></td>
+            <td>{b.slave_node.clone().map(|n| n.into_any()).unwrap_or_else(|| na().into_any())}</td>
+            <td><BrickBadge status=b.status/></td>
+            <td>{b.crawl_status.clone().map(|c| c.into_any()).unwrap_or_else(|| na().into_any())}</td>
+            <td>{checkpoint}</td>
+            <td><When t=b.last_synced/></td>
+            <td class="pending">
+                <PendingBar label="entry" value=b.entry_pending scale/>
+                <PendingBar label="data" value=b.data_pending scale/>
+                <PendingBar label="meta" value=b.meta_pending scale/>
+                <PendingBar label="failures" value=b.failures scale/>
+            </td>
+            <td>{files}</td>
+        </tr>
+    }
+}
+
+/// Lag and pending operations of the last hour, from the stored samples (SVG, drawn here).
+#[component]
+fn LagChart(id: Uuid) -> impl IntoView {
+    let tick = live_tick();
+    let samples = Resource::new(
+        move || tick.get(),
+        move |_| async move { get_lag_history(id, Some(Utc::now() - Duration::hours(1))).await },
+    );
+    view! {
+        <h2>"Last hour"</h2>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || samples.get().map(|r| match r {
+                Err(e) => view! { <ErrorLine error=e/> }.into_any(),
+                Ok(s) => chart(s).into_any(),
+            })}
+        </Transition>
+    }
+}
+
+const W: f64 = 640.0;
+const H: f64 = 160.0;
+const PAD: f64 = 36.0;
+
+fn chart(samples: Vec<LagSample>) -> impl IntoView {
+    let own: Vec<&LagSample> = samples.iter().filter(|s| s.brick_id.is_none()).collect();
+    if own.is_empty() {
+        return view! {
+            <p class="empty" data-testid="lag-chart-empty">"No lag samples in the last hour (they are taken while the session is active)."</p>
+        }
+        .into_any();
+    }
+    let end = Utc::now();
+    let start = end - Duration::hours(1);
+    let x = move |t: chrono::DateTime<Utc>| PAD + ((t - start).num_seconds() as f64 / 3600.0).clamp(0.0, 1.0) * (W - 2.0 * PAD);
+    let max_lag = own.iter().map(|s| s.lag_seconds).max().unwrap_or(0).max(1);
+    let max_pending = own.iter().filter_map(|s| s.pending).max().unwrap_or(0).max(1);
+    let y = |v: i64, max: i64| H - PAD / 2.0 - (v as f64 / max as f64) * (H - PAD);
+    let line = |f: &dyn Fn(&LagSample) -> Option<(f64, f64)>| {
+        own.iter().filter_map(|s| f(s)).map(|(a, b)| format!("{a:.1},{b:.1}")).collect::<Vec<_>>().join(" ")
+    };
+    let lag = line(&|s| Some((x(s.at), y(s.lag_seconds, max_lag))));
+    let pending = line(&|s| s.pending.map(|p| (x(s.at), y(p, max_pending))));
+    view! {
+        <figure class="chart" data-testid="lag-chart">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label="replication lag and pending operations, last hour">
+                <line class="axis" x1=PAD y1=H - PAD / 2.0 x2=W - PAD y2=H - PAD / 2.0/>
+                <line class="axis" x1=PAD y1=PAD / 2.0 x2=PAD y2=H - PAD / 2.0/>
+                <text class="tick" x=2 y=PAD / 2.0 + 4.0>{format!("{max_lag} s")}</text>
+                <text class="tick" x=W - PAD + 2.0 y=PAD / 2.0 + 4.0>{max_pending.to_string()}</text>
+                <text class="tick" x=PAD y=H - 2.0>"−60 min"</text>
+                <text class="tick" x=W - PAD - 20.0 y=H - 2.0>"now"</text>
+                <polyline class="series lag" points=lag/>
+                <polyline class="series pending" points=pending/>
+            </svg>
+            <figcaption>
+                <span class="key lag">"lag (s, left)"</span>
+                <span class="key pending">"pending operations (right)"</span>
+                {format!(" · {} samples", own.len())}
+            </figcaption>
+        </figure>
+    }
+    .into_any()
+}
+
+/// The options table: select for enumerations and booleans, number input with range for
+/// integers, text otherwise; per-row reset; read-only keys plain text. Values shown are
+/// what gluster says after the change.
+#[component]
+fn Options(id: Uuid) -> impl IntoView {
+    let tick = live_tick();
+    let options = Resource::new(move || tick.get(), move |_| session_options(id));
+    view! {
+        <h2 id="options">"Options"</h2>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || options.get().map(|r| match r {
+                Err(e) => view! { <ErrorLine error=e/> }.into_any(),
+                Ok(list) => view! {
+                    <table class="grid options" data-testid="options">
+                        <thead><tr><th>"Key"</th><th>"Value"</th><th>"Default"</th><th>"Description"</th><th></th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|o| view! { <OptionRow id o/> }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
+    let can = crate::ui::can_act();
+    let set = ServerAction::<rpc::SetSessionOption>::new();
+    let reset = ServerAction::<rpc::ResetSessionOption>::new();
+    let tick = live_tick();
+    let value = RwSignal::new(o.value.clone());
+    let error = RwSignal::new(None::<AppError>);
+    let saved = RwSignal::new(false);
+    let settle = move |r: Option<Result<SessionOption, AppError>>| match r {
+        Some(Ok(now)) => {
+            value.set(now.value);
+            error.set(None);
+            saved.set(true);
+            tick.update(|n| *n += 1);
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    };
+    Effect::new(move |_| settle(set.value().get()));
+    Effect::new(move |_| settle(reset.value().get()));
+    let key = o.key.clone();
+    let save = move |v: String| {
+        saved.set(false);
+        set.dispatch(rpc::SetSessionOption { id, key: key.clone(), value: v });
+    };
+    let key2 = o.key.clone();
+    let editable = !o.read_only;
+    let is_default = o.default_value.as_deref() == Some(o.value.as_str());
+    let editor = {
+        let o = o.clone();
+        move || {
+            if !editable || !can.get() {
+                return view! { <code data-testid="option-value">{move || value.get()}</code> }.into_any();
+            }
+            let save = save.clone();
+            if !o.allowed_values.is_empty() {
+                let current = value.get_untracked().to_ascii_lowercase();
+                view! {
+                    <select name=o.key.clone() aria-label=o.key.clone() data-testid="option-input"
+                        on:change=move |ev| save(event_target_value(&ev))>
+                        {o.allowed_values.iter().map(|v| view! {
+                            <option value=v.clone() selected=v.to_ascii_lowercase() == current>{v.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                }
+                .into_any()
+            } else if let (Some(min), Some(max)) = (o.min, o.max) {
+                view! {
+                    <input type="number" name=o.key.clone() aria-label=o.key.clone() data-testid="option-input"
+                        min=min max=max prop:value=move || value.get()
+                        on:change=move |ev| save(event_target_value(&ev))/>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <input type="text" name=o.key.clone() aria-label=o.key.clone() data-testid="option-input"
+                        prop:value=move || value.get()
+                        on:change=move |ev| save(event_target_value(&ev))/>
+                }
+                .into_any()
+            }
+        }
+    };
+    view! {
+        <tr data-testid="option" data-key=o.key.clone() class:readonly=o.read_only>
+            <td><code>{o.key.clone()}</code></td>
+            <td>
+                {editor}
+                {move || (set.pending().get() || reset.pending().get()).then(|| view! { <span class="muted">" saving…"</span> })}
+                {move || saved.get().then(|| view! { <span class="saved" data-testid="option-saved">" saved"</span> })}
+                {move || error.get().map(|e| view! { <p class="error inline" role="alert">{e.to_string()}</p> })}
+            </td>
+            <td><code>{o.default_value.clone().unwrap_or_default()}</code></td>
+            <td class="muted">{o.description.clone()}</td>
+            <td>
+                {(editable && !is_default).then(|| view! {
+                    <crate::ui::IfCanAct>
+                        <button type="button" data-testid="option-reset" on:click={
+                            let key = key2.clone();
+                            move |_| { reset.dispatch(rpc::ResetSessionOption { id, key: key.clone() }); }
+                        }>"Reset"</button>
+                    </crate::ui::IfCanAct>
+                })}
+            </td>
+        </tr>
+    }
+}

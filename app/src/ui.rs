@@ -1,0 +1,222 @@
+//! Small pieces every page uses: badges, times, bars, the confirmation dialog, live updates
+//! and the logged-in user.
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::domain::{BrickStatus, SessionStatus};
+use crate::error::AppError;
+use crate::health::Health;
+use crate::views::{whoami, CheckpointState, Me};
+
+/// Goes up whenever the server says what the pages show has changed (or, without the
+/// event stream, every few seconds): resources that read it fetch again.
+#[derive(Clone, Copy)]
+pub struct LiveTick(pub RwSignal<u64>);
+
+pub fn live_tick() -> RwSignal<u64> {
+    use_context::<LiveTick>().map(|t| t.0).unwrap_or_else(|| RwSignal::new(0))
+}
+
+/// Listens to `/rpc/live` (server-sent events); falls back to polling every 5 s when the
+/// stream cannot be opened or breaks for good.
+pub fn provide_live_updates() {
+    let tick = RwSignal::new(0u64);
+    provide_context(LiveTick(tick));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let poll = move || {
+            let _ = set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(5));
+        };
+        let Ok(source) = web_sys::EventSource::new("/rpc/live") else {
+            poll();
+            return;
+        };
+        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| tick.update(|n| *n += 1));
+        let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        on_change.forget();
+        let polling = std::rc::Rc::new(std::cell::Cell::new(false));
+        let src = source.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            // CLOSED: the browser gave up reconnecting (e.g. logged out, server gone)
+            if src.ready_state() == web_sys::EventSource::CLOSED && !polling.replace(true) {
+                poll();
+            }
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        // the stream lives as long as the page
+        std::mem::forget(source);
+    });
+}
+
+/// The logged-in user, read once per page load.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<Me>, AppError>>);
+
+pub fn provide_current_user() {
+    provide_context(CurrentUser(Resource::new(|| (), |_| whoami())));
+}
+
+/// Whether the user may change things (false until known, so a viewer never sees a button).
+/// Read it inside a `Transition` so the server waits for the user before it renders.
+pub fn can_act() -> Signal<bool> {
+    let user = use_context::<CurrentUser>();
+    Signal::derive(move || {
+        user.and_then(|u| u.0.get())
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|m| m.can_act())
+    })
+}
+
+/// Its children only for a user who may change things (not in the page at all for a viewer).
+#[component]
+pub fn IfCanAct(children: ChildrenFn) -> impl IntoView {
+    let can = can_act();
+    view! { <Transition fallback=|| ()>{move || can.get().then(|| children())}</Transition> }
+}
+
+pub fn status_class(s: SessionStatus) -> &'static str {
+    match s {
+        SessionStatus::Active | SessionStatus::Passive => "ok",
+        SessionStatus::Initializing | SessionStatus::Created | SessionStatus::NotStarted => "info",
+        SessionStatus::Paused | SessionStatus::Stopped => "idle",
+        SessionStatus::PartialFaulty => "warn",
+        SessionStatus::Faulty => "bad",
+        SessionStatus::Unknown => "unknown",
+    }
+}
+
+#[component]
+pub fn StatusBadge(status: SessionStatus) -> impl IntoView {
+    let text = status.as_db().replace('_', " ");
+    view! {
+        <span class=format!("badge status-{}", status_class(status)) data-testid="status" data-status=status.as_api()>
+            {text}
+        </span>
+    }
+}
+
+#[component]
+pub fn BrickBadge(status: BrickStatus) -> impl IntoView {
+    let class = match status {
+        BrickStatus::Active | BrickStatus::Passive => "ok",
+        BrickStatus::Initializing | BrickStatus::Created => "info",
+        BrickStatus::Paused | BrickStatus::Stopped => "idle",
+        BrickStatus::Faulty | BrickStatus::Offline => "bad",
+        BrickStatus::Unknown => "unknown",
+    };
+    view! { <span class=format!("badge status-{class}") data-testid="brick-status">{status.as_db()}</span> }
+}
+
+#[component]
+pub fn HealthBadge(health: Option<Health>) -> impl IntoView {
+    let (class, text) = match health {
+        Some(Health::Healthy) => ("ok", "healthy"),
+        Some(Health::Lagging) => ("warn", "lagging"),
+        Some(Health::Stalled) => ("bad", "stalled"),
+        Some(Health::Faulty) => ("bad", "faulty"),
+        Some(Health::Unknown) | None => ("unknown", "unknown"),
+    };
+    view! { <span class=format!("badge health status-{class}") data-testid="health">{text}</span> }
+}
+
+#[component]
+pub fn CheckpointBadge(state: CheckpointState, time: Option<DateTime<Utc>>) -> impl IntoView {
+    let (class, text) = match state {
+        CheckpointState::None => ("unknown", "none"),
+        CheckpointState::Pending => ("info", "pending"),
+        CheckpointState::Completed => ("ok", "completed"),
+    };
+    view! {
+        <span class=format!("badge status-{class}") title=time.map(absolute).unwrap_or_default() data-testid="checkpoint">
+            {text}
+        </span>
+    }
+}
+
+pub fn absolute(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// "3 min ago" (now is the browser's clock after hydration, the server's before).
+pub fn relative(t: DateTime<Utc>) -> String {
+    let s = (Utc::now() - t).num_seconds();
+    match s {
+        i64::MIN..=-1 => "just now".into(),
+        0..=59 => format!("{s} s ago"),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        _ => format!("{} d ago", s / 86_400),
+    }
+}
+
+/// A time both ways: relative in the text, absolute beside it.
+#[component]
+pub fn When(t: Option<DateTime<Utc>>) -> impl IntoView {
+    match t {
+        None => view! { <span class="muted">"n/a"</span> }.into_any(),
+        Some(t) => view! {
+            <time datetime=t.to_rfc3339()>
+                {relative(t)}
+                <span class="muted abs">{absolute(t)}</span>
+            </time>
+        }
+        .into_any(),
+    }
+}
+
+/// A labelled bar for a pending count, scaled to `scale` (the largest of its kind on the page).
+#[component]
+pub fn PendingBar(label: &'static str, value: Option<i64>, scale: i64) -> impl IntoView {
+    match value {
+        None => view! {
+            <div class="bar na" data-testid="bar" data-kind=label>
+                <span class="bar-label">{label}</span>
+                <span class="muted">"n/a"</span>
+            </div>
+        }
+        .into_any(),
+        Some(v) => {
+            let pct = if scale <= 0 { 0.0 } else { (v as f64 / scale as f64 * 100.0).clamp(0.0, 100.0) };
+            let class = if label == "failures" && v > 0 { "bar-fill bad" } else { "bar-fill" };
+            view! {
+                <div class="bar" data-testid="bar" data-kind=label>
+                    <span class="bar-label">{label}</span>
+                    <span class="bar-track" role="meter" aria-label=label aria-valuemin="0" aria-valuemax=scale aria-valuenow=v>
+                        <span class=class style=format!("width: {pct:.1}%")></span>
+                    </span>
+                    <span class="bar-value">{v}</span>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// An error in words, for people.
+#[component]
+pub fn ErrorLine(error: AppError) -> impl IntoView {
+    view! { <p class="error" role="alert">{error.to_string()}</p> }
+}
+
+/// A modal confirmation: a title, a text, optional extra controls (Force…), Confirm/Cancel.
+/// Escape cancels; the confirm button has the focus when it opens.
+#[component]
+pub fn Dialog(
+    title: String,
+    #[prop(into)] on_cancel: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let label = title.clone();
+    view! {
+        <div class="overlay" on:keydown=move |ev| if ev.key() == "Escape" { on_cancel.run(()) }>
+            <div class="dialog" role="dialog" aria-modal="true" aria-label=label data-testid="dialog">
+                <h2>{title}</h2>
+                {children()}
+            </div>
+        </div>
+    }
+}

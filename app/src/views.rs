@@ -1,0 +1,234 @@
+//! What the pages show: read models built by the server from SQLite (never from gluster
+//! directly: the background sync keeps SQLite fresh), and the server functions that fetch them.
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{BrickStatus, Ineligibility, SessionStatus};
+use crate::error::AppError;
+use crate::health::Health;
+
+/// The logged-in user of the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub role: UserRole,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRole {
+    Admin,
+    Viewer,
+}
+
+impl Me {
+    /// Viewers see everything and change nothing.
+    pub fn can_act(&self) -> bool {
+        self.role == UserRole::Admin
+    }
+}
+
+/// A brick of a volume.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BrickView {
+    pub server: String,
+    pub path: String,
+    /// online / offline / unknown
+    pub status: String,
+}
+
+/// A volume with its bricks and the part it plays in geo-replication.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VolumeView {
+    pub id: Uuid,
+    pub cluster_id: Uuid,
+    pub cluster_name: String,
+    pub name: String,
+    /// gluster's type, e.g. Distribute, Replicate.
+    pub volume_type: String,
+    /// Started / Stopped / Created
+    pub status: String,
+    pub bricks: Vec<BrickView>,
+    /// Sessions whose master is this volume.
+    pub master_of: i64,
+    /// Sessions whose slave is this volume (georep manages the slave's cluster).
+    pub slave_of: i64,
+    pub size_total: Option<i64>,
+    pub size_free: Option<i64>,
+}
+
+/// Where a session's checkpoint stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointState {
+    /// None set.
+    None,
+    Pending,
+    Completed,
+}
+
+/// A session in a list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub id: Uuid,
+    pub cluster_id: Uuid,
+    pub master_volume_id: Uuid,
+    pub master_volume: String,
+    pub slave_host: String,
+    pub slave_volume: String,
+    pub slave_volume_id: Option<Uuid>,
+    pub slave_user: String,
+    pub status: SessionStatus,
+    pub checkpoint: CheckpointState,
+    pub checkpoint_time: Option<DateTime<Utc>>,
+    pub health: Option<Health>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One master brick's worker: what `status detail` says (None: gluster does not report it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BrickProgress {
+    pub brick_id: Uuid,
+    pub master_host: String,
+    pub master_brick: String,
+    pub slave_node: Option<String>,
+    pub status: BrickStatus,
+    pub crawl_status: Option<String>,
+    pub checkpoint_status: Option<String>,
+    pub checkpoint_time: Option<DateTime<Utc>>,
+    pub checkpoint_completed_at: Option<DateTime<Utc>>,
+    pub last_synced: Option<DateTime<Utc>>,
+    pub entry_pending: Option<i64>,
+    pub data_pending: Option<i64>,
+    pub meta_pending: Option<i64>,
+    pub failures: Option<i64>,
+    pub files_synced: Option<i64>,
+    pub files_pending: Option<i64>,
+    pub files_skipped: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A session with one row per master brick.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionDetail {
+    pub summary: SessionSummary,
+    pub session_key: String,
+    pub bricks: Vec<BrickProgress>,
+    pub health_reason: Option<String>,
+    pub lag_seconds: Option<i64>,
+}
+
+#[server(prefix = "/rpc", endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    Ok(crate::backend::current_user())
+}
+
+/// Logs in and sets the session cookie; then goes to `next` (a local path) or `/`.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(name: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let cookie = crate::backend::backend()?.login(name, password).await?;
+    let opts = expect_context::<leptos_axum::ResponseOptions>();
+    opts.insert_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
+    );
+    redirect_plain_form(&local_path(next.as_deref()));
+    Ok(())
+}
+
+/// A form posted without JavaScript gets a redirect; the app itself (JSON) reloads the page
+/// on its own, so that everything is read again as the new user.
+#[cfg(feature = "ssr")]
+fn redirect_plain_form(to: &str) {
+    let html = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(|a| a.contains("text/html")))
+        .unwrap_or(false);
+    if html {
+        leptos_axum::redirect(to);
+    }
+}
+
+/// A full page load of `to` (after login and logout: every resource is read again).
+pub fn reload_to(to: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(to);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = to;
+}
+
+/// Only a path on this site (no `//host`, no scheme): an open redirect is a phishing tool.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.starts_with("/login") => {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let cookie = crate::backend::backend()?.logout(crate::backend::session_cookie()).await?;
+    let opts = expect_context::<leptos_axum::ResponseOptions>();
+    opts.insert_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
+    );
+    redirect_plain_form("/login");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "list_volumes")]
+pub async fn list_volumes() -> Result<Vec<VolumeView>, AppError> {
+    crate::backend::backend()?.volumes().await
+}
+
+/// A volume and the sessions it is the master of.
+#[server(prefix = "/rpc", endpoint = "volume_sessions")]
+pub async fn volume_sessions(id: Uuid) -> Result<(VolumeView, Vec<SessionSummary>), AppError> {
+    crate::backend::backend()?.volume_sessions(id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "list_sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionSummary>, AppError> {
+    crate::backend::backend()?.sessions().await
+}
+
+#[server(prefix = "/rpc", endpoint = "session_detail")]
+pub async fn get_session_detail(id: Uuid) -> Result<SessionDetail, AppError> {
+    crate::backend::backend()?.session_detail(id).await
+}
+
+/// Why `slave_host::slave_volume` is not a good slave for the master volume (nothing is
+/// changed; gluster's own verification runs at create).
+#[server(prefix = "/rpc", endpoint = "check_eligibility")]
+pub async fn check_eligibility(
+    master_volume_id: Uuid,
+    slave_host: String,
+    slave_volume: String,
+) -> Result<Vec<Ineligibility>, AppError> {
+    crate::backend::backend()?
+        .eligibility(master_volume_id, slave_host, slave_volume)
+        .await
+}
+
+/// Server functions a viewer may call (everything else changes something).
+pub const READ_ONLY_ENDPOINTS: &[&str] = &[
+    "whoami",
+    "logout",
+    "list_clusters",
+    "list_volumes",
+    "volume_sessions",
+    "list_sessions",
+    "session_detail",
+    "session_options",
+    "check_eligibility",
+    "list_events",
+    "get_session_health",
+    "get_lag_history",
+    "live",
+];

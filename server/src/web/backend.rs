@@ -1,0 +1,121 @@
+//! `app::backend::Backend` for the server functions: the service (the same one the REST
+//! edge calls) plus the authenticator for browser logins.
+use app::backend::Backend;
+use app::domain::*;
+use app::error::AppError;
+use app::health::{LagSample, ProbeReport, RestartOutcome, SessionHealth};
+use app::views::{SessionDetail, SessionSummary, VolumeView};
+use uuid::Uuid;
+
+use crate::service::auth::{Authenticator, WEB_SESSION};
+use crate::service::Service;
+
+pub struct UiBackend {
+    pub service: Service,
+    pub auth: Authenticator,
+}
+
+#[async_trait::async_trait]
+impl Backend for UiBackend {
+    async fn clusters(&self) -> Result<Vec<ClusterSummary>, AppError> {
+        Ok(self.service.list_clusters().await?)
+    }
+
+    async fn add_cluster(&self, actor: &str, new: NewCluster) -> Result<ClusterSummary, AppError> {
+        tracing::info!(%actor, cluster = %new.name, "register cluster");
+        Ok(self.service.register_cluster(new, true).await?)
+    }
+
+    async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession, AppError> {
+        Ok(self.service.create_session(actor, new).await?)
+    }
+
+    async fn session_action(
+        &self,
+        actor: &str,
+        id: Uuid,
+        action: SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+    ) -> Result<ActionOutcome, AppError> {
+        Ok(self.service.session_action(actor, id, action, force, reset_sync_time).await?)
+    }
+
+    async fn session_options(&self, id: Uuid) -> Result<Vec<SessionOption>, AppError> {
+        Ok(self.service.session_options(id).await?)
+    }
+
+    async fn set_option(&self, actor: &str, id: Uuid, key: String, value: String) -> Result<SessionOption, AppError> {
+        Ok(self.service.set_option(actor, id, &key, &value).await?)
+    }
+
+    async fn reset_option(&self, actor: &str, id: Uuid, key: String) -> Result<SessionOption, AppError> {
+        Ok(self.service.reset_option(actor, id, &key).await?)
+    }
+
+    async fn set_checkpoint(&self, actor: &str, id: Uuid, at: Checkpoint) -> Result<ActionOutcome, AppError> {
+        Ok(self.service.set_checkpoint(actor, id, at).await?)
+    }
+
+    async fn refresh_session(&self, id: Uuid) -> Result<SessionInfo, AppError> {
+        Ok(self.service.refresh_session(id).await?)
+    }
+
+    async fn events(&self, session: Option<Uuid>, limit: i64) -> Result<Vec<Event>, AppError> {
+        Ok(self.service.events(session, limit).await?)
+    }
+
+    async fn session_health(&self, id: Uuid) -> Result<SessionHealth, AppError> {
+        Ok(self.service.session_health(id).await?)
+    }
+
+    async fn probe_session(&self, actor: &str, id: Uuid) -> Result<ProbeReport, AppError> {
+        Ok(self.service.probe_session(actor, id).await?)
+    }
+
+    async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome, AppError> {
+        Ok(self.service.restart_stalled(actor, id).await?)
+    }
+
+    async fn lag_history(
+        &self,
+        id: Uuid,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<LagSample>, AppError> {
+        Ok(self.service.lag_history(id, since).await?)
+    }
+
+    async fn login(&self, name: String, password: String) -> Result<String, AppError> {
+        match self.auth.open_web_session(&name, &password).await? {
+            Some((_, cookie)) => Ok(super::session_cookie(&cookie, WEB_SESSION)),
+            None => Err(AppError::Unauthorized("wrong user name or password".into())),
+        }
+    }
+
+    async fn logout(&self, cookie: Option<String>) -> Result<String, AppError> {
+        if let Some(c) = cookie {
+            self.auth.close_web_session(&c).await?;
+        }
+        Ok(super::session_cookie("", std::time::Duration::ZERO))
+    }
+
+    async fn volumes(&self) -> Result<Vec<VolumeView>, AppError> {
+        Ok(self.service.volume_views().await?)
+    }
+
+    async fn volume_sessions(&self, id: Uuid) -> Result<(VolumeView, Vec<SessionSummary>), AppError> {
+        Ok(self.service.volume_with_sessions(id).await?)
+    }
+
+    async fn sessions(&self) -> Result<Vec<SessionSummary>, AppError> {
+        Ok(self.service.session_summaries().await?)
+    }
+
+    async fn session_detail(&self, id: Uuid) -> Result<SessionDetail, AppError> {
+        Ok(self.service.session_detail_view(id).await?)
+    }
+
+    async fn eligibility(&self, master_volume_id: Uuid, slave_host: String, slave_volume: String) -> Result<Vec<Ineligibility>, AppError> {
+        Ok(self.service.eligibility_for(master_volume_id, &slave_host, &slave_volume).await?)
+    }
+}

@@ -1,0 +1,87 @@
+//! The browser's edge: the login gate in front of the pages and the server functions, the
+//! backend the server functions call, and the live-update stream.
+mod backend;
+pub mod live;
+
+pub use backend::UiBackend;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use app::backend::{cookie_value, SESSION_COOKIE};
+use app::error::AppError;
+use app::views::{Me, UserRole, READ_ONLY_ENDPOINTS};
+
+use crate::service::auth::{Authenticator, Principal, Role};
+
+/// Paths that are not the browser's business (own authentication or none needed).
+fn ungated(path: &str) -> bool {
+    path.starts_with("/api")
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/metrics"
+        || path == "/favicon.ico"
+        || path == "/robots.txt"
+}
+
+fn me(p: Principal) -> Me {
+    Me {
+        name: p.name,
+        role: match p.role {
+            Role::Admin => UserRole::Admin,
+            Role::Viewer => UserRole::Viewer,
+        },
+    }
+}
+
+/// Every page and server function: who is logged in (by the session cookie). Pages send a
+/// stranger to `/login`; server functions answer 401, and 403 to a viewer for anything that
+/// changes something. The user travels in the request for the server functions.
+pub async fn gate(State(auth): State<Authenticator>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if ungated(&path) {
+        return next.run(req).await;
+    }
+    let user = match cookie_value(req.headers(), SESSION_COOKIE) {
+        Some(c) => match auth.web_session(&c).await {
+            Ok(p) => p.map(me),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the browser session");
+                return rpc_error(StatusCode::SERVICE_UNAVAILABLE, AppError::Internal);
+            }
+        },
+        None => None,
+    };
+    if let Some(endpoint) = path.strip_prefix("/rpc/") {
+        match &user {
+            _ if endpoint == "login" => {}
+            None => return rpc_error(StatusCode::UNAUTHORIZED, AppError::Unauthorized("log in first (or the login expired)".into())),
+            Some(me) if !me.can_act() && !READ_ONLY_ENDPOINTS.contains(&endpoint) => {
+                return rpc_error(StatusCode::FORBIDDEN, AppError::Forbidden(format!("{} may only read", me.name)));
+            }
+            Some(_) => {}
+        }
+    } else if user.is_none() && path != "/login" && req.method() == Method::GET {
+        let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let to = format!("/login?{}", form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish());
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    }
+    if let Some(me) = user {
+        req.extensions_mut().insert(me);
+    }
+    next.run(req).await
+}
+
+/// A server function's error as its client decodes it (JSON `AppError`).
+fn rpc_error(status: StatusCode, e: AppError) -> Response {
+    let body = serde_json::to_string(&e).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
+/// The login cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends
+/// it), for the whole site, gone when the session ends.
+pub fn session_cookie(value: &str, max_age: std::time::Duration) -> String {
+    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", max_age.as_secs())
+}
