@@ -49,7 +49,7 @@ async function ensureCluster(page: Page) {
 test.afterAll(() => {
   // the second volume goes whatever happened; the lab session is left running
   try { execFileSync("bash", [lab, "volume-delete", SECOND]); } catch {}
-  try { labSession("resume"); } catch {}
+  try { execFileSync("gluster", ["--mode=script", "volume", "geo-replication", "mastervol", `${host}::slavevol`, "resume"], { stdio: "ignore" }); } catch {}
 });
 
 test("volumes, the lab session with its bricks, progress bars and chart", async ({ page }) => {
@@ -94,10 +94,14 @@ test("sync_jobs edited in place reaches gluster; reset goes back to the default"
   await input.fill("4");
   await input.press("Enter");
   await input.blur();
-  await expect(row.getByTestId("option-saved")).toBeVisible({ timeout: 30_000 });
-  expect(labSession("config", "sync_jobs").trim()).toBe("4");
+  await expect.poll(() => labSession("config", "sync_jobs").trim(), { timeout: 30_000 }).toBe("4");
+  // the page shows what gluster says (re-read after the change)
+  await expect(row.getByTestId("option-input")).toHaveValue("4", { timeout: 10_000 });
 
-  // out of range: refused inline, gluster untouched
+  // out of range: refused inline, gluster untouched (after a reload: nothing else re-renders)
+  await page.reload();
+  await expect(page.getByTestId("hydrated")).toHaveAttribute("data-hydrated", "true");
+  await expect(input).toHaveValue("4");
   await input.fill("-3");
   await input.blur();
   await expect(row.getByRole("alert")).toBeVisible();
@@ -106,8 +110,9 @@ test("sync_jobs edited in place reaches gluster; reset goes back to the default"
   await page.reload();
   const again = page.getByTestId("option").filter({ has: page.locator("code", { hasText: /^sync_jobs$/ }) });
   await again.getByTestId("option-reset").click();
-  await expect(again.getByTestId("option-saved")).toBeVisible({ timeout: 30_000 });
-  expect(labSession("config", "sync_jobs").trim()).toBe("3");
+  await expect.poll(() => labSession("config", "sync_jobs").trim(), { timeout: 30_000 }).toBe("3");
+  await expect(again.getByTestId("option-input")).toHaveValue("3", { timeout: 10_000 });
+  await expect(again.getByTestId("option-reset")).toHaveCount(0);
   await page.screenshot({ path: `${shots}/options.png`, fullPage: true });
 });
 

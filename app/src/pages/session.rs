@@ -212,7 +212,6 @@ fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
     let can = crate::ui::can_act();
     let set = ServerAction::<rpc::SetSessionOption>::new();
     let reset = ServerAction::<rpc::ResetSessionOption>::new();
-    let tick = live_tick();
     let value = RwSignal::new(o.value.clone());
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(false);
@@ -221,7 +220,6 @@ fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
             value.set(now.value);
             error.set(None);
             saved.set(true);
-            tick.update(|n| *n += 1);
         }
         Some(Err(e)) => error.set(Some(e)),
         None => {}
@@ -257,14 +255,14 @@ fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
             } else if let (Some(min), Some(max)) = (o.min, o.max) {
                 view! {
                     <input type="number" name=o.key.clone() aria-label=o.key.clone() data-testid="option-input"
-                        min=min max=max prop:value=move || value.get()
+                        min=min max=max value=value.get_untracked() prop:value=move || value.get()
                         on:change=move |ev| save(event_target_value(&ev))/>
                 }
                 .into_any()
             } else {
                 view! {
                     <input type="text" name=o.key.clone() aria-label=o.key.clone() data-testid="option-input"
-                        prop:value=move || value.get()
+                        value=value.get_untracked() prop:value=move || value.get()
                         on:change=move |ev| save(event_target_value(&ev))/>
                 }
                 .into_any()
