@@ -3,6 +3,7 @@ pub mod api;
 pub mod config;
 pub mod gluster;
 pub mod metrics;
+pub mod security;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -57,9 +57,12 @@ pub fn router(state: AppState) -> Router {
         service: state.service.clone(),
         auth: state.auth.clone(),
     });
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        crate::security::provide_page_policy();
+    };
     let routes = generate_route_list(App);
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::api::routes(&state))
         .merge(crate::metrics::routes())
@@ -75,7 +78,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::web::gate,
-        ))
+        ));
+    crate::security::layer(app)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -129,9 +133,13 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
         stopped,
     ));
     tracing::info!("listening on http://{addr}");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    // the client's address reaches the authenticator (failed logins are counted per address)
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     let _ = stop.send(true);
     let _ = sync.await;
     let _ = health.await;

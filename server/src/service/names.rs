@@ -260,7 +260,14 @@ mod tests {
     }
     #[test]
     fn volume_user_option_names() {
-        for good in ["slavevol2", "a", "vol_1-x", "volumes", "all2", &"v".repeat(255)] {
+        for good in [
+            "slavevol2",
+            "a",
+            "vol_1-x",
+            "volumes",
+            "all2",
+            &"v".repeat(255),
+        ] {
             assert_eq!(VolumeName::parse(good).unwrap().as_str(), good);
         }
         for bad in [
@@ -281,7 +288,9 @@ mod tests {
             assert!(VolumeName::parse(bad).is_err(), "{bad:?} accepted");
         }
         // a refusal quotes a long name shortened
-        let long = VolumeName::parse(&"x;".repeat(100_000)).unwrap_err().to_string();
+        let long = VolumeName::parse(&"x;".repeat(100_000))
+            .unwrap_err()
+            .to_string();
         assert!(long.len() < 300, "{}", long.len());
         assert_eq!(UserName::parse("").unwrap().as_str(), "root");
         assert_eq!(
