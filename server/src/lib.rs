@@ -10,3 +10,4 @@ pub mod store;
 pub mod sync;
 pub mod telemetry;
 pub mod web;
+pub mod xml;
