@@ -761,7 +761,10 @@ async fn faults() {
     )
     .await;
     assert_eq!(status, 502);
+    // a CLI that hangs (only a fake can show it): 504 at --gluster-timeout (2 s), and
+    // the session's lock is released with it
     s.set_mode("hang");
+    let hung_at = std::time::Instant::now();
     let first = tokio::spawn({
         let url = format!("{}{se}/pause", s.base);
         let token = s.token.clone();
@@ -789,6 +792,19 @@ async fn faults() {
         (StatusCode::CONFLICT, "Action in progress")
     );
     assert_eq!(first.await.unwrap(), 504);
+    let waited = hung_at.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(6),
+        "{waited:?}"
+    );
+    s.set_mode("error");
+    let (status, f) = post(
+        &format!("{se}/stop"),
+        xml,
+        "<action><force>true</force></action>".into(),
+    )
+    .await;
+    assert_eq!(status, 502, "the next action reaches gluster: {f:?}");
     s.set_mode("");
 
     // faults follow Accept too
