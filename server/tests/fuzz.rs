@@ -216,40 +216,46 @@ impl Mutator {
 }
 
 /// One target: a name and what it does with an input (panics on a broken promise).
-type Target = (&'static str, Vec<Vec<u8>>, fn(&[u8]));
+/// A target returns whether anything accepted the input (how deep the mutants get).
+type Target = (&'static str, Vec<Vec<u8>>, fn(&[u8]) -> bool);
 
 fn text(d: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(d)
 }
 
-fn gluster_xml(d: &[u8]) {
+fn gluster_xml(d: &[u8]) -> bool {
     let t = text(d);
-    let _ = parse::check_envelope(&t);
-    let _ = parse::parse_pool_list(&t);
-    let _ = parse::parse_volume_info(&t);
-    let _ = parse::parse_volume_status(&t);
-    let _ = parse::parse_georep_status(&t);
-    let _ = parse::parse_georep_config(&t);
-    let _ = parse::parse_action(&t);
+    [
+        parse::check_envelope(&t).is_ok(),
+        parse::parse_pool_list(&t).is_ok(),
+        parse::parse_volume_info(&t).is_ok(),
+        parse::parse_volume_status(&t).is_ok(),
+        parse::parse_georep_status(&t).is_ok(),
+        parse::parse_georep_config(&t).is_ok(),
+        parse::parse_action(&t).is_ok(),
+    ]
+    .contains(&true)
 }
 
-fn proc_files(d: &[u8]) {
+fn proc_files(d: &[u8]) -> bool {
     let argv = workers::split_cmdline(d);
-    let _ = workers::parse_worker(1, &argv);
-    let _ = georep::gluster::mount::parse_mounts(&text(d));
+    let worker = workers::parse_worker(1, &argv).is_some();
+    worker || !georep::gluster::mount::parse_mounts(&text(d)).is_empty()
 }
 
-fn request_bodies(d: &[u8]) {
+fn request_bodies(d: &[u8]) -> bool {
+    let mut accepted = false;
     for format in [Format::Xml, Format::Json] {
         if let Ok(b) = parse_body::<NewSessionBody>(format, d) {
+            accepted = true;
             // what the service then does with the names: never a shell character through
             for n in [&b.slave_host_name, &b.slavevolume] {
                 let ok = HostName::parse(n).is_ok() || VolumeName::parse(n).is_ok();
                 assert!(!ok || !n.trim().contains(|c| SHELL.contains(c)), "{n:?}");
             }
         }
-        let _ = parse_body::<ActionBody>(format, d);
-        let _ = parse_body::<OptionBody>(format, d);
+        accepted |= parse_body::<ActionBody>(format, d).is_ok();
+        accepted |= parse_body::<OptionBody>(format, d).is_ok();
     }
     if let Ok(t) = std::str::from_utf8(d) {
         if check_xml(t, "action").is_ok() {
@@ -264,17 +270,19 @@ fn request_bodies(d: &[u8]) {
             }
         }
     }
+    accepted
 }
 
-fn response_docs(d: &[u8]) {
+fn response_docs(d: &[u8]) -> bool {
     // the documents' own deserializers (what a client of the API runs)
     let t = text(d);
-    let _ = georep::xml::from_str::<SessionDoc>(&t);
-    let _ = georep::xml::from_str::<Sessions>(&t);
-    let _ = serde_json::from_slice::<SessionDoc>(d);
+    let xml = georep::xml::from_str::<SessionDoc>(&t).is_ok();
+    let list = georep::xml::from_str::<Sessions>(&t).is_ok();
+    xml | list | serde_json::from_slice::<SessionDoc>(d).is_ok()
 }
 
-fn headers_and_names(d: &[u8]) {
+fn headers_and_names(d: &[u8]) -> bool {
+    let mut any = false;
     if let Ok(v) = axum::http::HeaderValue::from_bytes(d) {
         let mut h = axum::http::HeaderMap::new();
         h.insert(axum::http::header::ACCEPT, v);
@@ -289,6 +297,7 @@ fn headers_and_names(d: &[u8]) {
             OptionKey::parse(s).map(|n| n.as_str().to_owned()),
         ];
         for n in accepted.into_iter().flatten() {
+            any = true;
             assert!(
                 !n.contains(|c| SHELL.contains(c)) && !n.starts_with('-'),
                 "{n:?}"
@@ -303,11 +312,12 @@ fn headers_and_names(d: &[u8]) {
             }
         }
     }
+    any
 }
 
 /// Runs every target for `budget` in turn (round robin, so each gets its share); returns
-/// the number of inputs run per target.
-fn fuzz(budget: Duration, seed: u64) -> Vec<(&'static str, u64, Duration)> {
+/// per target the inputs run, how many something accepted, and the slowest one.
+fn fuzz(budget: Duration, seed: u64) -> Vec<(&'static str, u64, u64, Duration)> {
     let gluster_seeds = read_dir(&fixtures().join("gluster"));
     let proc_seeds = read_dir(&fixtures().join("proc"));
     let bodies = body_seeds();
@@ -342,8 +352,10 @@ fn fuzz(budget: Duration, seed: u64) -> Vec<(&'static str, u64, Duration)> {
         rng: StdRng::seed_from_u64(seed),
         dict: dictionary(&all_seeds),
     };
-    let mut stats: Vec<(&'static str, u64, Duration)> =
-        targets.iter().map(|t| (t.0, 0, Duration::ZERO)).collect();
+    let mut stats: Vec<(&'static str, u64, u64, Duration)> = targets
+        .iter()
+        .map(|t| (t.0, 0, 0, Duration::ZERO))
+        .collect();
     let start = Instant::now();
     let crash_dir = Path::new(&std::env::var("CARGO_TARGET_DIR").unwrap_or("target".into()))
         .join("fuzz-crashes");
@@ -362,7 +374,8 @@ fn fuzz(budget: Duration, seed: u64) -> Vec<(&'static str, u64, Duration)> {
                 let result = catch_unwind(AssertUnwindSafe(|| run(&input)));
                 let took = t0.elapsed();
                 stats[i].1 += 1;
-                stats[i].2 = stats[i].2.max(took);
+                stats[i].2 += u64::from(matches!(result, Ok(true)));
+                stats[i].3 = stats[i].3.max(took);
                 if let Err(payload) = result {
                     let why = payload
                         .downcast_ref::<String>()
@@ -409,8 +422,11 @@ fn parsers_survive_mutated_input() {
         "fuzz: {total} inputs in {:.0?}, 0 crashes (seed {seed})",
         started.elapsed()
     );
-    for (name, n, slowest) in &stats {
-        eprintln!("fuzz:   {name}: {n} inputs, slowest {slowest:?}");
+    for (name, n, accepted, slowest) in &stats {
+        eprintln!(
+            "fuzz:   {name}: {n} inputs ({:.1} % accepted), slowest {slowest:?}",
+            100.0 * *accepted as f64 / (*n).max(1) as f64
+        );
         assert!(*n > 0, "{name} never ran");
         // a parser that takes a second on a small input is a denial of service
         assert!(
