@@ -793,6 +793,7 @@ async fn faults() {
     );
     assert_eq!(first.await.unwrap(), 504);
     let waited = hung_at.elapsed();
+    eprintln!("hang: 504 after {waited:?} (--gluster-timeout 2)");
     assert!(
         waited >= Duration::from_secs(2) && waited < Duration::from_secs(6),
         "{waited:?}"
