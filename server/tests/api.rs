@@ -2,7 +2,7 @@
 //! {no auth, viewer, admin}; each document parsed by a real XML parser and compared with
 //! SQLite, JSON the same data as XML; every fault. gluster is a fake script whose behaviour a
 //! file picks (error / hang), so 502 and 504 are real answers of the runner.
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -221,31 +221,8 @@ async fn spawn() -> Server {
         ADMIN_PW,
     );
     let base = served.base.clone();
-    let mut add = georep(&db)
-        .args([
-            "user",
-            "add",
-            "viewer",
-            "--role",
-            "viewer",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(add.stdin.take().unwrap(), "{VIEWER_PW}").unwrap();
-    assert!(add.wait_with_output().unwrap().status.success());
-    let out = georep(&db)
-        .args(["token", "add", "admin", "--name", "tests"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    common::add_user(&db, "viewer", "viewer", VIEWER_PW);
+    let token = common::georep_ok(&db, &["token", "add", "admin", "--name", "tests"]);
     assert!(token.starts_with("grp_") && token.len() > 40, "{token}");
     Server {
         served,

@@ -10,7 +10,7 @@ use georep::api::docs::{Clusters, Sessions, Volumes};
 use reqwest::Method;
 
 mod common;
-use common::{georep, host, lab_lock_async, lab_script};
+use common::{host, lab_lock_async, lab_script, session_option};
 
 const PW: &str = "crash-admin-1";
 const SLAVE: &str = "slavevol7";
@@ -38,24 +38,6 @@ fn sqlite(db: &std::path::Path, sql: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// gluster's own value of a session option (`config` XML of the raw CLI).
-fn gluster_option(key: &str) -> Option<String> {
-    let xml = common::gluster_xml(&[
-        "volume",
-        "geo-replication",
-        "mastervol",
-        &format!("{}::{SLAVE}", host()),
-        "config",
-    ]);
-    let open = format!("<{key}>");
-    Some(
-        xml[xml.find(&open)? + open.len()..]
-            .split('<')
-            .next()?
-            .to_owned(),
-    )
 }
 
 async fn call(base: &str, method: Method, path: &str, body: Option<String>) -> (u16, String) {
@@ -97,15 +79,7 @@ async fn sigkill_during_actions_and_syncs_loses_nothing() {
     let _cleanup = Cleanup;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
-    let out = georep(&db)
-        .args(["cluster", "add", "--name", "lab", "--host", &host()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::georep_ok(&db, &["cluster", "add", "--name", "lab", "--host", &host()]);
     let served = serve(&db);
     let base = served.base.clone();
 
@@ -228,7 +202,7 @@ async fn sigkill_during_actions_and_syncs_loses_nothing() {
 
     // restarted: the next sync converges to gluster's values
     let served = serve(&db);
-    let truth = gluster_option("sync_jobs").expect("sync_jobs in gluster's config");
+    let truth = session_option(SLAVE, "sync_jobs").expect("sync_jobs in gluster's config");
     let t0 = Instant::now();
     loop {
         let stored = sqlite(
@@ -257,7 +231,7 @@ async fn sigkill_during_actions_and_syncs_loses_nothing() {
     )
     .await;
     assert_eq!(status, 200, "{text}");
-    assert_eq!(gluster_option("sync_jobs").as_deref(), Some("7"));
+    assert_eq!(session_option(SLAVE, "sync_jobs").as_deref(), Some("7"));
     let (status, text) = call(&served.base, Method::DELETE, &session, None).await;
     assert_eq!(status, 204, "{text}");
 }

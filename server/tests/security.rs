@@ -1,13 +1,9 @@
 //! Web security of the real binary (no gluster: its command is `false`): the headers and the
 //! page's CSP nonce, the same-origin check on state-changing requests, login rate limiting,
 //! and no password, hash or token in any answer or log line.
-use std::io::Write;
-use std::process::Stdio;
-
 use reqwest::{Method, StatusCode};
 
 mod common;
-use common::georep;
 
 const ADMIN_PW: &str = "security-admin-pw-1";
 const VIEWER_PW: &str = "security-viewer-pw-1";
@@ -27,26 +23,8 @@ fn spawn() -> Server {
         &["--sync-interval", "3600", "--probe-interval", "0"],
         ADMIN_PW,
     );
-    let mut add = georep(&db)
-        .args([
-            "user",
-            "add",
-            "viewer",
-            "--role",
-            "viewer",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(add.stdin.take().unwrap(), "{VIEWER_PW}").unwrap();
-    assert!(add.wait_with_output().unwrap().status.success());
-    let out = georep(&db)
-        .args(["token", "add", "admin", "--name", "sec"])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    common::add_user(&db, "viewer", "viewer", VIEWER_PW);
+    let token = common::georep_ok(&db, &["token", "add", "admin", "--name", "sec"]);
     Server {
         served,
         _dir: dir,
@@ -203,9 +181,15 @@ async fn failed_logins_are_limited_and_no_secret_is_shown() {
 
     // nothing secret in any answer: documents, faults, the OpenAPI description, metrics
     let mut bodies = String::new();
-    for path in ["/api/openapi.json", "/metrics", "/", "/api/nothing"] {
+    for (method, path) in [
+        (Method::GET, "/api/openapi.json"),
+        (Method::GET, "/metrics"),
+        (Method::GET, "/"),
+        (Method::GET, "/api/nothing"),
+        (Method::POST, "/rpc/list_events"),
+    ] {
         bodies += &s
-            .req(Method::GET, path)
+            .req(method, path)
             .send()
             .await
             .unwrap()
@@ -213,14 +197,6 @@ async fn failed_logins_are_limited_and_no_secret_is_shown() {
             .await
             .unwrap();
     }
-    bodies += &s
-        .req(Method::POST, "/rpc/list_events")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
     let log = s.served.log.lock().unwrap().join("\n");
     for (what, text) in [("answers", &bodies), ("log", &log)] {
         for secret in [
