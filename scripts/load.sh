@@ -71,14 +71,22 @@ wrk.headers["Authorization"] = "Bearer $TOKEN"
 local gets = { "/api/clusters", "/api/clusters/$C/glustervolumes", "$V/georeplication-sessions",
                "$S", "$S/options", "/api/events?limit=20" }
 -- setup() runs in the main state; thread:set makes "id" a global of that thread's state
-local counter, next_write, value = 0, 0, 3
+local counter, next_write, value, writing = 0, 0, 3, false
 function setup(thread) counter = counter + 1; thread:set("id", counter) end
+-- the next write waits for the answer to the last one (an option document or a fault)
+function response(status, headers, body)
+  if writing and (body:match("^<%?xml.-%?>%s*<option ") or body:find("<fault>", 1, true)) then
+    writing = false
+  end
+end
 function request()
   local now = os.time()
-  if id == 1 and now >= next_write then
-    next_write = now + 1
+  if id == 1 and not writing and now >= next_write then
+    next_write, writing = now + 1, true
     value = 7 - value
-    return wrk.format("PUT", "$S/options/sync_jobs", { ["Content-Type"] = "application/xml" },
+    -- a headers table replaces wrk.headers: the token again
+    return wrk.format("PUT", "$S/options/sync_jobs",
+                      { ["Authorization"] = "Bearer $TOKEN", ["Content-Type"] = "application/xml" },
                       "<option><value>" .. value .. "</value></option>")
   end
   counter = counter + 1
@@ -95,6 +103,8 @@ RSS1=$(rss)
 echo "$OUT" >&2
 WRITES=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE action = 'option_set' AND result = 'ok'")
 REFUSED=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE action = 'option_set' AND result <> 'ok'")
+sqlite3 "$DB" "SELECT result, substr(coalesce(message, ''), 1, 100), count(*) FROM events
+  WHERE action = 'option_set' AND result <> 'ok' GROUP BY 1, 2" >&2
 ERRORS=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$OUT")
 api -o /dev/null -X DELETE "$ADDR$S"
 printf 'duration\t%s\nconnections\t%s\nrequests\t%s\nrequests_per_s\t%s\nwrites_ok\t%s\nwrites_not_ok\t%s\nerrors\t%s\np50\t%s\np99\t%s\nrss_start_kb\t%s\nrss_end_kb\t%s\nrss_change\t%s\n' \

@@ -273,16 +273,14 @@ impl Authenticator {
         let row = store::user_by_name(&mut *self.service.conn().await?, user).await?;
         // an unknown user costs the same argon2 verification as a known one, so the answer's
         // time does not tell which user names exist
-        let hash = row
-            .as_ref()
-            .map(|r| r.password_hash.clone())
-            .unwrap_or_else(|| {
+        let hash = row.as_ref().map(|r| r.password_hash.clone());
+        let password = password.to_owned();
+        let good = tokio::task::spawn_blocking(move || {
+            let hash = hash.unwrap_or_else(|| {
                 DUMMY_HASH
                     .get_or_init(|| hash_password(&random_password()).unwrap_or_default())
                     .clone()
             });
-        let password = password.to_owned();
-        let good = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash).is_ok_and(|h| {
                 Argon2::default()
                     .verify_password(password.as_bytes(), &h)
