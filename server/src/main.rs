@@ -36,7 +36,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .command
         .unwrap_or_else(|| Command::Serve(DefaultServe::parse_from(["georep"]).serve));
     match command {
-        Command::Serve(args) => georep::startup::serve(&args, service)
+        Command::Serve(args) => georep::startup::serve(&args, service, &cli.database)
             .await
             .map_err(|e| e.to_string()),
         Command::Cluster(ClusterCommand::Add {

@@ -57,9 +57,12 @@ pub fn router(state: AppState) -> Router {
         service: state.service.clone(),
         auth: state.auth.clone(),
     });
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        crate::security::provide_page_policy();
+    };
     let routes = generate_route_list(App);
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::api::routes(&state))
         .merge(crate::metrics::routes())
@@ -75,7 +78,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::web::gate,
-        ))
+        ));
+    crate::security::layer(app)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -100,7 +104,11 @@ async fn healthz(
 
 /// Binds the listener (so a busy port fails before anything else starts) and serves until
 /// SIGINT or SIGTERM.
-pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError> {
+pub async fn serve(
+    serve: &ServeArgs,
+    service: Service,
+    database: &std::path::Path,
+) -> Result<(), StartError> {
     let listener = TcpListener::bind(serve.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -110,7 +118,7 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let service = service.with_health_config((&serve.health).into());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    first_admin(&service, serve.admin_password.clone()).await?;
+    first_admin(&service, serve.admin_password.clone(), database).await?;
     let state = AppState {
         leptos_options: leptos_options(serve, addr),
         service: service.clone(),
@@ -129,9 +137,13 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
         stopped,
     ));
     tracing::info!("listening on http://{addr}");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    // the client's address reaches the authenticator (failed logins are counted per address)
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     let _ = stop.send(true);
     let _ = sync.await;
     let _ = health.await;
@@ -141,14 +153,29 @@ pub async fn serve(serve: &ServeArgs, service: Service) -> Result<(), StartError
 }
 
 /// With no user yet: the `admin` user, with `GEOREP_ADMIN_PASSWORD` or a drawn password
-/// logged once.
-async fn first_admin(service: &Service, password: Option<String>) -> Result<(), StartError> {
+/// written to `initial-admin-password` beside the database (mode 0600; never logged: logs
+/// are copied to places a password must not go).
+async fn first_admin(
+    service: &Service,
+    password: Option<String>,
+    database: &std::path::Path,
+) -> Result<(), StartError> {
     let given = password.is_some();
     match service.ensure_first_admin(password).await {
-        Ok(Some(drawn)) => tracing::warn!(
-            "no user yet: added user \"admin\" (role admin) with password {drawn} -- shown once; \
-             log in with HTTP Basic, e.g. curl -u admin:{drawn} http://…/api"
-        ),
+        Ok(Some(drawn)) => {
+            let path = database
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .join("initial-admin-password");
+            write_secret(&path, &drawn)
+                .map_err(|e| StartError::Admin(format!("cannot write {}: {e}", path.display())))?;
+            tracing::warn!(
+                "no user yet: added user \"admin\" (role admin); its password is in {} \
+                 (readable by this user only): log in with HTTP Basic, then delete the file",
+                path.display()
+            )
+        }
         Ok(None) if given => {
             tracing::info!("no user yet: added user \"admin\" with GEOREP_ADMIN_PASSWORD")
         }
@@ -156,6 +183,19 @@ async fn first_admin(service: &Service, password: Option<String>) -> Result<(), 
         Err(e) => return Err(StartError::Admin(e.to_string())),
     }
     Ok(())
+}
+
+/// `secret` and a newline into a new file only its owner can read.
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    writeln!(f, "{secret}")
 }
 
 pub async fn shutdown_signal() {

@@ -2,7 +2,7 @@
 //! {no auth, viewer, admin}; each document parsed by a real XML parser and compared with
 //! SQLite, JSON the same data as XML; every fault. gluster is a fake script whose behaviour a
 //! file picks (error / hang), so 502 and 504 are real answers of the runner.
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -221,31 +221,8 @@ async fn spawn() -> Server {
         ADMIN_PW,
     );
     let base = served.base.clone();
-    let mut add = georep(&db)
-        .args([
-            "user",
-            "add",
-            "viewer",
-            "--role",
-            "viewer",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(add.stdin.take().unwrap(), "{VIEWER_PW}").unwrap();
-    assert!(add.wait_with_output().unwrap().status.success());
-    let out = georep(&db)
-        .args(["token", "add", "admin", "--name", "tests"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    common::add_user(&db, "viewer", "viewer", VIEWER_PW);
+    let token = common::georep_ok(&db, &["token", "add", "admin", "--name", "tests"]);
     assert!(token.starts_with("grp_") && token.len() > 40, "{token}");
     Server {
         served,
@@ -761,7 +738,10 @@ async fn faults() {
     )
     .await;
     assert_eq!(status, 502);
+    // a CLI that hangs (only a fake can show it): 504 at --gluster-timeout (2 s), and
+    // the session's lock is released with it
     s.set_mode("hang");
+    let hung_at = std::time::Instant::now();
     let first = tokio::spawn({
         let url = format!("{}{se}/pause", s.base);
         let token = s.token.clone();
@@ -789,6 +769,20 @@ async fn faults() {
         (StatusCode::CONFLICT, "Action in progress")
     );
     assert_eq!(first.await.unwrap(), 504);
+    let waited = hung_at.elapsed();
+    eprintln!("hang: 504 after {waited:?} (--gluster-timeout 2)");
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(6),
+        "{waited:?}"
+    );
+    s.set_mode("error");
+    let (status, f) = post(
+        &format!("{se}/stop"),
+        xml,
+        "<action><force>true</force></action>".into(),
+    )
+    .await;
+    assert_eq!(status, 502, "the next action reaches gluster: {f:?}");
     s.set_mode("");
 
     // faults follow Accept too
@@ -827,7 +821,7 @@ async fn faults() {
 }
 
 #[tokio::test]
-async fn first_admin_password_is_logged_once() {
+async fn first_admin_password_is_written_to_a_private_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
     let mut child = georep(&db)
@@ -836,21 +830,32 @@ async fn first_admin_password_is_logged_once() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut password = None;
+    let mut log = Vec::new();
     let mut base = None;
     for line in BufReader::new(child.stderr.take().unwrap())
         .lines()
         .map_while(Result::ok)
     {
-        if let Some(at) = line.find("with password ") {
-            password = line[at + 14..].split_whitespace().next().map(str::to_owned);
-        }
         if let Some(at) = line.find("listening on http://") {
             base = Some(line[at + "listening on ".len()..].trim().to_owned());
             break;
         }
+        log.push(line);
     }
-    let (password, base) = (password.expect("a password in the log"), base.unwrap());
+    let base = base.unwrap();
+    // the drawn password is in a file only its owner reads, and in no log line
+    let file = dir.path().join("initial-admin-password");
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        log.iter().any(|l| l.contains(&file.display().to_string())),
+        "{log:?}"
+    );
+    assert!(log.iter().all(|l| !l.contains(&password)), "{log:?}");
     assert_eq!(password.len(), 24);
     let get = |pw: &str| {
         reqwest::Client::new()

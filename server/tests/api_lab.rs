@@ -9,7 +9,7 @@ use georep::api::docs::*;
 use reqwest::{Method, StatusCode};
 
 mod common;
-use common::{georep, host, lab_lock_async, lab_script, lab_script_path};
+use common::{georep, host, lab_lock_async, lab_script, lab_script_path, session_option};
 
 const SLAVE: &str = "slavevol4";
 const PW: &str = "lab-admin-pw-1";
@@ -43,23 +43,6 @@ fn gluster_values(tag: &str) -> Vec<String> {
         .filter_map(|s| s.split('<').next())
         .map(str::to_owned)
         .collect()
-}
-
-fn gluster_option(key: &str) -> Option<String> {
-    let xml = cli(&[
-        "volume",
-        "geo-replication",
-        "mastervol",
-        &format!("{}::{SLAVE}", host()),
-        "config",
-    ]);
-    let open = format!("<{key}>");
-    Some(
-        xml[xml.find(&open)? + open.len()..]
-            .split('<')
-            .next()?
-            .to_owned(),
-    )
 }
 
 struct Api {
@@ -234,7 +217,7 @@ async fn seed_flow_through_http() {
         .expect("sync_jobs");
     assert_eq!(
         Some(jobs.value.clone()),
-        gluster_option("sync_jobs"),
+        session_option(SLAVE, "sync_jobs"),
         "{}",
         cli(&[
             "volume",
@@ -255,7 +238,7 @@ async fn seed_flow_through_http() {
         assert_eq!(status, 200, "{text}");
         let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
         assert_eq!(o.value, value);
-        assert_eq!(gluster_option(key).as_deref(), Some(value));
+        assert_eq!(session_option(SLAVE, key).as_deref(), Some(value));
     }
     let o: OptionDoc = api.get(&format!("{s}/options/sync_jobs")).await;
     assert_eq!(o.value, "5");

@@ -16,7 +16,7 @@ use uuid::Uuid;
 const SLAVE: &str = "slavevol2";
 
 mod common;
-use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab};
+use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab, session_option};
 
 use common::gluster_xml as cli;
 
@@ -34,19 +34,6 @@ fn gluster_statuses() -> Vec<String> {
         .filter_map(|s| s.split("</status>").next())
         .map(str::to_owned)
         .collect()
-}
-
-fn gluster_option(key: &str) -> Option<String> {
-    let xml = cli(&[
-        "volume",
-        "geo-replication",
-        "mastervol",
-        &format!("{}::{SLAVE}", host()),
-        "config",
-    ]);
-    let open = format!("<{key}>");
-    let start = xml.find(&open)? + open.len();
-    Some(xml[start..].split('<').next()?.to_owned())
 }
 
 /// Deletes the test volume (and any session on it) whatever happened.
@@ -266,7 +253,10 @@ async fn session_lifecycle_round_trip() {
             .unwrap(),
     );
     assert_eq!(o.value, "tarssh");
-    assert_eq!(gluster_option("sync_method").as_deref(), Some("tarssh"));
+    assert_eq!(
+        session_option(SLAVE, "sync_method").as_deref(),
+        Some("tarssh")
+    );
 
     // --- an option changed with the CLI is found by the sync and recorded ---
     cli(&[
@@ -480,7 +470,7 @@ async fn session_lifecycle_round_trip() {
             .unwrap(),
     );
     assert_eq!(o.value, "5");
-    assert_eq!(gluster_option("sync_jobs").as_deref(), Some("5"));
+    assert_eq!(session_option(SLAVE, "sync_jobs").as_deref(), Some("5"));
     for (key, value, want) in [
         ("sync_jobs", "500", "from 1 to 100"),
         ("sync-jobs", "many", "from 1 to 100"),
@@ -503,11 +493,11 @@ async fn session_lifecycle_round_trip() {
         Err(ServiceError::Invalid(_))
     ));
     assert_eq!(
-        gluster_option("sync_jobs").as_deref(),
+        session_option(SLAVE, "sync_jobs").as_deref(),
         Some("5"),
         "refusals changed nothing"
     );
-    assert!(gluster_option("log_file").is_some_and(|v| v != "/tmp/x"));
+    assert!(session_option(SLAVE, "log_file").is_some_and(|v| v != "/tmp/x"));
     let stored_jobs = service
         .session_options(id)
         .await
@@ -523,7 +513,7 @@ async fn session_lifecycle_round_trip() {
         service.reset_option("test", id, "sync-jobs").await.unwrap(),
     );
     assert_eq!(o.value, "3");
-    assert_eq!(gluster_option("sync_jobs").as_deref(), Some("3"));
+    assert_eq!(session_option(SLAVE, "sync_jobs").as_deref(), Some("3"));
 
     // --- pause, resume, stop: reflected at once ---
     wait_for(

@@ -57,6 +57,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// Every `/api` request: picks the representation, authenticates, applies the role.
 async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -> Response {
     let format = Format::from_headers(req.headers());
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     format
         .scope(async move {
             let credentials = req
@@ -64,10 +68,21 @@ async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let principal = match authenticate(&auth, credentials.as_deref()).await {
+            let principal = match authenticate(&auth, credentials.as_deref(), client).await {
                 Ok(Some(p)) => p,
                 Ok(None) => return unauthorized(),
-                Err(e) => return Fault::from(e).into_response(),
+                Err(e) => {
+                    let retry = match &e {
+                        ServiceError::TooManyAttempts(wait) => Some(wait.as_secs() + 1),
+                        _ => None,
+                    };
+                    let mut resp = Fault::from(e).into_response();
+                    if let Some(secs) = retry {
+                        resp.headers_mut()
+                            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                    }
+                    return resp;
+                }
             };
             let reads = matches!(*req.method(), Method::GET | Method::HEAD);
             if principal.role == Role::Viewer && !reads {
@@ -87,6 +102,7 @@ async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -
 async fn authenticate(
     auth: &Authenticator,
     credentials: Option<&str>,
+    client: Option<std::net::IpAddr>,
 ) -> Result<Option<Principal>, ServiceError> {
     let Some(value) = credentials else {
         return Ok(None);
@@ -94,7 +110,7 @@ async fn authenticate(
     let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") {
-        return auth.bearer(rest).await;
+        return auth.bearer(rest, client).await;
     }
     if scheme.eq_ignore_ascii_case("basic") {
         let Some(decoded) = base64::engine::general_purpose::STANDARD
@@ -107,7 +123,7 @@ async fn authenticate(
         let Some((user, password)) = decoded.split_once(':') else {
             return Ok(None);
         };
-        return auth.basic(user, password).await;
+        return auth.basic(user, password, client).await;
     }
     Ok(None)
 }
@@ -225,6 +241,11 @@ impl From<ServiceError> for Fault {
             e @ ServiceError::NotEligible(_) => {
                 Fault::new(StatusCode::CONFLICT, "Not eligible", e.to_string())
             }
+            e @ ServiceError::TooManyAttempts(_) => Fault::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                e.to_string(),
+            ),
             ServiceError::Gluster(crate::gluster::GlusterError::Timeout(t)) => Fault::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "Gluster timed out",

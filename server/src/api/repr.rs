@@ -183,20 +183,14 @@ async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes
         .headers()
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("?").to_owned());
-    if let Some(len) = req
+    let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-    {
-        if len > BODY_LIMIT as u64 {
-            return Err(too_large());
-        }
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > DRAIN_LIMIT as u64) {
+        return Err(too_large());
     }
-    // the only error a client can cause here is a body over the limit (a broken connection
-    // has nobody left to answer)
-    let bytes = axum::body::to_bytes(AxumBody::new(req.into_body()), BODY_LIMIT)
-        .await
-        .map_err(|_| too_large())?;
+    let bytes = read_or_drain(req.into_body()).await?;
     let format = match content_type {
         None if bytes.is_empty() => None,
         None => return Err(unsupported("none")),
@@ -215,6 +209,34 @@ async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes
         }
     };
     Ok((format, bytes))
+}
+
+/// A body over the limit is still read (and dropped) up to this size before the 413: a
+/// server that answers while the client is still sending closes the connection under it, and
+/// the client sees a reset instead of the fault (and a reused connection fails next time).
+const DRAIN_LIMIT: usize = 8 * BODY_LIMIT;
+
+/// The body, at most `BODY_LIMIT` bytes of it; a longer one is drained up to `DRAIN_LIMIT`
+/// and refused. A broken connection is refused the same way (nobody is left to answer).
+async fn read_or_drain(body: AxumBody) -> Result<axum::body::Bytes, Fault> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| too_large())?;
+        seen += chunk.len();
+        if seen > DRAIN_LIMIT {
+            return Err(too_large());
+        }
+        if seen <= BODY_LIMIT {
+            buf.extend_from_slice(&chunk);
+        }
+    }
+    if seen > BODY_LIMIT {
+        return Err(too_large());
+    }
+    Ok(buf.into())
 }
 
 fn too_large() -> Fault {
@@ -288,13 +310,24 @@ pub fn check_xml(text: &str, root: &str) -> Result<(), Fault> {
     Ok(())
 }
 
-fn parse<T: DeserializeOwned + Root>(format: Format, bytes: &[u8]) -> Result<T, Fault> {
+/// A request body of `format` as `T` (what the extractors below do after reading it).
+pub fn parse_body<T: DeserializeOwned + Root>(format: Format, bytes: &[u8]) -> Result<T, Fault> {
     match format {
-        Format::Json => serde_json::from_slice(bytes).map_err(|e| bad_body(e.to_string())),
+        Format::Json => {
+            // serde reads a struct from a JSON array too (`[true, "now"]` by field order):
+            // a request document is an object, nothing else
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                return Err(bad_body(format!(
+                    "a JSON object ({{…}}) is required for <{}>",
+                    T::ROOT
+                )));
+            }
+            serde_json::from_slice(bytes).map_err(|e| bad_body(e.to_string()))
+        }
         Format::Xml => {
             let text = std::str::from_utf8(bytes).map_err(|_| bad_body("the body is not UTF-8"))?;
             check_xml(text, T::ROOT)?;
-            quick_xml::de::from_str(text).map_err(|e| bad_body(e.to_string()))
+            crate::xml::from_str(text).map_err(bad_body)
         }
     }
 }
@@ -307,7 +340,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Root> FromRequest<S> for Body<T> {
         let Some(format) = format else {
             return Err(bad_body(format!("a <{}> document is required", T::ROOT)));
         };
-        parse(format, &bytes).map(Body)
+        parse_body(format, &bytes).map(Body)
     }
 }
 
@@ -320,6 +353,6 @@ impl<S: Send + Sync, T: DeserializeOwned + Root> FromRequest<S> for OptionalBody
             return Ok(OptionalBody(None));
         }
         let format = format.ok_or_else(|| unsupported("none"))?;
-        parse(format, &bytes).map(|t| OptionalBody(Some(t)))
+        parse_body(format, &bytes).map(|t| OptionalBody(Some(t)))
     }
 }

@@ -789,7 +789,7 @@ fn de<T: DeserializeOwned>(xml: &str, what: &str) -> Result<T> {
     if !xml.starts_with('<') {
         return Err(ParseError::NotXml(snippet(xml)));
     }
-    quick_xml::de::from_str(xml).map_err(|e| malformed(format!("{what}: {e}")))
+    crate::xml::from_str(xml).map_err(|e| malformed(format!("{what}: {e}")))
 }
 
 fn malformed(msg: impl Into<String>) -> ParseError {

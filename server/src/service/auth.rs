@@ -4,7 +4,12 @@
 //! so a successful Basic login is remembered for a short time under an HMAC of the
 //! credentials (keyed by a secret drawn at start; never the password itself). API tokens are
 //! long random secrets stored as their SHA-256 and found by one indexed lookup.
-use std::collections::HashMap;
+//!
+//! Failed logins are counted per user name and per client address; past a limit the next
+//! attempts are refused without looking at the password (`ServiceError::TooManyAttempts`,
+//! a 429 with Retry-After at the REST edge) until the oldest failure leaves the window.
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,6 +33,14 @@ const LOGIN_CACHE: Duration = Duration::from_secs(60);
 const TOKEN_CACHE: Duration = Duration::from_secs(10);
 /// Bounds the login cache (a flood of distinct good logins cannot grow it for ever).
 const LOGIN_CACHE_MAX: usize = 10_000;
+/// Failed logins counted within this window...
+const FAILURE_WINDOW: Duration = Duration::from_secs(300);
+/// ...at most this many per user name (a password guesser on one account)...
+pub const USER_FAILURES: usize = 5;
+/// ...and this many per client address (one guesser trying many accounts or tokens).
+pub const CLIENT_FAILURES: usize = 20;
+/// Bounds the failure table (a flood of made-up user names cannot grow it for ever).
+const FAILURES_MAX: usize = 100_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -197,6 +210,7 @@ pub struct Authenticator {
 
 struct AuthInner {
     key: [u8; 32],
+    failures: Mutex<Failures>,
     logins: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
     /// Token hash → its user, for `TOKEN_CACHE`.
     tokens: Mutex<HashMap<String, (Principal, Instant)>>,
@@ -212,6 +226,7 @@ impl Authenticator {
             service,
             inner: Arc::new(AuthInner {
                 key,
+                failures: Mutex::new(Failures::default()),
                 logins: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
                 web: Mutex::new(HashMap::new()),
@@ -227,19 +242,45 @@ impl Authenticator {
         mac.finalize().into_bytes().into()
     }
 
-    /// HTTP Basic: the user, or None for a wrong name or password.
-    pub async fn basic(&self, user: &str, password: &str) -> Result<Option<Principal>> {
+    /// A user name and password (HTTP Basic, and the UI's login): the user, or None for a
+    /// wrong name or password; `TooManyAttempts` while this user name or this client has
+    /// failed too often (the password is then not even checked).
+    pub async fn basic(
+        &self,
+        user: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Option<Principal>> {
+        self.check_failures(Some(user), client)?;
+        let found = self.verify_password(user, password).await?;
+        let mut failures = self
+            .inner
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match &found {
+            Some(_) => failures.forget_user(user),
+            None => failures.record(Some(user), client, Instant::now()),
+        }
+        Ok(found)
+    }
+
+    async fn verify_password(&self, user: &str, password: &str) -> Result<Option<Principal>> {
         let key = self.login_key(user, password);
         if let Some(p) = recall(&self.inner.logins, &key) {
             return Ok(Some(p));
         }
-        let Some(row) = store::user_by_name(&mut *self.service.conn().await?, user).await?
-        else {
-            return Ok(None);
-        };
+        let row = store::user_by_name(&mut *self.service.conn().await?, user).await?;
+        // an unknown user costs the same argon2 verification as a known one, so the answer's
+        // time does not tell which user names exist
+        let hash = row.as_ref().map(|r| r.password_hash.clone());
         let password = password.to_owned();
-        let hash = row.password_hash.clone();
         let good = tokio::task::spawn_blocking(move || {
+            let hash = hash.unwrap_or_else(|| {
+                DUMMY_HASH
+                    .get_or_init(|| hash_password(&random_password()).unwrap_or_default())
+                    .clone()
+            });
             PasswordHash::new(&hash).is_ok_and(|h| {
                 Argon2::default()
                     .verify_password(password.as_bytes(), &h)
@@ -248,29 +289,114 @@ impl Authenticator {
         })
         .await
         .unwrap_or(false);
-        if !good {
-            return Ok(None);
-        }
-        let Some(p) = principal(&row) else {
+        let Some(p) = row.as_ref().filter(|_| good).and_then(principal) else {
             return Ok(None);
         };
         remember(&self.inner.logins, key, &p, LOGIN_CACHE);
         Ok(Some(p))
     }
 
-    /// `Authorization: Bearer`: the token's user, or None.
-    pub async fn bearer(&self, token: &str) -> Result<Option<Principal>> {
+    /// `Authorization: Bearer`: the token's user, or None (an unknown token counts as a
+    /// failure of the client).
+    pub async fn bearer(&self, token: &str, client: Option<IpAddr>) -> Result<Option<Principal>> {
+        self.check_failures(None, client)?;
         let hash = token_hash(token);
         if let Some(p) = recall(&self.inner.tokens, &hash) {
             return Ok(Some(p));
         }
         let row = store::user_by_token_hash(&mut *self.service.conn().await?, &hash).await?;
         let p = row.as_ref().and_then(principal);
-        if let Some(p) = &p {
-            remember(&self.inner.tokens, hash, p, TOKEN_CACHE);
+        match &p {
+            Some(p) => remember(&self.inner.tokens, hash, p, TOKEN_CACHE),
+            None => self
+                .inner
+                .failures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record(None, client, Instant::now()),
         }
         Ok(p)
     }
+
+    fn check_failures(&self, user: Option<&str>, client: Option<IpAddr>) -> Result<()> {
+        let mut failures = self
+            .inner
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match failures.blocked(user, client, Instant::now()) {
+            Some(wait) => {
+                tracing::warn!(user = user.unwrap_or(""), client = ?client, "login refused: too many failures");
+                Err(ServiceError::TooManyAttempts(wait))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Recent failed logins by user name and by client address.
+#[derive(Default)]
+struct Failures {
+    by_user: HashMap<String, VecDeque<Instant>>,
+    by_client: HashMap<IpAddr, VecDeque<Instant>>,
+}
+
+impl Failures {
+    /// How long until an attempt is allowed again, or None when it is allowed now.
+    fn blocked(
+        &mut self,
+        user: Option<&str>,
+        client: Option<IpAddr>,
+        now: Instant,
+    ) -> Option<Duration> {
+        let user_wait = user
+            .and_then(|u| self.by_user.get_mut(u))
+            .and_then(|q| wait(q, USER_FAILURES, now));
+        let client_wait = client
+            .and_then(|c| self.by_client.get_mut(&c))
+            .and_then(|q| wait(q, CLIENT_FAILURES, now));
+        user_wait.max(client_wait)
+    }
+
+    fn record(&mut self, user: Option<&str>, client: Option<IpAddr>, now: Instant) {
+        if self.by_user.len() + self.by_client.len() >= FAILURES_MAX {
+            let live = |q: &mut VecDeque<Instant>| {
+                q.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
+                !q.is_empty()
+            };
+            self.by_user.retain(|_, q| live(q));
+            self.by_client.retain(|_, q| live(q));
+        }
+        if let Some(u) = user {
+            if self.by_user.len() < FAILURES_MAX {
+                self.by_user.entry(u.to_owned()).or_default().push_back(now);
+            }
+        }
+        if let Some(c) = client {
+            self.by_client.entry(c).or_default().push_back(now);
+        }
+    }
+
+    fn forget_user(&mut self, user: &str) {
+        self.by_user.remove(user);
+    }
+}
+
+/// Drops failures older than the window; with `limit` or more left, the time until the
+/// oldest one leaves it.
+fn wait(q: &mut VecDeque<Instant>, limit: usize, now: Instant) -> Option<Duration> {
+    while q
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+    {
+        q.pop_front();
+    }
+    while q.len() > limit {
+        q.pop_front();
+    }
+    (q.len() >= limit).then(|| FAILURE_WINDOW - now.duration_since(q[0]))
 }
 
 /// How long a browser login lasts (absolute, from the login).
@@ -279,8 +405,14 @@ pub const WEB_SESSION: Duration = Duration::from_secs(12 * 3600);
 impl Authenticator {
     /// A browser login: the password is checked as for Basic; the new session's cookie value
     /// is returned once (stored hashed).
-    pub async fn open_web_session(&self, user: &str, password: &str) -> Result<Option<(Principal, String)>> {
-        let Some(p) = self.basic(user, password).await? else {
+    /// Failed logins count as for Basic (`client`: the browser's address).
+    pub async fn open_web_session(
+        &self,
+        user: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Option<(Principal, String)>> {
+        let Some(p) = self.basic(user, password, client).await? else {
             return Ok(None);
         };
         let mut c = self.service.conn().await?;
@@ -356,6 +488,37 @@ mod tests {
         for bad in ["", "-x", "a b", "a:b", "é", &"a".repeat(65)] {
             assert!(parse_login(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn failures_block_per_user_and_per_client_then_expire() {
+        let mut f = Failures::default();
+        let t0 = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..USER_FAILURES {
+            assert_eq!(f.blocked(Some("admin"), Some(a), t0), None);
+            f.record(Some("admin"), Some(a), t0);
+        }
+        // the user is blocked from any address; another user from this address is not
+        assert_eq!(f.blocked(Some("admin"), Some(b), t0), Some(FAILURE_WINDOW));
+        assert_eq!(f.blocked(Some("ops"), Some(a), t0), None);
+        let later = t0 + Duration::from_secs(100);
+        assert_eq!(
+            f.blocked(Some("admin"), None, later),
+            Some(FAILURE_WINDOW - Duration::from_secs(100))
+        );
+        assert_eq!(f.blocked(Some("admin"), None, t0 + FAILURE_WINDOW), None);
+        // a success forgets the user's failures
+        f.record(Some("ops"), Some(b), t0);
+        f.forget_user("ops");
+        assert!(!f.by_user.contains_key("ops"));
+        // many user names from one address: the address is blocked
+        for i in 0..CLIENT_FAILURES {
+            f.record(Some(&format!("u{i}")), Some(b), t0);
+        }
+        assert!(f.blocked(Some("fresh"), Some(b), t0).is_some());
+        assert_eq!(f.blocked(Some("fresh"), Some(a), t0 + FAILURE_WINDOW), None);
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub enum ServiceError {
     Busy(String),
     #[error("the slave volume is not eligible: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
     NotEligible(Vec<app::domain::Ineligibility>),
+    /// Too many failed logins for this user name or client; allowed again after this long.
+    #[error("too many failed logins; try again in {} s", .0.as_secs() + 1)]
+    TooManyAttempts(std::time::Duration),
     #[error(transparent)]
     Gluster(#[from] GlusterError),
     #[error(transparent)]
@@ -62,6 +65,7 @@ impl From<ServiceError> for AppError {
             },
             ServiceError::Busy(m) => AppError::Busy(m),
             ServiceError::NotEligible(r) => AppError::NotEligible(r),
+            e @ ServiceError::TooManyAttempts(_) => AppError::Conflict(e.to_string()),
             ServiceError::Gluster(g) => AppError::Gluster(g.to_string()),
             ServiceError::Store(StoreError::Duplicate(what)) => {
                 AppError::Conflict(format!("{what} already exists"))

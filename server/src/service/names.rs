@@ -18,7 +18,8 @@ impl ClusterName {
             Ok(ClusterName(s.to_owned()))
         } else {
             Err(ServiceError::Invalid(format!(
-                "cluster name {s:?} must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+                "cluster name {:?} must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                shorten(s)
             )))
         }
     }
@@ -28,8 +29,11 @@ impl ClusterName {
     }
 }
 
-/// A host name or IPv4/IPv6 address as gluster accepts it for peers and slaves
-/// (RFC 1123 labels; no user part, no port, nothing a shell or ssh could read as an option).
+/// A host name or IPv4/IPv6 address as gluster accepts it for peers and slaves. gluster's
+/// `valid_host_name` (libglusterfs/src/common-utils.c): at most 255 bytes, no `..`, labels of
+/// ASCII letters, digits and `-` that start and end with a letter or digit. This is that rule
+/// with DNS's limits (253 bytes, 63 per label); no user part, no port, nothing a shell or ssh
+/// could read as an option.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostName(String);
 
@@ -49,7 +53,8 @@ impl HostName {
             Ok(HostName(s.to_ascii_lowercase()))
         } else {
             Err(ServiceError::Invalid(format!(
-                "{s:?} is not a valid host name or address"
+                "{:?} is not a valid host name or address",
+                shorten(s)
             )))
         }
     }
@@ -65,30 +70,66 @@ impl fmt::Display for HostName {
     }
 }
 
-/// A gluster volume name as the CLI accepts it: 1–128 letters, digits, `_` or `-`, not
-/// starting with `-` (nothing the CLI or ssh could read as an option or a path).
+/// Names gluster's CLI refuses for a volume (`invalid_volnames` in `cli_validate_volname`,
+/// cli/src/cli-cmd-parser.c): words of its own grammar and volfile syntax.
+const RESERVED_VOLUME_NAMES: [&str; 14] = [
+    "volume",
+    "type",
+    "help",
+    "subvolumes",
+    "option",
+    "end-volume",
+    "all",
+    "volume_not_in_ring",
+    "description",
+    "force",
+    "snap-max-hard-limit",
+    "snap-max-soft-limit",
+    "auto-delete",
+    "activate-on-create",
+];
+
+/// The longest volume name: glusterd keeps it in `char[GD_VOLUME_NAME_MAX]` (NAME_MAX + 1,
+/// rpc/rpc-lib/src/protocol-common.h), so 255 bytes.
+const VOLUME_NAME_MAX: usize = 255;
+
+/// A gluster volume name by gluster's own rule (`cli_validate_volname`): 1–255 ASCII letters,
+/// digits, `_` or `-`, not starting with `-`, and none of the CLI's reserved words. Nothing
+/// the CLI or ssh could read as an option, a path or a `host::volume` separator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VolumeName(String);
 
 impl VolumeName {
     pub fn parse(s: &str) -> Result<Self, ServiceError> {
         let s = s.trim();
-        let ok = (1..=128).contains(&s.len())
+        let ok = (1..=VOLUME_NAME_MAX).contains(&s.len())
             && !s.starts_with('-')
             && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
-            && s != "all";
-        if ok {
-            Ok(VolumeName(s.to_owned()))
-        } else {
-            Err(ServiceError::Invalid(format!(
-                "volume name {s:?} must be 1 to 128 letters, digits, '_' or '-', not starting with '-'"
-            )))
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+        if !ok {
+            return Err(ServiceError::Invalid(format!(
+                "volume name {:?} must be 1 to {VOLUME_NAME_MAX} letters, digits, '_' or '-', not starting with '-'",
+                shorten(s)
+            )));
         }
+        if RESERVED_VOLUME_NAMES.contains(&s) {
+            return Err(ServiceError::Invalid(format!(
+                "{s:?} cannot be the name of a volume (a word of gluster's CLI)"
+            )));
+        }
+        Ok(VolumeName(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// At most 80 characters of a refused name, so a 1 MiB name does not make a 1 MiB fault.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
     }
 }
 
@@ -99,6 +140,8 @@ impl fmt::Display for VolumeName {
 }
 
 /// A slave user (POSIX portable user name): `[a-z_][a-z0-9_-]{0,31}`; empty means root.
+/// gluster only bounds it (`LOGIN_NAME_MAX` before the `@` of `user@host::volume`); this is
+/// the portable subset useradd accepts, with no `@`, `:` or shell character.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserName(String);
 
@@ -117,7 +160,10 @@ impl UserName {
         if ok {
             Ok(UserName(s.to_owned()))
         } else {
-            Err(ServiceError::Invalid(format!("user name {s:?} must be 1 to 32 of a-z, 0-9, '_' or '-', starting with a letter or '_'")))
+            Err(ServiceError::Invalid(format!(
+                "user name {:?} must be 1 to 32 of a-z, 0-9, '_' or '-', starting with a letter or '_'",
+                shorten(s)
+            )))
         }
     }
 
@@ -143,7 +189,8 @@ impl OptionKey {
             Ok(OptionKey(s))
         } else {
             Err(ServiceError::Invalid(format!(
-                "{s:?} is not an option name"
+                "{:?} is not an option name",
+                shorten(&s)
             )))
         }
     }
@@ -213,7 +260,14 @@ mod tests {
     }
     #[test]
     fn volume_user_option_names() {
-        for good in ["slavevol2", "a", "vol_1-x"] {
+        for good in [
+            "slavevol2",
+            "a",
+            "vol_1-x",
+            "volumes",
+            "all2",
+            &"v".repeat(255),
+        ] {
             assert_eq!(VolumeName::parse(good).unwrap().as_str(), good);
         }
         for bad in [
@@ -223,11 +277,21 @@ mod tests {
             "a/b",
             "vm::x",
             "all",
+            "help",
+            "end-volume",
+            "volume",
             "$(id)",
-            &"v".repeat(129),
+            "a..b",
+            "vol\u{e9}",
+            &"v".repeat(256),
         ] {
             assert!(VolumeName::parse(bad).is_err(), "{bad:?} accepted");
         }
+        // a refusal quotes a long name shortened
+        let long = VolumeName::parse(&"x;".repeat(100_000))
+            .unwrap_err()
+            .to_string();
+        assert!(long.len() < 300, "{}", long.len());
         assert_eq!(UserName::parse("").unwrap().as_str(), "root");
         assert_eq!(
             UserName::parse("geoaccount").unwrap().as_str(),

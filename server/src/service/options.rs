@@ -227,10 +227,42 @@ pub fn validate_set(key: &OptionKey, value: &str) -> Result<(&'static Spec, Stri
             if v.len() > 1024 || v.chars().any(|c| c.is_control()) {
                 return Err(bad("at most 1024 printable characters".into()));
             }
+            // gsyncd runs these values (commands, their options, directories) as root on
+            // master and slave nodes: nothing a shell would read as more than words
+            if let Some(c) = v.chars().find(|c| SHELL_CHARS.contains(*c)) {
+                return Err(bad(format!("{c:?} is not accepted in an option value")));
+            }
+            if COMMANDS.contains(&spec.key) && !is_program(v) {
+                return Err(bad(
+                    "one program: a name or an absolute path, without arguments".into(),
+                ));
+            }
             v.to_owned()
         }
     };
     Ok((spec, out))
+}
+
+/// What a shell would read as more than words: separators, substitutions, redirections,
+/// quotes and escapes.
+const SHELL_CHARS: &str = ";&|$`<>(){}'\"\\";
+
+/// Options whose value gsyncd executes as a program (arguments have their own options).
+const COMMANDS: &[&str] = &[
+    "ssh_command",
+    "tar_command",
+    "gluster_command",
+    "rsync_command",
+    "remote_gsyncd",
+];
+
+/// A program name or an absolute path to one: `ssh`, `/usr/local/bin/rsync`.
+fn is_program(v: &str) -> bool {
+    !v.is_empty()
+        && !v.starts_with('-')
+        && !v.split('/').any(|part| part == "..")
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+'))
 }
 
 /// The spec of a key that may be reset.
@@ -270,6 +302,25 @@ mod tests {
             .contains("unknown option"));
         assert!(set("checkpoint", "now").is_err());
         assert!(set("rsync_options", "--bwlimit=1\n--x").is_err());
+        assert_eq!(
+            set("rsync_options", "--bwlimit=100 --exclude=*.tmp").unwrap(),
+            "--bwlimit=100 --exclude=*.tmp"
+        );
+        for evil in [
+            "x;reboot", "$(id)", "`id`", "a|b", "a>b", "'a'", "a && b", "\\x",
+        ] {
+            assert!(set("ssh_options", evil).is_err(), "{evil}");
+        }
+        assert_eq!(set("ssh_command", "/usr/bin/ssh").unwrap(), "/usr/bin/ssh");
+        for evil in [
+            "ssh -o ProxyCommand=x",
+            "-oX",
+            "../../bin/sh",
+            "sh -c id",
+            "",
+        ] {
+            assert!(set("ssh_command", evil).is_err(), "{evil}");
+        }
         assert!(validate_reset(&OptionKey::parse("pid-file").unwrap()).is_err());
         assert!(validate_reset(&OptionKey::parse("sync-jobs").unwrap()).is_ok());
         assert!(same_value("True", "true") && !same_value("3", "5"));

@@ -47,6 +47,20 @@ pub fn gluster_xml(args: &[&str]) -> String {
     gluster(&all).1
 }
 
+/// gluster's own value of an option of the session `mastervol → HOST::slave` (its `config`).
+pub fn session_option(slave: &str, key: &str) -> Option<String> {
+    let xml = gluster_xml(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{slave}", host()),
+        "config",
+    ]);
+    let open = format!("<{key}>");
+    let start = xml.find(&open)? + open.len();
+    Some(xml[start..].split('<').next()?.to_owned())
+}
+
 /// `bash scripts/gluster-lab.sh ARGS…`, asserted to succeed.
 pub fn lab_script(args: &[&str]) {
     let out = Command::new("bash")
@@ -118,6 +132,30 @@ pub fn georep(db: &std::path::Path) -> Command {
         .arg("--database")
         .arg(db);
     cmd
+}
+
+/// `georep ARGS…` on `db`, asserted to succeed: its stdout, trimmed (a drawn token, …).
+pub fn georep_ok(db: &std::path::Path, args: &[&str]) -> String {
+    let out = georep(db).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "georep {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// `georep user add NAME --role ROLE --password-stdin` with `password`.
+pub fn add_user(db: &std::path::Path, name: &str, role: &str, password: &str) {
+    use std::io::Write;
+    let mut add = georep(db)
+        .args(["user", "add", name, "--role", role, "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
 }
 
 /// Starts `georep [global…] serve --listen 127.0.0.1:0 [serve…]` with the first admin's

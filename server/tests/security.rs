@@ -1,0 +1,216 @@
+//! Web security of the real binary (no gluster: its command is `false`): the headers and the
+//! page's CSP nonce, the same-origin check on state-changing requests, login rate limiting,
+//! and no password, hash or token in any answer or log line.
+use reqwest::{Method, StatusCode};
+
+mod common;
+
+const ADMIN_PW: &str = "security-admin-pw-1";
+const VIEWER_PW: &str = "security-viewer-pw-1";
+
+struct Server {
+    served: common::Served,
+    _dir: tempfile::TempDir,
+    token: String,
+}
+
+fn spawn() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("georep.db");
+    let served = common::serve(
+        &db,
+        &["--gluster-command", "false"],
+        &["--sync-interval", "3600", "--probe-interval", "0"],
+        ADMIN_PW,
+    );
+    common::add_user(&db, "viewer", "viewer", VIEWER_PW);
+    let token = common::georep_ok(&db, &["token", "add", "admin", "--name", "sec"]);
+    Server {
+        served,
+        _dir: dir,
+        token,
+    }
+}
+
+impl Server {
+    fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new().request(method, format!("{}{path}", self.served.base))
+    }
+}
+
+#[tokio::test]
+async fn headers_csp_nonce_and_same_origin() {
+    let s = spawn();
+    // every answer: the page, the API (a fault too), a missing file, the health check
+    for path in ["/", "/sessions", "/api", "/pkg/missing.js", "/healthz"] {
+        let r = s.req(Method::GET, path).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            !csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
+    }
+    // the page: its CSP names a fresh nonce, and every inline script carries it
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let r = s.req(Method::GET, "/").send().await.unwrap();
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let html = r.text().await.unwrap();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .unwrap_or_else(|| panic!("no nonce in {csp}"))
+            .to_owned();
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{html}");
+        assert_eq!(
+            html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+                + html
+                    .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                    .count(),
+            scripts,
+            "every inline script has the nonce: {html}"
+        );
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a nonce per page");
+
+    // state-changing server functions: a cross-site browser request is refused
+    let rpc = |h: &[(&'static str, String)]| {
+        let mut r = s.req(Method::POST, "/rpc/list_events");
+        for (k, v) in h {
+            r = r.header(*k, v);
+        }
+        r.send()
+    };
+    let same = s.served.base.clone();
+    for (headers, want) in [
+        (vec![], StatusCode::OK),
+        (vec![("origin", same.clone())], StatusCode::OK),
+        (
+            vec![("sec-fetch-site", "same-origin".into())],
+            StatusCode::OK,
+        ),
+        (
+            vec![("origin", "http://evil.example".into())],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            vec![("sec-fetch-site", "cross-site".into())],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            vec![
+                ("sec-fetch-site", "same-site".into()),
+                ("origin", same.clone()),
+            ],
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        assert_eq!(rpc(&headers).await.unwrap().status(), want, "{headers:?}");
+    }
+    // the REST API too (Basic credentials a browser cached would otherwise ride along)
+    let r = s
+        .req(
+            Method::POST,
+            &format!(
+                "/api/clusters/{}/glustervolumes/{}/georeplication-sessions/{}/stop",
+                uuid::Uuid::new_v4(),
+                uuid::Uuid::new_v4(),
+                uuid::Uuid::new_v4()
+            ),
+        )
+        .basic_auth("admin", Some(ADMIN_PW))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("<reason>Forbidden</reason>"));
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_and_no_secret_is_shown() {
+    let s = spawn();
+    let api = |user: &str, pw: &str| {
+        s.req(Method::GET, "/api/clusters")
+            .basic_auth(user, Some(pw))
+            .send()
+    };
+    // per user name: 5 failures, then 429 with Retry-After, even for the right password
+    for _ in 0..5 {
+        assert_eq!(api("admin", "wrong").await.unwrap().status(), 401);
+    }
+    let r = api("admin", ADMIN_PW).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=301).contains(&retry), "{retry}");
+    assert!(r.text().await.unwrap().contains("too many failed logins"));
+    // another user from the same address still gets in (this address has 5 of 20)
+    assert_eq!(api("viewer", VIEWER_PW).await.unwrap().status(), 200);
+    // a token is not a password: the admin's token still works
+    let r = s
+        .req(Method::GET, "/api/clusters")
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // per address: 20 failures over any names, then everyone from here waits
+    for i in 0..15 {
+        assert_eq!(api(&format!("guess{i}"), "x").await.unwrap().status(), 401);
+    }
+    assert_eq!(api("viewer", VIEWER_PW).await.unwrap().status(), 429);
+
+    // nothing secret in any answer: documents, faults, the OpenAPI description, metrics
+    let mut bodies = String::new();
+    for (method, path) in [
+        (Method::GET, "/api/openapi.json"),
+        (Method::GET, "/metrics"),
+        (Method::GET, "/"),
+        (Method::GET, "/api/nothing"),
+        (Method::POST, "/rpc/list_events"),
+    ] {
+        bodies += &s
+            .req(method, path)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    }
+    let log = s.served.log.lock().unwrap().join("\n");
+    for (what, text) in [("answers", &bodies), ("log", &log)] {
+        for secret in [
+            ADMIN_PW,
+            VIEWER_PW,
+            s.token.as_str(),
+            "$argon2",
+            "password_hash",
+        ] {
+            assert!(!text.contains(secret), "{what} contain {secret:?}");
+        }
+    }
+    assert!(
+        log.contains("too many failures"),
+        "refusals are logged: {log}"
+    );
+}
