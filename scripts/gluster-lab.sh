@@ -789,18 +789,29 @@ show_status() {  # prints the state; sets STATUS_OK=1 when the lab is usable
 # block: after ~30 such slaves the next session's workers die with ENOSPC (Faulty). Those of
 # slave volumes that no longer exist are removed.
 prune_stale_stimes() {
-  local mvid ids b attr uuid n=0
+  # gsyncd marks every directory of a master brick with one stime per slave volume it ever
+  # synced to, and never removes them; ext4 keeps a directory's xattrs in one 4 KiB block, so
+  # after some thirty short-lived test slaves the next mark fails with ENOSPC and the worker
+  # turns Faulty. Drop the marks of slave volumes that no longer exist.
+  local mvid ids b line f="" attr uuid n=0
   mvid=$(gx volume info "$LAB_MASTER" | grep -o '<id>[^<]*</id>' | sed -n 1p | sed 's/<[^>]*>//g')
   [[ -n $mvid ]] || return 0
   ids=$(gx volume info | grep -o '<id>[^<]*</id>' | sed 's/<[^>]*>//g')
   for b in "$LAB_ROOT/$LAB_MASTER"/b*; do
     [[ -d $b ]] || continue
-    while read -r attr; do
+    while IFS= read -r line; do
+      case $line in
+        "# file: "*) f=${line#"# file: "}; continue ;;
+        trusted.*) attr=$line ;;
+        *) continue ;;
+      esac
       uuid=${attr#trusted.glusterfs.$mvid.}; uuid=${uuid%%.*}
       [[ $uuid =~ ^[0-9a-f-]{36}$ ]] || continue
       grep -qxF "$uuid" <<<"$ids" && continue
-      setfattr -x "$attr" "$b" 2>>"$LOG" && n=$((n + 1))
-    done < <(getfattr --absolute-names -m "^trusted\.glusterfs\.$mvid\.[0-9a-f-]*\.(entry_)?stime\$" "$b" 2>/dev/null | grep '^trusted\.' || true)
+      setfattr -x "$attr" "$f" 2>>"$LOG" && n=$((n + 1))
+    done < <(find "$b" -path "$b/.glusterfs" -prune -o -type d -print0 \
+               | xargs -0 -r getfattr --absolute-names \
+                   -m "^trusted\.glusterfs\.$mvid\.[0-9a-f-]*\.(entry_)?stime\$" 2>/dev/null || true)
   done
   ((n == 0)) || step "master bricks: removed $n stime mark(s) of slave volumes that are gone"
 }
