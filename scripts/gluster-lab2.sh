@@ -14,7 +14,10 @@
 #   status          nodes, pools, volumes, sessions; exit 0 when the lab is usable, 3 otherwise.
 #   node-stop NODE  stop NODE's gluster (glusterd, bricks, gsyncd, mounts; its sshd stays):
 #                   what the master pool sees when a peer goes down.
-#   node-start NODE start it again (glusterd restarts its bricks and geo-rep workers).
+#   node-start NODE start it again (glusterd restarts its bricks and geo-rep workers), and
+#                   its sshd if stopped.
+#   sshd-stop NODE  stop NODE's sshd and every ssh session into it (gluster keeps running):
+#                   what georep and the geo-rep workers see when ssh to a host fails.
 #   reset           delete every geo-rep session of the master pool and re-create c2slave
 #                   empty (what a test needs before it creates a session).
 #   exec NODE CMD…  run CMD inside NODE (its namespaces): e.g. `exec node1 gluster pool list`.
@@ -533,6 +536,16 @@ cmd_node_start() {
   step "$n: glusterd running"
 }
 
+cmd_sshd_stop() {
+  local n=${1:-} p pids=()
+  [[ $n == node[123] ]] || die "usage: sshd-stop node1|node2|node3"
+  node_up "$n" || die "$n is not up"
+  for p in $(node_pids "$n"); do [[ $(comm_of "$p") == sshd* ]] && pids+=("$p"); done
+  ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 50); do node_pid "$n" sshd >/dev/null || break; sleep 0.1; done
+  step "$n: sshd stopped (${#pids[@]} process(es); gluster kept)"
+}
+
 cmd_reset() {
   local prim sec states x
   while IFS=$'\t' read -r prim sec states; do
@@ -559,6 +572,7 @@ case $cmd in
   status) prepare status; show_status; ((STATUS_OK)) || exit 3 ;;
   node-stop) prepare node-stop "$@"; with_lock; cmd_node_stop "$@" ;;
   node-start) prepare node-start "$@"; with_lock; cmd_node_start "$@" ;;
+  sshd-stop) prepare sshd-stop "$@"; with_lock; cmd_sshd_stop "$@" ;;
   reset) prepare reset; with_lock; cmd_reset ;;
   exec)
     [[ ${1:-} == node[123] ]] || die "usage: exec NODE CMD..."

@@ -205,6 +205,25 @@ async fn wait_shown(
     }
 }
 
+/// What a fault must not delete: per cluster, its volumes, hosts and sessions (by id).
+async fn inventory(service: &Service, clusters: &[&store::ClusterRow]) -> Vec<String> {
+    let mut c = conn(service).await;
+    let mut all = Vec::new();
+    for cluster in clusters {
+        for h in store::hosts_of_cluster(&mut c, cluster.id).await.unwrap() {
+            all.push(format!("host {} {}", cluster.name, h.address));
+        }
+        for v in store::volumes_of_cluster(&mut c, cluster.id).await.unwrap() {
+            all.push(format!("volume {} {} {}", cluster.name, v.name, v.id));
+        }
+        for s in store::sessions_of_cluster(&mut c, cluster.id).await.unwrap() {
+            all.push(format!("session {} {}", s.session_id, s.session_key));
+        }
+    }
+    all.sort();
+    all
+}
+
 /// Brings a stopped node back whatever happened, so the lab is left usable.
 struct NodeBack(&'static str);
 
@@ -549,6 +568,88 @@ async fn two_clusters_over_ssh() {
                     .iter()
                     .all(|(_, s)| matches!(s, BrickStatus::Active | BrickStatus::Passive))
         },
+    )
+    .await;
+
+    // --- 5c. glusterd stopped on every node of the master pool: one cycle shows the session
+    // UNKNOWN with the error on the cluster, deletes nothing, leaves the slave cluster alone;
+    // the next cycle after the restart shows the real status again ---
+    let before = inventory(&service, &[&site_a, &site_b]).await;
+    lab2(&["node-stop", "node1"]);
+    lab2(&["node-stop", "node2"]);
+    let a = cluster_named(&service, "site-a").await;
+    let err = sync::sync_cluster(service.store(), service.gluster(), &a)
+        .await
+        .expect_err("no glusterd answers for site-a");
+    eprintln!("glusterd stopped: {err}");
+    let view = shown(&service, &master, id).await;
+    assert_eq!(view.session.status, "UNKNOWN");
+    assert!(workers(&view)
+        .iter()
+        .all(|(_, s)| *s == BrickStatus::Unknown));
+    let a = cluster_named(&service, "site-a").await;
+    assert_eq!(a.sync_state, "error");
+    assert!(
+        a.sync_error.as_deref().is_some_and(|e| !e.is_empty()),
+        "the error is kept: {a:?}"
+    );
+    assert_eq!(inventory(&service, &[&site_a, &site_b]).await, before, "nothing deleted");
+    let b = cluster_named(&service, "site-b").await;
+    sync::sync_cluster(service.store(), service.gluster(), &b)
+        .await
+        .expect("site-b is read as before");
+    assert_eq!(cluster_named(&service, "site-b").await.sync_state, "ok");
+    lab2(&["node-start", "node1"]);
+    lab2(&["node-start", "node2"]);
+    wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(120),
+        "glusterd back: ACTIVE",
+        |v| v.session.status == "ACTIVE",
+    )
+    .await;
+    assert_eq!(cluster_named(&service, "site-a").await.sync_state, "ok");
+
+    // --- 5d. ssh to node3 (site-b's only host) failing: site-b's data marked unknown with
+    // the ssh error, site-a read as before; back when sshd is ---
+    let _back3 = NodeBack("node3");
+    lab2(&["sshd-stop", "node3"]);
+    let b = cluster_named(&service, "site-b").await;
+    let err = sync::sync_cluster(service.store(), service.gluster(), &b)
+        .await
+        .expect_err("no ssh to node3");
+    eprintln!("ssh to node3 failing: {err}");
+    let b = cluster_named(&service, "site-b").await;
+    assert_eq!(b.sync_state, "error");
+    {
+        let mut c = conn(&service).await;
+        let hosts = store::hosts_of_cluster(&mut c, site_b.id).await.unwrap();
+        assert!(hosts.iter().all(|h| h.status == "unknown"), "{hosts:?}");
+        let slave = volume_named(&service, &site_b, SLAVE).await;
+        let bricks = store::bricks_of_volume(&mut c, slave.id).await.unwrap();
+        assert!(bricks.iter().all(|b| b.status == "unknown"), "{bricks:?}");
+    }
+    let a = cluster_named(&service, "site-a").await;
+    sync::sync_cluster(service.store(), service.gluster(), &a)
+        .await
+        .expect("site-a unaffected");
+    assert_eq!(cluster_named(&service, "site-a").await.sync_state, "ok");
+    assert_eq!(inventory(&service, &[&site_a, &site_b]).await, before, "nothing deleted");
+    lab2(&["node-start", "node3"]);
+    let b = cluster_named(&service, "site-b").await;
+    sync::sync_cluster(service.store(), service.gluster(), &b)
+        .await
+        .expect("site-b read again");
+    assert_eq!(cluster_named(&service, "site-b").await.sync_state, "ok");
+    wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(180),
+        "ssh back: ACTIVE",
+        |v| v.session.status == "ACTIVE",
     )
     .await;
 
