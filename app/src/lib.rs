@@ -13,6 +13,7 @@ pub mod views;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::SsrMode;
 use leptos_router::path;
 
 /// The HTML document the server renders around the app.
@@ -62,14 +63,17 @@ pub fn App() -> impl IntoView {
                 <UserMenu/>
             </header>
             <main>
+                // whole pages, not streamed out of order: a data view read by nested Transitions
+                // (the user, the session, its options) is then hydrated the way it was rendered;
+                // streamed fragments failed to hydrate after a reload (all reads are local SQLite)
                 <Routes fallback=|| view! { <pages::NotFound/> }>
-                    <Route path=path!("/login") view=pages::LoginPage/>
-                    <Route path=path!("/") view=pages::ClustersPage/>
-                    <Route path=path!("/volumes") view=pages::VolumesPage/>
-                    <Route path=path!("/volumes/:id") view=pages::VolumePage/>
-                    <Route path=path!("/sessions") view=pages::SessionsPage/>
-                    <Route path=path!("/sessions/:id") view=pages::SessionPage/>
-                    <Route path=path!("/events") view=pages::EventsPage/>
+                    <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=pages::ClustersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/volumes") view=pages::VolumesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/volumes/:id") view=pages::VolumePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sessions") view=pages::SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sessions/:id") view=pages::SessionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/events") view=pages::EventsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

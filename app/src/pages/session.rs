@@ -13,32 +13,48 @@ use crate::rpc::{self, session_options};
 use crate::ui::{live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When};
 use crate::views::{get_session_detail, BrickProgress, SessionDetail};
 
+/// Everything the page shows, read as one resource: a page with several resources read by
+/// nested Transitions numbered them differently on the server and in the browser, and the
+/// page then failed to hydrate after a reload.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct PageData {
+    detail: Result<SessionDetail, AppError>,
+    samples: Result<Vec<LagSample>, AppError>,
+    options: Result<Vec<SessionOption>, AppError>,
+}
+
+async fn page_data(id: Option<Uuid>) -> PageData {
+    let Some(id) = id else {
+        let none = AppError::NotFound("no such session".into());
+        return PageData {
+            detail: Err(none.clone()),
+            samples: Err(none.clone()),
+            options: Err(none),
+        };
+    };
+    PageData {
+        detail: get_session_detail(id).await,
+        samples: get_lag_history(id, Some(Utc::now() - Duration::hours(1))).await,
+        options: session_options(id).await,
+    }
+}
+
 #[component]
 pub fn SessionPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
     let tick = live_tick();
-    let detail = Resource::new(
-        move || (id(), tick.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_session_detail(id).await,
-                None => Err(AppError::NotFound("no such session".into())),
-            }
-        },
-    );
+    let page = Resource::new(move || (id(), tick.get()), |(id, _)| page_data(id));
+    let options = Signal::derive(move || page.get().map(|p| p.options));
     view! {
         <section class="page">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || detail.get().map(|r| match r {
+                {move || page.get().map(|p| match p.detail {
                     Err(e) => view! { <h1>"Session"</h1><ErrorLine error=e/> }.into_any(),
-                    Ok(d) => view! { <Detail d/> }.into_any(),
+                    Ok(d) => view! { <Detail d/><LagChart samples=p.samples/> }.into_any(),
                 })}
+                {move || id().map(|id| view! { <Options id options/> })}
             </Transition>
-            {move || id().map(|id| view! {
-                <LagChart id/>
-                <Options id/>
-            })}
         </section>
     }
 }
@@ -120,20 +136,13 @@ fn BrickRow(b: BrickProgress, scale: i64) -> impl IntoView {
 
 /// Lag and pending operations of the last hour, from the stored samples (SVG, drawn here).
 #[component]
-fn LagChart(id: Uuid) -> impl IntoView {
-    let tick = live_tick();
-    let samples = Resource::new(
-        move || tick.get(),
-        move |_| async move { get_lag_history(id, Some(Utc::now() - Duration::hours(1))).await },
-    );
+fn LagChart(samples: Result<Vec<LagSample>, AppError>) -> impl IntoView {
     view! {
         <h2>"Last hour"</h2>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || samples.get().map(|r| match r {
-                Err(e) => view! { <ErrorLine error=e/> }.into_any(),
-                Ok(s) => chart(s).into_any(),
-            })}
-        </Transition>
+        {match samples {
+            Err(e) => view! { <ErrorLine error=e/> }.into_any(),
+            Ok(s) => chart(s).into_any(),
+        }}
     }
 }
 
@@ -184,31 +193,29 @@ fn chart(samples: Vec<LagSample>) -> impl IntoView {
 
 /// The options table: select for enumerations and booleans, number input with range for
 /// integers, text otherwise; per-row reset; read-only keys plain text. Values shown are
-/// what gluster says after the change.
+/// what gluster says after the change. Rows are keyed by option so a live refresh updates
+/// their values in place and keeps what the admin is typing and any error shown.
 #[component]
-fn Options(id: Uuid) -> impl IntoView {
-    let tick = live_tick();
-    let options = Resource::new(move || tick.get(), move |_| session_options(id));
+fn Options(id: Uuid, options: Signal<Option<Result<Vec<SessionOption>, AppError>>>) -> impl IntoView {
+    let listed = move || options.get().and_then(Result::ok).unwrap_or_default();
     view! {
         <h2 id="options">"Options"</h2>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || options.get().map(|r| match r {
-                Err(e) => view! { <ErrorLine error=e/> }.into_any(),
-                Ok(list) => view! {
-                    <table class="grid options" data-testid="options">
-                        <thead><tr><th>"Key"</th><th>"Value"</th><th>"Default"</th><th>"Description"</th><th></th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|o| view! { <OptionRow id o/> }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        {move || options.get().and_then(Result::err).map(|e| view! { <ErrorLine error=e/> })}
+        <table class="grid options" data-testid="options">
+            <thead><tr><th>"Key"</th><th>"Value"</th><th>"Default"</th><th>"Description"</th><th></th></tr></thead>
+            <tbody>
+                <For each=listed key=|o| o.key.clone() children=move |o| {
+                    let key = o.key.clone();
+                    let live = Signal::derive(move || listed().into_iter().find(|x| x.key == key).map(|x| x.value));
+                    view! { <OptionRow id o live/> }
+                }/>
+            </tbody>
+        </table>
     }
 }
 
 #[component]
-fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
+fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl IntoView {
     let can = crate::ui::can_act();
     let set = ServerAction::<rpc::SetSessionOption>::new();
     let reset = ServerAction::<rpc::ResetSessionOption>::new();
@@ -226,14 +233,24 @@ fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
     };
     Effect::new(move |_| settle(set.value().get()));
     Effect::new(move |_| settle(reset.value().get()));
+    // a change made elsewhere (the CLI, another admin) shows once the sync has stored it
+    Effect::new(move |_| {
+        if let Some(now) = live.get() {
+            if !set.pending().get_untracked() && !reset.pending().get_untracked() {
+                value.set(now);
+            }
+        }
+    });
     let key = o.key.clone();
     let save = move |v: String| {
         saved.set(false);
+        error.set(None);
         set.dispatch(rpc::SetSessionOption { id, key: key.clone(), value: v });
     };
     let key2 = o.key.clone();
     let editable = !o.read_only;
-    let is_default = o.default_value.as_deref() == Some(o.value.as_str());
+    let default = o.default_value.clone();
+    let is_default = move || default.as_deref() == Some(value.get().as_str());
     let editor = {
         let o = o.clone();
         move || {
@@ -242,12 +259,16 @@ fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
             }
             let save = save.clone();
             if !o.allowed_values.is_empty() {
-                let current = value.get_untracked().to_ascii_lowercase();
                 view! {
                     <select name=o.key.clone() aria-label=o.key.clone() data-testid="option-input"
                         on:change=move |ev| save(event_target_value(&ev))>
                         {o.allowed_values.iter().map(|v| view! {
-                            <option value=v.clone() selected=v.to_ascii_lowercase() == current>{v.clone()}</option>
+                            <option value=v.clone()
+                                selected=value.get_untracked().eq_ignore_ascii_case(v)
+                                prop:selected={
+                                    let v = v.clone();
+                                    move || value.get().eq_ignore_ascii_case(&v)
+                                }>{v.clone()}</option>
                         }).collect_view()}
                     </select>
                 }
@@ -281,14 +302,16 @@ fn OptionRow(id: Uuid, o: SessionOption) -> impl IntoView {
             <td><code>{o.default_value.clone().unwrap_or_default()}</code></td>
             <td class="muted">{o.description.clone()}</td>
             <td>
-                {(editable && !is_default).then(|| view! {
+                {move || (editable && !is_default()).then({
+                    let key2 = key2.clone();
+                    move || view! {
                     <crate::ui::IfCanAct>
                         <button type="button" data-testid="option-reset" on:click={
                             let key = key2.clone();
                             move |_| { reset.dispatch(rpc::ResetSessionOption { id, key: key.clone() }); }
                         }>"Reset"</button>
                     </crate::ui::IfCanAct>
-                })}
+                }})}
             </td>
         </tr>
     }

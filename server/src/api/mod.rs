@@ -1,5 +1,6 @@
 //! The REST edge under `/api` (API.md): routes, authentication, faults. Handlers are thin:
 //! parse the path and body, call the service as the authenticated user, write the document.
+mod cache;
 pub mod docs;
 mod handlers;
 mod openapi;
@@ -48,6 +49,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/events", get(events))
         .route("/api/{*rest}", any(unknown_route))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            cache::DocCache::default(),
+            cache::cached,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), edge));
     Router::new()
         .route("/api/openapi.json", get(openapi::serve))

@@ -14,7 +14,7 @@ use super::Fault;
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 1 << 20;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     Xml,
     Json,

@@ -29,6 +29,13 @@ pub struct Spec {
     pub configurable: bool,
 }
 
+impl Spec {
+    /// Whether `config KEY VALUE` may change it (the checkpoint has its own action).
+    pub fn settable(&self) -> bool {
+        self.configurable && self.kind != Kind::UnixTime
+    }
+}
+
 const LEVELS: &[&str] = &["ERROR", "INFO", "WARNING", "DEBUG"];
 const INT: Kind = Kind::Int {
     min: 0,

@@ -618,7 +618,7 @@ fn option_of(key: String, value: String) -> SessionOption {
             .map(|s| options::allowed_values(s.kind))
             .unwrap_or_default(),
         // an option gluster lists that gluster 10's table does not know cannot be validated
-        read_only: spec.is_none_or(|s| !s.configurable),
+        read_only: spec.is_none_or(|s| !s.settable()),
         description: options::description(&key).to_owned(),
         min: spec.and_then(|s| match s.kind {
             options::Kind::Int { min, .. } => Some(min),

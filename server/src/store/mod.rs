@@ -87,6 +87,13 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    let mut handle = conn.lock_handle().await?;
+                    commits::watch(&mut handle);
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open {
@@ -103,6 +110,50 @@ impl Store {
 
     pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin().await?)
+    }
+}
+
+/// How many transactions this process has committed to any store: what a cache of documents
+/// read from SQLite compares to know it is current.
+pub fn commits() -> u64 {
+    commits::COMMITS.load(std::sync::atomic::Ordering::Acquire)
+}
+
+mod commits {
+    use std::ffi::{c_char, c_int, c_void};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use libsqlite3_sys as ffi;
+    use sqlx::sqlite::LockedSqliteHandle;
+
+    pub static COMMITS: AtomicU64 = AtomicU64::new(0);
+
+    /// SQLite calls a connection's WAL hook after each commit, once the commit is visible to
+    /// readers (a commit hook runs before: a reader could then cache the old rows under the
+    /// new count). The hook replaces the default one, which only ran the auto-checkpoint; the
+    /// hook does that too, at SQLite's default of 1,000 pages.
+    pub fn watch(handle: &mut LockedSqliteHandle<'_>) {
+        let db = handle.as_raw_handle().as_ptr();
+        // SAFETY: `db` is this open connection; the hook is a plain function using no context.
+        unsafe {
+            ffi::sqlite3_wal_hook(db, Some(after_commit), std::ptr::null_mut());
+        }
+    }
+
+    extern "C" fn after_commit(
+        _: *mut c_void,
+        db: *mut ffi::sqlite3,
+        name: *const c_char,
+        pages: c_int,
+    ) -> c_int {
+        COMMITS.fetch_add(1, Ordering::Release);
+        if pages >= 1000 {
+            // SAFETY: SQLite passes its own open connection and database name.
+            unsafe {
+                ffi::sqlite3_wal_checkpoint(db, name);
+            }
+        }
+        ffi::SQLITE_OK
     }
 }
 

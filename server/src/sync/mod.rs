@@ -51,6 +51,17 @@ pub fn hold(session_id: Uuid, hold: Hold) {
         .insert(session_id, hold);
 }
 
+/// Ends the holds of sessions gluster has shown past their stale states.
+fn release_holds(settled: &[Uuid]) {
+    if settled.is_empty() {
+        return;
+    }
+    let mut holds = COORD.holds.lock().unwrap_or_else(|e| e.into_inner());
+    for id in settled {
+        holds.remove(id);
+    }
+}
+
 /// Called by an action before it changes a session on gluster: a cycle that began reading
 /// before this leaves the session alone (the action writes its outcome itself).
 pub fn touch(session_key: &str) {
@@ -388,6 +399,7 @@ async fn write_snapshot(
     now: chrono::DateTime<Utc>,
 ) -> store::Result<Report> {
     let report = reconcile::reconcile_held(&mut *tx, cluster.id, snap, now, guard).await?;
+    release_holds(&report.settled);
     for change in report
         .changes
         .iter()

@@ -57,6 +57,9 @@ pub struct Report {
     /// Rows inserted, updated or deleted.
     pub writes: u64,
     pub changes: Vec<Change>,
+    /// Sessions whose hold saw gluster report past the stale states: the action has taken
+    /// effect, and a later stale-looking report (a pause from the CLI after a resume) is real.
+    pub settled: Vec<Uuid>,
 }
 
 /// A status an action just caused, kept while gluster still reports the state before it
@@ -345,7 +348,11 @@ async fn reconcile_sessions(
         );
         let status = match guard.holds.get(&session_id.into_uuid()) {
             Some(h) if now < h.until && h.stale.contains(&status) => h.status,
-            _ => status,
+            Some(_) => {
+                r.settled.push(session_id.into_uuid());
+                status
+            }
+            None => status,
         };
         let (slave_host_uuid, slave_volume_id) =
             resolve_slave(conn, gs.slave_volume_uuid, &gs.slave_host).await?;

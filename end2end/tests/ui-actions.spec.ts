@@ -1,9 +1,7 @@
-// Not yet run green (written at the end of a session): run with
-//   npx playwright test --config playwright.config.ts extended/  (after scripts/test.sh set up)
 import { test, expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { ADMIN_PW, VIEWER_PW, login } from "../tests/pages";
+import { ADMIN_PW, VIEWER_PW, login } from "./pages";
 
 // One story against the real server and the real gluster lab (scripts/gluster-lab.sh up):
 // the lab's session mastervol -> HOST::slavevol, and a second slave volume made for the test.
@@ -49,19 +47,38 @@ async function ensureCluster(page: Page) {
 }
 
 test("sync_jobs edited in place reaches gluster; reset goes back to the default", async ({ page }) => {
+  // from gluster's default (an earlier run may have left another value), changed out of band:
+  // the open page shows it once the sync has stored it
+  labSession("config", "!sync_jobs");
   await login(page, "admin", ADMIN_PW, "/sessions");
   await labRow(page).getByTestId("session-link").click();
   const row = page.getByTestId("option").filter({ has: page.locator("code", { hasText: /^sync_jobs$/ }) });
   const input = row.getByTestId("option-input");
   await expect(input).toHaveAttribute("type", "number");
+  await expect(input).toHaveValue("3", { timeout: 15_000 });
   await input.fill("4");
   await input.press("Enter");
   await input.blur();
   await expect.poll(() => labSession("config", "sync_jobs").trim(), { timeout: 30_000 }).toBe("4");
   // the page shows what gluster says (re-read after the change)
   await expect(row.getByTestId("option-input")).toHaveValue("4", { timeout: 10_000 });
+  await expect(row.getByTestId("option-saved")).toBeVisible();
+
+  // out of range: refused inline, gluster unchanged
+  await input.fill("-3");
+  await input.press("Enter");
+  await input.blur();
+  await expect(row.getByRole("alert")).toContainText("an integer from", { timeout: 10_000 });
+  expect(labSession("config", "sync_jobs").trim()).toBe("4");
+  // the error stays while live updates come in
+  await page.waitForTimeout(3_000);
+  await expect(row.getByRole("alert")).toBeVisible();
+  // read-only keys are not editable
+  const checkpoint = page.getByTestId("option").filter({ has: page.locator("code", { hasText: /^checkpoint$/ }) });
+  await expect(checkpoint.getByTestId("option-input")).toHaveCount(0);
 
   await page.reload();
+  await expect(page.getByTestId("hydrated")).toHaveAttribute("data-hydrated", "true");
   const again = page.getByTestId("option").filter({ has: page.locator("code", { hasText: /^sync_jobs$/ }) });
   await again.getByTestId("option-reset").click();
   await expect.poll(() => labSession("config", "sync_jobs").trim(), { timeout: 30_000 }).toBe("3");
