@@ -130,9 +130,12 @@ test("create a session through the dialog (eligibility first, then force), then 
   await page.getByRole("link", { name: "mastervol", exact: true }).click();
   await page.getByTestId("new-session").click();
   const form = page.getByTestId("new-session-form");
-  await form.getByLabel("Slave host").fill(host);
-  await form.getByLabel("Slave volume").fill(SECOND);
-  await form.getByLabel("Slave volume").blur();
+  // the slave picked among the volumes of registered clusters fills host and volume
+  const known = form.getByLabel("Slave volume of a registered cluster");
+  const label = (await known.locator("option").filter({ hasText: new RegExp(` / ${SECOND}$`) }).first().textContent())!;
+  await known.selectOption({ label });
+  await expect(form.getByRole("textbox", { name: "Slave volume" })).toHaveValue(SECOND);
+  await expect(form.getByRole("textbox", { name: "Slave host" })).not.toHaveValue("");
   // in the one-machine lab the slave is in the master's cluster: a reason, shown before submitting
   await expect(form.getByTestId("reasons")).toContainText("in the master's cluster", { timeout: 15_000 });
   await page.screenshot({ path: `${shots}/new-session.png`, fullPage: true });

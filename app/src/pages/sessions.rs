@@ -47,7 +47,6 @@ pub fn VolumePage() -> impl IntoView {
                 {move || data.get().map(|r| match r {
                     Err(e) => view! { <h1>"Volume"</h1><ErrorLine error=e/> }.into_any(),
                     Ok((v, sessions)) => {
-                        let master = v.clone();
                         view! {
                             <div class="page-head">
                                 <h1>{format!("Volume {}", v.name)}</h1>
@@ -60,14 +59,15 @@ pub fn VolumePage() -> impl IntoView {
                             </div>
                             <h2>"Geo-replication sessions"</h2>
                             <SessionTable sessions show_master=false/>
-                            <Show when=move || creating.get()>
-                                <NewSessionDialog master=master.clone() on_close=move |_| creating.set(false)/>
-                            </Show>
                         }
                         .into_any()
                     }
                 })}
             </Transition>
+            // outside the refreshed part: what the admin typed survives live updates
+            {move || id().filter(|_| creating.get()).map(|master| view! {
+                <NewSessionDialog master on_close=move |_| creating.set(false)/>
+            })}
         </section>
     }
 }
@@ -266,9 +266,9 @@ fn capitalised(s: &str) -> String {
 /// Pick master volume, slave (a volume of a registered cluster, or a host name and volume of
 /// an unmanaged one) and user; the eligibility reasons show before submitting.
 #[component]
-fn NewSessionDialog(master: VolumeView, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
+fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
     let volumes = Resource::new(|| (), |_| list_volumes());
-    let master_id = RwSignal::new(master.id);
+    let master_id = RwSignal::new(master);
     let slave_host = RwSignal::new(String::new());
     let slave_volume = RwSignal::new(String::new());
     let slave_user = RwSignal::new(String::new());
