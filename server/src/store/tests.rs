@@ -384,3 +384,21 @@ async fn a_volume_is_found_by_host_address_or_by_brick_server_name() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn every_commit_is_counted_and_reads_are_not() {
+    let (_dir, store) = open().await;
+    let f = seed(&store).await;
+    let before = commits();
+    let mut c = store.pool().acquire().await.unwrap();
+    get_session(&mut c, f.session.session_id).await.unwrap();
+    // other tests of this process may commit meanwhile: only "at least" holds across them
+    let mut tx = store.begin().await.unwrap();
+    set_session_status(&mut tx, f.session.session_id, "PAUSED", "Paused", Utc::now())
+        .await
+        .unwrap();
+    let inside = commits();
+    tx.commit().await.unwrap();
+    assert!(commits() > before, "a commit moves the count");
+    assert!(commits() > inside, "counted once visible, after the commit");
+}
