@@ -17,7 +17,11 @@ pub const SESSION_COOKIE: &str = "georep_session";
 pub trait Backend: Send + Sync + 'static {
     async fn clusters(&self) -> Result<Vec<ClusterSummary>, AppError>;
     async fn add_cluster(&self, actor: &str, new: NewCluster) -> Result<ClusterSummary, AppError>;
-    async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession, AppError>;
+    async fn create_session(
+        &self,
+        actor: &str,
+        new: NewSession,
+    ) -> Result<CreatedSession, AppError>;
     /// start / stop / pause / resume / delete; `reset_sync_time` only for delete.
     async fn session_action(
         &self,
@@ -35,14 +39,36 @@ pub trait Backend: Send + Sync + 'static {
         key: String,
         value: String,
     ) -> Result<SessionOption, AppError>;
-    async fn reset_option(&self, actor: &str, id: uuid::Uuid, key: String) -> Result<SessionOption, AppError>;
-    async fn set_checkpoint(&self, actor: &str, id: uuid::Uuid, at: Checkpoint) -> Result<ActionOutcome, AppError>;
+    async fn reset_option(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+        key: String,
+    ) -> Result<SessionOption, AppError>;
+    async fn set_checkpoint(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+        at: Checkpoint,
+    ) -> Result<ActionOutcome, AppError>;
     async fn refresh_session(&self, id: uuid::Uuid) -> Result<SessionInfo, AppError>;
     /// The audit trail, newest first.
-    async fn events(&self, session: Option<uuid::Uuid>, limit: i64) -> Result<Vec<Event>, AppError>;
-    async fn session_health(&self, id: uuid::Uuid) -> Result<crate::health::SessionHealth, AppError>;
-    async fn probe_session(&self, actor: &str, id: uuid::Uuid) -> Result<crate::health::ProbeReport, AppError>;
-    async fn restart_stalled(&self, actor: &str, id: uuid::Uuid) -> Result<crate::health::RestartOutcome, AppError>;
+    async fn events(&self, session: Option<uuid::Uuid>, limit: i64)
+        -> Result<Vec<Event>, AppError>;
+    async fn session_health(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<crate::health::SessionHealth, AppError>;
+    async fn probe_session(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+    ) -> Result<crate::health::ProbeReport, AppError>;
+    async fn restart_stalled(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+    ) -> Result<crate::health::RestartOutcome, AppError>;
     async fn lag_history(
         &self,
         id: uuid::Uuid,
@@ -54,7 +80,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Ends the browser session of this cookie value (if any): the clearing `Set-Cookie` value.
     async fn logout(&self, cookie: Option<String>) -> Result<String, AppError>;
     async fn volumes(&self) -> Result<Vec<VolumeView>, AppError>;
-    async fn volume_sessions(&self, id: uuid::Uuid) -> Result<(VolumeView, Vec<SessionSummary>), AppError>;
+    async fn volume_sessions(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<(VolumeView, Vec<SessionSummary>), AppError>;
     async fn sessions(&self) -> Result<Vec<SessionSummary>, AppError>;
     async fn session_detail(&self, id: uuid::Uuid) -> Result<SessionDetail, AppError>;
     async fn eligibility(
@@ -74,7 +103,8 @@ pub fn backend() -> Result<SharedBackend, AppError> {
 
 /// The logged-in user of this request (the server's gate put it in the request).
 pub fn current_user() -> Option<Me> {
-    leptos::prelude::use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Me>().cloned())
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<Me>().cloned())
 }
 
 /// The user who may change things, for the audit trail; refused for viewers (the gate

@@ -193,13 +193,17 @@ pub async fn get_session_health(id: Uuid) -> Result<SessionHealth, AppError> {
 /// Probes the session now (takes up to the probe timeout, a minute by default).
 #[server(prefix = "/rpc", endpoint = "probe_session")]
 pub async fn probe_session(id: Uuid) -> Result<ProbeReport, AppError> {
-    crate::backend::backend()?.probe_session(&crate::backend::actor()?, id).await
+    crate::backend::backend()?
+        .probe_session(&crate::backend::actor()?, id)
+        .await
 }
 
 /// Restarts the session's stalled workers and probes again.
 #[server(prefix = "/rpc", endpoint = "restart_stalled")]
 pub async fn restart_stalled(id: Uuid) -> Result<RestartOutcome, AppError> {
-    crate::backend::backend()?.restart_stalled(&crate::backend::actor()?, id).await
+    crate::backend::backend()?
+        .restart_stalled(&crate::backend::actor()?, id)
+        .await
 }
 
 /// Lag samples of a session since a time (default: the last 24 hours), oldest first.

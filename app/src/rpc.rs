@@ -22,12 +22,15 @@ pub async fn add_cluster(
     let connection = Connection::parse(&connection)
         .ok_or_else(|| AppError::Invalid(format!("unknown connection kind {connection:?}")))?;
     crate::backend::backend()?
-        .add_cluster(&crate::backend::actor()?, NewCluster {
-            name,
-            description: description.unwrap_or_default(),
-            host,
-            connection,
-        })
+        .add_cluster(
+            &crate::backend::actor()?,
+            NewCluster {
+                name,
+                description: description.unwrap_or_default(),
+                host,
+                connection,
+            },
+        )
         .await
 }
 
@@ -41,14 +44,17 @@ pub async fn create_session(
     start: bool,
 ) -> Result<crate::domain::CreatedSession, AppError> {
     crate::backend::backend()?
-        .create_session(&crate::backend::actor()?, crate::domain::NewSession {
-            master_volume_id,
-            slave_host,
-            slave_volume,
-            slave_user,
-            force,
-            start,
-        })
+        .create_session(
+            &crate::backend::actor()?,
+            crate::domain::NewSession {
+                master_volume_id,
+                slave_host,
+                slave_volume,
+                slave_user,
+                force,
+                start,
+            },
+        )
         .await
 }
 
@@ -61,7 +67,13 @@ pub async fn session_action(
     reset_sync_time: bool,
 ) -> Result<crate::domain::ActionOutcome, AppError> {
     crate::backend::backend()?
-        .session_action(&crate::backend::actor()?, id, action, force, reset_sync_time)
+        .session_action(
+            &crate::backend::actor()?,
+            id,
+            action,
+            force,
+            reset_sync_time,
+        )
         .await
 }
 
@@ -78,7 +90,9 @@ pub async fn set_session_option(
     key: String,
     value: String,
 ) -> Result<crate::domain::SessionOption, AppError> {
-    crate::backend::backend()?.set_option(&crate::backend::actor()?, id, key, value).await
+    crate::backend::backend()?
+        .set_option(&crate::backend::actor()?, id, key, value)
+        .await
 }
 
 #[server(prefix = "/rpc", endpoint = "reset_session_option")]
@@ -86,7 +100,9 @@ pub async fn reset_session_option(
     id: uuid::Uuid,
     key: String,
 ) -> Result<crate::domain::SessionOption, AppError> {
-    crate::backend::backend()?.reset_option(&crate::backend::actor()?, id, key).await
+    crate::backend::backend()?
+        .reset_option(&crate::backend::actor()?, id, key)
+        .await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_checkpoint")]
@@ -94,7 +110,9 @@ pub async fn set_checkpoint(
     id: uuid::Uuid,
     at: crate::domain::Checkpoint,
 ) -> Result<crate::domain::ActionOutcome, AppError> {
-    crate::backend::backend()?.set_checkpoint(&crate::backend::actor()?, id, at).await
+    crate::backend::backend()?
+        .set_checkpoint(&crate::backend::actor()?, id, at)
+        .await
 }
 
 #[server(prefix = "/rpc", endpoint = "refresh_session")]

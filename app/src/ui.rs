@@ -14,7 +14,9 @@ use crate::views::{whoami, CheckpointState, Me};
 pub struct LiveTick(pub RwSignal<u64>);
 
 pub fn live_tick() -> RwSignal<u64> {
-    use_context::<LiveTick>().map(|t| t.0).unwrap_or_else(|| RwSignal::new(0))
+    use_context::<LiveTick>()
+        .map(|t| t.0)
+        .unwrap_or_else(|| RwSignal::new(0))
 }
 
 /// Listens to `/rpc/live` (server-sent events); falls back to polling every 5 s when the
@@ -27,14 +29,19 @@ pub fn provide_live_updates() {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
         let poll = move || {
-            let _ = set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(5));
+            let _ = set_interval_with_handle(
+                move || tick.update(|n| *n += 1),
+                std::time::Duration::from_secs(5),
+            );
         };
         let Ok(source) = web_sys::EventSource::new("/rpc/live") else {
             poll();
             return;
         };
-        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| tick.update(|n| *n += 1));
-        let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        let on_change =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| tick.update(|n| *n += 1));
+        let _ =
+            source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
         on_change.forget();
         let polling = std::rc::Rc::new(std::cell::Cell::new(false));
         let src = source.clone();
@@ -181,7 +188,11 @@ pub fn PendingBar(label: &'static str, value: Option<i64>, scale: i64) -> impl I
         .into_any(),
         Some(v) => {
             // a <meter> (no inline style: the CSP allows none)
-            let class = if label == "failures" && v > 0 { "bad" } else { "" };
+            let class = if label == "failures" && v > 0 {
+                "bad"
+            } else {
+                ""
+            };
             view! {
                 <div class="bar" data-testid="bar" data-kind=label>
                     <span class="bar-label">{label}</span>

@@ -143,7 +143,12 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
 #[cfg(feature = "ssr")]
 fn redirect_plain_form(to: &str) {
     let html = use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(|a| a.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|a| a.to_str().ok())
+                .map(|a| a.contains("text/html"))
+        })
         .unwrap_or(false);
     if html {
         leptos_axum::redirect(to);
@@ -163,7 +168,12 @@ pub fn reload_to(to: &str) {
 /// Only a path on this site (no `//host`, no scheme): an open redirect is a phishing tool.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.starts_with("/login") => {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.starts_with("/login") =>
+        {
             p.to_owned()
         }
         _ => "/".to_owned(),
@@ -172,7 +182,9 @@ pub fn local_path(next: Option<&str>) -> String {
 
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let cookie = crate::backend::backend()?.logout(crate::backend::session_cookie()).await?;
+    let cookie = crate::backend::backend()?
+        .logout(crate::backend::session_cookie())
+        .await?;
     let opts = expect_context::<leptos_axum::ResponseOptions>();
     opts.insert_header(
         http::header::SET_COOKIE,

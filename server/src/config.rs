@@ -54,6 +54,8 @@ pub enum UserCommand {
     },
     /// List users and their roles.
     List,
+    /// Remove a user with their tokens and browser logins (never the last admin).
+    Remove { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +68,10 @@ pub enum TokenCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
+    /// List tokens: id, user, label, when made (the tokens themselves are not stored).
+    List,
+    /// Revoke a token by its id (from `token list`).
+    Revoke { id: uuid::Uuid },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -126,6 +126,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::User(UserCommand::Remove { name }) => {
+            service.remove_user(&name).await.map_err(|e| e.to_string())
+        }
+        Command::Token(TokenCommand::List) => {
+            for (id, user, name, at) in service.list_tokens().await.map_err(|e| e.to_string())? {
+                println!(
+                    "{id}\t{user}\t{name}\t{}",
+                    at.format("%Y-%m-%d %H:%M:%S UTC")
+                );
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            service.revoke_token(id).await.map_err(|e| e.to_string())
+        }
         Command::Cluster(ClusterCommand::List) => {
             for c in service.list_clusters().await.map_err(|e| e.to_string())? {
                 println!(

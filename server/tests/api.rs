@@ -881,3 +881,72 @@ async fn first_admin_password_is_written_to_a_private_file() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn tokens_are_listed_and_revoked_users_removed_the_last_admin_kept() {
+    let s = spawn().await;
+    let db = s.dir.path().join("georep.db");
+    let bearer = |token: String| {
+        let url = format!("{}/api", s.base);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // a second token, then both listed by id, user and label; no secret is shown
+    let second = common::georep_ok(&db, &["token", "add", "viewer", "--name", "ci"]);
+    let list = common::georep_ok(&db, &["token", "list"]);
+    let rows: Vec<Vec<&str>> = list.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 2, "{list}");
+    assert_eq!((rows[0][1], rows[0][2]), ("admin", "tests"));
+    assert_eq!((rows[1][1], rows[1][2]), ("viewer", "ci"));
+    assert!(!list.contains("grp_"), "{list}");
+    assert_eq!(bearer(second.clone()).await, 200);
+
+    // revoked: refused once the server's 10 s memory of it has passed
+    common::georep_ok(&db, &["token", "revoke", rows[1][0]]);
+    assert_eq!(
+        common::georep_ok(&db, &["token", "list"]).lines().count(),
+        1
+    );
+    let t0 = std::time::Instant::now();
+    while bearer(second.clone()).await != 401 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "revoked token still accepted"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        bearer(s.token.clone()).await,
+        200,
+        "the other token still works"
+    );
+    let again = georep(&db)
+        .args(["token", "revoke", rows[1][0]])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no token"));
+
+    // the last admin is never removed; a viewer is, with its tokens
+    let last = georep(&db)
+        .args(["user", "remove", "admin"])
+        .output()
+        .unwrap();
+    assert!(!last.status.success());
+    assert!(String::from_utf8_lossy(&last.stderr).contains("last admin"));
+    common::georep_ok(&db, &["token", "add", "viewer", "--name", "again"]);
+    common::georep_ok(&db, &["user", "remove", "viewer"]);
+    let users = common::georep_ok(&db, &["user", "list"]);
+    assert!(!users.contains("viewer"), "{users}");
+    assert_eq!(
+        common::georep_ok(&db, &["token", "list"]).lines().count(),
+        1
+    );
+}

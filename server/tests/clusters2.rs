@@ -216,7 +216,10 @@ async fn inventory(service: &Service, clusters: &[&store::ClusterRow]) -> Vec<St
         for v in store::volumes_of_cluster(&mut c, cluster.id).await.unwrap() {
             all.push(format!("volume {} {} {}", cluster.name, v.name, v.id));
         }
-        for s in store::sessions_of_cluster(&mut c, cluster.id).await.unwrap() {
+        for s in store::sessions_of_cluster(&mut c, cluster.id)
+            .await
+            .unwrap()
+        {
             all.push(format!("session {} {}", s.session_id, s.session_key));
         }
     }
@@ -593,7 +596,11 @@ async fn two_clusters_over_ssh() {
         a.sync_error.as_deref().is_some_and(|e| !e.is_empty()),
         "the error is kept: {a:?}"
     );
-    assert_eq!(inventory(&service, &[&site_a, &site_b]).await, before, "nothing deleted");
+    assert_eq!(
+        inventory(&service, &[&site_a, &site_b]).await,
+        before,
+        "nothing deleted"
+    );
     let b = cluster_named(&service, "site-b").await;
     sync::sync_cluster(service.store(), service.gluster(), &b)
         .await
@@ -636,7 +643,11 @@ async fn two_clusters_over_ssh() {
         .await
         .expect("site-a unaffected");
     assert_eq!(cluster_named(&service, "site-a").await.sync_state, "ok");
-    assert_eq!(inventory(&service, &[&site_a, &site_b]).await, before, "nothing deleted");
+    assert_eq!(
+        inventory(&service, &[&site_a, &site_b]).await,
+        before,
+        "nothing deleted"
+    );
     lab2(&["node-start", "node3"]);
     let b = cluster_named(&service, "site-b").await;
     sync::sync_cluster(service.store(), service.gluster(), &b)

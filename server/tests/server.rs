@@ -147,7 +147,10 @@ async fn session_cookie(base: &str, user: &str, password: &str) -> String {
     let r = login(base, user, password).await.unwrap();
     assert_eq!(r.status(), 200, "login as {user}");
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"),
+        "{set}"
+    );
     set.split(';').next().unwrap().to_owned()
 }
 
@@ -342,15 +345,30 @@ async fn server_functions_answer_at_stable_urls() {
 #[tokio::test]
 async fn pages_and_server_functions_need_a_login() {
     let s = spawn_server();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
 
-    let r = http.get(format!("{}/sessions?x=1", s.base)).send().await.unwrap();
+    let r = http
+        .get(format!("{}/sessions?x=1", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?next=%2Fsessions%3Fx%3D1");
     let login_page = http.get(format!("{}/login", s.base)).send().await.unwrap();
     assert_eq!(login_page.status(), 200);
-    assert!(login_page.text().await.unwrap().contains("Log in to georep"));
-    let r = http.post(format!("{}/rpc/list_clusters", s.base)).send().await.unwrap();
+    assert!(login_page
+        .text()
+        .await
+        .unwrap()
+        .contains("Log in to georep"));
+    let r = http
+        .post(format!("{}/rpc/list_clusters", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.json::<serde_json::Value>().await.unwrap()["Unauthorized"].is_string());
 
@@ -358,50 +376,96 @@ async fn pages_and_server_functions_need_a_login() {
     let r = login(&s.base, "admin", "wrong").await.unwrap();
     assert!(!r.status().is_success());
     assert!(r.headers().get("set-cookie").is_none());
-    assert!(r.text().await.unwrap().contains("wrong user name or password"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("wrong user name or password"));
 
     // a viewer
     let mut add = georep()
         .arg("--database")
         .arg(s._dir.path().join("georep.db"))
-        .args(["user", "add", "vera", "--role", "viewer", "--password-stdin"])
+        .args([
+            "user",
+            "add",
+            "vera",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     use std::io::Write;
-    add.stdin.take().unwrap().write_all(b"viewer-pw-1\n").unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"viewer-pw-1\n")
+        .unwrap();
     let out = add.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let viewer = session_cookie(&s.base, "vera", "viewer-pw-1").await;
     let post = |cookie: String, f: &'static str, form: Vec<(&'static str, String)>| {
         let http = http.clone();
         let url = format!("{}/rpc/{f}", s.base);
-        async move { http.post(url).header("cookie", cookie).form(&form).send().await.unwrap() }
+        async move {
+            http.post(url)
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let r = post(viewer.clone(), "whoami", vec![]).await;
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"name": "vera", "role": "viewer"}));
-    assert_eq!(post(viewer.clone(), "list_sessions", vec![]).await.status(), 200);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"name": "vera", "role": "viewer"})
+    );
+    assert_eq!(
+        post(viewer.clone(), "list_sessions", vec![]).await.status(),
+        200
+    );
     let ghost = uuid::Uuid::new_v4().to_string();
     let r = post(
         viewer.clone(),
         "session_action",
-        vec![("id", ghost.clone()), ("action", "start".into()), ("force", "false".into()), ("reset_sync_time", "false".into())],
+        vec![
+            ("id", ghost.clone()),
+            ("action", "start".into()),
+            ("force", "false".into()),
+            ("reset_sync_time", "false".into()),
+        ],
     )
     .await;
     assert_eq!(r.status(), 403);
-    assert!(r.json::<serde_json::Value>().await.unwrap()["Forbidden"].as_str().unwrap().contains("vera"));
+    assert!(r.json::<serde_json::Value>().await.unwrap()["Forbidden"]
+        .as_str()
+        .unwrap()
+        .contains("vera"));
 
     // the live stream is an event stream for anyone logged in
     let r = get_as(&viewer, format!("{}/rpc/live", s.base)).await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     drop(r);
 
     // logout: the cookie is cleared and no longer works
     let r = post(viewer.clone(), "logout", vec![]).await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
     assert_eq!(post(viewer, "list_sessions", vec![]).await.status(), 401);
 }

@@ -10,9 +10,17 @@ use crate::views::list_sessions;
 #[component]
 pub fn EventsPage() -> impl IntoView {
     let query = use_query_map();
-    let session = move || query.read().get("session").and_then(|s| s.parse::<Uuid>().ok());
+    let session = move || {
+        query
+            .read()
+            .get("session")
+            .and_then(|s| s.parse::<Uuid>().ok())
+    };
     let tick = live_tick();
-    let events = Resource::new(move || (session(), tick.get()), |(s, _)| list_events(s, Some(200)));
+    let events = Resource::new(
+        move || (session(), tick.get()),
+        |(s, _)| list_events(s, Some(200)),
+    );
     let sessions = Resource::new(|| (), |_| list_sessions());
     let navigate = use_navigate();
     view! {

@@ -22,7 +22,10 @@ pub fn ClustersPage() -> impl IntoView {
     let add = ServerAction::<AddCluster>::new();
     // refetch after every registration
     let tick = crate::ui::live_tick();
-    let clusters = Resource::new(move || (add.version().get(), tick.get()), |_| list_clusters());
+    let clusters = Resource::new(
+        move || (add.version().get(), tick.get()),
+        |_| list_clusters(),
+    );
 
     let show_form = RwSignal::new(false);
 

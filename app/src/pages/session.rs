@@ -10,7 +10,9 @@ use crate::error::AppError;
 use crate::health::{get_lag_history, LagSample};
 use crate::pages::sessions::SessionActions;
 use crate::rpc::{self, session_options};
-use crate::ui::{live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When};
+use crate::ui::{
+    live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When,
+};
 use crate::views::{get_session_detail, BrickProgress, SessionDetail};
 
 /// Everything the page shows, read as one resource: a page with several resources read by
@@ -160,12 +162,23 @@ fn chart(samples: Vec<LagSample>) -> impl IntoView {
     }
     let end = Utc::now();
     let start = end - Duration::hours(1);
-    let x = move |t: chrono::DateTime<Utc>| PAD + ((t - start).num_seconds() as f64 / 3600.0).clamp(0.0, 1.0) * (W - 2.0 * PAD);
+    let x = move |t: chrono::DateTime<Utc>| {
+        PAD + ((t - start).num_seconds() as f64 / 3600.0).clamp(0.0, 1.0) * (W - 2.0 * PAD)
+    };
     let max_lag = own.iter().map(|s| s.lag_seconds).max().unwrap_or(0).max(1);
-    let max_pending = own.iter().filter_map(|s| s.pending).max().unwrap_or(0).max(1);
+    let max_pending = own
+        .iter()
+        .filter_map(|s| s.pending)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let y = |v: i64, max: i64| H - PAD / 2.0 - (v as f64 / max as f64) * (H - PAD);
     let line = |f: &dyn Fn(&LagSample) -> Option<(f64, f64)>| {
-        own.iter().filter_map(|s| f(s)).map(|(a, b)| format!("{a:.1},{b:.1}")).collect::<Vec<_>>().join(" ")
+        own.iter()
+            .filter_map(|s| f(s))
+            .map(|(a, b)| format!("{a:.1},{b:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let lag = line(&|s| Some((x(s.at), y(s.lag_seconds, max_lag))));
     let pending = line(&|s| s.pending.map(|p| (x(s.at), y(p, max_pending))));
@@ -196,7 +209,10 @@ fn chart(samples: Vec<LagSample>) -> impl IntoView {
 /// what gluster says after the change. Rows are keyed by option so a live refresh updates
 /// their values in place and keeps what the admin is typing and any error shown.
 #[component]
-fn Options(id: Uuid, options: Signal<Option<Result<Vec<SessionOption>, AppError>>>) -> impl IntoView {
+fn Options(
+    id: Uuid,
+    options: Signal<Option<Result<Vec<SessionOption>, AppError>>>,
+) -> impl IntoView {
     let listed = move || options.get().and_then(Result::ok).unwrap_or_default();
     view! {
         <h2 id="options">"Options"</h2>
@@ -245,7 +261,11 @@ fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl I
     let save = move |v: String| {
         saved.set(false);
         error.set(None);
-        set.dispatch(rpc::SetSessionOption { id, key: key.clone(), value: v });
+        set.dispatch(rpc::SetSessionOption {
+            id,
+            key: key.clone(),
+            value: v,
+        });
     };
     let key2 = o.key.clone();
     let editable = !o.read_only;
@@ -255,7 +275,8 @@ fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl I
         let o = o.clone();
         move || {
             if !editable || !can.get() {
-                return view! { <code data-testid="option-value">{move || value.get()}</code> }.into_any();
+                return view! { <code data-testid="option-value">{move || value.get()}</code> }
+                    .into_any();
             }
             let save = save.clone();
             if !o.allowed_values.is_empty() {

@@ -5,8 +5,12 @@ use uuid::Uuid;
 
 use crate::domain::{Checkpoint, SessionAction};
 use crate::rpc;
-use crate::ui::{live_tick, CheckpointBadge, Dialog, ErrorLine, HealthBadge, IfCanAct, StatusBadge, When};
-use crate::views::{check_eligibility, list_sessions, list_volumes, volume_sessions, SessionSummary, VolumeView};
+use crate::ui::{
+    live_tick, CheckpointBadge, Dialog, ErrorLine, HealthBadge, IfCanAct, StatusBadge, When,
+};
+use crate::views::{
+    check_eligibility, list_sessions, list_volumes, volume_sessions, SessionSummary, VolumeView,
+};
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {
@@ -157,7 +161,9 @@ pub fn SessionActions(session: SessionSummary) -> impl IntoView {
             match r {
                 Ok(o) => {
                     asking.set(None);
-                    notice.set(Some(Ok(o.message.unwrap_or_else(|| "checkpoint set".into()))));
+                    notice.set(Some(Ok(o
+                        .message
+                        .unwrap_or_else(|| "checkpoint set".into()))));
                     tick.update(|n| *n += 1);
                 }
                 Err(e) => notice.set(Some(Err(e))),
@@ -260,7 +266,9 @@ pub fn SessionActions(session: SessionSummary) -> impl IntoView {
 
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Pick master volume, slave (a volume of a registered cluster, or a host name and volume of

@@ -102,6 +102,8 @@ mod tests {
         let hit = cache.get(&key, 7).expect("same count: a hit");
         assert_eq!(hit.headers()["content-type"], "application/xml");
         assert!(cache.get(&key, 8).is_none(), "a commit since: stale");
-        assert!(cache.get(&("/api/clusters".into(), Format::Json), 7).is_none());
+        assert!(cache
+            .get(&("/api/clusters".into(), Format::Json), 7)
+            .is_none());
     }
 }

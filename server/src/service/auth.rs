@@ -130,7 +130,6 @@ fn principal(u: &UserRow) -> Option<Principal> {
 }
 
 impl Service {
-
     /// Adds a user; without a password one is drawn and returned (to be shown once).
     pub async fn add_user(
         &self,
@@ -188,6 +187,49 @@ impl Service {
         store::insert_token(&mut c, &row).await?;
         tracing::info!(user = %user, token = %name, "API token added");
         Ok(token)
+    }
+
+    /// Every API token: id, user, label, when made (the token itself is never stored).
+    pub async fn list_tokens(&self) -> Result<Vec<(Uuid, String, String, chrono::DateTime<Utc>)>> {
+        let rows = store::list_tokens(&mut *self.conn().await?).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, user)| (t.id.into_uuid(), user, t.name, t.created_at))
+            .collect())
+    }
+
+    /// Revokes a token. A running server may still accept it for the few seconds it keeps a
+    /// token's user in memory (`TOKEN_CACHE`, 10 s).
+    pub async fn revoke_token(&self, id: Uuid) -> Result<()> {
+        if !store::delete_token(&mut *self.conn().await?, id.hyphenated()).await? {
+            return Err(ServiceError::NotFound(format!("no token {id}")));
+        }
+        tracing::info!(token = %id, "API token revoked");
+        Ok(())
+    }
+
+    /// Removes a user with its tokens and browser logins; the last admin stays.
+    pub async fn remove_user(&self, name: &str) -> Result<()> {
+        let mut tx = self.store().begin().await?;
+        let user = store::user_by_name(&mut tx, name)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no user {name}")))?;
+        if user.role == Role::Admin.as_str() {
+            let admins = store::list_users(&mut tx)
+                .await?
+                .iter()
+                .filter(|u| u.role == Role::Admin.as_str())
+                .count();
+            if admins <= 1 {
+                return Err(ServiceError::Conflict(format!(
+                    "{name} is the last admin: add another admin first"
+                )));
+            }
+        }
+        store::delete_user(&mut tx, name).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        tracing::info!(user = %name, "user removed");
+        Ok(())
     }
 
     /// When no user exists: adds `admin` with `password` (or a drawn one) and returns the
@@ -433,8 +475,11 @@ impl Authenticator {
         if let Some(p) = recall(&self.inner.web, &hash) {
             return Ok(Some(p));
         }
-        let row = store::user_by_web_session(&mut *self.service.conn().await?, &hash, Utc::now()).await?;
-        let Some((user, expires)) = row else { return Ok(None) };
+        let row =
+            store::user_by_web_session(&mut *self.service.conn().await?, &hash, Utc::now()).await?;
+        let Some((user, expires)) = row else {
+            return Ok(None);
+        };
         let p = principal(&user);
         if let Some(p) = &p {
             // never remembered past the session's own end
@@ -447,7 +492,11 @@ impl Authenticator {
     /// Ends a browser session (logout): gone from the store and the cache at once.
     pub async fn close_web_session(&self, cookie: &str) -> Result<()> {
         let hash = token_hash(cookie);
-        self.inner.web.lock().unwrap_or_else(|e| e.into_inner()).remove(&hash);
+        self.inner
+            .web
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&hash);
         store::delete_web_session(&mut *self.service.conn().await?, &hash).await?;
         Ok(())
     }

@@ -5,9 +5,7 @@ use app::domain::BrickStatus;
 use uuid::Uuid;
 
 use super::{status, Result, Service, ServiceError};
-use crate::store::{
-    self, BrickRow, ClusterRow, HostRow, SessionDetailRow, SessionRow, VolumeRow,
-};
+use crate::store::{self, BrickRow, ClusterRow, HostRow, SessionDetailRow, SessionRow, VolumeRow};
 
 /// A volume with its bricks in volume order.
 #[derive(Clone, Debug)]
@@ -39,7 +37,6 @@ fn checkpoint_completed<'a>(details: impl Iterator<Item = &'a SessionDetailRow>)
 }
 
 impl Service {
-
     pub async fn cluster(&self, id: Uuid) -> Result<ClusterRow> {
         store::get_cluster(&mut *self.conn().await?, id.hyphenated())
             .await?

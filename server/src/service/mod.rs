@@ -10,8 +10,8 @@ pub mod inventory;
 pub mod names;
 pub mod options;
 mod sessions;
-pub mod views;
 pub mod status;
+pub mod views;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -129,7 +129,11 @@ impl Service {
 
     /// A pooled connection, for reads and one-statement writes.
     pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
+        Ok(self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?)
     }
 }
-

@@ -97,7 +97,6 @@ impl Service {
         })
     }
 
-
     /// Where the cluster's gluster CLI is asked: a connected host first.
     async fn target_of_cluster(&self, cluster: &ClusterRow) -> Result<Target> {
         let mut c = self.conn().await?;
@@ -282,9 +281,19 @@ impl Service {
 
     /// The eligibility reasons for a planned session, before anything is asked of gluster
     /// (the create dialog shows them while the admin types).
-    pub async fn eligibility_for(&self, master_volume_id: Uuid, host: &str, volume: &str) -> Result<Vec<Ineligibility>> {
+    pub async fn eligibility_for(
+        &self,
+        master_volume_id: Uuid,
+        host: &str,
+        volume: &str,
+    ) -> Result<Vec<Ineligibility>> {
         let (master, _) = self.volume_and_cluster(master_volume_id).await?;
-        self.eligibility(&master, &HostName::parse(host)?, &VolumeName::parse(volume)?).await
+        self.eligibility(
+            &master,
+            &HostName::parse(host)?,
+            &VolumeName::parse(volume)?,
+        )
+        .await
     }
 
     /// Why `host::volume` is not a good slave for `master`, as far as georep can know.

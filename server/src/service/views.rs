@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use app::domain::{BrickStatus, SessionStatus};
 use app::health::Health;
-use app::views::{BrickProgress, BrickView, CheckpointState, SessionDetail, SessionSummary, VolumeView};
+use app::views::{
+    BrickProgress, BrickView, CheckpointState, SessionDetail, SessionSummary, VolumeView,
+};
 use uuid::Uuid;
 
 use super::{status, Result, Service, ServiceError};
@@ -32,10 +34,14 @@ impl Service {
             health: HashMap::new(),
         };
         for cluster in store::list_clusters(&mut c).await? {
-            inv.volumes.extend(store::volumes_of_cluster(&mut c, cluster.id).await?);
-            inv.bricks.extend(store::bricks_of_cluster(&mut c, cluster.id).await?);
-            inv.sessions.extend(store::sessions_of_cluster(&mut c, cluster.id).await?);
-            inv.details.extend(store::details_of_cluster(&mut c, cluster.id).await?);
+            inv.volumes
+                .extend(store::volumes_of_cluster(&mut c, cluster.id).await?);
+            inv.bricks
+                .extend(store::bricks_of_cluster(&mut c, cluster.id).await?);
+            inv.sessions
+                .extend(store::sessions_of_cluster(&mut c, cluster.id).await?);
+            inv.details
+                .extend(store::details_of_cluster(&mut c, cluster.id).await?);
             inv.clusters.insert(cluster.id.into_uuid(), cluster.name);
         }
         inv.health = store::list_health(&mut c)
@@ -55,7 +61,10 @@ impl Service {
     }
 
     /// A volume and the sessions whose master it is.
-    pub async fn volume_with_sessions(&self, id: Uuid) -> Result<(VolumeView, Vec<SessionSummary>)> {
+    pub async fn volume_with_sessions(
+        &self,
+        id: Uuid,
+    ) -> Result<(VolumeView, Vec<SessionSummary>)> {
         let inv = self.inventory().await?;
         let v = inv
             .volumes
@@ -74,7 +83,13 @@ impl Service {
     pub async fn session_summaries(&self) -> Result<Vec<SessionSummary>> {
         let inv = self.inventory().await?;
         let mut out: Vec<_> = inv.sessions.iter().map(|s| inv.summary(s)).collect();
-        out.sort_by(|a, b| (&a.master_volume, &a.slave_host, &a.slave_volume).cmp(&(&b.master_volume, &b.slave_host, &b.slave_volume)));
+        out.sort_by(|a, b| {
+            (&a.master_volume, &a.slave_host, &a.slave_volume).cmp(&(
+                &b.master_volume,
+                &b.slave_host,
+                &b.slave_volume,
+            ))
+        });
         Ok(out)
     }
 
@@ -131,7 +146,11 @@ impl Inventory {
         VolumeView {
             id: v.id.into_uuid(),
             cluster_id: v.cluster_id.into_uuid(),
-            cluster_name: self.clusters.get(&v.cluster_id.into_uuid()).cloned().unwrap_or_default(),
+            cluster_name: self
+                .clusters
+                .get(&v.cluster_id.into_uuid())
+                .cloned()
+                .unwrap_or_default(),
             name: v.name.clone(),
             volume_type: v.volume_type.clone(),
             status: v.status.clone(),
@@ -139,21 +158,42 @@ impl Inventory {
                 .bricks
                 .iter()
                 .filter(|b| b.volume_id == v.id)
-                .map(|b| BrickView { server: b.server_name.clone(), path: b.path.clone(), status: b.status.clone() })
+                .map(|b| BrickView {
+                    server: b.server_name.clone(),
+                    path: b.path.clone(),
+                    status: b.status.clone(),
+                })
                 .collect(),
-            master_of: self.sessions.iter().filter(|s| s.master_volume_id == v.id).count() as i64,
-            slave_of: self.sessions.iter().filter(|s| s.slave_volume_id == Some(v.id)).count() as i64,
+            master_of: self
+                .sessions
+                .iter()
+                .filter(|s| s.master_volume_id == v.id)
+                .count() as i64,
+            slave_of: self
+                .sessions
+                .iter()
+                .filter(|s| s.slave_volume_id == Some(v.id))
+                .count() as i64,
             size_total: v.size_total,
             size_free: v.size_free,
         }
     }
 
     fn summary(&self, s: &SessionRow) -> SessionSummary {
-        let details: Vec<_> = self.details.iter().filter(|d| d.session_id == s.session_id).collect();
+        let details: Vec<_> = self
+            .details
+            .iter()
+            .filter(|d| d.session_id == s.session_id)
+            .collect();
         let checkpoint_time = details.iter().filter_map(|d| d.checkpoint_time).max();
         let pairs: Vec<_> = details
             .iter()
-            .map(|d| (BrickStatus::from_db(&d.status), d.checkpoint_status.as_deref().map(|c| c == "completed")))
+            .map(|d| {
+                (
+                    BrickStatus::from_db(&d.status),
+                    d.checkpoint_status.as_deref().map(|c| c == "completed"),
+                )
+            })
             .collect();
         let checkpoint = match checkpoint_time {
             None => CheckpointState::None,
@@ -173,7 +213,10 @@ impl Inventory {
             status: SessionStatus::from_db(&s.status),
             checkpoint,
             checkpoint_time,
-            health: self.health.get(&s.session_id.into_uuid()).map(|h| Health::parse(&h.health)),
+            health: self
+                .health
+                .get(&s.session_id.into_uuid())
+                .map(|h| Health::parse(&h.health)),
             updated_at: s.updated_at,
         }
     }

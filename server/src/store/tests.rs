@@ -394,9 +394,15 @@ async fn every_commit_is_counted_and_reads_are_not() {
     get_session(&mut c, f.session.session_id).await.unwrap();
     // other tests of this process may commit meanwhile: only "at least" holds across them
     let mut tx = store.begin().await.unwrap();
-    set_session_status(&mut tx, f.session.session_id, "PAUSED", "Paused", Utc::now())
-        .await
-        .unwrap();
+    set_session_status(
+        &mut tx,
+        f.session.session_id,
+        "PAUSED",
+        "Paused",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let inside = commits();
     tx.commit().await.unwrap();
     assert!(commits() > before, "a commit moves the count");

@@ -73,6 +73,47 @@ pub async fn insert_token(conn: &mut SqliteConnection, t: &TokenRow) -> Result<(
     Ok(())
 }
 
+/// Every token with its user's name (never the hash), oldest first.
+pub async fn list_tokens(conn: &mut SqliteConnection) -> Result<Vec<(TokenRow, String)>> {
+    let rows: Vec<(Id, Id, String, String, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT t.id, t.user_id, t.name, t.token_hash, t.created_at, u.name
+           FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at, t.id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, user_id, name, token_hash, created_at, user)| {
+            let t = TokenRow {
+                id,
+                user_id,
+                name,
+                token_hash,
+                created_at,
+            };
+            (t, user)
+        })
+        .collect())
+}
+
+/// Removes a token; false when there was none with this id.
+pub async fn delete_token(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes a user with its tokens and browser logins; false when there was none.
+pub async fn delete_user(conn: &mut SqliteConnection, name: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM users WHERE name = ?")
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// The user owning the token with this hash (one indexed lookup).
 pub async fn user_by_token_hash(
     conn: &mut SqliteConnection,
@@ -129,9 +170,20 @@ pub async fn user_by_web_session(
     .bind(now)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(id, name, password_hash, role, created_at, expires)| {
-        (UserRow { id, name, password_hash, role, created_at }, expires)
-    }))
+    Ok(
+        row.map(|(id, name, password_hash, role, created_at, expires)| {
+            (
+                UserRow {
+                    id,
+                    name,
+                    password_hash,
+                    role,
+                    created_at,
+                },
+                expires,
+            )
+        }),
+    )
 }
 
 pub async fn delete_web_session(conn: &mut SqliteConnection, token_hash: &str) -> Result<()> {

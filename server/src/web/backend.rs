@@ -26,7 +26,11 @@ impl Backend for UiBackend {
         Ok(self.service.register_cluster(new, true).await?)
     }
 
-    async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession, AppError> {
+    async fn create_session(
+        &self,
+        actor: &str,
+        new: NewSession,
+    ) -> Result<CreatedSession, AppError> {
         Ok(self.service.create_session(actor, new).await?)
     }
 
@@ -38,22 +42,41 @@ impl Backend for UiBackend {
         force: bool,
         reset_sync_time: bool,
     ) -> Result<ActionOutcome, AppError> {
-        Ok(self.service.session_action(actor, id, action, force, reset_sync_time).await?)
+        Ok(self
+            .service
+            .session_action(actor, id, action, force, reset_sync_time)
+            .await?)
     }
 
     async fn session_options(&self, id: Uuid) -> Result<Vec<SessionOption>, AppError> {
         Ok(self.service.session_options(id).await?)
     }
 
-    async fn set_option(&self, actor: &str, id: Uuid, key: String, value: String) -> Result<SessionOption, AppError> {
+    async fn set_option(
+        &self,
+        actor: &str,
+        id: Uuid,
+        key: String,
+        value: String,
+    ) -> Result<SessionOption, AppError> {
         Ok(self.service.set_option(actor, id, &key, &value).await?)
     }
 
-    async fn reset_option(&self, actor: &str, id: Uuid, key: String) -> Result<SessionOption, AppError> {
+    async fn reset_option(
+        &self,
+        actor: &str,
+        id: Uuid,
+        key: String,
+    ) -> Result<SessionOption, AppError> {
         Ok(self.service.reset_option(actor, id, &key).await?)
     }
 
-    async fn set_checkpoint(&self, actor: &str, id: Uuid, at: Checkpoint) -> Result<ActionOutcome, AppError> {
+    async fn set_checkpoint(
+        &self,
+        actor: &str,
+        id: Uuid,
+        at: Checkpoint,
+    ) -> Result<ActionOutcome, AppError> {
         Ok(self.service.set_checkpoint(actor, id, at).await?)
     }
 
@@ -110,7 +133,10 @@ impl Backend for UiBackend {
         Ok(self.service.volume_views().await?)
     }
 
-    async fn volume_sessions(&self, id: Uuid) -> Result<(VolumeView, Vec<SessionSummary>), AppError> {
+    async fn volume_sessions(
+        &self,
+        id: Uuid,
+    ) -> Result<(VolumeView, Vec<SessionSummary>), AppError> {
         Ok(self.service.volume_with_sessions(id).await?)
     }
 
@@ -122,7 +148,15 @@ impl Backend for UiBackend {
         Ok(self.service.session_detail_view(id).await?)
     }
 
-    async fn eligibility(&self, master_volume_id: Uuid, slave_host: String, slave_volume: String) -> Result<Vec<Ineligibility>, AppError> {
-        Ok(self.service.eligibility_for(master_volume_id, &slave_host, &slave_volume).await?)
+    async fn eligibility(
+        &self,
+        master_volume_id: Uuid,
+        slave_host: String,
+        slave_volume: String,
+    ) -> Result<Vec<Ineligibility>, AppError> {
+        Ok(self
+            .service
+            .eligibility_for(master_volume_id, &slave_host, &slave_volume)
+            .await?)
     }
 }

@@ -44,13 +44,18 @@ impl Live {
                     _ = tick.tick() => {}
                     _ = stop.changed() => break,
                 }
-                match sqlx::query_scalar::<_, String>(FINGERPRINT).fetch_one(store.pool()).await {
+                match sqlx::query_scalar::<_, String>(FINGERPRINT)
+                    .fetch_one(store.pool())
+                    .await
+                {
                     Ok(now) if now != last => {
                         last = now;
                         tx.send_modify(|v| *v += 1);
                     }
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "live updates: cannot read the fingerprint"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "live updates: cannot read the fingerprint")
+                    }
                 }
             }
         });
@@ -60,7 +65,9 @@ impl Live {
 
 /// `GET /rpc/live`: an event `change` (data: the counter) after every change; a comment
 /// every 15 s keeps proxies from closing the stream.
-pub async fn stream(State(live): State<Live>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn stream(
+    State(live): State<Live>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let changes = WatchStream::from_changes(live.0.clone())
         .map(|v| Ok(Event::default().event("change").data(v.to_string())));
     Sse::new(changes).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

@@ -57,15 +57,32 @@ pub async fn gate(State(auth): State<Authenticator>, mut req: Request, next: Nex
     if let Some(endpoint) = path.strip_prefix("/rpc/") {
         match &user {
             _ if endpoint == "login" => {}
-            None => return rpc_error(StatusCode::UNAUTHORIZED, AppError::Unauthorized("log in first (or the login expired)".into())),
+            None => {
+                return rpc_error(
+                    StatusCode::UNAUTHORIZED,
+                    AppError::Unauthorized("log in first (or the login expired)".into()),
+                )
+            }
             Some(me) if !me.can_act() && !READ_ONLY_ENDPOINTS.contains(&endpoint) => {
-                return rpc_error(StatusCode::FORBIDDEN, AppError::Forbidden(format!("{} may only read", me.name)));
+                return rpc_error(
+                    StatusCode::FORBIDDEN,
+                    AppError::Forbidden(format!("{} may only read", me.name)),
+                );
             }
             Some(_) => {}
         }
     } else if user.is_none() && path != "/login" && req.method() == Method::GET {
-        let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let to = format!("/login?{}", form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish());
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let to = format!(
+            "/login?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish()
+        );
         return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     }
     if let Some(me) = user {
@@ -77,11 +94,22 @@ pub async fn gate(State(auth): State<Authenticator>, mut req: Request, next: Nex
 /// A server function's error as its client decodes it (JSON `AppError`).
 fn rpc_error(status: StatusCode, e: AppError) -> Response {
     let body = serde_json::to_string(&e).unwrap_or_default();
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The login cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends
 /// it), for the whole site, gone when the session ends.
 pub fn session_cookie(value: &str, max_age: std::time::Duration) -> String {
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", max_age.as_secs())
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        max_age.as_secs()
+    )
 }
