@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# hardening.sh — issue 7's proofs, the long way (about 20 minutes): the hostile-input corpus,
-# the web-security and fault tests, crash consistency CRASH_RUNS times, the fuzzer for
+# hardening.sh — issue 7's proofs, the long way (about 22 minutes): the hostile-input corpus,
+# the web-security and fault tests (hung CLI; glusterd stopped and ssh failing on the
+# two-cluster lab), crash consistency CRASH_RUNS times, the fuzzer for
 # FUZZ_SECONDS, and the 5-minute load run. The short parts of the same tests run in every
 # `cargo test` (scripts/test.sh, CI): the corpus, security, the hang fault, one crash run and
 # a 4 s fuzz. Figures: README, "Reliability and security".
@@ -18,6 +19,10 @@ export LAB_HOST=${LAB_HOST:-$(hostname)}
 say "hostile corpus, web security, faults (hung CLI: 504 and the lock released)"
 cargo test -p georep --test hostile --test security --test api -- --nocapture 2>&1 \
   | grep -E 'hostile cases|^test |test result|panicked'
+
+say "faults on the two-cluster lab: glusterd stopped on the master pool, ssh to the slave's host failing"
+cargo test -p georep --test clusters2 -- --nocapture 2>&1 \
+  | grep -E 'glusterd stopped:|ssh to node3|timing: (glusterd|ssh) back|^test |test result|panicked'
 
 say "crash consistency x ${CRASH_RUNS:=5}"
 for i in $(seq 1 "$CRASH_RUNS"); do

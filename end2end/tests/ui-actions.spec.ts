@@ -128,6 +128,8 @@ test("create a session through the dialog (eligibility first, then force), then 
   // the sync sees the new volume
   await expect(page.getByRole("link", { name: SECOND, exact: true })).toBeVisible({ timeout: 30_000 });
   await page.getByRole("link", { name: "mastervol", exact: true }).click();
+  await expect(page.getByTestId("session").first()).toBeVisible();
+  await page.screenshot({ path: `${shots}/volume-sessions.png`, fullPage: true });
   await page.getByTestId("new-session").click();
   const form = page.getByTestId("new-session-form");
   // the slave picked among the volumes of registered clusters fills host and volume
@@ -170,4 +172,5 @@ test("a viewer sees everything and no action button", async ({ page }) => {
   await expect(page.getByTestId("new-session")).toHaveCount(0);
   await page.getByTestId("logout").click();
   await expect(page).toHaveURL(/\/login/);
+  await page.screenshot({ path: `${shots}/login.png`, fullPage: true });
 });

@@ -238,9 +238,12 @@ async fn session_lifecycle_round_trip() {
             .allowed_values,
         ["rsync", "tarssh"]
     );
-    // a second create of the same session is a gluster error, not a second row
+    // a second create of the same session is refused before gluster is asked, force or not
     let e = service.create_session("test", new(true)).await;
-    eprintln!("create again (force): {e:?}");
+    assert!(
+        matches!(&e, Err(ServiceError::Conflict(m)) if m.contains("exists already")),
+        "create again (force): {e:?}"
+    );
 
     // Debian's rsync 3.5 syncs empty files (FINDINGS P8): tarssh, set through georep
     let t0 = Instant::now();

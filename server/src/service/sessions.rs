@@ -401,6 +401,25 @@ impl Service {
     ) -> Result<CreatedSession> {
         let quiet = Quiet::created(format!("{host}::{volume}"));
         let _busy = self.try_busy(format!("create {} {slave}", master.id), quiet.clone())?;
+        // the same session again is refused here, force or not: gluster would re-run its
+        // push-pem hook over the first one's (glusterd 10.3 was seen to deadlock on that)
+        {
+            let mut c = self.conn().await?;
+            let slave_id = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str())
+                .await?
+                .map(|v| v.id);
+            let existing =
+                store::sessions_with_slave(&mut c, slave_id, host.as_str(), volume.as_str())
+                    .await?
+                    .into_iter()
+                    .find(|s| s.master_volume_id == master.id);
+            if let Some(s) = existing {
+                return Err(ServiceError::Conflict(format!(
+                    "the session {} -> {slave} exists already ({})",
+                    master.name, s.session_key
+                )));
+            }
+        }
         let mut reasons = self.eligibility(master, host, volume).await?;
         if !reasons.is_empty() && !force {
             return Err(ServiceError::NotEligible(reasons));

@@ -88,7 +88,44 @@ pub async fn gate(State(auth): State<Authenticator>, mut req: Request, next: Nex
     if let Some(me) = user {
         req.extensions_mut().insert(me);
     }
-    next.run(req).await
+    let rpc = path.starts_with("/rpc/");
+    let resp = next.run(req).await;
+    if rpc && resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        return with_error_status(resp).await;
+    }
+    resp
+}
+
+/// HTTP status of a server function's error. Leptos answers every error with 500; the
+/// client decodes any 4xx/5xx the same way, so the status can tell what happened (and the
+/// request log shows client mistakes as 4xx, not as server failures).
+fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+        AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict(_)
+        | AppError::WrongState { .. }
+        | AppError::Busy(_)
+        | AppError::NotEligible(_) => StatusCode::CONFLICT,
+        AppError::Gluster(_) => StatusCode::BAD_GATEWAY,
+        AppError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+        // on the server, leptos's own errors are the arguments' (missing, malformed)
+        AppError::Transport(_) => StatusCode::BAD_REQUEST,
+        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+async fn with_error_status(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = status_of(&e);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// A server function's error as its client decodes it (JSON `AppError`).

@@ -48,14 +48,19 @@ pub fn gluster_xml(args: &[&str]) -> String {
 }
 
 /// gluster's own value of an option of the session `mastervol → HOST::slave` (its `config`).
+/// A refused read (glusterd busy in a way the CLI reports otherwise, e.g. right after a
+/// create) is retried like an admin would; the key absent from a good answer is None.
 pub fn session_option(slave: &str, key: &str) -> Option<String> {
-    let xml = gluster_xml(&[
-        "volume",
-        "geo-replication",
-        "mastervol",
-        &format!("{}::{slave}", host()),
-        "config",
-    ]);
+    let slave = format!("{}::{slave}", host());
+    let mut xml = String::new();
+    for _ in 0..20 {
+        xml = gluster_xml(&["volume", "geo-replication", "mastervol", &slave, "config"]);
+        if xml.contains("<opRet>0</opRet>") {
+            break;
+        }
+        eprintln!("session_option: gluster refused, retrying: {}", xml.trim());
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     let open = format!("<{key}>");
     let start = xml.find(&open)? + open.len();
     Some(xml[start..].split('<').next()?.to_owned())
