@@ -249,10 +249,13 @@ fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl I
     };
     Effect::new(move |_| settle(set.value().get()));
     Effect::new(move |_| settle(reset.value().get()));
-    // a change made elsewhere (the CLI, another admin) shows once the sync has stored it
+    // a change made elsewhere (the CLI, another admin) shows once the sync has stored it;
+    // every refresh re-reads the list, and only a different value may touch the input (a
+    // set, even to the same value, rewrites it and wipes what the admin is typing)
     Effect::new(move |_| {
         if let Some(now) = live.get() {
-            if !set.pending().get_untracked() && !reset.pending().get_untracked() {
+            let idle = !set.pending().get_untracked() && !reset.pending().get_untracked();
+            if idle && value.with_untracked(|v| *v != now) {
                 value.set(now);
             }
         }
