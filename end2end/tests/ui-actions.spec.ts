@@ -1,50 +1,10 @@
 import { test, expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import * as path from "node:path";
 import { ADMIN_PW, VIEWER_PW, login } from "./pages";
+import { ensureCluster, gluster, host, lab, labRow, labSession, SECOND, shots } from "./lab";
 
-// One story against the real server and the real gluster lab (scripts/gluster-lab.sh up):
-// the lab's session mastervol -> HOST::slavevol, and a second slave volume made for the test.
+// One story against the real server and the real gluster lab (helpers in lab.ts).
 test.describe.configure({ mode: "serial" });
-
-const host = process.env.LAB_HOST ?? "localhost";
-const lab = path.resolve(__dirname, "../../scripts/gluster-lab.sh");
-const SECOND = "slavevol3";
-const shots = "test-results";
-
-/** The raw gluster CLI (out of band for georep), retried while glusterd is busy. */
-function gluster(...args: string[]): string {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return execFileSync("gluster", ["--mode=script", ...args], { encoding: "utf8" });
-    } catch (e: any) {
-      const text = `${e.stdout ?? ""}${e.stderr ?? ""}`;
-      if (attempt >= 20 || !/another transaction|command failed/i.test(text)) throw e;
-      execFileSync("sleep", ["0.5"]);
-    }
-  }
-}
-
-function labSession(...words: string[]): string {
-  return gluster("volume", "geo-replication", "mastervol", `${host}::slavevol`, ...words);
-}
-
-/** The lab session's row in the sessions list. */
-function labRow(page: Page) {
-  return page.getByTestId("session").filter({ has: page.locator('a[data-testid="session-link"]', { hasText: /^slavevol$/ }) });
-}
-
-async function ensureCluster(page: Page) {
-  await page.goto("/");
-  if (await page.getByTestId("empty-clusters").isVisible()) {
-    await page.getByTestId("toggle-register").click();
-    const form = page.getByTestId("register-form");
-    await form.getByLabel("Name").fill("lab");
-    await form.getByLabel("Host of the trusted pool").fill(host);
-    await form.getByRole("button", { name: "Register" }).click();
-    await expect(page.getByTestId("clusters").getByRole("row").filter({ hasText: "lab" })).toBeVisible({ timeout: 60_000 });
-  }
-}
 
 test("sync_jobs edited in place reaches gluster; reset goes back to the default", async ({ page }) => {
   // from gluster's default (an earlier run may have left another value), changed out of band:

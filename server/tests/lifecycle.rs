@@ -400,15 +400,7 @@ async fn session_lifecycle_round_trip() {
         // glusterfs 10.3 sometimes starts a worker that never gets live changelogs (FINDINGS
         // P10): restart it once through georep (stop, start) and let the history crawl catch up
         if t0.elapsed() > Duration::from_secs(45) && !restarted {
-            eprintln!("files not on the slave after 45 s: restarting the session (P10)");
-            service
-                .session_action("test", id, A::Stop, false, false)
-                .await
-                .unwrap();
-            service
-                .session_action("test", id, A::Start, false, false)
-                .await
-                .unwrap();
+            restart_p10(&service, id, "files not on the slave after 45 s").await;
             restarted = true;
         }
         assert!(
@@ -450,15 +442,7 @@ async fn session_lifecycle_round_trip() {
         // the same P10 as above: a worker that stopped seeing live changelogs never passes
         // the checkpoint; restart the session once through georep (the checkpoint stays)
         if t0.elapsed() > Duration::from_secs(45) && !kicked {
-            eprintln!("checkpoint not complete after 45 s: restarting the session (P10)");
-            service
-                .session_action("test", id, A::Stop, false, false)
-                .await
-                .unwrap();
-            service
-                .session_action("test", id, A::Start, false, false)
-                .await
-                .unwrap();
+            restart_p10(&service, id, "checkpoint not complete after 45 s").await;
             // and a new directory: a change on every brick again, seen by the restarted workers
             std::fs::create_dir(mnt.join(&tag).join("after-restart")).unwrap();
             kicked = true;
@@ -669,4 +653,18 @@ async fn session_lifecycle_round_trip() {
 
     stop_tx.send(true).unwrap();
     looped.await.unwrap();
+}
+
+/// glusterfs 10.3 sometimes starts a worker that never gets live changelogs (FINDINGS P10):
+/// stop and start the session through georep, once, and let the history crawl catch up.
+async fn restart_p10(service: &Service, id: Uuid, why: &str) {
+    eprintln!("{why}: restarting the session (P10)");
+    service
+        .session_action("test", id, A::Stop, false, false)
+        .await
+        .unwrap();
+    service
+        .session_action("test", id, A::Start, false, false)
+        .await
+        .unwrap();
 }
