@@ -82,6 +82,30 @@ test("pause from the UI, and from the CLI seen without a reload", async ({ page 
   await page.screenshot({ path: `${shots}/audit-log.png`, fullPage: true });
 });
 
+test("checkpoint and refresh from the session page; the dialog outlives live updates", async ({ page }) => {
+  await login(page, "admin", ADMIN_PW, "/sessions");
+  await labRow(page).getByTestId("session-link").click();
+  await expect(page.getByTestId("brick-row")).toHaveCount(2);
+  const before = labSession("config", "checkpoint").trim();
+
+  await page.locator('button[data-action="checkpoint"]').click();
+  const dialog = page.getByTestId("dialog");
+  await expect(dialog).toContainText("Set a checkpoint on");
+  // the page re-renders with every live update (at least one per sync cycle); the dialog,
+  // outside that view, is the same element afterwards
+  await dialog.evaluate((el) => ((el as any).__mark = true));
+  await page.waitForTimeout(7_000);
+  expect(await dialog.evaluate((el) => (el as any).__mark === true)).toBe(true);
+  await dialog.getByTestId("confirm").click();
+  await expect(dialog).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.getByRole("status")).toBeVisible();
+  await expect.poll(() => labSession("config", "checkpoint").trim(), { timeout: 30_000 }).not.toBe(before);
+  await expect(page.getByTestId("checkpoint").first()).toHaveText(/pending|completed/, { timeout: 30_000 });
+
+  await page.locator('button[data-action="refresh"]').click();
+  await expect(page.getByRole("status")).toHaveText("re-read from gluster", { timeout: 60_000 });
+});
+
 test("create a session through the dialog (eligibility first, then force), then delete it", async ({ page }) => {
   execFileSync("bash", [lab, "volume", SECOND, "--fresh"]);
   await login(page, "admin", ADMIN_PW, "/volumes");

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::SessionOption;
 use crate::error::AppError;
 use crate::health::{get_lag_history, LagSample};
-use crate::pages::sessions::SessionActions;
+use crate::pages::sessions::{SessionActions, SessionActs, SessionActsDialog};
 use crate::rpc::{self, session_options};
 use crate::ui::{
     live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When,
@@ -48,6 +48,7 @@ pub fn SessionPage() -> impl IntoView {
     let tick = live_tick();
     let page = Resource::new(move || (id(), tick.get()), |(id, _)| page_data(id));
     let options = Signal::derive(move || page.get().map(|p| p.options));
+    let acts = SessionActs::provide();
     view! {
         <section class="page">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -57,6 +58,7 @@ pub fn SessionPage() -> impl IntoView {
                 })}
                 {move || id().map(|id| view! { <Options id options/> })}
             </Transition>
+            <SessionActsDialog acts/>
         </section>
     }
 }

@@ -16,6 +16,7 @@ use crate::views::{
 pub fn SessionsPage() -> impl IntoView {
     let tick = live_tick();
     let sessions = Resource::new(move || tick.get(), |_| list_sessions());
+    let acts = SessionActs::provide();
     view! {
         <section class="page">
             <h1>"Sessions"</h1>
@@ -25,6 +26,7 @@ pub fn SessionsPage() -> impl IntoView {
                     Ok(list) => view! { <SessionTable sessions=list show_master=true/> }.into_any(),
                 })}
             </Transition>
+            <SessionActsDialog acts/>
         </section>
     }
 }
@@ -45,6 +47,7 @@ pub fn VolumePage() -> impl IntoView {
         },
     );
     let creating = RwSignal::new(false);
+    let acts = SessionActs::provide();
     view! {
         <section class="page">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -72,6 +75,7 @@ pub fn VolumePage() -> impl IntoView {
             {move || id().filter(|_| creating.get()).map(|master| view! {
                 <NewSessionDialog master on_close=move |_| creating.set(false)/>
             })}
+            <SessionActsDialog acts/>
         </section>
     }
 }
@@ -127,77 +131,103 @@ enum Pending {
     Checkpoint,
 }
 
+/// A confirmation being asked: of what, on which session.
+#[derive(Clone, PartialEq)]
+struct Ask {
+    id: Uuid,
+    label: String,
+    pending: Pending,
+}
+
+/// The session actions of a page, outside the view a live update re-renders: the rows'
+/// buttons only ask; the dialog, its check boxes, the call under way and its outcome live
+/// here (a row re-rendered every few seconds would drop them, or a Confirm button would be
+/// replaced under the admin's click).
+#[derive(Clone, Copy)]
+pub struct SessionActs {
+    asking: RwSignal<Option<Ask>>,
+    force: RwSignal<bool>,
+    reset_sync_time: RwSignal<bool>,
+    /// The session the last call was about, and its outcome.
+    notice: RwSignal<Option<(Uuid, Result<String, crate::error::AppError>)>>,
+    target: RwSignal<Option<Uuid>>,
+    act: ServerAction<rpc::SessionAction>,
+    checkpoint: ServerAction<rpc::SetCheckpoint>,
+    refresh: ServerAction<rpc::RefreshSession>,
+    tick: RwSignal<u64>,
+}
+
+impl SessionActs {
+    /// For a page: the rows find it in the context; `<SessionActsDialog/>` goes outside the
+    /// page's Transition.
+    pub fn provide() -> Self {
+        let acts = SessionActs {
+            asking: RwSignal::new(None),
+            force: RwSignal::new(false),
+            reset_sync_time: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            target: RwSignal::new(None),
+            act: ServerAction::new(),
+            checkpoint: ServerAction::new(),
+            refresh: ServerAction::new(),
+            tick: live_tick(),
+        };
+        provide_context(acts);
+        acts
+    }
+
+    fn busy(self) -> bool {
+        self.act.pending().get() || self.checkpoint.pending().get() || self.refresh.pending().get()
+    }
+
+    fn ask(self, id: Uuid, label: String, pending: Pending) {
+        self.force.set(false);
+        self.reset_sync_time.set(false);
+        self.notice.set(None);
+        self.asking.set(Some(Ask { id, label, pending }));
+    }
+
+    /// A finished call: the dialog closes on success and stays open with the error otherwise.
+    fn finished(self, r: Result<String, crate::error::AppError>, closes: bool) {
+        let Some(id) = self.target.get_untracked() else {
+            return;
+        };
+        if r.is_ok() && closes {
+            self.asking.set(None);
+        }
+        if r.is_ok() {
+            self.tick.update(|n| *n += 1);
+        }
+        self.notice.set(Some((id, r)));
+    }
+}
+
 /// The buttons of one session: each enabled only where the state machine allows; each asks
-/// for confirmation (with Force) and shows gluster's own message when it fails.
+/// for confirmation (with Force) in the page's dialog; the outcome shows under them.
 #[component]
 pub fn SessionActions(session: SessionSummary) -> impl IntoView {
-    let tick = live_tick();
-    let asking = RwSignal::new(None::<Pending>);
-    let force = RwSignal::new(false);
-    let reset_sync_time = RwSignal::new(false);
-    let act = ServerAction::<rpc::SessionAction>::new();
-    let checkpoint = ServerAction::<rpc::SetCheckpoint>::new();
-    let refresh = ServerAction::<rpc::RefreshSession>::new();
-    let notice = RwSignal::new(None::<Result<String, crate::error::AppError>>);
+    let acts = expect_context::<SessionActs>();
     let id = session.id;
     let status = session.status;
     let label = format!("{}::{}", session.slave_host, session.slave_volume);
-
-    // a finished call: close the dialog on success, keep it open with the error otherwise
-    Effect::new(move |_| {
-        if let Some(r) = act.value().get() {
-            match r {
-                Ok(o) => {
-                    asking.set(None);
-                    notice.set(Some(Ok(o.message.unwrap_or_else(|| "done".into()))));
-                    tick.update(|n| *n += 1);
-                }
-                Err(e) => notice.set(Some(Err(e))),
+    let button = {
+        let label = label.clone();
+        move |a: SessionAction, text: &'static str| {
+            let allowed = a.allowed_from().contains(&status);
+            let label = label.clone();
+            view! {
+                <button
+                    type="button"
+                    data-action=a.as_str()
+                    disabled=!allowed
+                    title=if allowed { String::new() } else { format!("not possible while {}", status.as_api()) }
+                    on:click=move |_| acts.ask(id, label.clone(), Pending::Action(a))
+                >
+                    {text}
+                </button>
             }
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = checkpoint.value().get() {
-            match r {
-                Ok(o) => {
-                    asking.set(None);
-                    notice.set(Some(Ok(o
-                        .message
-                        .unwrap_or_else(|| "checkpoint set".into()))));
-                    tick.update(|n| *n += 1);
-                }
-                Err(e) => notice.set(Some(Err(e))),
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = refresh.value().get() {
-            notice.set(Some(r.map(|_| "re-read from gluster".into())));
-            tick.update(|n| *n += 1);
-        }
-    });
-
-    let button = move |a: SessionAction, text: &'static str| {
-        let allowed = a.allowed_from().contains(&status);
-        view! {
-            <button
-                type="button"
-                data-action=a.as_str()
-                disabled=!allowed
-                title=if allowed { String::new() } else { format!("not possible while {}", status.as_api()) }
-                on:click=move |_| {
-                    force.set(false);
-                    reset_sync_time.set(false);
-                    notice.set(None);
-                    asking.set(Some(Pending::Action(a)));
-                }
-            >
-                {text}
-            </button>
         }
     };
-    let busy = move || act.pending().get() || checkpoint.pending().get() || refresh.pending().get();
-    let label2 = label.clone();
     view! {
         <IfCanAct>
             <div class="actions" data-testid="actions">
@@ -208,35 +238,79 @@ pub fn SessionActions(session: SessionSummary) -> impl IntoView {
                 {button(SessionAction::Delete, "Delete")}
                 <a class="button" href=format!("/sessions/{id}#options") data-action="options">"Options"</a>
                 <button type="button" data-action="checkpoint"
-                    on:click=move |_| { notice.set(None); asking.set(Some(Pending::Checkpoint)); }>
+                    on:click={
+                        let label = label.clone();
+                        move |_| acts.ask(id, label.clone(), Pending::Checkpoint)
+                    }>
                     "Checkpoint"
                 </button>
-                <button type="button" data-action="refresh" disabled=busy
-                    on:click=move |_| { notice.set(None); refresh.dispatch(rpc::RefreshSession { id }); }>
+                <button type="button" data-action="refresh" disabled=move || acts.busy()
+                    on:click=move |_| {
+                        acts.notice.set(None);
+                        acts.target.set(Some(id));
+                        acts.refresh.dispatch(rpc::RefreshSession { id });
+                    }>
                     "Refresh"
                 </button>
             </div>
         </IfCanAct>
-        {move || notice.get().filter(|_| asking.get().is_none()).map(|n| match n {
-            Ok(m) => view! { <p class="notice" role="status">{m}</p> }.into_any(),
-            Err(e) => view! { <ErrorLine error=e/> }.into_any(),
-        })}
-        {move || asking.get().map(|p| {
-            let label = label2.clone();
+        {move || acts.notice.get()
+            .filter(|(about, _)| *about == id && acts.asking.get().is_none())
+            .map(|(_, n)| match n {
+                Ok(m) => view! { <p class="notice" role="status">{m}</p> }.into_any(),
+                Err(e) => view! { <ErrorLine error=e/> }.into_any(),
+            })}
+    }
+}
+
+/// The confirmation dialog of a page's session actions (see `SessionActs`).
+#[component]
+pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(r) = acts.act.value().get() {
+            acts.finished(r.map(|o| o.message.unwrap_or_else(|| "done".into())), true);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = acts.checkpoint.value().get() {
+            acts.finished(
+                r.map(|o| o.message.unwrap_or_else(|| "checkpoint set".into())),
+                true,
+            );
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = acts.refresh.value().get() {
+            acts.finished(r.map(|_| "re-read from gluster".into()), false);
+        }
+    });
+    let busy = move || acts.busy();
+    move || {
+        acts.asking.get().map(|Ask { id, label, pending: p }| {
             let title = match p {
                 Pending::Action(a) => format!("{} session {label}?", capitalised(a.as_str())),
                 Pending::Checkpoint => format!("Set a checkpoint on {label} now?"),
             };
-            let confirm = move |_| match p {
-                Pending::Action(action) => {
-                    act.dispatch(rpc::SessionAction { id, action, force: force.get(), reset_sync_time: reset_sync_time.get() });
-                }
-                Pending::Checkpoint => {
-                    checkpoint.dispatch(rpc::SetCheckpoint { id, at: Checkpoint::Now });
+            let confirm = move |_| {
+                acts.notice.set(None);
+                acts.target.set(Some(id));
+                match p {
+                    Pending::Action(action) => {
+                        acts.act.dispatch(rpc::SessionAction {
+                            id,
+                            action,
+                            force: acts.force.get(),
+                            reset_sync_time: acts.reset_sync_time.get(),
+                        });
+                    }
+                    Pending::Checkpoint => {
+                        acts.checkpoint.dispatch(rpc::SetCheckpoint { id, at: Checkpoint::Now });
+                    }
                 }
             };
+            let (force, reset_sync_time) = (acts.force, acts.reset_sync_time);
             view! {
-                <Dialog title on_cancel=move |_| asking.set(None)>
+                <Dialog title on_cancel=move |_| acts.asking.set(None)>
                     {matches!(p, Pending::Action(_)).then(|| view! {
                         <label class="check">
                             <input type="checkbox" name="force" prop:checked=move || force.get()
@@ -251,16 +325,16 @@ pub fn SessionActions(session: SessionSummary) -> impl IntoView {
                             "Reset sync time (a new session syncs everything again)"
                         </label>
                     })}
-                    {move || notice.get().and_then(|n| n.err()).map(|e| view! { <ErrorLine error=e/> })}
+                    {move || acts.notice.get().and_then(|(_, n)| n.err()).map(|e| view! { <ErrorLine error=e/> })}
                     <div class="dialog-buttons">
-                        <button type="button" on:click=move |_| asking.set(None)>"Cancel"</button>
+                        <button type="button" on:click=move |_| acts.asking.set(None)>"Cancel"</button>
                         <button type="button" class="primary" data-testid="confirm" autofocus disabled=busy on:click=confirm>
                             {move || if busy() { "Asking gluster…" } else { "Confirm" }}
                         </button>
                     </div>
                 </Dialog>
             }
-        })}
+        })
     }
 }
 

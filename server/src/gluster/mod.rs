@@ -3,7 +3,9 @@
 pub mod model;
 pub mod mount;
 pub mod parse;
+mod priority;
 mod runner;
 pub mod workers;
 
+pub use priority::background;
 pub use runner::{is_lock_conflict, Gluster, GlusterError, Target};

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 use super::parse::{self, ParseError};
+use super::priority::Gates;
 
 /// Where a gluster command runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     Local,
     Ssh {
@@ -82,6 +83,7 @@ pub struct Output {
 pub struct Gluster {
     program: String,
     timeout: Duration,
+    gates: Gates,
 }
 
 impl Gluster {
@@ -89,6 +91,7 @@ impl Gluster {
         Gluster {
             program: program.into(),
             timeout,
+            gates: Gates::default(),
         }
     }
 
@@ -193,6 +196,7 @@ impl Gluster {
             // its own process group, so that a timeout kills whatever it started too
             .process_group(0);
 
+        let _turn = self.gates.enter(target, self.timeout).await;
         let started = Instant::now();
         let child = cmd.spawn().map_err(|e| GlusterError::Spawn {
             program: match target {

@@ -1091,12 +1091,13 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
             }
             let (s, running) = (service.clone(), running.clone());
             tokio::spawn(async move {
-                let r = async {
+                // its gluster reads step aside for actions (gluster::background)
+                let r = crate::gluster::background(async {
                     let ctx = s.health_ctx(id).await?;
                     let _p = s.try_probing(id)?;
                     // a scheduled probe does not wait for a history crawl: it is retried
                     s.probe_locked(&ctx, "schedule", Duration::ZERO).await
-                }
+                })
                 .await;
                 match r {
                     Ok(_) | Err(ServiceError::Busy(_)) => {}

@@ -270,13 +270,14 @@ impl Service {
     /// Re-reads the cluster in the background, the action's changes kept out of the trail.
     fn refresh_later(&self, cluster: &ClusterRow, quiet: Quiet) {
         let (service, cluster) = (self.clone(), cluster.clone());
-        tokio::spawn(async move {
+        // a read like the loop's: the admin's next action goes first
+        tokio::spawn(crate::gluster::background(async move {
             let _acting = sync::quiet_while(quiet.clone());
             if let Err(e) = service.refresh_cluster(&cluster, &quiet).await {
                 // the next cycle of the loop catches up
                 tracing::warn!(cluster = %cluster.name, error = %e, "refresh after an action failed");
             }
-        });
+        }));
     }
 
     /// The eligibility reasons for a planned session, before anything is asked of gluster
@@ -401,6 +402,11 @@ impl Service {
     ) -> Result<CreatedSession> {
         let quiet = Quiet::created(format!("{host}::{volume}"));
         let _busy = self.try_busy(format!("create {} {slave}", master.id), quiet.clone())?;
+        // SQLite lags behind a session deleted with the CLI by up to a cycle: one read of the
+        // cluster before "already the slave" or "exists already" refuses on a stale row
+        if self.stored_pair(master, host, volume).await?.is_some() {
+            self.refresh_cluster(cluster, &Quiet::default()).await?;
+        }
         let mut reasons = self.eligibility(master, host, volume).await?;
         if !reasons.is_empty() && !force {
             return Err(ServiceError::NotEligible(reasons));
@@ -408,22 +414,11 @@ impl Service {
         // the same session again is refused even with force (without, "already the slave"
         // refused it above): gluster would re-run its push-pem hook over the first one's,
         // and glusterd 10.3 was seen to deadlock on that
-        {
-            let mut c = self.conn().await?;
-            let slave_id = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str())
-                .await?
-                .map(|v| v.id);
-            let existing =
-                store::sessions_with_slave(&mut c, slave_id, host.as_str(), volume.as_str())
-                    .await?
-                    .into_iter()
-                    .find(|s| s.master_volume_id == master.id);
-            if let Some(s) = existing {
-                return Err(ServiceError::Conflict(format!(
-                    "the session {} -> {slave} exists already ({})",
-                    master.name, s.session_key
-                )));
-            }
+        if let Some(s) = self.stored_pair(master, host, volume).await? {
+            return Err(ServiceError::Conflict(format!(
+                "the session {} -> {slave} exists already ({})",
+                master.name, s.session_key
+            )));
         }
         let target = self.target_of_cluster(cluster).await?;
         let first = !self
@@ -493,6 +488,25 @@ impl Service {
             reasons,
             message: answer.message,
         })
+    }
+
+    /// The stored session from `master` to `host::volume`, if SQLite has one.
+    async fn stored_pair(
+        &self,
+        master: &VolumeRow,
+        host: &HostName,
+        volume: &VolumeName,
+    ) -> Result<Option<SessionRow>> {
+        let mut c = self.conn().await?;
+        let slave_id = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str())
+            .await?
+            .map(|v| v.id);
+        Ok(
+            store::sessions_with_slave(&mut c, slave_id, host.as_str(), volume.as_str())
+                .await?
+                .into_iter()
+                .find(|s| s.master_volume_id == master.id),
+        )
     }
 
     pub async fn session_options(&self, id: Uuid) -> Result<Vec<SessionOption>> {

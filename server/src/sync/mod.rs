@@ -399,6 +399,22 @@ async fn write_snapshot(
     now: chrono::DateTime<Utc>,
 ) -> store::Result<Report> {
     let report = reconcile::reconcile_held(&mut *tx, cluster.id, snap, now, guard).await?;
+    record_changes(&mut *tx, cluster, &report, quiet, now).await?;
+    if cluster.sync_state != "ok" {
+        store::record_cluster_sync(&mut *tx, cluster.id, now, None).await?;
+    }
+    Ok(report)
+}
+
+/// After a reconcile: the holds it saw settle end, and the changes found outside georep (not
+/// those `quiet` covers or an action under way causes) become events.
+async fn record_changes(
+    tx: &mut sqlx::SqliteConnection,
+    cluster: &ClusterRow,
+    report: &Report,
+    quiet: &Quiet,
+    now: chrono::DateTime<Utc>,
+) -> store::Result<()> {
     release_holds(&report.settled);
     for change in report
         .changes
@@ -409,15 +425,13 @@ async fn write_snapshot(
             store::insert_event(&mut *tx, &event).await?;
         }
     }
-    if cluster.sync_state != "ok" {
-        store::record_cluster_sync(&mut *tx, cluster.id, now, None).await?;
-    }
-    Ok(report)
+    Ok(())
 }
 
-/// Right after georep created `master` -> `slave`: the cluster's volumes and that one session
-/// are read now (what the CLI reads to show it) and written; the other sessions stay as stored
-/// until the next cycle. No cluster lock: a cycle that read before leaves the new session to us.
+/// Right after georep created `master` -> `slave`: that one session is read now (its status
+/// detail and options, what the CLI reads to show it) and written over the volumes and bricks
+/// SQLite has; every other row stays as stored until the next cycle. No cluster lock: a cycle
+/// that read before leaves the new session to us.
 pub async fn refresh_created(
     store: &Store,
     gluster: &Gluster,
@@ -426,29 +440,18 @@ pub async fn refresh_created(
     slave: &str,
     quiet: &Quiet,
 ) -> Result<Report, SyncError> {
-    let (cluster, hosts) = {
+    let hosts = {
         let mut c = store
             .pool()
             .acquire()
             .await
             .map_err(store::StoreError::from)?;
-        let cluster = store::get_cluster(&mut c, cluster.id)
-            .await?
-            .unwrap_or_else(|| cluster.clone());
-        let hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
-        (cluster, hosts)
+        store::hosts_of_cluster(&mut c, cluster.id).await?
     };
     let mut order: Vec<&HostRow> = hosts.iter().collect();
     order.sort_by_key(|h| h.status != "connected");
     let host = order.first().ok_or(SyncError::NoHost)?;
     let t = target_of(host);
-    let peers = gluster.pool_list(&t).await?;
-    let volumes = gluster.volume_info(&t).await?;
-    let status = if volumes.iter().any(|v| v.status_code == 1) {
-        gluster.volume_status_detail(&t).await?
-    } else {
-        Vec::new()
-    };
     let georep = gluster.georep_session_status(&t, master, slave).await?;
     let mut configs = HashMap::new();
     let mut new_keys = Vec::new();
@@ -463,14 +466,7 @@ pub async fn refresh_created(
     for k in &new_keys {
         touch(k);
     }
-    let snap = Snapshot {
-        queried_host: Some(host.id),
-        peers,
-        volumes,
-        status,
-        georep,
-        configs,
-    };
+    let now = Utc::now();
     let mut tx = store.begin().await?;
     let mut guard = guard_since(read_from);
     guard.skip.retain(|k| !new_keys.contains(k));
@@ -479,7 +475,10 @@ pub async fn refresh_created(
             guard.skip.insert(s.session_key);
         }
     }
-    let report = write_snapshot(&mut tx, &cluster, &snap, &guard, quiet, Utc::now()).await?;
+    let report =
+        reconcile::reconcile_sessions_held(&mut tx, cluster.id, &georep, &configs, now, &guard)
+            .await?;
+    record_changes(&mut tx, cluster, &report, quiet, now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(report)
 }
@@ -521,7 +520,8 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = tick.tick() => { sync_all(&store, &gluster).await; }
+            // the loop's reads step aside for actions (gluster::background)
+            _ = tick.tick() => { crate::gluster::background(sync_all(&store, &gluster)).await; }
             _ = stop.changed() => break,
         }
     }

@@ -194,8 +194,66 @@ pub async fn reconcile_held(
         }
     }
 
-    reconcile_sessions(conn, cluster_id, snap, &bricks_of, now, guard, &mut r).await?;
+    let masters: HashMap<&str, (Uuid, usize)> = snap
+        .volumes
+        .iter()
+        .map(|v| {
+            let set = status::set_size(v.replica_count as i64, v.disperse_count as i64);
+            (v.name.as_str(), (v.id, set))
+        })
+        .collect();
+    let read = SessionsRead {
+        georep: &snap.georep,
+        configs: &snap.configs,
+        masters: &masters,
+        bricks_of: &bricks_of,
+    };
+    reconcile_sessions(conn, cluster_id, &read, now, guard, &mut r).await?;
     Ok(r)
+}
+
+/// The sessions of `georep` (with `configs`) written over the volumes and bricks SQLite has:
+/// what a refresh of a few sessions needs, without re-reading the volumes (`volume status
+/// detail` is the slowest read). Sessions not in `georep` are left alone only when `guard`
+/// skips them: the caller puts every other session of the cluster there.
+pub async fn reconcile_sessions_held(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+    georep: &GeorepStatus,
+    configs: &HashMap<String, Vec<(String, String)>>,
+    now: DateTime<Utc>,
+    guard: &Guard,
+) -> store::Result<Report> {
+    let volumes = store::volumes_of_cluster(conn, cluster_id).await?;
+    let masters: HashMap<&str, (Uuid, usize)> = volumes
+        .iter()
+        .map(|v| {
+            let set = status::set_size(v.replica_count, v.disperse_count);
+            (v.name.as_str(), (v.id.into_uuid(), set))
+        })
+        .collect();
+    let mut bricks_of: HashMap<Uuid, Vec<BrickRow>> = HashMap::new();
+    for b in store::bricks_of_cluster(conn, cluster_id).await? {
+        bricks_of.entry(b.volume_id.into_uuid()).or_default().push(b);
+    }
+    let mut r = Report::default();
+    let read = SessionsRead {
+        georep,
+        configs,
+        masters: &masters,
+        bricks_of: &bricks_of,
+    };
+    reconcile_sessions(conn, cluster_id, &read, now, guard, &mut r).await?;
+    Ok(r)
+}
+
+/// What the session rows are made from: gluster's sessions and options, and the master
+/// volumes (name -> id and replica/disperse set size) with their bricks in volume order.
+struct SessionsRead<'a> {
+    georep: &'a GeorepStatus,
+    configs: &'a HashMap<String, Vec<(String, String)>>,
+    masters: &'a HashMap<&'a str, (Uuid, usize)>,
+    bricks_of: &'a HashMap<Uuid, Vec<BrickRow>>,
 }
 
 async fn reconcile_hosts(
@@ -281,8 +339,7 @@ async fn reconcile_hosts(
 async fn reconcile_sessions(
     conn: &mut SqliteConnection,
     cluster_id: Id,
-    snap: &Snapshot,
-    bricks_of: &HashMap<Uuid, Vec<BrickRow>>,
+    read: &SessionsRead<'_>,
     now: DateTime<Utc>,
     guard: &Guard,
     r: &mut Report,
@@ -305,8 +362,8 @@ async fn reconcile_sessions(
     }
 
     let mut seen = HashSet::new();
-    for (master_name, gs) in snap.georep.sessions() {
-        let Some(vol) = snap.volumes.iter().find(|v| v.name == master_name) else {
+    for (master_name, gs) in read.georep.sessions() {
+        let Some(&(volume_id, set_size)) = read.masters.get(master_name) else {
             tracing::warn!(
                 volume = master_name,
                 "geo-replication session of an unknown volume"
@@ -317,7 +374,11 @@ async fn reconcile_sessions(
         if guard.skip.contains(&gs.session_key) {
             continue;
         }
-        let bricks = &bricks_of[&vol.id];
+        let bricks = read
+            .bricks_of
+            .get(&volume_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let old = old_sessions.get(&gs.session_key);
         let session_id = old
             .map(|s| s.session_id)
@@ -342,10 +403,7 @@ async fn reconcile_sessions(
             .iter()
             .map(|d| BrickStatus::from_db(&d.status))
             .collect();
-        let status = status::aggregate(
-            &statuses,
-            status::set_size(vol.replica_count as i64, vol.disperse_count as i64),
-        );
+        let status = status::aggregate(&statuses, set_size);
         let status = match guard.holds.get(&session_id.into_uuid()) {
             Some(h) if now < h.until && h.stale.contains(&status) => h.status,
             Some(_) => {
@@ -358,7 +416,7 @@ async fn reconcile_sessions(
             resolve_slave(conn, gs.slave_volume_uuid, &gs.slave_host).await?;
         let row = SessionRow {
             session_id,
-            master_volume_id: vol.id.hyphenated(),
+            master_volume_id: volume_id.hyphenated(),
             session_key: gs.session_key.clone(),
             slave_host_uuid,
             slave_host_name: gs.slave_host.clone(),
@@ -417,7 +475,7 @@ async fn reconcile_sessions(
             r.writes += 1;
         }
 
-        if let Some(options) = snap.configs.get(&gs.session_key) {
+        if let Some(options) = read.configs.get(&gs.session_key) {
             let old_rows = old_config
                 .remove(&session_id.into_uuid())
                 .unwrap_or_default();
