@@ -240,6 +240,10 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
+    // RUST_LOG=georep::gluster=debug shows every call, its retries and waits
+    if std::env::var_os("RUST_LOG").is_some() {
+        georep::telemetry::init();
+    }
     let _lab = lab_lock();
     lab_script(&["volume", SLAVE, "--fresh"]);
     let _cleanup = Cleanup;

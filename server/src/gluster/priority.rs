@@ -73,6 +73,21 @@ impl Gates {
     /// Waits for the call's turn. No wait is longer than `bound` (a call never runs longer
     /// than gluster's timeout, so a turn is due by then anyway; past it, glusterd decides).
     pub(super) async fn enter(&self, target: &Target, bound: Duration) -> Pass {
+        let t0 = std::time::Instant::now();
+        let pass = self.turn(target, bound).await;
+        let waited = t0.elapsed();
+        if waited >= Duration::from_millis(10) {
+            tracing::debug!(
+                ?target,
+                background = pass.background,
+                ms = waited.as_millis() as u64,
+                "gluster call waited its turn"
+            );
+        }
+        pass
+    }
+
+    async fn turn(&self, target: &Target, bound: Duration) -> Pass {
         let load = self.load(target);
         let mut seen = load.subscribe();
         if in_background() {

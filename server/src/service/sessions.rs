@@ -259,7 +259,9 @@ impl Service {
                 },
             );
         }
-        self.refresh_later(&ctx.cluster, quiet);
+        if action != SessionAction::Delete {
+            self.refresh_later(ctx, quiet);
+        }
         let session = self.stored_session(id).await?;
         Ok(ActionOutcome {
             session: session.as_ref().map(info),
@@ -267,13 +269,29 @@ impl Service {
         })
     }
 
-    /// Re-reads the cluster in the background, the action's changes kept out of the trail.
-    fn refresh_later(&self, cluster: &ClusterRow, quiet: Quiet) {
-        let (service, cluster) = (self.clone(), cluster.clone());
+    /// Re-reads the session in the background, the action's changes kept out of the trail
+    /// (a deleted one is gone from SQLite already: the loop confirms it).
+    fn refresh_later(&self, ctx: &Ctx, quiet: Quiet) {
+        let service = self.clone();
+        let (cluster, master, slave) = (
+            ctx.cluster.clone(),
+            ctx.master.name.clone(),
+            ctx.slave.clone(),
+        );
         // a read like the loop's: the admin's next action goes first
         tokio::spawn(crate::gluster::background(async move {
             let _acting = sync::quiet_while(quiet.clone());
-            if let Err(e) = service.refresh_cluster(&cluster, &quiet).await {
+            let read = sync::refresh_pair(
+                service.store(),
+                service.gluster(),
+                &cluster,
+                &master,
+                &slave,
+                &quiet,
+                sync::PairRead::Acted,
+            )
+            .await;
+            if let Err(e) = read {
                 // the next cycle of the loop catches up
                 tracing::warn!(cluster = %cluster.name, error = %e, "refresh after an action failed");
             }
@@ -460,13 +478,14 @@ impl Service {
                 reasons.push(r);
             }
         }
-        sync::refresh_created(
+        sync::refresh_pair(
             self.store(),
             self.gluster(),
             cluster,
             &master.name,
             slave,
             &quiet,
+            sync::PairRead::Created,
         )
         .await
         .map_err(|e| self.sync_error(cluster, e))?;
@@ -621,7 +640,7 @@ impl Service {
             let mut c = self.conn().await?;
             store::set_config_value(&mut c, ctx.session.session_id, key, value).await?;
         }
-        self.refresh_later(&ctx.cluster, quiet);
+        self.refresh_later(ctx, quiet);
         Ok(answer.message)
     }
 

@@ -428,17 +428,28 @@ async fn record_changes(
     Ok(())
 }
 
-/// Right after georep created `master` -> `slave`: that one session is read now (its status
-/// detail and options, what the CLI reads to show it) and written over the volumes and bricks
-/// SQLite has; every other row stays as stored until the next cycle. No cluster lock: a cycle
-/// that read before leaves the new session to us.
-pub async fn refresh_created(
+/// Why one session is read on its own (see `refresh_pair`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairRead {
+    /// georep just created it: it is not stored yet.
+    Created,
+    /// An action just changed it: its outcome is stored, the details follow.
+    Acted,
+}
+
+/// Reads one session, `master` -> `slave`, now (its status detail and options, what the CLI
+/// reads to show it) and writes it over the volumes and bricks SQLite has; every other row
+/// stays as stored until the next cycle (volumes and bricks do not change with a session's
+/// actions, and `volume status detail` is the slowest read). No cluster lock: the session
+/// keys that actions touch keep a cycle from writing older data over this.
+pub async fn refresh_pair(
     store: &Store,
     gluster: &Gluster,
     cluster: &ClusterRow,
     master: &str,
     slave: &str,
     quiet: &Quiet,
+    why: PairRead,
 ) -> Result<Report, SyncError> {
     let hosts = {
         let mut c = store
@@ -452,26 +463,33 @@ pub async fn refresh_created(
     order.sort_by_key(|h| h.status != "connected");
     let host = order.first().ok_or(SyncError::NoHost)?;
     let t = target_of(host);
+    // an action after this read began has newer news of the session than the read
+    let mut read_from = action_seq();
     let georep = gluster.georep_session_status(&t, master, slave).await?;
     let mut configs = HashMap::new();
-    let mut new_keys = Vec::new();
+    let mut keys = Vec::new();
     for (_, s) in georep.sessions() {
         configs.insert(
             s.session_key.clone(),
             gluster.georep_config(&t, master, slave).await?,
         );
-        new_keys.push(s.session_key.clone());
+        keys.push(s.session_key.clone());
     }
-    let read_from = action_seq();
-    for k in &new_keys {
-        touch(k);
+    if why == PairRead::Created {
+        // a cycle that read before the session existed must not take it for vanished
+        read_from = action_seq();
+        for k in &keys {
+            touch(k);
+        }
     }
     let now = Utc::now();
     let mut tx = store.begin().await?;
     let mut guard = guard_since(read_from);
-    guard.skip.retain(|k| !new_keys.contains(k));
+    if why == PairRead::Created {
+        guard.skip.retain(|k| !keys.contains(k));
+    }
     for s in store::sessions_of_cluster(&mut tx, cluster.id).await? {
-        if !new_keys.contains(&s.session_key) {
+        if !keys.contains(&s.session_key) {
             guard.skip.insert(s.session_key);
         }
     }
