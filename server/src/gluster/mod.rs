@@ -7,5 +7,5 @@ mod priority;
 mod runner;
 pub mod workers;
 
-pub use priority::background;
+pub use priority::{background, follow_up};
 pub use runner::{is_lock_conflict, Gluster, GlusterError, Target};

@@ -1,40 +1,81 @@
 //! Actions before reads. glusterd runs one transaction at a time and refuses the others
 //! ("another transaction is in progress"); a refused action waits through a back-off and
-//! tries again. georep's own background reads (the sync loop, the scheduled health probes,
-//! the refresh after an action) were most of what an admin's action collided with:
-//! `volume geo-replication status detail` holds glusterd for 0.4–1.5 s under load. So, per
-//! target, a call made inside [`background`] does not start while a foreground call (any
-//! other: an action, a read the admin asked for) waits or runs, and a foreground call waits
-//! for the background calls already running instead of colliding with them. Foreground calls
-//! do not wait for each other (glusterd's own lock and the retry decide between them).
+//! tries again. georep's own background reads were most of what an admin's action met:
+//! `volume geo-replication status detail` of every session holds glusterd for 0.4–1.5 s. So,
+//! per target:
+//! - a foreground call (an action, a read an admin asked for: anything not marked) waits for
+//!   the background calls already running instead of colliding with them, and stops new ones
+//!   from starting; foreground calls do not wait for each other (glusterd decides);
+//! - a [`follow_up`] call (the refresh of the session an action just changed) starts once no
+//!   foreground call waits or runs;
+//! - a [`background`] call (the sync loop, scheduled probes) also waits for a quiet spell of
+//!   [`QUIET`] after the last foreground call: admins act in bursts (stop, then delete; pause,
+//!   then resume), and a loop read started between two of their actions delays the second.
+//!   It waits at most [`MAX_DEFER`] for that, so the loop stays at most that much late.
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::Target;
 
+/// After an admin's call, how long the loop's reads hold off.
+pub const QUIET: Duration = Duration::from_secs(3);
+/// The longest a background call holds off for a quiet spell.
+pub const MAX_DEFER: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Background,
+    FollowUp,
+}
+
 tokio::task_local! {
-    static BACKGROUND: ();
+    static CLASS: Class;
 }
 
 /// Runs `f` with its gluster calls in the background class (see the module).
 pub async fn background<F: Future>(f: F) -> F::Output {
-    BACKGROUND.scope((), f).await
+    CLASS.scope(Class::Background, f).await
 }
 
-fn in_background() -> bool {
-    BACKGROUND.try_with(|_| ()).is_ok()
+/// Runs `f` with its gluster calls in the follow-up class (see the module).
+pub async fn follow_up<F: Future>(f: F) -> F::Output {
+    CLASS.scope(Class::FollowUp, f).await
+}
+
+fn class() -> Option<Class> {
+    CLASS.try_with(|c| *c).ok()
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Load {
     /// Foreground calls waiting or running.
     foreground: usize,
-    /// Background calls running.
+    /// Background and follow-up calls running.
     background: usize,
+    /// When the last foreground call ended.
+    last_foreground: Option<Instant>,
+}
+
+impl Load {
+    /// Whether a call of `class` may start now; `quiet_until` is when a quiet spell would end.
+    fn free_for(&self, class: Class) -> (bool, Option<Instant>) {
+        if self.foreground > 0 {
+            return (false, None);
+        }
+        let quiet_until = self.last_foreground.map(|t| t + QUIET);
+        match class {
+            Class::FollowUp => (true, None),
+            Class::Background => match quiet_until {
+                Some(t) if Instant::now() < t => (false, Some(t)),
+                _ => (true, None),
+            },
+        }
+    }
 }
 
 /// One gate per target, shared by the clones of a `Gluster`.
@@ -55,6 +96,7 @@ impl Drop for Pass {
                 l.background -= 1;
             } else {
                 l.foreground -= 1;
+                l.last_foreground = Some(Instant::now());
             }
         });
     }
@@ -90,11 +132,21 @@ impl Gates {
     async fn turn(&self, target: &Target, bound: Duration) -> Pass {
         let load = self.load(target);
         let mut seen = load.subscribe();
-        if in_background() {
-            let deadline = tokio::time::Instant::now() + bound;
+        if let Some(class) = class() {
+            let now = Instant::now();
+            // past the deadline the call goes: glusterd decides
+            let deadline = now + bound;
+            let quiet_deadline = now + MAX_DEFER.min(bound);
             loop {
+                let mut quiet_until = None;
                 let entered = load.send_if_modified(|l| {
-                    let free = l.foreground == 0 || tokio::time::Instant::now() >= deadline;
+                    let (mut free, until) = l.free_for(class);
+                    let now = Instant::now();
+                    if !free && l.foreground == 0 && now >= quiet_deadline {
+                        free = true;
+                    }
+                    free |= now >= deadline;
+                    quiet_until = until;
                     if free {
                         l.background += 1;
                     }
@@ -106,8 +158,20 @@ impl Gates {
                         background: true,
                     };
                 }
-                let _ = tokio::time::timeout_at(deadline, seen.wait_for(|l| l.foreground == 0))
-                    .await;
+                match quiet_until {
+                    // a quiet spell under way: until it ends, or a foreground call starts
+                    Some(t) => {
+                        let t = t.min(quiet_deadline);
+                        let _ = tokio::time::timeout_at(t, seen.changed()).await;
+                    }
+                    None => {
+                        let _ = tokio::time::timeout_at(
+                            deadline,
+                            seen.wait_for(|l| l.foreground == 0),
+                        )
+                        .await;
+                    }
+                }
             }
         }
         load.send_modify(|l| l.foreground += 1);
@@ -126,19 +190,21 @@ mod tests {
     const BOUND: Duration = Duration::from_secs(5);
 
     #[tokio::test]
-    async fn a_background_call_waits_for_the_foreground_ones() {
+    async fn a_follow_up_waits_for_the_foreground_calls() {
         let gates = Gates::default();
         let t = Target::Local;
         let action = gates.enter(&t, BOUND).await;
         let read = tokio::spawn({
             let gates = gates.clone();
             let t = t.clone();
-            background(async move { gates.enter(&t, BOUND).await.background })
+            follow_up(async move { gates.enter(&t, BOUND).await.background })
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!read.is_finished(), "a read started during an action");
         drop(action);
+        let t0 = Instant::now();
         assert!(read.await.unwrap(), "the read goes once the action is done");
+        assert!(t0.elapsed() < Duration::from_secs(1), "a follow-up has no quiet spell");
     }
 
     #[tokio::test]
@@ -157,7 +223,7 @@ mod tests {
         let later = tokio::spawn({
             let gates = gates.clone();
             let t = t.clone();
-            background(async move { gates.enter(&t, BOUND).await })
+            follow_up(async move { gates.enter(&t, BOUND).await })
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!later.is_finished(), "a new read overtook a waiting action");
@@ -167,6 +233,27 @@ mod tests {
         assert!(!later.is_finished(), "a read ran alongside the action");
         drop(action);
         later.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_loop_waits_for_a_quiet_spell_after_an_action() {
+        let gates = Gates::default();
+        let t = Target::Local;
+        drop(gates.enter(&t, BOUND).await);
+        let t0 = Instant::now();
+        let read = tokio::spawn({
+            let gates = gates.clone();
+            let t = t.clone();
+            background(async move { gates.enter(&t, BOUND).await })
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!read.is_finished(), "a loop read right after an action");
+        drop(read.await.unwrap());
+        let waited = t0.elapsed();
+        assert!(
+            waited >= QUIET - Duration::from_millis(100) && waited < QUIET + Duration::from_secs(1),
+            "{waited:?}"
+        );
     }
 
     #[tokio::test]

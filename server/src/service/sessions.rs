@@ -278,8 +278,8 @@ impl Service {
             ctx.master.name.clone(),
             ctx.slave.clone(),
         );
-        // a read like the loop's: the admin's next action goes first
-        tokio::spawn(crate::gluster::background(async move {
+        // the admin's next action goes first
+        tokio::spawn(crate::gluster::follow_up(async move {
             let _acting = sync::quiet_while(quiet.clone());
             let read = sync::refresh_pair(
                 service.store(),
