@@ -91,10 +91,13 @@ test("checkpoint and refresh from the session page; the dialog outlives live upd
   await page.locator('button[data-action="checkpoint"]').click();
   const dialog = page.getByTestId("dialog");
   await expect(dialog).toContainText("Set a checkpoint on");
-  // the page re-renders with every live update (at least one per sync cycle); the dialog,
-  // outside that view, is the same element afterwards
+  // a change made with the CLI while the dialog is open reaches the page (a live update of
+  // the view the dialog used to live in); the dialog is the same element afterwards
   await dialog.evaluate((el) => ((el as any).__mark = true));
-  await page.waitForTimeout(7_000);
+  labSession("config", "sync_jobs", "5");
+  const syncJobs = page.getByTestId("option").filter({ has: page.locator("code", { hasText: /^sync_jobs$/ }) });
+  await expect(syncJobs.getByTestId("option-input")).toHaveValue("5", { timeout: 30_000 });
+  labSession("config", "!sync_jobs");
   expect(await dialog.evaluate((el) => (el as any).__mark === true)).toBe(true);
   await dialog.getByTestId("confirm").click();
   await expect(dialog).toHaveCount(0, { timeout: 60_000 });
