@@ -224,7 +224,10 @@ async fn wait_forgotten(service: &Service) {
         if left.is_empty() {
             return;
         }
-        assert!(t0.elapsed() < Duration::from_secs(60), "still stored: {left:?}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "still stored: {left:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

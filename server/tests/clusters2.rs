@@ -125,7 +125,11 @@ async fn cycle(service: &Service, name: &str, ok: bool) -> store::ClusterRow {
         _ => panic!("{name}: {r:?}"),
     }
     let after = cluster_named(service, name).await;
-    assert_eq!(after.sync_state, if ok { "ok" } else { "error" }, "{after:?}");
+    assert_eq!(
+        after.sync_state,
+        if ok { "ok" } else { "error" },
+        "{after:?}"
+    );
     after
 }
 

@@ -165,11 +165,9 @@ impl Gates {
                         let _ = tokio::time::timeout_at(t, seen.changed()).await;
                     }
                     None => {
-                        let _ = tokio::time::timeout_at(
-                            deadline,
-                            seen.wait_for(|l| l.foreground == 0),
-                        )
-                        .await;
+                        let _ =
+                            tokio::time::timeout_at(deadline, seen.wait_for(|l| l.foreground == 0))
+                                .await;
                     }
                 }
             }
@@ -204,7 +202,10 @@ mod tests {
         drop(action);
         let t0 = Instant::now();
         assert!(read.await.unwrap(), "the read goes once the action is done");
-        assert!(t0.elapsed() < Duration::from_secs(1), "a follow-up has no quiet spell");
+        assert!(
+            t0.elapsed() < Duration::from_secs(1),
+            "a follow-up has no quiet spell"
+        );
     }
 
     #[tokio::test]

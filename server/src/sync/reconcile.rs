@@ -234,7 +234,10 @@ pub async fn reconcile_sessions_held(
         .collect();
     let mut bricks_of: HashMap<Uuid, Vec<BrickRow>> = HashMap::new();
     for b in store::bricks_of_cluster(conn, cluster_id).await? {
-        bricks_of.entry(b.volume_id.into_uuid()).or_default().push(b);
+        bricks_of
+            .entry(b.volume_id.into_uuid())
+            .or_default()
+            .push(b);
     }
     let mut r = Report::default();
     let read = SessionsRead {
