@@ -7,6 +7,8 @@
 # 2 detail rows each; the release server runs with a fake gluster (no cluster is touched, the
 # sync interval is an hour) and a bearer token; nginx serves the document fetched from it.
 # wrk: THREADS threads, CONNS connections, DURATION, --latency.
+# PIN=1: the servers (georep, then nginx) on CPU 0 and wrk on CPU 1 (taskset), so that the
+# latency tail is the server's queue, not wrk and the server taking turns on the same cores.
 #
 # Usage: bash scripts/bench-api.sh   (needs wrk, nginx-light, sqlite3: scripts/setup.sh)
 set -euo pipefail
@@ -70,7 +72,12 @@ INSERT INTO gluster_georep_session_details (session_id, master_brick_id, slave_h
 COMMIT;
 SQL
 
-"$BIN" --database "$DB" --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 \
+SERVER_CPUS=() CLIENT_CPUS=()
+if [[ ${PIN:-0} == 1 ]]; then
+  command -v taskset >/dev/null || { echo "bench-api: PIN=1 needs taskset (util-linux)" >&2; exit 1; }
+  SERVER_CPUS=(taskset -c 0) CLIENT_CPUS=(taskset -c 1)
+fi
+"${SERVER_CPUS[@]}" "$BIN" --database "$DB" --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 \
   --sync-interval 3600 --site-root "$WORK" 2> "$WORK/server.log" &
 PIDS+=($!)
 for _ in $(seq 1 100); do
@@ -103,12 +110,12 @@ http {
   }
 }
 NGINX
-nginx -c "$WORK/nginx.conf"
+"${SERVER_CPUS[@]}" nginx -c "$WORK/nginx.conf"
 curl -fsS "http://127.0.0.1:$NGINX_PORT/session.xml" | cmp - "$WORK/session.xml"
 
 # wrk's Lua hook adds the bearer token
 printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$TOKEN" > "$WORK/auth.lua"
-run() { wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@"; }
+run() { "${CLIENT_CPUS[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@"; }
 say "wrk georep"
 GEOREP_OUT=$(run -s "$WORK/auth.lua" "$ADDR$PATH_S")
 say "wrk nginx"

@@ -421,9 +421,12 @@ impl Service {
         let quiet = Quiet::created(format!("{host}::{volume}"));
         let _busy = self.try_busy(format!("create {} {slave}", master.id), quiet.clone())?;
         // SQLite lags behind a session deleted with the CLI by up to a cycle: one read of the
-        // cluster before "already the slave" or "exists already" refuses on a stale row
+        // cluster before "already the slave" or "exists already" refuses on a stale row (if
+        // the cluster cannot be read, what is stored decides)
         if self.stored_pair(master, host, volume).await?.is_some() {
-            self.refresh_cluster(cluster, &Quiet::default()).await?;
+            if let Err(e) = self.refresh_cluster(cluster, &Quiet::default()).await {
+                tracing::warn!(cluster = %cluster.name, error = %e, "create: cannot re-read the cluster; the stored sessions decide");
+            }
         }
         let mut reasons = self.eligibility(master, host, volume).await?;
         if !reasons.is_empty() && !force {
