@@ -423,10 +423,12 @@ impl Service {
         // SQLite lags behind a session deleted with the CLI by up to a cycle: one read of the
         // cluster before "already the slave" or "exists already" refuses on a stale row (if
         // the cluster cannot be read, what is stored decides)
-        if self.stored_pair(master, host, volume).await?.is_some() {
+        let mut stored = self.stored_pair(master, host, volume).await?;
+        if stored.is_some() {
             if let Err(e) = self.refresh_cluster(cluster, &Quiet::default()).await {
                 tracing::warn!(cluster = %cluster.name, error = %e, "create: cannot re-read the cluster; the stored sessions decide");
             }
+            stored = self.stored_pair(master, host, volume).await?;
         }
         let mut reasons = self.eligibility(master, host, volume).await?;
         if !reasons.is_empty() && !force {
@@ -435,7 +437,7 @@ impl Service {
         // the same session again is refused even with force (without, "already the slave"
         // refused it above): gluster would re-run its push-pem hook over the first one's,
         // and glusterd 10.3 was seen to deadlock on that
-        if let Some(s) = self.stored_pair(master, host, volume).await? {
+        if let Some(s) = stored {
             return Err(ServiceError::Conflict(format!(
                 "the session {} -> {slave} exists already ({})",
                 master.name, s.session_key

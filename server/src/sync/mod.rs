@@ -440,7 +440,8 @@ pub enum PairRead {
 /// Reads one session, `master` -> `slave`, now (its status detail and options, what the CLI
 /// reads to show it) and writes it over the volumes and bricks SQLite has; every other row
 /// stays as stored until the next cycle (volumes and bricks do not change with a session's
-/// actions, and `volume status detail` is the slowest read). No cluster lock: the session
+/// actions, and the cluster-wide reads, above all `geo-replication status detail` of every
+/// session, hold glusterd for a second or more). No cluster lock: the session
 /// keys that actions touch keep a cycle from writing older data over this.
 pub async fn refresh_pair(
     store: &Store,

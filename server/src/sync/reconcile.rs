@@ -213,8 +213,8 @@ pub async fn reconcile_held(
 }
 
 /// The sessions of `georep` (with `configs`) written over the volumes and bricks SQLite has:
-/// what a refresh of a few sessions needs, without re-reading the volumes (`volume status
-/// detail` is the slowest read). Sessions not in `georep` are left alone only when `guard`
+/// what a refresh of a few sessions needs, without re-reading the volumes and bricks (a
+/// session's actions do not change them). Sessions not in `georep` are left alone only when `guard`
 /// skips them: the caller puts every other session of the cluster there.
 pub async fn reconcile_sessions_held(
     conn: &mut SqliteConnection,
