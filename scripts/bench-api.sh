@@ -4,9 +4,12 @@
 # with 1,000 sessions in the database).
 #
 # A temporary SQLite file gets one cluster, a 2-brick master volume and SESSIONS sessions with
-# 2 detail rows each; the release server runs with a fake gluster (no cluster is touched, the
-# sync interval is an hour) and a bearer token; nginx serves the document fetched from it.
+# 2 detail rows each; the release server runs with a fake gluster that always fails (no
+# cluster is touched: the sync interval is an hour, its first cycle marks the cluster
+# unreadable, so no probe is scheduled) and a bearer token; the health scheduler evaluates
+# every session every 5 s all along. nginx serves the document fetched from the server.
 # wrk: THREADS threads, CONNS connections, DURATION, --latency.
+# PROBE_INTERVAL: --probe-interval of the server (default 600, georep's own default).
 # PIN=1: the servers (georep, then nginx) on CPU 0 and wrk on CPU 1 (taskset), so that the
 # latency tail is the server's queue, not wrk and the server taking turns on the same cores.
 #
@@ -78,7 +81,7 @@ if [[ ${PIN:-0} == 1 ]]; then
   SERVER_CPUS=(taskset -c 0) CLIENT_CPUS=(taskset -c 1)
 fi
 "${SERVER_CPUS[@]}" "$BIN" --database "$DB" --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 \
-  --sync-interval 3600 --site-root "$WORK" 2> "$WORK/server.log" &
+  --sync-interval 3600 --probe-interval "${PROBE_INTERVAL:-600}" --site-root "$WORK" 2> "$WORK/server.log" &
 PIDS+=($!)
 for _ in $(seq 1 100); do
   ADDR=$(grep -o 'listening on http://[0-9.:]*' "$WORK/server.log" | sed 's/listening on //' || true)

@@ -17,6 +17,7 @@ use app::health::{
     RestartMethod, RestartOutcome, SessionHealth,
 };
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -28,7 +29,8 @@ use crate::config::HealthArgs;
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::{mount, workers, Target};
 use crate::store::{
-    self, BrickHealthRow, BrickRow, ClusterRow, HealthRow, Id, SessionRow, StoreError, VolumeRow,
+    self, BrickHealthRow, BrickRow, ClusterRow, HealthRow, Id, SessionDetailRow, SessionRow,
+    StoreError, VolumeRow,
 };
 use crate::sync::reconcile::brick_status;
 use crate::sync::{self, Quiet};
@@ -39,6 +41,10 @@ pub const PROBE_DIR: &str = ".georep-probe";
 const TICK: Duration = Duration::from_secs(5);
 /// A probe that could not judge is tried again after this (unless the interval is shorter).
 const RETRY: Duration = Duration::from_secs(60);
+/// Scheduled probes running at once: each mounts its master volume and sets a checkpoint;
+/// with many sessions due together (the first tick, a common interval) they queue instead of
+/// all hitting glusterd at once. On-demand probes do not wait for these.
+const SCHEDULED_PROBES: usize = 4;
 /// How long the guided restart waits for restarted workers to reach Changelog Crawl.
 const RESTART_SETTLE: Duration = Duration::from_secs(150);
 
@@ -284,9 +290,20 @@ impl Service {
             }
         }
         report.duration_ms = t0.elapsed().as_millis() as i64;
-        // the sync would otherwise record the checkpoint as set outside georep after we let go
-        if let Err(e) =
-            sync::sync_cluster_with(self.store(), self.gluster(), &ctx.cluster, &quiet).await
+        // the probe's session alone, now (its checkpoint, its workers' counters), before
+        // letting go of the quiet: the loop would otherwise record the checkpoint as set
+        // outside georep. Not the whole cluster: with many sessions every probe paid a full
+        // cycle (every session's status) for one session's news.
+        if let Err(e) = sync::refresh_pair(
+            self.store(),
+            self.gluster(),
+            &ctx.cluster,
+            &ctx.master.name,
+            &ctx.slave,
+            &quiet,
+            sync::PairRead::Acted,
+        )
+        .await
         {
             tracing::warn!(session = %id, error = %e, "refresh after the probe failed");
         }
@@ -695,29 +712,66 @@ impl Service {
             .collect())
     }
 
-    /// Every session's health view (for `/metrics`).
+    /// Every session's health view (the scheduler's tick, `/metrics`): one read transaction
+    /// of a few queries per cluster, however many sessions there are (a query per session
+    /// cost a 1,000-session database 14,000 queries every tick, on the API's connections).
     pub async fn health_views(&self) -> Result<Vec<HealthView>> {
-        let ids: Vec<Uuid> = {
-            let mut c = self.store().pool().acquire().await.map_err(store_err)?;
-            let mut ids = Vec::new();
-            for cl in store::list_clusters(&mut c).await? {
-                ids.extend(
-                    store::sessions_of_cluster(&mut c, cl.id)
-                        .await?
-                        .into_iter()
-                        .map(|s| s.session_id.into_uuid()),
-                );
+        let mut tx = self.store().begin().await?;
+        let mut marks: HashMap<Id, Vec<BrickHealthRow>> = HashMap::new();
+        for m in store::list_brick_health(&mut tx).await? {
+            marks.entry(m.session_id).or_default().push(m);
+        }
+        let stored: HashMap<Id, HealthRow> = store::list_health(&mut tx)
+            .await?
+            .into_iter()
+            .map(|h| (h.session_id, h))
+            .collect();
+        let now = Utc::now();
+        let mut out = Vec::new();
+        for cluster in store::list_clusters(&mut tx).await? {
+            let volumes: HashMap<Id, VolumeRow> = store::volumes_of_cluster(&mut tx, cluster.id)
+                .await?
+                .into_iter()
+                .map(|v| (v.id, v))
+                .collect();
+            let mut bricks: HashMap<Id, Vec<BrickRow>> = HashMap::new();
+            for b in store::bricks_of_cluster(&mut tx, cluster.id).await? {
+                bricks.entry(b.volume_id).or_default().push(b);
             }
-            ids
-        };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            match self.health_view(id).await {
-                Ok(v) => out.push(v),
-                Err(ServiceError::NotFound(_)) => {}
-                Err(e) => return Err(e),
+            let mut details: HashMap<Id, Vec<SessionDetailRow>> = HashMap::new();
+            for d in store::details_of_cluster(&mut tx, cluster.id).await? {
+                details.entry(d.session_id).or_default().push(d);
+            }
+            for session in store::sessions_of_cluster(&mut tx, cluster.id).await? {
+                let master = volumes.get(&session.master_volume_id);
+                let bricks = master
+                    .and_then(|m| bricks.get(&m.id))
+                    .map_or(&[][..], Vec::as_slice);
+                let mut details = details.remove(&session.session_id).unwrap_or_default();
+                // brick order, as details_of_session gives them
+                details.sort_by_key(|d| {
+                    bricks
+                        .iter()
+                        .find(|b| b.id == d.master_brick_id)
+                        .map(|b| b.position)
+                });
+                out.push(self.compute_view(
+                    HealthRows {
+                        session: &session,
+                        master,
+                        cluster: Some(&cluster),
+                        bricks,
+                        details: &details,
+                        marks: marks
+                            .get(&session.session_id)
+                            .map_or(&[][..], Vec::as_slice),
+                        stored: stored.get(&session.session_id),
+                    },
+                    now,
+                ));
             }
         }
+        tx.commit().await.map_err(store_err)?;
         Ok(out)
     }
 
@@ -740,11 +794,35 @@ impl Service {
         let marks = store::brick_health_of(&mut c, session.session_id).await?;
         let stored = store::get_health(&mut c, session.session_id).await?;
         drop(c);
-        let now = Utc::now();
+        Ok(self.compute_view(
+            HealthRows {
+                session: &session,
+                master: master.as_ref(),
+                cluster: cluster.as_ref(),
+                bricks: &bricks,
+                details: &details,
+                marks: &marks,
+                stored: stored.as_ref(),
+            },
+            Utc::now(),
+        ))
+    }
+
+    /// A session's health at `now`, from its rows.
+    fn compute_view(&self, r: HealthRows<'_>, now: DateTime<Utc>) -> HealthView {
+        let HealthRows {
+            session,
+            master,
+            cluster,
+            bricks,
+            details,
+            marks,
+            stored,
+        } = r;
         let mut views = Vec::new();
         let mut brick_health = Vec::new();
         let mut counters = Vec::new();
-        for d in &details {
+        for d in details {
             let brick = bricks.iter().find(|b| b.id == d.master_brick_id);
             let name = brick
                 .map(|b| format!("{}:{}", b.server_name, b.path))
@@ -785,7 +863,7 @@ impl Service {
             });
             views.push(v);
         }
-        let last_probe = stored.as_ref().and_then(|h| {
+        let last_probe = stored.and_then(|h| {
             Some(LastProbe {
                 at: h.last_probe_at?,
                 result: ProbeResult::parse(h.last_probe_result.as_deref()?)?,
@@ -793,7 +871,6 @@ impl Service {
         });
         let status = SessionStatus::from_db(&session.status);
         let sync_error = cluster
-            .as_ref()
             .filter(|c| c.sync_state == "error")
             .and_then(|c| c.sync_error.clone());
         let (health, reason) = rules::evaluate(&rules::Inputs {
@@ -805,25 +882,25 @@ impl Service {
             last_probe,
             sync_error: sync_error.as_deref(),
         });
-        let prev = stored.as_ref().map(|h| (Health::parse(&h.health), h.since));
+        let prev = stored.map(|h| (Health::parse(&h.health), h.since));
         let since = rules::since(prev, health, &views, now);
-        Ok(HealthView {
-            master: master.as_ref().map(|m| m.name.clone()).unwrap_or_default(),
+        HealthView {
+            master: master.map(|m| m.name.clone()).unwrap_or_default(),
             slave: sync::slave_spec(
                 &session.slave_user,
                 &session.slave_host_name,
                 &session.slave_volume_name,
             ),
-            cluster_id: cluster.as_ref().map(|c| c.id.into_uuid()),
+            cluster_id: cluster.map(|c| c.id.into_uuid()),
             status,
             health: SessionHealth {
-                session_id: id,
+                session_id: session.session_id.into_uuid(),
                 health,
                 reason,
                 since,
                 lag_seconds: rules::session_lag(&views, now),
                 bricks: brick_health,
-                last_probe: stored.as_ref().and_then(|h| {
+                last_probe: stored.and_then(|h| {
                     Some(ProbeSummary {
                         at: h.last_probe_at?,
                         result: ProbeResult::parse(h.last_probe_result.as_deref()?)?,
@@ -834,126 +911,96 @@ impl Service {
             },
             views,
             counters,
-            stored,
-        })
+            stored: stored.cloned(),
+        }
     }
 
     /// Evaluates one session and writes what changed: its health row, the per-brick marks
     /// (pending since, stalls that are over), and a transition (event + webhook).
     pub async fn evaluate_session(&self, id: Uuid) -> Result<SessionHealth> {
         let view = self.health_view(id).await?;
-        let sid = id.hyphenated();
-        let now = Utc::now();
-        let h = &view.health;
-        let mut tx = self.store().begin().await?;
-        // per-brick marks
-        let marks = store::brick_health_of(&mut tx, sid).await?;
-        for (v, b) in view.views.iter().zip(&h.bricks) {
-            let old = marks
-                .iter()
-                .find(|m| m.master_brick_id.into_uuid() == b.brick_id);
-            let row = BrickHealthRow {
-                session_id: sid,
-                master_brick_id: b.brick_id.hyphenated(),
-                stalled_since: b.stalled_since,
-                pending_since: rules::next_pending_since(v.pending_since, v.pending, now),
-            };
-            let unchanged = match old {
-                Some(o) => {
-                    o.stalled_since == row.stalled_since && o.pending_since == row.pending_since
-                }
-                None => row.stalled_since.is_none() && row.pending_since.is_none(),
-            };
-            if !unchanged {
-                store::put_brick_health(&mut tx, &row).await?;
-            }
-        }
-        let prev = view.stored.as_ref();
-        let changed = prev.is_none_or(|p| {
-            p.health != h.health.as_str() || p.reason != h.reason || p.lag_seconds != h.lag_seconds
-        });
-        if changed {
-            let row = HealthRow {
-                session_id: sid,
-                health: h.health.as_str().into(),
-                reason: h.reason.clone(),
-                since: h.since,
-                lag_seconds: h.lag_seconds,
-                last_probe_at: prev.and_then(|p| p.last_probe_at),
-                last_probe_result: prev.and_then(|p| p.last_probe_result.clone()),
-                last_probe_ms: prev.and_then(|p| p.last_probe_ms),
-                last_probe_message: prev.and_then(|p| p.last_probe_message.clone()),
-                updated_at: now,
-            };
-            store::upsert_health(&mut tx, &row).await?;
-        }
-        let from = prev
-            .map(|p| Health::parse(&p.health))
-            .unwrap_or(Health::Unknown);
-        let transition =
-            (from != h.health && (from.is_alerting() || h.health.is_alerting())).then(|| {
-                Transition {
-                    session_id: id,
-                    cluster_id: view.cluster_id,
-                    session: format!("{} -> {}", view.master, view.slave),
-                    from,
-                    to: h.health,
-                    reason: h.reason.clone(),
-                    since: h.since,
-                    lag_seconds: h.lag_seconds,
-                    at: now,
-                }
-            });
-        if let Some(t) = &transition {
-            store::insert_event(&mut tx, &t.event()).await?;
-        }
-        tx.commit().await.map_err(store_err)?;
-        if let Some(t) = transition {
-            tracing::warn!(session = %id, from = from.as_str(), to = h.health.as_str(), reason = %h.reason, "health changed");
-            self.send_webhook(t);
+        let writes = evaluation_writes(&view, Utc::now());
+        if !writes.is_empty() {
+            let mut tx = self.store().begin().await?;
+            writes.apply(&mut tx).await?;
+            tx.commit().await.map_err(store_err)?;
+            writes.announce(self);
         }
         Ok(view.health)
     }
 
+    /// Writes what changed in every session's evaluation in one transaction (none when
+    /// nothing did: a document cache keyed on commits stays warm), each session in its own
+    /// savepoint so that one failing (deleted meanwhile) does not undo the others.
+    async fn store_evaluations(&self, views: &[HealthView]) -> Result<()> {
+        let now = Utc::now();
+        let writes: Vec<Writes> = views
+            .iter()
+            .map(|v| evaluation_writes(v, now))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store().begin().await?;
+        let mut stored = Vec::new();
+        for w in writes {
+            let mut sp = sqlx::Acquire::begin(&mut *tx).await.map_err(store_err)?;
+            match w.apply(&mut sp).await {
+                Ok(()) => {
+                    sp.commit().await.map_err(store_err)?;
+                    stored.push(w);
+                }
+                Err(e) => {
+                    tracing::warn!(session = %w.session_id, error = %e, "health: evaluation not stored");
+                    sp.rollback().await.map_err(store_err)?;
+                }
+            }
+        }
+        tx.commit().await.map_err(store_err)?;
+        for w in &stored {
+            w.announce(self);
+        }
+        Ok(())
+    }
+
     /// One scheduler tick over every session: evaluate, and the sessions a probe is due for.
-    async fn health_tick(&self) -> Vec<Uuid> {
+    /// Returns the views it evaluated (the lag samples are taken from them).
+    async fn health_tick(&self) -> (Vec<HealthView>, Vec<Uuid>) {
         let views = match self.health_views().await {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(error = %e, "health: cannot read sessions");
-                return Vec::new();
+                return (Vec::new(), Vec::new());
             }
         };
+        if let Err(e) = self.store_evaluations(&views).await {
+            tracing::warn!(error = %e, "health: cannot store the evaluation");
+        }
         let cfg = self.health_config();
         let interval =
             chrono::Duration::from_std(cfg.probe_interval).unwrap_or(chrono::Duration::zero());
         let retry = chrono::Duration::from_std(RETRY).unwrap_or(chrono::Duration::zero());
         let now = Utc::now();
         let mut due = Vec::new();
-        for v in views {
-            let id = v.health.session_id;
-            if let Err(e) = self.evaluate_session(id).await {
-                tracing::warn!(session = %id, error = %e, "health: evaluation failed");
-            }
+        for v in &views {
             let last = v.health.last_probe.as_ref().map(|p| LastProbe {
                 at: p.at,
                 result: p.result,
             });
             let stalled_now = v.health.bricks.iter().any(|b| b.stalled_since.is_some());
             if rules::probe_due(v.status, last, stalled_now, interval, retry, now) {
-                due.push(id);
+                due.push(v.health.session_id);
             }
         }
-        due
+        (views, due)
     }
-
     /// Writes one lag sample per session (its largest lag) and per active brick, and drops
     /// history older than the retention.
-    async fn sample_lag(&self) -> Result<()> {
-        let views = self.health_views().await?;
+    async fn sample_lag(&self, views: &[HealthView]) -> Result<()> {
         let now = Utc::now();
         let mut rows = Vec::new();
-        for v in &views {
+        for v in views {
             let Some(lag) = v.health.lag_seconds else {
                 continue;
             };
@@ -987,6 +1034,113 @@ impl Service {
         store::prune_health_history(&mut tx, now - self.health_config().retention).await?;
         tx.commit().await.map_err(store_err)?;
         Ok(())
+    }
+}
+
+/// The rows a session's health is computed from.
+struct HealthRows<'a> {
+    session: &'a SessionRow,
+    master: Option<&'a VolumeRow>,
+    cluster: Option<&'a ClusterRow>,
+    bricks: &'a [BrickRow],
+    details: &'a [SessionDetailRow],
+    marks: &'a [BrickHealthRow],
+    stored: Option<&'a HealthRow>,
+}
+
+/// What one evaluation changes in SQLite: the per-brick marks that moved, the verdict when
+/// it changed, and the transition to record and alert on.
+struct Writes {
+    session_id: Uuid,
+    marks: Vec<BrickHealthRow>,
+    verdict: Option<HealthRow>,
+    transition: Option<Transition>,
+}
+
+impl Writes {
+    fn is_empty(&self) -> bool {
+        self.marks.is_empty() && self.verdict.is_none() && self.transition.is_none()
+    }
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<()> {
+        for m in &self.marks {
+            store::put_brick_health(conn, m).await?;
+        }
+        if let Some(v) = &self.verdict {
+            store::put_verdict(conn, v).await?;
+        }
+        if let Some(t) = &self.transition {
+            store::insert_event(conn, &t.event()).await?;
+        }
+        Ok(())
+    }
+
+    /// After the commit: the log line and the webhook of a transition.
+    fn announce(&self, service: &Service) {
+        if let Some(t) = &self.transition {
+            tracing::warn!(session = %t.session_id, from = t.from.as_str(), to = t.to.as_str(), reason = %t.reason, "health changed");
+            service.send_webhook(t.clone());
+        }
+    }
+}
+
+/// What evaluating a session changes, compared with the marks and verdict its view was
+/// computed from.
+fn evaluation_writes(view: &HealthView, now: DateTime<Utc>) -> Writes {
+    let h = &view.health;
+    let sid = h.session_id.hyphenated();
+    let marks = view
+        .views
+        .iter()
+        .zip(&h.bricks)
+        .filter_map(|(v, b)| {
+            let row = BrickHealthRow {
+                session_id: sid,
+                master_brick_id: b.brick_id.hyphenated(),
+                stalled_since: b.stalled_since,
+                pending_since: rules::next_pending_since(v.pending_since, v.pending, now),
+            };
+            (row.stalled_since != v.stalled_since || row.pending_since != v.pending_since)
+                .then_some(row)
+        })
+        .collect();
+    let prev = view.stored.as_ref();
+    let changed = prev.is_none_or(|p| {
+        p.health != h.health.as_str() || p.reason != h.reason || p.lag_seconds != h.lag_seconds
+    });
+    let verdict = changed.then(|| HealthRow {
+        session_id: sid,
+        health: h.health.as_str().into(),
+        reason: h.reason.clone(),
+        since: h.since,
+        lag_seconds: h.lag_seconds,
+        // not written by put_verdict
+        last_probe_at: None,
+        last_probe_result: None,
+        last_probe_ms: None,
+        last_probe_message: None,
+        updated_at: now,
+    });
+    let from = prev
+        .map(|p| Health::parse(&p.health))
+        .unwrap_or(Health::Unknown);
+    let transition = (from != h.health && (from.is_alerting() || h.health.is_alerting()))
+        .then(|| Transition {
+            session_id: h.session_id,
+            cluster_id: view.cluster_id,
+            session: format!("{} -> {}", view.master, view.slave),
+            from,
+            to: h.health,
+            reason: h.reason.clone(),
+            since: h.since,
+            lag_seconds: h.lag_seconds,
+            at: now,
+        });
+    Writes {
+        session_id: h.session_id,
+        marks,
+        verdict,
+        transition,
     }
 }
 
@@ -1069,18 +1223,20 @@ async fn remove_stale_probe_dirs(base: &std::path::Path) {
 /// active sessions on the configured interval (one probe per session at a time, in the
 /// background). Stops when `stop` turns true; unmounts the probe mounts then.
 pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(TICK);
+    // the first evaluation after the sync loop's first cycle, not on the rows of the last run
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_sample: Option<Instant> = None;
     let running: Arc<Mutex<HashSet<Uuid>>> = Arc::default();
+    let turns = Arc::new(tokio::sync::Semaphore::new(SCHEDULED_PROBES));
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stop.changed() => break,
         }
-        let due = service.health_tick().await;
+        let (views, due) = service.health_tick().await;
         if last_sample.is_none_or(|t| t.elapsed() >= service.health_config().sample_interval) {
-            if let Err(e) = service.sample_lag().await {
+            if let Err(e) = service.sample_lag(&views).await {
                 tracing::warn!(error = %e, "health: cannot store lag samples");
             }
             last_sample = Some(Instant::now());
@@ -1089,18 +1245,26 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
             if !running.lock().unwrap_or_else(|e| e.into_inner()).insert(id) {
                 continue;
             }
-            let (s, running) = (service.clone(), running.clone());
+            let (s, running, turns) = (service.clone(), running.clone(), turns.clone());
             tokio::spawn(async move {
+                // never closed
+                let _turn = turns.acquire_owned().await;
                 // its gluster reads step aside for actions (gluster::background)
                 let r = crate::gluster::background(async {
                     let ctx = s.health_ctx(id).await?;
+                    // it may have waited its turn while the session stopped replicating (or
+                    // its cluster became unreadable: UNKNOWN)
+                    if !rules::replicating(SessionStatus::from_db(&ctx.session.status)) {
+                        return Ok(None);
+                    }
                     let _p = s.try_probing(id)?;
                     // a scheduled probe does not wait for a history crawl: it is retried
-                    s.probe_locked(&ctx, "schedule", Duration::ZERO).await
+                    s.probe_locked(&ctx, "schedule", Duration::ZERO).await.map(Some)
                 })
                 .await;
                 match r {
-                    Ok(_) | Err(ServiceError::Busy(_)) => {}
+                    // busy: an on-demand probe or restart; not found: deleted while queued
+                    Ok(_) | Err(ServiceError::Busy(_) | ServiceError::NotFound(_)) => {}
                     Err(e) => tracing::warn!(session = %id, error = %e, "scheduled probe failed"),
                 }
                 running
@@ -1117,3 +1281,7 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "health_tests.rs"]
+mod tests;

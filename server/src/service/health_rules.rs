@@ -223,6 +223,11 @@ pub fn since(
     }
 }
 
+/// Whether a session's workers replicate (what a probe can judge).
+pub fn replicating(status: S) -> bool {
+    matches!(status, S::Active | S::Passive | S::PartialFaulty)
+}
+
 /// Whether a scheduled probe is due: only for replicating sessions, every `interval`, and
 /// sooner (after `retry`) when the last probe could not judge or its stall is over.
 pub fn probe_due(
@@ -233,8 +238,7 @@ pub fn probe_due(
     retry: Duration,
     now: DateTime<Utc>,
 ) -> bool {
-    if interval <= Duration::zero() || !matches!(status, S::Active | S::Passive | S::PartialFaulty)
-    {
+    if interval <= Duration::zero() || !replicating(status) {
         return false;
     }
     let Some(last) = last else { return true };

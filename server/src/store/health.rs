@@ -95,6 +95,37 @@ pub async fn upsert_health(conn: &mut SqliteConnection, h: &HealthRow) -> Result
     Ok(())
 }
 
+/// A session's verdict (health, reason, since, lag); the probe's columns are left as they are
+/// (a probe may have written them since the verdict's rows were read).
+pub async fn put_verdict(conn: &mut SqliteConnection, h: &HealthRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO session_health (session_id, health, reason, since, lag_seconds, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id) DO UPDATE SET health = excluded.health, reason = excluded.reason,
+             since = excluded.since, lag_seconds = excluded.lag_seconds,
+             updated_at = excluded.updated_at",
+    )
+    .bind(h.session_id)
+    .bind(&h.health)
+    .bind(&h.reason)
+    .bind(h.since)
+    .bind(h.lag_seconds)
+    .bind(h.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every session's per-brick marks.
+pub async fn list_brick_health(conn: &mut SqliteConnection) -> Result<Vec<BrickHealthRow>> {
+    Ok(sqlx::query_as(
+        "SELECT session_id, master_brick_id, stalled_since, pending_since FROM brick_health
+         ORDER BY session_id, master_brick_id",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 pub async fn brick_health_of(
     conn: &mut SqliteConnection,
     session_id: Id,
