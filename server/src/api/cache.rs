@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::sync::OnceCell;
 
 use super::repr::{Format, BODY_LIMIT};
 use crate::store;
@@ -18,36 +19,61 @@ use crate::store;
 /// Enough for every route of a large inventory; past it the cache starts over.
 const MAX_ENTRIES: usize = 4096;
 
-#[derive(Clone, Default)]
-pub struct DocCache(Arc<Mutex<HashMap<(String, Format), Entry>>>);
+type Key = (String, Format);
 
-struct Entry {
+/// Each path's document under the commit count it was read at. The document is filled once
+/// per count: after a commit, the GETs that arrive together for a path wait for the first
+/// one's read instead of all reading SQLite at once (each commit of the sync loop made every
+/// polling client miss together: the tail of `scripts/load.sh`).
+#[derive(Clone, Default)]
+pub struct DocCache(Arc<Mutex<HashMap<Key, Slot>>>);
+
+struct Slot {
     commits: u64,
+    /// None once filled: the answer was not a 200 (each request then answers for itself).
+    doc: Arc<OnceCell<Option<Doc>>>,
+}
+
+#[derive(Clone)]
+struct Doc {
     headers: HeaderMap,
     body: Bytes,
 }
 
-impl DocCache {
-    fn get(&self, key: &(String, Format), commits: u64) -> Option<Response> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let e = map.get(key).filter(|e| e.commits == commits)?;
-        let mut resp = Body::from(e.body.clone()).into_response();
-        *resp.headers_mut() = e.headers.clone();
-        Some(resp)
-    }
-
-    fn put(&self, key: (String, Format), entry: Entry) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert(key, entry);
+impl Doc {
+    fn response(&self) -> Response {
+        let mut resp = Body::from(self.body.clone()).into_response();
+        *resp.headers_mut() = self.headers.clone();
+        resp
     }
 }
 
-/// Answers a GET from the cache when nothing was committed since it was stored; stores a
-/// 200 answer under the commit count read before the handler ran (a commit meanwhile makes
-/// it stale at once).
+impl DocCache {
+    /// The slot for `key` at `commits`: the stored one when it is that recent (a newer one is
+    /// fine too: its rows are newer than the caller's count), else a new one replacing it.
+    fn slot(&self, key: &Key, commits: u64) -> Arc<OnceCell<Option<Doc>>> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get(key).filter(|s| s.commits >= commits) {
+            return s.doc.clone();
+        }
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        let doc = Arc::new(OnceCell::new());
+        map.insert(
+            key.clone(),
+            Slot {
+                commits,
+                doc: doc.clone(),
+            },
+        );
+        doc
+    }
+}
+
+/// Answers a GET from the document read under the current commit count, reading it (once per
+/// count and path) when there is none yet. The count is taken before the handler runs, so a
+/// commit during the read makes the document stale at once.
 pub async fn cached(State(cache): State<DocCache>, req: Request, next: Next) -> Response {
     if req.method() != Method::GET {
         return next.run(req).await;
@@ -58,52 +84,133 @@ pub async fn cached(State(cache): State<DocCache>, req: Request, next: Next) -> 
             .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned()),
         Format::current(),
     );
-    let commits = store::commits();
-    if let Some(hit) = cache.get(&key, commits) {
-        return hit;
+    let slot = cache.slot(&key, store::commits());
+    let mut mine = Some((req, next));
+    // the answer of this request when it filled the slot with one that is not cached
+    let mut own: Option<Response> = None;
+    let (mine_ref, own_ref) = (&mut mine, &mut own);
+    let doc = slot
+        .get_or_init(move || async move {
+            let (req, next) = mine_ref.take()?;
+            let resp = next.run(req).await;
+            if resp.status() != StatusCode::OK {
+                *own_ref = Some(resp);
+                return None;
+            }
+            let (parts, body) = resp.into_parts();
+            match axum::body::to_bytes(body, BODY_LIMIT * 16).await {
+                Ok(body) => Some(Doc {
+                    headers: parts.headers,
+                    body,
+                }),
+                Err(_) => {
+                    *own_ref = Some(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+                    None
+                }
+            }
+        })
+        .await;
+    if let Some(doc) = doc {
+        return doc.response();
     }
-    let resp = next.run(req).await;
-    if resp.status() != StatusCode::OK {
-        return resp;
+    match (own, mine) {
+        (Some(resp), _) => resp,
+        // another request filled the slot with an answer that is not cached: ours is asked
+        (None, Some((req, next))) => next.run(req).await,
+        // not reached: the request that fills the slot keeps its answer in `own`
+        (None, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
-    let (parts, body) = resp.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT * 16).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    cache.put(
-        key,
-        Entry {
-            commits,
-            headers: parts.headers.clone(),
-            body: body.clone(),
-        },
-    );
-    Response::from_parts(parts, Body::from(body))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
     use super::*;
 
     #[test]
-    fn an_entry_serves_only_its_own_commit_count() {
+    fn a_slot_serves_its_own_count_or_a_later_one() {
         let cache = DocCache::default();
         let key = ("/api/clusters".to_owned(), Format::Xml);
-        let mut headers = HeaderMap::new();
-        headers.insert("content-type", "application/xml".parse().unwrap());
-        cache.put(
-            key.clone(),
-            Entry {
-                commits: 7,
-                headers,
-                body: Bytes::from_static(b"<clusters/>"),
-            },
+        let seven = cache.slot(&key, 7);
+        assert!(Arc::ptr_eq(&seven, &cache.slot(&key, 7)), "same count");
+        assert!(
+            Arc::ptr_eq(&seven, &cache.slot(&key, 6)),
+            "a caller that counted before the last commit gets the newer document"
         );
-        let hit = cache.get(&key, 7).expect("same count: a hit");
-        assert_eq!(hit.headers()["content-type"], "application/xml");
-        assert!(cache.get(&key, 8).is_none(), "a commit since: stale");
-        assert!(cache
-            .get(&("/api/clusters".into(), Format::Json), 7)
-            .is_none());
+        let eight = cache.slot(&key, 8);
+        assert!(!Arc::ptr_eq(&seven, &eight), "a commit since: a new slot");
+        assert!(Arc::ptr_eq(&eight, &cache.slot(&key, 8)));
+        let json = cache.slot(&("/api/clusters".into(), Format::Json), 8);
+        assert!(!Arc::ptr_eq(&eight, &json), "one slot per representation");
+    }
+
+    /// A router whose handlers count their calls and take 50 ms, behind the cache.
+    fn app(calls: Arc<AtomicUsize>) -> Router {
+        let ok = calls.clone();
+        let missing = calls;
+        Router::new()
+            .route(
+                "/doc",
+                get(move || async move {
+                    ok.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    "<doc/>"
+                }),
+            )
+            .route(
+                "/missing",
+                get(move || async move {
+                    missing.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    (StatusCode::NOT_FOUND, "<fault/>")
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                DocCache::default(),
+                cached,
+            ))
+    }
+
+    async fn get_all(app: &Router, path: &str, n: usize) -> Vec<(StatusCode, Bytes)> {
+        let asks = (0..n).map(|_| {
+            let app = app.clone();
+            let req = Request::get(path).body(Body::empty()).unwrap();
+            async move {
+                let resp = app.oneshot(req).await.unwrap();
+                let status = resp.status();
+                (status, axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap())
+            }
+        });
+        futures_util::future::join_all(asks).await
+    }
+
+    #[tokio::test]
+    async fn requests_that_miss_together_read_once() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let app = app(calls.clone());
+        for (status, body) in get_all(&app, "/doc", 16).await {
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(body, "<doc/>");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "one read for 16 requests");
+        get_all(&app, "/doc", 4).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "no commit since: still cached");
+    }
+
+    #[tokio::test]
+    async fn an_answer_other_than_200_is_each_requests_own() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let app = app(calls.clone());
+        for (status, body) in get_all(&app, "/missing", 8).await {
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            assert_eq!(body, "<fault/>");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 8, "not cached, not shared");
     }
 }
