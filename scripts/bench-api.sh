@@ -83,12 +83,7 @@ fi
 "${SERVER_CPUS[@]}" "$BIN" --database "$DB" --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 \
   --sync-interval 3600 --probe-interval "${PROBE_INTERVAL:-600}" --site-root "$WORK" 2> "$WORK/server.log" &
 PIDS+=($!)
-for _ in $(seq 1 100); do
-  ADDR=$(grep -o 'listening on http://[0-9.:]*' "$WORK/server.log" | sed 's/listening on //' || true)
-  [[ -n $ADDR ]] && break
-  sleep 0.1
-done
-[[ -n ${ADDR:-} ]] || { cat "$WORK/server.log" >&2; exit 1; }
+ADDR=$(listening_addr "$WORK/server.log")
 # a session in the middle of the table
 PATH_S=/api/clusters/00000000-0000-4000-8000-000000000001/glustervolumes/00000000-0000-4000-8000-000000000003/georeplication-sessions/$(printf '10000000-0000-4000-8000-%012d' $((SESSIONS / 2)))
 curl -fsS -H "Authorization: Bearer $TOKEN" "$ADDR$PATH_S" > "$WORK/session.xml"

@@ -10,3 +10,16 @@ if [[ -n ${CI:-} ]]; then export CARGO_INCREMENTAL=0; fi
 # cargo-leptos writes the site (wasm, js, css) under the target dir
 export GEOREP_SITE_ROOT=${GEOREP_SITE_ROOT:-$CARGO_TARGET_DIR/site}
 export LEPTOS_SITE_ROOT=$GEOREP_SITE_ROOT
+
+# The address a georep server started with `--listen 127.0.0.1:0` logged to LOG ("listening on
+# http://..."): waits up to 10 s, else shows the log and fails.
+listening_addr() {
+  local log=$1 addr
+  for _ in $(seq 1 100); do
+    addr=$(grep -o 'listening on http://[0-9.:]*' "$log" | sed 's/listening on //' || true)
+    [[ -n $addr ]] && { echo "$addr"; return 0; }
+    sleep 0.1
+  done
+  cat "$log" >&2
+  return 1
+}

@@ -44,12 +44,7 @@ TOKEN=$("$BIN" --database "$DB" token add load --name wrk)
 "$BIN" --database "$DB" --gluster-timeout 60 serve --listen 127.0.0.1:0 --site-root "$WORK" \
   --sync-interval 5 --probe-interval 0 2> "$WORK/server.log" 9>&- &
 SERVER=$!
-for _ in $(seq 1 100); do
-  ADDR=$(grep -o 'listening on http://[0-9.:]*' "$WORK/server.log" | sed 's/listening on //' || true)
-  [[ -n $ADDR ]] && break
-  sleep 0.1
-done
-[[ -n ${ADDR:-} ]] || { cat "$WORK/server.log" >&2; exit 1; }
+ADDR=$(listening_addr "$WORK/server.log")
 api() { curl -fsS -H "Authorization: Bearer $TOKEN" "$@"; }
 for _ in $(seq 1 60); do
   sqlite3 "$DB" "SELECT 1 FROM gluster_volumes WHERE name = '$SLAVE'" | grep -q 1 && break

@@ -150,27 +150,20 @@ mod tests {
         assert!(!Arc::ptr_eq(&eight, &json), "one slot per representation");
     }
 
-    /// A router whose handlers count their calls and take 50 ms, behind the cache.
+    /// A router whose handlers count their calls and take 50 ms, behind the cache: `/doc`
+    /// answers 200, `/missing` 404.
     fn app(calls: Arc<AtomicUsize>) -> Router {
-        let ok = calls.clone();
-        let missing = calls;
+        let answer = |status: StatusCode, body: &'static str| {
+            let calls = calls.clone();
+            get(move || async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                (status, body)
+            })
+        };
         Router::new()
-            .route(
-                "/doc",
-                get(move || async move {
-                    ok.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    "<doc/>"
-                }),
-            )
-            .route(
-                "/missing",
-                get(move || async move {
-                    missing.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    (StatusCode::NOT_FOUND, "<fault/>")
-                }),
-            )
+            .route("/doc", answer(StatusCode::OK, "<doc/>"))
+            .route("/missing", answer(StatusCode::NOT_FOUND, "<fault/>"))
             .layer(axum::middleware::from_fn_with_state(
                 DocCache::default(),
                 cached,
@@ -184,7 +177,12 @@ mod tests {
             async move {
                 let resp = app.oneshot(req).await.unwrap();
                 let status = resp.status();
-                (status, axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap())
+                (
+                    status,
+                    axum::body::to_bytes(resp.into_body(), 1 << 20)
+                        .await
+                        .unwrap(),
+                )
             }
         });
         futures_util::future::join_all(asks).await
@@ -200,7 +198,11 @@ mod tests {
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1, "one read for 16 requests");
         get_all(&app, "/doc", 4).await;
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "no commit since: still cached");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "no commit since: still cached"
+        );
     }
 
     #[tokio::test]

@@ -243,7 +243,7 @@ impl Service {
                 .await
         }
         .await;
-        let message = outcome.as_ref().ok().map(|r| probe_message(r));
+        let message = outcome.as_ref().ok().map(probe_message);
         self.record(&audit, &outcome, message.as_deref()).await;
         outcome
     }
@@ -755,20 +755,22 @@ impl Service {
                         .find(|b| b.id == d.master_brick_id)
                         .map(|b| b.position)
                 });
-                out.push(self.compute_view(
-                    HealthRows {
-                        session: &session,
-                        master,
-                        cluster: Some(&cluster),
-                        bricks,
-                        details: &details,
-                        marks: marks
-                            .get(&session.session_id)
-                            .map_or(&[][..], Vec::as_slice),
-                        stored: stored.get(&session.session_id),
-                    },
-                    now,
-                ));
+                out.push(
+                    self.compute_view(
+                        HealthRows {
+                            session: &session,
+                            master,
+                            cluster: Some(&cluster),
+                            bricks,
+                            details: &details,
+                            marks: marks
+                                .get(&session.session_id)
+                                .map_or(&[][..], Vec::as_slice),
+                            stored: stored.get(&session.session_id),
+                        },
+                        now,
+                    ),
+                );
             }
         }
         tx.commit().await.map_err(store_err)?;
@@ -1124,8 +1126,8 @@ fn evaluation_writes(view: &HealthView, now: DateTime<Utc>) -> Writes {
     let from = prev
         .map(|p| Health::parse(&p.health))
         .unwrap_or(Health::Unknown);
-    let transition = (from != h.health && (from.is_alerting() || h.health.is_alerting()))
-        .then(|| Transition {
+    let transition =
+        (from != h.health && (from.is_alerting() || h.health.is_alerting())).then(|| Transition {
             session_id: h.session_id,
             cluster_id: view.cluster_id,
             session: format!("{} -> {}", view.master, view.slave),
@@ -1259,7 +1261,9 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                     }
                     let _p = s.try_probing(id)?;
                     // a scheduled probe does not wait for a history crawl: it is retried
-                    s.probe_locked(&ctx, "schedule", Duration::ZERO).await.map(Some)
+                    s.probe_locked(&ctx, "schedule", Duration::ZERO)
+                        .await
+                        .map(Some)
                 })
                 .await;
                 match r {

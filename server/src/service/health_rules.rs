@@ -523,7 +523,7 @@ mod tests {
         );
         check(
             S::Active,
-            &[lagging.clone()],
+            std::slice::from_ref(&lagging),
             &|i| i.lag_threshold = 1000,
             Health::Healthy,
             "passed",
@@ -534,7 +534,7 @@ mod tests {
         check(S::Unknown, &[], &same, Health::Unknown, "no usable");
         check(
             S::Active,
-            &[stalled.clone()],
+            std::slice::from_ref(&stalled),
             &|i| i.sync_error = Some("timeout"),
             Health::Unknown,
             "timeout",

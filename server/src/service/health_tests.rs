@@ -2,131 +2,60 @@
 //! session at a time, writes only for what changed, a probe's columns left alone.
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
-use uuid::Uuid;
+use chrono::Utc;
 
 use super::*;
 use crate::gluster::Gluster;
-use crate::store::{ClusterRow, HostRow, Store};
+use crate::store::tests::{detail, id, open, seed};
 
-fn id() -> Id {
-    Uuid::new_v4().hyphenated()
-}
-
-/// One cluster, a 2-brick master volume and three sessions: idle, idle with its details
-/// stored in reverse brick order, and one with data pending on both bricks.
+/// The store's fixture (a cluster, a 2-brick master volume, a session with data pending on
+/// both bricks) and two more sessions: one idle, one idle with its details stored in reverse
+/// brick order. Their ids: idle, reversed, pending.
 async fn seeded() -> (tempfile::TempDir, Service, Vec<Uuid>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
-    let cluster = ClusterRow {
-        id: id(),
-        name: "site-a".into(),
-        description: String::new(),
-        created_at: now,
-        sync_state: "ok".into(),
-        sync_error: None,
-        synced_at: Some(now),
-    };
-    let host = HostRow {
-        id: id(),
-        cluster_id: cluster.id,
-        address: "vm".into(),
-        gluster_uuid: Some(id()),
-        connection: "local".into(),
-        ssh_user: "root".into(),
-        ssh_port: 22,
-        status: "connected".into(),
-        last_seen_at: Some(now),
-    };
-    let volume = VolumeRow {
-        id: id(),
-        cluster_id: cluster.id,
-        name: "mastervol".into(),
-        volume_type: "Distribute".into(),
-        status: "Started".into(),
-        brick_count: 2,
-        replica_count: 1,
-        disperse_count: 0,
-        size_total: None,
-        size_free: None,
-        updated_at: now,
-    };
-    let bricks: Vec<BrickRow> = (0..2)
-        .map(|i| BrickRow {
-            id: id(),
-            volume_id: volume.id,
-            host_id: Some(host.id),
-            host_uuid: host.gluster_uuid,
-            server_name: "vm".into(),
-            path: format!("/srv/gl/master/b{}", i + 1),
-            position: i,
-            status: "online".into(),
-            size_total: None,
-            size_free: None,
-        })
-        .collect();
+    let (dir, store) = open().await;
+    let f = seed(&store).await;
+    let now = f.session.created_at;
     let mut tx = store.begin().await.unwrap();
-    store::insert_cluster(&mut tx, &cluster).await.unwrap();
-    store::insert_host(&mut tx, &host).await.unwrap();
-    store::upsert_volume(&mut tx, &volume).await.unwrap();
-    for b in &bricks {
-        store::upsert_brick(&mut tx, b).await.unwrap();
-    }
     let mut ids = Vec::new();
-    for (i, (pending, reversed)) in [(0, false), (0, true), (240, false)].into_iter().enumerate() {
+    for (i, reversed) in [false, true].into_iter().enumerate() {
         let session = SessionRow {
             session_id: id(),
-            master_volume_id: volume.id,
-            session_key: format!("{i}:ssh://vm::slavevol{i}"),
-            slave_host_uuid: None,
-            slave_host_name: "vm".into(),
-            slave_volume_id: None,
-            slave_volume_name: format!("slavevol{i}"),
-            slave_user: "root".into(),
-            status: "ACTIVE".into(),
-            created_at: now,
-            updated_at: now,
+            session_key: format!("{i}:ssh://vm::idle{i}"),
+            slave_volume_name: format!("idle{i}"),
+            ..f.session.clone()
         };
         store::insert_session(&mut tx, &session).await.unwrap();
-        let mut order: Vec<&BrickRow> = bricks.iter().collect();
+        let mut order: Vec<&BrickRow> = f.bricks.iter().collect();
         if reversed {
             order.reverse();
         }
         for b in order {
-            let detail = SessionDetailRow {
-                session_id: session.session_id,
-                master_brick_id: b.id,
-                slave_host_uuid: None,
-                slave_host_name: Some("vm".into()),
+            let idle = SessionDetailRow {
                 status: if b.position == 0 { "ACTIVE" } else { "PASSIVE" }.into(),
-                checkpoint_status: None,
-                crawl_status: Some("changelog_crawl".into()),
-                files_synced: None,
-                files_pending: None,
-                bytes_pending: None,
-                deletes_pending: None,
-                files_skipped: None,
-                entry_pending: Some(0),
-                data_pending: Some(pending),
-                meta_pending: Some(0),
-                failures: Some(0),
-                last_synced_at: Some(now),
-                checkpoint_time: None,
-                checkpoint_completed_at: None,
-                updated_at: now,
+                data_pending: Some(0),
+                files_pending: Some(0),
+                ..detail(session.session_id, b.id, now)
             };
-            store::upsert_session_detail(&mut tx, &detail).await.unwrap();
+            store::upsert_session_detail(&mut tx, &idle).await.unwrap();
         }
         ids.push(session.session_id.into_uuid());
     }
     tx.commit().await.unwrap();
+    ids.push(f.session.session_id.into_uuid());
     let service = Service::with_health(
         store,
         Gluster::new("/bin/false", Duration::from_secs(5)),
         HealthConfig::default(),
     );
     (dir, service, ids)
+}
+
+/// The view of session `id` among `views`.
+fn of(views: &[HealthView], id: Uuid) -> &HealthView {
+    views
+        .iter()
+        .find(|v| v.health.session_id == id)
+        .expect("every session in the bulk read")
 }
 
 /// The parts of a view that do not depend on the instant it was computed at.
@@ -155,15 +84,16 @@ async fn the_bulk_read_gives_each_session_what_its_own_read_gives() {
         assert_eq!(bulk.len(), ids.len());
         for id in &ids {
             let one = service.health_view(*id).await.unwrap();
-            let b = bulk
-                .iter()
-                .find(|v| v.health.session_id == *id)
-                .expect("every session in the bulk read");
+            let b = of(&bulk, *id);
             assert_eq!(verdict(b), verdict(&one));
             assert_eq!(b.stored, one.stored);
         }
         // the reversed session's bricks come in brick order, as details_of_session gives them
-        let names: Vec<_> = bulk[1].views.iter().map(|v| v.brick.clone()).collect();
+        let names: Vec<_> = of(&bulk, ids[1])
+            .views
+            .iter()
+            .map(|v| v.brick.clone())
+            .collect();
         assert_eq!(names, ["vm:/srv/gl/master/b1", "vm:/srv/gl/master/b2"]);
         // a second round reads the verdicts and marks the first one stored
         service
@@ -177,11 +107,14 @@ async fn the_bulk_read_gives_each_session_what_its_own_read_gives() {
 async fn a_tick_writes_what_changed_and_nothing_when_nothing_did() {
     let (_dir, service, ids) = seeded().await;
     let views = service.health_views().await.unwrap();
-    let first: Vec<Writes> = views
+    let first: Vec<Writes> = ids
         .iter()
-        .map(|v| evaluation_writes(v, Utc::now()))
+        .map(|id| evaluation_writes(of(&views, *id), Utc::now()))
         .collect();
-    assert!(first.iter().all(|w| w.verdict.is_some()), "no verdict stored yet");
+    assert!(
+        first.iter().all(|w| w.verdict.is_some()),
+        "no verdict stored yet"
+    );
     assert!(first[0].marks.is_empty() && first[1].marks.is_empty());
     assert_eq!(first[2].marks.len(), 2, "pending on both bricks: marked");
     service.store_evaluations(&views).await.unwrap();
@@ -199,11 +132,14 @@ async fn a_tick_writes_what_changed_and_nothing_when_nothing_did() {
     drop(c);
 
     let again = service.health_views().await.unwrap();
-    let second: Vec<Writes> = again
+    let second: Vec<Writes> = ids
         .iter()
-        .map(|v| evaluation_writes(v, Utc::now()))
+        .map(|id| evaluation_writes(of(&again, *id), Utc::now()))
         .collect();
-    assert!(second[0].is_empty() && second[1].is_empty(), "idle: no write");
+    assert!(
+        second[0].is_empty() && second[1].is_empty(),
+        "idle: no write"
+    );
     // the pending session's marks stay (its lag may have moved on by a second)
     assert!(second[2].marks.is_empty());
 }
@@ -242,5 +178,8 @@ async fn a_verdict_leaves_the_probe_columns_alone() {
     assert_eq!(row.health, "lagging");
     assert_eq!(row.last_probe_result.as_deref(), Some("passed"));
     assert_eq!(row.last_probe_ms, Some(1234));
-    assert_eq!(row.last_probe_message.as_deref(), Some("checkpoint completed"));
+    assert_eq!(
+        row.last_probe_message.as_deref(),
+        Some("checkpoint completed")
+    );
 }

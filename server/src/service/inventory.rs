@@ -99,7 +99,7 @@ impl Service {
     /// One session with its details, if its master is this volume of this cluster.
     pub async fn session(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<SessionView> {
         let mut conn = self.conn().await?;
-        let v = volume_in(&mut *conn, cluster, volume).await?;
+        let v = volume_in(&mut conn, cluster, volume).await?;
         let session = store::get_session(&mut conn, id.hyphenated())
             .await?
             .filter(|s| s.master_volume_id == v.volume.id)

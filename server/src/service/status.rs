@@ -147,7 +147,9 @@ mod tests {
 
     #[test]
     fn checkpoint_rollup_table() {
-        let cases: &[(&[(B, Option<bool>)], bool)] = &[
+        // the bricks (status, checkpoint completed) and the session's rollup
+        type Case<'a> = (&'a [(B, Option<bool>)], bool);
+        let cases: &[Case] = &[
             (&[], false),
             (&[(Active, Some(true)), (Active, Some(true))], true),
             (&[(Active, Some(true)), (Active, Some(false))], false),

@@ -285,7 +285,10 @@ mod tests {
             pending_since: None,
         };
         put_brick_health(&mut c, &mark).await.unwrap();
-        assert_eq!(brick_health_of(&mut c, sid).await.unwrap(), [mark.clone()]);
+        assert_eq!(
+            brick_health_of(&mut c, sid).await.unwrap(),
+            std::slice::from_ref(&mark)
+        );
         // nothing left to remember: the row goes
         put_brick_health(
             &mut c,

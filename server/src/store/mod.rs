@@ -158,4 +158,4 @@ mod commits {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -4,11 +4,11 @@ use uuid::Uuid;
 
 use super::*;
 
-fn id() -> Id {
+pub(crate) fn id() -> Id {
     Uuid::new_v4().hyphenated()
 }
 
-async fn open() -> (tempfile::TempDir, Store) {
+pub(crate) async fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("nested/georep.db"))
         .await
@@ -16,14 +16,16 @@ async fn open() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-struct Fixture {
-    cluster: ClusterRow,
-    volume: VolumeRow,
-    bricks: Vec<BrickRow>,
-    session: SessionRow,
+/// One cluster, its host, a 2-brick master volume and one session with a detail row per brick
+/// (also the seed of the service's tests).
+pub(crate) struct Fixture {
+    pub cluster: ClusterRow,
+    pub volume: VolumeRow,
+    pub bricks: Vec<BrickRow>,
+    pub session: SessionRow,
 }
 
-async fn seed(store: &Store) -> Fixture {
+pub(crate) async fn seed(store: &Store) -> Fixture {
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 8, 44, 35).unwrap();
     let cluster = ClusterRow {
         id: id(),
@@ -121,7 +123,7 @@ async fn seed(store: &Store) -> Fixture {
     }
 }
 
-fn detail(session_id: Id, brick_id: Id, now: chrono::DateTime<Utc>) -> SessionDetailRow {
+pub(crate) fn detail(session_id: Id, brick_id: Id, now: chrono::DateTime<Utc>) -> SessionDetailRow {
     SessionDetailRow {
         session_id,
         master_brick_id: brick_id,
@@ -351,10 +353,7 @@ async fn record_cluster_sync_keeps_the_error() {
         .await
         .unwrap();
     let row = get_cluster(&mut c, f.cluster.id).await.unwrap().unwrap();
-    assert_eq!(
-        (row.sync_state.as_str(), row.sync_error),
-        ("ok".into(), None)
-    );
+    assert_eq!((row.sync_state.as_str(), row.sync_error), ("ok", None));
 }
 
 #[tokio::test]

@@ -155,13 +155,21 @@ pub async fn insert_web_session(
     Ok(())
 }
 
+/// A browser login's user and when the login expires.
+#[derive(FromRow)]
+struct WebLogin {
+    #[sqlx(flatten)]
+    user: UserRow,
+    expires_at: DateTime<Utc>,
+}
+
 /// The user of an unexpired browser login, with its expiry.
 pub async fn user_by_web_session(
     conn: &mut SqliteConnection,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(UserRow, DateTime<Utc>)>> {
-    let row: Option<(Id, String, String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+    let row: Option<WebLogin> = sqlx::query_as(
         "SELECT u.id, u.name, u.password_hash, u.role, u.created_at, w.expires_at
            FROM web_sessions w JOIN users u ON u.id = w.user_id
           WHERE w.token_hash = ? AND w.expires_at > ?",
@@ -170,20 +178,7 @@ pub async fn user_by_web_session(
     .bind(now)
     .fetch_optional(conn)
     .await?;
-    Ok(
-        row.map(|(id, name, password_hash, role, created_at, expires)| {
-            (
-                UserRow {
-                    id,
-                    name,
-                    password_hash,
-                    role,
-                    created_at,
-                },
-                expires,
-            )
-        }),
-    )
+    Ok(row.map(|r| (r.user, r.expires_at)))
 }
 
 pub async fn delete_web_session(conn: &mut SqliteConnection, token_hash: &str) -> Result<()> {
