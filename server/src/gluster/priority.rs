@@ -173,11 +173,15 @@ impl Gates {
             }
         }
         load.send_modify(|l| l.foreground += 1);
-        let _ = tokio::time::timeout(bound, seen.wait_for(|l| l.background == 0)).await;
-        Pass {
+        // counted off again by the pass's drop, also when this wait is cancelled (the request
+        // that made the call went away): a count left behind held every later read on this
+        // target back for its whole bound (the server then took minutes to stop)
+        let pass = Pass {
             load,
             background: false,
-        }
+        };
+        let _ = tokio::time::timeout(bound, seen.wait_for(|l| l.background == 0)).await;
+        pass
     }
 }
 
@@ -269,6 +273,25 @@ mod tests {
         let _a = gates.enter(&local, BOUND).await;
         let _b = gates.enter(&local, BOUND).await;
         let _r = background(gates.enter(&remote, BOUND)).await;
+    }
+
+    #[tokio::test]
+    async fn a_call_cancelled_while_it_waits_holds_nothing_back() {
+        let gates = Gates::default();
+        let t = Target::Local;
+        let read = background(gates.enter(&t, BOUND)).await;
+        // an action waiting for that read, then dropped (its client went away)
+        let waiting = tokio::time::timeout(Duration::from_millis(50), gates.enter(&t, BOUND)).await;
+        assert!(waiting.is_err(), "the action waited for the running read");
+        drop(read);
+        let t0 = Instant::now();
+        let next = follow_up(gates.enter(&t, BOUND)).await;
+        assert!(next.background);
+        assert!(
+            t0.elapsed() < Duration::from_secs(1),
+            "a follow-up waited for a call that is gone: {:?}",
+            t0.elapsed()
+        );
     }
 
     #[tokio::test]
