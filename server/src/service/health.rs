@@ -714,7 +714,7 @@ impl Service {
 
     /// Every session's health view (the scheduler's tick, `/metrics`): one read transaction
     /// of a few queries per cluster, however many sessions there are (a query per session
-    /// cost a 1,000-session database 14,000 queries every tick, on the API's connections).
+    /// cost a 1,000-session database 15,000 queries every tick, on the API's connections).
     pub async fn health_views(&self) -> Result<Vec<HealthView>> {
         let mut tx = self.store().begin().await?;
         let mut marks: HashMap<Id, Vec<BrickHealthRow>> = HashMap::new();
