@@ -717,63 +717,43 @@ impl Service {
     /// cost a 1,000-session database 15,000 queries every tick, on the API's connections).
     pub async fn health_views(&self) -> Result<Vec<HealthView>> {
         let mut tx = self.store().begin().await?;
+        let inv = super::views::inventory_in(&mut tx).await?;
         let mut marks: HashMap<Id, Vec<BrickHealthRow>> = HashMap::new();
         for m in store::list_brick_health(&mut tx).await? {
             marks.entry(m.session_id).or_default().push(m);
         }
-        let stored: HashMap<Id, HealthRow> = store::list_health(&mut tx)
-            .await?
-            .into_iter()
-            .map(|h| (h.session_id, h))
-            .collect();
-        let now = Utc::now();
-        let mut out = Vec::new();
-        for cluster in store::list_clusters(&mut tx).await? {
-            let volumes: HashMap<Id, VolumeRow> = store::volumes_of_cluster(&mut tx, cluster.id)
-                .await?
-                .into_iter()
-                .map(|v| (v.id, v))
-                .collect();
-            let mut bricks: HashMap<Id, Vec<BrickRow>> = HashMap::new();
-            for b in store::bricks_of_cluster(&mut tx, cluster.id).await? {
-                bricks.entry(b.volume_id).or_default().push(b);
-            }
-            let mut details: HashMap<Id, Vec<SessionDetailRow>> = HashMap::new();
-            for d in store::details_of_cluster(&mut tx, cluster.id).await? {
-                details.entry(d.session_id).or_default().push(d);
-            }
-            for session in store::sessions_of_cluster(&mut tx, cluster.id).await? {
-                let master = volumes.get(&session.master_volume_id);
-                let bricks = master
-                    .and_then(|m| bricks.get(&m.id))
-                    .map_or(&[][..], Vec::as_slice);
-                let mut details = details.remove(&session.session_id).unwrap_or_default();
-                // brick order, as details_of_session gives them
-                details.sort_by_key(|d| {
-                    bricks
-                        .iter()
-                        .find(|b| b.id == d.master_brick_id)
-                        .map(|b| b.position)
-                });
-                out.push(
-                    self.compute_view(
-                        HealthRows {
-                            session: &session,
-                            master,
-                            cluster: Some(&cluster),
-                            bricks,
-                            details: &details,
-                            marks: marks
-                                .get(&session.session_id)
-                                .map_or(&[][..], Vec::as_slice),
-                            stored: stored.get(&session.session_id),
-                        },
-                        now,
-                    ),
-                );
-            }
-        }
         tx.commit().await.map_err(store_err)?;
+        let volumes: HashMap<Id, &VolumeRow> = inv.volumes.iter().map(|v| (v.id, v)).collect();
+        let mut bricks: HashMap<Id, Vec<BrickRow>> = HashMap::new();
+        for b in inv.bricks {
+            bricks.entry(b.volume_id).or_default().push(b);
+        }
+        let mut details: HashMap<Id, Vec<SessionDetailRow>> = HashMap::new();
+        for d in inv.details {
+            details.entry(d.session_id).or_default().push(d);
+        }
+        let now = Utc::now();
+        let mut out = Vec::with_capacity(inv.sessions.len());
+        for session in &inv.sessions {
+            let sid = session.session_id;
+            let master = volumes.get(&session.master_volume_id).copied();
+            let cluster = master.and_then(|m| inv.clusters.get(&m.cluster_id.into_uuid()));
+            let bricks = master
+                .and_then(|m| bricks.get(&m.id))
+                .map_or(&[][..], Vec::as_slice);
+            out.push(self.compute_view(
+                HealthRows {
+                    session,
+                    master,
+                    cluster,
+                    bricks,
+                    details: details.get(&sid).map_or(&[][..], Vec::as_slice),
+                    marks: marks.get(&sid).map_or(&[][..], Vec::as_slice),
+                    stored: inv.health.get(&sid.into_uuid()),
+                },
+                now,
+            ));
+        }
         Ok(out)
     }
 

@@ -10,46 +10,26 @@ use app::views::{
 use uuid::Uuid;
 
 use super::{status, Result, Service, ServiceError};
-use crate::store::{self, BrickRow, HealthRow, SessionDetailRow, SessionRow, VolumeRow};
+use sqlx::SqliteConnection;
 
-/// Everything the volume and session pages are made of, read in one go.
-struct Inventory {
-    clusters: HashMap<Uuid, String>,
-    volumes: Vec<VolumeRow>,
-    bricks: Vec<BrickRow>,
-    sessions: Vec<SessionRow>,
-    details: Vec<SessionDetailRow>,
-    health: HashMap<Uuid, HealthRow>,
+use crate::store::{
+    self, BrickRow, ClusterRow, HealthRow, SessionDetailRow, SessionRow, VolumeRow,
+};
+
+/// Everything the volume and session pages (and the health scheduler) are made of, read in
+/// one go.
+pub(super) struct Inventory {
+    pub clusters: HashMap<Uuid, ClusterRow>,
+    pub volumes: Vec<VolumeRow>,
+    pub bricks: Vec<BrickRow>,
+    pub sessions: Vec<SessionRow>,
+    pub details: Vec<SessionDetailRow>,
+    pub health: HashMap<Uuid, HealthRow>,
 }
 
 impl Service {
     async fn inventory(&self) -> Result<Inventory> {
-        let mut c = self.conn().await?;
-        let mut inv = Inventory {
-            clusters: HashMap::new(),
-            volumes: Vec::new(),
-            bricks: Vec::new(),
-            sessions: Vec::new(),
-            details: Vec::new(),
-            health: HashMap::new(),
-        };
-        for cluster in store::list_clusters(&mut c).await? {
-            inv.volumes
-                .extend(store::volumes_of_cluster(&mut c, cluster.id).await?);
-            inv.bricks
-                .extend(store::bricks_of_cluster(&mut c, cluster.id).await?);
-            inv.sessions
-                .extend(store::sessions_of_cluster(&mut c, cluster.id).await?);
-            inv.details
-                .extend(store::details_of_cluster(&mut c, cluster.id).await?);
-            inv.clusters.insert(cluster.id.into_uuid(), cluster.name);
-        }
-        inv.health = store::list_health(&mut c)
-            .await?
-            .into_iter()
-            .map(|h| (h.session_id.into_uuid(), h))
-            .collect();
-        Ok(inv)
+        inventory_in(&mut *self.conn().await?).await
     }
 
     /// Every volume of every cluster, by cluster and name.
@@ -141,6 +121,35 @@ impl Service {
     }
 }
 
+/// The inventory as `conn` sees it (in a transaction: one snapshot).
+pub(super) async fn inventory_in(c: &mut SqliteConnection) -> Result<Inventory> {
+    let mut inv = Inventory {
+        clusters: HashMap::new(),
+        volumes: Vec::new(),
+        bricks: Vec::new(),
+        sessions: Vec::new(),
+        details: Vec::new(),
+        health: HashMap::new(),
+    };
+    for cluster in store::list_clusters(c).await? {
+        inv.volumes
+            .extend(store::volumes_of_cluster(c, cluster.id).await?);
+        inv.bricks
+            .extend(store::bricks_of_cluster(c, cluster.id).await?);
+        inv.sessions
+            .extend(store::sessions_of_cluster(c, cluster.id).await?);
+        inv.details
+            .extend(store::details_of_cluster(c, cluster.id).await?);
+        inv.clusters.insert(cluster.id.into_uuid(), cluster);
+    }
+    inv.health = store::list_health(c)
+        .await?
+        .into_iter()
+        .map(|h| (h.session_id.into_uuid(), h))
+        .collect();
+    Ok(inv)
+}
+
 impl Inventory {
     fn volume(&self, v: &VolumeRow) -> VolumeView {
         VolumeView {
@@ -149,7 +158,7 @@ impl Inventory {
             cluster_name: self
                 .clusters
                 .get(&v.cluster_id.into_uuid())
-                .cloned()
+                .map(|c| c.name.clone())
                 .unwrap_or_default(),
             name: v.name.clone(),
             volume_type: v.volume_type.clone(),

@@ -325,15 +325,18 @@ pub async fn delete_brick(conn: &mut SqliteConnection, id: Id) -> Result<()> {
     Ok(())
 }
 
-/// Details of every session whose master volume is in the cluster.
+/// Details of every session whose master volume is in the cluster, each session's in brick
+/// order (as `details_of_session`).
 pub async fn details_of_cluster(
     conn: &mut SqliteConnection,
     cluster_id: Id,
 ) -> Result<Vec<SessionDetailRow>> {
     let sql = format!(
-        "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details
+        "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details d
           WHERE session_id IN (SELECT s.session_id FROM gluster_georep_session s
-                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)"
+                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)
+         ORDER BY session_id,
+                  (SELECT position FROM gluster_volume_bricks b WHERE b.id = d.master_brick_id)"
     );
     Ok(sqlx::query_as(&sql)
         .bind(cluster_id)
