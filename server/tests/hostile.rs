@@ -216,6 +216,12 @@ fn name_cases(ids: &Ids) -> Vec<Case> {
 /// scheduler writes on its own (its first evaluation lands a few seconds after start).
 const BACKGROUND: [&str; 4] = ["events", "session_health", "brick_health", "lag_samples"];
 
+/// A session's per-brick rows, by key only: their counters and times are gluster's live
+/// readings, which a read of the cluster renews (creating on the slave of an existing session
+/// re-reads the cluster before refusing, so that a session deleted with the CLI is not taken
+/// for present). Which rows exist must not change.
+const OBSERVED: &str = "INSERT INTO gluster_georep_session_details VALUES(";
+
 /// Every table but those, as `sqlite3 .dump` writes it.
 fn db_snapshot(db: &Path) -> String {
     let out = std::process::Command::new("sqlite3")
@@ -232,6 +238,13 @@ fn db_snapshot(db: &Path) -> String {
                 l.starts_with(&format!("INSERT INTO {t} "))
                     || l.starts_with(&format!("INSERT INTO sqlite_sequence VALUES('{t}'"))
             })
+        })
+        .map(|l| match l.strip_prefix(OBSERVED) {
+            Some(values) => {
+                let key: Vec<&str> = values.splitn(3, ',').take(2).collect();
+                format!("{OBSERVED}{}, ...)", key.join(","))
+            }
+            None => l.to_owned(),
         })
         .collect::<Vec<_>>()
         .join("\n")
