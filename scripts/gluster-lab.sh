@@ -374,6 +374,21 @@ ensure_root_ssh() {
 }
 
 # ---------------------------------------------------------------------------- glusterd
+# glusterd stops the daemon a pid file names (self-heal, quota, ...) without asking what that
+# process is, and pids are reused: the other lab's self-heal pid file, left from an earlier run,
+# once named a brick of this one, and glusterd's start killed it. Before glusterd starts, a pid
+# file is kept only while its process is a gluster one (or gsyncd's python, sshd) of NETNS.
+clear_stale_pidfiles() {  # clear_stale_pidfiles DIR NETNS_INODE
+  local f pid
+  while IFS= read -r f; do
+    pid=$(tr -dc 0-9 2>/dev/null <"$f" || true)
+    if [[ -n $pid && $(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null) == "$2" ]]; then
+      case $(cat "/proc/$pid/comm" 2>/dev/null) in gluster* | python* | sshd*) continue ;; esac
+    fi
+    rm -f "$f"
+    note "stale pid file removed: $f (pid ${pid:-none})"
+  done < <(find "$1" -name '*.pid' 2>/dev/null)
+}
 ensure_glusterd() {
   local pid attempt t0
   for attempt in 1 2; do
@@ -384,6 +399,7 @@ ensure_glusterd() {
     else
       mkdir -p /var/run/gluster /var/log/glusterfs
       rm -f "$GLUSTERD_PIDFILE"
+      clear_stale_pidfiles /var/run/gluster "$(stat -L -c %i /proc/self/ns/net)"
       daemon "${CLEAN_ENV[@]}" /usr/sbin/glusterd -p "$GLUSTERD_PIDFILE" --log-level INFO \
         || die "glusterd did not start (see /var/log/glusterfs/glusterd.log)"
       pid=$(cat "$GLUSTERD_PIDFILE" 2>/dev/null || true)
