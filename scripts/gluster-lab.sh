@@ -374,21 +374,7 @@ ensure_root_ssh() {
 }
 
 # ---------------------------------------------------------------------------- glusterd
-# glusterd stops the daemon a pid file names (self-heal, quota, ...) without asking what that
-# process is, and pids are reused: the other lab's self-heal pid file, left from an earlier run,
-# once named a brick of this one, and glusterd's start killed it. Before glusterd starts, a pid
-# file is kept only while its process is a gluster one (or gsyncd's python, sshd) of NETNS.
-clear_stale_pidfiles() {  # clear_stale_pidfiles DIR NETNS_INODE
-  local f pid
-  while IFS= read -r f; do
-    pid=$(tr -dc 0-9 2>/dev/null <"$f" || true)
-    if [[ -n $pid && $(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null) == "$2" ]]; then
-      case $(cat "/proc/$pid/comm" 2>/dev/null) in gluster* | python* | sshd*) continue ;; esac
-    fi
-    rm -f "$f"
-    note "stale pid file removed: $f (pid ${pid:-none})"
-  done < <(find "$1" -name '*.pid' 2>/dev/null)
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lab-common.sh"  # clear_stale_pidfiles
 ensure_glusterd() {
   local pid attempt t0
   for attempt in 1 2; do
