@@ -367,25 +367,54 @@ pub async fn sync_cluster_with(
     };
     let read_from = action_seq();
     let read = read_cluster(gluster, &hosts).await;
-    let now = Utc::now();
-    let mut tx = store.begin().await?;
-    let result = match read {
-        Ok(snap) => write_snapshot(&mut tx, cluster, &snap, &guard_since(read_from), quiet, now)
-            .await
-            .map_err(SyncError::from),
-        Err(e) => {
-            let message = e.to_string();
-            store::mark_cluster_unknown(&mut tx, cluster.id).await?;
-            if cluster.sync_state != "error"
-                || cluster.sync_error.as_deref() != Some(message.as_str())
-            {
-                store::record_cluster_sync(&mut tx, cluster.id, now, Some(&message)).await?;
+    store_read(
+        store,
+        cluster,
+        read,
+        &guard_since(read_from),
+        quiet,
+        Utc::now(),
+    )
+    .await
+}
+
+/// What a cycle read, into SQLite: the snapshot in one transaction, or the cluster marked
+/// unknown with the error. A snapshot whose write fails half-way is rolled back whole, and
+/// the cluster is marked unknown with that error in a transaction of its own (rows half of
+/// this cycle and half of the last one would look current and be neither).
+async fn store_read(
+    store: &Store,
+    cluster: &ClusterRow,
+    read: Result<Snapshot, SyncError>,
+    guard: &Guard,
+    quiet: &Quiet,
+    now: chrono::DateTime<Utc>,
+) -> Result<Report, SyncError> {
+    let failure = match read {
+        Ok(snap) => {
+            let mut tx = store.begin().await?;
+            match write_snapshot(&mut tx, cluster, &snap, guard, quiet, now).await {
+                Ok(report) => {
+                    tx.commit().await.map_err(store::StoreError::from)?;
+                    return Ok(report);
+                }
+                Err(e) => {
+                    tx.rollback().await.map_err(store::StoreError::from)?;
+                    tracing::error!(cluster = %cluster.name, error = %e, "cannot store the cluster's snapshot: rolled back");
+                    SyncError::Store(e)
+                }
             }
-            Err(e)
         }
+        Err(e) => e,
     };
+    let message = failure.to_string();
+    let mut tx = store.begin().await?;
+    store::mark_cluster_unknown(&mut tx, cluster.id).await?;
+    if cluster.sync_state != "error" || cluster.sync_error.as_deref() != Some(message.as_str()) {
+        store::record_cluster_sync(&mut tx, cluster.id, now, Some(&message)).await?;
+    }
     tx.commit().await.map_err(store::StoreError::from)?;
-    result
+    Err(failure)
 }
 
 /// A snapshot into SQLite within `tx`: the rows (as `guard` allows), the changes made outside

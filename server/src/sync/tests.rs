@@ -372,6 +372,77 @@ async fn a_cluster_that_cannot_be_read_keeps_its_rows_as_unknown() {
         .all(|d| d.status == "UNKNOWN" && d.data_pending == Some(0)));
 }
 
+#[tokio::test]
+async fn a_snapshot_that_fails_half_way_is_rolled_back_and_the_cluster_marked_unknown() {
+    let lab = lab().await;
+    let t0 = Utc::now();
+    apply(
+        &lab,
+        &snapshot(
+            &lab,
+            fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+        ),
+        t0,
+    )
+    .await;
+    let mut c = lab.store.pool().acquire().await.unwrap();
+    // the last write of a cycle (the cluster's "synced ok") fails, after the session's new
+    // status was written in the same transaction: a full disk or a lock would do the same
+    sqlx::query(
+        "CREATE TRIGGER fail_sync_ok BEFORE UPDATE OF sync_state ON clusters
+         WHEN NEW.sync_state = 'ok' BEGIN SELECT RAISE(ABORT, 'injected write failure'); END",
+    )
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    let cluster = store::get_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap()
+        .unwrap();
+    let details_before =
+        store::details_of_session(&mut c, the_session(&lab).await.unwrap().session_id)
+            .await
+            .unwrap();
+    let paused = snapshot(
+        &lab,
+        fixture!("053-volume_geo-replication_mastervol_vm__slavevol_status_detail@paused.xml"),
+    );
+    let r = super::store_read(
+        &lab.store,
+        &cluster,
+        Ok(paused),
+        &super::Guard::default(),
+        &super::Quiet::default(),
+        t0 + Duration::seconds(5),
+    )
+    .await;
+    assert!(
+        r.as_ref()
+            .is_err_and(|e| e.to_string().contains("injected write failure")),
+        "{r:?}"
+    );
+    let s = the_session(&lab).await.unwrap();
+    assert_eq!(s.status, "UNKNOWN", "not PAUSED from the rolled-back write");
+    assert_eq!(
+        s.updated_at, t0,
+        "the session row of the rolled-back cycle is gone"
+    );
+    let details = store::details_of_session(&mut c, s.session_id)
+        .await
+        .unwrap();
+    assert_eq!(details.len(), details_before.len(), "nothing deleted");
+    assert!(details.iter().all(|d| d.status == "UNKNOWN"));
+    let cluster = store::get_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cluster.sync_state, "error");
+    assert!(cluster
+        .sync_error
+        .as_deref()
+        .is_some_and(|e| e.contains("injected write failure")));
+}
+
 #[test]
 fn free_space_settles_within_its_tolerance() {
     use super::reconcile::settle;
