@@ -243,6 +243,58 @@ async fn seed_flow_through_http() {
     let o: OptionDoc = api.get(&format!("{s}/options/sync_jobs")).await;
     assert_eq!(o.value, "5");
 
+    // a client that goes away while its option set runs (a closed tab, a client's timeout):
+    // the set still ends on gluster, georep stores it and audits it as the admin's, and the
+    // sync does not report it as a change made outside georep
+    let sets = |events: &Events| {
+        events
+            .events
+            .iter()
+            .filter(|e| e.actor == "admin" && e.action == "option_set" && e.result == "ok")
+            .count()
+    };
+    let sets_before = sets(&api.get("/api/events?limit=50").await);
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gone = impatient
+        .put(format!("{}{s}/options/sync_jobs", api.base))
+        .basic_auth("admin", Some(PW))
+        .header("content-type", "application/xml")
+        .body("<option><value>4</value></option>")
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client left before the answer: {gone:?}");
+    let t0 = Instant::now();
+    loop {
+        let events: Events = api.get("/api/events?limit=50").await;
+        let audited = sets(&events) == sets_before + 1;
+        if audited && session_option(SLAVE, "sync_jobs").as_deref() == Some("4") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the abandoned set did not finish: gluster has {:?}, events {:?}",
+            session_option(SLAVE, "sync_jobs"),
+            events.events
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let o: OptionDoc = api.get(&format!("{s}/options/sync_jobs")).await;
+    assert_eq!(o.value, "4", "stored as gluster has it");
+    // two sync cycles later, still no "changed outside georep"
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let events: Events = api.get("/api/events?limit=50").await;
+    assert!(
+        !events
+            .events
+            .iter()
+            .any(|e| e.actor == "sync" && e.action == "option_changed"),
+        "{:?}",
+        events.events
+    );
+
     // start (push-pem's hook needs a few seconds first), then active as gluster says
     tokio::time::sleep(Duration::from_secs(3)).await;
     let started = api.action(&s, "start").await;

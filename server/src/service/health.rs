@@ -234,7 +234,7 @@ impl Service {
 
     /// Probes a session now (on demand): waits up to the probe timeout for its active workers
     /// to reach Changelog Crawl first. Audited.
-    pub async fn probe_session(&self, actor: &str, id: Uuid) -> Result<ProbeReport> {
+    pub(super) async fn probe_session_now(&self, actor: &str, id: Uuid) -> Result<ProbeReport> {
         let ctx = self.health_ctx(id).await?;
         let audit = ctx.audit(actor, "probe");
         let outcome = async {
@@ -394,12 +394,8 @@ impl Service {
             &Uuid::new_v4().simple().to_string()[..8]
         );
         let dir = base.join(&name);
-        let made = async {
-            tokio::fs::create_dir_all(&base).await?;
-            tokio::fs::create_dir(&dir).await
-        }
-        .await;
-        if let Err(e) = made {
+        let io_timeout = self.gluster().timeout();
+        if let Err(e) = write_probe_dir(&base, &dir, io_timeout).await {
             return Err(ServiceError::Conflict(format!(
                 "cannot write the probe's directory {}: {e}",
                 dir.display()
@@ -433,10 +429,10 @@ impl Service {
                 break;
             }
         }
-        if let Err(e) = tokio::fs::remove_dir(&dir).await {
+        if let Err(e) = mount::bounded(io_timeout, "rmdir", tokio::fs::remove_dir(&dir)).await {
             tracing::warn!(dir = %dir.display(), error = %e, "cannot remove the probe's directory");
         }
-        remove_stale_probe_dirs(&base).await;
+        remove_stale_probe_dirs(&base, io_timeout).await;
 
         // 4. the verdict: a judged worker still Active that did not complete is stalled; one
         //    that changed state meanwhile cannot be judged
@@ -567,7 +563,11 @@ impl Service {
     /// Restarts the session's stalled workers, the least disruptive way that works: each
     /// stalled worker alone (when its node is this machine), else — or when that did not
     /// clear the stall — a stop and start of the session; probes again after each. Audited.
-    pub async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome> {
+    pub(super) async fn restart_stalled_now(
+        &self,
+        actor: &str,
+        id: Uuid,
+    ) -> Result<RestartOutcome> {
         let ctx = self.health_ctx(id).await?;
         let audit = ctx.audit(actor, "restart_stalled");
         let outcome = self.run_restart(&ctx, actor).await;
@@ -948,6 +948,12 @@ impl Service {
 
     /// One scheduler tick over every session: evaluate, and the sessions a probe is due for.
     /// Returns the views it evaluated (the lag samples are taken from them).
+    /// Master volumes with a stored session: the probe mounts worth keeping.
+    async fn probed_volumes(&self) -> Result<HashSet<Uuid>> {
+        let ids = store::master_volumes_with_sessions(&mut *self.conn().await?).await?;
+        Ok(ids.into_iter().map(|id| id.into_uuid()).collect())
+    }
+
     async fn health_tick(&self) -> (Vec<HealthView>, Vec<Uuid>) {
         let views = match self.health_views().await {
             Ok(v) => v,
@@ -1182,21 +1188,63 @@ fn probe_message(r: &ProbeReport) -> String {
     )
 }
 
-/// Probe directories older than an hour (left by a probe that was interrupted).
-async fn remove_stale_probe_dirs(base: &std::path::Path) {
-    let Ok(mut rd) = tokio::fs::read_dir(base).await else {
-        return;
+/// The probe's change on its mount: a new directory `dir` under `base`, every call bounded.
+pub async fn write_probe_dir(
+    base: &std::path::Path,
+    dir: &std::path::Path,
+    timeout: Duration,
+) -> std::io::Result<()> {
+    mount::bounded(timeout, "mkdir", async {
+        tokio::fs::create_dir_all(base).await?;
+        tokio::fs::create_dir(dir).await
+    })
+    .await
+}
+
+/// Probe directories older than an hour (left by a probe that was interrupted); the whole
+/// sweep bounded like every call on the mount.
+async fn remove_stale_probe_dirs(base: &std::path::Path, timeout: Duration) {
+    let sweep = async {
+        let mut rd = tokio::fs::read_dir(base).await?;
+        let cutoff = Utc::now().timestamp() - 3600;
+        while let Some(e) = rd.next_entry().await? {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let old = name
+                .split('-')
+                .next()
+                .and_then(|t| t.parse::<i64>().ok())
+                .is_some_and(|t| t < cutoff);
+            if old {
+                let _ = tokio::fs::remove_dir_all(e.path()).await;
+            }
+        }
+        Ok(())
     };
-    let cutoff = Utc::now().timestamp() - 3600;
-    while let Ok(Some(e)) = rd.next_entry().await {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let old = name
-            .split('-')
-            .next()
-            .and_then(|t| t.parse::<i64>().ok())
-            .is_some_and(|t| t < cutoff);
-        if old {
-            let _ = tokio::fs::remove_dir_all(e.path()).await;
+    if let Err(e) = mount::bounded(timeout, "sweep of old probe directories", sweep).await {
+        tracing::warn!(dir = %base.display(), error = %e, "cannot sweep old probe directories");
+    }
+}
+
+/// Unmounts the probe mounts under `root` that no session needs any more: their master
+/// volume has no stored session (deleted, or the volume itself gone), or the folder is not
+/// one of georep's (a volume id). `keep`: master volume ids with a session.
+async fn unmount_unused(root: &std::path::Path, keep: &HashSet<Uuid>, timeout: Duration) {
+    for dir in mount::mounts_under(root).await {
+        let needed = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| Uuid::parse_str(n).ok())
+            .is_some_and(|id| keep.contains(&id));
+        if needed {
+            continue;
+        }
+        match mount::unmount(&dir, timeout).await {
+            Ok(()) => {
+                tracing::info!(dir = %dir.display(), "probe mount no session needs: unmounted")
+            }
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot unmount an unused probe mount")
+            }
         }
     }
 }
@@ -1211,11 +1259,38 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
     let mut last_sample: Option<Instant> = None;
     let running: Arc<Mutex<HashSet<Uuid>>> = Arc::default();
     let turns = Arc::new(tokio::sync::Semaphore::new(SCHEDULED_PROBES));
+    let root = service.health_config().mount_dir.clone();
+    let unmount_timeout = Duration::from_secs(10);
+    // mounts a georep that was killed left behind are this one's to remove, unless another
+    // georep is using the folder
+    let owner = match mount::claim(&root) {
+        Ok(Some(o)) => Some(o),
+        Ok(None) => {
+            tracing::warn!(dir = %root.display(), "another georep uses this probe mount folder: its mounts are left alone");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(dir = %root.display(), error = %e, "cannot claim the probe mount folder");
+            None
+        }
+    };
+    let tidy = || async {
+        if owner.is_some() {
+            match service.probed_volumes().await {
+                Ok(keep) => unmount_unused(&root, &keep, unmount_timeout).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "health: cannot read which volumes have sessions")
+                }
+            }
+        }
+    };
+    tidy().await;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stop.changed() => break,
         }
+        tidy().await;
         let (views, due) = service.health_tick().await;
         if last_sample.is_none_or(|t| t.elapsed() >= service.health_config().sample_interval) {
             if let Err(e) = service.sample_lag(&views).await {
@@ -1258,11 +1333,8 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
             });
         }
     }
-    let root = service.health_config().mount_dir.clone();
-    if let Ok(mut rd) = tokio::fs::read_dir(&root).await {
-        while let Ok(Some(e)) = rd.next_entry().await {
-            let _ = mount::unmount(&e.path(), Duration::from_secs(10)).await;
-        }
+    if owner.is_some() {
+        unmount_unused(&root, &HashSet::new(), unmount_timeout).await;
     }
 }
 

@@ -4,6 +4,7 @@ mod alerts;
 mod audit;
 pub mod auth;
 mod clusters;
+mod detached;
 pub mod health;
 pub mod health_rules;
 pub mod inventory;

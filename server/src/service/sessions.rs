@@ -182,7 +182,7 @@ impl Service {
     /// start, stop, pause, resume or delete. Without `force` the state machine decides first;
     /// with it, the check is skipped and `force` is passed to gluster (delete has no force in
     /// gluster: it only skips the check). `reset_sync_time` applies to delete.
-    pub async fn session_action(
+    pub(super) async fn session_action_now(
         &self,
         actor: &str,
         id: Uuid,
@@ -367,7 +367,11 @@ impl Service {
     /// Creates a session: eligibility first (refused without `force` when there is a reason),
     /// then `gsec_create` (once per cluster and process) and `create push-pem [force]`, then
     /// the cluster is re-read so the session is stored with its details and options.
-    pub async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession> {
+    pub(super) async fn create_session_now(
+        &self,
+        actor: &str,
+        new: NewSession,
+    ) -> Result<CreatedSession> {
         let (master, cluster) = self.volume_and_cluster(new.master_volume_id).await?;
         let host = HostName::parse(&new.slave_host)?;
         let volume = VolumeName::parse(&new.slave_volume)?;
@@ -562,7 +566,7 @@ impl Service {
     }
 
     /// Sets one option (validated against gluster 10's rules before gluster sees it).
-    pub async fn set_option(
+    pub(super) async fn set_option_now(
         &self,
         actor: &str,
         id: Uuid,
@@ -589,7 +593,12 @@ impl Service {
     }
 
     /// Resets one option to its default (`config '!key'`).
-    pub async fn reset_option(&self, actor: &str, id: Uuid, key: &str) -> Result<SessionOption> {
+    pub(super) async fn reset_option_now(
+        &self,
+        actor: &str,
+        id: Uuid,
+        key: &str,
+    ) -> Result<SessionOption> {
         let ctx = self.ctx(id).await?;
         let mut audit = ctx.audit(actor, "option_reset");
         audit.target = format!("{} {key}", ctx.target_text());
@@ -651,7 +660,7 @@ impl Service {
 
     /// Sets a checkpoint: now, or a given time (gluster reads the label in the master node's
     /// local time; the lab's is UTC).
-    pub async fn set_checkpoint(
+    pub(super) async fn set_checkpoint_now(
         &self,
         actor: &str,
         id: Uuid,

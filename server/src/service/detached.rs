@@ -1,0 +1,103 @@
+//! Actions run to their end. Each admin action below runs in a task of its own: once it may
+//! have called gluster, the HTTP client going away (a closed tab, a client's timeout) must not
+//! cut it in half — gluster's change would then be made with no audit row and no stored
+//! outcome, and the next sync would report georep's own change as made outside georep.
+use std::future::Future;
+
+use app::domain::{
+    ActionOutcome, Checkpoint, CreatedSession, NewSession, SessionAction, SessionOption,
+};
+use app::health::{ProbeReport, RestartOutcome};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::{Result, Service, ServiceError};
+
+impl Service {
+    /// Runs `work` in its own task and waits for it; the caller may go away, `work` goes on.
+    async fn detached<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        match tokio::spawn(work.in_current_span()).await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(ServiceError::Conflict("georep is shutting down".into())),
+        }
+    }
+
+    /// start, stop, pause, resume or delete (see `session_action_now`).
+    pub async fn session_action(
+        &self,
+        actor: &str,
+        id: Uuid,
+        action: SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+    ) -> Result<ActionOutcome> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move {
+            s.session_action_now(&actor, id, action, force, reset_sync_time)
+                .await
+        })
+        .await
+    }
+
+    /// Creates a session (see `create_session_now`).
+    pub async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.create_session_now(&actor, new).await })
+            .await
+    }
+
+    /// Sets one option (see `set_option_now`).
+    pub async fn set_option(
+        &self,
+        actor: &str,
+        id: Uuid,
+        key: &str,
+        value: &str,
+    ) -> Result<SessionOption> {
+        let (s, actor, key, value) = (
+            self.clone(),
+            actor.to_owned(),
+            key.to_owned(),
+            value.to_owned(),
+        );
+        self.detached(async move { s.set_option_now(&actor, id, &key, &value).await })
+            .await
+    }
+
+    /// Resets one option to its default (see `reset_option_now`).
+    pub async fn reset_option(&self, actor: &str, id: Uuid, key: &str) -> Result<SessionOption> {
+        let (s, actor, key) = (self.clone(), actor.to_owned(), key.to_owned());
+        self.detached(async move { s.reset_option_now(&actor, id, &key).await })
+            .await
+    }
+
+    /// Sets a checkpoint (see `set_checkpoint_now`).
+    pub async fn set_checkpoint(
+        &self,
+        actor: &str,
+        id: Uuid,
+        at: Checkpoint,
+    ) -> Result<ActionOutcome> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.set_checkpoint_now(&actor, id, at).await })
+            .await
+    }
+
+    /// Probes a session now (see `probe_session_now`).
+    pub async fn probe_session(&self, actor: &str, id: Uuid) -> Result<ProbeReport> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.probe_session_now(&actor, id).await })
+            .await
+    }
+
+    /// Restarts the session's stalled workers (see `restart_stalled_now`).
+    pub async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.restart_stalled_now(&actor, id).await })
+            .await
+    }
+}
