@@ -497,3 +497,124 @@ async fn metrics_endpoint_of_the_real_binary() {
     assert!(body.trim_end().ends_with("# EOF"), "{body}");
     assert!(!body.contains("georep_session_health{"), "{body}");
 }
+
+/// georep's own probe mounts, on a folder of this test's: a hung glusterfs client (stopped
+/// with SIGSTOP, as a client stuck on a dead server is) cannot hold a probe's file call for
+/// ever; the mounts a killed georep left and those of a volume without a session are
+/// unmounted by the scheduler (at start and on a tick), and every one at its stop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn probe_mounts_are_bounded_and_cleaned_up() {
+    const ROOT: &str = "/run/georep/probe-mounts-test";
+    let _lab = lab_lock_async().await;
+    let (service, _db) = service_with(HealthConfig {
+        // no probe of its own: the mounts below are the test's
+        probe_interval: Duration::ZERO,
+        mount_dir: ROOT.into(),
+        ..HealthConfig::default()
+    })
+    .await;
+    let root = std::path::Path::new(ROOT);
+    let mount = |name: &str| {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "glusterfs", &format!("{}:/mastervol", host())])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    };
+    let mounted = || -> Vec<String> {
+        std::fs::read_to_string("/proc/mounts")
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .filter(|d| d.starts_with(ROOT))
+            .collect()
+    };
+    for d in mounted() {
+        let _ = Command::new("umount").args(["-l", &d]).output();
+    }
+
+    // a hung client: the probe's change on its mount gives up after its timeout
+    let hung = mount(&Uuid::new_v4().to_string());
+    let pid = String::from_utf8(
+        Command::new("pgrep")
+            .args(["-f", &format!("glusterfs.*{}", hung.display())])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_owned();
+    assert!(!pid.is_empty(), "the mount's glusterfs client");
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let base = hung.join(PROBE_DIR);
+    let t0 = Instant::now();
+    let r = georep::service::health::write_probe_dir(
+        &base,
+        &base.join("0-hung-mount-test"),
+        Duration::from_secs(2),
+    )
+    .await;
+    let waited = t0.elapsed();
+    assert!(Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let e = r.expect_err("a call on a hung mount cannot succeed");
+    assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}");
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    let _ = std::fs::remove_dir(base.join("0-hung-mount-test"));
+
+    // a mount left by a georep that was killed (no session's volume id): gone at start; the
+    // main session's master volume keeps its mount
+    let master = {
+        let mut c = service.store().pool().acquire().await.unwrap();
+        let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
+        store::volumes_of_cluster(&mut c, cluster.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|v| v.name == "mastervol")
+            .unwrap()
+            .id
+    };
+    let kept = mount(&master.to_string());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(georep::service::health::run(service.clone(), stopped));
+    let until_gone = |dir: std::path::PathBuf, budget: Duration| {
+        let mounted = mounted.clone();
+        async move {
+            let t0 = Instant::now();
+            while mounted().contains(&dir.display().to_string()) {
+                assert!(t0.elapsed() < budget, "{} still mounted", dir.display());
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    };
+    until_gone(hung.clone(), Duration::from_secs(10)).await;
+    // a volume whose session went away (here: an id no session has) loses its mount on a tick
+    let orphan = mount(&Uuid::new_v4().to_string());
+    until_gone(orphan, Duration::from_secs(15)).await;
+    assert!(
+        mounted().contains(&kept.display().to_string()),
+        "the mount of a volume with a session stays: {:?}",
+        mounted()
+    );
+    // at its stop the scheduler unmounts the rest
+    stop.send(true).unwrap();
+    scheduler.await.unwrap();
+    assert!(mounted().is_empty(), "{:?}", mounted());
+}

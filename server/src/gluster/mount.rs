@@ -114,6 +114,57 @@ pub async fn unmount(dir: &Path, timeout: Duration) -> Result<(), GlusterError> 
     run(&["umount", "-l", &shown], timeout).await
 }
 
+/// A filesystem call on a FUSE mount, bounded: a hung glusterfs client blocks every call on
+/// its mount for ever, and a probe waiting on one would hold its slot for good. The blocked
+/// call's thread stays blocked (the kernel decides), but the caller goes on.
+pub async fn bounded<T>(
+    timeout: Duration,
+    what: &str,
+    op: impl std::future::Future<Output = std::io::Result<T>>,
+) -> std::io::Result<T> {
+    tokio::time::timeout(timeout, op).await.unwrap_or_else(|_| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "{what}: no answer within {} s (hung mount?)",
+                timeout.as_secs()
+            ),
+        ))
+    })
+}
+
+/// The glusterfs mounts directly under `root` (georep's probe mounts), by `/proc/mounts`.
+pub async fn mounts_under(root: &Path) -> Vec<std::path::PathBuf> {
+    let mounts = parse_mounts(
+        &tokio::fs::read_to_string("/proc/mounts")
+            .await
+            .unwrap_or_default(),
+    );
+    mounts
+        .into_iter()
+        .map(|m| std::path::PathBuf::from(m.dir))
+        .filter(|d| d.parent() == Some(root))
+        .collect()
+}
+
+/// This process's claim on a mount folder: an exclusive `flock` on `ROOT/.georep-owner`,
+/// held while the value lives. Only the owner removes mounts it did not make (a georep
+/// that was killed left them); a second georep given the same folder leaves them alone.
+pub struct Owner(#[allow(dead_code)] std::fs::File);
+
+pub fn claim(root: &Path) -> std::io::Result<Option<Owner>> {
+    use std::os::fd::AsRawFd;
+    std::fs::create_dir_all(root)?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(root.join(".georep-owner"))?;
+    // SAFETY: flock(2) on a descriptor this function owns; no memory is touched.
+    let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    Ok((r == 0).then_some(Owner(f)))
+}
+
 async fn run(argv: &[&str], timeout: Duration) -> Result<(), GlusterError> {
     let mut cmd = Command::new(argv[0]);
     cmd.args(&argv[1..])

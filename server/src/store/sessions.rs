@@ -160,6 +160,15 @@ pub async fn sessions_of_volume(
 }
 
 /// Sessions whose master volume is in the cluster.
+/// The master volumes that have at least one session.
+pub async fn master_volumes_with_sessions(conn: &mut SqliteConnection) -> Result<Vec<Id>> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT master_volume_id FROM gluster_georep_session")
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
 pub async fn sessions_of_cluster(
     conn: &mut SqliteConnection,
     cluster_id: Id,
