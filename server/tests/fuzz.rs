@@ -1,7 +1,8 @@
 //! A mutation fuzzer over every parser of outside input: gluster's XML (each function of
 //! `gluster::parse`, seeded with the real captured outputs in `fixtures/gluster/`), the /proc
 //! and /proc/mounts readers, the REST request bodies (XML and JSON, seeded with valid and
-//! hostile documents, `corpus/`), `Accept`, the names and option values.
+//! hostile documents, `corpus/`), the UI's server-function arguments under `/rpc` (form bodies
+//! as leptos decodes them), `Accept`, the names and option values.
 //!
 //! cargo-fuzz needs a nightly compiler that the build machine does not have, so this is the
 //! same idea in stable Rust: seeds → random byte and token mutations (flips, inserts,
@@ -315,6 +316,70 @@ fn headers_and_names(d: &[u8]) -> bool {
     any
 }
 
+/// The UI's server-function arguments, decoded exactly as leptos decodes a form body
+/// (`serde_qs`, depth 5, into each function's generated argument struct); what a create
+/// accepts then goes through the service's names, which never pass a shell character.
+fn rpc_args(d: &[u8]) -> bool {
+    let t = text(d);
+    let qs = serde_qs::Config::new(5, false);
+    let mut accepted = false;
+    if let Ok(c) = qs.deserialize_str::<app::rpc::CreateSession>(&t) {
+        accepted = true;
+        for n in [&c.slave_host, &c.slave_volume] {
+            let ok = HostName::parse(n).is_ok() || VolumeName::parse(n).is_ok();
+            assert!(!ok || !n.trim().contains(|c| SHELL.contains(c)), "{n:?}");
+        }
+    }
+    accepted |= qs.deserialize_str::<app::rpc::SetSessionOption>(&t).is_ok();
+    accepted |= qs
+        .deserialize_str::<app::rpc::ResetSessionOption>(&t)
+        .is_ok();
+    accepted |= qs.deserialize_str::<app::rpc::SessionAction>(&t).is_ok();
+    accepted |= qs.deserialize_str::<app::rpc::SetCheckpoint>(&t).is_ok();
+    accepted |= qs.deserialize_str::<app::rpc::AddCluster>(&t).is_ok();
+    accepted |= qs.deserialize_str::<app::rpc::ListEvents>(&t).is_ok();
+    accepted |= qs.deserialize_str::<app::views::Login>(&t).is_ok();
+    accepted |= qs
+        .deserialize_str::<app::views::CheckEligibility>(&t)
+        .is_ok();
+    accepted |= qs.deserialize_str::<app::health::GetLagHistory>(&t).is_ok();
+    accepted
+}
+
+/// Form bodies of the server functions: valid ones and those of `corpus/rpc.cases`.
+fn rpc_seeds() -> Vec<Vec<u8>> {
+    let id = "6f0c2f4e-4c55-4b54-9d8b-0f4f3c1f3a11";
+    let mut seeds: Vec<Vec<u8>> = [
+        format!("master_volume_id={id}&slave_host=vm&slave_volume=slavevol2&slave_user=geo&force=false&start=true"),
+        format!("id={id}&key=sync_jobs&value=5"),
+        format!("id={id}&key=rsync_options&value=--bwlimit%3D100"),
+        format!("id={id}&key=sync_jobs"),
+        format!("id={id}&action=pause&force=false&reset_sync_time=false"),
+        format!("id={id}&at=now"),
+        format!("id={id}&at[at]=2026-11-24T08%3A44%3A35Z"),
+        "name=site-a&host=node1&connection=ssh&description=DR".to_owned(),
+        format!("session={id}&limit=50"),
+        "name=admin&password=secret-pw&next=%2Fsessions".to_owned(),
+        format!("master_volume_id={id}&slave_host=vm&slave_volume=slavevol"),
+        format!("id={id}&since=2026-11-24T08%3A44%3A35Z"),
+    ]
+    .into_iter()
+    .map(String::into_bytes)
+    .collect();
+    let cases = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/rpc.cases"),
+    )
+    .unwrap();
+    for case in cases.split("\n=== ") {
+        if let Some((_, body)) = case.split_once("\nexpect ") {
+            if let Some((_, body)) = body.split_once('\n') {
+                seeds.push(body.as_bytes().to_vec());
+            }
+        }
+    }
+    seeds
+}
+
 /// Runs every target for `budget` in turn (round robin, so each gets its share); returns
 /// per target the inputs run, how many something accepted, and the slowest one.
 fn fuzz(budget: Duration, seed: u64) -> Vec<(&'static str, u64, u64, Duration)> {
@@ -345,6 +410,7 @@ fn fuzz(budget: Duration, seed: u64) -> Vec<(&'static str, u64, u64, Duration)> 
         ("gluster XML parsers", gluster_seeds, gluster_xml),
         ("/proc cmdline and mounts", proc_seeds, proc_files),
         ("request bodies", bodies, request_bodies),
+        ("server-function arguments (/rpc)", rpc_seeds(), rpc_args),
         ("response documents", docs, response_docs),
         ("Accept, names, option values", names, headers_and_names),
     ];

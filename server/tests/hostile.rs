@@ -390,6 +390,35 @@ async fn hostile_corpus_gets_faults_and_changes_nothing() {
     cases.extend(name_cases(&ids));
     assert!(cases.len() >= 200, "{} cases", cases.len());
 
+    // the browser logins the /rpc cases use (made before the "before" snapshot: they are rows)
+    let login = |name: &'static str, pw: &'static str| {
+        let base = base.clone();
+        async move {
+            let resp = reqwest::Client::new()
+                .post(format!("{base}/rpc/login"))
+                .form(&[("name", name), ("password", pw)])
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                resp.status().is_success(),
+                "login {name}: {}",
+                resp.status()
+            );
+            let cookie = resp
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(|v| v.split(';').next().filter(|c| c.contains('=')))
+                .expect("a session cookie")
+                .to_owned();
+            cookie
+        }
+    };
+    let admin_cookie = login("admin", ADMIN_PW).await;
+    let viewer_cookie = login("viewer", VIEWER_PW).await;
+
     // settled: the start-up sync has written everything it will
     let mut before = db_snapshot(&db);
     for _ in 0..60 {
@@ -424,7 +453,13 @@ async fn hostile_corpus_gets_faults_and_changes_nothing() {
         let mut auth = "admin";
         for (k, v) in &case.headers {
             if k == "X-Corpus-Auth" {
-                auth = if v == b"viewer" { "viewer" } else { "none" };
+                auth = match v.as_slice() {
+                    b"viewer" => "viewer",
+                    b"admin" => "admin",
+                    b"cookie" => "cookie",
+                    b"cookie-viewer" => "cookie-viewer",
+                    _ => "none",
+                };
                 continue;
             }
             req = req.header(
@@ -435,6 +470,8 @@ async fn hostile_corpus_gets_faults_and_changes_nothing() {
         req = match auth {
             "admin" => req.basic_auth("admin", Some(ADMIN_PW)),
             "viewer" => req.basic_auth("viewer", Some(VIEWER_PW)),
+            "cookie" => req.header("cookie", &admin_cookie),
+            "cookie-viewer" => req.header("cookie", &viewer_cookie),
             _ => req,
         };
         if !case.body.is_empty() {
@@ -457,7 +494,10 @@ async fn hostile_corpus_gets_faults_and_changes_nothing() {
         if t0.elapsed() > slowest.0 {
             slowest = (t0.elapsed(), case.name.clone());
         }
-        let is_fault = if json {
+        // a server function's error is the JSON `AppError` its client decodes
+        let is_fault = if case.path.starts_with("/rpc/") {
+            serde_json::from_str::<app::error::AppError>(&text).is_ok()
+        } else if json {
             serde_json::from_str::<serde_json::Value>(&text)
                 .is_ok_and(|v| v["reason"].is_string() && v["detail"].is_string())
         } else {
