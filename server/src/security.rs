@@ -77,6 +77,12 @@ async fn same_origin(req: Request, next: Next) -> Response {
             let detail = format!("cross-origin request refused: {why}");
             if req.uri().path().starts_with("/api/") {
                 crate::api::Fault::new(StatusCode::FORBIDDEN, "Forbidden", detail).into_response()
+            } else if req.uri().path().starts_with("/rpc/") {
+                // what the UI's server-function client decodes
+                crate::web::rpc_error(
+                    StatusCode::FORBIDDEN,
+                    app::error::AppError::Forbidden(detail),
+                )
             } else {
                 (StatusCode::FORBIDDEN, detail).into_response()
             }

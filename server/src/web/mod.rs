@@ -93,6 +93,33 @@ pub async fn gate(State(auth): State<Authenticator>, mut req: Request, next: Nex
     if rpc && resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
         return with_error_status(resp).await;
     }
+    // no such server function (the site's 404 page) or not with this method (axum's empty
+    // 405): answered as every server-function error is, in JSON the UI decodes
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if rpc && !json {
+        match resp.status() {
+            StatusCode::NOT_FOUND => {
+                return rpc_error(
+                    StatusCode::NOT_FOUND,
+                    AppError::NotFound(format!("no server function {path}")),
+                )
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                let mut r = rpc_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    AppError::Invalid(format!("{path} is called with POST")),
+                );
+                if let Some(allow) = resp.headers().get(header::ALLOW) {
+                    r.headers_mut().insert(header::ALLOW, allow.clone());
+                }
+                return r;
+            }
+            _ => {}
+        }
+    }
     resp
 }
 
@@ -129,7 +156,7 @@ async fn with_error_status(resp: Response) -> Response {
 }
 
 /// A server function's error as its client decodes it (JSON `AppError`).
-fn rpc_error(status: StatusCode, e: AppError) -> Response {
+pub(crate) fn rpc_error(status: StatusCode, e: AppError) -> Response {
     let body = serde_json::to_string(&e).unwrap_or_default();
     (
         status,
