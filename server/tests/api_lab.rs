@@ -248,8 +248,9 @@ async fn seed_flow_through_http() {
     // command options (what gsyncd runs as root) are refused without the server's setting:
     // a 403 that names it, and gluster's own value unchanged
     for (key, value) in [
-        ("ssh_command", "/usr/bin/anything"),
         ("ssh_options", "-oProxyCommand=/tmp/x"),
+        // gluster itself only checks that it is an executable
+        ("ssh_command", "/usr/bin/env"),
         ("rsync_options", "--rsh=/tmp/x"),
     ] {
         let before = session_option(SLAVE, key);
@@ -274,7 +275,7 @@ async fn seed_flow_through_http() {
     assert!(
         events.events.iter().any(|e| e.action == "option_set"
             && e.result == "refused"
-            && e.target.contains("ssh_command=/usr/bin/anything")),
+            && e.target.contains("ssh_options=-oProxyCommand=/tmp/x")),
         "the refusal is audited"
     );
 
