@@ -378,6 +378,11 @@ pub struct SessionOption {
     /// Bounds of an integer option (a number input); None for other kinds.
     pub min: Option<i64>,
     pub max: Option<i64>,
+    /// A command option: its value names a program, a command line or a path that gsyncd
+    /// runs or writes as root on the session's nodes.
+    pub command_option: bool,
+    /// Why this server refuses to change it (a command option while they are not allowed).
+    pub refused_reason: Option<String>,
 }
 
 /// One entry of the audit trail.

@@ -94,6 +94,11 @@ pub struct ServeArgs {
     /// The first admin's password when no user exists yet (else one is drawn and logged once).
     #[arg(long, env = "GEOREP_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// Let georep admins change *command options*: session options that name a program, a
+    /// command line or a path gsyncd runs or writes as root on the session's nodes
+    /// (ssh_command, rsync_options, …). Without it such changes are refused (403).
+    #[arg(long, env = "GEOREP_ALLOW_COMMAND_OPTIONS")]
+    pub allow_command_options: bool,
     #[command(flatten)]
     pub health: HealthArgs,
 }

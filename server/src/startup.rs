@@ -116,7 +116,15 @@ pub async fn serve(
             source,
         })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
-    let service = service.with_health_config((&serve.health).into());
+    let commands = if serve.allow_command_options {
+        tracing::warn!(
+            "command options allowed: georep admins can change what gsyncd runs as root"
+        );
+        crate::service::options::CommandOptions::Allowed
+    } else {
+        crate::service::options::CommandOptions::Refused
+    };
+    let service = service.with_serve_config((&serve.health).into(), commands);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     first_admin(&service, serve.admin_password.clone(), database).await?;
     let state = AppState {

@@ -1,5 +1,6 @@
 //! The seed's flow through HTTP only, on the real binary and the real lab: list → create
 //! (201 + Location) → detail with two session_detail rows → options → set `sync_jobs` →
+//! command options refused, then (server restarted allowing them) a `--` value set and reset →
 //! start → pause → resume → stop → delete, each answer compared with what gluster says. On
 //! its own fresh slave volume (`slavevol4`); the lab's main session is never touched.
 use std::process::Command;
@@ -242,6 +243,103 @@ async fn seed_flow_through_http() {
     }
     let o: OptionDoc = api.get(&format!("{s}/options/sync_jobs")).await;
     assert_eq!(o.value, "5");
+    assert!(!o.command_option && o.refused_reason.is_none(), "{o:?}");
+
+    // command options (what gsyncd runs as root) are refused without the server's setting:
+    // a 403 that names it, and gluster's own value unchanged
+    for (key, value) in [
+        ("ssh_options", "-oProxyCommand=/tmp/x"),
+        // gluster itself only checks that it is an executable
+        ("ssh_command", "/usr/bin/env"),
+        ("rsync_options", "--rsh=/tmp/x"),
+    ] {
+        let before = session_option(SLAVE, key);
+        let (status, _, text) = api
+            .call(
+                Method::PUT,
+                &format!("{s}/options/{key}"),
+                Some(&format!("<option><value>{value}</value></option>")),
+            )
+            .await;
+        assert_eq!(status, 403, "{key}: {text}");
+        assert!(
+            text.contains(key) && text.contains("--allow-command-options"),
+            "{text}"
+        );
+        assert_eq!(session_option(SLAVE, key), before, "gluster's {key}");
+        let o: OptionDoc = api.get(&format!("{s}/options/{key}")).await;
+        assert!(o.command_option && o.refused_reason.is_some(), "{o:?}");
+        assert_eq!(Some(o.value), before.or(Some(String::new())));
+    }
+    let events: Events = api.get("/api/events?limit=20").await;
+    assert!(
+        events.events.iter().any(|e| e.action == "option_set"
+            && e.result == "refused"
+            && e.target.contains("ssh_options=-oProxyCommand=/tmp/x")),
+        "the refusal is audited"
+    );
+
+    // the same server allowing command options: a value that starts with `--` is the
+    // option's value, not a flag of the gluster CLI (which once took `--log-file` as its own
+    // and answered 0 with nothing set); georep answers what gluster's config reads
+    drop(served);
+    let served = common::serve(
+        &db,
+        &["--gluster-timeout", "60"],
+        &["--sync-interval", "2", "--allow-command-options"],
+        PW,
+    );
+    let api = Api {
+        base: served.base.clone(),
+    };
+    let cli_log = dir.path().join("cli.log");
+    let value = format!("--log-file={}", cli_log.display());
+    let (status, _, text) = api
+        .call(
+            Method::PUT,
+            &format!("{s}/options/rsync_options"),
+            Some(&format!("<option><value>{value}</value></option>")),
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
+    assert_eq!(
+        session_option(SLAVE, "rsync_options").as_deref(),
+        Some(value.as_str())
+    );
+    assert_eq!(o.value, value);
+    assert!(o.command_option && o.refused_reason.is_none(), "{o:?}");
+    assert!(
+        !cli_log.exists(),
+        "the gluster CLI took the value as its --log-file"
+    );
+    let events: Events = api.get("/api/events?limit=5").await;
+    let set = events
+        .events
+        .iter()
+        .find(|e| e.action == "option_set" && e.result == "ok")
+        .expect("the set is audited");
+    let audited = format!("command option rsync_options: \"\" -> {value:?}");
+    assert!(
+        set.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with(&audited)),
+        "old and new value: {:?}",
+        set.message
+    );
+    let (status, _, text) = api
+        .call(Method::DELETE, &format!("{s}/options/rsync_options"), None)
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
+    assert_eq!(
+        Some(o.value),
+        session_option(SLAVE, "rsync_options").or(Some(String::new()))
+    );
+    assert_ne!(
+        session_option(SLAVE, "rsync_options").as_deref(),
+        Some(value.as_str())
+    );
 
     // a client that goes away while its option set runs (a closed tab, a client's timeout):
     // the set still ends on gluster, georep stores it and audits it as the admin's, and the

@@ -207,7 +207,8 @@ fn chart(samples: Vec<LagSample>) -> impl IntoView {
 }
 
 /// The options table: select for enumerations and booleans, number input with range for
-/// integers, text otherwise; per-row reset; read-only keys plain text. Values shown are
+/// integers, text otherwise; per-row reset; read-only keys plain text; command options marked,
+/// and disabled with the reason while the server does not allow them. Values shown are
 /// what gluster says after the change. Rows are keyed by option so a live refresh updates
 /// their values in place and keeps what the admin is typing and any error shown.
 #[component]
@@ -283,6 +284,15 @@ fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl I
                 return view! { <code data-testid="option-value">{move || value.get()}</code> }
                     .into_any();
             }
+            // a command option this server does not change: shown, not editable, and why
+            if let Some(why) = o.refused_reason.clone() {
+                return view! {
+                    <input type="text" name=o.key.clone() aria-label=o.key.clone() data-testid="option-input"
+                        disabled=true title=why.clone() value=value.get_untracked() prop:value=move || value.get()/>
+                    <p class="muted inline" data-testid="option-refused">{why}</p>
+                }
+                .into_any();
+            }
             let save = save.clone();
             if !o.allowed_values.is_empty() {
                 view! {
@@ -318,7 +328,15 @@ fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl I
     };
     view! {
         <tr data-testid="option" data-key=o.key.clone() class:readonly=o.read_only>
-            <td><code>{o.key.clone()}</code></td>
+            <td>
+                <code>{o.key.clone()}</code>
+                {o.command_option.then(|| view! {
+                    <span class="badge command" data-testid="command-option"
+                        title="command option: names a program, a command line or a path that gsyncd runs or writes as root">
+                        " command"
+                    </span>
+                })}
+            </td>
             <td>
                 {editor}
                 {move || (set.pending().get() || reset.pending().get()).then(|| view! { <span class="muted">" saving…"</span> })}

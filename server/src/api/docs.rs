@@ -519,6 +519,14 @@ pub struct OptionDoc {
     #[serde(default)]
     pub allowed_values: AllowedValues,
     pub read_only: bool,
+    /// A command option: its value names a program, a command line or a path that gsyncd
+    /// runs or writes as root on the session's nodes (ssh_command, rsync_options, …).
+    #[serde(default)]
+    pub command_option: bool,
+    /// Why this server refuses to change it: command options while the server does not
+    /// allow them (`serve --allow-command-options`); empty when it may be changed.
+    #[serde(default, deserialize_with = "empty_is_none")]
+    pub refused_reason: Option<String>,
 }
 
 impl OptionDoc {
@@ -532,6 +540,8 @@ impl OptionDoc {
                 values: o.allowed_values,
             },
             read_only: o.read_only,
+            command_option: o.command_option,
+            refused_reason: o.refused_reason,
             value: o.value,
             key: o.key,
         }

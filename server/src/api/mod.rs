@@ -237,6 +237,12 @@ impl From<ServiceError> for Fault {
             ServiceError::Invalid(m) => Fault::new(StatusCode::BAD_REQUEST, "Invalid request", m),
             ServiceError::NotFound(m) => Fault::new(StatusCode::NOT_FOUND, "Not found", m),
             ServiceError::Conflict(m) => Fault::new(StatusCode::CONFLICT, "Conflict", m),
+            ServiceError::Forbidden(m) => Fault::new(StatusCode::FORBIDDEN, "Forbidden", m),
+            e @ ServiceError::NotTaken { .. } => Fault::new(
+                StatusCode::BAD_GATEWAY,
+                "Gluster did not take the value",
+                e.to_string(),
+            ),
             e @ ServiceError::WrongState { .. } => {
                 Fault::new(StatusCode::CONFLICT, "Wrong state", e.to_string())
             }

@@ -1,4 +1,4 @@
-//! Runs `gluster --mode=script --xml <args…>` as an argv, on this machine or on a remote
+//! Runs `gluster --mode=script --xml -- <args…>` as an argv, on this machine or on a remote
 //! host through `ssh -o BatchMode=yes`, with a timeout on every call.
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -159,10 +159,14 @@ impl Gluster {
         }
     }
 
-    /// Runs `gluster --mode=script --xml <args…>` and returns what it printed, whatever the
+    /// Runs `gluster --mode=script --xml -- <args…>` and returns what it printed, whatever the
     /// exit status. Only spawning failures and timeouts are errors here.
     pub async fn run(&self, target: &Target, args: &[&str]) -> Result<Output, GlusterError> {
-        let mut argv: Vec<String> = vec!["--mode=script".into(), "--xml".into()];
+        // `--` ends the CLI's own options (cli.c `parse_cmdline`): without it every later word
+        // starting with `--` is taken as a CLI flag. glusterfs 10.3, `config rsync-options
+        // --log-file=/tmp/x`: the CLI wrote its own log to /tmp/x, ran a plain *get* of
+        // rsync-options and answered opRet 0; nothing was set
+        let mut argv: Vec<String> = vec!["--mode=script".into(), "--xml".into(), "--".into()];
         argv.extend(args.iter().map(|a| a.to_string()));
         let mut cmd = match target {
             Target::Local => {

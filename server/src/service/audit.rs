@@ -46,6 +46,7 @@ impl Service {
                 | ServiceError::Busy(_)
                 | ServiceError::NotEligible(_)
                 | ServiceError::Invalid(_)
+                | ServiceError::Forbidden(_)
                 | ServiceError::Conflict(_)),
             ) => ("refused", Some(e.to_string())),
             Err(e) => ("failed", Some(e.to_string())),

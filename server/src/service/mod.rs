@@ -30,6 +30,18 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// This server's settings do not allow it (e.g. a command option); the text says which.
+    #[error("{0}")]
+    Forbidden(String),
+    /// gluster accepted a change but its own read-back shows another value (nothing of it
+    /// is stored as georep's: SQLite has what gluster reads).
+    #[error("gluster did not take {key} = {sent:?}: its config reads {}",
+        .reads.as_deref().map_or("no such key".into(), |r| format!("{r:?}")))]
+    NotTaken {
+        key: String,
+        sent: String,
+        reads: Option<String>,
+    },
     /// The action is not possible from the session's current state (no gluster call made).
     #[error("cannot {} a session that is {}", .action.as_str(), .status.as_api())]
     WrongState {
@@ -60,6 +72,8 @@ impl From<ServiceError> for AppError {
             ServiceError::Invalid(m) => AppError::Invalid(m),
             ServiceError::NotFound(m) => AppError::NotFound(m),
             ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Forbidden(m) => AppError::Forbidden(m),
+            e @ ServiceError::NotTaken { .. } => AppError::Gluster(e.to_string()),
             ServiceError::WrongState { action, status } => AppError::WrongState {
                 action: action.as_str().into(),
                 status,
@@ -94,6 +108,8 @@ struct Inner {
     /// Clusters whose master node has run `gsec_create` in this process.
     gsec_done: Mutex<HashSet<uuid::Uuid>>,
     health: health::HealthState,
+    /// Whether command options may be changed (`serve --allow-command-options`).
+    command_options: options::CommandOptions,
 }
 
 impl Service {
@@ -103,6 +119,16 @@ impl Service {
 
     /// A service whose health probes, lag threshold and alerts follow `health`.
     pub fn with_health(store: Store, gluster: Gluster, health: health::HealthConfig) -> Self {
+        Self::configured(store, gluster, health, options::CommandOptions::default())
+    }
+
+    /// A service with every setting given.
+    pub fn configured(
+        store: Store,
+        gluster: Gluster,
+        health: health::HealthConfig,
+        command_options: options::CommandOptions,
+    ) -> Self {
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -110,14 +136,28 @@ impl Service {
                 busy: Mutex::new(HashSet::new()),
                 gsec_done: Mutex::new(HashSet::new()),
                 health: health::HealthState::new(health),
+                command_options,
             }),
         }
     }
 
-    /// The same store and gluster with another health configuration (for `serve`, before
-    /// anything runs: locks and caches start empty).
-    pub fn with_health_config(&self, health: health::HealthConfig) -> Self {
-        Self::with_health(self.store().clone(), self.gluster().clone(), health)
+    /// The same store and gluster with `serve`'s settings (before anything runs: locks and
+    /// caches start empty).
+    pub fn with_serve_config(
+        &self,
+        health: health::HealthConfig,
+        command_options: options::CommandOptions,
+    ) -> Self {
+        Self::configured(
+            self.store().clone(),
+            self.gluster().clone(),
+            health,
+            command_options,
+        )
+    }
+
+    pub fn command_options(&self) -> options::CommandOptions {
+        self.inner.command_options
     }
 
     pub fn gluster(&self) -> &Gluster {

@@ -27,6 +27,11 @@ pub struct Spec {
     pub default: &'static str,
     pub kind: Kind,
     pub configurable: bool,
+    /// A *command option* (`cmd` below): its value names a program, a command line or its
+    /// arguments, or a path that gsyncd runs or writes as root on every master (or slave)
+    /// node. gluster lets anyone who may run `config` change it, which makes a georep admin
+    /// root on those nodes; georep changes it only when the server allows command options.
+    pub command: bool,
 }
 
 impl Spec {
@@ -44,24 +49,45 @@ const INT: Kind = Kind::Int {
 
 macro_rules! spec {
     ($key:literal, $default:literal, $kind:expr) => {
-        Spec {
-            key: $key,
-            default: $default,
-            kind: $kind,
-            configurable: true,
-        }
+        spec!(@ $key, $default, $kind, true, false)
     };
     ($key:literal, $default:literal, $kind:expr, ro) => {
+        spec!(@ $key, $default, $kind, false, false)
+    };
+    ($key:literal, $default:literal, $kind:expr, cmd) => {
+        spec!(@ $key, $default, $kind, true, true)
+    };
+    ($key:literal, $default:literal, $kind:expr, ro cmd) => {
+        spec!(@ $key, $default, $kind, false, true)
+    };
+    (@ $key:literal, $default:literal, $kind:expr, $configurable:expr, $command:expr) => {
         Spec {
             key: $key,
             default: $default,
             kind: $kind,
-            configurable: false,
+            configurable: $configurable,
+            command: $command,
         }
     };
 }
 
 /// gluster 10.3's gsyncd.conf, in its order.
+///
+/// `cmd` marks the command options, each for this reason:
+/// - paths gsyncd writes to or creates as root (working, log, run, misc dirs; the meta
+///   volume's mount point; the changelog archive's file name pattern; the read-only log, pid
+///   and state files): pointed elsewhere they overwrite or create files anywhere;
+/// - programs gsyncd executes (`*_command`, `remote_gsyncd`) and the directories it takes
+///   them from (`*_command_dir`): any program, run as root;
+/// - words gsyncd adds to a command line it runs as root: `ssh_options*` (`-oProxyCommand=`
+///   runs a command), `rsync_options` (`--rsh=`), `rsync_ssh_options`, `gluster_cli_options`
+///   (`--log-file=`), `gluster_params` / `secondary_gluster_params` (the geo-rep mount's
+///   options, e.g. its log file).
+///
+/// Not command options: booleans, integers (also `ssh_port`: a number cannot name a program
+/// or a path), choices, and the free texts that are neither paths nor command words
+/// (`stime_xattr_prefix` an xattr name, `isolated_secondarys` and `allow_network` host lists,
+/// `special_sync_mode` a mode name).
 pub const OPTIONS: &[Spec] = &[
     spec!("primary_bricks", "", Kind::Text, ro),
     spec!("secondary_bricks", "", Kind::Text, ro),
@@ -70,16 +96,21 @@ pub const OPTIONS: &[Spec] = &[
     spec!("primary_replica_count", "1", INT, ro),
     spec!("primary_disperse_count", "1", INT, ro),
     spec!("primary_distribution_count", "1", INT, ro),
-    spec!("glusterd_workdir", "/var/lib/glusterd", Kind::Text),
-    spec!("gluster_logdir", "/var/log/glusterfs", Kind::Text),
-    spec!("gluster_rundir", "/var/run/gluster", Kind::Text),
-    spec!("gsyncd_miscdir", "/var/lib/misc/gluster/gsyncd", Kind::Text),
+    spec!("glusterd_workdir", "/var/lib/glusterd", Kind::Text, cmd),
+    spec!("gluster_logdir", "/var/log/glusterfs", Kind::Text, cmd),
+    spec!("gluster_rundir", "/var/run/gluster", Kind::Text, cmd),
+    spec!(
+        "gsyncd_miscdir",
+        "/var/lib/misc/gluster/gsyncd",
+        Kind::Text,
+        cmd
+    ),
     spec!("stime_xattr_prefix", "", Kind::Text),
     spec!("checkpoint", "0", Kind::UnixTime),
-    spec!("gluster_cli_options", "", Kind::Text),
-    spec!("pid_file", "", Kind::Text, ro),
-    spec!("state_file", "", Kind::Text, ro),
-    spec!("georep_session_working_dir", "", Kind::Text, ro),
+    spec!("gluster_cli_options", "", Kind::Text, cmd),
+    spec!("pid_file", "", Kind::Text, ro cmd),
+    spec!("state_file", "", Kind::Text, ro cmd),
+    spec!("georep_session_working_dir", "", Kind::Text, ro cmd),
     spec!("access_mount", "false", Kind::Bool),
     spec!("secondary_access_mount", "false", Kind::Bool),
     spec!("isolated_secondarys", "", Kind::Text),
@@ -87,49 +118,64 @@ pub const OPTIONS: &[Spec] = &[
     spec!("secondary_timeout", "120", INT),
     spec!("connection_timeout", "60", INT),
     spec!("replica_failover_interval", "1", INT),
-    spec!("changelog_archive_format", "%Y%m", Kind::Text),
+    spec!("changelog_archive_format", "%Y%m", Kind::Text, cmd),
     spec!("use_meta_volume", "false", Kind::Bool),
-    spec!("meta_volume_mnt", "/run/gluster/shared_storage", Kind::Text),
+    spec!(
+        "meta_volume_mnt",
+        "/run/gluster/shared_storage",
+        Kind::Text,
+        cmd
+    ),
     spec!("allow_network", "", Kind::Text),
     spec!("change_interval", "5", INT),
     spec!("sync_method", "rsync", Kind::Choice(&["rsync", "tarssh"])),
-    spec!("remote_gsyncd", "", Kind::Text),
-    spec!("gluster_command_dir", "/usr/sbin", Kind::Text),
-    spec!("secondary_gluster_command_dir", "/usr/sbin", Kind::Text),
-    spec!("gluster_params", "aux-gfid-mount acl", Kind::Text),
-    spec!("secondary_gluster_params", "aux-gfid-mount acl", Kind::Text),
+    spec!("remote_gsyncd", "", Kind::Text, cmd),
+    spec!("gluster_command_dir", "/usr/sbin", Kind::Text, cmd),
+    spec!(
+        "secondary_gluster_command_dir",
+        "/usr/sbin",
+        Kind::Text,
+        cmd
+    ),
+    spec!("gluster_params", "aux-gfid-mount acl", Kind::Text, cmd),
+    spec!(
+        "secondary_gluster_params",
+        "aux-gfid-mount acl",
+        Kind::Text,
+        cmd
+    ),
     spec!("ignore_deletes", "false", Kind::Bool),
     spec!("special_sync_mode", "", Kind::Text),
     spec!("gfid_conflict_resolution", "true", Kind::Bool),
-    spec!("working_dir", "", Kind::Text, ro),
+    spec!("working_dir", "", Kind::Text, ro cmd),
     spec!(
         "change_detector",
         "changelog",
         Kind::Choice(&["changelog", "xsync"])
     ),
-    spec!("cli_log_file", "", Kind::Text, ro),
+    spec!("cli_log_file", "", Kind::Text, ro cmd),
     spec!("cli_log_level", "INFO", Kind::Choice(LEVELS)),
-    spec!("log_file", "", Kind::Text, ro),
-    spec!("changelog_log_file", "", Kind::Text, ro),
-    spec!("gluster_log_file", "", Kind::Text, ro),
-    spec!("secondary_log_file", "", Kind::Text, ro),
-    spec!("secondary_gluster_log_file", "", Kind::Text, ro),
-    spec!("secondary_gluster_log_file_mbr", "", Kind::Text, ro),
+    spec!("log_file", "", Kind::Text, ro cmd),
+    spec!("changelog_log_file", "", Kind::Text, ro cmd),
+    spec!("gluster_log_file", "", Kind::Text, ro cmd),
+    spec!("secondary_log_file", "", Kind::Text, ro cmd),
+    spec!("secondary_gluster_log_file", "", Kind::Text, ro cmd),
+    spec!("secondary_gluster_log_file_mbr", "", Kind::Text, ro cmd),
     spec!("log_level", "INFO", Kind::Choice(LEVELS)),
     spec!("gluster_log_level", "INFO", Kind::Choice(LEVELS)),
     spec!("changelog_log_level", "INFO", Kind::Choice(LEVELS)),
     spec!("secondary_log_level", "INFO", Kind::Choice(LEVELS)),
     spec!("secondary_gluster_log_level", "INFO", Kind::Choice(LEVELS)),
     spec!("ssh_port", "22", Kind::Int { min: 1, max: 65535 }),
-    spec!("ssh_command", "ssh", Kind::Text),
-    spec!("tar_command", "tar", Kind::Text),
-    spec!("ssh_options", "", Kind::Text),
-    spec!("ssh_options_tar", "", Kind::Text),
-    spec!("gluster_command", "gluster", Kind::Text),
+    spec!("ssh_command", "ssh", Kind::Text, cmd),
+    spec!("tar_command", "tar", Kind::Text, cmd),
+    spec!("ssh_options", "", Kind::Text, cmd),
+    spec!("ssh_options_tar", "", Kind::Text, cmd),
+    spec!("gluster_command", "gluster", Kind::Text, cmd),
     spec!("sync_jobs", "3", Kind::Int { min: 1, max: 100 }),
-    spec!("rsync_command", "rsync", Kind::Text),
-    spec!("rsync_options", "", Kind::Text),
-    spec!("rsync_ssh_options", "", Kind::Text),
+    spec!("rsync_command", "rsync", Kind::Text, cmd),
+    spec!("rsync_options", "", Kind::Text, cmd),
+    spec!("rsync_ssh_options", "", Kind::Text, cmd),
     spec!("rsync_opt_ignore_missing_args", "true", Kind::Bool),
     spec!("rsync_opt_existing", "true", Kind::Bool),
     spec!("log_rsync_performance", "false", Kind::Bool),
@@ -272,6 +318,30 @@ fn is_program(v: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+'))
 }
 
+/// Whether this server changes command options (`serve --allow-command-options`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CommandOptions {
+    /// Refused (403) with the reason from [`command_refusal`] (the default).
+    #[default]
+    Refused,
+    Allowed,
+}
+
+/// Why this server will not change `spec`'s value (None: it may, as far as this policy goes).
+/// A reset is not refused: it takes the value back to gluster's own default, which names no
+/// program or path of an admin's choosing (and undoes one set from the CLI).
+pub fn command_refusal(spec: &Spec, policy: CommandOptions) -> Option<String> {
+    (spec.command && spec.configurable && policy == CommandOptions::Refused).then(|| {
+        format!(
+            "{} is a command option: gsyncd runs or writes what it names as root on the \
+             session's nodes, so this server does not change it (start it with \
+             `georep serve --allow-command-options` or GEOREP_ALLOW_COMMAND_OPTIONS=true to \
+             allow command options)",
+            spec.key
+        )
+    })
+}
+
 /// The spec of a key that may be reset.
 pub fn validate_reset(key: &OptionKey) -> Result<&'static Spec, ServiceError> {
     let spec = spec(key).ok_or_else(|| ServiceError::Invalid(format!("unknown option {key}")))?;
@@ -331,6 +401,50 @@ mod tests {
         assert!(validate_reset(&OptionKey::parse("pid-file").unwrap()).is_err());
         assert!(validate_reset(&OptionKey::parse("sync-jobs").unwrap()).is_ok());
         assert!(same_value("True", "true") && !same_value("3", "5"));
+    }
+
+    #[test]
+    fn command_options_are_refused_unless_the_server_allows_them() {
+        let key = |k: &str| OptionKey::parse(k).unwrap();
+        for (k, v) in [
+            ("ssh_options", "-oProxyCommand=/tmp/x"),
+            ("ssh_command", "/usr/bin/anything"),
+            ("rsync_options", "--rsh=/tmp/x"),
+            ("gluster_params", "aux-gfid-mount"),
+            ("gluster_command_dir", "/tmp"),
+            ("changelog_archive_format", "%Y"),
+        ] {
+            let (spec, _) = validate_set(&key(k), v).unwrap();
+            let why = command_refusal(spec, CommandOptions::Refused).expect(k);
+            assert!(
+                why.starts_with(k) && why.contains("--allow-command-options"),
+                "{why}"
+            );
+            assert_eq!(command_refusal(spec, CommandOptions::Allowed), None);
+        }
+        for (k, v) in [
+            ("sync_jobs", "4"),
+            ("ssh_port", "2222"),
+            ("allow_network", "10.0.0.1"),
+        ] {
+            let (spec, _) = validate_set(&key(k), v).unwrap();
+            assert_eq!(command_refusal(spec, CommandOptions::Refused), None, "{k}");
+        }
+        // every option gsyncd takes a program, command line or path from is marked
+        for s in OPTIONS {
+            let named = s.key.starts_with("ssh_") && s.key != "ssh_port"
+                || s.key.ends_with("_command")
+                || s.key.ends_with("_command_dir")
+                || s.key.contains("rsync_options")
+                || s.key.ends_with("_params")
+                || s.key.ends_with("dir")
+                || s.key.ends_with("_file")
+                || s.key.ends_with("_mnt")
+                || s.key.ends_with("_options");
+            if named {
+                assert!(s.command, "{} is a command option", s.key);
+            }
+        }
     }
 
     #[test]

@@ -543,29 +543,37 @@ impl Service {
             return Err(ServiceError::NotFound(format!("session {id}")));
         }
         let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
+        let policy = self.command_options();
         Ok(rows
             .into_iter()
-            .map(|r| option_of(r.config_key, r.config_value))
+            .map(|r| option_of(r.config_key, r.config_value, policy))
             .collect())
     }
 
-    async fn option_now(&self, id: Uuid, key: &OptionKey) -> Result<SessionOption> {
+    /// The option's stored value (what gluster's config read last), if SQLite has one.
+    async fn stored_option(&self, id: Uuid, key: &str) -> Result<Option<String>> {
         let mut c = self.conn().await?;
         let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
-        let value = rows
+        Ok(rows
             .into_iter()
-            .find(|r| r.config_key == key.as_str())
-            .map(|r| r.config_value);
+            .find(|r| r.config_key == key)
+            .map(|r| r.config_value))
+    }
+
+    async fn option_now(&self, id: Uuid, key: &OptionKey) -> Result<SessionOption> {
+        let value = self.stored_option(id, key.as_str()).await?;
         let spec = options::spec(key);
         Ok(option_of(
             key.as_str().to_owned(),
             value
                 .or(spec.map(|s| s.default.to_owned()))
                 .unwrap_or_default(),
+            self.command_options(),
         ))
     }
 
-    /// Sets one option (validated against gluster 10's rules before gluster sees it).
+    /// Sets one option (validated against gluster 10's rules and this server's command option
+    /// policy before gluster sees it). Answers, and stores, what gluster's config reads back.
     pub(super) async fn set_option_now(
         &self,
         actor: &str,
@@ -576,13 +584,33 @@ impl Service {
         let ctx = self.ctx(id).await?;
         let mut audit = ctx.audit(actor, "option_set");
         let parsed = OptionKey::parse(key)
-            .and_then(|k| options::validate_set(&k, value).map(|(_, v)| (k, v)));
+            .and_then(|k| options::validate_set(&k, value).map(|(s, v)| (k, s, v)));
         let outcome = match parsed {
-            Ok((k, v)) => {
+            Ok((k, spec, v)) => {
                 audit.target = format!("{} {k}={v}", ctx.target_text());
-                self.config_call(&ctx, k.as_str(), &[&k.dashed(), &v], Some(&v))
-                    .await
-                    .map(|m| (k, m))
+                if let Some(why) = options::command_refusal(spec, self.command_options()) {
+                    let refused: Result<(OptionKey, Change)> = Err(ServiceError::Forbidden(why));
+                    return self.finish_option(&audit, id, refused).await;
+                }
+                let set = self
+                    .config_call(&ctx, k.as_str(), &[&k.dashed(), &v], Some(spec))
+                    .await;
+                match set {
+                    // gluster answered 0 but kept another value: never georep's
+                    Ok(change)
+                        if !change
+                            .reads
+                            .as_deref()
+                            .is_some_and(|r| options::same_value(r, &v)) =>
+                    {
+                        Err(ServiceError::NotTaken {
+                            key: k.to_string(),
+                            sent: v,
+                            reads: change.reads,
+                        })
+                    }
+                    other => other.map(|change| (k, change)),
+                }
             }
             Err(e) => {
                 audit.target = format!("{} {key}", ctx.target_text());
@@ -592,7 +620,8 @@ impl Service {
         self.finish_option(&audit, id, outcome).await
     }
 
-    /// Resets one option to its default (`config '!key'`).
+    /// Resets one option to its default (`config '!key'`); answers, and stores, what
+    /// gluster's config reads back.
     pub(super) async fn reset_option_now(
         &self,
         actor: &str,
@@ -604,16 +633,10 @@ impl Service {
         audit.target = format!("{} {key}", ctx.target_text());
         let outcome =
             match OptionKey::parse(key).and_then(|k| options::validate_reset(&k).map(|s| (k, s))) {
-                // gluster lists a reset option with its default value
                 Ok((k, spec)) => self
-                    .config_call(
-                        &ctx,
-                        k.as_str(),
-                        &[&format!("!{}", k.dashed())],
-                        Some(spec.default),
-                    )
+                    .config_call(&ctx, k.as_str(), &[&format!("!{}", k.dashed())], Some(spec))
                     .await
-                    .map(|m| (k, m)),
+                    .map(|change| (k, change)),
                 Err(e) => Err(e),
             };
         self.finish_option(&audit, id, outcome).await
@@ -623,39 +646,55 @@ impl Service {
         &self,
         audit: &Audit,
         id: Uuid,
-        outcome: Result<(OptionKey, Option<String>)>,
+        outcome: Result<(OptionKey, Change)>,
     ) -> Result<SessionOption> {
-        let message = outcome.as_ref().ok().and_then(|(_, m)| m.clone());
+        let message = outcome.as_ref().ok().map(|(k, change)| change.describe(k));
         self.record(audit, &outcome, message.as_deref()).await;
         let (key, _) = outcome?;
         self.option_now(id, &key).await
     }
 
-    /// `config <words…>` under the session's lock; `known` (key, value) is written at once,
-    /// the rest comes from a refresh in the background.
+    /// `config <words…>` under the session's lock. With `option`, gluster's config is read
+    /// again at once and the option's value stored as gluster reads it (gluster may answer 0
+    /// without having taken a value); the rest comes from a refresh in the background.
     async fn config_call(
         &self,
         ctx: &Ctx,
         key: &str,
         words: &[&str],
-        known: Option<&str>,
-    ) -> Result<Option<String>> {
+        option: Option<&options::Spec>,
+    ) -> Result<Change> {
         let id = ctx.session.session_id.into_uuid();
         let quiet = Quiet::session(id, &[key]);
         let _busy = self.try_busy(id.to_string(), quiet.clone())?;
         let mut all = vec!["config"];
         all.extend_from_slice(words);
+        let was = self.stored_option(id, key).await?;
         sync::touch(&ctx.session.session_key);
         let answer = self
             .gluster()
             .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &all)
             .await?;
-        if let Some(value) = known {
+        let mut change = Change {
+            message: answer.message,
+            was,
+            reads: None,
+            command: option.is_some_and(|s| s.command),
+        };
+        if option.is_some() {
+            let config = self
+                .gluster()
+                .georep_config(&ctx.target, &ctx.master.name, &ctx.slave)
+                .await?;
+            change.reads = config.into_iter().find(|(k, _)| k == key).map(|(_, v)| v);
             let mut c = self.conn().await?;
-            store::set_config_value(&mut c, ctx.session.session_id, key, value).await?;
+            match &change.reads {
+                Some(v) => store::set_config_value(&mut c, ctx.session.session_id, key, v).await?,
+                None => store::delete_config(&mut c, ctx.session.session_id, key).await?,
+            }
         }
         self.refresh_later(ctx, quiet);
-        Ok(answer.message)
+        Ok(change)
     }
 
     /// Sets a checkpoint: now, or a given time (gluster reads the label in the master node's
@@ -675,7 +714,8 @@ impl Service {
         audit.target = format!("{} checkpoint={label}", ctx.target_text());
         let outcome = self
             .config_call(&ctx, "checkpoint", &["checkpoint", &label], None)
-            .await;
+            .await
+            .map(|change| change.message);
         let message = outcome.as_ref().ok().cloned().flatten();
         self.record(&audit, &outcome, message.as_deref()).await;
         let message = outcome?;
@@ -686,9 +726,41 @@ impl Service {
     }
 }
 
-fn option_of(key: String, value: String) -> SessionOption {
+/// What a `config` call did: gluster's note, and for an option its value before (as stored)
+/// and as gluster's config reads it after.
+struct Change {
+    message: Option<String>,
+    was: Option<String>,
+    reads: Option<String>,
+    command: bool,
+}
+
+impl Change {
+    /// The audit message: old and new value (a command option says so), gluster's note.
+    fn describe(&self, key: &OptionKey) -> String {
+        let shown = |v: &Option<String>| {
+            v.as_deref()
+                .map_or("(not listed)".into(), |v| format!("{v:?}"))
+        };
+        let kind = if self.command { "command option " } else { "" };
+        let mut m = format!(
+            "{kind}{key}: {} -> {}",
+            shown(&self.was),
+            shown(&self.reads)
+        );
+        if let Some(note) = &self.message {
+            m.push_str("; gluster: ");
+            m.push_str(note);
+        }
+        m
+    }
+}
+
+fn option_of(key: String, value: String, policy: options::CommandOptions) -> SessionOption {
     let spec = OptionKey::parse(&key).ok().and_then(|k| options::spec(&k));
     SessionOption {
+        command_option: spec.is_some_and(|s| s.command),
+        refused_reason: spec.and_then(|s| options::command_refusal(s, policy)),
         default_value: spec.map(|s| s.default.to_owned()),
         allowed_values: spec
             .map(|s| options::allowed_values(s.kind))
