@@ -102,6 +102,9 @@ async fn healthz(
     }
 }
 
+/// How long a shutdown waits for the admin actions under way.
+const ACTIONS_AT_EXIT: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// Binds the listener (so a busy port fails before anything else starts) and serves until
 /// SIGINT or SIGTERM.
 pub async fn serve(
@@ -153,6 +156,11 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown_signal())
     .await;
     let _ = stop.send(true);
+    // an action whose client went away still runs (service/detached.rs): let it end on
+    // gluster and be recorded, but not hold the exit for longer than a gluster call may take
+    if !service.finish_actions(ACTIONS_AT_EXIT).await {
+        tracing::warn!("stopping with actions still under way: the next sync reads their outcome");
+    }
     let _ = sync.await;
     let _ = health.await;
     served.map_err(StartError::Serve)?;

@@ -46,6 +46,17 @@ fn gluster_values(tag: &str) -> Vec<String> {
         .collect()
 }
 
+/// `SELECT count(*) …` on the database file, read with the sqlite3 CLI (the server may be gone).
+fn sqlite_count(db: &std::path::Path, sql: &str) -> i64 {
+    let out = Command::new("sqlite3")
+        .arg("-readonly")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
 struct Api {
     base: String,
 }
@@ -414,6 +425,85 @@ async fn seed_flow_through_http() {
     let stopped = api.action(&s, "stop").await;
     assert_eq!(stopped.session.unwrap().status, "stopped");
     assert!(gluster_values("status").iter().all(|x| x == "Stopped"));
+
+    // SIGTERM right after a client left its option set: the server ends the set on gluster
+    // and records it before it exits, and exits within 10 s (a server of its own without
+    // scheduled probes: a probe's checkpoint would hold glusterd's lock meanwhile)
+    drop(served);
+    let served = common::serve(
+        &db,
+        &["--gluster-timeout", "60"],
+        &["--sync-interval", "2", "--probe-interval", "0"],
+        PW,
+    );
+    let api = Api {
+        base: served.base.clone(),
+    };
+    // (its login checked once: argon2 in a debug build takes longer than the client waits)
+    let o: OptionDoc = api.get(&format!("{s}/options/sync_jobs")).await;
+    assert_eq!(o.value, "4");
+    let events_before = sqlite_count(
+        &db,
+        "SELECT count(*) FROM events WHERE action = 'option_set' AND result = 'ok'",
+    );
+    let gone = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+        .put(format!("{}{s}/options/sync_jobs", api.base))
+        .basic_auth("admin", Some(PW))
+        .header("content-type", "application/xml")
+        .body("<option><value>2</value></option>")
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client left before the answer: {gone:?}");
+    let mut served = served;
+    let t0 = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let exit = loop {
+        if let Some(st) = served.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM: {:?}",
+            served.log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!(
+        "timing: SIGTERM with an action under way -> exit: {:?}",
+        t0.elapsed()
+    );
+    let log = served.log.lock().unwrap().join("\n");
+    assert!(exit.success(), "{exit:?}: {log}");
+    assert_eq!(
+        session_option(SLAVE, "sync_jobs").as_deref(),
+        Some("2"),
+        "{log}"
+    );
+    assert_eq!(
+        sqlite_count(
+            &db,
+            "SELECT count(*) FROM events WHERE action = 'option_set' AND result = 'ok'"
+        ),
+        events_before + 1,
+        "the set is audited before the exit"
+    );
+    drop(served);
+    let served = common::serve(
+        &db,
+        &["--gluster-timeout", "60"],
+        &["--sync-interval", "2"],
+        PW,
+    );
+    let api = Api {
+        base: served.base.clone(),
+    };
 
     let (status, _, text) = api.call(Method::DELETE, &s, None).await;
     assert_eq!(status, 204, "{text}");

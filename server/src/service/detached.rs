@@ -19,11 +19,22 @@ impl Service {
         &self,
         work: impl Future<Output = Result<T>> + Send + 'static,
     ) -> Result<T> {
-        match tokio::spawn(work.in_current_span()).await {
+        match self.inner.actions.spawn(work.in_current_span()).await {
             Ok(r) => r,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(ServiceError::Conflict("georep is shutting down".into())),
         }
+    }
+
+    /// At shutdown: waits until the actions under way have ended, at most `within`; whether
+    /// they all did. Actions that start meanwhile are waited for too.
+    pub async fn finish_actions(&self, within: std::time::Duration) -> bool {
+        let actions = &self.inner.actions;
+        actions.close();
+        if !actions.is_empty() {
+            tracing::info!(actions = actions.len(), "waiting for the actions under way");
+        }
+        tokio::time::timeout(within, actions.wait()).await.is_ok()
     }
 
     /// start, stop, pause, resume or delete (see `session_action_now`).

@@ -1334,7 +1334,11 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
         }
     }
     if owner.is_some() {
-        unmount_unused(&root, &HashSet::new(), unmount_timeout).await;
+        for dir in mount::mounts_under(&root).await {
+            if let Err(e) = mount::unmount(&dir, unmount_timeout).await {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot unmount a probe mount at stop");
+            }
+        }
     }
 }
 

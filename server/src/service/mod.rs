@@ -110,6 +110,8 @@ struct Inner {
     health: health::HealthState,
     /// Whether command options may be changed (`serve --allow-command-options`).
     command_options: options::CommandOptions,
+    /// The admin actions under way (each in a task of its own: `detached.rs`).
+    actions: tokio_util::task::TaskTracker,
 }
 
 impl Service {
@@ -137,6 +139,7 @@ impl Service {
                 gsec_done: Mutex::new(HashSet::new()),
                 health: health::HealthState::new(health),
                 command_options,
+                actions: tokio_util::task::TaskTracker::new(),
             }),
         }
     }
