@@ -7,8 +7,10 @@
 //! scripts that re-trust a changed key in passing (`ssh-keygen -R` + `accept-new`, as
 //! `gluster-lab2.sh up` does), so a key there says nothing about what georep has seen.
 //!
-//! A host is recorded the first time georep reaches it (registration, or a peer of a
-//! registered pool: `StrictHostKeyChecking=accept-new` on this file); a key that differs from
+//! A host is recorded at registration: the host georep is given by its first call
+//! (`StrictHostKeyChecking=accept-new` on this file), the peers its pool names by
+//! [`KnownHosts::record_new`]; a peer that joins later at georep's first call to it. A key
+//! that differs from
 //! the recorded one is refused by ssh, reported with both fingerprints
 //! ([`GlusterError::HostKeyChanged`]), and only [`KnownHosts::accept`] with the fingerprint
 //! the admin expects replaces it.
@@ -143,6 +145,37 @@ impl KnownHosts {
         } else {
             fps.join(", ")
         }
+    }
+
+    /// Records the keys `host` offers now (`ssh-keyscan`) when none is on record: the peers a
+    /// registered pool names, at registration, before georep first needs them. A host on
+    /// record is left as it is. Returns the fingerprints recorded.
+    pub async fn record_new(
+        &self,
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Vec<String>, GlusterError> {
+        if !self.keys(host, port).is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = scan(host, port, timeout).await?;
+        let p = pattern(host, port);
+        let lines: String = keys
+            .iter()
+            .map(|k| format!("{p} {} {}\n", k.key_type, k.blob))
+            .collect();
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .and_then(|mut f| f.write_all(lines.as_bytes()))
+            .map_err(|e| GlusterError::Spawn {
+                program: "known_hosts".into(),
+                message: format!("{}: {e}", self.path.display()),
+            })?;
+        Ok(keys.iter().filter_map(HostKey::fingerprint).collect())
     }
 
     /// Replaces what the file holds for `host:port` by the key `host` offers now whose

@@ -1,5 +1,5 @@
 //! Registering and listing clusters.
-use app::domain::{ClusterSummary, NewCluster, SyncState};
+use app::domain::{ClusterSummary, Connection, NewCluster, SyncState};
 use chrono::Utc;
 use uuid::Uuid;
 
@@ -57,6 +57,26 @@ impl Service {
                 .pool_list(&crate::sync::target_of(&host_row))
                 .await?;
             tracing::debug!(peers = peers.len(), "cluster answers");
+            // the pool's other peers' ssh host keys now, while the admin registers it, rather
+            // than whatever answers when georep first needs one of them
+            if let (Connection::Ssh, Some(known)) = (new.connection, self.gluster().known_hosts()) {
+                for p in peers.iter().filter(|p| p.hostname != "localhost") {
+                    let port = host_row.ssh_port as u16;
+                    match known
+                        .record_new(&p.hostname, port, self.gluster().timeout())
+                        .await
+                    {
+                        Ok(fps) if !fps.is_empty() => {
+                            tracing::info!(host = %p.hostname, fingerprints = ?fps, "ssh host key recorded")
+                        }
+                        Ok(_) => {}
+                        // a peer down now is recorded when georep first reaches it
+                        Err(e) => {
+                            tracing::warn!(host = %p.hostname, error = %e, "ssh host key not recorded")
+                        }
+                    }
+                }
+            }
         }
         let mut tx = self.store().begin().await?;
         store::insert_cluster(&mut tx, &cluster).await?;
