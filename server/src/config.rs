@@ -194,6 +194,16 @@ pub enum ClusterCommand {
     },
     /// List registered clusters.
     List,
+    /// Accept the new ssh host key of a registered host after it changed (georep refuses a
+    /// changed key): give the fingerprint the refusal named, once checked on the host itself
+    /// (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`).
+    AcceptHostKey {
+        #[arg(long)]
+        host: String,
+        /// `SHA256:…`, the key georep is to trust from now on.
+        #[arg(long)]
+        fingerprint: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -29,7 +29,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = Store::open(&cli.database)
         .await
         .map_err(|e| e.to_string())?;
-    let gluster = georep::gluster::Gluster::new(cli.gluster.command.clone(), cli.gluster.timeout());
+    // ssh host keys in georep's own file beside the database (gluster/known_hosts.rs)
+    let gluster = georep::gluster::Gluster::new(cli.gluster.command.clone(), cli.gluster.timeout())
+        .with_known_hosts(georep::gluster::KnownHosts::beside(&cli.database));
     let service = Service::new(store, gluster);
     // no subcommand means `serve`, with its flags' environment variables still read
     let command = cli
@@ -141,6 +143,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Token(TokenCommand::Revoke { id }) => {
             service.revoke_token(id).await.map_err(|e| e.to_string())
         }
+        Command::Cluster(ClusterCommand::AcceptHostKey { host, fingerprint }) => {
+            let (before, now) = service
+                .accept_host_key(&whoami(), &host, &fingerprint)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{host}\t{before} -> {now}");
+            Ok(())
+        }
         Command::Cluster(ClusterCommand::List) => {
             for c in service.list_clusters().await.map_err(|e| e.to_string())? {
                 println!(
@@ -154,4 +164,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Who runs a CLI command, for the audit trail (`cli:` and the login name).
+fn whoami() -> String {
+    let user = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
 }

@@ -600,6 +600,22 @@ async fn route_table_by_role() {
     assert_eq!(operations, 18, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
+    // command options are told in the option documents and their refusal is described
+    let option = &spec["components"]["schemas"]["OptionDoc"]["properties"];
+    for field in ["command_option", "refused_reason"] {
+        assert!(option[field].is_object(), "{field}: {option}");
+    }
+    let put = paths
+        .iter()
+        .find(|(p, _)| p.ends_with("/options/{key}"))
+        .map(|(_, ops)| &ops["put"])
+        .unwrap();
+    assert!(
+        put["responses"]["403"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("allow-command-options")),
+        "{put}"
+    );
 }
 
 #[tokio::test]

@@ -99,6 +99,28 @@ impl Api {
         doc
     }
 
+    /// A page as the admin's browser gets it (logged in through the login server function).
+    async fn page(&self, path: &str) -> String {
+        let client = reqwest::Client::new();
+        let login = client
+            .post(format!("{}/rpc/login", self.base))
+            .header("accept", "application/json")
+            .form(&[("name", "admin"), ("password", PW)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200, "login");
+        let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let resp = client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie.split(';').next().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.text().await.unwrap()
+    }
+
     /// Refreshes until the session's status is one of `want`.
     async fn wait_status(&self, s: &str, want: &[&str], budget: Duration) -> SessionDoc {
         let t0 = Instant::now();
@@ -282,6 +304,27 @@ async fn seed_flow_through_http() {
         assert!(o.command_option && o.refused_reason.is_some(), "{o:?}");
         assert_eq!(Some(o.value), before.or(Some(String::new())));
     }
+    // the session page marks them and shows them disabled with the reason (server-rendered)
+    let page = api.page(&format!("/sessions/{}", created.id)).await;
+    let row = |key: &str| {
+        let at = page
+            .find(&format!("data-key=\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} row on the page"));
+        page[at..at + page[at..].find("</tr>").unwrap()].to_owned()
+    };
+    let ssh = row("ssh_command");
+    assert!(
+        ssh.contains("data-testid=\"command-option\"")
+            && ssh.contains("disabled")
+            && ssh.contains("data-testid=\"option-refused\"")
+            && ssh.contains("--allow-command-options"),
+        "{ssh}"
+    );
+    let jobs = row("sync_jobs");
+    assert!(
+        !jobs.contains("command-option") && !jobs.contains("disabled"),
+        "{jobs}"
+    );
     let events: Events = api.get("/api/events?limit=20").await;
     assert!(
         events.events.iter().any(|e| e.action == "option_set"

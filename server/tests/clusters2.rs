@@ -14,6 +14,8 @@
 //!    status what the replica-set rule says for the workers shown; node2 back: ACTIVE again;
 //!    node1 (the host the cluster was registered by) down: georep reads through node2, whose
 //!    worker takes over; node1 back: ACTIVE;
+//!    ssh to node3 failing, then node3's ssh host key replaced: refused (site-b in error,
+//!    naming node3 and both fingerprints) until accepted with `georep cluster accept-host-key`;
 //! 6. the session stopped and deleted through georep (over ssh).
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -23,7 +25,7 @@ use app::domain::{
     SessionStatus as S,
 };
 use georep::api::docs::SessionDoc;
-use georep::gluster::Gluster;
+use georep::gluster::{Gluster, KnownHosts};
 use georep::service::names::{HostName, VolumeName};
 use georep::service::{status, Service};
 use georep::store::{self, Store};
@@ -246,6 +248,75 @@ async fn inventory(service: &Service, clusters: &[&store::ClusterRow]) -> Vec<St
     all
 }
 
+/// Where gluster-lab2.sh keeps the nodes' ssh host keys.
+const LAB2_KEYS: &str = "/var/lib/georep-lab/clusters/keys";
+
+/// `ssh-keygen -lf KEY.pub`'s fingerprint (`SHA256:…`): the node's key as ssh sees it.
+fn lab_fingerprint(key: &std::path::Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(key.with_extension("pub"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned()
+}
+
+/// A node's original host key, put back (and its sshd restarted) whatever happened.
+struct HostKeyBack {
+    key: std::path::PathBuf,
+    saved: Vec<(std::path::PathBuf, Vec<u8>)>,
+}
+
+impl HostKeyBack {
+    fn save(key: &std::path::Path) -> Self {
+        let saved = [key.to_path_buf(), key.with_extension("pub")]
+            .into_iter()
+            .map(|f| {
+                let bytes = std::fs::read(&f).unwrap();
+                (f, bytes)
+            })
+            .collect();
+        HostKeyBack {
+            key: key.to_path_buf(),
+            saved,
+        }
+    }
+}
+
+impl Drop for HostKeyBack {
+    fn drop(&mut self) {
+        let node = self
+            .key
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('_').next())
+            .unwrap_or("node3")
+            .to_owned();
+        let _ = Command::new("bash")
+            .arg(lab2_path())
+            .args(["sshd-stop", &node])
+            .output();
+        for (f, bytes) in &self.saved {
+            let _ = std::fs::write(f, bytes);
+            if f == &self.key {
+                let _ = std::fs::set_permissions(
+                    f,
+                    std::os::unix::fs::PermissionsExt::from_mode(0o600),
+                );
+            }
+        }
+        let _ = Command::new("bash")
+            .arg(lab2_path())
+            .args(["node-start", &node])
+            .output();
+    }
+}
+
 /// Brings a stopped node back whatever happened, so the lab is left usable.
 struct NodeBack(&'static str);
 
@@ -267,11 +338,25 @@ async fn two_clusters_over_ssh() {
     lab2(&["reset"]);
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
-    let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
+    let db = dir.path().join("georep.db");
+    let store = Store::open(&db).await.unwrap();
+    // ssh host keys in georep's own file, as the binary keeps them (step 5e)
+    let known = KnownHosts::beside(&db);
+    let service = Service::new(
+        store,
+        Gluster::new("gluster", Duration::from_secs(60)).with_known_hosts(known.clone()),
+    );
 
     // --- 1. the master cluster, by node1 over ssh ---
     let site_a = register(&service, "site-a", "node1").await;
+    // both peers' ssh host keys recorded at registration (node2 before georep ever used it)
+    for node in ["node1", "node2"] {
+        assert_eq!(
+            known.fingerprints(node, 22),
+            lab_fingerprint(&std::path::Path::new(LAB2_KEYS).join(format!("{node}_host_ed25519"))),
+            "{node}"
+        );
+    }
     let peers = master_peers();
     assert_eq!(peers.len(), 2, "{peers:?}");
     let hosts = {
@@ -659,6 +744,91 @@ async fn two_clusters_over_ssh() {
         |v| v.session.status == "ACTIVE",
     )
     .await;
+
+    // --- 5e. node3's ssh host key replaced: georep refuses the host (site-b in error with a
+    // message naming node3 and both fingerprints, nothing deleted) until an admin accepts
+    // the new key with the CLI, giving its fingerprint ---
+    let key = std::path::Path::new(LAB2_KEYS).join("node3_host_ed25519");
+    // site-b was registered by node3's address: that is the name georep reaches it by
+    let node3 = {
+        let mut c = conn(&service).await;
+        store::hosts_of_cluster(&mut c, site_b.id).await.unwrap()[0]
+            .address
+            .clone()
+    };
+    assert_eq!(node3, "10.77.0.3");
+    let old_fp = lab_fingerprint(&key);
+    assert_eq!(
+        known.fingerprints(&node3, 22),
+        old_fp,
+        "recorded when georep first reached node3 (registration)"
+    );
+    let restore = HostKeyBack::save(&key);
+    lab2(&["sshd-stop", "node3"]);
+    for f in [key.clone(), key.with_extension("pub")] {
+        std::fs::remove_file(f).unwrap();
+    }
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "node3", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    lab2(&["node-start", "node3"]);
+    let new_fp = lab_fingerprint(&key);
+    assert_ne!(old_fp, new_fp);
+    let refused = cycle(&service, "site-b", false).await;
+    let error = refused.sync_error.unwrap_or_default();
+    assert!(
+        error.contains(&node3) && error.contains(&old_fp) && error.contains(&new_fp),
+        "{error}"
+    );
+    assert_eq!(
+        inventory(&service, &[&site_a, &site_b]).await,
+        before,
+        "nothing deleted"
+    );
+    let accept = |fp: &str| {
+        common::georep(&db)
+            .args([
+                "cluster",
+                "accept-host-key",
+                "--host",
+                &node3,
+                "--fingerprint",
+                fp,
+            ])
+            .output()
+            .unwrap()
+    };
+    // a fingerprint node3 does not offer (the old one) changes nothing
+    let wrong = accept(&old_fp);
+    assert!(!wrong.status.success(), "{wrong:?}");
+    assert_eq!(known.fingerprints(&node3, 22), old_fp);
+    cycle(&service, "site-b", false).await;
+    let ok = accept(&new_fp);
+    assert!(ok.status.success(), "{ok:?}");
+    assert_eq!(known.fingerprints(&node3, 22), new_fp);
+    cycle(&service, "site-b", true).await;
+    let events = service.events(None, 10).await.unwrap();
+    let accepted = events
+        .iter()
+        .find(|e| e.action == "host_key_accept" && e.result == "ok")
+        .expect("the accept is audited");
+    assert_eq!(
+        accepted.message.as_deref(),
+        Some(format!("ssh host key of {node3}: {old_fp} -> {new_fp}").as_str())
+    );
+    assert!(events
+        .iter()
+        .any(|e| e.action == "host_key_accept" && e.result == "refused"));
+    // the lab's own key back, accepted again the same deliberate way
+    drop(restore);
+    service
+        .accept_host_key("test", &node3, &old_fp)
+        .await
+        .expect("the lab's key accepted again");
+    cycle(&service, "site-b", true).await;
 
     // --- 6. stop and delete through georep ---
     service

@@ -299,7 +299,10 @@ pub async fn option(
 #[utoipa::path(put, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/options/{key}", tag = "options",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path), ("key" = String, Path)),
     request_body(content((OptionBody = "application/xml"), (OptionBody = "application/json"))),
-    responses((status = 200, description = XML_JSON, body = OptionDoc), (status = "default", body = FaultDoc)))]
+    responses((status = 200, description = "the value gluster's config reads back", body = OptionDoc),
+        (status = 403, description = "a command option (`command_option`) while the server does not allow them (`serve --allow-command-options`); the detail names the option and the setting", body = FaultDoc),
+        (status = 502, description = "gluster answered an error, or answered success but its config reads another value", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
 pub async fn set_option(
     State(service): State<Service>,
     Extension(who): Extension<Principal>,

@@ -1,5 +1,6 @@
 //! Talking to gluster: the CLI runner (the only impure part) and the pure parsers of its
 //! `--xml` answers.
+pub mod known_hosts;
 pub mod model;
 pub mod mount;
 pub mod parse;
@@ -7,5 +8,6 @@ mod priority;
 mod runner;
 pub mod workers;
 
+pub use known_hosts::KnownHosts;
 pub use priority::{background, follow_up};
 pub use runner::{is_lock_conflict, Gluster, GlusterError, Target};

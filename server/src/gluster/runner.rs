@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use tokio::process::Command;
 
+use super::known_hosts::{self, KnownHosts};
 use super::parse::{self, ParseError};
 use super::priority::Gates;
 
@@ -37,6 +38,24 @@ pub enum GlusterError {
     Exit { code: i32, message: String },
     #[error("unreadable answer from gluster: {0}")]
     Unreadable(String),
+    /// ssh refused the host: its key is not the one georep recorded (nothing was run there).
+    #[error(
+        "the ssh host key of {host} has changed: georep recorded {known}, {host} now offers \
+         {offered}; refused, nothing was run on it. If the change is expected, accept the new \
+         key: georep cluster accept-host-key --host {host} --fingerprint {offered}"
+    )]
+    HostKeyChanged {
+        host: String,
+        known: String,
+        offered: String,
+    },
+    /// An admin accepted a fingerprint the host does not offer.
+    #[error("{host} does not offer the key {expected} (it offers {offered}); nothing changed")]
+    KeyNotOffered {
+        host: String,
+        expected: String,
+        offered: String,
+    },
 }
 
 impl GlusterError {
@@ -84,6 +103,8 @@ pub struct Gluster {
     program: String,
     timeout: Duration,
     gates: Gates,
+    /// georep's own host keys for ssh targets; None: ssh's defaults (root's known_hosts).
+    known_hosts: Option<KnownHosts>,
 }
 
 impl Gluster {
@@ -92,7 +113,18 @@ impl Gluster {
             program: program.into(),
             timeout,
             gates: Gates::default(),
+            known_hosts: None,
         }
+    }
+
+    /// ssh checks every host against `known` (recorded at first contact, a change refused).
+    pub fn with_known_hosts(mut self, known: KnownHosts) -> Self {
+        self.known_hosts = Some(known);
+        self
+    }
+
+    pub fn known_hosts(&self) -> Option<&KnownHosts> {
+        self.known_hosts.as_ref()
     }
 
     pub fn timeout(&self) -> Duration {
@@ -181,9 +213,12 @@ impl Gluster {
                     remote.push(quote(a)?);
                 }
                 let mut c = Command::new("ssh");
-                c.args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
-                    .args(["-o", "StrictHostKeyChecking=accept-new"])
-                    .arg("-p")
+                c.args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]);
+                match &self.known_hosts {
+                    Some(k) => c.args(k.ssh_options()),
+                    None => c.args(["-o", "StrictHostKeyChecking=accept-new"]),
+                };
+                c.arg("-p")
                     .arg(port.to_string())
                     .arg("-l")
                     .arg(user)
@@ -232,6 +267,23 @@ impl Gluster {
             }),
             Ok(Ok(out)) => {
                 let code = out.status.code().unwrap_or(-1);
+                if let Target::Ssh { host, port, .. } = target {
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    if code == 255 && known_hosts::is_changed_key(&stderr) {
+                        let known = self.known_hosts.as_ref().map_or_else(
+                            || "a key in root's known_hosts".into(),
+                            |k| k.fingerprints(host, *port),
+                        );
+                        let e = GlusterError::HostKeyChanged {
+                            host: host.clone(),
+                            known,
+                            offered: known_hosts::offered_fingerprint(&stderr)
+                                .unwrap_or_else(|| "another key".into()),
+                        };
+                        tracing::error!(error = %e, "ssh host key changed");
+                        return Err(e);
+                    }
+                }
                 tracing::debug!(
                     ?args,
                     ?target,

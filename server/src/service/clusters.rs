@@ -1,10 +1,12 @@
 //! Registering and listing clusters.
-use app::domain::{ClusterSummary, NewCluster, SyncState};
+use app::domain::{ClusterSummary, Connection, NewCluster, SyncState};
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::audit::Audit;
 use super::names::{ClusterName, HostName};
 use super::{Result, Service, ServiceError};
+use crate::gluster::GlusterError;
 use crate::store::{self, ClusterRow, ClusterSummaryRow, HostRow};
 
 impl Service {
@@ -55,6 +57,26 @@ impl Service {
                 .pool_list(&crate::sync::target_of(&host_row))
                 .await?;
             tracing::debug!(peers = peers.len(), "cluster answers");
+            // the pool's other peers' ssh host keys now, while the admin registers it, rather
+            // than whatever answers when georep first needs one of them
+            if let (Connection::Ssh, Some(known)) = (new.connection, self.gluster().known_hosts()) {
+                for p in peers.iter().filter(|p| p.hostname != "localhost") {
+                    let port = host_row.ssh_port as u16;
+                    match known
+                        .record_new(&p.hostname, port, self.gluster().timeout())
+                        .await
+                    {
+                        Ok(fps) if !fps.is_empty() => {
+                            tracing::info!(host = %p.hostname, fingerprints = ?fps, "ssh host key recorded")
+                        }
+                        Ok(_) => {}
+                        // a peer down now is recorded when georep first reaches it
+                        Err(e) => {
+                            tracing::warn!(host = %p.hostname, error = %e, "ssh host key not recorded")
+                        }
+                    }
+                }
+            }
         }
         let mut tx = self.store().begin().await?;
         store::insert_cluster(&mut tx, &cluster).await?;
@@ -77,6 +99,75 @@ impl Service {
             volume_count: 0,
             session_count: 0,
         }))
+    }
+}
+
+impl Service {
+    /// The deliberate way past a changed ssh host key: records the key `host` offers now if
+    /// its fingerprint is `fingerprint` (the one the refusal named, which the admin checked
+    /// on the host), in place of the recorded one. Audited with both fingerprints. Returns
+    /// the fingerprints recorded before and now.
+    pub async fn accept_host_key(
+        &self,
+        actor: &str,
+        host: &str,
+        fingerprint: &str,
+    ) -> Result<(String, String)> {
+        let host = HostName::parse(host)?;
+        let fp_chars = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+        if !fingerprint
+            .strip_prefix("SHA256:")
+            .is_some_and(|b| !b.is_empty() && b.chars().all(fp_chars))
+        {
+            return Err(ServiceError::Invalid(format!(
+                "{fingerprint:?} is not an ssh fingerprint (SHA256:…)"
+            )));
+        }
+        let known = self.gluster().known_hosts().cloned().ok_or_else(|| {
+            ServiceError::Conflict("this georep checks ssh host keys with ssh's own files".into())
+        })?;
+        let mut ssh_hosts = Vec::new();
+        {
+            let mut c = self.conn().await?;
+            for cluster in store::list_clusters(&mut c).await? {
+                for h in store::hosts_of_cluster(&mut c, cluster.id).await? {
+                    if h.connection == "ssh" && h.address.eq_ignore_ascii_case(host.as_str()) {
+                        ssh_hosts.push(h);
+                    }
+                }
+            }
+        }
+        let first = ssh_hosts.first().ok_or_else(|| {
+            ServiceError::NotFound(format!("no registered host {host} reached over ssh"))
+        })?;
+        let audit = Audit {
+            actor: actor.into(),
+            action: "host_key_accept".into(),
+            cluster_id: Some(first.cluster_id),
+            session_id: None,
+            target: format!("{host} {fingerprint}"),
+        };
+        let outcome = known
+            .accept(
+                &first.address,
+                first.ssh_port as u16,
+                fingerprint,
+                self.gluster().timeout(),
+            )
+            .await
+            .map_err(|e| match e {
+                e @ GlusterError::KeyNotOffered { .. } => ServiceError::Conflict(e.to_string()),
+                e => ServiceError::Gluster(e),
+            });
+        let message = outcome
+            .as_ref()
+            .ok()
+            .map(|(before, now)| format!("ssh host key of {host}: {before} -> {now}"));
+        self.record(&audit, &outcome, message.as_deref()).await;
+        if outcome.is_ok() {
+            tracing::warn!(%host, %fingerprint, "ssh host key accepted");
+        }
+        outcome
     }
 }
 

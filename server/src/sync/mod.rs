@@ -276,6 +276,9 @@ pub async fn read_cluster(gluster: &Gluster, hosts: &[HostRow]) -> Result<Snapsh
     for host in order {
         match read_from(gluster, host).await {
             Ok(s) => return Ok(s),
+            // something else answers as this host: the cluster is in error until an admin
+            // accepts the key, even if another peer could be read
+            Err(e @ SyncError::Gluster(GlusterError::HostKeyChanged { .. })) => return Err(e),
             Err(e) => {
                 tracing::warn!(host = %host.address, error = %e, "cannot read the cluster through this host");
                 last = e;
