@@ -466,3 +466,40 @@ async fn pages_and_server_functions_need_a_login() {
         .contains("Max-Age=0"));
     assert_eq!(post(viewer, "list_sessions", vec![]).await.status(), 401);
 }
+
+/// The plain login form (no JavaScript: form-encoded, `Accept: text/html`) is redirected to
+/// `next` only when that is a path of this site; anything else goes to `/`, and a control
+/// character is no panic (a header value cannot hold it).
+#[tokio::test]
+async fn plain_login_form_redirects_only_to_local_paths() {
+    let s = spawn_server();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (next, want) in [
+        ("/sessions?x=1", "/sessions?x=1"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\r\nSet-Cookie: x=1", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/%09/evil.example", "/"),
+        ("/%5C%5Cevil.example", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let r = http
+            .post(format!("{}/rpc/login", s.base))
+            .header("accept", "text/html")
+            .form(&[("name", "admin"), ("password", ADMIN_PW), ("next", next)])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{next:?}: {e}"));
+        assert_eq!(r.status(), 302, "{next:?}");
+        assert_eq!(r.headers()["location"], want, "{next:?}");
+        assert!(
+            r.headers().get("set-cookie").is_some(),
+            "{next:?}: logged in"
+        );
+    }
+}
