@@ -1,4 +1,5 @@
 //! Wiring: state, router, listener, graceful shutdown.
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -126,6 +127,7 @@ pub async fn serve(
         live: crate::web::live::Live::spawn(service.store().clone(), stopped.clone()),
     };
     let app = router(state);
+    let mut stopping = stopped.clone();
     let health = tokio::spawn(crate::service::health::run(
         service.clone(),
         stopped.clone(),
@@ -137,20 +139,49 @@ pub async fn serve(
         stopped,
     ));
     tracing::info!("listening on http://{addr}");
+    // the stop is told at the signal, not after the server drained: the live streams end with
+    // the watcher (an open page held the graceful shutdown for as long as it stayed open) and
+    // the sync and health loops stop while requests in flight finish
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
     // the client's address reaches the authenticator (failed logins are counted per address)
-    let served = axum::serve(
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
-    let _ = stop.send(true);
-    let _ = sync.await;
-    let _ = health.await;
+    .with_graceful_shutdown(signal)
+    .into_future();
+    let served = tokio::select! {
+        served = server => served,
+        _ = async {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(REQUEST_GRACE).await;
+        } => {
+            tracing::warn!("requests still running {REQUEST_GRACE:?} after the stop: not waiting longer");
+            Ok(())
+        }
+    };
+    let background = async {
+        let _ = sync.await;
+        let _ = health.await;
+    };
+    if tokio::time::timeout(TASK_GRACE, background).await.is_err() {
+        tracing::warn!(
+            "sync or health still busy {TASK_GRACE:?} after the server stopped: not waiting longer"
+        );
+    }
     served.map_err(StartError::Serve)?;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a stop waits for requests in flight (a gluster action finishing) ...
+const REQUEST_GRACE: std::time::Duration = std::time::Duration::from_secs(6);
+/// ... and then for the sync and health loops, so that a SIGTERM ends the process within 10 s
+/// (systemd's and Kubernetes' default grace before SIGKILL is longer).
+const TASK_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// With no user yet: the `admin` user, with `GEOREP_ADMIN_PASSWORD` or a drawn password
 /// written to `initial-admin-password` beside the database (mode 0600; never logged: logs
