@@ -2,6 +2,7 @@
 pub mod api;
 pub mod config;
 pub mod gluster;
+pub mod limits;
 pub mod metrics;
 pub mod security;
 pub mod service;

@@ -79,7 +79,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::web::gate,
-        ));
+        ))
+        // before anything reads a body, the login gate and its anonymous login included
+        .layer(axum::middleware::from_fn(crate::limits::layer));
     crate::security::layer(app)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
