@@ -94,6 +94,11 @@ pub struct ServeArgs {
     /// The first admin's password when no user exists yet (else one is drawn and logged once).
     #[arg(long, env = "GEOREP_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated in the variable) whose
+    /// X-Forwarded-For names the client; without any, the client is the connection's address.
+    #[arg(long = "trusted-proxy", env = "GEOREP_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = crate::web::client::parse_trusted_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     #[command(flatten)]
     pub health: HealthArgs,
 }

@@ -23,6 +23,7 @@ pub struct AppState {
     pub service: Service,
     pub auth: crate::service::auth::Authenticator,
     pub live: crate::web::live::Live,
+    pub trusted_proxies: crate::web::client::TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +82,12 @@ pub fn router(state: AppState) -> Router {
             crate::web::gate,
         ))
         // before anything reads a body, the login gate and its anonymous login included
-        .layer(axum::middleware::from_fn(crate::limits::layer));
+        .layer(axum::middleware::from_fn(crate::limits::layer))
+        // who the client is, for the failed-login limits of both doors
+        .layer(axum::middleware::from_fn_with_state(
+            state.trusted_proxies.clone(),
+            crate::web::client::layer,
+        ));
     crate::security::layer(app)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -127,6 +133,7 @@ pub async fn serve(
         service: service.clone(),
         auth: crate::service::auth::Authenticator::new(service.clone()),
         live: crate::web::live::Live::spawn(service.store().clone(), stopped.clone()),
+        trusted_proxies: crate::web::client::TrustedProxies::new(serve.trusted_proxies.clone()),
     };
     let app = router(state);
     let mut stopping = stopped.clone();

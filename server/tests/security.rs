@@ -15,14 +15,16 @@ struct Server {
 }
 
 fn spawn() -> Server {
+    spawn_with(&[])
+}
+
+/// The same with more `serve` arguments.
+fn spawn_with(serve: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
-    let served = common::serve(
-        &db,
-        &["--gluster-command", "false"],
-        &["--sync-interval", "3600", "--probe-interval", "0"],
-        ADMIN_PW,
-    );
+    let mut args = vec!["--sync-interval", "3600", "--probe-interval", "0"];
+    args.extend_from_slice(serve);
+    let served = common::serve(&db, &["--gluster-command", "false"], &args, ADMIN_PW);
     common::add_user(&db, "viewer", "viewer", VIEWER_PW);
     let token = common::georep_ok(&db, &["token", "add", "admin", "--name", "sec"]);
     Server {
@@ -142,19 +144,24 @@ async fn headers_csp_nonce_and_same_origin() {
         .contains("<reason>Forbidden</reason>"));
 }
 
+/// Failed logins back off per (client, user name) and per client, never for a user name
+/// everywhere: a guesser cannot lock the admin out. Behind a trusted proxy (here: loopback)
+/// the client is who `X-Forwarded-For` names.
 #[tokio::test]
-async fn failed_logins_are_limited_and_no_secret_is_shown() {
-    let s = spawn();
-    let api = |user: &str, pw: &str| {
+async fn failed_logins_back_off_per_client_and_no_secret_is_shown() {
+    let s = spawn_with(&["--trusted-proxy", "127.0.0.1"]);
+    let (guesser, owner) = ("192.0.2.66", "198.51.100.7");
+    let api = |from: &str, user: &str, pw: &str| {
         s.req(Method::GET, "/api/clusters")
+            .header("x-forwarded-for", from)
             .basic_auth(user, Some(pw))
             .send()
     };
-    // per user name: 5 failures, then 429 with Retry-After, even for the right password
+    // this client and user: 5 failures, then 429 with Retry-After, even for the right password
     for _ in 0..5 {
-        assert_eq!(api("admin", "wrong").await.unwrap().status(), 401);
+        assert_eq!(api(guesser, "admin", "wrong").await.unwrap().status(), 401);
     }
-    let r = api("admin", ADMIN_PW).await.unwrap();
+    let r = api(guesser, "admin", ADMIN_PW).await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = r.headers()["retry-after"]
         .to_str()
@@ -162,22 +169,70 @@ async fn failed_logins_are_limited_and_no_secret_is_shown() {
         .parse()
         .unwrap();
     assert!((1..=301).contains(&retry), "{retry}");
-    assert!(r.text().await.unwrap().contains("too many failed logins"));
-    // another user from the same address still gets in (this address has 5 of 20)
-    assert_eq!(api("viewer", VIEWER_PW).await.unwrap().status(), 200);
-    // a token is not a password: the admin's token still works
+    assert!(r.text().await.unwrap().contains("too many"));
+    // the admin from their own client is served (before: 429 for 5 minutes, for everyone)
+    assert_eq!(api(owner, "admin", ADMIN_PW).await.unwrap().status(), 200);
+    // another user from the guesser's address still gets in (this address has 5 of 20)
+    assert_eq!(
+        api(guesser, "viewer", VIEWER_PW).await.unwrap().status(),
+        200
+    );
+    // a token is not a password: the admin's token works from there too
     let r = s
         .req(Method::GET, "/api/clusters")
+        .header("x-forwarded-for", guesser)
         .bearer_auth(&s.token)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    // per address: 20 failures over any names, then everyone from here waits
-    for i in 0..15 {
-        assert_eq!(api(&format!("guess{i}"), "x").await.unwrap().status(), 401);
+    // per address: 20 failures over any names (an over-long password is one, unhashed),
+    // then everyone from there waits, and only from there
+    assert_eq!(
+        api(guesser, "guess", &"x".repeat(4096))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    for i in 1..15 {
+        assert_eq!(
+            api(guesser, &format!("guess{i}"), "x")
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
     }
-    assert_eq!(api("viewer", VIEWER_PW).await.unwrap().status(), 429);
+    assert_eq!(
+        api(guesser, "viewer", VIEWER_PW).await.unwrap().status(),
+        429
+    );
+    assert_eq!(api(owner, "viewer", VIEWER_PW).await.unwrap().status(), 200);
+    // the browser's login follows the same rules
+    let login = |from: &str, pw: &str| {
+        s.req(Method::POST, "/rpc/login")
+            .header("x-forwarded-for", from)
+            .header("accept", "application/json")
+            .form(&[("name", "admin"), ("password", pw)])
+            .send()
+    };
+    assert_eq!(login(guesser, ADMIN_PW).await.unwrap().status(), 409);
+    assert_eq!(login(owner, ADMIN_PW).await.unwrap().status(), 200);
+
+    // parallel guesses from a new client: each takes its slot before the password is checked,
+    // so at most 20 are checked at all (before: every one that arrived before the first
+    // answer passed the check)
+    let flood = (0..64).map(|i| api("203.0.113.5", &format!("made-up-{i}"), "x"));
+    let statuses: Vec<u16> = futures_util::future::join_all(flood)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!((1..=20).contains(&checked), "{statuses:?}");
+    assert_eq!(checked + refused, 64, "{statuses:?}");
 
     // nothing secret in any answer: documents, faults, the OpenAPI description, metrics
     let mut bodies = String::new();
@@ -261,4 +316,28 @@ async fn bodies_over_their_limit_are_413_on_every_route() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// `X-Forwarded-For` from a client that is not a configured proxy is ignored: a guesser cannot
+/// become a new client by writing it.
+#[tokio::test]
+async fn forwarded_for_from_a_stranger_is_ignored() {
+    let s = spawn();
+    let api = |from: String, pw: &str| {
+        s.req(Method::GET, "/api/clusters")
+            .header("x-forwarded-for", from)
+            .basic_auth("admin", Some(pw))
+            .send()
+    };
+    for i in 0..5 {
+        assert_eq!(
+            api(format!("192.0.2.{i}"), "wrong").await.unwrap().status(),
+            401
+        );
+    }
+    // still the same client (loopback) for the same user
+    assert_eq!(
+        api("198.51.100.7".into(), ADMIN_PW).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

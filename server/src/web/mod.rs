@@ -1,6 +1,7 @@
 //! The browser's edge: the login gate in front of the pages and the server functions, the
 //! backend the server functions call, and the live-update stream.
 mod backend;
+pub mod client;
 pub mod live;
 
 pub use backend::UiBackend;
