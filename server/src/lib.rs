@@ -10,5 +10,6 @@ pub mod startup;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod tls;
 pub mod web;
 pub mod xml;

@@ -7,6 +7,7 @@ use app::backend::SharedBackend;
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -24,6 +25,9 @@ pub struct AppState {
     pub auth: crate::service::auth::Authenticator,
     pub live: crate::web::live::Live,
     pub trusted_proxies: crate::web::client::TrustedProxies,
+    /// Served over TLS (`serve --tls-cert`).
+    #[from_ref(skip)]
+    pub tls: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,8 @@ pub enum StartError {
     },
     #[error("cannot add the first admin: {0}")]
     Admin(String),
+    #[error("{0}")]
+    Config(String),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -58,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = Arc::new(crate::web::UiBackend {
         service: state.service.clone(),
         auth: state.auth.clone(),
+        tls: state.tls,
     });
     let context = move || {
         provide_context(backend.clone());
@@ -78,7 +85,10 @@ pub fn router(state: AppState) -> Router {
         >(context, shell))
         .route("/rpc/live", get(crate::web::live::stream))
         .layer(axum::middleware::from_fn_with_state(
-            state.auth.clone(),
+            crate::web::Gate {
+                auth: state.auth.clone(),
+                tls: state.tls,
+            },
             crate::web::gate,
         ))
         // before anything reads a body, the login gate and its anonymous login included
@@ -127,13 +137,25 @@ pub async fn serve(
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let service = service.with_health_config((&serve.health).into());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    first_admin(&service, serve.admin_password.clone(), database).await?;
+    let admin_password = serve.admin_password().map_err(StartError::Config)?;
+    let tls = match (&serve.tls_cert, &serve.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(crate::tls::acceptor(cert, key).map_err(StartError::Config)?)
+        }
+        _ => None,
+    };
+    let metrics_token = serve.metrics_token().map_err(StartError::Config)?;
+    first_admin(&service, admin_password, database).await?;
     let state = AppState {
         leptos_options: leptos_options(serve, addr),
         service: service.clone(),
-        auth: crate::service::auth::Authenticator::new(service.clone()),
+        auth: crate::service::auth::Authenticator::with_metrics_token(
+            service.clone(),
+            metrics_token.as_deref(),
+        ),
         live: crate::web::live::Live::spawn(service.store().clone(), stopped.clone()),
         trusted_proxies: crate::web::client::TrustedProxies::new(serve.trusted_proxies.clone()),
+        tls: tls.is_some(),
     };
     let app = router(state);
     let mut stopping = stopped.clone();
@@ -147,7 +169,9 @@ pub async fn serve(
         serve.sync_interval(),
         stopped,
     ));
-    tracing::info!("listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let listener = crate::tls::Edge::new(listener, tls).map_err(StartError::Serve)?;
+    tracing::info!("listening on {scheme}://{addr}");
     // the stop is told at the signal, not after the server drained: the live streams end with
     // the watcher (an open page held the graceful shutdown for as long as it stayed open) and
     // the sync and health loops stop while requests in flight finish
@@ -157,7 +181,8 @@ pub async fn serve(
     };
     // the client's address reaches the authenticator (failed logins are counted per address)
     let server = axum::serve(
-        listener,
+        // tap_io: its connections carry their peer's address for ConnectInfo
+        listener.tap_io(|_: &mut crate::tls::Io| ()),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(signal)
@@ -217,7 +242,7 @@ async fn first_admin(
             )
         }
         Ok(None) if given => {
-            tracing::info!("no user yet: added user \"admin\" with GEOREP_ADMIN_PASSWORD")
+            tracing::info!("no user yet: added user \"admin\" with the given password")
         }
         Ok(None) => {}
         Err(e) => return Err(StartError::Admin(e.to_string())),

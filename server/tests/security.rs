@@ -341,3 +341,181 @@ async fn forwarded_for_from_a_stranger_is_ignored() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+/// `/metrics` names every session, volume and brick path: it wants a bearer token, the
+/// metrics token (`--metrics-token-file`, good for nothing else) or a user's API token.
+#[tokio::test]
+async fn metrics_need_a_bearer_token() {
+    let secrets = tempfile::tempdir().unwrap();
+    let file = secrets.path().join("metrics-token");
+    let metrics_token = "metrics-scrape-token-0123456789";
+    std::fs::write(&file, format!("{metrics_token}\n")).unwrap();
+    let s = spawn_with(&["--metrics-token-file", file.to_str().unwrap()]);
+    let scrape = |auth: Option<String>| {
+        let mut r = s.req(Method::GET, "/metrics");
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        r.send()
+    };
+    let r = scrape(None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("admin:{ADMIN_PW}")
+        )
+    );
+    for refused in [
+        basic,
+        "Bearer grp_wrong".into(),
+        format!("Bearer {metrics_token}x"),
+    ] {
+        assert_eq!(
+            scrape(Some(refused.clone())).await.unwrap().status(),
+            401,
+            "{refused}"
+        );
+    }
+    for token in [metrics_token, s.token.as_str()] {
+        let r = scrape(Some(format!("Bearer {token}"))).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text"));
+        let body = r.text().await.unwrap();
+        // no session yet: no sample, only the end marker
+        assert!(body.trim_end().ends_with("# EOF"), "{body}");
+        assert!(!body.contains("georep_session_health{"), "{body}");
+    }
+    // the metrics token opens nothing else
+    let r = s
+        .req(Method::GET, "/api/clusters")
+        .bearer_auth(metrics_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+/// HTTPS with a certificate made here: the login cookie is `__Host-` and `Secure` (and only
+/// that name opens a session), and the first admin's password comes from a file: it is no
+/// flag any more (argv is visible in `ps`).
+#[tokio::test]
+async fn tls_with_a_secure_host_cookie_and_no_password_on_argv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("georep.db");
+    // refused as an unknown flag (before: a server started with it)
+    let mut argv = common::georep(&db)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-password",
+            ADMIN_PW,
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut refused = None;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        refused = argv.try_wait().unwrap();
+        if refused.is_some() {
+            break;
+        }
+    }
+    if refused.is_none() {
+        let _ = argv.kill();
+    }
+    let out = argv.wait_with_output().unwrap();
+    assert!(
+        refused.is_some_and(|s| !s.success()),
+        "--admin-password was taken"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--admin-password"));
+
+    let self_signed = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert_pem = self_signed.cert.pem();
+    let files = tempfile::tempdir().unwrap();
+    let (cert, key, password) = (
+        files.path().join("cert.pem"),
+        files.path().join("key.pem"),
+        files.path().join("admin-password"),
+    );
+    std::fs::write(&cert, &cert_pem).unwrap();
+    std::fs::write(&key, self_signed.signing_key.serialize_pem()).unwrap();
+    std::fs::write(&password, format!("{ADMIN_PW}\n")).unwrap();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let served = common::serve(
+        &db,
+        &["--gluster-command", "false"],
+        &[
+            "--sync-interval",
+            "3600",
+            "--probe-interval",
+            "0",
+            "--admin-password-file",
+            &path(&password),
+            "--tls-cert",
+            &path(&cert),
+            "--tls-key",
+            &path(&key),
+        ],
+        "",
+    );
+    assert!(
+        served.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        served.base
+    );
+    let https = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let r = https
+        .get(format!("{}/healthz", served.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = https
+        .post(format!("{}/rpc/login", served.base))
+        .header("accept", "application/json")
+        .form(&[("name", "admin"), ("password", ADMIN_PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the password from the file");
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.starts_with("__Host-georep_session="), "{set}");
+    for part in ["; Secure", "; Path=/", "; HttpOnly", "; SameSite=Strict"] {
+        assert!(set.contains(part), "{part} in {set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let whoami = |cookie: String| {
+        https
+            .post(format!("{}/rpc/whoami", served.base))
+            .header("cookie", cookie)
+            .send()
+    };
+    let r = whoami(cookie.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["name"],
+        "admin"
+    );
+    // the same value under the plain name is no login over TLS
+    let plain = cookie.replacen("__Host-", "", 1);
+    assert_eq!(whoami(plain).await.unwrap().status(), 401);
+    // plain HTTP on the TLS port gets no answer
+    let plain_http = served.base.replacen("https://", "http://", 1);
+    assert!(reqwest::get(format!("{plain_http}/healthz")).await.is_err());
+}

@@ -274,6 +274,8 @@ struct AuthInner {
     tokens: Mutex<HashMap<String, (Principal, Instant)>>,
     /// Browser session cookie hash → its user, for `TOKEN_CACHE` at most.
     web: Mutex<HashMap<String, (Principal, Instant)>>,
+    /// The SHA-256 of the token that may read `/metrics` only (`serve --metrics-token-file`).
+    metrics_token: Option<String>,
 }
 
 impl Authenticator {
@@ -290,8 +292,28 @@ impl Authenticator {
                 logins: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
                 web: Mutex::new(HashMap::new()),
+                metrics_token: None,
             }),
         }
+    }
+
+    /// With a token that may read `/metrics` and nothing else.
+    pub fn with_metrics_token(service: Service, token: Option<&str>) -> Self {
+        let mut auth = Authenticator::new(service);
+        if let Some(inner) = Arc::get_mut(&mut auth.inner) {
+            inner.metrics_token = token.map(token_hash);
+        }
+        auth
+    }
+
+    /// May this bearer token read `/metrics`: the metrics token, or any user's API token
+    /// (an unknown one counts as a failure of the client, as for the API).
+    pub async fn scraper(&self, token: &str, client: Option<IpAddr>) -> Result<bool> {
+        // hashes compared: the comparison's time tells nothing about the token
+        if self.inner.metrics_token.as_deref() == Some(token_hash(token).as_str()) {
+            return Ok(true);
+        }
+        Ok(self.bearer(token, client).await?.is_some())
     }
 
     fn login_key(&self, user: &str, password: &str) -> [u8; 32] {

@@ -13,6 +13,8 @@ use crate::service::Service;
 pub struct UiBackend {
     pub service: Service,
     pub auth: Authenticator,
+    /// Served over TLS: the secure login cookie.
+    pub tls: bool,
 }
 
 #[async_trait::async_trait]
@@ -114,7 +116,7 @@ impl Backend for UiBackend {
         let client = leptos::prelude::use_context::<axum::http::request::Parts>()
             .and_then(|p| p.extensions.get::<super::client::ClientAddr>().map(|c| c.0));
         match self.auth.open_web_session(&name, &password, client).await? {
-            Some((_, cookie)) => Ok(super::session_cookie(&cookie, WEB_SESSION)),
+            Some((_, cookie)) => Ok(super::session_cookie(&cookie, WEB_SESSION, self.tls)),
             None => Err(AppError::Unauthorized("wrong user name or password".into())),
         }
     }
@@ -123,7 +125,11 @@ impl Backend for UiBackend {
         if let Some(c) = cookie {
             self.auth.close_web_session(&c).await?;
         }
-        Ok(super::session_cookie("", std::time::Duration::ZERO))
+        Ok(super::session_cookie(
+            "",
+            std::time::Duration::ZERO,
+            self.tls,
+        ))
     }
 
     async fn volumes(&self) -> Result<Vec<VolumeView>, AppError> {
