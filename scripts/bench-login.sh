@@ -49,8 +49,8 @@ GEOREP_ADMIN_PASSWORD=bench-admin-pw RUST_LOG=info "$GEOREP_BIN" --database "$DB
   --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 --site-root "$WORK" \
   --sync-interval 3600 --probe-interval 0 "${PROXY[@]}" > "$WORK/log" 2>&1 &
 PID=$!; PIDS+=("$PID")
-ADDR=$(listening_addr "$WORK/log")
-BASE=http://$ADDR
+BASE=$(listening_addr "$WORK/log")
+ADDR=${BASE#http://}
 curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/clusters"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$PID/status"; }
 say "server $BASE (pid $PID), RSS before: $(rss) kB"

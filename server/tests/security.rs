@@ -209,6 +209,15 @@ async fn failed_logins_back_off_per_client_and_no_secret_is_shown() {
         429
     );
     assert_eq!(api(owner, "viewer", VIEWER_PW).await.unwrap().status(), 200);
+    // a right token is no guess: served from there still, a wrong one refused
+    let bearer = |token: String| {
+        s.req(Method::GET, "/api/clusters")
+            .header("x-forwarded-for", guesser)
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(bearer(s.token.clone()).await.unwrap().status(), 200);
+    assert_eq!(bearer("grp_guess".into()).await.unwrap().status(), 429);
     // the browser's login follows the same rules
     let login = |from: &str, pw: &str| {
         s.req(Method::POST, "/rpc/login")
