@@ -1,6 +1,6 @@
 //! Users, roles and API tokens: who may call the REST API.
 //!
-//! Passwords are argon2id hashes, verified off the async threads. argon2 is slow on purpose,
+//! Passwords are argon2id hashes, verified off the async threads (`Argon2Threads`). argon2 is slow on purpose,
 //! so a successful Basic login is remembered for a short time under an HMAC of the
 //! credentials (keyed by a secret drawn at start; never the password itself). API tokens are
 //! long random secrets stored as their SHA-256 and found by one indexed lookup.
@@ -10,9 +10,9 @@
 //! (`ServiceError::TooManyAttempts`, a 429 with Retry-After at the REST edge) until the oldest
 //! failure leaves the window. No user name is locked for everyone: a guesser elsewhere cannot
 //! keep its owner out. Each attempt takes its failure slot before the password is checked (so
-//! parallel guesses cannot all pass the check), and argon2 runs a few at a time (each
-//! verification holds ~19 MiB): when too many wait, clients that have failed recently are
-//! refused first, and a client that is not guessing still gets its turn.
+//! parallel guesses cannot all pass the check), and argon2 runs on a few threads of georep's
+//! own, each reusing one ~19 MiB memory block: when too many wait, clients that have failed
+//! recently are refused first, and a client that is not guessing still gets its turn.
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
