@@ -9,8 +9,11 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::views::{Me, SessionDetail, SessionSummary, VolumeView};
 
-/// The browser login cookie (HttpOnly, SameSite=Strict).
+/// The browser login cookie (HttpOnly, SameSite=Strict) over plain HTTP...
 pub const SESSION_COOKIE: &str = "georep_session";
+/// ...and over TLS: Secure, and `__Host-` so that the browser takes it only from this very
+/// origin over HTTPS, for the whole site (no sibling domain or plain-HTTP answer can set it).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-georep_session";
 
 /// Calls that change something take the acting user's name for the audit trail.
 #[async_trait::async_trait]
@@ -117,10 +120,11 @@ pub fn actor() -> Result<String, AppError> {
     }
 }
 
-/// This request's login cookie value, if it sent one.
+/// This request's login cookie value, if it sent one (either name: this is for logging out).
 pub fn session_cookie() -> Option<String> {
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
-    cookie_value(&parts.headers, SESSION_COOKIE)
+    cookie_value(&parts.headers, SECURE_SESSION_COOKIE)
+        .or_else(|| cookie_value(&parts.headers, SESSION_COOKIE))
 }
 
 /// The value of cookie `name` in a request's headers.

@@ -165,18 +165,90 @@ pub fn reload_to(to: &str) {
     let _ = to;
 }
 
-/// Only a path on this site (no `//host`, no scheme): an open redirect is a phishing tool.
+/// Only a path on this site: an open redirect is a phishing tool. `next` must be a path that
+/// the URL standard's parser (the browsers' own, `url`) resolves against this site to this
+/// site, with no control character or backslash in it, raw or percent-encoded (browsers drop
+/// tabs and newlines and read `\` as `/`, so `/\t/evil.example` would become
+/// `//evil.example`). The answer is that parser's serialisation: always a valid header value.
 pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains('\\')
-                && !p.starts_with("/login") =>
-        {
-            p.to_owned()
+    const SITE: &str = "http://georep.invalid/";
+    let hostile = |s: &str| s.chars().any(|c| c.is_control() || c == '\\');
+    let local = next.filter(|p| {
+        let decoded = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !decoded.starts_with("//")
+            && !hostile(p)
+            && !hostile(&decoded)
+    });
+    let Some(url) = local.and_then(|p| url::Url::parse(SITE).ok()?.join(p).ok()) else {
+        return "/".to_owned();
+    };
+    let same_site = url.scheme() == "http"
+        && url.host_str() == Some("georep.invalid")
+        && url.port().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    let path = &url[url::Position::BeforePath..];
+    if !same_site || path.starts_with("//") || path.starts_with("/login") {
+        return "/".to_owned();
+    }
+    path.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn local_path_keeps_only_paths_of_this_site() {
+        for (next, want) in [
+            ("/", "/"),
+            ("/sessions?x=1", "/sessions?x=1"),
+            ("/volumes/4f1c/sessions#top", "/volumes/4f1c/sessions#top"),
+            ("/a b", "/a%20b"),
+            ("/caf\u{e9}", "/caf%C3%A9"),
+        ] {
+            assert_eq!(local_path(Some(next)), want, "{next:?}");
         }
-        _ => "/".to_owned(),
+        let hostile = [
+            "",
+            "sessions",
+            "//evil.example",
+            "//evil.example/path",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\\/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D%0ASet-Cookie:x=1",
+            "/%5Cevil.example",
+            "/%5C%5Cevil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "http://evil.example/",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "/login",
+            "/login?next=//evil.example",
+            "/./login",
+            "/x/../login",
+            "/..//evil.example",
+            "/.//evil.example",
+            "/%2e%2e//evil.example",
+        ];
+        for next in hostile {
+            assert_eq!(local_path(Some(next)), "/", "{next:?}");
+        }
+        assert_eq!(local_path(None), "/");
     }
 }
 

@@ -91,9 +91,27 @@ pub struct ServeArgs {
     /// Seconds between two syncs with the clusters.
     #[arg(long, env = "GEOREP_SYNC_INTERVAL", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub sync_interval: u64,
-    /// The first admin's password when no user exists yet (else one is drawn and logged once).
-    #[arg(long, env = "GEOREP_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
+    /// A file whose first line is the first admin's password when no user exists yet (the
+    /// variable GEOREP_ADMIN_PASSWORD gives it too; never a flag: argv is visible in `ps`).
+    /// Without either, one is drawn and written to `initial-admin-password`.
+    #[arg(long, env = "GEOREP_ADMIN_PASSWORD_FILE")]
+    pub admin_password_file: Option<PathBuf>,
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated in the variable) whose
+    /// X-Forwarded-For names the client; without any, the client is the connection's address.
+    #[arg(long = "trusted-proxy", env = "GEOREP_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = crate::web::client::parse_trusted_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A file holding the bearer token that may read /metrics (and nothing else); without it,
+    /// /metrics takes any user's API token (it is never public).
+    #[arg(long, env = "GEOREP_METRICS_TOKEN_FILE")]
+    pub metrics_token_file: Option<PathBuf>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key); the login cookie is then
+    /// `__Host-georep_session`, Secure.
+    #[arg(long, env = "GEOREP_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "GEOREP_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Let georep admins change *command options*: session options that name a program, a
     /// command line or a path gsyncd runs or writes as root on the session's nodes
     /// (ssh_command, rsync_options, …). Without it such changes are refused (403).
@@ -152,6 +170,39 @@ impl ServeArgs {
     pub fn sync_interval(&self) -> Duration {
         Duration::from_secs(self.sync_interval)
     }
+
+    /// The first admin's password: the first line of `--admin-password-file`, else the
+    /// variable `GEOREP_ADMIN_PASSWORD` (read here, not by clap: a clap variable is a flag too).
+    pub fn admin_password(&self) -> Result<Option<String>, String> {
+        match &self.admin_password_file {
+            Some(path) => first_line(path).map(Some),
+            None => Ok(std::env::var("GEOREP_ADMIN_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())),
+        }
+    }
+
+    /// The token of `--metrics-token-file` (at least 16 characters: it is a password).
+    pub fn metrics_token(&self) -> Result<Option<String>, String> {
+        let Some(path) = &self.metrics_token_file else {
+            return Ok(None);
+        };
+        let token = first_line(path)?;
+        if token.len() < 16 {
+            return Err(format!(
+                "the metrics token in {} is shorter than 16 characters",
+                path.display()
+            ));
+        }
+        Ok(Some(token))
+    }
+}
+
+/// The first line of a secret's file, without its line end.
+fn first_line(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text.lines().next().unwrap_or("").trim_end().to_owned())
 }
 
 #[derive(Debug, Args, Clone)]

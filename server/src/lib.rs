@@ -2,6 +2,7 @@
 pub mod api;
 pub mod config;
 pub mod gluster;
+pub mod limits;
 pub mod metrics;
 pub mod security;
 pub mod service;
@@ -9,5 +10,6 @@ pub mod startup;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod tls;
 pub mod web;
 pub mod xml;

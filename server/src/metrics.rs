@@ -13,9 +13,11 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 
+use crate::service::auth::Authenticator;
 use crate::service::health::HealthView;
 use crate::service::Service;
 use crate::startup::AppState;
+use crate::web::client::ClientAddr;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
@@ -191,7 +193,43 @@ pub fn render(views: &[HealthView]) -> String {
     out
 }
 
-async fn metrics(State(service): State<Service>) -> Response {
+/// A scrape: `Authorization: Bearer` with the metrics token (`serve --metrics-token-file`) or
+/// any user's API token; the text names every session, volume and brick path, so it is
+/// never public.
+async fn metrics(
+    State(service): State<Service>,
+    State(auth): State<Authenticator>,
+    client: Option<axum::Extension<ClientAddr>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    let allowed = match token {
+        Some(t) => auth.scraper(t, client.map(|c| c.0 .0)).await,
+        None => Ok(false),
+    };
+    match allowed {
+        Ok(true) => {}
+        Ok(false) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer realm=\"georep\"")],
+                "a bearer token is required: the metrics token or an API token\n",
+            )
+                .into_response()
+        }
+        Err(e @ crate::service::ServiceError::TooManyAttempts(_)) => {
+            return (StatusCode::TOO_MANY_REQUESTS, format!("{e}\n")).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: cannot check the token");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
+        }
+    }
     match service.health_views().await {
         Ok(views) => (
             [(

@@ -1,4 +1,5 @@
 //! Wiring: state, router, listener, graceful shutdown.
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -6,6 +7,7 @@ use app::backend::SharedBackend;
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -22,6 +24,10 @@ pub struct AppState {
     pub service: Service,
     pub auth: crate::service::auth::Authenticator,
     pub live: crate::web::live::Live,
+    pub trusted_proxies: crate::web::client::TrustedProxies,
+    /// Served over TLS (`serve --tls-cert`).
+    #[from_ref(skip)]
+    pub tls: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +39,8 @@ pub enum StartError {
     },
     #[error("cannot add the first admin: {0}")]
     Admin(String),
+    #[error("{0}")]
+    Config(String),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -56,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = Arc::new(crate::web::UiBackend {
         service: state.service.clone(),
         auth: state.auth.clone(),
+        tls: state.tls,
     });
     let context = move || {
         provide_context(backend.clone());
@@ -76,8 +85,18 @@ pub fn router(state: AppState) -> Router {
         >(context, shell))
         .route("/rpc/live", get(crate::web::live::stream))
         .layer(axum::middleware::from_fn_with_state(
-            state.auth.clone(),
+            crate::web::Gate {
+                auth: state.auth.clone(),
+                tls: state.tls,
+            },
             crate::web::gate,
+        ))
+        // before anything reads a body, the login gate and its anonymous login included
+        .layer(axum::middleware::from_fn(crate::limits::layer))
+        // who the client is, for the failed-login limits of both doors
+        .layer(axum::middleware::from_fn_with_state(
+            state.trusted_proxies.clone(),
+            crate::web::client::layer,
         ));
     crate::security::layer(app)
         .layer(TraceLayer::new_for_http())
@@ -101,9 +120,6 @@ async fn healthz(
         }
     }
 }
-
-/// How long a shutdown waits for the admin actions under way.
-const ACTIONS_AT_EXIT: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Binds the listener (so a busy port fails before anything else starts) and serves until
 /// SIGINT or SIGTERM.
@@ -129,14 +145,28 @@ pub async fn serve(
     };
     let service = service.with_serve_config((&serve.health).into(), commands);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    first_admin(&service, serve.admin_password.clone(), database).await?;
+    let admin_password = serve.admin_password().map_err(StartError::Config)?;
+    let tls = match (&serve.tls_cert, &serve.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(crate::tls::acceptor(cert, key).map_err(StartError::Config)?)
+        }
+        _ => None,
+    };
+    let metrics_token = serve.metrics_token().map_err(StartError::Config)?;
+    first_admin(&service, admin_password, database).await?;
     let state = AppState {
         leptos_options: leptos_options(serve, addr),
         service: service.clone(),
-        auth: crate::service::auth::Authenticator::new(service.clone()),
+        auth: crate::service::auth::Authenticator::with_metrics_token(
+            service.clone(),
+            metrics_token.as_deref(),
+        ),
         live: crate::web::live::Live::spawn(service.store().clone(), stopped.clone()),
+        trusted_proxies: crate::web::client::TrustedProxies::new(serve.trusted_proxies.clone()),
+        tls: tls.is_some(),
     };
     let app = router(state);
+    let mut stopping = stopped.clone();
     let health = tokio::spawn(crate::service::health::run(
         service.clone(),
         stopped.clone(),
@@ -147,26 +177,68 @@ pub async fn serve(
         serve.sync_interval(),
         stopped,
     ));
-    tracing::info!("listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let listener = crate::tls::Edge::new(listener, tls).map_err(StartError::Serve)?;
+    tracing::info!("listening on {scheme}://{addr}");
+    // the stop is told at the signal, not after the server drained: the live streams end with
+    // the watcher (an open page held the graceful shutdown for as long as it stayed open) and
+    // the sync and health loops stop while requests in flight finish
+    let stop_at: Arc<std::sync::OnceLock<tokio::time::Instant>> = Arc::default();
+    let signal = {
+        let stop_at = stop_at.clone();
+        async move {
+            shutdown_signal().await;
+            let _ = stop_at.set(tokio::time::Instant::now());
+            let _ = stop.send(true);
+        }
+    };
     // the client's address reaches the authenticator (failed logins are counted per address)
-    let served = axum::serve(
-        listener,
+    let server = axum::serve(
+        // tap_io: its connections carry their peer's address for ConnectInfo
+        listener.tap_io(|_: &mut crate::tls::Io| ()),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
-    let _ = stop.send(true);
-    // an action whose client went away still runs (service/detached.rs): let it end on
-    // gluster and be recorded, but not hold the exit for longer than a gluster call may take
-    if !service.finish_actions(ACTIONS_AT_EXIT).await {
+    .with_graceful_shutdown(signal)
+    .into_future();
+    let served = tokio::select! {
+        served = server => served,
+        _ = async {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(REQUEST_GRACE).await;
+        } => {
+            tracing::warn!("requests still running {REQUEST_GRACE:?} after the stop: not waiting longer");
+            Ok(())
+        }
+    };
+    // an action whose client went away still runs (service/detached.rs): like a request in
+    // flight it may end on gluster and be recorded, within what is left of the same grace
+    let left = stop_at
+        .get()
+        .map(|t| REQUEST_GRACE.saturating_sub(t.elapsed()))
+        .unwrap_or_default();
+    if !service.finish_actions(left).await {
         tracing::warn!("stopping with actions still under way: the next sync reads their outcome");
     }
-    let _ = sync.await;
-    let _ = health.await;
+    let background = async {
+        let _ = sync.await;
+        let _ = health.await;
+    };
+    if tokio::time::timeout(TASK_GRACE, background).await.is_err() {
+        tracing::warn!(
+            "sync or health still busy {TASK_GRACE:?} after the server stopped: not waiting longer"
+        );
+    }
     served.map_err(StartError::Serve)?;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a stop waits for requests in flight and the actions under way (a gluster action
+/// finishing) ...
+const REQUEST_GRACE: std::time::Duration = std::time::Duration::from_secs(6);
+/// ... and then for the sync and health loops, so that a SIGTERM ends the process within 10 s
+/// (systemd's and Kubernetes' default grace before SIGKILL is longer).
+const TASK_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// With no user yet: the `admin` user, with `GEOREP_ADMIN_PASSWORD` or a drawn password
 /// written to `initial-admin-password` beside the database (mode 0600; never logged: logs
@@ -193,7 +265,7 @@ async fn first_admin(
             )
         }
         Ok(None) if given => {
-            tracing::info!("no user yet: added user \"admin\" with GEOREP_ADMIN_PASSWORD")
+            tracing::info!("no user yet: added user \"admin\" with the given password")
         }
         Ok(None) => {}
         Err(e) => return Err(StartError::Admin(e.to_string())),

@@ -471,32 +471,7 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
 
 use chrono::Utc;
 
-/// The real binary serves `/metrics` (no lab needed: no cluster, no session).
-#[tokio::test]
-async fn metrics_endpoint_of_the_real_binary() {
-    let dir = tempfile::tempdir().unwrap();
-    let served = common::serve(
-        &dir.path().join("georep.db"),
-        &[],
-        &["--probe-interval", "0"],
-        "metrics-test-pw",
-    );
-    let resp = reqwest::get(format!("{}/metrics", served.base))
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let ctype = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned());
-    assert!(ctype
-        .unwrap_or_default()
-        .starts_with("application/openmetrics-text"));
-    let body = resp.text().await.unwrap();
-    // no session yet: no sample, only the end marker
-    assert!(body.trim_end().ends_with("# EOF"), "{body}");
-    assert!(!body.contains("georep_session_health{"), "{body}");
-}
+// `/metrics` of the real binary, with its token: tests/security.rs `metrics_need_a_bearer_token`.
 
 /// georep's own probe mounts, on a folder of this test's: a hung glusterfs client (stopped
 /// with SIGSTOP, as a client stuck on a dead server is) cannot hold a probe's file call for

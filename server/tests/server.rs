@@ -40,12 +40,18 @@ async fn get_api(url: String) -> reqwest::Response {
 
 /// Starts the server on port 0 and reads the address it logs.
 fn spawn_server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_server_in(tempfile::tempdir().unwrap(), &[], &[])
+}
+
+/// The same in `dir`, with more global and `serve` arguments.
+fn spawn_server_in(dir: tempfile::TempDir, global: &[&str], serve: &[&str]) -> Server {
     let mut child = georep()
         .arg("--database")
         .arg(dir.path().join("georep.db"))
+        .args(global)
         .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
         .arg(dir.path())
+        .args(serve)
         .env("GEOREP_ADMIN_PASSWORD", ADMIN_PW)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -465,4 +471,134 @@ async fn pages_and_server_functions_need_a_login() {
         .unwrap()
         .contains("Max-Age=0"));
     assert_eq!(post(viewer, "list_sessions", vec![]).await.status(), 401);
+}
+
+/// The plain login form (no JavaScript: form-encoded, `Accept: text/html`) is redirected to
+/// `next` only when that is a path of this site; anything else goes to `/`, and a control
+/// character is no panic (a header value cannot hold it).
+#[tokio::test]
+async fn plain_login_form_redirects_only_to_local_paths() {
+    let s = spawn_server();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (next, want) in [
+        ("/sessions?x=1", "/sessions?x=1"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\r\nSet-Cookie: x=1", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/%09/evil.example", "/"),
+        ("/%5C%5Cevil.example", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let r = http
+            .post(format!("{}/rpc/login", s.base))
+            .header("accept", "text/html")
+            .form(&[("name", "admin"), ("password", ADMIN_PW), ("next", next)])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{next:?}: {e}"));
+        assert_eq!(r.status(), 302, "{next:?}");
+        assert_eq!(r.headers()["location"], want, "{next:?}");
+        assert!(
+            r.headers().get("set-cookie").is_some(),
+            "{next:?}: logged in"
+        );
+    }
+}
+
+/// SIGTERM while a page is open (its live stream) and two gluster calls run: the stream ends,
+/// the call that finishes within the grace is answered, the hung one is not waited for, and
+/// the process exits (before this, an open page held it until the browser closed).
+// several threads: the test waits for the fake gluster's note while its requests run
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_live_streams_and_exits_within_ten_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    // a fake gluster: notes each call, then takes as long as the file `delay` says
+    let fake = dir.path().join("gluster");
+    let (calls, delay) = (dir.path().join("calls"), dir.path().join("delay"));
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nd=$(cat {delay})\necho call >> {calls}\nsleep $d\necho 'fake: no pool' >&2\nexit 1\n",
+            delay = delay.display(),
+            calls = calls.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut s = spawn_server_in(
+        dir,
+        &[
+            "--gluster-command",
+            fake.to_str().unwrap(),
+            "--gluster-timeout",
+            "300",
+        ],
+        &["--probe-interval", "0"],
+    );
+    let cookie = session_cookie(&s.base, "admin", ADMIN_PW).await;
+    let mut live = get_as(&cookie, format!("{}/rpc/live", s.base)).await;
+    assert_eq!(live.status(), 200);
+    let live = tokio::spawn(async move {
+        while live.chunk().await?.is_some() {}
+        Ok::<_, reqwest::Error>(())
+    });
+    let add_cluster = |name: &'static str, delay_secs: &'static str| {
+        std::fs::write(&delay, delay_secs).unwrap();
+        let before = std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        let answer = tokio::spawn(
+            reqwest::Client::new()
+                .post(format!("{}/rpc/add_cluster", s.base))
+                .header("cookie", &cookie)
+                .form(&[
+                    ("name", name),
+                    ("host", "gluster1.example"),
+                    ("connection", "local"),
+                ])
+                .send(),
+        );
+        // the call has reached gluster (the fake noted it)
+        while std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count()
+            == before
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        answer
+    };
+    let quick = add_cluster("quick", "3");
+    let hung = add_cluster("hung", "30");
+
+    let stopped_at = Instant::now();
+    assert_eq!(unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) }, 0);
+    let status = loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    live.await
+        .unwrap()
+        .expect("the live stream ended, not broken");
+    // the quick call finished and was answered: gluster's error (502), not a dropped connection
+    let r = quick.await.unwrap().expect("answered");
+    assert_eq!(r.status(), 502);
+    assert!(r.text().await.unwrap().contains("fake: no pool"));
+    // the hung one was cut at the grace: no answer
+    assert!(hung.await.unwrap().is_err());
 }

@@ -16,8 +16,12 @@ use tokio::sync::OnceCell;
 use super::repr::{Format, BODY_LIMIT};
 use crate::store;
 
-/// Enough for every route of a large inventory; past it the cache starts over.
-const MAX_ENTRIES: usize = 4096;
+/// The documents held, in bytes; past it the cache starts over. Enough for every route of a
+/// large inventory (a session detail of 1,000 bricks is about 1 MiB), and bounded by bytes,
+/// not by count: 4,096 documents of up to 16 MiB each could have held 64 GiB.
+const MAX_BYTES: usize = 64 << 20;
+/// The largest document read (a larger one is a 500; none comes near).
+const MAX_DOC: usize = BODY_LIMIT * 16;
 
 type Key = (String, Format);
 
@@ -25,13 +29,28 @@ type Key = (String, Format);
 /// per count: after a commit, the GETs that arrive together for a path wait for the first
 /// one's read instead of all reading SQLite at once (each commit of the sync loop made every
 /// polling client miss together: the tail of `scripts/load.sh`).
-#[derive(Clone, Default)]
-pub struct DocCache(Arc<Mutex<HashMap<Key, Slot>>>);
+#[derive(Clone)]
+pub struct DocCache(Arc<Mutex<Entries>>);
+
+impl Default for DocCache {
+    fn default() -> Self {
+        DocCache::with_budget(MAX_BYTES)
+    }
+}
+
+struct Entries {
+    slots: HashMap<Key, Slot>,
+    /// The bodies of the filled slots.
+    bytes: usize,
+    budget: usize,
+}
 
 struct Slot {
     commits: u64,
     /// None once filled: the answer was not a 200 (each request then answers for itself).
     doc: Arc<OnceCell<Option<Doc>>>,
+    /// Its body's bytes once counted in `Entries::bytes`.
+    counted: usize,
 }
 
 #[derive(Clone)]
@@ -49,25 +68,60 @@ impl Doc {
 }
 
 impl DocCache {
+    pub fn with_budget(budget: usize) -> Self {
+        DocCache(Arc::new(Mutex::new(Entries {
+            slots: HashMap::new(),
+            bytes: 0,
+            budget,
+        })))
+    }
+
     /// The slot for `key` at `commits`: the stored one when it is that recent (a newer one is
     /// fine too: its rows are newer than the caller's count), else a new one replacing it.
     fn slot(&self, key: &Key, commits: u64) -> Arc<OnceCell<Option<Doc>>> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = map.get(key).filter(|s| s.commits >= commits) {
+        let mut e = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = e.slots.get(key).filter(|s| s.commits >= commits) {
             return s.doc.clone();
         }
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
         let doc = Arc::new(OnceCell::new());
-        map.insert(
-            key.clone(),
-            Slot {
-                commits,
-                doc: doc.clone(),
-            },
-        );
+        let new = Slot {
+            commits,
+            doc: doc.clone(),
+            counted: 0,
+        };
+        if let Some(old) = e.slots.insert(key.clone(), new) {
+            e.bytes -= old.counted;
+        }
         doc
+    }
+
+    /// Counts a document just filled into `doc` (if its slot is still held); over the budget,
+    /// the cache starts over from it.
+    fn count(&self, key: &Key, doc: &Arc<OnceCell<Option<Doc>>>, len: usize) {
+        let mut e = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(slot) = e.slots.get_mut(key).filter(|s| Arc::ptr_eq(&s.doc, doc)) else {
+            return;
+        };
+        slot.counted = len;
+        e.bytes += len;
+        if e.bytes > e.budget {
+            // starts over with this document (when it fits alone)
+            let budget = e.budget;
+            e.slots
+                .retain(|_, s| Arc::ptr_eq(&s.doc, doc) && len <= budget);
+            e.bytes = e.slots.values().map(|s| s.counted).sum();
+        }
+    }
+
+    /// The bytes of the documents held.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        let e = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        e.slots
+            .values()
+            .filter_map(|s| s.doc.get().cloned().flatten())
+            .map(|d| d.body.len())
+            .sum()
     }
 }
 
@@ -98,7 +152,7 @@ pub async fn cached(State(cache): State<DocCache>, req: Request, next: Next) -> 
                 return None;
             }
             let (parts, body) = resp.into_parts();
-            match axum::body::to_bytes(body, BODY_LIMIT * 16).await {
+            match axum::body::to_bytes(body, MAX_DOC).await {
                 Ok(body) => Some(Doc {
                     headers: parts.headers,
                     body,
@@ -111,6 +165,9 @@ pub async fn cached(State(cache): State<DocCache>, req: Request, next: Next) -> 
         })
         .await;
     if let Some(doc) = doc {
+        if mine.is_none() {
+            cache.count(&key, &slot, doc.body.len());
+        }
         return doc.response();
     }
     match (own, mine) {
@@ -203,6 +260,20 @@ mod tests {
             1,
             "no commit since: still cached"
         );
+    }
+
+    #[tokio::test]
+    async fn the_documents_held_stay_within_the_byte_budget() {
+        let cache = DocCache::with_budget(3_000);
+        let app = Router::new()
+            .route("/doc/{n}", get(|| async { "x".repeat(1_000) }))
+            .layer(axum::middleware::from_fn_with_state(cache.clone(), cached));
+        for n in 0..10 {
+            let (status, body) = get_all(&app, &format!("/doc/{n}"), 2).await.remove(0);
+            assert_eq!((status, body.len()), (StatusCode::OK, 1_000));
+            assert!(cache.held() <= 3_000, "{} bytes held", cache.held());
+            assert!(cache.held() >= 1_000, "the last document is kept");
+        }
     }
 
     #[tokio::test]

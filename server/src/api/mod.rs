@@ -64,8 +64,8 @@ async fn edge(State(auth): State<Authenticator>, mut req: Request, next: Next) -
     let format = Format::from_headers(req.headers());
     let client = req
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
+        .get::<crate::web::client::ClientAddr>()
+        .map(|c| c.0);
     format
         .scope(async move {
             let credentials = req

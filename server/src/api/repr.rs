@@ -1,7 +1,6 @@
 //! Representations: one serde document written as XML (quick-xml) or JSON (serde_json), chosen
 //! by `Accept`; request bodies read as XML or JSON by `Content-Type`, at most 1 MiB, with
 //! DTDs and entities other than XML's five refused.
-use axum::body::Body as AxumBody;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +11,7 @@ use serde::Serialize;
 use super::Fault;
 
 /// The largest request body accepted.
-pub const BODY_LIMIT: usize = 1 << 20;
+pub const BODY_LIMIT: usize = crate::limits::API_BODY;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -187,10 +186,13 @@ async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > DRAIN_LIMIT as u64) {
+    if declared.is_some_and(|len| len > crate::limits::DRAIN as u64) {
         return Err(too_large());
     }
-    let bytes = read_or_drain(req.into_body()).await?;
+    // the limit layer has read it already (crate::limits); this keeps the rule where it is used
+    let bytes = crate::limits::read_or_drain(req.into_body(), BODY_LIMIT)
+        .await
+        .map_err(|_| too_large())?;
     let format = match content_type {
         None if bytes.is_empty() => None,
         None => return Err(unsupported("none")),
@@ -209,34 +211,6 @@ async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes
         }
     };
     Ok((format, bytes))
-}
-
-/// A body over the limit is still read (and dropped) up to this size before the 413: a
-/// server that answers while the client is still sending closes the connection under it, and
-/// the client sees a reset instead of the fault (and a reused connection fails next time).
-const DRAIN_LIMIT: usize = 8 * BODY_LIMIT;
-
-/// The body, at most `BODY_LIMIT` bytes of it; a longer one is drained up to `DRAIN_LIMIT`
-/// and refused. A broken connection is refused the same way (nobody is left to answer).
-async fn read_or_drain(body: AxumBody) -> Result<axum::body::Bytes, Fault> {
-    use futures_util::StreamExt;
-    let mut stream = body.into_data_stream();
-    let mut buf = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| too_large())?;
-        seen += chunk.len();
-        if seen > DRAIN_LIMIT {
-            return Err(too_large());
-        }
-        if seen <= BODY_LIMIT {
-            buf.extend_from_slice(&chunk);
-        }
-    }
-    if seen > BODY_LIMIT {
-        return Err(too_large());
-    }
-    Ok(buf.into())
 }
 
 fn too_large() -> Fault {

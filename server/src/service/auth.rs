@@ -1,21 +1,24 @@
 //! Users, roles and API tokens: who may call the REST API.
 //!
-//! Passwords are argon2id hashes, verified off the async threads. argon2 is slow on purpose,
+//! Passwords are argon2id hashes, verified off the async threads (`Argon2Threads`). argon2 is slow on purpose,
 //! so a successful Basic login is remembered for a short time under an HMAC of the
 //! credentials (keyed by a secret drawn at start; never the password itself). API tokens are
 //! long random secrets stored as their SHA-256 and found by one indexed lookup.
 //!
-//! Failed logins are counted per user name and per client address; past a limit the next
-//! attempts are refused without looking at the password (`ServiceError::TooManyAttempts`,
-//! a 429 with Retry-After at the REST edge) until the oldest failure leaves the window.
+//! Failed logins are counted per (client address, user name) and per client address; past a
+//! limit that client's next attempts are refused without looking at the password
+//! (`ServiceError::TooManyAttempts`, a 429 with Retry-After at the REST edge) until the oldest
+//! failure leaves the window. No user name is locked for everyone: a guesser elsewhere cannot
+//! keep its owner out. Each attempt takes its failure slot before the password is checked (so
+//! parallel guesses cannot all pass the check), and argon2 runs on a few threads of georep's
+//! own, each reusing one ~19 MiB memory block: when too many wait, clients that have failed
+//! recently are refused first, and a client that is not guessing still gets its turn.
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use base64::Engine;
 use chrono::Utc;
@@ -35,12 +38,19 @@ const TOKEN_CACHE: Duration = Duration::from_secs(10);
 const LOGIN_CACHE_MAX: usize = 10_000;
 /// Failed logins counted within this window...
 const FAILURE_WINDOW: Duration = Duration::from_secs(300);
-/// ...at most this many per user name (a password guesser on one account)...
-pub const USER_FAILURES: usize = 5;
+/// ...at most this many per client and user name (a password guesser on one account)...
+pub const PAIR_FAILURES: usize = 5;
 /// ...and this many per client address (one guesser trying many accounts or tokens).
 pub const CLIENT_FAILURES: usize = 20;
 /// Bounds the failure table (a flood of made-up user names cannot grow it for ever).
 const FAILURES_MAX: usize = 100_000;
+/// The longest password looked at; a longer one is a failure without any hashing.
+pub const MAX_PASSWORD: usize = 1024;
+/// Password verifications waiting for their turn past which a client that has failed within
+/// the window is refused (429)...
+const QUEUE_GUESSING: usize = 8;
+/// ...and past which everyone is (each waiting login holds only its request).
+const QUEUE_MAX: usize = 512;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -253,11 +263,19 @@ pub struct Authenticator {
 struct AuthInner {
     key: [u8; 32],
     failures: Mutex<Failures>,
+    /// Turns at argon2: as many as half the cores (the rest serve everything else)...
+    turns: Arc<tokio::sync::Semaphore>,
+    /// ...each taken on one of as many threads of georep's own.
+    argon2: Argon2Threads,
+    /// Logins waiting for a turn.
+    waiting: std::sync::atomic::AtomicUsize,
     logins: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
     /// Token hash → its user, for `TOKEN_CACHE`.
     tokens: Mutex<HashMap<String, (Principal, Instant)>>,
     /// Browser session cookie hash → its user, for `TOKEN_CACHE` at most.
     web: Mutex<HashMap<String, (Principal, Instant)>>,
+    /// The SHA-256 of the token that may read `/metrics` only (`serve --metrics-token-file`).
+    metrics_token: Option<String>,
 }
 
 impl Authenticator {
@@ -269,11 +287,34 @@ impl Authenticator {
             inner: Arc::new(AuthInner {
                 key,
                 failures: Mutex::new(Failures::default()),
+                turns: Arc::new(tokio::sync::Semaphore::new(argon2_turns())),
+                argon2: Argon2Threads::spawn(argon2_turns()),
+                waiting: Default::default(),
                 logins: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
                 web: Mutex::new(HashMap::new()),
+                metrics_token: None,
             }),
         }
+    }
+
+    /// With a token that may read `/metrics` and nothing else.
+    pub fn with_metrics_token(service: Service, token: Option<&str>) -> Self {
+        let mut auth = Authenticator::new(service);
+        if let Some(inner) = Arc::get_mut(&mut auth.inner) {
+            inner.metrics_token = token.map(token_hash);
+        }
+        auth
+    }
+
+    /// May this bearer token read `/metrics`: the metrics token, or any user's API token
+    /// (an unknown one counts as a failure of the client, as for the API).
+    pub async fn scraper(&self, token: &str, client: Option<IpAddr>) -> Result<bool> {
+        // hashes compared: the comparison's time tells nothing about the token
+        if self.inner.metrics_token.as_deref() == Some(token_hash(token).as_str()) {
+            return Ok(true);
+        }
+        Ok(self.bearer(token, client).await?.is_some())
     }
 
     fn login_key(&self, user: &str, password: &str) -> [u8; 32] {
@@ -285,29 +326,91 @@ impl Authenticator {
     }
 
     /// A user name and password (HTTP Basic, and the UI's login): the user, or None for a
-    /// wrong name or password; `TooManyAttempts` while this user name or this client has
-    /// failed too often (the password is then not even checked).
+    /// wrong name or password; `TooManyAttempts` while this client has failed too often for
+    /// this user name or overall (the password is then not even checked), or while argon2 is
+    /// busy and this client has failed recently.
     pub async fn basic(
         &self,
         user: &str,
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<Option<Principal>> {
-        self.check_failures(Some(user), client)?;
-        let found = self.verify_password(user, password).await?;
-        let mut failures = self
-            .inner
-            .failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match &found {
-            Some(_) => failures.forget_user(user),
-            None => failures.record(Some(user), client, Instant::now()),
+        // a name that cannot exist is counted for the client only (the failure table keeps
+        // no made-up text of any length) and, like an over-long password, costs no lookup
+        // and no hashing
+        let name = parse_login(user).ok();
+        let (attempt, guessing) = self.reserve(name, client)?;
+        let found = match name {
+            Some(name) if password.len() <= MAX_PASSWORD => {
+                self.verify_password(name, password, guessing).await
+            }
+            _ => Ok(None),
+        };
+        if !matches!(found, Ok(None)) {
+            // right, or not checked (busy, store): not a failure of this client
+            self.failures().release(name, client, attempt);
         }
-        Ok(found)
+        found
     }
 
-    async fn verify_password(&self, user: &str, password: &str) -> Result<Option<Principal>> {
+    fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {
+        self.inner
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes this attempt's failure slot before any check (given back when it succeeds), so
+    /// that parallel attempts cannot all pass the limit; with whether the client has failed
+    /// within the window already.
+    fn reserve(&self, user: Option<&str>, client: Option<IpAddr>) -> Result<(Instant, bool)> {
+        let now = Instant::now();
+        let mut failures = self.failures();
+        let guessing = failures.guessing(client, now);
+        match failures.reserve(user, client, now) {
+            Ok(()) => Ok((now, guessing)),
+            Err(wait) => {
+                tracing::warn!(user = user.unwrap_or(""), client = ?client, "login refused: too many failures");
+                Err(ServiceError::TooManyAttempts(wait))
+            }
+        }
+    }
+
+    /// A turn at argon2 (held until the verification ends, even if the request is dropped);
+    /// refused while too many wait, sooner for a client that has been guessing.
+    async fn turn(&self, guessing: bool) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        use std::sync::atomic::Ordering;
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let ahead = self.inner.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.inner.waiting);
+        let room = if guessing { QUEUE_GUESSING } else { QUEUE_MAX };
+        if ahead >= room {
+            tracing::warn!(
+                waiting = ahead,
+                guessing,
+                "login refused: password checks busy"
+            );
+            return Err(ServiceError::TooManyAttempts(Duration::from_secs(1)));
+        }
+        self.inner
+            .turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ServiceError::TooManyAttempts(Duration::from_secs(1)))
+    }
+
+    async fn verify_password(
+        &self,
+        user: &str,
+        password: &str,
+        guessing: bool,
+    ) -> Result<Option<Principal>> {
         let key = self.login_key(user, password);
         if let Some(p) = recall(&self.inner.logins, &key) {
             return Ok(Some(p));
@@ -317,20 +420,18 @@ impl Authenticator {
         // time does not tell which user names exist
         let hash = row.as_ref().map(|r| r.password_hash.clone());
         let password = password.to_owned();
-        let good = tokio::task::spawn_blocking(move || {
+        let turn = self.turn(guessing).await?;
+        let (answer, good) = tokio::sync::oneshot::channel();
+        self.inner.argon2.run(move || {
+            let _turn = turn;
             let hash = hash.unwrap_or_else(|| {
                 DUMMY_HASH
                     .get_or_init(|| hash_password(&random_password()).unwrap_or_default())
                     .clone()
             });
-            PasswordHash::new(&hash).is_ok_and(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-        })
-        .await
-        .unwrap_or(false);
+            let _ = answer.send(verify(&hash, password.as_bytes()));
+        });
+        let good = good.await.unwrap_or(false);
         let Some(p) = row.as_ref().filter(|_| good).and_then(principal) else {
             return Ok(None);
         };
@@ -339,81 +440,174 @@ impl Authenticator {
     }
 
     /// `Authorization: Bearer`: the token's user, or None (an unknown token counts as a
-    /// failure of the client).
+    /// failure of the client, and while the client must wait it is refused: 429).
     pub async fn bearer(&self, token: &str, client: Option<IpAddr>) -> Result<Option<Principal>> {
-        self.check_failures(None, client)?;
         let hash = token_hash(token);
         if let Some(p) = recall(&self.inner.tokens, &hash) {
             return Ok(Some(p));
         }
+        // looked up even for a client that must wait: a token is 256 random bits, so a right
+        // one is no guess (and its automation keeps working beside a guesser on the same
+        // address), and the lookup costs what any request does
         let row = store::user_by_token_hash(&mut *self.service.conn().await?, &hash).await?;
-        let p = row.as_ref().and_then(principal);
-        match &p {
-            Some(p) => remember(&self.inner.tokens, hash, p, TOKEN_CACHE),
-            None => self
-                .inner
-                .failures
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .record(None, client, Instant::now()),
+        match row.as_ref().and_then(principal) {
+            Some(p) => {
+                remember(&self.inner.tokens, hash, &p, TOKEN_CACHE);
+                Ok(Some(p))
+            }
+            None => {
+                self.reserve(None, client)?;
+                Ok(None)
+            }
         }
-        Ok(p)
+    }
+}
+
+/// Concurrent argon2 verifications: half the cores, at least one.
+fn argon2_turns() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// Checks `password` against a PHC argon2 hash as `PasswordVerifier` does, in this thread's
+/// own memory block, allocated once and reused: a verification needs ~19 MiB, and allocating
+/// it each time left glibc holding a dozen such blocks (RSS 35 → 250 MB after 100 sequential
+/// logins, never returned).
+fn verify(hash: &str, password: &[u8]) -> bool {
+    use argon2::password_hash::{Error, Output};
+    use argon2::{Algorithm, Block, Params, Version};
+    thread_local! {
+        static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let check = || -> Option<bool> {
+        let h = PasswordHash::new(hash).ok()?;
+        let params = Params::try_from(&h).ok()?;
+        let algorithm = Algorithm::try_from(h.algorithm).ok()?;
+        let version = h.version.map(Version::try_from).transpose().ok()?;
+        let (salt, expected) = (h.salt?, h.hash?);
+        let mut salt_bytes = [0u8; 64];
+        let salt = salt.decode_b64(&mut salt_bytes).ok()?;
+        let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params.clone());
+        let computed = MEMORY.with(|memory| {
+            let mut memory = memory.borrow_mut();
+            if memory.len() < params.block_count() {
+                memory.resize(params.block_count(), Block::default());
+            }
+            Output::init_with(expected.len(), |out| {
+                argon2
+                    .hash_password_into_with_memory(password, salt, out, &mut memory[..])
+                    .map_err(|_| Error::Password)
+            })
+            .ok()
+        })?;
+        // Output compares in constant time
+        Some(computed == expected)
+    };
+    check().unwrap_or(false)
+}
+
+/// A few threads that only verify passwords. Not tokio's blocking pool: each verification
+/// allocates ~19 MiB, and glibc keeps what a thread freed in that thread's arena, so
+/// verifications spread over the pool's many threads left memory on each (a login flood with
+/// one turn at a time still grew RSS to 410 MB); each of these keeps one block (`verify`).
+struct Argon2Threads(std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>);
+
+impl Argon2Threads {
+    fn spawn(n: usize) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..n {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("georep-argon2-{i}"))
+                .spawn(move || loop {
+                    let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        // the authenticator is gone
+                        Err(_) => break,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password thread");
+            }
+        }
+        Argon2Threads(tx)
     }
 
-    fn check_failures(&self, user: Option<&str>, client: Option<IpAddr>) -> Result<()> {
-        let mut failures = self
-            .inner
-            .failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match failures.blocked(user, client, Instant::now()) {
-            Some(wait) => {
-                tracing::warn!(user = user.unwrap_or(""), client = ?client, "login refused: too many failures");
-                Err(ServiceError::TooManyAttempts(wait))
-            }
-            None => Ok(()),
-        }
+    fn run(&self, job: impl FnOnce() + Send + 'static) {
+        // a send fails only without any thread: the job's answer channel is then dropped
+        // and the password counts as wrong
+        let _ = self.0.send(Box::new(job));
     }
 }
 
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-/// Recent failed logins by user name and by client address.
+/// Recent failed logins (and attempts under way) by client and user name, and by client.
 #[derive(Default)]
 struct Failures {
-    by_user: HashMap<String, VecDeque<Instant>>,
+    by_pair: HashMap<(Option<IpAddr>, String), VecDeque<Instant>>,
     by_client: HashMap<IpAddr, VecDeque<Instant>>,
 }
 
 impl Failures {
-    /// How long until an attempt is allowed again, or None when it is allowed now.
+    /// How long until this client may try this user name again, or None when it may now.
     fn blocked(
         &mut self,
         user: Option<&str>,
         client: Option<IpAddr>,
         now: Instant,
     ) -> Option<Duration> {
-        let user_wait = user
-            .and_then(|u| self.by_user.get_mut(u))
-            .and_then(|q| wait(q, USER_FAILURES, now));
+        let pair_wait = user
+            .and_then(|u| self.by_pair.get_mut(&(client, u.to_owned())))
+            .and_then(|q| wait(q, PAIR_FAILURES, now));
         let client_wait = client
             .and_then(|c| self.by_client.get_mut(&c))
             .and_then(|q| wait(q, CLIENT_FAILURES, now));
-        user_wait.max(client_wait)
+        pair_wait.max(client_wait)
+    }
+
+    /// Whether this client has failed within the window.
+    fn guessing(&mut self, client: Option<IpAddr>, now: Instant) -> bool {
+        client
+            .and_then(|c| self.by_client.get_mut(&c))
+            .is_some_and(|q| {
+                wait(q, CLIENT_FAILURES, now);
+                !q.is_empty()
+            })
+    }
+
+    /// Counts an attempt as a failure from `now` on, unless the client must wait.
+    fn reserve(
+        &mut self,
+        user: Option<&str>,
+        client: Option<IpAddr>,
+        now: Instant,
+    ) -> std::result::Result<(), Duration> {
+        match self.blocked(user, client, now) {
+            Some(wait) => Err(wait),
+            None => {
+                self.record(user, client, now);
+                Ok(())
+            }
+        }
     }
 
     fn record(&mut self, user: Option<&str>, client: Option<IpAddr>, now: Instant) {
-        if self.by_user.len() + self.by_client.len() >= FAILURES_MAX {
+        if self.by_pair.len() + self.by_client.len() >= FAILURES_MAX {
             let live = |q: &mut VecDeque<Instant>| {
                 q.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
                 !q.is_empty()
             };
-            self.by_user.retain(|_, q| live(q));
+            self.by_pair.retain(|_, q| live(q));
             self.by_client.retain(|_, q| live(q));
         }
         if let Some(u) = user {
-            if self.by_user.len() < FAILURES_MAX {
-                self.by_user.entry(u.to_owned()).or_default().push_back(now);
+            if self.by_pair.len() < FAILURES_MAX {
+                self.by_pair
+                    .entry((client, u.to_owned()))
+                    .or_default()
+                    .push_back(now);
             }
         }
         if let Some(c) = client {
@@ -421,8 +615,17 @@ impl Failures {
         }
     }
 
-    fn forget_user(&mut self, user: &str) {
-        self.by_user.remove(user);
+    /// An attempt reserved `at` succeeded: the pair's failures are forgotten, and the client's
+    /// reserved slot given back.
+    fn release(&mut self, user: Option<&str>, client: Option<IpAddr>, at: Instant) {
+        if let Some(u) = user {
+            self.by_pair.remove(&(client, u.to_owned()));
+        }
+        if let Some(q) = client.and_then(|c| self.by_client.get_mut(&c)) {
+            if let Some(i) = q.iter().rposition(|t| *t == at) {
+                q.remove(i);
+            }
+        }
     }
 }
 
@@ -435,10 +638,7 @@ fn wait(q: &mut VecDeque<Instant>, limit: usize, now: Instant) -> Option<Duratio
     {
         q.pop_front();
     }
-    while q.len() > limit {
-        q.pop_front();
-    }
-    (q.len() >= limit).then(|| FAILURE_WINDOW - now.duration_since(q[0]))
+    (q.len() >= limit).then(|| FAILURE_WINDOW - now.duration_since(q[q.len() - limit]))
 }
 
 /// How long a browser login lasts (absolute, from the login).
@@ -528,6 +728,7 @@ fn remember<K: std::hash::Hash + Eq>(cache: &Remembered<K>, key: K, p: &Principa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordVerifier;
 
     #[test]
     fn login_names() {
@@ -540,34 +741,62 @@ mod tests {
     }
 
     #[test]
-    fn failures_block_per_user_and_per_client_then_expire() {
+    fn failures_block_per_client_and_user_then_per_client_then_expire() {
         let mut f = Failures::default();
         let t0 = Instant::now();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        for _ in 0..USER_FAILURES {
-            assert_eq!(f.blocked(Some("admin"), Some(a), t0), None);
-            f.record(Some("admin"), Some(a), t0);
+        for _ in 0..PAIR_FAILURES {
+            assert_eq!(f.reserve(Some("admin"), Some(a), t0), Ok(()));
         }
-        // the user is blocked from any address; another user from this address is not
-        assert_eq!(f.blocked(Some("admin"), Some(b), t0), Some(FAILURE_WINDOW));
+        // this client waits for this user; the user from another client does not, nor another
+        // user from this client
+        assert_eq!(f.blocked(Some("admin"), Some(a), t0), Some(FAILURE_WINDOW));
+        assert_eq!(f.reserve(Some("admin"), Some(a), t0), Err(FAILURE_WINDOW));
+        assert_eq!(f.blocked(Some("admin"), Some(b), t0), None);
         assert_eq!(f.blocked(Some("ops"), Some(a), t0), None);
         let later = t0 + Duration::from_secs(100);
         assert_eq!(
-            f.blocked(Some("admin"), None, later),
+            f.blocked(Some("admin"), Some(a), later),
             Some(FAILURE_WINDOW - Duration::from_secs(100))
         );
-        assert_eq!(f.blocked(Some("admin"), None, t0 + FAILURE_WINDOW), None);
-        // a success forgets the user's failures
-        f.record(Some("ops"), Some(b), t0);
-        f.forget_user("ops");
-        assert!(!f.by_user.contains_key("ops"));
-        // many user names from one address: the address is blocked
-        for i in 0..CLIENT_FAILURES {
-            f.record(Some(&format!("u{i}")), Some(b), t0);
+        assert_eq!(f.blocked(Some("admin"), Some(a), t0 + FAILURE_WINDOW), None);
+        // a success forgets the pair's failures and gives the client its slot back
+        assert!(!f.guessing(Some(b), t0));
+        f.reserve(Some("ops"), Some(b), t0).unwrap();
+        assert!(f.guessing(Some(b), t0));
+        let t1 = t0 + Duration::from_millis(1);
+        f.reserve(Some("ops"), Some(b), t1).unwrap();
+        f.release(Some("ops"), Some(b), t1);
+        assert!(!f.by_pair.contains_key(&(Some(b), "ops".to_owned())));
+        assert_eq!(f.by_client[&b], [t0]);
+        // many user names from one address: the address waits, others do not
+        for i in 1..CLIENT_FAILURES {
+            f.reserve(Some(&format!("u{i}")), Some(b), t0).unwrap();
         }
         assert!(f.blocked(Some("fresh"), Some(b), t0).is_some());
-        assert_eq!(f.blocked(Some("fresh"), Some(a), t0 + FAILURE_WINDOW), None);
+        assert_eq!(f.blocked(Some("fresh"), Some(a), t0), None);
+        assert_eq!(f.blocked(Some("fresh"), Some(b), t0 + FAILURE_WINDOW), None);
+    }
+
+    #[test]
+    fn attempts_under_way_count_before_their_answer() {
+        // parallel guesses each take a slot before the password is checked: past the limit
+        // the next ones are refused even though none has been answered yet
+        let mut f = Failures::default();
+        let now = Instant::now();
+        let c: IpAddr = "192.0.2.9".parse().unwrap();
+        let passed = (0..64)
+            .filter(|i| {
+                f.reserve(Some(&format!("made-up-{i}")), Some(c), now)
+                    .is_ok()
+            })
+            .count();
+        assert_eq!(passed, CLIENT_FAILURES);
+        let passed = (0..64)
+            .filter(|_| f.reserve(Some("admin"), None, now).is_ok())
+            .count();
+        assert_eq!(passed, PAIR_FAILURES);
     }
 
     #[test]
@@ -590,5 +819,10 @@ mod tests {
             .verify_password(b"wrong", &parsed)
             .is_err());
         assert_eq!(random_password().len(), 24);
+        // georep's own verification, in reused memory, agrees
+        assert!(verify(&h, b"correct horse"));
+        assert!(verify(&h, b"correct horse"), "twice in the same memory");
+        assert!(!verify(&h, b"wrong"));
+        assert!(!verify("not a hash", b"correct horse"));
     }
 }

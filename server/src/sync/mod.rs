@@ -572,8 +572,15 @@ pub async fn run(
     loop {
         tokio::select! {
             // the loop's reads step aside for actions (gluster::background)
-            _ = tick.tick() => { crate::gluster::background(sync_all(&store, &gluster)).await; }
+            _ = tick.tick() => {}
             _ = stop.changed() => break,
+        }
+        // a stop ends a cycle in the middle (its transaction rolls back, its gluster call is
+        // killed) rather than wait up to the gluster timeout
+        tokio::select! {
+            // the loop's reads step aside for actions (gluster::background)
+            _ = crate::gluster::background(sync_all(&store, &gluster)) => {}
+            _ = stop.wait_for(|s| *s) => break,
         }
     }
 }

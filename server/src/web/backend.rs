@@ -13,6 +13,8 @@ use crate::service::Service;
 pub struct UiBackend {
     pub service: Service,
     pub auth: Authenticator,
+    /// Served over TLS: the secure login cookie.
+    pub tls: bool,
 }
 
 #[async_trait::async_trait]
@@ -110,14 +112,11 @@ impl Backend for UiBackend {
 
     async fn login(&self, name: String, password: String) -> Result<String, AppError> {
         // the browser's address, for the failed-login limit (leptos_axum provides the
-        // request's parts, with the connection's address, to server functions)
-        let client = leptos::prelude::use_context::<axum::http::request::Parts>().and_then(|p| {
-            p.extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip())
-        });
+        // request's parts, with the client's address, to server functions)
+        let client = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<super::client::ClientAddr>().map(|c| c.0));
         match self.auth.open_web_session(&name, &password, client).await? {
-            Some((_, cookie)) => Ok(super::session_cookie(&cookie, WEB_SESSION)),
+            Some((_, cookie)) => Ok(super::session_cookie(&cookie, WEB_SESSION, self.tls)),
             None => Err(AppError::Unauthorized("wrong user name or password".into())),
         }
     }
@@ -126,7 +125,11 @@ impl Backend for UiBackend {
         if let Some(c) = cookie {
             self.auth.close_web_session(&c).await?;
         }
-        Ok(super::session_cookie("", std::time::Duration::ZERO))
+        Ok(super::session_cookie(
+            "",
+            std::time::Duration::ZERO,
+            self.tls,
+        ))
     }
 
     async fn volumes(&self) -> Result<Vec<VolumeView>, AppError> {

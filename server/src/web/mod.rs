@@ -1,6 +1,7 @@
 //! The browser's edge: the login gate in front of the pages and the server functions, the
 //! backend the server functions call, and the live-update stream.
 mod backend;
+pub mod client;
 pub mod live;
 
 pub use backend::UiBackend;
@@ -10,7 +11,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use app::backend::{cookie_value, SESSION_COOKIE};
+use app::backend::{cookie_value, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use app::error::AppError;
 use app::views::{Me, UserRole, READ_ONLY_ENDPOINTS};
 
@@ -21,7 +22,7 @@ fn ungated(path: &str) -> bool {
     path.starts_with("/api")
         || path.starts_with("/pkg/")
         || path == "/healthz"
-        || path == "/metrics"
+        || path == "/metrics" // its own bearer token (metrics.rs)
         || path == "/favicon.ico"
         || path == "/robots.txt"
 }
@@ -36,15 +37,33 @@ fn me(p: Principal) -> Me {
     }
 }
 
+/// The login gate's state: who checks the cookie, and which cookie (over TLS only the
+/// `__Host-` one counts).
+#[derive(Clone)]
+pub struct Gate {
+    pub auth: Authenticator,
+    pub tls: bool,
+}
+
+/// The login cookie's name on a server with or without TLS.
+pub fn cookie_name(tls: bool) -> &'static str {
+    if tls {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
 /// Every page and server function: who is logged in (by the session cookie). Pages send a
 /// stranger to `/login`; server functions answer 401, and 403 to a viewer for anything that
 /// changes something. The user travels in the request for the server functions.
-pub async fn gate(State(auth): State<Authenticator>, mut req: Request, next: Next) -> Response {
+pub async fn gate(State(gate): State<Gate>, mut req: Request, next: Next) -> Response {
+    let auth = gate.auth;
     let path = req.uri().path().to_owned();
     if ungated(&path) {
         return next.run(req).await;
     }
-    let user = match cookie_value(req.headers(), SESSION_COOKIE) {
+    let user = match cookie_value(req.headers(), cookie_name(gate.tls)) {
         Some(c) => match auth.web_session(&c).await {
             Ok(p) => p.map(me),
             Err(e) => {
@@ -170,10 +189,12 @@ pub(crate) fn rpc_error(status: StatusCode, e: AppError) -> Response {
 }
 
 /// The login cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends
-/// it), for the whole site, gone when the session ends.
-pub fn session_cookie(value: &str, max_age: std::time::Duration) -> String {
+/// it), for the whole site, gone when the session ends; over TLS `Secure` and `__Host-`.
+pub fn session_cookie(value: &str, max_age: std::time::Duration, tls: bool) -> String {
+    let secure = if tls { "; Secure" } else { "" };
     format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        cookie_name(tls),
         max_age.as_secs()
     )
 }

@@ -196,7 +196,8 @@ pub fn serve(
             .lines()
             .map_while(Result::ok)
         {
-            if let Some(at) = line.find("listening on http://") {
+            // http:// or https://
+            if let Some(at) = line.find("listening on http") {
                 let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
             }
             lines.lock().unwrap().push(line);
