@@ -57,6 +57,18 @@ fn sqlite_count(db: &std::path::Path, sql: &str) -> i64 {
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
+/// `georep serve` over `db` for this test (the lab's CLI can be slow: a 60 s timeout), with
+/// `serve_args` after `--sync-interval 2`, and its API.
+fn serve(db: &std::path::Path, serve_args: &[&str]) -> (common::Served, Api) {
+    let mut args = vec!["--sync-interval", "2"];
+    args.extend_from_slice(serve_args);
+    let served = common::serve(db, &["--gluster-timeout", "60"], &args, PW);
+    let api = Api {
+        base: served.base.clone(),
+    };
+    (served, api)
+}
+
 struct Api {
     base: String,
 }
@@ -79,6 +91,21 @@ impl Api {
         let resp = r.send().await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
         (status, headers, resp.text().await.unwrap())
+    }
+
+    /// `PUT S/options/KEY` with `<option><value>VALUE</value></option>`.
+    async fn put_option(
+        &self,
+        s: &str,
+        key: &str,
+        value: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        self.call(
+            Method::PUT,
+            &format!("{s}/options/{key}"),
+            Some(&format!("<option><value>{value}</value></option>")),
+        )
+        .await
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
@@ -157,15 +184,7 @@ async fn seed_flow_through_http() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let served = common::serve(
-        &db,
-        &["--gluster-timeout", "60"],
-        &["--sync-interval", "2"],
-        PW,
-    );
-    let api = Api {
-        base: served.base.clone(),
-    };
+    let (served, api) = serve(&db, &[]);
 
     // the first sync brings the lab's volumes
     let clusters: Clusters = api.get("/api/clusters").await;
@@ -262,13 +281,7 @@ async fn seed_flow_through_http() {
         ])
     );
     for (key, value) in [("sync_method", "tarssh"), ("sync_jobs", "5")] {
-        let (status, _, text) = api
-            .call(
-                Method::PUT,
-                &format!("{s}/options/{key}"),
-                Some(&format!("<option><value>{value}</value></option>")),
-            )
-            .await;
+        let (status, _, text) = api.put_option(&s, key, &value).await;
         assert_eq!(status, 200, "{text}");
         let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
         assert_eq!(o.value, value);
@@ -287,13 +300,7 @@ async fn seed_flow_through_http() {
         ("rsync_options", "--rsh=/tmp/x"),
     ] {
         let before = session_option(SLAVE, key);
-        let (status, _, text) = api
-            .call(
-                Method::PUT,
-                &format!("{s}/options/{key}"),
-                Some(&format!("<option><value>{value}</value></option>")),
-            )
-            .await;
+        let (status, _, text) = api.put_option(&s, key, &value).await;
         assert_eq!(status, 403, "{key}: {text}");
         assert!(
             text.contains(key) && text.contains("--allow-command-options"),
@@ -337,24 +344,10 @@ async fn seed_flow_through_http() {
     // option's value, not a flag of the gluster CLI (which once took `--log-file` as its own
     // and answered 0 with nothing set); georep answers what gluster's config reads
     drop(served);
-    let served = common::serve(
-        &db,
-        &["--gluster-timeout", "60"],
-        &["--sync-interval", "2", "--allow-command-options"],
-        PW,
-    );
-    let api = Api {
-        base: served.base.clone(),
-    };
+    let (served, api) = serve(&db, &["--allow-command-options"]);
     let cli_log = dir.path().join("cli.log");
     let value = format!("--log-file={}", cli_log.display());
-    let (status, _, text) = api
-        .call(
-            Method::PUT,
-            &format!("{s}/options/rsync_options"),
-            Some(&format!("<option><value>{value}</value></option>")),
-        )
-        .await;
+    let (status, _, text) = api.put_option(&s, "rsync_options", &value).await;
     assert_eq!(status, 200, "{text}");
     let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
     assert_eq!(
@@ -473,15 +466,7 @@ async fn seed_flow_through_http() {
     // and records it before it exits, and exits within 10 s (a server of its own without
     // scheduled probes: a probe's checkpoint would hold glusterd's lock meanwhile)
     drop(served);
-    let served = common::serve(
-        &db,
-        &["--gluster-timeout", "60"],
-        &["--sync-interval", "2", "--probe-interval", "0"],
-        PW,
-    );
-    let api = Api {
-        base: served.base.clone(),
-    };
+    let (served, api) = serve(&db, &["--probe-interval", "0"]);
     // (its login checked once: argon2 in a debug build takes longer than the client waits)
     let o: OptionDoc = api.get(&format!("{s}/options/sync_jobs")).await;
     assert_eq!(o.value, "4");
@@ -538,15 +523,7 @@ async fn seed_flow_through_http() {
         "the set is audited before the exit"
     );
     drop(served);
-    let served = common::serve(
-        &db,
-        &["--gluster-timeout", "60"],
-        &["--sync-interval", "2"],
-        PW,
-    );
-    let api = Api {
-        base: served.base.clone(),
-    };
+    let (_served, api) = serve(&db, &[]);
 
     let (status, _, text) = api.call(Method::DELETE, &s, None).await;
     assert_eq!(status, 204, "{text}");

@@ -90,6 +90,14 @@ fn snapshot(lab: &Lab, georep: &str) -> Snapshot {
     }
 }
 
+/// The lab's session as gluster reported it while it replicated.
+fn active(lab: &Lab) -> Snapshot {
+    snapshot(
+        lab,
+        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
+    )
+}
+
 async fn apply(lab: &Lab, snap: &Snapshot, at: chrono::DateTime<Utc>) -> super::Report {
     let mut tx = lab.store.begin().await.unwrap();
     let r = reconcile(&mut tx, lab.cluster, snap, at).await.unwrap();
@@ -109,10 +117,7 @@ async fn the_session(lab: &Lab) -> Option<store::SessionRow> {
 #[tokio::test]
 async fn first_sync_stores_inventory_session_details_and_options() {
     let lab = lab().await;
-    let snap = snapshot(
-        &lab,
-        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
-    );
+    let snap = active(&lab);
     let r = apply(&lab, &snap, Utc::now()).await;
     assert!(
         matches!(&r.changes[..], [Change::SessionAppeared { session_key, .. }] if session_key == SESSION_KEY)
@@ -199,10 +204,7 @@ async fn first_sync_stores_inventory_session_details_and_options() {
 #[tokio::test]
 async fn an_idle_cycle_writes_nothing() {
     let lab = lab().await;
-    let snap = snapshot(
-        &lab,
-        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
-    );
+    let snap = active(&lab);
     let t0 = Utc::now();
     assert!(apply(&lab, &snap, t0).await.writes > 0);
     let before = the_session(&lab).await.unwrap();
@@ -219,15 +221,7 @@ async fn an_idle_cycle_writes_nothing() {
 async fn a_pause_from_the_cli_is_seen_and_reported() {
     let lab = lab().await;
     let t0 = Utc::now();
-    apply(
-        &lab,
-        &snapshot(
-            &lab,
-            fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
-        ),
-        t0,
-    )
-    .await;
+    apply(&lab, &active(&lab), t0).await;
     let id = the_session(&lab).await.unwrap().session_id;
     let r = apply(
         &lab,
@@ -256,10 +250,7 @@ async fn a_pause_from_the_cli_is_seen_and_reported() {
 async fn a_brick_missing_from_status_is_an_offline_row() {
     let lab = lab().await;
     // b2-stuck shows both pairs; drop the second pair to play a node that is down
-    let mut snap = snapshot(
-        &lab,
-        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
-    );
+    let mut snap = active(&lab);
     snap.georep.volumes[0].sessions[0].pairs.truncate(1);
     apply(&lab, &snap, Utc::now()).await;
     let s = the_session(&lab).await.unwrap();
@@ -285,10 +276,7 @@ async fn a_brick_missing_from_status_is_an_offline_row() {
 async fn a_session_deleted_outside_georep_vanishes_and_an_option_change_is_seen() {
     let lab = lab().await;
     let t0 = Utc::now();
-    let mut snap = snapshot(
-        &lab,
-        fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
-    );
+    let mut snap = active(&lab);
     apply(&lab, &snap, t0).await;
     let id = the_session(&lab).await.unwrap().session_id;
 
@@ -335,15 +323,7 @@ async fn a_session_deleted_outside_georep_vanishes_and_an_option_change_is_seen(
 #[tokio::test]
 async fn a_cluster_that_cannot_be_read_keeps_its_rows_as_unknown() {
     let lab = lab().await;
-    apply(
-        &lab,
-        &snapshot(
-            &lab,
-            fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
-        ),
-        Utc::now(),
-    )
-    .await;
+    apply(&lab, &active(&lab), Utc::now()).await;
     let mut c = lab.store.pool().acquire().await.unwrap();
     assert!(
         store::mark_cluster_unknown(&mut c, lab.cluster)
@@ -376,15 +356,7 @@ async fn a_cluster_that_cannot_be_read_keeps_its_rows_as_unknown() {
 async fn a_snapshot_that_fails_half_way_is_rolled_back_and_the_cluster_marked_unknown() {
     let lab = lab().await;
     let t0 = Utc::now();
-    apply(
-        &lab,
-        &snapshot(
-            &lab,
-            fixture!("045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml"),
-        ),
-        t0,
-    )
-    .await;
+    apply(&lab, &active(&lab), t0).await;
     let mut c = lab.store.pool().acquire().await.unwrap();
     // the last write of a cycle (the cluster's "synced ok") fails, after the session's new
     // status was written in the same transaction: a full disk or a lock would do the same
