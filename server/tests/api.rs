@@ -425,10 +425,41 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     let actions: Vec<_> = l.actions.links.iter().map(|a| a.rel.as_str()).collect();
     assert_eq!(
         actions,
-        ["start", "stop", "pause", "resume", "checkpoint", "refresh"]
+        [
+            "start",
+            "stop",
+            "pause",
+            "resume",
+            "checkpoint",
+            "refresh",
+            "probe",
+            "restart-stalled"
+        ]
     );
+    // georep's verdict beside gluster's status: never probed, so not healthy
+    let h = l.health.as_ref().expect("the list shows health");
+    assert_eq!(h.state, "unknown", "{h:?}");
+    assert!(h.last_probe.is_none(), "{h:?}");
 
     let d: SessionDoc = s.get_doc(&l.href).await;
+    // the health resource is the detail's verdict, one brick per master brick
+    let health: HealthDoc = s.get_doc(&format!("{}/health", l.href)).await;
+    assert_eq!(d.health.as_ref(), Some(&health));
+    assert_eq!(health.state, "unknown");
+    assert!(!health.reason.is_empty());
+    assert_eq!(health.bricks.bricks.len(), 2, "{health:?}");
+    assert!(health
+        .bricks
+        .bricks
+        .iter()
+        .all(|b| b.stalled_since.is_none() && b.href.contains("/bricks/")));
+    // no samples yet (the scheduler samples active sessions only); a bad `since` is a 400
+    let lag: LagSamples = s.get_doc(&format!("{}/lag", l.href)).await;
+    assert!(lag.samples.is_empty(), "{lag:?}");
+    let lag: LagSamples = s
+        .get_doc(&format!("{}/lag?since=2026-01-01T00:00:00Z", l.href))
+        .await;
+    assert!(lag.samples.is_empty(), "{lag:?}");
     let details = d.session_details.expect("details").details;
     assert_eq!(details.len(), 2);
     assert_eq!(
@@ -597,7 +628,7 @@ async fn route_table_by_role() {
         .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 18, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(operations, 20, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
     // command options are told in the option documents and their refusal is described

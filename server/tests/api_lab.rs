@@ -344,7 +344,9 @@ async fn seed_flow_through_http() {
     // option's value, not a flag of the gluster CLI (which once took `--log-file` as its own
     // and answered 0 with nothing set); georep answers what gluster's config reads
     drop(served);
-    let (served, api) = serve(&db, &["--allow-command-options"]);
+    // (no scheduled probes: the probe below is the API's, and a scheduled one meanwhile would
+    // make it busy)
+    let (served, api) = serve(&db, &["--allow-command-options", "--probe-interval", "0"]);
     let cli_log = dir.path().join("cli.log");
     let value = format!("--log-file={}", cli_log.display());
     let (status, _, text) = api.put_option(&s, "rsync_options", &value).await;
@@ -450,6 +452,39 @@ async fn seed_flow_through_http() {
         .await;
     eprintln!("timing: start -> active: {:?}", t0.elapsed());
     assert!(gluster_values("status").contains(&"Active".to_owned()));
+
+    // georep's verdict through REST: a probe (a real checkpoint on gluster, then a change on
+    // the master) answers its report, and the session's health holds it as its last probe
+    let probed = api.action(&s, "probe").await;
+    let report = probed.probe.expect("the probe's report");
+    assert!(
+        ["passed", "inconclusive"].contains(&report.result.as_str()),
+        "a new session is not stalled: {report:?}"
+    );
+    if report.checkpoint.is_some() {
+        assert!(
+            gluster_values("checkpoint_time")
+                .iter()
+                .any(|t| !t.is_empty() && t != "N/A"),
+            "the probe's checkpoint is on gluster"
+        );
+    }
+    let health: HealthDoc = api.get(&format!("{s}/health")).await;
+    assert_eq!(
+        health.last_probe.as_ref().map(|p| p.result.as_str()),
+        Some(report.result.as_str()),
+        "{health:?}"
+    );
+    if report.result == "passed" {
+        assert_eq!(health.state, "healthy", "{health:?}");
+    } else {
+        assert_ne!(
+            health.state, "healthy",
+            "only a passed probe makes it healthy: {health:?}"
+        );
+    }
+    let detail: SessionDoc = api.get(&s).await;
+    assert_eq!(detail.health.as_ref(), Some(&health));
 
     let paused = api.action(&s, "pause").await;
     assert_eq!(paused.session.unwrap().status, "paused");

@@ -126,8 +126,21 @@ pub async fn sessions(
     Params((c, v)): Params<(Uuid, Uuid)>,
 ) -> Answer<Sessions> {
     let list = service.sessions(c, v).await?;
+    // every session's verdict in one bulk read (a read per session would cost a volume with
+    // many sessions a dozen queries each)
+    let health: std::collections::HashMap<Uuid, app::health::SessionHealth> = service
+        .health_views()
+        .await?
+        .into_iter()
+        .map(|h| (h.health.session_id, h.health))
+        .collect();
     Ok(Doc::ok(Sessions {
-        sessions: list.iter().map(|s| SessionDoc::new(s, false)).collect(),
+        sessions: list
+            .iter()
+            .map(|s| {
+                SessionDoc::new(s, false).with_health(health.get(&s.session.session_id.into_uuid()))
+            })
+            .collect(),
     }))
 }
 
@@ -165,10 +178,61 @@ pub async fn session(
     State(service): State<Service>,
     Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
 ) -> Answer<SessionDoc> {
-    Ok(Doc::ok(SessionDoc::new(
-        &service.session(c, v, s).await?,
-        true,
+    let view = service.session(c, v, s).await?;
+    let health = service.session_health(s).await?;
+    Ok(Doc::ok(
+        SessionDoc::new(&view, true).with_health(Some(&health)),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/health", tag = "health",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
+    responses((status = 200, description = XML_JSON, body = HealthDoc), (status = "default", body = FaultDoc)))]
+pub async fn session_health(
+    State(service): State<Service>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+) -> Answer<HealthDoc> {
+    service.check_session_path(c, v, s).await?;
+    Ok(Doc::ok(HealthDoc::new(
+        c,
+        v,
+        &service.session_health(s).await?,
     )))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct LagParams {
+    /// Samples from this time on (RFC 3339); default: the last 24 hours.
+    since: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/lag", tag = "health",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path), LagParams),
+    responses((status = 200, description = XML_JSON, body = LagSamples), (status = "default", body = FaultDoc)))]
+pub async fn session_lag(
+    State(service): State<Service>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+    QueryParams(q): QueryParams<LagParams>,
+) -> Answer<LagSamples> {
+    service.check_session_path(c, v, s).await?;
+    let since = match q.since.as_deref().map(str::trim) {
+        None => None,
+        Some(t) => Some(
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|e| {
+                    Fault::new(
+                        StatusCode::BAD_REQUEST,
+                        "Bad parameter",
+                        format!("since {t:?}: RFC 3339 ({e})"),
+                    )
+                })?
+                .with_timezone(&chrono::Utc),
+        ),
+    };
+    let samples = service.lag_history(s, since).await?;
+    Ok(Doc::ok(LagSamples {
+        samples: samples.iter().map(LagSampleDoc::new).collect(),
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -196,7 +260,7 @@ pub async fn delete_session(
 
 #[utoipa::path(post, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/{action}", tag = "sessions",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path),
-           ("action" = String, Path, description = "start, stop, pause, resume, checkpoint or refresh")),
+           ("action" = String, Path, description = "start, stop, pause, resume, checkpoint, refresh, probe or restart-stalled")),
     request_body(content((ActionBody = "application/xml"), (ActionBody = "application/json")), description = "optional"),
     responses((status = 200, description = XML_JSON, body = ActionDoc), (status = "default", body = FaultDoc)))]
 pub async fn session_action(
@@ -208,7 +272,12 @@ pub async fn session_action(
     let body = body.unwrap_or_default();
     let force = body.force.unwrap_or(false);
     let lifecycle = SessionAction::parse(&action).filter(|a| *a != SessionAction::Delete);
-    if lifecycle.is_none() && !matches!(action.as_str(), "checkpoint" | "refresh") {
+    if lifecycle.is_none()
+        && !matches!(
+            action.as_str(),
+            "checkpoint" | "refresh" | "probe" | "restart-stalled"
+        )
+    {
         return Err(not_found(format!(
             "no action {action:?}; one of {}",
             ACTIONS.join(", ")
@@ -222,6 +291,7 @@ pub async fn session_action(
         ));
     }
     service.check_session_path(c, v, s).await?;
+    let (mut probe, mut restart) = (None, None);
     let message = match (lifecycle, action.as_str()) {
         (Some(a), _) => {
             service
@@ -246,6 +316,16 @@ pub async fn session_action(
             };
             service.set_checkpoint(&who.name, s, at).await?.message
         }
+        (None, "probe") => {
+            let r = service.probe_session(&who.name, s).await?;
+            probe = Some(ProbeReportDoc::new(&r));
+            r.message
+        }
+        (None, "restart-stalled") => {
+            let o = service.restart_stalled(&who.name, s).await?;
+            restart = Some(RestartDoc::new(&o));
+            o.probe.message
+        }
         _ => {
             service.refresh_session(s).await?;
             None
@@ -260,6 +340,8 @@ pub async fn session_action(
         status: "complete".into(),
         message,
         session,
+        probe,
+        restart,
     }))
 }
 

@@ -42,6 +42,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(S, get(session).delete(delete_session))
         .route(&format!("{S}/{{action}}"), post(session_action))
         .route(&format!("{S}/options"), get(options))
+        .route(&format!("{S}/health"), get(session_health))
+        .route(&format!("{S}/lag"), get(session_lag))
         .route(
             &format!("{S}/options/{{key}}"),
             get(option).put(set_option).delete(reset_option),

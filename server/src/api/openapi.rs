@@ -17,6 +17,7 @@ use super::handlers;
         handlers::volumes, handlers::volume, handlers::brick, handlers::sessions, handlers::create_session,
         handlers::session, handlers::delete_session, handlers::session_action, handlers::options,
         handlers::option, handlers::set_option, handlers::reset_option, handlers::events,
+        handlers::session_health, handlers::session_lag,
     ),
     modifiers(&Auth),
     security(("basic" = []), ("bearer" = []))
