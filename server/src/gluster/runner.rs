@@ -4,6 +4,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::process::Command;
+use tracing::Instrument;
 
 use super::known_hosts::{self, KnownHosts};
 use super::parse::{self, ParseError};
@@ -18,6 +19,16 @@ pub enum Target {
         user: String,
         port: u16,
     },
+}
+
+/// `local`, or `ssh://user@host:port`: how a log line names where gluster was asked.
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Local => f.write_str("local"),
+            Target::Ssh { host, user, port } => write!(f, "ssh://{user}@{host}:{port}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -172,23 +183,47 @@ impl Gluster {
         }
     }
 
+    /// One call in a `gluster` span (its target and words; then the exit code, the time and
+    /// gluster's opRet): what is logged meanwhile, a retry or a timeout, says which call.
     async fn xml_once<T>(
         &self,
         target: &Target,
         args: &[&str],
         parse: fn(&str) -> Result<T, ParseError>,
     ) -> Result<T, GlusterError> {
-        let out = self.run(target, args).await?;
-        if out.stdout.trim().is_empty() {
-            return Err(exit_error(&out));
+        let span = tracing::info_span!(
+            "gluster",
+            target = %target,
+            args = %args.join(" "),
+            code = tracing::field::Empty,
+            ms = tracing::field::Empty,
+            op_ret = tracing::field::Empty,
+        );
+        async {
+            let out = self.run(target, args).await?;
+            if out.stdout.trim().is_empty() {
+                return Err(exit_error(&out));
+            }
+            let parsed = parse(&out.stdout);
+            match &parsed {
+                Ok(_) => {
+                    tracing::Span::current().record("op_ret", 0);
+                }
+                Err(ParseError::Command { op_ret, .. }) => {
+                    tracing::Span::current().record("op_ret", op_ret);
+                }
+                Err(_) => {}
+            }
+            match parsed {
+                Err(ParseError::NotXml(text)) if out.code != 0 => Err(GlusterError::Exit {
+                    code: out.code,
+                    message: first_line(&out.stderr).unwrap_or(text),
+                }),
+                other => Ok(other?),
+            }
         }
-        match parse(&out.stdout) {
-            Err(ParseError::NotXml(text)) if out.code != 0 => Err(GlusterError::Exit {
-                code: out.code,
-                message: first_line(&out.stderr).unwrap_or(text),
-            }),
-            other => Ok(other?),
-        }
+        .instrument(span)
+        .await
     }
 
     /// Runs `gluster --mode=script --xml -- <args…>` and returns what it printed, whatever the
@@ -267,6 +302,9 @@ impl Gluster {
             }),
             Ok(Ok(out)) => {
                 let code = out.status.code().unwrap_or(-1);
+                tracing::Span::current()
+                    .record("code", code)
+                    .record("ms", elapsed.as_millis() as u64);
                 if let Target::Ssh { host, port, .. } = target {
                     let stderr = String::from_utf8_lossy(&out.stderr);
                     if code == 255 && known_hosts::is_changed_key(&stderr) {

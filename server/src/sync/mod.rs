@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::gluster::{Gluster, GlusterError, Target};
 use crate::store::{self, ClusterRow, HostRow, Store};
@@ -547,14 +548,18 @@ pub async fn sync_all(
     };
     let mut out = Vec::with_capacity(clusters.len());
     for cluster in clusters {
-        let r = sync_cluster(store, gluster, &cluster).await;
-        match &r {
+        // everything logged while this cluster is read and written names it
+        let span = tracing::info_span!("sync", cluster = %cluster.name);
+        let r = sync_cluster(store, gluster, &cluster)
+            .instrument(span.clone())
+            .await;
+        span.in_scope(|| match &r {
             Ok(report) if report.writes > 0 => {
-                tracing::info!(cluster = %cluster.name, writes = report.writes, changes = report.changes.len(), "synced")
+                tracing::info!(writes = report.writes, changes = report.changes.len(), "synced")
             }
-            Ok(_) => tracing::debug!(cluster = %cluster.name, "synced, nothing changed"),
-            Err(e) => tracing::warn!(cluster = %cluster.name, error = %e, "sync failed"),
-        }
+            Ok(_) => tracing::debug!("synced, nothing changed"),
+            Err(e) => tracing::warn!(error = %e, "sync failed"),
+        });
         out.push((cluster.name.clone(), r));
     }
     out
