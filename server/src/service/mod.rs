@@ -6,13 +6,15 @@ pub mod auth;
 mod clusters;
 mod detached;
 pub mod health;
-pub mod health_rules;
 pub mod inventory;
 pub mod names;
 pub mod options;
 mod sessions;
 pub mod status;
 pub mod views;
+
+/// The pure health rules, at their former path.
+pub use health::rules as health_rules;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

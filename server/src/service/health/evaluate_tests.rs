@@ -6,6 +6,7 @@ use chrono::Utc;
 
 use super::*;
 use crate::gluster::Gluster;
+use crate::service::health::HealthConfig;
 use crate::store::tests::{detail, id, open, seed};
 
 /// The store's fixture (a cluster, a 2-brick master volume, a session with data pending on

@@ -1,5 +1,5 @@
 //! Health rules, pure: lag of a brick, the verdict of a session, when a stall clears, when a
-//! probe is due. Table-tested below; `health.rs` feeds them from SQLite and gluster.
+//! probe is due. Table-tested below; `evaluate.rs` and the scheduler feed them from SQLite.
 use app::domain::{BrickStatus as B, SessionStatus as S};
 use app::health::{Health, ProbeResult};
 use chrono::{DateTime, Duration, Utc};

@@ -1,0 +1,253 @@
+//! Session health: the probe (a checkpoint and a change on every master brick, then a bounded
+//! wait for every active worker to complete it), the verdict per session (rules in
+//! `rules.rs`), lag samples, the guided restart of stalled workers, and the scheduler
+//! task that evaluates every few seconds and probes active sessions on an interval.
+//!
+//! Why: glusterfs 10.3 often starts a worker that says Active / Changelog Crawl and never
+//! gets a live changelog (FINDINGS P10). Gluster's status cannot tell; a checkpoint that
+//! does not complete after a change that reached the brick can.
+//!
+//! This file: the configuration, the state, what a probe or restart knows of a session, and
+//! the views the pages and `/metrics` read. `probe.rs`: the probe. `restart.rs`: the guided
+//! restart. `evaluate.rs`: evaluation, lag, the views' reads. `scheduler.rs`: `run`.
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use app::domain::SessionStatus;
+use app::health::SessionHealth;
+use uuid::Uuid;
+
+use super::audit::Audit;
+use super::{Result, Service, ServiceError};
+use crate::config::HealthArgs;
+use crate::gluster::model::GeorepPair;
+use crate::gluster::Target;
+use crate::store::{self, BrickRow, ClusterRow, HealthRow, Id, SessionRow, StoreError, VolumeRow};
+use crate::sync;
+use rules::BrickView;
+
+mod evaluate;
+mod probe;
+mod restart;
+pub mod rules;
+mod scheduler;
+
+pub use probe::write_probe_dir;
+pub use scheduler::run;
+
+/// The hidden folder the probe's directories are made in, at the root of the master volume.
+pub const PROBE_DIR: &str = ".georep-probe";
+
+#[derive(Clone, Debug)]
+pub struct HealthConfig {
+    /// Zero: no scheduled probes.
+    pub probe_interval: Duration,
+    pub probe_timeout: Duration,
+    pub mount_dir: PathBuf,
+    pub lag_threshold: i64,
+    pub sample_interval: Duration,
+    pub retention: chrono::Duration,
+    pub webhook: Option<String>,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        HealthConfig::from(&HealthArgs::default())
+    }
+}
+
+impl From<&HealthArgs> for HealthConfig {
+    fn from(a: &HealthArgs) -> Self {
+        HealthConfig {
+            probe_interval: Duration::from_secs(a.probe_interval),
+            probe_timeout: Duration::from_secs(a.probe_timeout),
+            mount_dir: a.probe_mount_dir.clone(),
+            lag_threshold: a.lag_threshold as i64,
+            sample_interval: Duration::from_secs(a.lag_sample_interval),
+            retention: chrono::Duration::days(a.health_retention_days as i64),
+            webhook: a.alert_webhook.clone().filter(|w| !w.trim().is_empty()),
+        }
+    }
+}
+
+/// The health part of the service's state.
+pub(crate) struct HealthState {
+    pub config: HealthConfig,
+    /// Sessions with a probe or a restart under way (one at a time each).
+    probing: Mutex<HashSet<Uuid>>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl HealthState {
+    pub fn new(config: HealthConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("georep/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        HealthState {
+            config,
+            probing: Mutex::new(HashSet::new()),
+            http,
+        }
+    }
+}
+
+/// Held while a probe or restart runs on a session.
+struct Probing(Service, Uuid);
+
+impl Drop for Probing {
+    fn drop(&mut self) {
+        self.0
+            .inner
+            .health
+            .probing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.1);
+    }
+}
+
+/// What a probe or restart needs about a session.
+struct Ctx {
+    session: SessionRow,
+    cluster: ClusterRow,
+    master: VolumeRow,
+    bricks: Vec<BrickRow>,
+    target: Target,
+    /// The address of the host gluster is asked on (the mount's server).
+    server: String,
+    /// Whether that host is this machine (workers can be restarted one by one).
+    local: bool,
+    slave: String,
+}
+
+impl Ctx {
+    fn audit(&self, actor: &str, action: &str) -> Audit {
+        Audit::of_session(
+            actor,
+            action,
+            &self.cluster,
+            &self.session,
+            &self.master.name,
+            &self.slave,
+        )
+    }
+
+    fn brick_id(&self, p: &GeorepPair) -> Option<Id> {
+        self.bricks
+            .iter()
+            .find(|b| {
+                b.path == p.master_brick
+                    && b.host_uuid
+                        .is_none_or(|u| u.into_uuid() == p.master_node_uuid)
+            })
+            .map(|b| b.id)
+    }
+
+    fn brick_name(&self, p: &GeorepPair) -> String {
+        format!("{}:{}", p.master_node, p.master_brick)
+    }
+
+    fn master_mount(&self, root: &std::path::Path) -> PathBuf {
+        root.join(self.master.id.to_string())
+    }
+}
+
+fn store_err(e: sqlx::Error) -> ServiceError {
+    ServiceError::Store(StoreError::from(e))
+}
+
+impl Service {
+    pub(crate) fn health_config(&self) -> &HealthConfig {
+        &self.inner.health.config
+    }
+
+    fn try_probing(&self, id: Uuid) -> Result<Probing> {
+        let mut p = self
+            .inner
+            .health
+            .probing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !p.insert(id) {
+            return Err(ServiceError::Busy(format!(
+                "a probe or restart of session {id} is running"
+            )));
+        }
+        Ok(Probing(self.clone(), id))
+    }
+
+    async fn health_ctx(&self, id: Uuid) -> Result<Ctx> {
+        let mut c = self.store().pool().acquire().await.map_err(store_err)?;
+        let session = store::get_session(&mut c, id.hyphenated())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
+        let master = store::get_volume(&mut c, session.master_volume_id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("volume {}", session.master_volume_id))
+            })?;
+        let cluster = store::get_cluster(&mut c, master.cluster_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", master.cluster_id)))?;
+        let bricks = store::bricks_of_volume(&mut c, master.id).await?;
+        let mut hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
+        hosts.sort_by_key(|h| h.status != "connected");
+        let host = hosts.first().ok_or_else(|| {
+            ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+        })?;
+        let slave = sync::slave_spec(
+            &session.slave_user,
+            &session.slave_host_name,
+            &session.slave_volume_name,
+        );
+        Ok(Ctx {
+            target: sync::target_of(host),
+            server: host.address.clone(),
+            local: host.connection == "local",
+            session,
+            cluster,
+            master,
+            bricks,
+            slave,
+        })
+    }
+
+    async fn pairs(&self, ctx: &Ctx) -> Result<Vec<GeorepPair>> {
+        let st = self
+            .gluster()
+            .georep_session_status(&ctx.target, &ctx.master.name, &ctx.slave)
+            .await?;
+        Ok(st
+            .sessions()
+            .filter(|(m, s)| *m == ctx.master.name && s.session_key == ctx.session.session_key)
+            .flat_map(|(_, s)| s.pairs.clone())
+            .collect())
+    }
+}
+
+/// A session's health with what `/metrics` and the scheduler need besides.
+#[derive(Clone, Debug)]
+pub struct HealthView {
+    pub master: String,
+    pub slave: String,
+    pub cluster_id: Option<Uuid>,
+    pub status: SessionStatus,
+    pub health: SessionHealth,
+    pub counters: Vec<BrickCounters>,
+    pub(crate) views: Vec<BrickView>,
+    pub(crate) stored: Option<HealthRow>,
+}
+
+/// A brick's pending counters as gluster reported them (None: not reported).
+#[derive(Clone, Debug)]
+pub struct BrickCounters {
+    pub brick: String,
+    pub entry: Option<i64>,
+    pub data: Option<i64>,
+    pub meta: Option<i64>,
+    pub failures: Option<i64>,
+}
