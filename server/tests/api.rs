@@ -822,6 +822,21 @@ async fn faults() {
         waited >= Duration::from_secs(2) && waited < Duration::from_secs(6),
         "{waited:?}"
     );
+    // the timeout's log line names its request and its gluster call (their spans)
+    let timed_out = s
+        .served
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("gluster call timed out"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        timed_out.contains("request{method=POST uri=/api/")
+            && timed_out.contains("gluster{target=local args=volume geo-replication"),
+        "{timed_out}"
+    );
     s.set_mode("error");
     let (status, f) = post(
         &format!("{se}/stop"),
