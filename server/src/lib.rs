@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod security;
 pub mod service;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use crate::service::auth::{Authenticator, Principal, Role};
 use crate::service::ServiceError;
-use crate::startup::AppState;
+use crate::state::AppState;
 pub use fault::Fault;
 pub use repr::{Doc, Format};
 
