@@ -1,4 +1,5 @@
 //! georep's server: the axum binary's library (config, service, store, gluster, REST edge).
+pub mod admin;
 pub mod api;
 pub mod config;
 pub mod gluster;
