@@ -6,7 +6,8 @@
 //! the gluster command, the outcome written to SQLite and the audit event (the details are
 //! re-read in the background). Goal: at most 1.1 × CLI + 20 ms. `create` is compared with
 //! what it takes on the CLI to have the session listed with its details and options
-//! (`create push-pem force`, `status detail`, `config`), which georep does before answering.
+//! (`create push-pem force`, `status detail`, `config`), which georep does before answering;
+//! likewise a config set or reset with the `config` read that shows what gluster stored.
 //!
 //!     cargo bench -p georep --bench actions            # 5 rounds
 //!     ROUNDS=9 cargo bench -p georep --bench actions
@@ -126,8 +127,13 @@ fn cli_round(t: &mut Times) {
     wait_workers(&["Active", "Passive"]);
     add("pause", cli(&["pause"]));
     add("resume", cli(&["resume"]));
-    add("config set", cli(&["config", "sync-jobs", "5"]));
-    add("config reset", cli(&["config", "!sync-jobs"]));
+    // georep answers what gluster's config reads back after a set or reset (never what it
+    // sent): the CLI's equivalent is the command and a `config` to see what it stored
+    add(
+        "config set",
+        cli(&["config", "sync-jobs", "5"]) + cli(&["config"]),
+    );
+    add("config reset", cli(&["config", "!sync-jobs"]) + cli(&["config"]));
     add("checkpoint", cli(&["config", "checkpoint", "now"]));
     add("stop", cli(&["stop"]));
     add("delete", cli(&["delete", "reset-sync-time"]));

@@ -1,4 +1,5 @@
 //! georep's server: the axum binary's library (config, service, store, gluster, REST edge).
+pub mod admin;
 pub mod api;
 pub mod config;
 pub mod gluster;
@@ -7,6 +8,7 @@ pub mod metrics;
 pub mod security;
 pub mod service;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

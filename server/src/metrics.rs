@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicU64;
 use crate::service::auth::Authenticator;
 use crate::service::health::HealthView;
 use crate::service::Service;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::client::ClientAddr;
 
 pub fn routes() -> Router<AppState> {

@@ -1,11 +1,10 @@
-//! Wiring: state, router, listener, graceful shutdown.
+//! Wiring: router, listener, graceful shutdown (the state itself is in `state.rs`).
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::backend::SharedBackend;
 use app::{shell, App};
-use axum::extract::FromRef;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
@@ -17,18 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::ServeArgs;
 use crate::service::Service;
-
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub service: Service,
-    pub auth: crate::service::auth::Authenticator,
-    pub live: crate::web::live::Live,
-    pub trusted_proxies: crate::web::client::TrustedProxies,
-    /// Served over TLS (`serve --tls-cert`).
-    #[from_ref(skip)]
-    pub tls: bool,
-}
+pub use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
