@@ -133,7 +133,10 @@ fn cli_round(t: &mut Times) {
         "config set",
         cli(&["config", "sync-jobs", "5"]) + cli(&["config"]),
     );
-    add("config reset", cli(&["config", "!sync-jobs"]) + cli(&["config"]));
+    add(
+        "config reset",
+        cli(&["config", "!sync-jobs"]) + cli(&["config"]),
+    );
     add("checkpoint", cli(&["config", "checkpoint", "now"]));
     add("stop", cli(&["stop"]));
     add("delete", cli(&["delete", "reset-sync-time"]));

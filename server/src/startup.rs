@@ -90,8 +90,9 @@ pub fn router(state: AppState) -> Router {
         // a span per request at info: what a request logs (a refusal, a gluster call under
         // it) names its method and path
         .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO)),
+            TraceLayer::new_for_http().make_span_with(
+                tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
+            ),
         )
         .with_state(state)
 }

@@ -281,7 +281,7 @@ async fn seed_flow_through_http() {
         ])
     );
     for (key, value) in [("sync_method", "tarssh"), ("sync_jobs", "5")] {
-        let (status, _, text) = api.put_option(&s, key, &value).await;
+        let (status, _, text) = api.put_option(&s, key, value).await;
         assert_eq!(status, 200, "{text}");
         let o: OptionDoc = quick_xml::de::from_str(&text).unwrap();
         assert_eq!(o.value, value);
@@ -300,7 +300,7 @@ async fn seed_flow_through_http() {
         ("rsync_options", "--rsh=/tmp/x"),
     ] {
         let before = session_option(SLAVE, key);
-        let (status, _, text) = api.put_option(&s, key, &value).await;
+        let (status, _, text) = api.put_option(&s, key, value).await;
         assert_eq!(status, 403, "{key}: {text}");
         assert!(
             text.contains(key) && text.contains("--allow-command-options"),

@@ -569,14 +569,11 @@ async fn probe_mounts_are_bounded_and_cleaned_up() {
     let kept = mount(&master.to_string());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(georep::service::health::run(service.clone(), stopped));
-    let until_gone = |dir: std::path::PathBuf, budget: Duration| {
-        let mounted = mounted.clone();
-        async move {
-            let t0 = Instant::now();
-            while mounted().contains(&dir.display().to_string()) {
-                assert!(t0.elapsed() < budget, "{} still mounted", dir.display());
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
+    let until_gone = |dir: std::path::PathBuf, budget: Duration| async move {
+        let t0 = Instant::now();
+        while mounted().contains(&dir.display().to_string()) {
+            assert!(t0.elapsed() < budget, "{} still mounted", dir.display());
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     };
     until_gone(hung.clone(), Duration::from_secs(10)).await;

@@ -555,7 +555,11 @@ pub async fn sync_all(
             .await;
         span.in_scope(|| match &r {
             Ok(report) if report.writes > 0 => {
-                tracing::info!(writes = report.writes, changes = report.changes.len(), "synced")
+                tracing::info!(
+                    writes = report.writes,
+                    changes = report.changes.len(),
+                    "synced"
+                )
             }
             Ok(_) => tracing::debug!("synced, nothing changed"),
             Err(e) => tracing::warn!(error = %e, "sync failed"),
