@@ -280,6 +280,11 @@ struct AuthInner {
 
 impl Authenticator {
     pub fn new(service: Service) -> Self {
+        Self::with_metrics_token(service, None)
+    }
+
+    /// With a token that may read `/metrics` and nothing else.
+    pub fn with_metrics_token(service: Service, token: Option<&str>) -> Self {
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
         Authenticator {
@@ -293,18 +298,9 @@ impl Authenticator {
                 logins: Mutex::new(HashMap::new()),
                 tokens: Mutex::new(HashMap::new()),
                 web: Mutex::new(HashMap::new()),
-                metrics_token: None,
+                metrics_token: token.map(token_hash),
             }),
         }
-    }
-
-    /// With a token that may read `/metrics` and nothing else.
-    pub fn with_metrics_token(service: Service, token: Option<&str>) -> Self {
-        let mut auth = Authenticator::new(service);
-        if let Some(inner) = Arc::get_mut(&mut auth.inner) {
-            inner.metrics_token = token.map(token_hash);
-        }
-        auth
     }
 
     /// May this bearer token read `/metrics`: the metrics token, or any user's API token
