@@ -177,14 +177,9 @@ pub async fn serve(
     // the stop is told at the signal, not after the server drained: the live streams end with
     // the watcher (an open page held the graceful shutdown for as long as it stayed open) and
     // the sync and health loops stop while requests in flight finish
-    let stop_at: Arc<std::sync::OnceLock<tokio::time::Instant>> = Arc::default();
-    let signal = {
-        let stop_at = stop_at.clone();
-        async move {
-            shutdown_signal().await;
-            let _ = stop_at.set(tokio::time::Instant::now());
-            let _ = stop.send(true);
-        }
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
     };
     // the client's address reaches the authenticator (failed logins are counted per address)
     let server = axum::serve(
@@ -194,25 +189,27 @@ pub async fn serve(
     )
     .with_graceful_shutdown(signal)
     .into_future();
+    // requests in flight, and the actions whose client went away but still run
+    // (service/detached.rs), may end on gluster and be recorded within one grace
+    let drained = async {
+        let served = server.await;
+        if !service.finish_actions(REQUEST_GRACE).await {
+            tracing::warn!(
+                "stopping with actions still under way: the next sync reads their outcome"
+            );
+        }
+        served
+    };
     let served = tokio::select! {
-        served = server => served,
+        served = drained => served,
         _ = async {
             let _ = stopping.wait_for(|s| *s).await;
             tokio::time::sleep(REQUEST_GRACE).await;
         } => {
-            tracing::warn!("requests still running {REQUEST_GRACE:?} after the stop: not waiting longer");
+            tracing::warn!("requests or actions still running {REQUEST_GRACE:?} after the stop: not waiting longer");
             Ok(())
         }
     };
-    // an action whose client went away still runs (service/detached.rs): like a request in
-    // flight it may end on gluster and be recorded, within what is left of the same grace
-    let left = stop_at
-        .get()
-        .map(|t| REQUEST_GRACE.saturating_sub(t.elapsed()))
-        .unwrap_or_default();
-    if !service.finish_actions(left).await {
-        tracing::warn!("stopping with actions still under way: the next sync reads their outcome");
-    }
     let background = async {
         let _ = sync.await;
         let _ = health.await;
