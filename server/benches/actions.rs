@@ -23,7 +23,6 @@ use common::{host, lab_lock, lab_script, lab_script_path, register_lab};
 use georep::gluster::{is_lock_conflict, Gluster};
 use georep::service::Service;
 use georep::store::{self, Store};
-use georep::sync;
 
 const SLAVE: &str = "slavevol6";
 
@@ -270,15 +269,10 @@ fn main() {
         let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
         let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
         register_lab(&service).await;
-        sync::sync_all(service.store(), service.gluster()).await;
+        service.sync_all().await;
         // the server's sync loop runs along, at its default interval
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let looped = tokio::spawn(sync::run(
-            service.store().clone(),
-            service.gluster().clone(),
-            Duration::from_secs(5),
-            stop_rx,
-        ));
+        let looped = tokio::spawn(service.sync_loop(Duration::from_secs(5), stop_rx));
         let master = {
             let mut c = service.store().pool().acquire().await.unwrap();
             let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);

@@ -56,7 +56,7 @@ pub async fn cluster(service: &Service, command: ClusterCommand) -> Result<(), S
 /// `georep sync`: every cluster once, a line each.
 pub async fn sync(service: &Service) -> Result<(), String> {
     let mut failed = false;
-    for (name, r) in crate::sync::sync_all(service.store(), service.gluster()).await {
+    for (name, r) in service.sync_all().await {
         match r {
             Ok(rep) => println!(
                 "{name}\tok\t{} writes\t{} changes",

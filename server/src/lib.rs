@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod api;
 pub mod config;
+pub mod domain;
 pub mod gluster;
 pub mod limits;
 pub mod metrics;

@@ -165,12 +165,7 @@ pub async fn serve(
         service.clone(),
         stopped.clone(),
     ));
-    let sync = tokio::spawn(crate::sync::run(
-        service.store().clone(),
-        service.gluster().clone(),
-        serve.sync_interval(),
-        stopped,
-    ));
+    let sync = tokio::spawn(service.sync_loop(serve.sync_interval(), stopped));
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = crate::tls::Edge::new(listener, tls).map_err(StartError::Serve)?;
     tracing::info!("listening on {scheme}://{addr}");

@@ -29,7 +29,6 @@ use georep::gluster::{Gluster, KnownHosts};
 use georep::service::names::{HostName, VolumeName};
 use georep::service::{status, Service};
 use georep::store::{self, Store};
-use georep::sync;
 use uuid::Uuid;
 
 mod common;
@@ -120,7 +119,7 @@ async fn cluster_named(service: &Service, name: &str) -> store::ClusterRow {
 /// the cluster; the cluster's row after it.
 async fn cycle(service: &Service, name: &str, ok: bool) -> store::ClusterRow {
     let c = cluster_named(service, name).await;
-    let r = sync::sync_cluster(service.store(), service.gluster(), &c).await;
+    let r = service.sync_cluster(&c).await;
     match (&r, ok) {
         (Ok(_), true) => {}
         (Err(e), false) => eprintln!("{name} unreadable, as meant: {e}"),
@@ -163,7 +162,8 @@ async fn register(service: &Service, name: &str, host: &str) -> store::ClusterRo
         .await
         .unwrap_or_else(|e| panic!("register {name} by {host}: {e}"));
     let cluster = cluster_named(service, name).await;
-    sync::sync_cluster(service.store(), service.gluster(), &cluster)
+    service
+        .sync_cluster(&cluster)
         .await
         .unwrap_or_else(|e| panic!("sync {name}: {e}"));
     cluster
@@ -467,9 +467,7 @@ async fn two_clusters_over_ssh() {
         store::hosts_of_cluster(&mut c, site_b.id).await.unwrap()
     };
     assert_eq!(node3.len(), 1, "node3 is a pool of its own: {node3:?}");
-    sync::sync_cluster(service.store(), service.gluster(), &site_a)
-        .await
-        .unwrap();
+    service.sync_cluster(&site_a).await.unwrap();
     let view = shown(&service, &master, id).await;
     assert_eq!(
         view.session.slave_volume_id,

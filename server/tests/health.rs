@@ -21,7 +21,6 @@ use georep::gluster::{parse, workers, Gluster};
 use georep::service::health::{HealthConfig, PROBE_DIR};
 use georep::service::Service;
 use georep::store::{self, Store};
-use georep::sync;
 use uuid::Uuid;
 
 mod common;
@@ -77,7 +76,7 @@ async fn service_with(config: HealthConfig) -> (Service, tempfile::TempDir) {
         config,
     );
     register_lab(&service).await;
-    sync::sync_all(service.store(), service.gluster()).await;
+    service.sync_all().await;
     (service, dir)
 }
 
@@ -364,7 +363,7 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
         let took = wait_changelog(SLAVE, Duration::from_secs(150)).await;
-        sync::sync_all(service.store(), service.gluster()).await;
+        service.sync_all().await;
         let r = service.probe_session("test", id).await.unwrap();
         eprintln!("stall attempt {attempt}: workers back in Changelog Crawl after {took:?}; probe {:?} in {} ms: {:?}", r.result, r.duration_ms, r.message);
         if r.result == ProbeResult::Stalled {

@@ -34,7 +34,7 @@ fn real_gluster() -> Gluster {
 }
 
 async fn sync_once(app: &App) -> sync::Report {
-    let mut results = sync::sync_all(app.service.store(), app.service.gluster()).await;
+    let mut results = app.service.sync_all().await;
     assert_eq!(results.len(), 1);
     results.remove(0).1.expect("sync with the lab")
 }
@@ -256,7 +256,7 @@ async fn fault(script: &str, timeout: Duration, expect_error: &str) {
     );
 
     let started = Instant::now();
-    let results = sync::sync_all(faulty.store(), faulty.gluster()).await;
+    let results = faulty.sync_all().await;
     let err = results[0]
         .1
         .as_ref()

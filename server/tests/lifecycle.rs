@@ -10,7 +10,6 @@ use app::domain::{Checkpoint, Ineligibility, NewSession, SessionAction as A, Ses
 use georep::gluster::Gluster;
 use georep::service::{Service, ServiceError};
 use georep::store::{self, Store};
-use georep::sync;
 use uuid::Uuid;
 
 const SLAVE: &str = "slavevol2";
@@ -116,15 +115,10 @@ async fn session_lifecycle_round_trip() {
     let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
     let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
     register_lab(&service).await;
-    sync::sync_all(service.store(), service.gluster()).await;
+    service.sync_all().await;
     // the sync loop runs along, as in the server: actions must win over it
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let looped = tokio::spawn(sync::run(
-        service.store().clone(),
-        service.gluster().clone(),
-        Duration::from_secs(1),
-        stop_rx,
-    ));
+    let looped = tokio::spawn(service.sync_loop(Duration::from_secs(1), stop_rx));
 
     let master = {
         let mut c = service.store().pool().acquire().await.unwrap();

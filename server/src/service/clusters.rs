@@ -83,13 +83,9 @@ impl Service {
         store::insert_host(&mut tx, &host_row).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(cluster = %cluster.name, host = %host, "cluster registered");
-        let (store, gluster, row) = (
-            self.store().clone(),
-            self.gluster().clone(),
-            cluster.clone(),
-        );
+        let (syncer, row) = (self.syncer().clone(), cluster.clone());
         tokio::spawn(async move {
-            if let Err(e) = crate::sync::sync_cluster(&store, &gluster, &row).await {
+            if let Err(e) = syncer.cluster(&row).await {
                 tracing::warn!(cluster = %row.name, error = %e, "first sync failed");
             }
         });

@@ -9,20 +9,24 @@ pub mod health;
 pub mod inventory;
 pub mod names;
 pub mod options;
+mod scope;
 mod sessions;
-pub mod status;
 pub mod views;
 
+/// The status roll-up, at its former path.
+pub use crate::domain::status;
 /// The pure health rules, at their former path.
 pub use health::rules as health_rules;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use app::error::AppError;
 
 use crate::gluster::{Gluster, GlusterError};
-use crate::store::{Store, StoreError};
+use crate::store::{ClusterRow, Store, StoreError};
+use crate::sync::{Claim, Coordinator, Lane, Quiet, Report, Subject, SyncError, Syncer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -103,10 +107,8 @@ pub struct Service {
 }
 
 struct Inner {
-    store: Store,
-    gluster: Gluster,
-    /// Sessions (or sessions being created) with an action under way: one at a time each.
-    busy: Mutex<HashSet<String>>,
+    /// The store, gluster, and the coordinator every action, probe and sync cycle shares.
+    sync: Syncer,
     /// Clusters whose master node has run `gsec_create` in this process.
     gsec_done: Mutex<HashSet<uuid::Uuid>>,
     health: health::HealthState,
@@ -135,9 +137,11 @@ impl Service {
     ) -> Self {
         Service {
             inner: Arc::new(Inner {
-                store,
-                gluster,
-                busy: Mutex::new(HashSet::new()),
+                sync: Syncer {
+                    store,
+                    gluster,
+                    coord: Coordinator::default(),
+                },
                 gsec_done: Mutex::new(HashSet::new()),
                 health: health::HealthState::new(health),
                 command_options,
@@ -166,11 +170,50 @@ impl Service {
     }
 
     pub fn gluster(&self) -> &Gluster {
-        &self.inner.gluster
+        &self.inner.sync.gluster
     }
 
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        &self.inner.sync.store
+    }
+
+    /// The sync, sharing this service's coordinator.
+    pub fn syncer(&self) -> &Syncer {
+        &self.inner.sync
+    }
+
+    fn coord(&self) -> &Coordinator {
+        &self.inner.sync.coord
+    }
+
+    /// One sync cycle over every cluster (`georep sync`, tests).
+    pub async fn sync_all(&self) -> Vec<(String, std::result::Result<Report, SyncError>)> {
+        self.syncer().all().await
+    }
+
+    /// One sync cycle of one cluster.
+    pub async fn sync_cluster(
+        &self,
+        cluster: &ClusterRow,
+    ) -> std::result::Result<Report, SyncError> {
+        self.syncer().cluster(cluster).await
+    }
+
+    /// The sync loop: a cycle every `interval` until `stop` turns true.
+    pub fn sync_loop(
+        &self,
+        interval: Duration,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.syncer().clone().run(interval, stop)
+    }
+
+    /// Claims `subject` in `lane` for `work` (refused at once, naming what holds it); while
+    /// the claim lives the sync leaves what `quiet` covers for the claimant to record.
+    fn claim(&self, subject: Subject, lane: Lane, work: &str, quiet: Quiet) -> Result<Claim> {
+        self.coord()
+            .claim(subject, lane, work, quiet)
+            .map_err(|held| ServiceError::Busy(held.to_string()))
     }
 
     /// A pooled connection, for reads and one-statement writes.

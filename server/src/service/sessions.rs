@@ -14,9 +14,10 @@ use super::audit::Audit;
 use super::names::{HostName, OptionKey, UserName, VolumeName};
 use super::options;
 use super::{Result, Service, ServiceError};
+use crate::domain::hosts::{first_to_ask, target_of};
 use crate::gluster::{GlusterError, Target};
 use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
-use crate::sync::{self, Hold, Quiet};
+use crate::sync::{self, Hold, Lane, Quiet, Subject};
 
 /// How long a status an action caused is kept over gluster's stale reports.
 const HOLD_SECS: i64 = 30;
@@ -25,49 +26,7 @@ const HOLD_SECS: i64 = 30;
 const PUSH_PEM_SETTLE: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Everything an action on a stored session needs.
-struct Ctx {
-    session: SessionRow,
-    cluster: ClusterRow,
-    master: VolumeRow,
-    target: Target,
-    slave: String,
-}
-
-impl Ctx {
-    fn target_text(&self) -> String {
-        format!("{} -> {}", self.master.name, self.slave)
-    }
-
-    fn audit(&self, actor: &str, action: &str) -> Audit {
-        Audit::of_session(
-            actor,
-            action,
-            &self.cluster,
-            &self.session,
-            &self.master.name,
-            &self.slave,
-        )
-    }
-}
-
-/// Held while an action runs; frees the session on drop (also on error or panic).
-pub(crate) struct Busy {
-    service: Service,
-    key: String,
-    /// The sync loop leaves what this action changes for the action to record.
-    _acting: sync::Acting,
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.service
-            .inner
-            .busy
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
-    }
-}
+type Ctx = super::scope::SessionScope;
 
 fn info(s: &SessionRow) -> SessionInfo {
     SessionInfo {
@@ -84,27 +43,14 @@ fn info(s: &SessionRow) -> SessionInfo {
 }
 
 impl Service {
-    /// One action at a time per key: a second one is refused at once.
-    fn try_busy(&self, key: String, quiet: Quiet) -> Result<Busy> {
-        let mut busy = self.inner.busy.lock().unwrap_or_else(|e| e.into_inner());
-        if !busy.insert(key.clone()) {
-            return Err(ServiceError::Busy(key));
-        }
-        Ok(Busy {
-            service: self.clone(),
-            key,
-            _acting: sync::quiet_while(quiet),
-        })
-    }
-
     /// Where the cluster's gluster CLI is asked: a connected host first.
     async fn target_of_cluster(&self, cluster: &ClusterRow) -> Result<Target> {
         let mut c = self.conn().await?;
-        let mut hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
-        hosts.sort_by_key(|h| h.status != "connected");
-        hosts.first().map(sync::target_of).ok_or_else(|| {
-            ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
-        })
+        first_to_ask(store::hosts_of_cluster(&mut c, cluster.id).await?)
+            .map(|h| target_of(&h))
+            .ok_or_else(|| {
+                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+            })
     }
 
     async fn volume_and_cluster(&self, volume_id: Uuid) -> Result<(VolumeRow, ClusterRow)> {
@@ -119,34 +65,14 @@ impl Service {
     }
 
     async fn ctx(&self, id: Uuid) -> Result<Ctx> {
-        let session = {
-            let mut c = self.conn().await?;
-            store::get_session(&mut c, id.hyphenated())
-                .await?
-                .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?
-        };
-        let (master, cluster) = self
-            .volume_and_cluster(session.master_volume_id.into_uuid())
-            .await?;
-        let target = self.target_of_cluster(&cluster).await?;
-        let slave = sync::slave_spec(
-            &session.slave_user,
-            &session.slave_host_name,
-            &session.slave_volume_name,
-        );
-        Ok(Ctx {
-            session,
-            cluster,
-            master,
-            target,
-            slave,
-        })
+        self.session_scope(id).await
     }
 
     /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
     /// recording the changes `quiet` covers as discoveries.
     async fn refresh_cluster(&self, cluster: &ClusterRow, quiet: &Quiet) -> Result<()> {
-        sync::sync_cluster_with(self.store(), self.gluster(), cluster, quiet)
+        self.syncer()
+            .cluster_with(cluster, quiet)
             .await
             .map(|_| ())
             .map_err(|e| self.sync_error(cluster, e))
@@ -190,9 +116,23 @@ impl Service {
         force: bool,
         reset_sync_time: bool,
     ) -> Result<ActionOutcome> {
+        let quiet = Quiet::session(id, &[]);
+        // claimed before the session is read: the state read is the one the action starts from
+        let claim = self.claim(
+            Subject::Session(id),
+            Lane::Change,
+            action.as_str(),
+            quiet.clone(),
+        );
         let ctx = self.ctx(id).await?;
         let audit = ctx.audit(actor, action.as_str());
-        let outcome = self.run_action(&ctx, action, force, reset_sync_time).await;
+        let outcome = match claim {
+            Ok(_claim) => {
+                self.run_action(&ctx, action, force, reset_sync_time, quiet)
+                    .await
+            }
+            Err(busy) => Err(busy),
+        };
         let message = outcome.as_ref().ok().and_then(|o| o.message.clone());
         self.record(&audit, &outcome, message.as_deref()).await;
         outcome
@@ -204,16 +144,10 @@ impl Service {
         action: SessionAction,
         force: bool,
         reset_sync_time: bool,
+        quiet: Quiet,
     ) -> Result<ActionOutcome> {
         let id = ctx.session.session_id.into_uuid();
-        let quiet = Quiet::session(id, &[]);
-        let _busy = self.try_busy(id.to_string(), quiet.clone())?;
-        // the state as stored now (an action that finished just before us changed it)
-        let current = self
-            .stored_session(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
-        let status = SessionStatus::from_db(&current.status);
+        let status = SessionStatus::from_db(&ctx.session.status);
         if !force && !action.allowed_from().contains(&status) {
             return Err(ServiceError::WrongState { action, status });
         }
@@ -224,24 +158,31 @@ impl Service {
             _ if force => words.push("force"),
             _ => {}
         }
-        sync::touch(&ctx.session.session_key);
+        self.coord().touch(&ctx.session.session_key);
         let answer = self
             .gluster()
             .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words)
             .await?;
         // the known outcome, at once; the details follow from a refresh in the background
         let sid = ctx.session.session_id;
-        {
+        let stored = {
             let mut c = self.conn().await?;
             match action.outcome() {
                 None => {
                     store::delete_session(&mut c, sid).await?;
+                    None
                 }
                 Some((s, b)) => {
-                    store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), Utc::now()).await?
+                    let now = Utc::now();
+                    store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), now).await?;
+                    Some(SessionRow {
+                        status: s.as_db().to_owned(),
+                        updated_at: now,
+                        ..ctx.session.clone()
+                    })
                 }
             }
-        }
+        };
         // gluster answers `start` before its workers exist and reports Created/Stopped for
         // ~3 s; a refresh must not take the outcome back to that
         let stale = match action {
@@ -250,7 +191,7 @@ impl Service {
             _ => vec![],
         };
         if let (false, Some((held, _))) = (stale.is_empty(), action.outcome()) {
-            sync::hold(
+            self.coord().hold(
                 id,
                 Hold {
                     status: held,
@@ -262,9 +203,8 @@ impl Service {
         if action != SessionAction::Delete {
             self.refresh_later(ctx, quiet);
         }
-        let session = self.stored_session(id).await?;
         Ok(ActionOutcome {
-            session: session.as_ref().map(info),
+            session: stored.as_ref().map(info),
             message: answer.message,
         })
     }
@@ -280,17 +220,11 @@ impl Service {
         );
         // the admin's next action goes first
         tokio::spawn(crate::gluster::follow_up(async move {
-            let _acting = sync::quiet_while(quiet.clone());
-            let read = sync::refresh_pair(
-                service.store(),
-                service.gluster(),
-                &cluster,
-                &master,
-                &slave,
-                &quiet,
-                sync::PairRead::Acted,
-            )
-            .await;
+            let _acting = service.coord().quiet_while(quiet.clone());
+            let read = service
+                .syncer()
+                .refresh_pair(&cluster, &master, &slave, &quiet, sync::PairRead::Acted)
+                .await;
             if let Err(e) = read {
                 // the next cycle of the loop catches up
                 tracing::warn!(cluster = %cluster.name, error = %e, "refresh after an action failed");
@@ -423,7 +357,11 @@ impl Service {
         force: bool,
     ) -> Result<CreatedSession> {
         let quiet = Quiet::created(format!("{host}::{volume}"));
-        let _busy = self.try_busy(format!("create {} {slave}", master.id), quiet.clone())?;
+        let subject = Subject::NewSession {
+            master: master.id.into_uuid(),
+            slave: slave.to_owned(),
+        };
+        let _claim = self.claim(subject, Lane::Change, "create", quiet.clone())?;
         // SQLite lags behind a session deleted with the CLI by up to a cycle: one read of the
         // cluster before "already the slave" or "exists already" refuses on a stale row (if
         // the cluster cannot be read, what is stored decides)
@@ -487,17 +425,16 @@ impl Service {
                 reasons.push(r);
             }
         }
-        sync::refresh_pair(
-            self.store(),
-            self.gluster(),
-            cluster,
-            &master.name,
-            slave,
-            &quiet,
-            sync::PairRead::Created,
-        )
-        .await
-        .map_err(|e| self.sync_error(cluster, e))?;
+        self.syncer()
+            .refresh_pair(
+                cluster,
+                &master.name,
+                slave,
+                &quiet,
+                sync::PairRead::Created,
+            )
+            .await
+            .map_err(|e| self.sync_error(cluster, e))?;
         let mut c = self.conn().await?;
         let session = store::sessions_of_volume(&mut c, master.id)
             .await?
@@ -666,11 +603,16 @@ impl Service {
     ) -> Result<Change> {
         let id = ctx.session.session_id.into_uuid();
         let quiet = Quiet::session(id, &[key]);
-        let _busy = self.try_busy(id.to_string(), quiet.clone())?;
+        let _claim = self.claim(
+            Subject::Session(id),
+            Lane::Change,
+            &format!("config {key}"),
+            quiet.clone(),
+        )?;
         let mut all = vec!["config"];
         all.extend_from_slice(words);
         let was = self.stored_option(id, key).await?;
-        sync::touch(&ctx.session.session_key);
+        self.coord().touch(&ctx.session.session_key);
         let answer = self
             .gluster()
             .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &all)

@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::gluster::model::{
-    CrawlStatus, GeorepPair, GeorepStatus, Peer, VolumeInfo, VolumeStatus, WorkerStatus,
-};
-use crate::service::status;
+use crate::domain::status;
+use crate::domain::workers::{brick_status, crawl_status};
+use crate::gluster::model::{GeorepPair, GeorepStatus, Peer, VolumeInfo, VolumeStatus};
 use crate::store::{
     self, BrickRow, ConfigRow, HostRow, Id, SessionDetailRow, SessionRow, VolumeRow,
 };
@@ -624,30 +623,6 @@ fn volume_row(
         size_total: sum(|b| b.size_total).map(usable),
         size_free: sum(|b| b.size_free).map(usable),
         updated_at: now,
-    }
-}
-
-pub fn brick_status(w: &WorkerStatus) -> BrickStatus {
-    match w {
-        WorkerStatus::Created => BrickStatus::Created,
-        WorkerStatus::Initializing => BrickStatus::Initializing,
-        WorkerStatus::Active => BrickStatus::Active,
-        WorkerStatus::Passive => BrickStatus::Passive,
-        WorkerStatus::Paused => BrickStatus::Paused,
-        WorkerStatus::Stopped => BrickStatus::Stopped,
-        WorkerStatus::Faulty => BrickStatus::Faulty,
-        WorkerStatus::Offline => BrickStatus::Offline,
-        WorkerStatus::Unknown(_) => BrickStatus::Unknown,
-    }
-}
-
-pub fn crawl_status(c: &CrawlStatus) -> Option<String> {
-    match c {
-        CrawlStatus::Changelog => Some("changelog_crawl".into()),
-        CrawlStatus::Hybrid => Some("hybrid_crawl".into()),
-        CrawlStatus::History => Some("history_crawl".into()),
-        CrawlStatus::NotAvailable => None,
-        CrawlStatus::Other(s) => Some(s.to_ascii_lowercase().replace(' ', "_")),
     }
 }
 

@@ -379,15 +379,20 @@ async fn a_snapshot_that_fails_half_way_is_rolled_back_and_the_cluster_marked_un
         &lab,
         fixture!("053-volume_geo-replication_mastervol_vm__slavevol_status_detail@paused.xml"),
     );
-    let r = super::store_read(
-        &lab.store,
-        &cluster,
-        Ok(paused),
-        &super::Guard::default(),
-        &super::Quiet::default(),
-        t0 + Duration::seconds(5),
-    )
-    .await;
+    let syncer = super::Syncer {
+        store: lab.store.clone(),
+        gluster: crate::gluster::Gluster::new("gluster", std::time::Duration::from_secs(1)),
+        coord: super::Coordinator::default(),
+    };
+    let r = syncer
+        .store_read(
+            &cluster,
+            Ok(paused),
+            &super::Guard::default(),
+            &super::Quiet::default(),
+            t0 + Duration::seconds(5),
+        )
+        .await;
     assert!(
         r.as_ref()
             .is_err_and(|e| e.to_string().contains("injected write failure")),

@@ -10,22 +10,19 @@
 //! This file: the configuration, the state, what a probe or restart knows of a session, and
 //! the views the pages and `/metrics` read. `probe.rs`: the probe. `restart.rs`: the guided
 //! restart. `evaluate.rs`: evaluation, lag, the views' reads. `scheduler.rs`: `run`.
-use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use app::domain::SessionStatus;
 use app::health::SessionHealth;
 use uuid::Uuid;
 
-use super::audit::Audit;
+use super::scope::SessionScope;
 use super::{Result, Service, ServiceError};
 use crate::config::HealthArgs;
 use crate::gluster::model::GeorepPair;
-use crate::gluster::Target;
-use crate::store::{self, BrickRow, ClusterRow, HealthRow, Id, SessionRow, StoreError, VolumeRow};
-use crate::sync;
+use crate::store::{self, BrickRow, HealthRow, Id, StoreError};
+use crate::sync::{Claim, Lane, Quiet, Subject};
 use rules::BrickView;
 
 mod evaluate;
@@ -75,8 +72,6 @@ impl From<&HealthArgs> for HealthConfig {
 /// The health part of the service's state.
 pub(crate) struct HealthState {
     pub config: HealthConfig,
-    /// Sessions with a probe or a restart under way (one at a time each).
-    probing: Mutex<HashSet<Uuid>>,
     pub(crate) http: reqwest::Client,
 }
 
@@ -87,55 +82,17 @@ impl HealthState {
             .user_agent(concat!("georep/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        HealthState {
-            config,
-            probing: Mutex::new(HashSet::new()),
-            http,
-        }
+        HealthState { config, http }
     }
 }
 
-/// Held while a probe or restart runs on a session.
-struct Probing(Service, Uuid);
-
-impl Drop for Probing {
-    fn drop(&mut self) {
-        self.0
-            .inner
-            .health
-            .probing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.1);
-    }
-}
-
-/// What a probe or restart needs about a session.
+/// What a probe or restart needs about a session: where it is, and its master's bricks.
 struct Ctx {
-    session: SessionRow,
-    cluster: ClusterRow,
-    master: VolumeRow,
+    at: SessionScope,
     bricks: Vec<BrickRow>,
-    target: Target,
-    /// The address of the host gluster is asked on (the mount's server).
-    server: String,
-    /// Whether that host is this machine (workers can be restarted one by one).
-    local: bool,
-    slave: String,
 }
 
 impl Ctx {
-    fn audit(&self, actor: &str, action: &str) -> Audit {
-        Audit::of_session(
-            actor,
-            action,
-            &self.cluster,
-            &self.session,
-            &self.master.name,
-            &self.slave,
-        )
-    }
-
     fn brick_id(&self, p: &GeorepPair) -> Option<Id> {
         self.bricks
             .iter()
@@ -152,7 +109,7 @@ impl Ctx {
     }
 
     fn master_mount(&self, root: &std::path::Path) -> PathBuf {
-        root.join(self.master.id.to_string())
+        root.join(self.at.master.id.to_string())
     }
 }
 
@@ -165,65 +122,28 @@ impl Service {
         &self.inner.health.config
     }
 
-    fn try_probing(&self, id: Uuid) -> Result<Probing> {
-        let mut p = self
-            .inner
-            .health
-            .probing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if !p.insert(id) {
-            return Err(ServiceError::Busy(format!(
-                "a probe or restart of session {id} is running"
-            )));
-        }
-        Ok(Probing(self.clone(), id))
+    /// One probe or restart at a time per session (admin actions may run meanwhile).
+    fn claim_health(&self, id: Uuid, work: &str) -> Result<Claim> {
+        self.claim(Subject::Session(id), Lane::Health, work, Quiet::default())
     }
 
     async fn health_ctx(&self, id: Uuid) -> Result<Ctx> {
-        let mut c = self.store().pool().acquire().await.map_err(store_err)?;
-        let session = store::get_session(&mut c, id.hyphenated())
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
-        let master = store::get_volume(&mut c, session.master_volume_id)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!("volume {}", session.master_volume_id))
-            })?;
-        let cluster = store::get_cluster(&mut c, master.cluster_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", master.cluster_id)))?;
-        let bricks = store::bricks_of_volume(&mut c, master.id).await?;
-        let mut hosts = store::hosts_of_cluster(&mut c, cluster.id).await?;
-        hosts.sort_by_key(|h| h.status != "connected");
-        let host = hosts.first().ok_or_else(|| {
-            ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
-        })?;
-        let slave = sync::slave_spec(
-            &session.slave_user,
-            &session.slave_host_name,
-            &session.slave_volume_name,
-        );
-        Ok(Ctx {
-            target: sync::target_of(host),
-            server: host.address.clone(),
-            local: host.connection == "local",
-            session,
-            cluster,
-            master,
-            bricks,
-            slave,
-        })
+        let at = self.session_scope(id).await?;
+        let mut c = self.conn().await?;
+        let bricks = store::bricks_of_volume(&mut c, at.master.id).await?;
+        Ok(Ctx { at, bricks })
     }
 
     async fn pairs(&self, ctx: &Ctx) -> Result<Vec<GeorepPair>> {
         let st = self
             .gluster()
-            .georep_session_status(&ctx.target, &ctx.master.name, &ctx.slave)
+            .georep_session_status(&ctx.at.target, &ctx.at.master.name, &ctx.at.slave)
             .await?;
         Ok(st
             .sessions()
-            .filter(|(m, s)| *m == ctx.master.name && s.session_key == ctx.session.session_key)
+            .filter(|(m, s)| {
+                *m == ctx.at.master.name && s.session_key == ctx.at.session.session_key
+            })
             .flat_map(|(_, s)| s.pairs.clone())
             .collect())
     }

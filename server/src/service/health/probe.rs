@@ -13,7 +13,7 @@ use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::mount;
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{self, BrickHealthRow, HealthRow, Id};
-use crate::sync::reconcile::brick_status;
+use crate::domain::workers::brick_status;
 use crate::sync::{self, Quiet};
 
 impl Service {
@@ -25,9 +25,9 @@ impl Service {
         id: Uuid,
     ) -> Result<ProbeReport> {
         let ctx = self.health_ctx(id).await?;
-        let audit = ctx.audit(actor, "probe");
+        let audit = ctx.at.audit(actor, "probe");
         let outcome = async {
-            let _p = self.try_probing(id)?;
+            let _p = self.claim_health(id, "probe")?;
             self.probe_locked(&ctx, actor, self.health_config().probe_timeout)
                 .await
         }
@@ -47,10 +47,10 @@ impl Service {
     ) -> Result<ProbeReport> {
         let started_at = Utc::now();
         let t0 = Instant::now();
-        let id = ctx.session.session_id.into_uuid();
+        let id = ctx.at.session.session_id.into_uuid();
         // the checkpoint is an option change: not a discovery outside georep
         let quiet = Quiet::session(id, &["checkpoint"]);
-        let _quiet = sync::quiet_while(quiet.clone());
+        let _quiet = self.coord().quiet_while(quiet.clone());
         let mut report = ProbeReport {
             session_id: id,
             started_at,
@@ -83,16 +83,16 @@ impl Service {
         // letting go of the quiet: the loop would otherwise record the checkpoint as set
         // outside georep. Not the whole cluster: with many sessions every probe paid a full
         // cycle (every session's status) for one session's news.
-        if let Err(e) = sync::refresh_pair(
-            self.store(),
-            self.gluster(),
-            &ctx.cluster,
-            &ctx.master.name,
-            &ctx.slave,
-            &quiet,
-            sync::PairRead::Acted,
-        )
-        .await
+        if let Err(e) = self
+            .syncer()
+            .refresh_pair(
+                &ctx.at.cluster,
+                &ctx.at.master.name,
+                &ctx.at.slave,
+                &quiet,
+                sync::PairRead::Acted,
+            )
+            .await
         {
             tracing::warn!(session = %id, error = %e, "refresh after the probe failed");
         }
@@ -161,17 +161,17 @@ impl Service {
         //    changelog past the checkpoint
         let mnt = ctx.master_mount(&self.health_config().mount_dir);
         mount::ensure_mount(
-            &ctx.server,
-            &ctx.master.name,
+            &ctx.at.host.address,
+            &ctx.at.master.name,
             &mnt,
             self.gluster().timeout(),
         )
         .await?;
         self.gluster()
             .georep_action(
-                &ctx.target,
-                &ctx.master.name,
-                &ctx.slave,
+                &ctx.at.target,
+                &ctx.at.master.name,
+                &ctx.at.slave,
                 &["config", "checkpoint", "now"],
             )
             .await?;
@@ -275,7 +275,7 @@ impl Service {
         stalled: &[Id],
         done: &[Id],
     ) -> Result<()> {
-        let sid = ctx.session.session_id;
+        let sid = ctx.at.session.session_id;
         let mut tx = self.store().begin().await?;
         let stalled_names: Vec<&str> = r
             .bricks

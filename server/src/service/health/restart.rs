@@ -26,7 +26,7 @@ impl Service {
         id: Uuid,
     ) -> Result<RestartOutcome> {
         let ctx = self.health_ctx(id).await?;
-        let audit = ctx.audit(actor, "restart_stalled");
+        let audit = ctx.at.audit(actor, "restart_stalled");
         let outcome = self.run_restart(&ctx, actor).await;
         let message = outcome.as_ref().ok().map(|o| {
             let how: Vec<&str> = o
@@ -54,11 +54,11 @@ impl Service {
     }
 
     async fn run_restart(&self, ctx: &Ctx, actor: &str) -> Result<RestartOutcome> {
-        let id = ctx.session.session_id.into_uuid();
-        let _p = self.try_probing(id)?;
+        let id = ctx.at.session.session_id.into_uuid();
+        let _p = self.claim_health(id, "restart of stalled workers")?;
         let stalled: Vec<BrickRow> = {
             let mut c = self.store().pool().acquire().await.map_err(store_err)?;
-            let marks = store::brick_health_of(&mut c, ctx.session.session_id).await?;
+            let marks = store::brick_health_of(&mut c, ctx.at.session.session_id).await?;
             ctx.bricks
                 .iter()
                 .filter(|b| {
@@ -82,10 +82,14 @@ impl Service {
         let mut probe = None;
 
         // 1. the stalled workers alone, when they run on this machine
-        if ctx.local {
+        if ctx.at.local() {
             let mut killed = 0;
             for b in &stalled {
-                let (m, s, p) = (ctx.master.name.clone(), ctx.slave.clone(), b.path.clone());
+                let (m, s, p) = (
+                    ctx.at.master.name.clone(),
+                    ctx.at.slave.clone(),
+                    b.path.clone(),
+                );
                 let r = tokio::task::spawn_blocking(move || workers::restart_worker(&m, &s, &p))
                     .await
                     .map_err(|e| ServiceError::Conflict(format!("worker restart: {e}")))??;

@@ -150,10 +150,10 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                     let ctx = s.health_ctx(id).await?;
                     // it may have waited its turn while the session stopped replicating (or
                     // its cluster became unreadable: UNKNOWN)
-                    if !rules::replicating(SessionStatus::from_db(&ctx.session.status)) {
+                    if !rules::replicating(SessionStatus::from_db(&ctx.at.session.status)) {
                         return Ok(None);
                     }
-                    let _p = s.try_probing(id)?;
+                    let _p = s.claim_health(id, "scheduled probe")?;
                     // a scheduled probe does not wait for a history crawl: it is retried
                     s.probe_locked(&ctx, "schedule", Duration::ZERO)
                         .await

@@ -1,0 +1,79 @@
+//! A stored session located: what every action, probe and restart on it starts from.
+use uuid::Uuid;
+
+use super::audit::Audit;
+use super::{Result, Service, ServiceError};
+use crate::domain::hosts::{first_to_ask, slave_spec, target_of};
+use crate::gluster::Target;
+use crate::store::{self, ClusterRow, HostRow, SessionRow, VolumeRow};
+
+/// A session as stored, with its master volume, its cluster, the host gluster is asked on
+/// (connected first) and how the CLI names its slave.
+pub(crate) struct SessionScope {
+    pub session: SessionRow,
+    pub cluster: ClusterRow,
+    pub master: VolumeRow,
+    pub host: HostRow,
+    pub target: Target,
+    /// `[user@]host::volume`.
+    pub slave: String,
+}
+
+impl SessionScope {
+    /// `master -> [user@]host::volume`, as the audit trail names a session.
+    pub fn target_text(&self) -> String {
+        format!("{} -> {}", self.master.name, self.slave)
+    }
+
+    pub fn audit(&self, actor: &str, action: &str) -> Audit {
+        Audit::of_session(
+            actor,
+            action,
+            &self.cluster,
+            &self.session,
+            &self.master.name,
+            &self.slave,
+        )
+    }
+
+    /// Whether the asked host is this machine (its workers can be signalled one by one).
+    pub fn local(&self) -> bool {
+        self.host.connection == "local"
+    }
+}
+
+impl Service {
+    /// Locates session `id` in one connection (under the session's claim, the state read is
+    /// the one the action starts from).
+    pub(crate) async fn session_scope(&self, id: Uuid) -> Result<SessionScope> {
+        let mut c = self.conn().await?;
+        let session = store::get_session(&mut c, id.hyphenated())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
+        let master = store::get_volume(&mut c, session.master_volume_id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("volume {}", session.master_volume_id))
+            })?;
+        let cluster = store::get_cluster(&mut c, master.cluster_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", master.cluster_id)))?;
+        let host =
+            first_to_ask(store::hosts_of_cluster(&mut c, cluster.id).await?).ok_or_else(|| {
+                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+            })?;
+        let slave = slave_spec(
+            &session.slave_user,
+            &session.slave_host_name,
+            &session.slave_volume_name,
+        );
+        Ok(SessionScope {
+            target: target_of(&host),
+            session,
+            cluster,
+            master,
+            host,
+            slave,
+        })
+    }
+}
