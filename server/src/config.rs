@@ -166,6 +166,27 @@ impl Default for HealthArgs {
     }
 }
 
+/// The service's health settings are the flags' (their defaults are the flags' defaults).
+impl Default for crate::service::health::HealthConfig {
+    fn default() -> Self {
+        Self::from(&HealthArgs::default())
+    }
+}
+
+impl From<&HealthArgs> for crate::service::health::HealthConfig {
+    fn from(a: &HealthArgs) -> Self {
+        Self {
+            probe_interval: Duration::from_secs(a.probe_interval),
+            probe_timeout: Duration::from_secs(a.probe_timeout),
+            mount_dir: a.probe_mount_dir.clone(),
+            lag_threshold: a.lag_threshold as i64,
+            sample_interval: Duration::from_secs(a.lag_sample_interval),
+            retention: chrono::Duration::days(a.health_retention_days as i64),
+            webhook: a.alert_webhook.clone().filter(|w| !w.trim().is_empty()),
+        }
+    }
+}
+
 impl ServeArgs {
     pub fn sync_interval(&self) -> Duration {
         Duration::from_secs(self.sync_interval)

@@ -5,8 +5,8 @@
 //! that answers while the client is still sending closes the connection under it, and the
 //! client sees a reset instead of the answer (and a reused connection fails next time).
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -56,9 +56,12 @@ pub async fn read_or_drain(body: Body, limit: usize) -> Result<Bytes, TooLarge> 
     Ok(buf.into())
 }
 
+/// How the REST API answers 413 in its own format (given by the router: the API is above).
+pub type ApiRefusal = fn(&HeaderMap, String) -> Response;
+
 /// Every request: its body read within its limit before the route runs, else 413 in the
 /// route's own error format (`<fault>`, the server functions' JSON error, or text).
-pub async fn layer(req: Request, next: Next) -> Response {
+pub async fn layer(State(api): State<ApiRefusal>, req: Request, next: Next) -> Response {
     use axum::body::HttpBody;
     if req.body().size_hint().exact() == Some(0) {
         return next.run(req).await;
@@ -81,20 +84,16 @@ pub async fn layer(req: Request, next: Next) -> Response {
         }
         Err(TooLarge) => {
             tracing::info!(path = %parts.uri.path(), limit, "request body too large");
-            too_large(&parts, limit).await
+            too_large(&parts, limit, api)
         }
     }
 }
 
-async fn too_large(parts: &axum::http::request::Parts, limit: usize) -> Response {
+fn too_large(parts: &axum::http::request::Parts, limit: usize, api: ApiRefusal) -> Response {
     let detail = format!("a request body has at most {limit} bytes");
     let path = parts.uri.path();
     if body_limit(path) == API_BODY {
-        let fault = crate::api::Fault::new(StatusCode::PAYLOAD_TOO_LARGE, "Body too large", detail);
-        // XML or JSON as the client asked (the API's edge has not run yet)
-        return crate::api::Format::from_headers(&parts.headers)
-            .scope(async { fault.into_response() })
-            .await;
+        return api(&parts.headers, detail);
     }
     if path.starts_with("/rpc/") {
         let e = app::error::AppError::Invalid(detail);

@@ -80,7 +80,10 @@ pub fn router(state: AppState) -> Router {
             crate::web::gate,
         ))
         // before anything reads a body, the login gate and its anonymous login included
-        .layer(axum::middleware::from_fn(crate::limits::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::api::too_large as crate::limits::ApiRefusal,
+            crate::limits::layer,
+        ))
         // who the client is, for the failed-login limits of both doors
         .layer(axum::middleware::from_fn_with_state(
             state.trusted_proxies.clone(),

@@ -20,7 +20,7 @@ use crate::service::auth::{Authenticator, Principal, Role};
 use crate::service::ServiceError;
 use crate::state::AppState;
 pub use fault::Fault;
-pub use repr::{Doc, Format};
+pub use repr::{too_large, Doc, Format};
 
 const S: &str = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}";
 

@@ -67,6 +67,15 @@ impl Format {
     }
 }
 
+/// The REST API's 413, a `<fault>` in XML or JSON as the client asked: what the body-limit
+/// layer answers for `/api` (it runs before the API's own edge, and is handed this by the
+/// router so that it depends on no edge above it).
+pub fn too_large(headers: &HeaderMap, detail: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let fault = body_too_large(detail);
+    FORMAT.sync_scope(Format::from_headers(headers), || fault.into_response())
+}
+
 /// A document with its status (and, for a creation, its `Location`).
 pub struct Doc<T> {
     pub status: StatusCode,
@@ -187,12 +196,12 @@ async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|len| len > crate::limits::DRAIN as u64) {
-        return Err(too_large());
+        return Err(over_limit());
     }
     // the limit layer has read it already (crate::limits); this keeps the rule where it is used
     let bytes = crate::limits::read_or_drain(req.into_body(), BODY_LIMIT)
         .await
-        .map_err(|_| too_large())?;
+        .map_err(|_| over_limit())?;
     let format = match content_type {
         None if bytes.is_empty() => None,
         None => return Err(unsupported("none")),
@@ -213,12 +222,12 @@ async fn read_limited(req: Request) -> Result<(Option<Format>, axum::body::Bytes
     Ok((format, bytes))
 }
 
-fn too_large() -> Fault {
-    Fault::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "Body too large",
-        format!("a request body has at most {BODY_LIMIT} bytes"),
-    )
+fn body_too_large(detail: String) -> Fault {
+    Fault::new(StatusCode::PAYLOAD_TOO_LARGE, "Body too large", detail)
+}
+
+fn over_limit() -> Fault {
+    body_too_large(format!("a request body has at most {BODY_LIMIT} bytes"))
 }
 
 fn unsupported(ct: &str) -> Fault {

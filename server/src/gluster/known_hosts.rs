@@ -22,7 +22,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
-use super::runner::GlusterError;
+use super::error::GlusterError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownHosts {

@@ -1,5 +1,6 @@
 //! Talking to gluster: the CLI runner (the only impure part) and the pure parsers of its
 //! `--xml` answers.
+mod error;
 pub mod known_hosts;
 pub mod model;
 pub mod mount;
@@ -8,6 +9,7 @@ mod priority;
 mod runner;
 pub mod workers;
 
+pub use error::{is_lock_conflict, GlusterError};
 pub use known_hosts::KnownHosts;
 pub use priority::{background, follow_up};
-pub use runner::{is_lock_conflict, Gluster, GlusterError, Target};
+pub use runner::{Gluster, Target};

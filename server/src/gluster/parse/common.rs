@@ -6,17 +6,10 @@ use std::str::FromStr;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::envelope::ok_envelope;
 use super::{ParseError, Result};
 
 /// How much of an offending text is kept in an error.
 pub(super) const SNIPPET_CHARS: usize = 200;
-
-/// Envelope check, then the body as `T`.
-pub(super) fn ok_body<T: DeserializeOwned>(xml: &str, what: &str) -> Result<T> {
-    ok_envelope(xml)?;
-    de(xml, what)
-}
 
 /// quick-xml's serde, after telling plain text from XML.
 pub(super) fn de<T: DeserializeOwned>(xml: &str, what: &str) -> Result<T> {

@@ -51,6 +51,12 @@ pub(super) fn ok_envelope(xml: &str) -> Result<Envelope> {
     Ok(env)
 }
 
+/// Envelope check, then the body as `T`.
+pub(super) fn ok_body<T: serde::de::DeserializeOwned>(xml: &str, what: &str) -> Result<T> {
+    ok_envelope(xml)?;
+    de(xml, what)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

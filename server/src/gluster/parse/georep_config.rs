@@ -5,7 +5,8 @@ use std::fmt;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use super::common::{malformed, ok_body};
+use super::common::malformed;
+use super::envelope::ok_body;
 use super::Result;
 
 /// `volume geo-replication MASTER HOST::SLAVE config --xml`: `geoRep/config/<key>value</key>`,

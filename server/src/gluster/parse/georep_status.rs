@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::common::{is_absent, malformed, ok_body, opt_num, opt_text, req, snippet, uuid};
+use super::common::{is_absent, malformed, opt_num, opt_text, req, snippet, uuid};
+use super::envelope::ok_body;
 use super::Result;
 use crate::gluster::model::*;
 

@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::common::{flag, malformed, ok_body, req, uuid};
+use super::common::{flag, malformed, req, uuid};
+use super::envelope::ok_body;
 use super::Result;
 use crate::gluster::model::Peer;
 

@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::common::{flag, malformed, num_or_zero, ok_body, req, req_num, snippet, uuid};
+use super::common::{flag, malformed, num_or_zero, req, req_num, snippet, uuid};
+use super::envelope::ok_body;
 use super::Result;
 use crate::gluster::model::{BrickInfo, VolumeInfo};
 

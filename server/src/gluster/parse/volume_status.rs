@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::common::{flag, is_absent, malformed, ok_body, opt_num, opt_text, req, uuid};
+use super::common::{flag, is_absent, malformed, opt_num, opt_text, req, uuid};
+use super::envelope::ok_body;
 use super::Result;
 use crate::gluster::model::{NodeStatus, VolumeStatus};
 

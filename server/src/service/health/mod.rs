@@ -19,7 +19,6 @@ use uuid::Uuid;
 
 use super::scope::SessionScope;
 use super::{Result, Service, ServiceError};
-use crate::config::HealthArgs;
 use crate::gluster::model::GeorepPair;
 use crate::store::{self, BrickRow, HealthRow, Id, StoreError};
 use crate::sync::{Claim, Lane, Quiet, Subject};
@@ -47,26 +46,6 @@ pub struct HealthConfig {
     pub sample_interval: Duration,
     pub retention: chrono::Duration,
     pub webhook: Option<String>,
-}
-
-impl Default for HealthConfig {
-    fn default() -> Self {
-        HealthConfig::from(&HealthArgs::default())
-    }
-}
-
-impl From<&HealthArgs> for HealthConfig {
-    fn from(a: &HealthArgs) -> Self {
-        HealthConfig {
-            probe_interval: Duration::from_secs(a.probe_interval),
-            probe_timeout: Duration::from_secs(a.probe_timeout),
-            mount_dir: a.probe_mount_dir.clone(),
-            lag_threshold: a.lag_threshold as i64,
-            sample_interval: Duration::from_secs(a.lag_sample_interval),
-            retention: chrono::Duration::days(a.health_retention_days as i64),
-            webhook: a.alert_webhook.clone().filter(|w| !w.trim().is_empty()),
-        }
-    }
 }
 
 /// The health part of the service's state.

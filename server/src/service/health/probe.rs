@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{store_err, Ctx, PROBE_DIR};
+use crate::domain::workers::brick_status;
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::mount;
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{self, BrickHealthRow, HealthRow, Id};
-use crate::domain::workers::brick_status;
 use crate::sync::{self, Quiet};
 
 impl Service {

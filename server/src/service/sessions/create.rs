@@ -1,0 +1,274 @@
+//! Creating a session: the eligibility of a slave (what georep can know before asking
+//! gluster), then `create push-pem` and the first start.
+use app::domain::{CreatedSession, Ineligibility, NewSession, SessionAction};
+use uuid::Uuid;
+
+use super::super::audit::Audit;
+use super::super::names::{HostName, UserName, VolumeName};
+use super::super::{Result, Service, ServiceError};
+use super::info;
+use crate::gluster::GlusterError;
+use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
+use crate::sync::{self, Lane, Quiet, Subject};
+
+/// `create push-pem` installs the keys on the slave in a hook that runs after it returned
+/// (FINDINGS P6): starting earlier kills the monitor and leaves the session Created for ever.
+const PUSH_PEM_SETTLE: std::time::Duration = std::time::Duration::from_secs(4);
+
+impl Service {
+    /// The eligibility reasons for a planned session, before anything is asked of gluster
+    /// (the create dialog shows them while the admin types).
+    pub async fn eligibility_for(
+        &self,
+        master_volume_id: Uuid,
+        host: &str,
+        volume: &str,
+    ) -> Result<Vec<Ineligibility>> {
+        let (master, _) = self.volume_and_cluster(master_volume_id).await?;
+        self.eligibility(
+            &master,
+            &HostName::parse(host)?,
+            &VolumeName::parse(volume)?,
+        )
+        .await
+    }
+
+    /// Why `host::volume` is not a good slave for `master`, as far as georep can know.
+    pub async fn eligibility(
+        &self,
+        master: &VolumeRow,
+        host: &HostName,
+        volume: &VolumeName,
+    ) -> Result<Vec<Ineligibility>> {
+        let mut c = self.conn().await?;
+        let mut reasons = Vec::new();
+        let slave = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str()).await?;
+        for s in store::sessions_with_slave(
+            &mut c,
+            slave.as_ref().map(|v| v.id),
+            host.as_str(),
+            volume.as_str(),
+        )
+        .await?
+        {
+            reasons.push(Ineligibility::AlreadySlave {
+                session_key: s.session_key,
+            });
+        }
+        // a slave in a cluster georep does not manage: gluster's own verification (create
+        // without force) checks the rest
+        let Some(slave) = slave else {
+            return Ok(reasons);
+        };
+        if slave.status != "Started" {
+            reasons.push(Ineligibility::SlaveVolumeNotUp);
+        }
+        if slave.cluster_id == master.cluster_id {
+            reasons.push(Ineligibility::SameCluster);
+        }
+        match (slave.size_total, master.size_total) {
+            (None, _) => reasons.push(Ineligibility::SlaveSizeUnknown),
+            (_, None) => reasons.push(Ineligibility::MasterSizeUnknown),
+            (Some(s), Some(m)) if s < m => reasons.push(Ineligibility::SlaveSmallerThanMaster {
+                slave: s,
+                master: m,
+            }),
+            _ => {}
+        }
+        let bricks = store::bricks_of_volume(&mut c, slave.id).await?;
+        if !bricks.iter().any(|b| b.status == "online") {
+            reasons.push(Ineligibility::NoUpSlaveServer);
+        }
+        Ok(reasons)
+    }
+
+    /// Creates a session: eligibility first (refused without `force` when there is a reason),
+    /// then `gsec_create` (once per cluster and process) and `create push-pem [force]`, then
+    /// the cluster is re-read so the session is stored with its details and options.
+    pub(in crate::service) async fn create_session_now(
+        &self,
+        actor: &str,
+        new: NewSession,
+    ) -> Result<CreatedSession> {
+        let (master, cluster) = self.volume_and_cluster(new.master_volume_id).await?;
+        let host = HostName::parse(&new.slave_host)?;
+        let volume = VolumeName::parse(&new.slave_volume)?;
+        let user = UserName::parse(new.slave_user.as_deref().unwrap_or(""))?;
+        let slave = sync::slave_spec(user.as_str(), host.as_str(), volume.as_str());
+        let audit = Audit {
+            actor: actor.into(),
+            action: "create".into(),
+            cluster_id: Some(cluster.id),
+            session_id: None,
+            target: format!("{} -> {slave}", master.name),
+        };
+        let outcome = self
+            .run_create(&master, &cluster, &host, &volume, &slave, new.force)
+            .await;
+        let audit = Audit {
+            session_id: outcome.as_ref().ok().map(|c| c.session.id.hyphenated()),
+            ..audit
+        };
+        let message = outcome.as_ref().ok().and_then(|c| c.message.clone());
+        self.record(&audit, &outcome, message.as_deref()).await;
+        let created = outcome?;
+        if !new.start {
+            return Ok(created);
+        }
+        tokio::time::sleep(PUSH_PEM_SETTLE).await;
+        let started = self
+            .session_action(
+                actor,
+                created.session.id,
+                SessionAction::Start,
+                false,
+                false,
+            )
+            .await?;
+        Ok(CreatedSession {
+            session: started.session.unwrap_or(created.session),
+            ..created
+        })
+    }
+
+    async fn run_create(
+        &self,
+        master: &VolumeRow,
+        cluster: &ClusterRow,
+        host: &HostName,
+        volume: &VolumeName,
+        slave: &str,
+        force: bool,
+    ) -> Result<CreatedSession> {
+        let quiet = Quiet::created(format!("{host}::{volume}"));
+        let subject = Subject::NewSession {
+            master: master.id.into_uuid(),
+            slave: slave.to_owned(),
+        };
+        let _claim = self.claim(subject, Lane::Change, "create", quiet.clone())?;
+        // SQLite lags behind a session deleted with the CLI by up to a cycle: one read of the
+        // cluster before "already the slave" or "exists already" refuses on a stale row (if
+        // the cluster cannot be read, what is stored decides)
+        let mut stored = self.stored_pair(master, host, volume).await?;
+        if stored.is_some() {
+            if let Err(e) = self.refresh_cluster(cluster, &Quiet::default()).await {
+                tracing::warn!(cluster = %cluster.name, error = %e, "create: cannot re-read the cluster; the stored sessions decide");
+            }
+            stored = self.stored_pair(master, host, volume).await?;
+        }
+        let mut reasons = self.eligibility(master, host, volume).await?;
+        if !reasons.is_empty() && !force {
+            return Err(ServiceError::NotEligible(reasons));
+        }
+        // the same session again is refused even with force (without, "already the slave"
+        // refused it above): gluster would re-run its push-pem hook over the first one's,
+        // and glusterd 10.3 was seen to deadlock on that
+        if let Some(s) = stored {
+            return Err(ServiceError::Conflict(format!(
+                "the session {} -> {slave} exists already ({})",
+                master.name, s.session_key
+            )));
+        }
+        let target = self.target_of_cluster(cluster).await?;
+        let first = !self
+            .inner
+            .gsec_done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&cluster.id.into_uuid());
+        if first {
+            self.gluster().gsec_create(&target).await?;
+            self.inner
+                .gsec_done
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(cluster.id.into_uuid());
+        }
+        let mut words = vec!["create", "push-pem"];
+        if force {
+            words.push("force");
+        }
+        let answer = match self
+            .gluster()
+            .georep_action(&target, &master.name, slave, &words)
+            .await
+        {
+            Ok(a) => a,
+            // gluster's own verification (gverify: size, emptiness, versions) refused
+            Err(GlusterError::Command { message, .. })
+                if !force && gverify_reason(&message).is_some() =>
+            {
+                return Err(ServiceError::NotEligible(vec![
+                    gverify_reason(&message).unwrap_or(Ineligibility::Gluster(message))
+                ]));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(r) = answer.message.as_deref().and_then(gverify_reason) {
+            if !reasons.contains(&r) {
+                reasons.push(r);
+            }
+        }
+        self.syncer()
+            .refresh_pair(
+                cluster,
+                &master.name,
+                slave,
+                &quiet,
+                sync::PairRead::Created,
+            )
+            .await
+            .map_err(|e| self.sync_error(cluster, e))?;
+        let mut c = self.conn().await?;
+        let session = store::sessions_of_volume(&mut c, master.id)
+            .await?
+            .into_iter()
+            .find(|s| {
+                s.slave_host_name.eq_ignore_ascii_case(host.as_str())
+                    && s.slave_volume_name == volume.as_str()
+            })
+            .ok_or_else(|| {
+                ServiceError::Gluster(GlusterError::Unreadable(format!(
+                    "gluster created {slave} but does not list it"
+                )))
+            })?;
+        Ok(CreatedSession {
+            session: info(&session),
+            reasons,
+            message: answer.message,
+        })
+    }
+
+    /// The stored session from `master` to `host::volume`, if SQLite has one.
+    async fn stored_pair(
+        &self,
+        master: &VolumeRow,
+        host: &HostName,
+        volume: &VolumeName,
+    ) -> Result<Option<SessionRow>> {
+        let mut c = self.conn().await?;
+        let slave_id = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str())
+            .await?
+            .map(|v| v.id);
+        Ok(
+            store::sessions_with_slave(&mut c, slave_id, host.as_str(), volume.as_str())
+                .await?
+                .into_iter()
+                .find(|s| s.master_volume_id == master.id),
+        )
+    }
+}
+
+/// gverify's refusals (create without force), by their text.
+fn gverify_reason(message: &str) -> Option<Ineligibility> {
+    let m = message.to_ascii_lowercase();
+    if m.contains("is not empty") {
+        Some(Ineligibility::NotEmpty)
+    } else if m.contains("version mismatch") {
+        Some(Ineligibility::VersionMismatch(message.to_owned()))
+    } else if m.contains("disk size") || m.contains("available size") {
+        Some(Ineligibility::Gluster(message.to_owned()))
+    } else {
+        None
+    }
+}

@@ -1,0 +1,228 @@
+//! The session lifecycle: start, stop, pause, resume, delete, refresh here; creating in
+//! `create.rs`, options and checkpoints in `config.rs`. Every action is checked here before gluster is called (names, state machine,
+//! eligibility, option values), runs one at a time per session, really happens on gluster, is
+//! reflected in SQLite before it returns (the session's cluster is re-read at once) and is
+//! recorded in the audit trail.
+use app::domain::{ActionOutcome, SessionAction, SessionInfo, SessionStatus};
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::{Result, Service, ServiceError};
+use crate::domain::hosts::{first_to_ask, target_of};
+use crate::gluster::Target;
+use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
+use crate::sync::{self, Hold, Lane, Quiet, Subject};
+
+/// How long a status an action caused is kept over gluster's stale reports.
+const HOLD_SECS: i64 = 30;
+
+/// Everything an action on a stored session needs.
+type Ctx = super::scope::SessionScope;
+
+mod config;
+mod create;
+
+fn info(s: &SessionRow) -> SessionInfo {
+    SessionInfo {
+        id: s.session_id.into_uuid(),
+        master_volume_id: s.master_volume_id.into_uuid(),
+        session_key: s.session_key.clone(),
+        slave_host_name: s.slave_host_name.clone(),
+        slave_volume_name: s.slave_volume_name.clone(),
+        slave_volume_id: s.slave_volume_id.map(|v| v.into_uuid()),
+        slave_user: s.slave_user.clone(),
+        status: SessionStatus::from_db(&s.status),
+        updated_at: s.updated_at,
+    }
+}
+
+impl Service {
+    /// Where the cluster's gluster CLI is asked: a connected host first.
+    async fn target_of_cluster(&self, cluster: &ClusterRow) -> Result<Target> {
+        let mut c = self.conn().await?;
+        first_to_ask(store::hosts_of_cluster(&mut c, cluster.id).await?)
+            .map(|h| target_of(&h))
+            .ok_or_else(|| {
+                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+            })
+    }
+
+    async fn volume_and_cluster(&self, volume_id: Uuid) -> Result<(VolumeRow, ClusterRow)> {
+        let mut c = self.conn().await?;
+        let vol = store::get_volume(&mut c, volume_id.hyphenated())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("volume {volume_id}")))?;
+        let cluster = store::get_cluster(&mut c, vol.cluster_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", vol.cluster_id)))?;
+        Ok((vol, cluster))
+    }
+
+    async fn ctx(&self, id: Uuid) -> Result<Ctx> {
+        self.session_scope(id).await
+    }
+
+    /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
+    /// recording the changes `quiet` covers as discoveries.
+    async fn refresh_cluster(&self, cluster: &ClusterRow, quiet: &Quiet) -> Result<()> {
+        self.syncer()
+            .cluster_with(cluster, quiet)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.sync_error(cluster, e))
+    }
+
+    fn sync_error(&self, cluster: &ClusterRow, e: sync::SyncError) -> ServiceError {
+        match e {
+            sync::SyncError::Gluster(g) => ServiceError::Gluster(g),
+            sync::SyncError::Store(s) => ServiceError::Store(s),
+            sync::SyncError::NoHost => {
+                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+            }
+        }
+    }
+
+    async fn stored_session(&self, id: Uuid) -> Result<Option<SessionRow>> {
+        let mut c = self.conn().await?;
+        Ok(store::get_session(&mut c, id.hyphenated()).await?)
+    }
+
+    /// Re-reads one session from gluster now; its stored form.
+    pub async fn refresh_session(&self, id: Uuid) -> Result<SessionInfo> {
+        let ctx = self.ctx(id).await?;
+        self.refresh_cluster(&ctx.cluster, &Quiet::default())
+            .await?;
+        let s = self
+            .stored_session(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("session {id} (gone from gluster)")))?;
+        Ok(info(&s))
+    }
+
+    /// start, stop, pause, resume or delete. Without `force` the state machine decides first;
+    /// with it, the check is skipped and `force` is passed to gluster (delete has no force in
+    /// gluster: it only skips the check). `reset_sync_time` applies to delete.
+    pub(super) async fn session_action_now(
+        &self,
+        actor: &str,
+        id: Uuid,
+        action: SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+    ) -> Result<ActionOutcome> {
+        let quiet = Quiet::session(id, &[]);
+        // claimed before the session is read: the state read is the one the action starts from
+        let claim = self.claim(
+            Subject::Session(id),
+            Lane::Change,
+            action.as_str(),
+            quiet.clone(),
+        );
+        let ctx = self.ctx(id).await?;
+        let audit = ctx.audit(actor, action.as_str());
+        let outcome = match claim {
+            Ok(_claim) => {
+                self.run_action(&ctx, action, force, reset_sync_time, quiet)
+                    .await
+            }
+            Err(busy) => Err(busy),
+        };
+        let message = outcome.as_ref().ok().and_then(|o| o.message.clone());
+        self.record(&audit, &outcome, message.as_deref()).await;
+        outcome
+    }
+
+    async fn run_action(
+        &self,
+        ctx: &Ctx,
+        action: SessionAction,
+        force: bool,
+        reset_sync_time: bool,
+        quiet: Quiet,
+    ) -> Result<ActionOutcome> {
+        let id = ctx.session.session_id.into_uuid();
+        let status = SessionStatus::from_db(&ctx.session.status);
+        if !force && !action.allowed_from().contains(&status) {
+            return Err(ServiceError::WrongState { action, status });
+        }
+        let mut words = vec![action.as_str()];
+        match action {
+            SessionAction::Delete if reset_sync_time => words.push("reset-sync-time"),
+            SessionAction::Delete => {}
+            _ if force => words.push("force"),
+            _ => {}
+        }
+        self.coord().touch(&ctx.session.session_key);
+        let answer = self
+            .gluster()
+            .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words)
+            .await?;
+        // the known outcome, at once; the details follow from a refresh in the background
+        let sid = ctx.session.session_id;
+        let stored = {
+            let mut c = self.conn().await?;
+            match action.outcome() {
+                None => {
+                    store::delete_session(&mut c, sid).await?;
+                    None
+                }
+                Some((s, b)) => {
+                    let now = Utc::now();
+                    store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), now).await?;
+                    Some(SessionRow {
+                        status: s.as_db().to_owned(),
+                        updated_at: now,
+                        ..ctx.session.clone()
+                    })
+                }
+            }
+        };
+        // gluster answers `start` before its workers exist and reports Created/Stopped for
+        // ~3 s; a refresh must not take the outcome back to that
+        let stale = match action {
+            SessionAction::Start => vec![SessionStatus::Created, SessionStatus::Stopped, status],
+            SessionAction::Resume => vec![SessionStatus::Paused],
+            _ => vec![],
+        };
+        if let (false, Some((held, _))) = (stale.is_empty(), action.outcome()) {
+            self.coord().hold(
+                id,
+                Hold {
+                    status: held,
+                    stale,
+                    until: Utc::now() + chrono::Duration::seconds(HOLD_SECS),
+                },
+            );
+        }
+        if action != SessionAction::Delete {
+            self.refresh_later(ctx, quiet);
+        }
+        Ok(ActionOutcome {
+            session: stored.as_ref().map(info),
+            message: answer.message,
+        })
+    }
+
+    /// Re-reads the session in the background, the action's changes kept out of the trail
+    /// (a deleted one is gone from SQLite already: the loop confirms it).
+    fn refresh_later(&self, ctx: &Ctx, quiet: Quiet) {
+        let service = self.clone();
+        let (cluster, master, slave) = (
+            ctx.cluster.clone(),
+            ctx.master.name.clone(),
+            ctx.slave.clone(),
+        );
+        // the admin's next action goes first
+        tokio::spawn(crate::gluster::follow_up(async move {
+            let _acting = service.coord().quiet_while(quiet.clone());
+            let read = service
+                .syncer()
+                .refresh_pair(&cluster, &master, &slave, &quiet, sync::PairRead::Acted)
+                .await;
+            if let Err(e) = read {
+                // the next cycle of the loop catches up
+                tracing::warn!(cluster = %cluster.name, error = %e, "refresh after an action failed");
+            }
+        }));
+    }
+}
