@@ -145,6 +145,16 @@ pub struct Syncer {
 }
 
 impl Syncer {
+    async fn hosts_of(&self, cluster: &ClusterRow) -> Result<Vec<HostRow>, SyncError> {
+        let mut c = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        Ok(store::hosts_of_cluster(&mut c, cluster.id).await?)
+    }
+
     /// One cycle for one cluster: read, then reconcile (or mark unknown) in one transaction.
     pub async fn cluster(&self, cluster: &ClusterRow) -> Result<Report, SyncError> {
         self.cluster_with(cluster, &Quiet::default()).await
@@ -171,14 +181,7 @@ impl Syncer {
                 .await?
                 .unwrap_or_else(|| cluster.clone())
         };
-        let hosts = {
-            let mut c = store
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
-            store::hosts_of_cluster(&mut c, cluster.id).await?
-        };
+        let hosts = self.hosts_of(cluster).await?;
         let read_from = self.coord.action_seq();
         let read = read_cluster(gluster, &hosts).await;
         self.store_read(
@@ -304,14 +307,7 @@ impl Syncer {
         why: PairRead,
     ) -> Result<Report, SyncError> {
         let (store, gluster) = (&self.store, &self.gluster);
-        let hosts = {
-            let mut c = store
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
-            store::hosts_of_cluster(&mut c, cluster.id).await?
-        };
+        let hosts = self.hosts_of(cluster).await?;
         let host = first_to_ask(hosts).ok_or(SyncError::NoHost)?;
         let t = target_of(&host);
         // an action after this read began has newer news of the session than the read
