@@ -26,20 +26,6 @@ impl Service {
         Ok(view.health)
     }
 
-    /// The replication lag of a session (seconds; None: not known) and of each master brick,
-    /// as of now: what REST shows as `<lag_seconds>`.
-    pub async fn lag_seconds(&self, id: Uuid) -> Result<(Option<i64>, Vec<(Uuid, Option<i64>)>)> {
-        let view = self.health_view(id).await?;
-        Ok((
-            view.health.lag_seconds,
-            view.health
-                .bricks
-                .iter()
-                .map(|b| (b.brick_id, b.lag_seconds))
-                .collect(),
-        ))
-    }
-
     /// Lag samples since `since` (default: 24 hours ago), oldest first.
     pub async fn lag_history(
         &self,
