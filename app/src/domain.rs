@@ -3,6 +3,51 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What a user may do: the one role type of the browser, the REST API, the CLI and the store
+/// (its stored and shown spelling is the snake_case name).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Reads only.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::Role;
+
+    #[test]
+    fn one_spelling_stored_shown_and_sent() {
+        for (role, text) in [(Role::Admin, "admin"), (Role::Viewer, "viewer")] {
+            assert_eq!(role.as_str(), text);
+            assert_eq!(role.to_string(), text);
+            assert_eq!(text.parse::<Role>(), Ok(role));
+        }
+        assert!("Admin".parse::<Role>().is_err() && "root".parse::<Role>().is_err());
+    }
+}
+
 /// Outcome of the last sync of a cluster with its gluster CLI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

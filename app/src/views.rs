@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::Role;
 use crate::domain::{BrickStatus, Ineligibility, SessionStatus};
 use crate::error::AppError;
 use crate::health::Health;
@@ -13,20 +14,13 @@ use crate::health::Health;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub name: String,
-    pub role: UserRole,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserRole {
-    Admin,
-    Viewer,
+    pub role: Role,
 }
 
 impl Me {
     /// Viewers see everything and change nothing.
     pub fn can_act(&self) -> bool {
-        self.role == UserRole::Admin
+        self.role == Role::Admin
     }
 }
 

@@ -1,8 +1,7 @@
 //! The admin CLI: `georep cluster|sync|user|token …` against the service (main.rs parses the
 //! command line and hands each subcommand here). Results go to stdout, one tab-separated line
 //! per item; an error comes back as its message.
-use crate::config::{ClusterCommand, RoleArg, TokenCommand, UserCommand};
-use crate::service::auth::Role;
+use crate::config::{ClusterCommand, TokenCommand, UserCommand};
 use crate::service::Service;
 
 /// `georep cluster add|accept-host-key|list`.
@@ -84,10 +83,6 @@ pub async fn user(service: &Service, command: UserCommand) -> Result<(), String>
             role,
             password_stdin,
         } => {
-            let role = match role {
-                RoleArg::Admin => Role::Admin,
-                RoleArg::Viewer => Role::Viewer,
-            };
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin()

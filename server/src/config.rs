@@ -3,6 +3,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::domain::Role;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -46,8 +47,8 @@ pub enum UserCommand {
     /// Add a user; without --password-stdin a random password is drawn and printed once.
     Add {
         name: String,
-        #[arg(long, value_enum, default_value_t = RoleArg::Viewer)]
-        role: RoleArg,
+        #[arg(long, default_value = "viewer", value_parser = role_parser())]
+        role: Role,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -74,10 +75,12 @@ pub enum TokenCommand {
     Revoke { id: uuid::Uuid },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum RoleArg {
-    Admin,
-    Viewer,
+/// `admin` or `viewer` (listed in `--help`), as the one `Role`.
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser;
+    use strum::VariantNames;
+    clap::builder::PossibleValuesParser::new(Role::VARIANTS)
+        .try_map(|s| s.parse::<Role>().map_err(|e| e.to_string()))
 }
 
 #[derive(Debug, Args, Clone)]

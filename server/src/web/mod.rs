@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Response};
 
 use app::backend::{cookie_value, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use app::error::AppError;
-use app::views::{Me, UserRole, READ_ONLY_ENDPOINTS};
+use app::views::{Me, READ_ONLY_ENDPOINTS};
 
-use crate::service::auth::{Authenticator, Principal, Role};
+use crate::service::auth::{Authenticator, Principal};
 
 /// Paths that are not the browser's business (own authentication or none needed).
 fn ungated(path: &str) -> bool {
@@ -30,10 +30,7 @@ fn ungated(path: &str) -> bool {
 fn me(p: Principal) -> Me {
     Me {
         name: p.name,
-        role: match p.role {
-            Role::Admin => UserRole::Admin,
-            Role::Viewer => UserRole::Viewer,
-        },
+        role: p.role,
     }
 }
 

@@ -51,32 +51,7 @@ const LOGIN_CACHE_MAX: usize = 10_000;
 /// The longest password looked at; a longer one is a failure without any hashing.
 pub const MAX_PASSWORD: usize = 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Everything.
-    Admin,
-    /// Reads only.
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "viewer" => Ok(Role::Viewer),
-            _ => Err(ServiceError::Invalid(format!(
-                "role {s:?}: admin or viewer"
-            ))),
-        }
-    }
-}
+pub use app::domain::Role;
 
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,7 +90,7 @@ fn token_hash(token: &str) -> String {
 }
 
 fn principal(u: &UserRow) -> Option<Principal> {
-    Role::parse(&u.role).ok().map(|role| Principal {
+    u.role.parse::<Role>().ok().map(|role| Principal {
         name: u.name.clone(),
         role,
     })
