@@ -55,6 +55,60 @@ impl Connection {
     }
 }
 
+/// A host of a cluster's trusted pool, as gluster's pool list last showed it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum HostStatus {
+    Connected,
+    Disconnected,
+    /// Not seen yet, or the cluster could not be read.
+    Unknown,
+}
+
+impl HostStatus {
+    /// The stored spelling; anything else is `Unknown`.
+    pub fn from_db(s: &str) -> Self {
+        s.parse().unwrap_or(HostStatus::Unknown)
+    }
+}
+
+/// A volume's brick process, as gluster's volume status last showed it (not to be confused
+/// with `BrickStatus`, a geo-replication worker's).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum BrickState {
+    Online,
+    Offline,
+    /// The volume is not started.
+    Stopped,
+    /// The cluster could not be read.
+    Unknown,
+}
+
+impl BrickState {
+    /// The stored spelling; anything else is `Unknown`.
+    pub fn from_db(s: &str) -> Self {
+        s.parse().unwrap_or(BrickState::Unknown)
+    }
+}
+
+/// A host of a cluster (REST `hosts`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostView {
+    pub id: Uuid,
+    pub cluster_id: Uuid,
+    pub address: String,
+    /// gluster's peer uuid; None until the sync saw the host in the pool.
+    pub gluster_uuid: Option<Uuid>,
+    pub status: HostStatus,
+}
+
 /// A cluster as the clusters page and the API list it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterSummary {
