@@ -150,7 +150,7 @@ impl SessionDoc {
             id,
             host: c,
             slavevolume: s.slave_volume.clone(),
-            status: s.status.as_api().into(),
+            status: s.status.as_api(),
             master_volume: VolumeRef {
                 id: vol,
                 href: volume_href(c, vol),
