@@ -5,8 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::Role;
-use crate::domain::{BrickStatus, Ineligibility, SessionStatus};
+use crate::domain::{BrickState, BrickStatus, Ineligibility, Role, SessionStatus};
 use crate::error::AppError;
 use crate::health::Health;
 
@@ -27,10 +26,10 @@ impl Me {
 /// A brick of a volume.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BrickView {
+    pub id: Uuid,
     pub server: String,
     pub path: String,
-    /// online / offline / unknown
-    pub status: String,
+    pub status: BrickState,
 }
 
 /// A volume with its bricks and the part it plays in geo-replication.
@@ -63,18 +62,25 @@ pub enum CheckpointState {
     Completed,
 }
 
-/// A session in a list.
+/// A session in a list (the pages' and REST's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionSummary {
     pub id: Uuid,
     pub cluster_id: Uuid,
     pub master_volume_id: Uuid,
     pub master_volume: String,
+    /// gluster's session key (`session_secondary`).
+    pub session_key: String,
     pub slave_host: String,
+    /// The slave host's peer uuid, when georep manages the slave's cluster.
+    pub slave_host_uuid: Option<Uuid>,
     pub slave_volume: String,
     pub slave_volume_id: Option<Uuid>,
     pub slave_user: String,
     pub status: SessionStatus,
+    /// Every active worker completed the checkpoint (`status::checkpoint_completed`).
+    pub checkpoint_completed: bool,
+    /// The same, with whether a checkpoint is set at all.
     pub checkpoint: CheckpointState,
     pub checkpoint_time: Option<DateTime<Utc>>,
     pub health: Option<Health>,
@@ -85,8 +91,10 @@ pub struct SessionSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BrickProgress {
     pub brick_id: Uuid,
-    pub master_host: String,
-    pub master_brick: String,
+    /// The master brick's server and path; None when the brick is not (or no longer) one of
+    /// the master volume's.
+    pub master_host: Option<String>,
+    pub master_brick: Option<String>,
     pub slave_node: Option<String>,
     pub status: BrickStatus,
     pub crawl_status: Option<String>,
@@ -101,6 +109,8 @@ pub struct BrickProgress {
     pub files_synced: Option<i64>,
     pub files_pending: Option<i64>,
     pub files_skipped: Option<i64>,
+    pub bytes_pending: Option<i64>,
+    pub deletes_pending: Option<i64>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -108,7 +118,7 @@ pub struct BrickProgress {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionDetail {
     pub summary: SessionSummary,
-    pub session_key: String,
+    /// In the master volume's brick order.
     pub bricks: Vec<BrickProgress>,
     pub health_reason: Option<String>,
     pub lag_seconds: Option<i64>,

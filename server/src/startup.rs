@@ -158,7 +158,7 @@ pub async fn serve(
             service.clone(),
             metrics_token.as_deref(),
         ),
-        live: crate::web::live::Live::spawn(service.store().clone(), stopped.clone()),
+        live: crate::web::live::Live::spawn(service.clone(), stopped.clone()),
         trusted_proxies: crate::web::client::TrustedProxies::new(serve.trusted_proxies.clone()),
         tls: tls.is_some(),
     };

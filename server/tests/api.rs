@@ -403,7 +403,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     let stored_status = app::domain::SessionStatus::from_db(&row.status).as_api();
     assert_eq!(
         (l.id, l.host, l.slavevolume.as_str(), l.status.as_str()),
-        (ids.session, ids.cluster, "slavevol", stored_status)
+        (ids.session, ids.cluster, "slavevol", stored_status.as_str())
     );
     assert_eq!(
         (l.session_key.as_str(), l.updated.as_str()),

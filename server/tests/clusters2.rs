@@ -174,7 +174,7 @@ async fn shown(
     service: &Service,
     master: &store::VolumeRow,
     id: Uuid,
-) -> georep::service::inventory::SessionView {
+) -> app::views::SessionDetail {
     service
         .session(master.cluster_id.into_uuid(), master.id.into_uuid(), id)
         .await
@@ -182,18 +182,11 @@ async fn shown(
 }
 
 /// Worker status by master brick host (node1/node2).
-fn workers(view: &georep::service::inventory::SessionView) -> Vec<(String, BrickStatus)> {
+fn workers(view: &app::views::SessionDetail) -> Vec<(String, BrickStatus)> {
     let mut w: Vec<(String, BrickStatus)> = view
-        .details
+        .bricks
         .iter()
-        .map(|(d, b)| {
-            (
-                b.as_ref()
-                    .map(|b| b.server_name.clone())
-                    .unwrap_or_default(),
-                BrickStatus::from_db(&d.status),
-            )
-        })
+        .map(|b| (b.master_host.clone().unwrap_or_default(), b.status))
         .collect();
     w.sort_by(|a, b| a.0.cmp(&b.0));
     w
@@ -206,8 +199,8 @@ async fn wait_shown(
     id: Uuid,
     budget: Duration,
     what: &str,
-    pred: impl Fn(&georep::service::inventory::SessionView) -> bool,
-) -> georep::service::inventory::SessionView {
+    pred: impl Fn(&app::views::SessionDetail) -> bool,
+) -> app::views::SessionDetail {
     let t0 = Instant::now();
     loop {
         let _ = service.refresh_session(id).await;
@@ -219,7 +212,7 @@ async fn wait_shown(
         assert!(
             t0.elapsed() < budget,
             "{what}: not within {budget:?}; shown {} {:?}",
-            view.session.status,
+            view.summary.status.as_db(),
             workers(&view)
         );
         tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -429,16 +422,16 @@ async fn two_clusters_over_ssh() {
     let view = shown(&service, &master, id).await;
     assert_eq!(
         (
-            view.session.slave_host_uuid,
-            view.session.slave_volume_id,
-            view.session.slave_host_name.as_str(),
-            view.session.slave_volume_name.as_str()
+            view.summary.slave_host_uuid,
+            view.summary.slave_volume_id,
+            view.summary.slave_host.as_str(),
+            view.summary.slave_volume.as_str()
         ),
         (None, None, "node3", SLAVE),
         "unmanaged slave: shown by host name"
     );
-    assert_eq!(view.details.len(), 2, "a worker per master brick");
-    let doc = SessionDoc::new(&view, true);
+    assert_eq!(view.bricks.len(), 2, "a worker per master brick");
+    let doc = SessionDoc::detail(&view);
     assert_eq!(
         (
             doc.slave_host_name.as_str(),
@@ -470,12 +463,13 @@ async fn two_clusters_over_ssh() {
     service.sync_cluster(&site_a).await.unwrap();
     let view = shown(&service, &master, id).await;
     assert_eq!(
-        view.session.slave_volume_id,
-        Some(slave.id),
+        view.summary.slave_volume_id,
+        Some(slave.id.into_uuid()),
         "managed slave volume"
     );
     assert_eq!(
-        view.session.slave_host_uuid, node3[0].gluster_uuid,
+        view.summary.slave_host_uuid,
+        node3[0].gluster_uuid.map(|u| u.into_uuid()),
         "managed slave host, by peer UUID"
     );
     assert!(node3[0].gluster_uuid.is_some());
@@ -514,9 +508,9 @@ async fn two_clusters_over_ssh() {
         },
     )
     .await;
-    assert_eq!(view.session.status, "ACTIVE", "{:?}", workers(&view));
+    assert_eq!(view.summary.status, S::Active, "{:?}", workers(&view));
     // the REST document: the status detail by master brick, the managed slave's ids
-    let doc = SessionDoc::new(&view, true);
+    let doc = SessionDoc::detail(&view);
     assert_eq!(doc.status, S::Active.as_api());
     assert_eq!(doc.slave_volume_id, Some(slave.id.into_uuid()));
     let mut rest: Vec<(String, String)> = doc
@@ -557,17 +551,13 @@ async fn two_clusters_over_ssh() {
         |v| workers(v).contains(&("node2".into(), BrickStatus::Offline)),
     )
     .await;
-    let statuses: Vec<BrickStatus> = view
-        .details
-        .iter()
-        .map(|(d, _)| BrickStatus::from_db(&d.status))
-        .collect();
+    let statuses: Vec<BrickStatus> = view.bricks.iter().map(|b| b.status).collect();
     let rule = status::aggregate(
         &statuses,
         status::set_size(master.replica_count, master.disperse_count),
     );
     assert_eq!(
-        view.session.status,
+        view.summary.status.as_db(),
         rule.as_db(),
         "shown = the rule over {:?}",
         workers(&view)
@@ -575,7 +565,7 @@ async fn two_clusters_over_ssh() {
     eprintln!(
         "node2 down: {:?} -> {}",
         workers(&view),
-        view.session.status
+        view.summary.status.as_db()
     );
     {
         let mut c = conn(&service).await;
@@ -597,7 +587,7 @@ async fn two_clusters_over_ssh() {
         id,
         Duration::from_secs(60),
         "PARTIAL_FAULTY",
-        |v| v.session.status == "PARTIAL_FAULTY",
+        |v| v.summary.status == S::PartialFaulty,
     )
     .await;
     assert_eq!(
@@ -616,7 +606,7 @@ async fn two_clusters_over_ssh() {
         Duration::from_secs(120),
         "node2 back: ACTIVE",
         |v| {
-            v.session.status == "ACTIVE"
+            v.summary.status == S::Active
                 && workers(v)
                     .iter()
                     .all(|(_, s)| matches!(s, BrickStatus::Active | BrickStatus::Passive))
@@ -643,7 +633,7 @@ async fn two_clusters_over_ssh() {
         },
     )
     .await;
-    assert_eq!(view.session.status, "PARTIAL_FAULTY");
+    assert_eq!(view.summary.status, S::PartialFaulty);
     {
         let mut c = conn(&service).await;
         let cluster = store::get_cluster(&mut c, site_a.id)
@@ -668,7 +658,7 @@ async fn two_clusters_over_ssh() {
         Duration::from_secs(120),
         "node1 back: ACTIVE",
         |v| {
-            v.session.status == "ACTIVE"
+            v.summary.status == S::Active
                 && workers(v)
                     .iter()
                     .all(|(_, s)| matches!(s, BrickStatus::Active | BrickStatus::Passive))
@@ -685,7 +675,7 @@ async fn two_clusters_over_ssh() {
     // no glusterd answers for site-a
     let a = cycle(&service, "site-a", false).await;
     let view = shown(&service, &master, id).await;
-    assert_eq!(view.session.status, "UNKNOWN");
+    assert_eq!(view.summary.status, S::Unknown);
     assert!(workers(&view)
         .iter()
         .all(|(_, s)| *s == BrickStatus::Unknown));
@@ -707,7 +697,7 @@ async fn two_clusters_over_ssh() {
         id,
         Duration::from_secs(120),
         "glusterd back: ACTIVE",
-        |v| v.session.status == "ACTIVE",
+        |v| v.summary.status == S::Active,
     )
     .await;
     assert_eq!(cluster_named(&service, "site-a").await.sync_state, "ok");
@@ -739,7 +729,7 @@ async fn two_clusters_over_ssh() {
         id,
         Duration::from_secs(180),
         "ssh back: ACTIVE",
-        |v| v.session.status == "ACTIVE",
+        |v| v.summary.status == S::Active,
     )
     .await;
 

@@ -82,7 +82,7 @@ fn Detail(d: SessionDetail) -> impl IntoView {
             <HealthBadge health=s.health/>
         </div>
         <p class="muted">
-            {format!("session {} · user {} · ", d.session_key, s.slave_user)}
+            {format!("session {} · user {} · ", s.session_key, s.slave_user)}
             "checkpoint " <CheckpointBadge state=s.checkpoint time=s.checkpoint_time/>
             " · lag " {d.lag_seconds.map(|l| format!("{l} s")).unwrap_or_else(|| "n/a".into())}
             " · updated " <When t=Some(s.updated_at)/>
@@ -121,7 +121,7 @@ fn BrickRow(b: BrickProgress, scale: i64) -> impl IntoView {
     };
     view! {
         <tr data-testid="brick-row" data-status=b.status.as_db()>
-            <td><code>{format!("{}:{}", b.master_host, b.master_brick)}</code></td>
+            <td><code>{format!("{}:{}", b.master_host.clone().unwrap_or_default(), b.master_brick.clone().unwrap_or_default())}</code></td>
             <td>{b.slave_node.clone().map(|n| n.into_any()).unwrap_or_else(|| na().into_any())}</td>
             <td><BrickBadge status=b.status/></td>
             <td>{b.crawl_status.clone().map(|c| c.into_any()).unwrap_or_else(|| na().into_any())}</td>

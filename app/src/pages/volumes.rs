@@ -58,7 +58,7 @@ fn VolumeRow(v: VolumeView) -> impl IntoView {
             <td>
                 <ul class="bricks">
                     {v.bricks.iter().map(|b| view! {
-                        <li class=format!("brick brick-{}", b.status) title=b.status.clone()>
+                        <li class=format!("brick brick-{}", b.status) title=b.status.to_string()>
                             <span class="dot" aria-hidden="true"></span>
                             {format!("{}:{}", b.server, b.path)}
                             <span class="sr-only">{format!(" ({})", b.status)}</span>

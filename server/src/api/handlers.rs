@@ -35,18 +35,13 @@ pub async fn entry_point() -> Doc<EntryPoint> {
 #[utoipa::path(get, path = "/api/clusters", tag = "inventory",
     responses((status = 200, description = XML_JSON, body = Clusters), (status = "default", body = FaultDoc)))]
 pub async fn clusters(State(service): State<Service>) -> Answer<Clusters> {
-    let mut conn = service
-        .store()
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)
-        .map_err(crate::service::ServiceError::from)?;
-    let rows = crate::store::list_clusters(&mut conn)
-        .await
-        .map_err(crate::service::ServiceError::from)?;
     Ok(Doc::ok(Clusters {
-        clusters: rows.iter().map(|c| ClusterDoc::new(c, false)).collect(),
+        clusters: service
+            .list_clusters()
+            .await?
+            .iter()
+            .map(|c| ClusterDoc::new(c, false))
+            .collect(),
     }))
 }
 
@@ -75,7 +70,7 @@ pub async fn host(
     Params((c, h)): Params<(Uuid, Uuid)>,
 ) -> Answer<HostDoc> {
     let hosts = service.hosts(c).await?;
-    let found = hosts.iter().find(|x| x.id.into_uuid() == h);
+    let found = hosts.iter().find(|x| x.id == h);
     found
         .map(|x| Doc::ok(HostDoc::new(x)))
         .ok_or_else(|| not_found(format!("host {h} in cluster {c}")))
@@ -89,7 +84,7 @@ pub async fn volumes(State(service): State<Service>, Params(c): Params<Uuid>) ->
             .volumes(c)
             .await?
             .iter()
-            .map(|v| VolumeDoc::new(c, v))
+            .map(VolumeDoc::new)
             .collect(),
     }))
 }
@@ -101,7 +96,7 @@ pub async fn volume(
     State(service): State<Service>,
     Params((c, v)): Params<(Uuid, Uuid)>,
 ) -> Answer<VolumeDoc> {
-    Ok(Doc::ok(VolumeDoc::new(c, &service.volume(c, v).await?)))
+    Ok(Doc::ok(VolumeDoc::new(&service.volume(c, v).await?)))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/bricks/{brick}", tag = "inventory",
@@ -112,9 +107,9 @@ pub async fn brick(
     Params((c, v, b)): Params<(Uuid, Uuid, Uuid)>,
 ) -> Answer<BrickDoc> {
     let vol = service.volume(c, v).await?;
-    let found = vol.bricks.iter().find(|x| x.id.into_uuid() == b);
+    let found = vol.bricks.iter().find(|x| x.id == b);
     found
-        .map(|x| Doc::ok(BrickDoc::new(c, x)))
+        .map(|x| Doc::ok(BrickDoc::new(c, v, x)))
         .ok_or_else(|| not_found(format!("brick {b} of volume {v}")))
 }
 
@@ -137,9 +132,7 @@ pub async fn sessions(
     Ok(Doc::ok(Sessions {
         sessions: list
             .iter()
-            .map(|s| {
-                SessionDoc::new(s, false).with_health(health.get(&s.session.session_id.into_uuid()))
-            })
+            .map(|s| SessionDoc::new(s).with_health(health.get(&s.id)))
             .collect(),
     }))
 }
@@ -166,7 +159,7 @@ pub async fn create_session(
     let created = service.create_session(&who.name, new).await?;
     let view = service.session(c, v, created.session.id).await?;
     Ok(Doc::created(
-        SessionDoc::new(&view, true),
+        SessionDoc::detail(&view),
         session_href(c, v, created.session.id),
     ))
 }
@@ -181,7 +174,7 @@ pub async fn session(
     let view = service.session(c, v, s).await?;
     let health = service.session_health(s).await?;
     Ok(Doc::ok(
-        SessionDoc::new(&view, true).with_health(Some(&health)),
+        SessionDoc::detail(&view).with_health(Some(&health)),
     ))
 }
 
@@ -332,7 +325,7 @@ pub async fn session_action(
         }
     };
     let session = match service.session(c, v, s).await {
-        Ok(view) => Some(SessionDoc::new(&view, false)),
+        Ok(view) => Some(SessionDoc::new(&view.summary)),
         Err(crate::service::ServiceError::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };

@@ -1,125 +1,88 @@
-//! Reading the inventory as the REST API shows it: clusters, hosts, volumes with bricks,
-//! sessions with their per-brick details. Every lookup under a parent checks that the child
-//! belongs to it (a session under another volume is not found).
-use app::domain::BrickStatus;
+//! The inventory by REST's paths: clusters, hosts, volumes with bricks, sessions with their
+//! per-brick details, as the views of `views.rs` (the pages' own). Every lookup under a parent
+//! checks that the child belongs to it (a session under another volume is not found).
+use app::domain::{ClusterSummary, HostView};
+use app::views::{SessionDetail, SessionSummary, VolumeView};
 use uuid::Uuid;
 
-use super::{status, Result, Service, ServiceError};
-use crate::store::{self, BrickRow, ClusterRow, HostRow, SessionDetailRow, SessionRow, VolumeRow};
-
-/// A volume with its bricks in volume order.
-#[derive(Clone, Debug)]
-pub struct VolumeView {
-    pub volume: VolumeRow,
-    pub bricks: Vec<BrickRow>,
-}
-
-/// A session as stored, with its details (each with its master brick when known).
-#[derive(Clone, Debug)]
-pub struct SessionView {
-    pub cluster_id: Uuid,
-    pub master_name: String,
-    pub session: SessionRow,
-    pub checkpoint_completed: bool,
-    pub details: Vec<(SessionDetailRow, Option<BrickRow>)>,
-}
-
-fn checkpoint_completed<'a>(details: impl Iterator<Item = &'a SessionDetailRow>) -> bool {
-    let pairs: Vec<_> = details
-        .map(|d| {
-            (
-                BrickStatus::from_db(&d.status),
-                d.checkpoint_status.as_deref().map(|c| c == "completed"),
-            )
-        })
-        .collect();
-    status::checkpoint_completed(&pairs)
-}
+use super::views::{host_view, session_detail_in, session_summary};
+use super::{Result, Service, ServiceError};
+use crate::store::{self, VolumeRow};
 
 impl Service {
-    pub async fn cluster(&self, id: Uuid) -> Result<ClusterRow> {
-        store::get_cluster(&mut *self.conn().await?, id.hyphenated())
+    pub async fn cluster(&self, id: Uuid) -> Result<ClusterSummary> {
+        self.list_clusters()
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("cluster {id}")))
-    }
-
-    pub async fn hosts(&self, cluster: Uuid) -> Result<Vec<HostRow>> {
-        let c = self.cluster(cluster).await?;
-        Ok(store::hosts_of_cluster(&mut *self.conn().await?, c.id).await?)
-    }
-
-    pub async fn volumes(&self, cluster: Uuid) -> Result<Vec<VolumeView>> {
-        let c = self.cluster(cluster).await?;
-        let mut conn = self.conn().await?;
-        let volumes = store::volumes_of_cluster(&mut conn, c.id).await?;
-        let mut bricks = store::bricks_of_cluster(&mut conn, c.id).await?;
-        Ok(volumes
             .into_iter()
-            .map(|volume| {
-                let (mine, rest) = bricks.drain(..).partition(|b| b.volume_id == volume.id);
-                bricks = rest;
-                VolumeView {
-                    volume,
-                    bricks: mine,
-                }
-            })
+            .find(|c| c.id == id)
+            .ok_or_else(|| cluster_not_found(id))
+    }
+
+    pub async fn hosts(&self, cluster: Uuid) -> Result<Vec<HostView>> {
+        let mut conn = self.conn().await?;
+        let c = store::get_cluster(&mut conn, cluster.hyphenated())
+            .await?
+            .ok_or_else(|| cluster_not_found(cluster))?;
+        let hosts = store::hosts_of_cluster(&mut conn, c.id).await?;
+        Ok(hosts.iter().map(host_view).collect())
+    }
+
+    /// The cluster's volumes by name, with their bricks in volume order.
+    pub async fn volumes(&self, cluster: Uuid) -> Result<Vec<VolumeView>> {
+        let inv = self.inventory().await?;
+        if !inv.clusters.contains_key(&cluster) {
+            return Err(cluster_not_found(cluster));
+        }
+        Ok(inv
+            .volumes
+            .iter()
+            .filter(|v| v.cluster_id.into_uuid() == cluster)
+            .map(|v| inv.volume(v))
             .collect())
     }
 
     /// The volume, if it is in the cluster.
     pub async fn volume(&self, cluster: Uuid, volume: Uuid) -> Result<VolumeView> {
-        volume_in(&mut *self.conn().await?, cluster, volume).await
+        let inv = self.inventory().await?;
+        inv.volumes
+            .iter()
+            .find(|v| v.id.into_uuid() == volume && v.cluster_id.into_uuid() == cluster)
+            .map(|v| inv.volume(v))
+            .ok_or_else(|| volume_not_found(cluster, volume))
     }
 
-    /// The sessions whose master is this volume (without their details).
-    pub async fn sessions(&self, cluster: Uuid, volume: Uuid) -> Result<Vec<SessionView>> {
-        let v = self.volume(cluster, volume).await?;
+    /// The sessions whose master is this volume, by slave.
+    pub async fn sessions(&self, cluster: Uuid, volume: Uuid) -> Result<Vec<SessionSummary>> {
         let mut conn = self.conn().await?;
-        let sessions = store::sessions_of_volume(&mut conn, v.volume.id).await?;
-        let details = store::details_of_volume(&mut conn, v.volume.id).await?;
-        Ok(sessions
+        let v = volume_in(&mut conn, cluster, volume).await?;
+        let sessions = store::sessions_of_volume(&mut conn, v.id).await?;
+        let details = store::details_of_volume(&mut conn, v.id).await?;
+        let health: std::collections::HashMap<_, _> = store::list_health(&mut conn)
+            .await?
             .into_iter()
-            .map(|session| {
-                let done = checkpoint_completed(
-                    details
-                        .iter()
-                        .filter(|d| d.session_id == session.session_id),
-                );
-                SessionView {
-                    cluster_id: cluster,
-                    master_name: v.volume.name.clone(),
-                    session,
-                    checkpoint_completed: done,
-                    details: Vec::new(),
-                }
+            .map(|h| (h.session_id, h))
+            .collect();
+        Ok(sessions
+            .iter()
+            .map(|s| {
+                let mine: Vec<_> = details
+                    .iter()
+                    .filter(|d| d.session_id == s.session_id)
+                    .collect();
+                session_summary(s, Some(&v), &mine, health.get(&s.session_id))
             })
             .collect())
     }
 
     /// One session with its details, if its master is this volume of this cluster.
-    pub async fn session(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<SessionView> {
+    pub async fn session(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<SessionDetail> {
         let mut conn = self.conn().await?;
         let v = volume_in(&mut conn, cluster, volume).await?;
         let session = store::get_session(&mut conn, id.hyphenated())
             .await?
-            .filter(|s| s.master_volume_id == v.volume.id)
+            .filter(|s| s.master_volume_id == v.id)
             .ok_or_else(|| ServiceError::NotFound(format!("session {id} of volume {volume}")))?;
-        let details = store::details_of_session(&mut conn, session.session_id).await?;
-        let done = checkpoint_completed(details.iter());
-        let details = details
-            .into_iter()
-            .map(|d| {
-                let brick = v.bricks.iter().find(|b| b.id == d.master_brick_id).cloned();
-                (d, brick)
-            })
-            .collect();
-        Ok(SessionView {
-            cluster_id: cluster,
-            master_name: v.volume.name,
-            session,
-            checkpoint_completed: done,
-            details,
-        })
+        session_detail_in(&mut conn, session, Some(&v)).await
     }
 
     /// Fails with NotFound unless the session's master is this volume of this cluster.
@@ -140,15 +103,21 @@ impl Service {
     }
 }
 
+fn cluster_not_found(id: Uuid) -> ServiceError {
+    ServiceError::NotFound(format!("cluster {id}"))
+}
+
+fn volume_not_found(cluster: Uuid, volume: Uuid) -> ServiceError {
+    ServiceError::NotFound(format!("volume {volume} in cluster {cluster}"))
+}
+
 async fn volume_in(
     conn: &mut sqlx::SqliteConnection,
     cluster: Uuid,
     volume: Uuid,
-) -> Result<VolumeView> {
-    let v = store::get_volume(conn, volume.hyphenated())
+) -> Result<VolumeRow> {
+    store::get_volume(conn, volume.hyphenated())
         .await?
         .filter(|v| v.cluster_id.into_uuid() == cluster)
-        .ok_or_else(|| ServiceError::NotFound(format!("volume {volume} in cluster {cluster}")))?;
-    let bricks = store::bricks_of_volume(conn, v.id).await?;
-    Ok(VolumeView { volume: v, bricks })
+        .ok_or_else(|| volume_not_found(cluster, volume))
 }

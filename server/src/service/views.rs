@@ -1,8 +1,11 @@
-//! The read models of the browser's pages (`app::views`), built from SQLite alone: the
-//! background sync keeps it fresh, so a page never waits for gluster.
+//! georep's one read model: the views of `app::views` (and `HostView`, `ClusterSummary`),
+//! built here from SQLite alone (the background sync keeps it fresh, so a read never waits
+//! for gluster) and rendered twice: by the pages, and by the REST documents in `api/docs/`.
+//! The builders are functions over rows; the whole inventory (pages, health) and the path
+//! lookups of REST (`inventory.rs`) both use them.
 use std::collections::HashMap;
 
-use app::domain::{BrickStatus, SessionStatus};
+use app::domain::{BrickState, BrickStatus, HostStatus, HostView, SessionStatus};
 use app::health::Health;
 use app::views::{
     BrickProgress, BrickView, CheckpointState, SessionDetail, SessionSummary, VolumeView,
@@ -13,7 +16,7 @@ use super::{status, Result, Service, ServiceError};
 use sqlx::SqliteConnection;
 
 use crate::store::{
-    self, BrickRow, ClusterRow, HealthRow, SessionDetailRow, SessionRow, VolumeRow,
+    self, BrickRow, ClusterRow, HealthRow, HostRow, SessionDetailRow, SessionRow, VolumeRow,
 };
 
 /// Everything the volume and session pages (and the health scheduler) are made of, read in
@@ -28,7 +31,7 @@ pub(super) struct Inventory {
 }
 
 impl Service {
-    async fn inventory(&self) -> Result<Inventory> {
+    pub(super) async fn inventory(&self) -> Result<Inventory> {
         inventory_in(&mut *self.conn().await?).await
     }
 
@@ -73,51 +76,19 @@ impl Service {
         Ok(out)
     }
 
+    /// A string that changes whenever what the pages show has changed (`web/live.rs`).
+    pub async fn live_fingerprint(&self) -> Result<String> {
+        Ok(store::fingerprint(&mut *self.conn().await?).await?)
+    }
+
+    /// One session with its workers (the session page).
     pub async fn session_detail_view(&self, id: Uuid) -> Result<SessionDetail> {
-        let inv = self.inventory().await?;
-        let s = inv
-            .sessions
-            .iter()
-            .find(|s| s.session_id.into_uuid() == id)
+        let mut c = self.conn().await?;
+        let s = store::get_session(&mut c, id.hyphenated())
+            .await?
             .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
-        let mut bricks: Vec<(i64, BrickProgress)> = inv
-            .details
-            .iter()
-            .filter(|d| d.session_id == s.session_id)
-            .map(|d| {
-                let brick = inv.bricks.iter().find(|b| b.id == d.master_brick_id);
-                let progress = BrickProgress {
-                    brick_id: d.master_brick_id.into_uuid(),
-                    master_host: brick.map(|b| b.server_name.clone()).unwrap_or_default(),
-                    master_brick: brick.map(|b| b.path.clone()).unwrap_or_default(),
-                    slave_node: d.slave_host_name.clone(),
-                    status: BrickStatus::from_db(&d.status),
-                    crawl_status: d.crawl_status.clone(),
-                    checkpoint_status: d.checkpoint_status.clone(),
-                    checkpoint_time: d.checkpoint_time,
-                    checkpoint_completed_at: d.checkpoint_completed_at,
-                    last_synced: d.last_synced_at,
-                    entry_pending: d.entry_pending,
-                    data_pending: d.data_pending,
-                    meta_pending: d.meta_pending,
-                    failures: d.failures,
-                    files_synced: d.files_synced,
-                    files_pending: d.files_pending,
-                    files_skipped: d.files_skipped,
-                    updated_at: d.updated_at,
-                };
-                (brick.map(|b| b.position).unwrap_or(i64::MAX), progress)
-            })
-            .collect();
-        bricks.sort_by_key(|(position, _)| *position);
-        let health = inv.health.get(&id);
-        Ok(SessionDetail {
-            summary: inv.summary(s),
-            session_key: s.session_key.clone(),
-            bricks: bricks.into_iter().map(|(_, b)| b).collect(),
-            health_reason: health.map(|h| h.reason.clone()),
-            lag_seconds: health.and_then(|h| h.lag_seconds),
-        })
+        let master = store::get_volume(&mut c, s.master_volume_id).await?;
+        session_detail_in(&mut c, s, master.as_ref()).await
     }
 }
 
@@ -150,83 +121,196 @@ pub(super) async fn inventory_in(c: &mut SqliteConnection) -> Result<Inventory> 
     Ok(inv)
 }
 
+/// A session with its details, its master volume's bricks and its stored verdict, as `c`
+/// sees them.
+pub(super) async fn session_detail_in(
+    c: &mut SqliteConnection,
+    s: SessionRow,
+    master: Option<&VolumeRow>,
+) -> Result<SessionDetail> {
+    let bricks = match master {
+        Some(m) => store::bricks_of_volume(c, m.id).await?,
+        None => Vec::new(),
+    };
+    let details = store::details_of_session(c, s.session_id).await?;
+    let health = store::get_health(c, s.session_id).await?;
+    Ok(session_detail(
+        &s,
+        master,
+        &bricks,
+        &details.iter().collect::<Vec<_>>(),
+        health.as_ref(),
+    ))
+}
+
 impl Inventory {
-    fn volume(&self, v: &VolumeRow) -> VolumeView {
-        VolumeView {
-            id: v.id.into_uuid(),
-            cluster_id: v.cluster_id.into_uuid(),
-            cluster_name: self
-                .clusters
-                .get(&v.cluster_id.into_uuid())
-                .map(|c| c.name.clone())
-                .unwrap_or_default(),
-            name: v.name.clone(),
-            volume_type: v.volume_type.clone(),
-            status: v.status.clone(),
-            bricks: self
-                .bricks
-                .iter()
-                .filter(|b| b.volume_id == v.id)
-                .map(|b| BrickView {
-                    server: b.server_name.clone(),
-                    path: b.path.clone(),
-                    status: b.status.clone(),
-                })
-                .collect(),
-            master_of: self
-                .sessions
-                .iter()
-                .filter(|s| s.master_volume_id == v.id)
-                .count() as i64,
-            slave_of: self
-                .sessions
-                .iter()
-                .filter(|s| s.slave_volume_id == Some(v.id))
-                .count() as i64,
-            size_total: v.size_total,
-            size_free: v.size_free,
-        }
+    pub(super) fn volume(&self, v: &VolumeRow) -> VolumeView {
+        let cluster_name = self
+            .clusters
+            .get(&v.cluster_id.into_uuid())
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let bricks = self.bricks.iter().filter(|b| b.volume_id == v.id);
+        let master_of = self
+            .sessions
+            .iter()
+            .filter(|s| s.master_volume_id == v.id)
+            .count();
+        let slave_of = self
+            .sessions
+            .iter()
+            .filter(|s| s.slave_volume_id == Some(v.id))
+            .count();
+        volume_view(v, cluster_name, bricks, master_of, slave_of)
     }
 
-    fn summary(&self, s: &SessionRow) -> SessionSummary {
+    pub(super) fn summary(&self, s: &SessionRow) -> SessionSummary {
         let details: Vec<_> = self
             .details
             .iter()
             .filter(|d| d.session_id == s.session_id)
             .collect();
-        let checkpoint_time = details.iter().filter_map(|d| d.checkpoint_time).max();
-        let pairs: Vec<_> = details
-            .iter()
-            .map(|d| {
-                (
-                    BrickStatus::from_db(&d.status),
-                    d.checkpoint_status.as_deref().map(|c| c == "completed"),
-                )
-            })
-            .collect();
-        let checkpoint = match checkpoint_time {
-            None => CheckpointState::None,
-            Some(_) if status::checkpoint_completed(&pairs) => CheckpointState::Completed,
-            Some(_) => CheckpointState::Pending,
-        };
         let master = self.volumes.iter().find(|v| v.id == s.master_volume_id);
-        SessionSummary {
-            id: s.session_id.into_uuid(),
-            cluster_id: master.map(|v| v.cluster_id.into_uuid()).unwrap_or_default(),
-            master_volume_id: s.master_volume_id.into_uuid(),
-            master_volume: master.map(|v| v.name.clone()).unwrap_or_default(),
-            slave_host: s.slave_host_name.clone(),
-            slave_volume: s.slave_volume_name.clone(),
-            slave_volume_id: s.slave_volume_id.map(|v| v.into_uuid()),
-            slave_user: s.slave_user.clone(),
-            status: SessionStatus::from_db(&s.status),
-            checkpoint,
-            checkpoint_time,
-            health: self
-                .health
-                .get(&s.session_id.into_uuid())
-                .map(|h| Health::parse(&h.health)),
-            updated_at: s.updated_at,
-        }
+        session_summary(
+            s,
+            master,
+            &details,
+            self.health.get(&s.session_id.into_uuid()),
+        )
+    }
+}
+
+pub(super) fn host_view(h: &HostRow) -> HostView {
+    HostView {
+        id: h.id.into_uuid(),
+        cluster_id: h.cluster_id.into_uuid(),
+        address: h.address.clone(),
+        gluster_uuid: h.gluster_uuid.map(|u| u.into_uuid()),
+        status: HostStatus::from_db(&h.status),
+    }
+}
+
+/// A volume with `bricks` (in volume order) and the number of sessions it is the master and
+/// the slave of.
+pub(super) fn volume_view<'a>(
+    v: &VolumeRow,
+    cluster_name: String,
+    bricks: impl Iterator<Item = &'a BrickRow>,
+    master_of: usize,
+    slave_of: usize,
+) -> VolumeView {
+    VolumeView {
+        id: v.id.into_uuid(),
+        cluster_id: v.cluster_id.into_uuid(),
+        cluster_name,
+        name: v.name.clone(),
+        volume_type: v.volume_type.clone(),
+        status: v.status.clone(),
+        bricks: bricks
+            .map(|b| BrickView {
+                id: b.id.into_uuid(),
+                server: b.server_name.clone(),
+                path: b.path.clone(),
+                status: BrickState::from_db(&b.status),
+            })
+            .collect(),
+        master_of: master_of as i64,
+        slave_of: slave_of as i64,
+        size_total: v.size_total,
+        size_free: v.size_free,
+    }
+}
+
+/// A session in a list: its stored row, its master volume, its details (for the checkpoint)
+/// and its stored verdict.
+pub(super) fn session_summary(
+    s: &SessionRow,
+    master: Option<&VolumeRow>,
+    details: &[&SessionDetailRow],
+    health: Option<&HealthRow>,
+) -> SessionSummary {
+    let checkpoint_time = details.iter().filter_map(|d| d.checkpoint_time).max();
+    let pairs: Vec<_> = details
+        .iter()
+        .map(|d| {
+            (
+                BrickStatus::from_db(&d.status),
+                d.checkpoint_status.as_deref().map(|c| c == "completed"),
+            )
+        })
+        .collect();
+    let completed = status::checkpoint_completed(&pairs);
+    let checkpoint = match checkpoint_time {
+        None => CheckpointState::None,
+        Some(_) if completed => CheckpointState::Completed,
+        Some(_) => CheckpointState::Pending,
+    };
+    SessionSummary {
+        id: s.session_id.into_uuid(),
+        cluster_id: master.map(|v| v.cluster_id.into_uuid()).unwrap_or_default(),
+        master_volume_id: s.master_volume_id.into_uuid(),
+        master_volume: master.map(|v| v.name.clone()).unwrap_or_default(),
+        session_key: s.session_key.clone(),
+        slave_host: s.slave_host_name.clone(),
+        slave_host_uuid: s.slave_host_uuid.map(|u| u.into_uuid()),
+        slave_volume: s.slave_volume_name.clone(),
+        slave_volume_id: s.slave_volume_id.map(|v| v.into_uuid()),
+        slave_user: s.slave_user.clone(),
+        status: SessionStatus::from_db(&s.status),
+        checkpoint_completed: completed,
+        checkpoint,
+        checkpoint_time,
+        health: health.map(|h| Health::parse(&h.health)),
+        updated_at: s.updated_at,
+    }
+}
+
+/// A session with one row per master brick, in the master volume's brick order (a worker
+/// whose brick is not the volume's first, as SQLite orders it).
+pub(super) fn session_detail(
+    s: &SessionRow,
+    master: Option<&VolumeRow>,
+    bricks: &[BrickRow],
+    details: &[&SessionDetailRow],
+    health: Option<&HealthRow>,
+) -> SessionDetail {
+    let mut progress: Vec<(Option<i64>, BrickProgress)> = details
+        .iter()
+        .map(|d| {
+            let brick = bricks.iter().find(|b| b.id == d.master_brick_id);
+            (brick.map(|b| b.position), brick_progress(d, brick))
+        })
+        .collect();
+    progress.sort_by_key(|(position, _)| *position);
+    SessionDetail {
+        summary: session_summary(s, master, details, health),
+        bricks: progress.into_iter().map(|(_, b)| b).collect(),
+        health_reason: health.map(|h| h.reason.clone()),
+        lag_seconds: health.and_then(|h| h.lag_seconds),
+    }
+}
+
+fn brick_progress(d: &SessionDetailRow, brick: Option<&BrickRow>) -> BrickProgress {
+    BrickProgress {
+        brick_id: d.master_brick_id.into_uuid(),
+        master_host: brick.map(|b| b.server_name.clone()),
+        master_brick: brick.map(|b| b.path.clone()),
+        slave_node: d.slave_host_name.clone(),
+        status: BrickStatus::from_db(&d.status),
+        crawl_status: d.crawl_status.clone(),
+        checkpoint_status: d.checkpoint_status.clone(),
+        checkpoint_time: d.checkpoint_time,
+        checkpoint_completed_at: d.checkpoint_completed_at,
+        last_synced: d.last_synced_at,
+        entry_pending: d.entry_pending,
+        data_pending: d.data_pending,
+        meta_pending: d.meta_pending,
+        failures: d.failures,
+        files_synced: d.files_synced,
+        files_pending: d.files_pending,
+        files_skipped: d.files_skipped,
+        bytes_pending: d.bytes_pending,
+        deletes_pending: d.deletes_pending,
+        updated_at: d.updated_at,
     }
 }

@@ -1,4 +1,4 @@
-//! Reads the REST API's inventory documents need beyond the sync's.
+//! Reads the read model needs beyond the sync's.
 use sqlx::SqliteConnection;
 
 use super::{Id, Result, SessionDetailRow};
@@ -20,4 +20,24 @@ pub async fn details_of_volume(
     .bind(volume_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// Everything a page shows, in one short string; `updated_at` moves only when the sync
+/// wrote a changed row (an idle cycle writes nothing). Health `updated_at` moves on every
+/// evaluation, so its verdict and lag are used instead.
+const FINGERPRINT: &str = "SELECT
+   (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM gluster_georep_session)
+   || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM gluster_georep_session_details)
+   || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM gluster_volumes)
+   || '|' || (SELECT coalesce(group_concat(status), '') FROM gluster_volume_bricks)
+   || '|' || (SELECT coalesce(group_concat(config_key || '=' || config_value), '') FROM gluster_georep_config)
+   || '|' || (SELECT coalesce(max(id), 0) FROM events)
+   || '|' || (SELECT coalesce(group_concat(health || ':' || coalesce(lag_seconds, '') || ':' || coalesce(last_probe_at, '')), '') FROM session_health)
+   || '|' || (SELECT count(*) || '/' || coalesce(group_concat(sync_state), '') FROM clusters)";
+
+/// A string that changes whenever what the pages show has changed (live updates).
+pub async fn fingerprint(conn: &mut SqliteConnection) -> Result<String> {
+    Ok(sqlx::query_scalar::<_, String>(FINGERPRINT)
+        .fetch_one(conn)
+        .await?)
 }

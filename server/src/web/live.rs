@@ -1,6 +1,7 @@
-//! Live updates: one watcher compares a cheap fingerprint of what the pages show once a
-//! second (the sync loop, actions and probes all write SQLite) and every open page hears of a
-//! change through server-sent events at `/rpc/live`, then re-reads what it shows.
+//! Live updates: one watcher compares a cheap fingerprint of what the pages show
+//! (`Service::live_fingerprint`) once a second (the sync loop, actions and probes all write
+//! SQLite) and every open page hears of a change through server-sent events at `/rpc/live`,
+//! then re-reads what it shows.
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use futures_util::stream::Stream;
 use tokio::sync::watch;
 use tokio_stream::{wrappers::WatchStream, StreamExt};
 
-use crate::store::Store;
+use crate::service::Service;
 
 /// A counter that goes up whenever what the pages show has changed.
 #[derive(Clone)]
@@ -18,22 +19,9 @@ pub struct Live(watch::Receiver<u64>);
 
 const EVERY: Duration = Duration::from_secs(1);
 
-/// Everything a page shows, in one short string; `updated_at` moves only when the sync
-/// wrote a changed row (an idle cycle writes nothing). Health `updated_at` moves on every
-/// evaluation, so its verdict and lag are used instead.
-const FINGERPRINT: &str = "SELECT
-   (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM gluster_georep_session)
-   || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM gluster_georep_session_details)
-   || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM gluster_volumes)
-   || '|' || (SELECT coalesce(group_concat(status), '') FROM gluster_volume_bricks)
-   || '|' || (SELECT coalesce(group_concat(config_key || '=' || config_value), '') FROM gluster_georep_config)
-   || '|' || (SELECT coalesce(max(id), 0) FROM events)
-   || '|' || (SELECT coalesce(group_concat(health || ':' || coalesce(lag_seconds, '') || ':' || coalesce(last_probe_at, '')), '') FROM session_health)
-   || '|' || (SELECT count(*) || '/' || coalesce(group_concat(sync_state), '') FROM clusters)";
-
 impl Live {
     /// Starts the watcher; it ends when `stop` turns true.
-    pub fn spawn(store: Store, mut stop: watch::Receiver<bool>) -> Live {
+    pub fn spawn(service: Service, mut stop: watch::Receiver<bool>) -> Live {
         let (tx, rx) = watch::channel(0u64);
         tokio::spawn(async move {
             let mut last = String::new();
@@ -44,10 +32,7 @@ impl Live {
                     _ = tick.tick() => {}
                     _ = stop.changed() => break,
                 }
-                match sqlx::query_scalar::<_, String>(FINGERPRINT)
-                    .fetch_one(store.pool())
-                    .await
-                {
+                match service.live_fingerprint().await {
                     Ok(now) if now != last => {
                         last = now;
                         tx.send_modify(|v| *v += 1);
