@@ -4,12 +4,10 @@
 //! Active / Changelog Crawl can still replicate nothing (glusterfs 10.3's changelog stall);
 //! only a probe (a checkpoint plus a change on every master brick) tells.
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::BrickStatus;
-use crate::error::AppError;
 
 /// The health of a session. A stalled or faulty session is never healthy.
 #[derive(
@@ -183,36 +181,6 @@ pub struct LagSample {
     pub brick_id: Option<Uuid>,
     pub lag_seconds: i64,
     pub pending: Option<i64>,
-}
-
-#[server(prefix = "/rpc", endpoint = "get_session_health")]
-pub async fn get_session_health(id: Uuid) -> Result<SessionHealth, AppError> {
-    crate::backend::backend()?.session_health(id).await
-}
-
-/// Probes the session now (takes up to the probe timeout, a minute by default).
-#[server(prefix = "/rpc", endpoint = "probe_session")]
-pub async fn probe_session(id: Uuid) -> Result<ProbeReport, AppError> {
-    crate::backend::backend()?
-        .probe_session(&crate::backend::actor()?, id)
-        .await
-}
-
-/// Restarts the session's stalled workers and probes again.
-#[server(prefix = "/rpc", endpoint = "restart_stalled")]
-pub async fn restart_stalled(id: Uuid) -> Result<RestartOutcome, AppError> {
-    crate::backend::backend()?
-        .restart_stalled(&crate::backend::actor()?, id)
-        .await
-}
-
-/// Lag samples of a session since a time (default: the last 24 hours), oldest first.
-#[server(prefix = "/rpc", endpoint = "get_lag_history")]
-pub async fn get_lag_history(
-    id: Uuid,
-    since: Option<DateTime<Utc>>,
-) -> Result<Vec<LagSample>, AppError> {
-    crate::backend::backend()?.lag_history(id, since).await
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn UserMenu() -> impl IntoView {
     let user = use_context::<ui::CurrentUser>().map(|u| u.0);
-    let logout = ServerAction::<views::Logout>::new();
+    let logout = ServerAction::<rpc::Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
             views::reload_to("/login");

@@ -2,10 +2,17 @@
 //! REST API owns `/api`.
 use leptos::prelude::*;
 
-use crate::domain::ClusterSummary;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::{ClusterSummary, Ineligibility};
 #[cfg(feature = "ssr")]
 use crate::domain::{Connection, NewCluster};
 use crate::error::AppError;
+use crate::health::{LagSample, ProbeReport, RestartOutcome, SessionHealth};
+#[cfg(feature = "ssr")]
+use crate::views::local_path;
+use crate::views::{Me, SessionDetail, SessionSummary, VolumeView};
 
 #[server(prefix = "/rpc", endpoint = "list_clusters")]
 pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
@@ -131,3 +138,133 @@ pub async fn list_events(
         .events(session, limit.unwrap_or(100))
         .await
 }
+
+#[server(prefix = "/rpc", endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    Ok(crate::backend::current_user())
+}
+
+/// Logs in and sets the session cookie; then goes to `next` (a local path) or `/`.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(name: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let cookie = crate::backend::backend()?.login(name, password).await?;
+    let opts = expect_context::<leptos_axum::ResponseOptions>();
+    opts.insert_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
+    );
+    redirect_plain_form(&local_path(next.as_deref()));
+    Ok(())
+}
+
+/// A form posted without JavaScript gets a redirect; the app itself (JSON) reloads the page
+/// on its own, so that everything is read again as the new user.
+#[cfg(feature = "ssr")]
+fn redirect_plain_form(to: &str) {
+    let html = use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|a| a.to_str().ok())
+                .map(|a| a.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if html {
+        leptos_axum::redirect(to);
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let cookie = crate::backend::backend()?
+        .logout(crate::backend::session_cookie())
+        .await?;
+    let opts = expect_context::<leptos_axum::ResponseOptions>();
+    opts.insert_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
+    );
+    redirect_plain_form("/login");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "list_volumes")]
+pub async fn list_volumes() -> Result<Vec<VolumeView>, AppError> {
+    crate::backend::backend()?.volumes().await
+}
+
+/// A volume and the sessions it is the master of.
+#[server(prefix = "/rpc", endpoint = "volume_sessions")]
+pub async fn volume_sessions(id: Uuid) -> Result<(VolumeView, Vec<SessionSummary>), AppError> {
+    crate::backend::backend()?.volume_sessions(id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "list_sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionSummary>, AppError> {
+    crate::backend::backend()?.sessions().await
+}
+
+#[server(prefix = "/rpc", endpoint = "session_detail")]
+pub async fn get_session_detail(id: Uuid) -> Result<SessionDetail, AppError> {
+    crate::backend::backend()?.session_detail(id).await
+}
+
+/// Why `slave_host::slave_volume` is not a good slave for the master volume (nothing is
+/// changed; gluster's own verification runs at create).
+#[server(prefix = "/rpc", endpoint = "check_eligibility")]
+pub async fn check_eligibility(
+    master_volume_id: Uuid,
+    slave_host: String,
+    slave_volume: String,
+) -> Result<Vec<Ineligibility>, AppError> {
+    crate::backend::backend()?
+        .eligibility(master_volume_id, slave_host, slave_volume)
+        .await
+}
+
+#[server(prefix = "/rpc", endpoint = "get_session_health")]
+pub async fn get_session_health(id: Uuid) -> Result<SessionHealth, AppError> {
+    crate::backend::backend()?.session_health(id).await
+}
+
+/// Probes the session now (takes up to the probe timeout, a minute by default).
+#[server(prefix = "/rpc", endpoint = "probe_session")]
+pub async fn probe_session(id: Uuid) -> Result<ProbeReport, AppError> {
+    crate::backend::backend()?
+        .probe_session(&crate::backend::actor()?, id)
+        .await
+}
+
+/// Restarts the session's stalled workers and probes again.
+#[server(prefix = "/rpc", endpoint = "restart_stalled")]
+pub async fn restart_stalled(id: Uuid) -> Result<RestartOutcome, AppError> {
+    crate::backend::backend()?
+        .restart_stalled(&crate::backend::actor()?, id)
+        .await
+}
+
+/// Lag samples of a session since a time (default: the last 24 hours), oldest first.
+#[server(prefix = "/rpc", endpoint = "get_lag_history")]
+pub async fn get_lag_history(
+    id: Uuid,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<LagSample>, AppError> {
+    crate::backend::backend()?.lag_history(id, since).await
+}
+
+/// Server functions a viewer may call (everything else changes something).
+pub const READ_ONLY_ENDPOINTS: &[&str] = &[
+    "whoami",
+    "logout",
+    "list_clusters",
+    "list_volumes",
+    "volume_sessions",
+    "list_sessions",
+    "session_detail",
+    "session_options",
+    "check_eligibility",
+    "list_events",
+    "get_session_health",
+    "get_lag_history",
+    "live",
+];

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use crate::domain::{BrickStatus, SessionStatus};
 use crate::error::AppError;
 use crate::health::Health;
-use crate::views::{whoami, CheckpointState, Me};
+use crate::rpc::whoami;
+use crate::views::{CheckpointState, Me};
 
 /// Goes up whenever the server says what the pages show has changed (or, without the
 /// event stream, every few seconds): resources that read it fetch again.

@@ -1,12 +1,11 @@
-//! What the pages show: read models built by the server from SQLite (never from gluster
-//! directly: the background sync keeps SQLite fresh), and the server functions that fetch them.
+//! What the pages (and the REST documents) show: read models built by the server from SQLite
+//! (never from gluster directly: the background sync keeps SQLite fresh). The server functions
+//! that fetch them are in `rpc.rs`.
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{BrickState, BrickStatus, Ineligibility, Role, SessionStatus};
-use crate::error::AppError;
+use crate::domain::{BrickState, BrickStatus, Role, SessionStatus};
 use crate::health::Health;
 
 /// The logged-in user of the browser.
@@ -124,46 +123,11 @@ pub struct SessionDetail {
     pub lag_seconds: Option<i64>,
 }
 
-#[server(prefix = "/rpc", endpoint = "whoami")]
-pub async fn whoami() -> Result<Option<Me>, AppError> {
-    Ok(crate::backend::current_user())
-}
-
-/// Logs in and sets the session cookie; then goes to `next` (a local path) or `/`.
-#[server(prefix = "/rpc", endpoint = "login")]
-pub async fn login(name: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    let cookie = crate::backend::backend()?.login(name, password).await?;
-    let opts = expect_context::<leptos_axum::ResponseOptions>();
-    opts.insert_header(
-        http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
-    );
-    redirect_plain_form(&local_path(next.as_deref()));
-    Ok(())
-}
-
-/// A form posted without JavaScript gets a redirect; the app itself (JSON) reloads the page
-/// on its own, so that everything is read again as the new user.
-#[cfg(feature = "ssr")]
-fn redirect_plain_form(to: &str) {
-    let html = use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|a| a.to_str().ok())
-                .map(|a| a.contains("text/html"))
-        })
-        .unwrap_or(false);
-    if html {
-        leptos_axum::redirect(to);
-    }
-}
-
 /// A full page load of `to` (after login and logout: every resource is read again).
 pub fn reload_to(to: &str) {
     #[cfg(feature = "hydrate")]
     {
-        let _ = window().location().set_href(to);
+        let _ = leptos::prelude::window().location().set_href(to);
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = to;
@@ -255,68 +219,3 @@ mod tests {
         assert_eq!(local_path(None), "/");
     }
 }
-
-#[server(prefix = "/rpc", endpoint = "logout")]
-pub async fn logout() -> Result<(), AppError> {
-    let cookie = crate::backend::backend()?
-        .logout(crate::backend::session_cookie())
-        .await?;
-    let opts = expect_context::<leptos_axum::ResponseOptions>();
-    opts.insert_header(
-        http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
-    );
-    redirect_plain_form("/login");
-    Ok(())
-}
-
-#[server(prefix = "/rpc", endpoint = "list_volumes")]
-pub async fn list_volumes() -> Result<Vec<VolumeView>, AppError> {
-    crate::backend::backend()?.volumes().await
-}
-
-/// A volume and the sessions it is the master of.
-#[server(prefix = "/rpc", endpoint = "volume_sessions")]
-pub async fn volume_sessions(id: Uuid) -> Result<(VolumeView, Vec<SessionSummary>), AppError> {
-    crate::backend::backend()?.volume_sessions(id).await
-}
-
-#[server(prefix = "/rpc", endpoint = "list_sessions")]
-pub async fn list_sessions() -> Result<Vec<SessionSummary>, AppError> {
-    crate::backend::backend()?.sessions().await
-}
-
-#[server(prefix = "/rpc", endpoint = "session_detail")]
-pub async fn get_session_detail(id: Uuid) -> Result<SessionDetail, AppError> {
-    crate::backend::backend()?.session_detail(id).await
-}
-
-/// Why `slave_host::slave_volume` is not a good slave for the master volume (nothing is
-/// changed; gluster's own verification runs at create).
-#[server(prefix = "/rpc", endpoint = "check_eligibility")]
-pub async fn check_eligibility(
-    master_volume_id: Uuid,
-    slave_host: String,
-    slave_volume: String,
-) -> Result<Vec<Ineligibility>, AppError> {
-    crate::backend::backend()?
-        .eligibility(master_volume_id, slave_host, slave_volume)
-        .await
-}
-
-/// Server functions a viewer may call (everything else changes something).
-pub const READ_ONLY_ENDPOINTS: &[&str] = &[
-    "whoami",
-    "logout",
-    "list_clusters",
-    "list_volumes",
-    "volume_sessions",
-    "list_sessions",
-    "session_detail",
-    "session_options",
-    "check_eligibility",
-    "list_events",
-    "get_session_health",
-    "get_lag_history",
-    "live",
-];

@@ -4,8 +4,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 use crate::rpc::list_events;
+use crate::rpc::list_sessions;
 use crate::ui::{absolute, live_tick, ErrorLine};
-use crate::views::list_sessions;
 
 #[component]
 pub fn EventsPage() -> impl IntoView {

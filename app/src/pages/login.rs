@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::views::Login;
+use crate::rpc::Login;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

@@ -7,13 +7,14 @@ use uuid::Uuid;
 
 use crate::domain::SessionOption;
 use crate::error::AppError;
-use crate::health::{get_lag_history, LagSample};
+use crate::health::LagSample;
 use crate::pages::sessions::{SessionActions, SessionActs, SessionActsDialog};
 use crate::rpc::{self, session_options};
+use crate::rpc::{get_lag_history, get_session_detail};
 use crate::ui::{
     live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When,
 };
-use crate::views::{get_session_detail, BrickProgress, SessionDetail};
+use crate::views::{BrickProgress, SessionDetail};
 
 /// Everything the page shows, read as one resource: a page with several resources read by
 /// nested Transitions numbered them differently on the server and in the browser, and the

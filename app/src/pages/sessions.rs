@@ -5,12 +5,11 @@ use uuid::Uuid;
 
 use crate::domain::{Checkpoint, SessionAction};
 use crate::rpc;
+use crate::rpc::{check_eligibility, list_sessions, list_volumes, volume_sessions};
 use crate::ui::{
     live_tick, CheckpointBadge, Dialog, ErrorLine, HealthBadge, IfCanAct, StatusBadge, When,
 };
-use crate::views::{
-    check_eligibility, list_sessions, list_volumes, volume_sessions, SessionSummary, VolumeView,
-};
+use crate::views::{SessionSummary, VolumeView};
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {

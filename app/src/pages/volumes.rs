@@ -1,8 +1,9 @@
 //! Clusters → volumes: type, status, bricks, and the part each volume plays in geo-replication.
 use leptos::prelude::*;
 
+use crate::rpc::list_volumes;
 use crate::ui::{live_tick, ErrorLine};
-use crate::views::{list_volumes, VolumeView};
+use crate::views::VolumeView;
 
 #[component]
 pub fn VolumesPage() -> impl IntoView {

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 
 use app::backend::{cookie_value, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use app::error::AppError;
-use app::views::{Me, READ_ONLY_ENDPOINTS};
+use app::rpc::READ_ONLY_ENDPOINTS;
+use app::views::Me;
 
 use crate::service::auth::{Authenticator, Principal};
 
