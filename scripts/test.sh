@@ -11,6 +11,10 @@ echo "== gluster lab"
 bash scripts/gluster-lab.sh up
 export LAB_HOST=$(hostname)
 
+echo "== import graph (no module circles)"
+python3 scripts/imports.py server/src
+python3 scripts/imports.py app/src
+
 echo "== cargo test"
 cargo test -p georep -p app --no-fail-fast
 
