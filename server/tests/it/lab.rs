@@ -7,7 +7,7 @@ use georep::service::Service;
 use georep::store::{self, Store};
 use georep::sync;
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async, lab_script, register_lab};
 
 /// The raw gluster CLI, as an admin would type it (out of band for georep).

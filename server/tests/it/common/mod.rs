@@ -1,5 +1,5 @@
-//! What the lab tests share: the lab host, the raw CLI, the lab script, and a lock.
-#![allow(dead_code)] // each test crate uses a part
+//! What the integration tests share: the lab host, the raw CLI, the lab script and the labs'
+//! locks; the georep binary, its CLI and a server of it on port 0.
 use std::fs::File;
 use std::process::Command;
 
@@ -87,7 +87,7 @@ pub fn lab_script_path() -> &'static str {
 /// The lab is one glusterd for the whole machine: every test that changes it holds this
 /// lock (across test binaries and processes, so parallel runs cannot trip over each other's
 /// geo-rep transactions). Blocking: take it from `spawn_blocking` or before the runtime.
-pub struct LabLock(File);
+pub struct LabLock(#[allow(dead_code)] File); // held until dropped, never read
 
 pub fn lab_lock() -> LabLock {
     std::fs::create_dir_all("/var/lib/georep-lab").unwrap();

@@ -3,7 +3,7 @@
 //! and no password, hash or token in any answer or log line.
 use reqwest::{Method, StatusCode};
 
-mod common;
+use crate::common;
 
 const ADMIN_PW: &str = "security-admin-pw-1";
 const VIEWER_PW: &str = "security-viewer-pw-1";

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use georep::api::docs::{Clusters, Sessions, Volumes};
 use reqwest::Method;
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async, lab_script, session_option};
 
 const PW: &str = "crash-admin-1";

@@ -32,7 +32,7 @@ use georep::store::{self, Store};
 use georep::sync;
 use uuid::Uuid;
 
-mod common;
+use crate::common;
 use common::lab2_lock_async;
 
 const MASTER: &str = "c2master";

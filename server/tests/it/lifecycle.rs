@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 const SLAVE: &str = "slavevol2";
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab, session_option};
 
 use common::gluster_xml as cli;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use georep::api::docs::*;
 use reqwest::{Method, StatusCode};
 
-mod common;
+use crate::common;
 use common::{georep, host, lab_lock_async, lab_script, lab_script_path, session_option};
 
 const SLAVE: &str = "slavevol4";

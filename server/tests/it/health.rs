@@ -24,7 +24,7 @@ use georep::store::{self, Store};
 use georep::sync;
 use uuid::Uuid;
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab};
 
 const SLAVE: &str = "slavevol5";

@@ -15,7 +15,7 @@ use uuid::Uuid;
 const ADMIN_PW: &str = "admin-secret-1";
 const VIEWER_PW: &str = "viewer-secret-1";
 
-mod common;
+use crate::common;
 use common::georep;
 
 struct Server {
