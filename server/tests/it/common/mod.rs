@@ -85,14 +85,23 @@ pub fn lab_script_path() -> &'static str {
 }
 
 /// The lab is one glusterd for the whole machine: every test that changes it holds this
-/// lock (across test binaries and processes, so parallel runs cannot trip over each other's
-/// geo-rep transactions). Blocking: take it from `spawn_blocking` or before the runtime.
+/// lock (across the test threads of this process, other test processes and the other
+/// worktrees' runs, so parallel runs cannot trip over each other's geo-rep transactions).
+/// Blocking: take it from `spawn_blocking` or before the runtime.
 pub struct LabLock(#[allow(dead_code)] File); // held until dropped, never read
 
 pub fn lab_lock() -> LabLock {
-    std::fs::create_dir_all("/var/lib/georep-lab").unwrap();
-    let f = File::create("/var/lib/georep-lab/tests.lock").unwrap();
-    f.lock().expect("lab test lock");
+    lock_file("/var/lib/georep-lab/tests.lock")
+}
+
+/// An exclusive `flock` on PATH (made if need be), waited for. `flock` locks belong to the
+/// open file, not to the process: each call opens the file anew, so a second taker waits
+/// even on another thread of this same process (a POSIX `fcntl` lock would not exclude it).
+fn lock_file(path: &str) -> LabLock {
+    std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+    let f = File::create(path).unwrap();
+    f.lock()
+        .unwrap_or_else(|e| panic!("lab test lock {path}: {e}"));
     LabLock(f)
 }
 
@@ -104,14 +113,37 @@ pub async fn lab_lock_async() -> LabLock {
 /// lab (its nodes run their own glusterd in their own namespaces): its tests take this lock
 /// instead, so they neither wait for nor disturb the single-machine lab's tests.
 pub async fn lab2_lock_async() -> LabLock {
-    tokio::task::spawn_blocking(|| {
-        std::fs::create_dir_all("/var/lib/georep-lab/clusters").unwrap();
-        let f = File::create("/var/lib/georep-lab/clusters/tests.lock").unwrap();
-        f.lock().expect("two-cluster lab test lock");
-        LabLock(f)
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(|| lock_file("/var/lib/georep-lab/clusters/tests.lock"))
+        .await
+        .unwrap()
+}
+
+/// The labs' locks exclude the test threads of one process from each other (all the tests
+/// are one binary now), shown on a lock file of its own.
+#[test]
+fn lab_locks_exclude_threads_of_this_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tests.lock");
+    let path = path.to_str().unwrap().to_owned();
+    let held = lock_file(&path);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let second = lock_file(&path);
+            tx.send(()).unwrap();
+            drop(second);
+        })
+    };
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "a second thread took the lock while it was held"
+    );
+    drop(held);
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the second thread gets the lock once it is released");
+    waiter.join().unwrap();
 }
 
 /// A `georep serve` on port 0 over `db`: the child, its base URL and its log lines so far.
