@@ -84,6 +84,19 @@ pub fn lab_script_path() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab.sh")
 }
 
+/// `bash scripts/gluster-lab.sh volume-delete SLAVE` when dropped, however the test ends:
+/// the test's own slave volume and any session on it are gone.
+pub struct DeleteVolume(pub &'static str);
+
+impl Drop for DeleteVolume {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(lab_script_path())
+            .args(["volume-delete", self.0])
+            .output();
+    }
+}
+
 /// The lab is one glusterd for the whole machine: every test that changes it holds this
 /// lock (across the test threads of this process, other test processes and the other
 /// worktrees' runs, so parallel runs cannot trip over each other's geo-rep transactions).
@@ -165,6 +178,7 @@ impl Drop for Served {
 pub fn georep(db: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
     cmd.env_remove("GEOREP_LISTEN")
+        .env_remove("GEOREP_DATABASE")
         .env_remove("GEOREP_ADMIN_PASSWORD")
         .env(
             "RUST_LOG",
