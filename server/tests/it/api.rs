@@ -209,7 +209,7 @@ async fn spawn() -> Server {
     std::fs::write(&fake, FAKE_GLUSTER).unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     // the users: the first admin from GEOREP_ADMIN_PASSWORD, a viewer and a token from the CLI
-    let served = common::serve(
+    let served = common::serve_apart(
         &db,
         &[
             "--gluster-command",

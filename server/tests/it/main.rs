@@ -6,7 +6,9 @@
 //! The tests run on parallel threads of this one process, so nothing here may rely on being
 //! alone in a process: no `std::env::set_var`, no `set_current_dir`. The single-machine lab
 //! is behind `common::lab_lock` (a `flock`: it excludes the other threads of this process as
-//! well as other processes), the two-cluster lab behind `common::lab2_lock_async`.
+//! well as other processes), the two-cluster lab behind `common::lab2_lock_async`; servers
+//! that never reach gluster keep their probe mount folder to themselves
+//! (`common::serve_apart`).
 //! Data files stay where the unit tests read them too: `server/tests/fixtures/`,
 //! `server/tests/corpus/`.
 

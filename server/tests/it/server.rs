@@ -32,7 +32,7 @@ fn spawn_server() -> Server {
 
 /// The same in `dir`, with more global and `serve` arguments.
 fn spawn_server_in(dir: tempfile::TempDir, global: &[&str], serve: &[&str]) -> Server {
-    let served = common::serve(&dir.path().join("georep.db"), global, serve, ADMIN_PW);
+    let served = common::serve_apart(&dir.path().join("georep.db"), global, serve, ADMIN_PW);
     Server {
         base: served.base.clone(),
         served,

@@ -255,6 +255,23 @@ pub fn serve(
     Served { child, base, log }
 }
 
+/// `serve` for a server that never reaches the lab (a fake gluster or none): its probe mount
+/// folder is its own, beside `db`. Every georep's health scheduler claims its mount folder
+/// and then unmounts the mounts there its own database does not need; with the default
+/// folder such a server, running at the same time as a lab test in this process, could
+/// unmount that test's probe mount under /run/georep/probe.
+pub fn serve_apart(
+    db: &std::path::Path,
+    global: &[&str],
+    serve_args: &[&str],
+    admin_password: &str,
+) -> Served {
+    let probes = db.parent().unwrap().join("probe");
+    let mut args = vec!["--probe-mount-dir", probes.to_str().unwrap()];
+    args.extend_from_slice(serve_args);
+    serve(db, global, &args, admin_password)
+}
+
 /// Registers the lab's glusterd (this machine, local CLI) as cluster "lab".
 pub async fn register_lab(service: &georep::service::Service) {
     let lab = app::domain::NewCluster {
