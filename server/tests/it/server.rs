@@ -470,17 +470,14 @@ async fn sigterm_ends_live_streams_and_exits_within_ten_seconds() {
     // a fake gluster: notes each call, then takes as long as the file `delay` says
     let fake = dir.path().join("gluster");
     let (calls, delay) = (dir.path().join("calls"), dir.path().join("delay"));
-    std::fs::write(
+    common::write_executable(
         &fake,
-        format!(
+        &format!(
             "#!/bin/sh\nd=$(cat {delay})\necho call >> {calls}\nsleep $d\necho 'fake: no pool' >&2\nexit 1\n",
             delay = delay.display(),
             calls = calls.display()
         ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let mut s = spawn_server_in(
         dir,
         &[

@@ -272,6 +272,32 @@ pub fn serve_apart(
     serve(db, global, &args, admin_password)
 }
 
+/// Writes the script TEXT to PATH, executable (a fake `gluster`). A child process writes it:
+/// written from this process, the file would be open for writing in any child another test
+/// thread forks meanwhile, until that child's exec, and running the script then fails with
+/// ETXTBSY ("Text file busy"), the hazard of writing and running a file in a process that
+/// forks on several threads (all the tests are one process).
+pub fn write_executable(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("sh")
+        .args(["-c", r#"cat > "$1" && chmod 755 "$1""#, "sh"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "writing {}",
+        path.display()
+    );
+}
+
 /// Registers the lab's glusterd (this machine, local CLI) as cluster "lab".
 pub async fn register_lab(service: &georep::service::Service) {
     let lab = app::domain::NewCluster {
