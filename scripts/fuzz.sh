@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz.sh — the mutation fuzzer of server/tests/fuzz.rs, long: every parser of outside input
+# fuzz.sh — the mutation fuzzer of server/tests/it/fuzz.rs, long: every parser of outside input
 # (gluster's XML, /proc, request bodies, documents, Accept, names, option values) for
 # FUZZ_SECONDS (default 600), optimised build. A crash fails the run and keeps its input in
 # $CARGO_TARGET_DIR/fuzz-crashes/; FUZZ_SEED=<the seed it printed> replays the run.
@@ -10,4 +10,4 @@ cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
 . scripts/env.sh
 export FUZZ_SECONDS=${FUZZ_SECONDS:-600}
-cargo test --release -q -p georep --test fuzz -- --nocapture 2>&1 | grep -E '^fuzz|panicked|test result'
+cargo test --release -q -p georep --test it -- --nocapture fuzz:: 2>&1 | grep -E '^fuzz|panicked|test result'

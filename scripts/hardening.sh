@@ -17,16 +17,16 @@ bash scripts/gluster-lab.sh up
 export LAB_HOST=${LAB_HOST:-$(hostname)}
 
 say "hostile corpus, web security, faults (hung CLI: 504 and the lock released)"
-cargo test -p georep --test hostile --test security --test api -- --nocapture 2>&1 \
+cargo test -p georep --test it -- --nocapture hostile:: security:: api:: 2>&1 \
   | grep -E 'hostile cases|^test |test result|panicked'
 
 say "faults on the two-cluster lab: glusterd stopped on the master pool, ssh to the slave's host failing"
-cargo test -p georep --test clusters2 -- --nocapture 2>&1 \
+cargo test -p georep --test it -- --nocapture clusters2:: 2>&1 \
   | grep -E 'glusterd stopped:|ssh to node3|timing: (glusterd|ssh) back|^test |test result|panicked'
 
 say "crash consistency x ${CRASH_RUNS:=5}"
 for i in $(seq 1 "$CRASH_RUNS"); do
-  cargo test -q -p georep --test crash -- --nocapture 2>&1 | grep -E '^crash:|test result|panicked'
+  cargo test -q -p georep --test it -- --nocapture crash:: 2>&1 | grep -E '^crash:|test result|panicked'
 done
 
 say "fuzz ${FUZZ_SECONDS:=600} s"

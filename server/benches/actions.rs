@@ -11,7 +11,8 @@
 //!
 //!     cargo bench -p georep --bench actions            # 5 rounds
 //!     ROUNDS=9 cargo bench -p georep --bench actions
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
+#[allow(dead_code)] // the integration tests' helpers: the bench uses a few
 mod common;
 
 use std::collections::BTreeMap;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 const ADMIN_PW: &str = "admin-secret-1";
 const VIEWER_PW: &str = "viewer-secret-1";
 
-mod common;
+use crate::common;
 use common::georep;
 
 struct Server {
@@ -206,10 +206,9 @@ async fn spawn() -> Server {
     let db = dir.path().join("georep.db");
     let ids = seed(&db).await;
     let fake = dir.path().join("gluster");
-    std::fs::write(&fake, FAKE_GLUSTER).unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    common::write_executable(&fake, FAKE_GLUSTER);
     // the users: the first admin from GEOREP_ADMIN_PASSWORD, a viewer and a token from the CLI
-    let served = common::serve(
+    let served = common::serve_apart(
         &db,
         &[
             "--gluster-command",

@@ -9,22 +9,11 @@ use std::time::{Duration, Instant};
 use georep::api::docs::{Clusters, Sessions, Volumes};
 use reqwest::Method;
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async, lab_script, session_option};
 
 const PW: &str = "crash-admin-1";
 const SLAVE: &str = "slavevol7";
-
-/// Deletes the lab volume (and its session) however the test ends.
-struct Cleanup;
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("bash")
-            .arg(common::lab_script_path())
-            .args(["volume-delete", SLAVE])
-            .output();
-    }
-}
 
 fn sqlite(db: &std::path::Path, sql: &str) -> String {
     let out = std::process::Command::new("sqlite3")
@@ -76,7 +65,7 @@ fn serve(db: &std::path::Path) -> common::Served {
 async fn sigkill_during_actions_and_syncs_loses_nothing() {
     let _lab = lab_lock_async().await;
     lab_script(&["volume", SLAVE, "--fresh"]);
-    let _cleanup = Cleanup;
+    let _cleanup = common::DeleteVolume(SLAVE);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
     common::georep_ok(&db, &["cluster", "add", "--name", "lab", "--host", &host()]);

@@ -3,7 +3,7 @@
 //! and no password, hash or token in any answer or log line.
 use reqwest::{Method, StatusCode};
 
-mod common;
+use crate::common;
 
 const ADMIN_PW: &str = "security-admin-pw-1";
 const VIEWER_PW: &str = "security-viewer-pw-1";
@@ -24,7 +24,7 @@ fn spawn_with(serve: &[&str]) -> Server {
     let db = dir.path().join("georep.db");
     let mut args = vec!["--sync-interval", "3600", "--probe-interval", "0"];
     args.extend_from_slice(serve);
-    let served = common::serve(&db, &["--gluster-command", "false"], &args, ADMIN_PW);
+    let served = common::serve_apart(&db, &["--gluster-command", "false"], &args, ADMIN_PW);
     common::add_user(&db, "viewer", "viewer", VIEWER_PW);
     let token = common::georep_ok(&db, &["token", "add", "admin", "--name", "sec"]);
     Server {
@@ -462,7 +462,7 @@ async fn tls_with_a_secure_host_cookie_and_no_password_on_argv() {
     std::fs::write(&key, self_signed.signing_key.serialize_pem()).unwrap();
     std::fs::write(&password, format!("{ADMIN_PW}\n")).unwrap();
     let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
-    let served = common::serve(
+    let served = common::serve_apart(
         &db,
         &["--gluster-command", "false"],
         &[

@@ -9,22 +9,11 @@ use std::time::{Duration, Instant};
 use georep::api::docs::*;
 use reqwest::{Method, StatusCode};
 
-mod common;
-use common::{georep, host, lab_lock_async, lab_script, lab_script_path, session_option};
+use crate::common;
+use common::{georep, host, lab_lock_async, lab_script, session_option};
 
 const SLAVE: &str = "slavevol4";
 const PW: &str = "lab-admin-pw-1";
-
-struct Cleanup;
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(lab_script_path())
-            .args(["volume-delete", SLAVE])
-            .output();
-    }
-}
 
 use common::gluster_xml as cli;
 
@@ -172,7 +161,7 @@ async fn seed_flow_through_http() {
     let _lab = lab_lock_async().await;
     let h = host();
     lab_script(&["volume", SLAVE, "--fresh"]);
-    let _cleanup = Cleanup;
+    let _cleanup = common::DeleteVolume(SLAVE);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
     let out = georep(&db)

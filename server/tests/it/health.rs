@@ -23,7 +23,7 @@ use georep::service::Service;
 use georep::store::{self, Store};
 use uuid::Uuid;
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab};
 
 const SLAVE: &str = "slavevol5";

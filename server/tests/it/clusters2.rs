@@ -31,7 +31,7 @@ use georep::service::{status, Service};
 use georep::store::{self, Store};
 use uuid::Uuid;
 
-mod common;
+use crate::common;
 use common::lab2_lock_async;
 
 const MASTER: &str = "c2master";

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use georep::api::docs::{Clusters, FaultDoc, Sessions, Volumes};
 use reqwest::{Method, StatusCode};
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async};
 
 const ADMIN_PW: &str = "corpus-admin-1";

@@ -1,5 +1,5 @@
-//! What the lab tests share: the lab host, the raw CLI, the lab script, and a lock.
-#![allow(dead_code)] // each test crate uses a part
+//! What the integration tests share: the lab host, the raw CLI, the lab script and the labs'
+//! locks; the georep binary, its CLI and a server of it on port 0.
 use std::fs::File;
 use std::process::Command;
 
@@ -84,15 +84,37 @@ pub fn lab_script_path() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab.sh")
 }
 
+/// `bash scripts/gluster-lab.sh volume-delete SLAVE` when dropped, however the test ends:
+/// the test's own slave volume and any session on it are gone.
+pub struct DeleteVolume(pub &'static str);
+
+impl Drop for DeleteVolume {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(lab_script_path())
+            .args(["volume-delete", self.0])
+            .output();
+    }
+}
+
 /// The lab is one glusterd for the whole machine: every test that changes it holds this
-/// lock (across test binaries and processes, so parallel runs cannot trip over each other's
-/// geo-rep transactions). Blocking: take it from `spawn_blocking` or before the runtime.
-pub struct LabLock(File);
+/// lock (across the test threads of this process, other test processes and the other
+/// worktrees' runs, so parallel runs cannot trip over each other's geo-rep transactions).
+/// Blocking: take it from `spawn_blocking` or before the runtime.
+pub struct LabLock(#[allow(dead_code)] File); // held until dropped, never read
 
 pub fn lab_lock() -> LabLock {
-    std::fs::create_dir_all("/var/lib/georep-lab").unwrap();
-    let f = File::create("/var/lib/georep-lab/tests.lock").unwrap();
-    f.lock().expect("lab test lock");
+    lock_file("/var/lib/georep-lab/tests.lock")
+}
+
+/// An exclusive `flock` on PATH (made if need be), waited for. `flock` locks belong to the
+/// open file, not to the process: each call opens the file anew, so a second taker waits
+/// even on another thread of this same process (a POSIX `fcntl` lock would not exclude it).
+fn lock_file(path: &str) -> LabLock {
+    std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+    let f = File::create(path).unwrap();
+    f.lock()
+        .unwrap_or_else(|e| panic!("lab test lock {path}: {e}"));
     LabLock(f)
 }
 
@@ -104,14 +126,37 @@ pub async fn lab_lock_async() -> LabLock {
 /// lab (its nodes run their own glusterd in their own namespaces): its tests take this lock
 /// instead, so they neither wait for nor disturb the single-machine lab's tests.
 pub async fn lab2_lock_async() -> LabLock {
-    tokio::task::spawn_blocking(|| {
-        std::fs::create_dir_all("/var/lib/georep-lab/clusters").unwrap();
-        let f = File::create("/var/lib/georep-lab/clusters/tests.lock").unwrap();
-        f.lock().expect("two-cluster lab test lock");
-        LabLock(f)
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(|| lock_file("/var/lib/georep-lab/clusters/tests.lock"))
+        .await
+        .unwrap()
+}
+
+/// The labs' locks exclude the test threads of one process from each other (all the tests
+/// are one binary now), shown on a lock file of its own.
+#[test]
+fn lab_locks_exclude_threads_of_this_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tests.lock");
+    let path = path.to_str().unwrap().to_owned();
+    let held = lock_file(&path);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let second = lock_file(&path);
+            tx.send(()).unwrap();
+            drop(second);
+        })
+    };
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "a second thread took the lock while it was held"
+    );
+    drop(held);
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the second thread gets the lock once it is released");
+    waiter.join().unwrap();
 }
 
 /// A `georep serve` on port 0 over `db`: the child, its base URL and its log lines so far.
@@ -133,6 +178,7 @@ impl Drop for Served {
 pub fn georep(db: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
     cmd.env_remove("GEOREP_LISTEN")
+        .env_remove("GEOREP_DATABASE")
         .env_remove("GEOREP_ADMIN_PASSWORD")
         .env(
             "RUST_LOG",
@@ -207,6 +253,49 @@ pub fn serve(
         .recv_timeout(std::time::Duration::from_secs(30))
         .expect("server did not start");
     Served { child, base, log }
+}
+
+/// `serve` for a server that never reaches the lab (a fake gluster or none): its probe mount
+/// folder is its own, beside `db`. Every georep's health scheduler claims its mount folder
+/// and then unmounts the mounts there its own database does not need; with the default
+/// folder such a server, running at the same time as a lab test in this process, could
+/// unmount that test's probe mount under /run/georep/probe.
+pub fn serve_apart(
+    db: &std::path::Path,
+    global: &[&str],
+    serve_args: &[&str],
+    admin_password: &str,
+) -> Served {
+    let probes = db.parent().unwrap().join("probe");
+    let mut args = vec!["--probe-mount-dir", probes.to_str().unwrap()];
+    args.extend_from_slice(serve_args);
+    serve(db, global, &args, admin_password)
+}
+
+/// Writes the script TEXT to PATH, executable (a fake `gluster`). A child process writes it:
+/// written from this process, the file would be open for writing in any child another test
+/// thread forks meanwhile, until that child's exec, and running the script then fails with
+/// ETXTBSY ("Text file busy"), the hazard of writing and running a file in a process that
+/// forks on several threads (all the tests are one process).
+pub fn write_executable(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("sh")
+        .args(["-c", r#"cat > "$1" && chmod 755 "$1""#, "sh"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "writing {}",
+        path.display()
+    );
 }
 
 /// Registers the lab's glusterd (this machine, local CLI) as cluster "lab".

@@ -7,7 +7,7 @@ use georep::service::Service;
 use georep::store::{self, Store};
 use georep::sync;
 
-mod common;
+use crate::common;
 use common::{host, lab_lock_async, lab_script, register_lab};
 
 /// The raw gluster CLI, as an admin would type it (out of band for georep).
@@ -244,12 +244,10 @@ async fn fault(script: &str, timeout: Duration, expect_error: &str) {
         .expect("lab session");
 
     let fake = app._dir.path().join("fake-gluster");
-    std::fs::write(
+    common::write_executable(
         &fake,
-        format!("#!/bin/sh\n# fake gluster for fault injection\n{script}\n"),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        &format!("#!/bin/sh\n# fake gluster for fault injection\n{script}\n"),
+    );
     let faulty = Service::new(
         app.service.store().clone(),
         Gluster::new(fake.to_str().unwrap(), timeout),

@@ -1,29 +1,16 @@
 //! The real `georep` binary on a random port with a temporary database.
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::common::{self, georep};
+
+/// The server (killed when dropped), its base URL, and its folder (the database in it).
 struct Server {
-    child: Child,
+    served: common::Served,
     base: String,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn georep() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
-    cmd.env_remove("GEOREP_LISTEN")
-        .env_remove("GEOREP_DATABASE")
-        .env("RUST_LOG", "info");
-    cmd
 }
 
 const ADMIN_PW: &str = "test-admin-pw";
@@ -45,33 +32,10 @@ fn spawn_server() -> Server {
 
 /// The same in `dir`, with more global and `serve` arguments.
 fn spawn_server_in(dir: tempfile::TempDir, global: &[&str], serve: &[&str]) -> Server {
-    let mut child = georep()
-        .arg("--database")
-        .arg(dir.path().join("georep.db"))
-        .args(global)
-        .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
-        .arg(dir.path())
-        .args(serve)
-        .env("GEOREP_ADMIN_PASSWORD", ADMIN_PW)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let _ = tx.send(line[at + "listening on ".len()..].trim().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server did not start");
+    let served = common::serve_apart(&dir.path().join("georep.db"), global, serve, ADMIN_PW);
     Server {
-        child,
-        base,
+        base: served.base.clone(),
+        served,
         _dir: dir,
     }
 }
@@ -194,9 +158,7 @@ async fn ssr_page_renders_the_clusters_from_sqlite() {
 
     // a cluster registered through the CLI shows on the next render
     let db = s._dir.path().join("georep.db");
-    let out = georep()
-        .arg("--database")
-        .arg(&db)
+    let out = georep(&db)
         .args([
             "cluster",
             "add",
@@ -227,14 +189,8 @@ async fn ssr_page_renders_the_clusters_from_sqlite() {
 
 #[test]
 fn unwritable_database_path_exits_with_one_clear_line() {
-    let out = georep()
-        .args([
-            "--database",
-            "/proc/georep/nope.db",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ])
+    let out = georep(std::path::Path::new("/proc/georep/nope.db"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -252,9 +208,7 @@ fn port_in_use_exits_with_one_clear_line() {
     let addr = busy.local_addr().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let out = georep()
-        .arg("--database")
-        .arg(dir.path().join("g.db"))
+    let out = georep(&dir.path().join("g.db"))
         .args(["serve", "--listen", &addr])
         .output()
         .unwrap();
@@ -273,9 +227,7 @@ fn port_in_use_exits_with_one_clear_line() {
 #[test]
 fn bad_cluster_names_are_refused_by_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let out = georep()
-        .arg("--database")
-        .arg(dir.path().join("g.db"))
+    let out = georep(&dir.path().join("g.db"))
         .args(["cluster", "add", "--name", "x;reboot", "--host", "vm"])
         .output()
         .unwrap();
@@ -386,9 +338,7 @@ async fn pages_and_server_functions_need_a_login() {
         .contains("wrong user name or password"));
 
     // a viewer
-    let mut add = georep()
-        .arg("--database")
-        .arg(s._dir.path().join("georep.db"))
+    let mut add = georep(&s._dir.path().join("georep.db"))
         .args([
             "user",
             "add",
@@ -520,17 +470,14 @@ async fn sigterm_ends_live_streams_and_exits_within_ten_seconds() {
     // a fake gluster: notes each call, then takes as long as the file `delay` says
     let fake = dir.path().join("gluster");
     let (calls, delay) = (dir.path().join("calls"), dir.path().join("delay"));
-    std::fs::write(
+    common::write_executable(
         &fake,
-        format!(
+        &format!(
             "#!/bin/sh\nd=$(cat {delay})\necho call >> {calls}\nsleep $d\necho 'fake: no pool' >&2\nexit 1\n",
             delay = delay.display(),
             calls = calls.display()
         ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let mut s = spawn_server_in(
         dir,
         &[
@@ -580,9 +527,12 @@ async fn sigterm_ends_live_streams_and_exits_within_ten_seconds() {
     let hung = add_cluster("hung", "30");
 
     let stopped_at = Instant::now();
-    assert_eq!(unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) }, 0);
+    assert_eq!(
+        unsafe { libc::kill(s.served.child.id() as i32, libc::SIGTERM) },
+        0
+    );
     let status = loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
+        if let Some(status) = s.served.child.try_wait().unwrap() {
             break status;
         }
         assert!(

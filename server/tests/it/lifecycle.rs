@@ -3,7 +3,6 @@
 //! Everything runs in ONE test, serially (the lab is shared; the main session
 //! mastervol -> HOST::slavevol is never touched). The sync loop runs in the background all
 //! along, as in the server.
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use app::domain::{Checkpoint, Ineligibility, NewSession, SessionAction as A, SessionStatus as S};
@@ -14,8 +13,8 @@ use uuid::Uuid;
 
 const SLAVE: &str = "slavevol2";
 
-mod common;
-use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab, session_option};
+use crate::common;
+use common::{host, lab_lock_async, lab_script, register_lab, session_option};
 
 use common::gluster_xml as cli;
 
@@ -33,18 +32,6 @@ fn gluster_statuses() -> Vec<String> {
         .filter_map(|s| s.split("</status>").next())
         .map(str::to_owned)
         .collect()
-}
-
-/// Deletes the test volume (and any session on it) whatever happened.
-struct Cleanup;
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(lab_script_path())
-            .args(["volume-delete", SLAVE])
-            .output();
-    }
 }
 
 async fn stored(service: &Service, id: Uuid) -> Option<store::SessionRow> {
@@ -109,7 +96,7 @@ async fn session_lifecycle_round_trip() {
     let _lab = lab_lock_async().await;
     let h = host();
     lab_script(&["volume", SLAVE, "--fresh"]);
-    let _cleanup = Cleanup;
+    let _cleanup = common::DeleteVolume(SLAVE);
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
