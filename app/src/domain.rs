@@ -33,6 +33,15 @@ impl Role {
     }
 }
 
+/// The store's role column (a CHECK keeps it to the two spellings).
+impl TryFrom<String> for Role {
+    type Error = strum::ParseError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 #[cfg(test)]
 mod role_tests {
     use super::Role;
@@ -73,11 +82,6 @@ impl SyncState {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
-
-    /// The stored spelling; anything else is `Unknown`.
-    pub fn parse(s: &str) -> Self {
-        s.parse().unwrap_or(SyncState::Unknown)
-    }
 }
 
 /// How georep reaches a host's gluster CLI.
@@ -112,28 +116,47 @@ impl Connection {
 
 /// A host of a cluster's trusted pool, as gluster's pool list last showed it.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum HostStatus {
     Connected,
     Disconnected,
+    /// No longer in gluster's pool (the row stays: bricks may still name it).
+    Missing,
     /// Not seen yet, or the cluster could not be read.
     Unknown,
 }
 
 impl HostStatus {
-    /// The stored spelling; anything else is `Unknown`.
-    pub fn from_db(s: &str) -> Self {
-        s.parse().unwrap_or(HostStatus::Unknown)
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 
 /// A volume's brick process, as gluster's volume status last showed it (not to be confused
 /// with `BrickStatus`, a geo-replication worker's).
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -147,11 +170,45 @@ pub enum BrickState {
 }
 
 impl BrickState {
-    /// The stored spelling; anything else is `Unknown`.
-    pub fn from_db(s: &str) -> Self {
-        s.parse().unwrap_or(BrickState::Unknown)
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
+
+/// A stored column read as the type: a spelling georep does not know reads as the fallback
+/// (a row georep cannot place is still shown, as unknown), never as an error.
+macro_rules! read_stored {
+    ($($t:ty => $fallback:expr),* $(,)?) => {$(
+        impl $t {
+            /// The stored spelling read; anything else is the fallback.
+            pub fn from_db(s: &str) -> Self {
+                s.parse().unwrap_or($fallback)
+            }
+        }
+
+        impl From<String> for $t {
+            fn from(s: String) -> Self {
+                Self::from_db(&s)
+            }
+        }
+
+        /// Compares with a stored spelling (tests read rows as SQLite has them).
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                <&'static str>::from(*self) == *other
+            }
+        }
+    )*};
+}
+
+read_stored!(
+    SyncState => SyncState::Unknown,
+    Connection => Connection::Local,
+    HostStatus => HostStatus::Unknown,
+    BrickState => BrickState::Unknown,
+    SessionStatus => SessionStatus::Unknown,
+    BrickStatus => BrickStatus::Unknown,
+);
 
 /// A host of a cluster (REST `hosts`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -230,10 +287,6 @@ impl SessionStatus {
     pub fn as_api(self) -> String {
         self.as_db().to_ascii_lowercase()
     }
-
-    pub fn from_db(s: &str) -> Self {
-        s.parse().unwrap_or(SessionStatus::Unknown)
-    }
 }
 
 /// Status of one master brick's worker: gluster's worker status 1:1, plus OFFLINE for a
@@ -268,10 +321,6 @@ pub enum BrickStatus {
 impl BrickStatus {
     pub fn as_db(self) -> &'static str {
         self.into()
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        s.parse().unwrap_or(BrickStatus::Unknown)
     }
 }
 
@@ -554,7 +603,7 @@ mod tests {
             assert_eq!(SessionAction::parse(a.as_str()), Some(*a));
         }
         for s in SyncState::VARIANTS {
-            assert_eq!(SyncState::parse(s.as_str()), *s);
+            assert_eq!(SyncState::from_db(s.as_str()), *s);
         }
         for c in Connection::VARIANTS {
             assert_eq!(Connection::parse(c.as_str()), Some(*c));
@@ -566,9 +615,12 @@ mod tests {
         );
         assert_eq!(BrickStatus::from_db(""), BrickStatus::Unknown);
         assert_eq!(SessionAction::parse("Start"), None);
-        assert_eq!(SyncState::parse("OK"), SyncState::Unknown);
+        assert_eq!(SyncState::from_db("OK"), SyncState::Unknown);
         assert_eq!(Connection::parse("rsh"), None);
         assert_eq!(HostStatus::from_db("connected"), HostStatus::Connected);
+        // a host gone from the pool keeps its row, marked missing (read back as such)
+        assert_eq!(HostStatus::from_db("missing"), HostStatus::Missing);
+        assert_eq!(HostStatus::Missing, "missing");
         assert_eq!(HostStatus::from_db(""), HostStatus::Unknown);
         assert_eq!(BrickState::from_db("offline"), BrickState::Offline);
         assert_eq!(BrickState::from_db("Started"), BrickState::Unknown);

@@ -1,11 +1,13 @@
 //! Which host of a cluster georep asks, and how.
+use app::domain::{Connection, HostStatus};
+
 use crate::gluster::Target;
 use crate::store::HostRow;
 
 /// The order a cluster's hosts are asked in: connected ones first (a down peer would cost a
 /// timeout before the next one is asked), otherwise as stored.
 pub fn connected_first<H: std::borrow::Borrow<HostRow>>(mut hosts: Vec<H>) -> Vec<H> {
-    hosts.sort_by_key(|h| h.borrow().status != "connected");
+    hosts.sort_by_key(|h| h.borrow().status != HostStatus::Connected);
     hosts
 }
 
@@ -16,13 +18,13 @@ pub fn first_to_ask(hosts: Vec<HostRow>) -> Option<HostRow> {
 
 /// How the gluster CLI of `h` is reached: on this machine, or over ssh.
 pub fn target_of(h: &HostRow) -> Target {
-    match h.connection.as_str() {
-        "ssh" => Target::Ssh {
+    match h.connection {
+        Connection::Ssh => Target::Ssh {
             host: h.address.clone(),
             user: h.ssh_user.clone(),
             port: h.ssh_port as u16,
         },
-        _ => Target::Local,
+        Connection::Local => Target::Local,
     }
 }
 
@@ -45,10 +47,10 @@ mod tests {
             cluster_id: uuid::Uuid::nil().hyphenated(),
             address: address.into(),
             gluster_uuid: None,
-            connection: "local".into(),
+            connection: "local".parse().unwrap(),
             ssh_user: String::new(),
             ssh_port: 22,
-            status: status.into(),
+            status: status.parse().unwrap(),
             last_seen_at: None,
         }
     }

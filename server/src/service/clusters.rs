@@ -1,5 +1,5 @@
 //! Registering and listing clusters.
-use app::domain::{ClusterSummary, Connection, NewCluster, SyncState};
+use app::domain::{ClusterSummary, Connection, HostStatus, NewCluster, SyncState};
 use chrono::Utc;
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ impl Service {
             name: name.as_str().to_owned(),
             description: new.description.trim().to_owned(),
             created_at: Utc::now(),
-            sync_state: SyncState::Unknown.as_str().to_owned(),
+            sync_state: SyncState::Unknown,
             sync_error: None,
             synced_at: None,
         };
@@ -45,10 +45,10 @@ impl Service {
             cluster_id: cluster.id,
             address: host.as_str().to_owned(),
             gluster_uuid: None,
-            connection: new.connection.as_str().to_owned(),
+            connection: new.connection,
             ssh_user: "root".into(),
             ssh_port: 22,
-            status: "unknown".into(),
+            status: HostStatus::Unknown,
             last_seen_at: None,
         };
         if verify {
@@ -127,7 +127,9 @@ impl Service {
             let mut c = self.conn().await?;
             for cluster in store::list_clusters(&mut c).await? {
                 for h in store::hosts_of_cluster(&mut c, cluster.id).await? {
-                    if h.connection == "ssh" && h.address.eq_ignore_ascii_case(host.as_str()) {
+                    if h.connection == Connection::Ssh
+                        && h.address.eq_ignore_ascii_case(host.as_str())
+                    {
                         ssh_hosts.push(h);
                     }
                 }
@@ -175,7 +177,7 @@ fn summary(r: ClusterSummaryRow) -> ClusterSummary {
         host_count: r.host_count,
         volume_count: r.volume_count,
         session_count: r.session_count,
-        sync_state: SyncState::parse(&r.cluster.sync_state),
+        sync_state: r.cluster.sync_state,
         sync_error: r.cluster.sync_error,
         synced_at: r.cluster.synced_at,
     }

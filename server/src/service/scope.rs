@@ -38,7 +38,7 @@ impl SessionScope {
 
     /// Whether the asked host is this machine (its workers can be signalled one by one).
     pub fn local(&self) -> bool {
-        self.host.connection == "local"
+        self.host.connection == app::domain::Connection::Local
     }
 }
 

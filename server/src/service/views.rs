@@ -5,7 +5,7 @@
 //! lookups of REST (`inventory.rs`) both use them.
 use std::collections::HashMap;
 
-use app::domain::{BrickState, BrickStatus, HostStatus, HostView, SessionStatus};
+use app::domain::HostView;
 use app::health::Health;
 use app::views::{
     BrickProgress, BrickView, CheckpointState, SessionDetail, SessionSummary, VolumeView,
@@ -186,7 +186,7 @@ pub(super) fn host_view(h: &HostRow) -> HostView {
         cluster_id: h.cluster_id.into_uuid(),
         address: h.address.clone(),
         gluster_uuid: h.gluster_uuid.map(|u| u.into_uuid()),
-        status: HostStatus::from_db(&h.status),
+        status: h.status,
     }
 }
 
@@ -211,7 +211,7 @@ pub(super) fn volume_view<'a>(
                 id: b.id.into_uuid(),
                 server: b.server_name.clone(),
                 path: b.path.clone(),
-                status: BrickState::from_db(&b.status),
+                status: b.status,
             })
             .collect(),
         master_of: master_of as i64,
@@ -234,7 +234,7 @@ pub(super) fn session_summary(
         .iter()
         .map(|d| {
             (
-                BrickStatus::from_db(&d.status),
+                d.status,
                 d.checkpoint_status.as_deref().map(|c| c == "completed"),
             )
         })
@@ -256,7 +256,7 @@ pub(super) fn session_summary(
         slave_volume: s.slave_volume_name.clone(),
         slave_volume_id: s.slave_volume_id.map(|v| v.into_uuid()),
         slave_user: s.slave_user.clone(),
-        status: SessionStatus::from_db(&s.status),
+        status: s.status,
         checkpoint_completed: completed,
         checkpoint,
         checkpoint_time,
@@ -296,7 +296,7 @@ fn brick_progress(d: &SessionDetailRow, brick: Option<&BrickRow>) -> BrickProgre
         master_host: brick.map(|b| b.server_name.clone()),
         master_brick: brick.map(|b| b.path.clone()),
         slave_node: d.slave_host_name.clone(),
-        status: BrickStatus::from_db(&d.status),
+        status: d.status,
         crawl_status: d.crawl_status.clone(),
         checkpoint_status: d.checkpoint_status.clone(),
         checkpoint_time: d.checkpoint_time,

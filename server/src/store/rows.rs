@@ -1,4 +1,5 @@
 //! Typed rows, one struct per table, as the repository reads and writes them.
+use app::domain::{BrickState, BrickStatus, Connection, HostStatus, SessionStatus, SyncState};
 use chrono::{DateTime, Utc};
 use sqlx::types::uuid::fmt::Hyphenated;
 use sqlx::FromRow;
@@ -12,7 +13,8 @@ pub struct ClusterRow {
     pub name: String,
     pub description: String,
     pub created_at: DateTime<Utc>,
-    pub sync_state: String,
+    #[sqlx(try_from = "String")]
+    pub sync_state: SyncState,
     pub sync_error: Option<String>,
     pub synced_at: Option<DateTime<Utc>>,
 }
@@ -32,10 +34,12 @@ pub struct HostRow {
     pub cluster_id: Id,
     pub address: String,
     pub gluster_uuid: Option<Id>,
-    pub connection: String,
+    #[sqlx(try_from = "String")]
+    pub connection: Connection,
     pub ssh_user: String,
     pub ssh_port: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: HostStatus,
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
@@ -63,7 +67,8 @@ pub struct BrickRow {
     pub server_name: String,
     pub path: String,
     pub position: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: BrickState,
     pub size_total: Option<i64>,
     pub size_free: Option<i64>,
 }
@@ -78,7 +83,8 @@ pub struct SessionRow {
     pub slave_volume_id: Option<Id>,
     pub slave_volume_name: String,
     pub slave_user: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SessionStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -89,7 +95,8 @@ pub struct SessionDetailRow {
     pub master_brick_id: Id,
     pub slave_host_uuid: Option<Id>,
     pub slave_host_name: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: BrickStatus,
     pub checkpoint_status: Option<String>,
     pub crawl_status: Option<String>,
     pub files_synced: Option<i64>,

@@ -32,7 +32,7 @@ pub(crate) async fn seed(store: &Store) -> Fixture {
         name: "site-a".into(),
         description: "primary site".into(),
         created_at: now,
-        sync_state: "unknown".into(),
+        sync_state: "unknown".parse().unwrap(),
         sync_error: None,
         synced_at: None,
     };
@@ -41,10 +41,10 @@ pub(crate) async fn seed(store: &Store) -> Fixture {
         cluster_id: cluster.id,
         address: "vm".into(),
         gluster_uuid: Some(id()),
-        connection: "local".into(),
+        connection: "local".parse().unwrap(),
         ssh_user: "root".into(),
         ssh_port: 22,
-        status: "connected".into(),
+        status: "connected".parse().unwrap(),
         last_seen_at: Some(now),
     };
     let volume = VolumeRow {
@@ -69,7 +69,7 @@ pub(crate) async fn seed(store: &Store) -> Fixture {
             server_name: "vm".into(),
             path: format!("/srv/gl/master/b{}", i + 1),
             position: i,
-            status: "online".into(),
+            status: "online".parse().unwrap(),
             size_total: None,
             size_free: None,
         })
@@ -83,7 +83,7 @@ pub(crate) async fn seed(store: &Store) -> Fixture {
         slave_volume_id: None,
         slave_volume_name: "slavevol".into(),
         slave_user: "root".into(),
-        status: "ACTIVE".into(),
+        status: "ACTIVE".parse().unwrap(),
         created_at: now,
         updated_at: now,
     };
@@ -129,7 +129,7 @@ pub(crate) fn detail(session_id: Id, brick_id: Id, now: chrono::DateTime<Utc>) -
         master_brick_id: brick_id,
         slave_host_uuid: None,
         slave_host_name: Some("vm".into()),
-        status: "ACTIVE".into(),
+        status: "ACTIVE".parse().unwrap(),
         checkpoint_status: Some("not_completed".into()),
         crawl_status: Some("changelog_crawl".into()),
         files_synced: None,
@@ -217,7 +217,7 @@ async fn upserts_update_in_place() {
     let mut c = store.pool().acquire().await.unwrap();
 
     let mut d = detail(f.session.session_id, f.bricks[1].id, f.session.updated_at);
-    d.status = "PAUSED".into();
+    d.status = "PAUSED".parse().unwrap();
     d.data_pending = Some(0);
     upsert_session_detail(&mut c, &d).await.unwrap();
     let details = details_of_session(&mut c, f.session.session_id)
@@ -227,7 +227,7 @@ async fn upserts_update_in_place() {
     assert_eq!(details[1], d);
 
     let mut s = f.session.clone();
-    s.status = "PAUSED".into();
+    s.status = "PAUSED".parse().unwrap();
     update_session(&mut c, &s).await.unwrap();
     assert_eq!(
         get_session(&mut c, s.session_id)

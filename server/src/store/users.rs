@@ -10,8 +10,8 @@ pub struct UserRow {
     pub name: String,
     /// argon2id PHC string.
     pub password_hash: String,
-    /// `admin` or `viewer`.
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: app::domain::Role,
     pub created_at: DateTime<Utc>,
 }
 
@@ -34,7 +34,7 @@ pub async fn insert_user(conn: &mut SqliteConnection, u: &UserRow) -> Result<()>
     .bind(u.id)
     .bind(&u.name)
     .bind(&u.password_hash)
-    .bind(&u.role)
+    .bind(<&str>::from(u.role))
     .bind(u.created_at)
     .execute(conn)
     .await

@@ -7,6 +7,7 @@ pub mod reconcile;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use app::domain::SyncState;
 use chrono::Utc;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -230,7 +231,8 @@ impl Syncer {
         let message = failure.to_string();
         let mut tx = store.begin().await?;
         store::mark_cluster_unknown(&mut tx, cluster.id).await?;
-        if cluster.sync_state != "error" || cluster.sync_error.as_deref() != Some(message.as_str())
+        if cluster.sync_state != SyncState::Error
+            || cluster.sync_error.as_deref() != Some(message.as_str())
         {
             store::record_cluster_sync(&mut tx, cluster.id, now, Some(&message)).await?;
         }
@@ -252,7 +254,7 @@ impl Syncer {
         let report = reconcile::reconcile_held(&mut *tx, cluster.id, snap, now, guard).await?;
         self.record_changes(&mut *tx, cluster, &report, quiet, now)
             .await?;
-        if cluster.sync_state != "ok" {
+        if cluster.sync_state != SyncState::Ok {
             store::record_cluster_sync(&mut *tx, cluster.id, now, None).await?;
         }
         Ok(report)

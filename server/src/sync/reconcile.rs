@@ -2,7 +2,7 @@
 //! writing only what changed (an idle cycle writes nothing).
 use std::collections::{HashMap, HashSet};
 
-use app::domain::{BrickStatus, SessionStatus};
+use app::domain::{BrickState, BrickStatus, HostStatus, SessionStatus};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -140,9 +140,9 @@ pub async fn reconcile_held(
         for b in &vol.bricks {
             let node = nodes.get(&(b.host_uuid, b.path.as_str())).copied();
             let state = match (vol.status_code, node) {
-                (1, Some(n)) if n.online => "online",
-                (1, _) => "offline",
-                _ => "stopped",
+                (1, Some(n)) if n.online => BrickState::Online,
+                (1, _) => BrickState::Offline,
+                _ => BrickState::Stopped,
             };
             let id = brick_id(vol.id, b);
             let old = old_bricks.get(&id);
@@ -156,7 +156,7 @@ pub async fn reconcile_held(
                 server_name: b.host.clone(),
                 path: b.path.clone(),
                 position: b.position as i64,
-                status: state.into(),
+                status: state,
                 size_total: settle(old.and_then(|o| o.size_total), size_total, size_total),
                 size_free: settle(old.and_then(|o| o.size_free), size_free, size_total),
             });
@@ -295,7 +295,7 @@ async fn reconcile_hosts(
                     id: Uuid::new_v4().hyphenated(),
                     address: peer.hostname.clone(),
                     gluster_uuid: None,
-                    status: String::new(),
+                    status: HostStatus::Unknown,
                     last_seen_at: None,
                     ..t.clone()
                 });
@@ -305,20 +305,20 @@ async fn reconcile_hosts(
         let h = &mut new[pos];
         h.gluster_uuid = Some(peer.uuid.hyphenated());
         let status = if peer.connected {
-            "connected"
+            HostStatus::Connected
         } else {
-            "disconnected"
+            HostStatus::Disconnected
         };
         if h.status != status {
-            h.status = status.into();
+            h.status = status;
             // "since": written when the state changes, not every cycle
             h.last_seen_at = Some(now);
         }
         matched.insert(h.id);
     }
     for h in new.iter_mut().filter(|h| !matched.contains(&h.id)) {
-        if h.status != "missing" {
-            h.status = "missing".into();
+        if h.status != HostStatus::Missing {
+            h.status = HostStatus::Missing;
             h.last_seen_at = Some(now);
         }
     }
@@ -401,10 +401,7 @@ async fn reconcile_sessions(
                 detail_row(session_id, b.id, pair, now)
             })
             .collect();
-        let statuses: Vec<BrickStatus> = details
-            .iter()
-            .map(|d| BrickStatus::from_db(&d.status))
-            .collect();
+        let statuses: Vec<BrickStatus> = details.iter().map(|d| d.status).collect();
         let status = status::aggregate(&statuses, set_size);
         let status = match guard.holds.get(&session_id.into_uuid()) {
             Some(h) if now < h.until && h.stale.contains(&status) => h.status,
@@ -425,7 +422,7 @@ async fn reconcile_sessions(
             slave_volume_id,
             slave_volume_name: gs.slave_volume.clone(),
             slave_user: gs.slave_user.clone(),
-            status: status.as_db().into(),
+            status,
             created_at: old.map(|o| o.created_at).unwrap_or(now),
             updated_at: now,
         };
@@ -449,7 +446,7 @@ async fn reconcile_sessions(
                 if o.status != row.status {
                     r.changes.push(Change::SessionStatus {
                         session_id: session_id.into_uuid(),
-                        from: SessionStatus::from_db(&o.status),
+                        from: o.status,
                         to: status,
                     });
                 }
@@ -641,7 +638,7 @@ fn detail_row(
             master_brick_id: brick_id,
             slave_host_uuid: None,
             slave_host_name: None,
-            status: BrickStatus::Offline.as_db().into(),
+            status: BrickStatus::Offline,
             checkpoint_status: None,
             crawl_status: None,
             files_synced: None,
@@ -663,7 +660,7 @@ fn detail_row(
             master_brick_id: brick_id,
             slave_host_uuid: None,
             slave_host_name: p.slave_node.clone().filter(|s| !s.is_empty()),
-            status: brick_status(&p.status).as_db().into(),
+            status: brick_status(&p.status),
             checkpoint_status: p
                 .checkpoint_completed
                 .map(|c| if c { "completed" } else { "not_completed" }.into()),

@@ -36,7 +36,7 @@ async fn lab() -> Lab {
             name: "lab".into(),
             description: String::new(),
             created_at: Utc::now(),
-            sync_state: "unknown".into(),
+            sync_state: "unknown".parse().unwrap(),
             sync_error: None,
             synced_at: None,
         },
@@ -50,10 +50,10 @@ async fn lab() -> Lab {
             cluster_id: cluster,
             address: "vm".into(),
             gluster_uuid: None,
-            connection: "local".into(),
+            connection: "local".parse().unwrap(),
             ssh_user: "root".into(),
             ssh_port: 22,
-            status: "unknown".into(),
+            status: "unknown".parse().unwrap(),
             last_seen_at: None,
         },
     )
@@ -234,8 +234,8 @@ async fn a_pause_from_the_cli_is_seen_and_reported() {
     .await;
     let s = the_session(&lab).await.unwrap();
     assert_eq!(
-        (s.session_id, s.status.as_str()),
-        (id, "PAUSED"),
+        (s.session_id, s.status),
+        (id, SessionStatus::Paused),
         "same session, new status"
     );
     assert!(r.changes.contains(&Change::SessionStatus {
@@ -266,8 +266,8 @@ async fn a_brick_missing_from_status_is_an_offline_row() {
     assert_eq!(
         statuses,
         [
-            ("ACTIVE".to_string(), Some(0)),
-            ("OFFLINE".to_string(), None)
+            (app::domain::BrickStatus::Active, Some(0)),
+            (app::domain::BrickStatus::Offline, None)
         ]
     );
 }

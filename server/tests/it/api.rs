@@ -69,7 +69,7 @@ async fn seed(db: &std::path::Path) -> Ids {
             name: "site-a".into(),
             description: "first site".into(),
             created_at: now,
-            sync_state: "ok".into(),
+            sync_state: "ok".parse().unwrap(),
             sync_error: None,
             synced_at: Some(now),
         },
@@ -83,10 +83,10 @@ async fn seed(db: &std::path::Path) -> Ids {
             cluster_id: ids.cluster.hyphenated(),
             address: "vm".into(),
             gluster_uuid: Some(Uuid::new_v4().hyphenated()),
-            connection: "local".into(),
+            connection: "local".parse().unwrap(),
             ssh_user: "root".into(),
             ssh_port: 22,
-            status: "connected".into(),
+            status: "connected".parse().unwrap(),
             last_seen_at: Some(now),
         },
     )
@@ -126,7 +126,7 @@ async fn seed(db: &std::path::Path) -> Ids {
                 server_name: "vm".into(),
                 path: format!("/srv/gl/master/b{}", pos + 1),
                 position: pos,
-                status: "online".into(),
+                status: "online".parse().unwrap(),
                 size_total: Some(1000),
                 size_free: Some(1000),
             },
@@ -145,7 +145,7 @@ async fn seed(db: &std::path::Path) -> Ids {
             slave_volume_id: Some(ids.slave.hyphenated()),
             slave_volume_name: "slavevol".into(),
             slave_user: "root".into(),
-            status: "ACTIVE".into(),
+            status: "ACTIVE".parse().unwrap(),
             created_at: now,
             updated_at: now,
         },
@@ -163,7 +163,7 @@ async fn seed(db: &std::path::Path) -> Ids {
                 master_brick_id: brick.hyphenated(),
                 slave_host_uuid: None,
                 slave_host_name: Some("vm".into()),
-                status: status.into(),
+                status: status.parse().unwrap(),
                 checkpoint_status: Some("not_completed".into()),
                 crawl_status: Some("changelog_crawl".into()),
                 files_synced: None,
@@ -399,7 +399,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
         .await
         .unwrap()
         .unwrap();
-    let stored_status = app::domain::SessionStatus::from_db(&row.status).as_api();
+    let stored_status = row.status.as_api();
     assert_eq!(
         (l.id, l.host, l.slavevolume.as_str(), l.status.as_str()),
         (ids.session, ids.cluster, "slavevol", stored_status.as_str())
@@ -470,10 +470,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
         .unwrap();
     for (doc, row) in details.iter().zip(&rows) {
         assert_eq!(doc.brick.id, row.master_brick_id.into_uuid());
-        assert_eq!(
-            doc.status,
-            app::domain::SessionStatus::from_db(&row.status).as_api()
-        );
+        assert_eq!(doc.status, row.status.as_db().to_ascii_lowercase());
         assert_eq!(
             (doc.files_pending, doc.deletes_pending, doc.failures),
             (row.files_pending, row.deletes_pending, row.failures)

@@ -339,9 +339,7 @@ fn rpc_args(d: &[u8]) -> bool {
     accepted |= qs.deserialize_str::<app::rpc::AddCluster>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::ListEvents>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::Login>(&t).is_ok();
-    accepted |= qs
-        .deserialize_str::<app::rpc::CheckEligibility>(&t)
-        .is_ok();
+    accepted |= qs.deserialize_str::<app::rpc::CheckEligibility>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::GetLagHistory>(&t).is_ok();
     accepted
 }

@@ -42,7 +42,7 @@ async fn stored(service: &Service, id: Uuid) -> Option<store::SessionRow> {
 async fn status_of(service: &Service, id: Uuid) -> String {
     stored(service, id)
         .await
-        .map(|s| s.status)
+        .map(|s| s.status.as_db().to_owned())
         .unwrap_or_else(|| "(gone)".into())
 }
 
@@ -78,7 +78,7 @@ async fn checkpoint_done(service: &Service, id: Uuid) -> bool {
         .iter()
         .map(|d| {
             (
-                app::domain::BrickStatus::from_db(&d.status),
+                d.status,
                 d.checkpoint_status.as_deref().map(|c| c == "completed"),
             )
         })

@@ -90,9 +90,9 @@ fn token_hash(token: &str) -> String {
 }
 
 fn principal(u: &UserRow) -> Option<Principal> {
-    u.role.parse::<Role>().ok().map(|role| Principal {
+    Some(Principal {
         name: u.name.clone(),
-        role,
+        role: u.role,
     })
 }
 
@@ -124,7 +124,7 @@ impl Service {
             id: Uuid::new_v4().hyphenated(),
             name: name.clone(),
             password_hash: hash,
-            role: role.as_str().into(),
+            role,
             created_at: Utc::now(),
         };
         store::insert_user(&mut *self.conn().await?, &row).await?;
@@ -181,11 +181,11 @@ impl Service {
         let user = store::user_by_name(&mut tx, name)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no user {name}")))?;
-        if user.role == Role::Admin.as_str() {
+        if user.role == Role::Admin {
             let admins = store::list_users(&mut tx)
                 .await?
                 .iter()
-                .filter(|u| u.role == Role::Admin.as_str())
+                .filter(|u| u.role == Role::Admin)
                 .count();
             if admins <= 1 {
                 return Err(ServiceError::Conflict(format!(

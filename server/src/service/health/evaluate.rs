@@ -3,7 +3,6 @@
 //! reads the pages, REST and `/metrics` use.
 use std::collections::HashMap;
 
-use app::domain::{BrickStatus, SessionStatus};
 use app::health::{BrickHealth, Health, LagSample, ProbeResult, ProbeSummary, SessionHealth};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
@@ -153,7 +152,7 @@ impl Service {
                 (None, None, None) => None,
                 (e, da, m) => Some(e.unwrap_or(0) + da.unwrap_or(0) + m.unwrap_or(0)),
             };
-            let status = BrickStatus::from_db(&d.status);
+            let status = d.status;
             let v = BrickView {
                 brick: name.clone(),
                 status: Some(status),
@@ -188,9 +187,9 @@ impl Service {
                 result: ProbeResult::parse(h.last_probe_result.as_deref()?)?,
             })
         });
-        let status = SessionStatus::from_db(&session.status);
+        let status = session.status;
         let sync_error = cluster
-            .filter(|c| c.sync_state == "error")
+            .filter(|c| c.sync_state == app::domain::SyncState::Error)
             .and_then(|c| c.sync_error.clone());
         let (health, reason) = rules::evaluate(&rules::Inputs {
             status,

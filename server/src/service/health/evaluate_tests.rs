@@ -32,7 +32,9 @@ async fn seeded() -> (tempfile::TempDir, Service, Vec<Uuid>) {
         }
         for b in order {
             let idle = SessionDetailRow {
-                status: if b.position == 0 { "ACTIVE" } else { "PASSIVE" }.into(),
+                status: if b.position == 0 { "ACTIVE" } else { "PASSIVE" }
+                    .parse()
+                    .unwrap(),
                 data_pending: Some(0),
                 files_pending: Some(0),
                 ..detail(session.session_id, b.id, now)

@@ -4,7 +4,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::domain::SessionStatus;
 use chrono::Utc;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -150,7 +149,7 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                     let ctx = s.health_ctx(id).await?;
                     // it may have waited its turn while the session stopped replicating (or
                     // its cluster became unreadable: UNKNOWN)
-                    if !rules::replicating(SessionStatus::from_db(&ctx.at.session.status)) {
+                    if !rules::replicating(ctx.at.session.status) {
                         return Ok(None);
                     }
                     let _p = s.claim_health(id, "scheduled probe")?;

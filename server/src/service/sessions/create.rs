@@ -76,7 +76,10 @@ impl Service {
             _ => {}
         }
         let bricks = store::bricks_of_volume(&mut c, slave.id).await?;
-        if !bricks.iter().any(|b| b.status == "online") {
+        if !bricks
+            .iter()
+            .any(|b| b.status == app::domain::BrickState::Online)
+        {
             reasons.push(Ineligibility::NoUpSlaveServer);
         }
         Ok(reasons)

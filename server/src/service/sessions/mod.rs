@@ -31,7 +31,7 @@ fn info(s: &SessionRow) -> SessionInfo {
         slave_volume_name: s.slave_volume_name.clone(),
         slave_volume_id: s.slave_volume_id.map(|v| v.into_uuid()),
         slave_user: s.slave_user.clone(),
-        status: SessionStatus::from_db(&s.status),
+        status: s.status,
         updated_at: s.updated_at,
     }
 }
@@ -141,7 +141,7 @@ impl Service {
         quiet: Quiet,
     ) -> Result<ActionOutcome> {
         let id = ctx.session.session_id.into_uuid();
-        let status = SessionStatus::from_db(&ctx.session.status);
+        let status = ctx.session.status;
         if !force && !action.allowed_from().contains(&status) {
             return Err(ServiceError::WrongState { action, status });
         }
@@ -170,7 +170,7 @@ impl Service {
                     let now = Utc::now();
                     store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), now).await?;
                     Some(SessionRow {
-                        status: s.as_db().to_owned(),
+                        status: s,
                         updated_at: now,
                         ..ctx.session.clone()
                     })
