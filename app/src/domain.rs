@@ -4,8 +4,20 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Outcome of the last sync of a cluster with its gluster CLI.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SyncState {
     Ok,
     Error,
@@ -14,25 +26,30 @@ pub enum SyncState {
 
 impl SyncState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            SyncState::Ok => "ok",
-            SyncState::Error => "error",
-            SyncState::Unknown => "unknown",
-        }
+        self.into()
     }
 
+    /// The stored spelling; anything else is `Unknown`.
     pub fn parse(s: &str) -> Self {
-        match s {
-            "ok" => SyncState::Ok,
-            "error" => SyncState::Error,
-            _ => SyncState::Unknown,
-        }
+        s.parse().unwrap_or(SyncState::Unknown)
     }
 }
 
 /// How georep reaches a host's gluster CLI.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Connection {
     Local,
     Ssh,
@@ -40,18 +57,11 @@ pub enum Connection {
 
 impl Connection {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Connection::Local => "local",
-            Connection::Ssh => "ssh",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "local" => Some(Connection::Local),
-            "ssh" => Some(Connection::Ssh),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 
@@ -132,12 +142,27 @@ pub struct NewCluster {
     pub connection: Connection,
 }
 
-/// Status of a geo-replication session, aggregated from its bricks (DESIGN §2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Status of a geo-replication session, aggregated from its bricks (DESIGN §2). Its stored
+/// spelling is the seed's upper-case name; the API's is that in lower case.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum SessionStatus {
     Initializing,
     Created,
+    #[strum(serialize = "NOTSTARTED")]
     NotStarted,
     Active,
     Passive,
@@ -149,63 +174,48 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
-    pub const ALL: [SessionStatus; 10] = [
-        SessionStatus::Initializing,
-        SessionStatus::Created,
-        SessionStatus::NotStarted,
-        SessionStatus::Active,
-        SessionStatus::Passive,
-        SessionStatus::Paused,
-        SessionStatus::Stopped,
-        SessionStatus::PartialFaulty,
-        SessionStatus::Faulty,
-        SessionStatus::Unknown,
-    ];
+    pub const ALL: &[SessionStatus] = <SessionStatus as strum::VariantArray>::VARIANTS;
 
     /// The stored spelling (the seed's upper-case names).
     pub fn as_db(self) -> &'static str {
-        match self {
-            SessionStatus::Initializing => "INITIALIZING",
-            SessionStatus::Created => "CREATED",
-            SessionStatus::NotStarted => "NOTSTARTED",
-            SessionStatus::Active => "ACTIVE",
-            SessionStatus::Passive => "PASSIVE",
-            SessionStatus::Paused => "PAUSED",
-            SessionStatus::Stopped => "STOPPED",
-            SessionStatus::PartialFaulty => "PARTIAL_FAULTY",
-            SessionStatus::Faulty => "FAULTY",
-            SessionStatus::Unknown => "UNKNOWN",
-        }
+        self.into()
     }
 
-    /// The API's spelling: lower case with `_`.
+    /// The API's spelling: the stored one in lower case.
     pub fn as_api(self) -> &'static str {
-        match self {
-            SessionStatus::Initializing => "initializing",
-            SessionStatus::Created => "created",
-            SessionStatus::NotStarted => "notstarted",
-            SessionStatus::Active => "active",
-            SessionStatus::Passive => "passive",
-            SessionStatus::Paused => "paused",
-            SessionStatus::Stopped => "stopped",
-            SessionStatus::PartialFaulty => "partial_faulty",
-            SessionStatus::Faulty => "faulty",
-            SessionStatus::Unknown => "unknown",
-        }
+        static API: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        let api = API.get_or_init(|| {
+            <Self as strum::VariantArray>::VARIANTS
+                .iter()
+                .map(|s| s.as_db().to_ascii_lowercase())
+                .collect()
+        });
+        // VARIANTS lists the variants in declaration order, the order of their discriminants
+        &api[self as usize]
     }
 
     pub fn from_db(s: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_db() == s)
-            .unwrap_or(SessionStatus::Unknown)
+        s.parse().unwrap_or(SessionStatus::Unknown)
     }
 }
 
 /// Status of one master brick's worker: gluster's worker status 1:1, plus OFFLINE for a
 /// brick of the master volume that gluster's status does not list (its node is down).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum BrickStatus {
     Initializing,
     Created,
@@ -219,43 +229,31 @@ pub enum BrickStatus {
 }
 
 impl BrickStatus {
-    pub const ALL: [BrickStatus; 9] = [
-        BrickStatus::Initializing,
-        BrickStatus::Created,
-        BrickStatus::Active,
-        BrickStatus::Passive,
-        BrickStatus::Paused,
-        BrickStatus::Stopped,
-        BrickStatus::Faulty,
-        BrickStatus::Offline,
-        BrickStatus::Unknown,
-    ];
-
     pub fn as_db(self) -> &'static str {
-        match self {
-            BrickStatus::Initializing => "INITIALIZING",
-            BrickStatus::Created => "CREATED",
-            BrickStatus::Active => "ACTIVE",
-            BrickStatus::Passive => "PASSIVE",
-            BrickStatus::Paused => "PAUSED",
-            BrickStatus::Stopped => "STOPPED",
-            BrickStatus::Faulty => "FAULTY",
-            BrickStatus::Offline => "OFFLINE",
-            BrickStatus::Unknown => "UNKNOWN",
-        }
+        self.into()
     }
 
     pub fn from_db(s: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_db() == s)
-            .unwrap_or(BrickStatus::Unknown)
+        s.parse().unwrap_or(BrickStatus::Unknown)
     }
 }
 
 /// An action on an existing session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SessionAction {
     Start,
     Stop,
@@ -266,25 +264,11 @@ pub enum SessionAction {
 
 impl SessionAction {
     pub fn as_str(self) -> &'static str {
-        match self {
-            SessionAction::Start => "start",
-            SessionAction::Stop => "stop",
-            SessionAction::Pause => "pause",
-            SessionAction::Resume => "resume",
-            SessionAction::Delete => "delete",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Start,
-            Self::Stop,
-            Self::Pause,
-            Self::Resume,
-            Self::Delete,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
+        s.parse().ok()
     }
 
     /// What gluster reports right after the action succeeded: the session's status and every
@@ -452,4 +436,104 @@ pub struct Event {
     /// ok, refused, failed, detected
     pub result: String,
     pub message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    /// The derived spellings are the ones stored in SQLite and shown by the API.
+    #[test]
+    fn spellings() {
+        let db: Vec<_> = SessionStatus::VARIANTS.iter().map(|s| s.as_db()).collect();
+        assert_eq!(
+            db,
+            [
+                "INITIALIZING",
+                "CREATED",
+                "NOTSTARTED",
+                "ACTIVE",
+                "PASSIVE",
+                "PAUSED",
+                "STOPPED",
+                "PARTIAL_FAULTY",
+                "FAULTY",
+                "UNKNOWN"
+            ]
+        );
+        let api: Vec<_> = SessionStatus::VARIANTS.iter().map(|s| s.as_api()).collect();
+        assert_eq!(
+            api,
+            [
+                "initializing",
+                "created",
+                "notstarted",
+                "active",
+                "passive",
+                "paused",
+                "stopped",
+                "partial_faulty",
+                "faulty",
+                "unknown"
+            ]
+        );
+        let bricks: Vec<_> = BrickStatus::VARIANTS.iter().map(|s| s.as_db()).collect();
+        assert_eq!(
+            bricks,
+            [
+                "INITIALIZING",
+                "CREATED",
+                "ACTIVE",
+                "PASSIVE",
+                "PAUSED",
+                "STOPPED",
+                "FAULTY",
+                "OFFLINE",
+                "UNKNOWN"
+            ]
+        );
+        let actions: Vec<_> = SessionAction::VARIANTS.iter().map(|a| a.as_str()).collect();
+        assert_eq!(actions, ["start", "stop", "pause", "resume", "delete"]);
+        let sync: Vec<_> = SyncState::VARIANTS.iter().map(|s| s.as_str()).collect();
+        assert_eq!(sync, ["ok", "error", "unknown"]);
+        let conn: Vec<_> = Connection::VARIANTS.iter().map(|c| c.as_str()).collect();
+        assert_eq!(conn, ["local", "ssh"]);
+        assert_eq!(HostStatus::Disconnected.to_string(), "disconnected");
+        assert_eq!(BrickState::Online.to_string(), "online");
+        assert_eq!(BrickState::Stopped.to_string(), "stopped");
+    }
+
+    /// Every spelling reads back as itself; anything else is unknown (or nothing).
+    #[test]
+    fn spellings_read_back() {
+        for s in SessionStatus::VARIANTS {
+            assert_eq!(SessionStatus::from_db(s.as_db()), *s);
+        }
+        for s in BrickStatus::VARIANTS {
+            assert_eq!(BrickStatus::from_db(s.as_db()), *s);
+        }
+        for a in SessionAction::VARIANTS {
+            assert_eq!(SessionAction::parse(a.as_str()), Some(*a));
+        }
+        for s in SyncState::VARIANTS {
+            assert_eq!(SyncState::parse(s.as_str()), *s);
+        }
+        for c in Connection::VARIANTS {
+            assert_eq!(Connection::parse(c.as_str()), Some(*c));
+        }
+        assert_eq!(SessionStatus::from_db("active"), SessionStatus::Unknown);
+        assert_eq!(
+            SessionStatus::from_db("NOT_STARTED"),
+            SessionStatus::Unknown
+        );
+        assert_eq!(BrickStatus::from_db(""), BrickStatus::Unknown);
+        assert_eq!(SessionAction::parse("Start"), None);
+        assert_eq!(SyncState::parse("OK"), SyncState::Unknown);
+        assert_eq!(Connection::parse("rsh"), None);
+        assert_eq!(HostStatus::from_db("connected"), HostStatus::Connected);
+        assert_eq!(HostStatus::from_db(""), HostStatus::Unknown);
+        assert_eq!(BrickState::from_db("offline"), BrickState::Offline);
+        assert_eq!(BrickState::from_db("Started"), BrickState::Unknown);
+    }
 }

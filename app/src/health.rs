@@ -12,8 +12,21 @@ use crate::domain::BrickStatus;
 use crate::error::AppError;
 
 /// The health of a session. A stalled or faulty session is never healthy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Health {
     Healthy,
     /// Active, but its lag is above the threshold.
@@ -26,29 +39,15 @@ pub enum Health {
 }
 
 impl Health {
-    pub const ALL: [Health; 5] = [
-        Health::Healthy,
-        Health::Lagging,
-        Health::Stalled,
-        Health::Faulty,
-        Health::Unknown,
-    ];
+    pub const ALL: &[Health] = <Health as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Healthy => "healthy",
-            Health::Lagging => "lagging",
-            Health::Stalled => "stalled",
-            Health::Faulty => "faulty",
-            Health::Unknown => "unknown",
-        }
+        self.into()
     }
 
+    /// The stored spelling; anything else is `Unknown`.
     pub fn parse(s: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|h| h.as_str() == s)
-            .unwrap_or(Health::Unknown)
+        s.parse().unwrap_or(Health::Unknown)
     }
 
     /// The states alerts are sent for (into and out of).
@@ -58,8 +57,21 @@ impl Health {
 }
 
 /// What a probe found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ProbeResult {
     /// Every active worker completed the checkpoint.
     Passed,
@@ -74,23 +86,11 @@ pub enum ProbeResult {
 
 impl ProbeResult {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProbeResult::Passed => "passed",
-            ProbeResult::Stalled => "stalled",
-            ProbeResult::Inconclusive => "inconclusive",
-            ProbeResult::Failed => "failed",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Passed,
-            Self::Stalled,
-            Self::Inconclusive,
-            Self::Failed,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -213,4 +213,30 @@ pub async fn get_lag_history(
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<LagSample>, AppError> {
     crate::backend::backend()?.lag_history(id, since).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    /// The derived spellings are the ones stored in SQLite and shown by the API.
+    #[test]
+    fn spellings() {
+        let health: Vec<_> = Health::VARIANTS.iter().map(|h| h.as_str()).collect();
+        assert_eq!(
+            health,
+            ["healthy", "lagging", "stalled", "faulty", "unknown"]
+        );
+        let probe: Vec<_> = ProbeResult::VARIANTS.iter().map(|r| r.as_str()).collect();
+        assert_eq!(probe, ["passed", "stalled", "inconclusive", "failed"]);
+        for h in Health::VARIANTS {
+            assert_eq!(Health::parse(h.as_str()), *h);
+        }
+        for r in ProbeResult::VARIANTS {
+            assert_eq!(ProbeResult::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(Health::parse("Healthy"), Health::Unknown);
+        assert_eq!(ProbeResult::parse(""), None);
+    }
 }

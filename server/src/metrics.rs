@@ -129,12 +129,12 @@ pub fn render(views: &[HealthView]) -> String {
             slave: v.slave.clone(),
             state: s.into(),
         };
-        for s in SessionStatus::ALL {
+        for &s in SessionStatus::ALL {
             status
                 .get_or_create(&state(s.as_api()))
                 .set(i64::from(s == v.status));
         }
-        for h in Health::ALL {
+        for &h in Health::ALL {
             health
                 .get_or_create(&state(h.as_str()))
                 .set(i64::from(h == v.health.health));
