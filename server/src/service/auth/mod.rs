@@ -51,7 +51,10 @@ const LOGIN_CACHE_MAX: usize = 10_000;
 /// The longest password looked at; a longer one is a failure without any hashing.
 pub const MAX_PASSWORD: usize = 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Everything.
     Admin,
@@ -61,20 +64,12 @@ pub enum Role {
 
 impl Role {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Viewer => "viewer",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "viewer" => Ok(Role::Viewer),
-            _ => Err(ServiceError::Invalid(format!(
-                "role {s:?}: admin or viewer"
-            ))),
-        }
+        s.parse()
+            .map_err(|_| ServiceError::Invalid(format!("role {s:?}: admin or viewer")))
     }
 }
 
@@ -413,6 +408,17 @@ mod tests {
         for bad in ["", "-x", "a b", "a:b", "é", &"a".repeat(65)] {
             assert!(parse_login(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn roles_spelled_as_stored() {
+        use strum::VariantArray;
+        let all: Vec<_> = Role::VARIANTS.iter().map(|r| r.as_str()).collect();
+        assert_eq!(all, ["admin", "viewer"]);
+        for r in Role::VARIANTS {
+            assert_eq!(Role::parse(r.as_str()).unwrap(), *r);
+        }
+        assert!(Role::parse("Admin").is_err());
     }
 
     #[test]
