@@ -1,6 +1,6 @@
 //! quick-xml's serde deserializer, made total: quick-xml 0.38 panics (`unreachable!` in
 //! `Deserializer::read_text`) on text split by a DTD inside an element, e.g.
-//! `<id>6f<!DOCTYPE x>0c</id>` — found by `tests/fuzz.rs`. Every XML document georep reads from
+//! `<id>6f<!DOCTYPE x>0c</id>` — found by `tests/it/fuzz.rs`. Every XML document georep reads from
 //! outside (gluster's answers, request bodies) goes through here, so such input is an error,
 //! never a panic of a request or of the sync task.
 use serde::de::DeserializeOwned;
