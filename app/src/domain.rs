@@ -3,28 +3,43 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What a user may do: the one role type of the browser, the REST API, the CLI and the store
-/// (its stored and shown spelling is the snake_case name).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Role {
-    /// Everything.
-    Admin,
-    /// Reads only.
-    Viewer,
+/// An enum with its spellings derived, never hand-written: serde's snake_case between server
+/// and browser, strum's `$case` for what is stored and shown (`as_str`, `parse`, `Display`).
+#[macro_export]
+macro_rules! spelled {
+    ($case:literal, $(#[$m:meta])* $vis:vis enum $name:ident { $($body:tt)* }) => {
+        $(#[$m])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            strum::Display,
+            strum::EnumString,
+            strum::IntoStaticStr,
+            strum::VariantArray,
+            strum::VariantNames,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = $case)]
+        $vis enum $name { $($body)* }
+    };
+}
+
+crate::spelled! {
+    "snake_case",
+    /// What a user may do: the one role type of the browser, the REST API, the CLI and the store
+    /// (its stored and shown spelling is the snake_case name).
+    pub enum Role {
+        /// Everything.
+        Admin,
+        /// Reads only.
+        Viewer,
+    }
 }
 
 impl Role {
@@ -57,121 +72,55 @@ mod role_tests {
     }
 }
 
-/// Outcome of the last sync of a cluster with its gluster CLI.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum SyncState {
-    Ok,
-    Error,
-    Unknown,
-}
-
-impl SyncState {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::spelled! {
+    "snake_case",
+    /// Outcome of the last sync of a cluster with its gluster CLI.
+    pub enum SyncState {
+        Ok,
+        Error,
+        Unknown,
     }
 }
 
-/// How georep reaches a host's gluster CLI.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Connection {
-    Local,
-    Ssh,
+crate::spelled! {
+    "snake_case",
+    /// How georep reaches a host's gluster CLI.
+    pub enum Connection {
+        Local,
+        Ssh,
+    }
 }
 
 impl Connection {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
         s.parse().ok()
     }
 }
 
-/// A host of a cluster's trusted pool, as gluster's pool list last showed it.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum HostStatus {
-    Connected,
-    Disconnected,
-    /// No longer in gluster's pool (the row stays: bricks may still name it).
-    Missing,
-    /// Not seen yet, or the cluster could not be read.
-    Unknown,
-}
-
-impl HostStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::spelled! {
+    "snake_case",
+    /// A host of a cluster's trusted pool, as gluster's pool list last showed it.
+    pub enum HostStatus {
+        Connected,
+        Disconnected,
+        /// No longer in gluster's pool (the row stays: bricks may still name it).
+        Missing,
+        /// Not seen yet, or the cluster could not be read.
+        Unknown,
     }
 }
 
-/// A volume's brick process, as gluster's volume status last showed it (not to be confused
-/// with `BrickStatus`, a geo-replication worker's).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum BrickState {
-    Online,
-    Offline,
-    /// The volume is not started.
-    Stopped,
-    /// The cluster could not be read.
-    Unknown,
-}
-
-impl BrickState {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::spelled! {
+    "snake_case",
+    /// A volume's brick process, as gluster's volume status last showed it (not to be confused
+    /// with `BrickStatus`, a geo-replication worker's).
+    pub enum BrickState {
+        Online,
+        Offline,
+        /// The volume is not started.
+        Stopped,
+        /// The cluster could not be read.
+        Unknown,
     }
 }
 
@@ -180,6 +129,11 @@ impl BrickState {
 macro_rules! read_stored {
     ($($t:ty => $fallback:expr),* $(,)?) => {$(
         impl $t {
+            /// The stored (and shown) spelling.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
             /// The stored spelling read; anything else is the fallback.
             pub fn from_db(s: &str) -> Self {
                 s.parse().unwrap_or($fallback)
@@ -244,108 +198,61 @@ pub struct NewCluster {
     pub connection: Connection,
 }
 
-/// Status of a geo-replication session, aggregated from its bricks (DESIGN §2). Its stored
-/// spelling is the seed's upper-case name; the API's is that in lower case.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum SessionStatus {
-    Initializing,
-    Created,
-    #[strum(serialize = "NOTSTARTED")]
-    NotStarted,
-    Active,
-    Passive,
-    Paused,
-    Stopped,
-    PartialFaulty,
-    Faulty,
-    Unknown,
+crate::spelled! {
+    "SCREAMING_SNAKE_CASE",
+    /// Status of a geo-replication session, aggregated from its bricks (DESIGN §2). Its stored
+    /// spelling is the seed's upper-case name; the API's is that in lower case.
+    pub enum SessionStatus {
+        Initializing,
+        Created,
+        #[strum(serialize = "NOTSTARTED")]
+        NotStarted,
+        Active,
+        Passive,
+        Paused,
+        Stopped,
+        PartialFaulty,
+        Faulty,
+        Unknown,
+    }
 }
 
 impl SessionStatus {
     pub const ALL: &[SessionStatus] = <SessionStatus as strum::VariantArray>::VARIANTS;
 
-    /// The stored spelling (the seed's upper-case names).
-    pub fn as_db(self) -> &'static str {
-        self.into()
-    }
-
     /// The API's spelling: lower case with `_`.
     pub fn as_api(self) -> String {
-        self.as_db().to_ascii_lowercase()
+        self.as_str().to_ascii_lowercase()
     }
 }
 
-/// Status of one master brick's worker: gluster's worker status 1:1, plus OFFLINE for a
-/// brick of the master volume that gluster's status does not list (its node is down).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum BrickStatus {
-    Initializing,
-    Created,
-    Active,
-    Passive,
-    Paused,
-    Stopped,
-    Faulty,
-    Offline,
-    Unknown,
-}
-
-impl BrickStatus {
-    pub fn as_db(self) -> &'static str {
-        self.into()
+crate::spelled! {
+    "SCREAMING_SNAKE_CASE",
+    /// Status of one master brick's worker: gluster's worker status 1:1, plus OFFLINE for a
+    /// brick of the master volume that gluster's status does not list (its node is down).
+    pub enum BrickStatus {
+        Initializing,
+        Created,
+        Active,
+        Passive,
+        Paused,
+        Stopped,
+        Faulty,
+        Offline,
+        Unknown,
     }
 }
 
-/// An action on an existing session.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum SessionAction {
-    Start,
-    Stop,
-    Pause,
-    Resume,
-    Delete,
+crate::spelled! {
+    "snake_case",
+    /// An action on an existing session.
+    pub enum SessionAction {
+        Start,
+        Stop,
+        Pause,
+        Resume,
+        Delete,
+    }
 }
 
 impl SessionAction {
@@ -532,7 +439,7 @@ mod tests {
     /// The derived spellings are the ones stored in SQLite and shown by the API.
     #[test]
     fn spellings() {
-        let db: Vec<_> = SessionStatus::VARIANTS.iter().map(|s| s.as_db()).collect();
+        let db: Vec<_> = SessionStatus::VARIANTS.iter().map(|s| s.as_str()).collect();
         assert_eq!(
             db,
             [
@@ -564,7 +471,7 @@ mod tests {
                 "unknown"
             ]
         );
-        let bricks: Vec<_> = BrickStatus::VARIANTS.iter().map(|s| s.as_db()).collect();
+        let bricks: Vec<_> = BrickStatus::VARIANTS.iter().map(|s| s.as_str()).collect();
         assert_eq!(
             bricks,
             [
@@ -594,10 +501,10 @@ mod tests {
     #[test]
     fn spellings_read_back() {
         for s in SessionStatus::VARIANTS {
-            assert_eq!(SessionStatus::from_db(s.as_db()), *s);
+            assert_eq!(SessionStatus::from_db(s.as_str()), *s);
         }
         for s in BrickStatus::VARIANTS {
-            assert_eq!(BrickStatus::from_db(s.as_db()), *s);
+            assert_eq!(BrickStatus::from_db(s.as_str()), *s);
         }
         for a in SessionAction::VARIANTS {
             assert_eq!(SessionAction::parse(a.as_str()), Some(*a));

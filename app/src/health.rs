@@ -9,31 +9,19 @@ use uuid::Uuid;
 
 use crate::domain::BrickStatus;
 
-/// The health of a session. A stalled or faulty session is never healthy.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Health {
-    Healthy,
-    /// Active, but its lag is above the threshold.
-    Lagging,
-    /// A worker says Active but did not complete the probe's checkpoint in time.
-    Stalled,
-    Faulty,
-    /// Not replicating (stopped, paused, starting), not probed yet, or gluster unreadable.
-    Unknown,
+crate::spelled! {
+    "snake_case",
+    /// The health of a session. A stalled or faulty session is never healthy.
+    pub enum Health {
+        Healthy,
+        /// Active, but its lag is above the threshold.
+        Lagging,
+        /// A worker says Active but did not complete the probe's checkpoint in time.
+        Stalled,
+        Faulty,
+        /// Not replicating (stopped, paused, starting), not probed yet, or gluster unreadable.
+        Unknown,
+    }
 }
 
 impl Health {
@@ -54,32 +42,20 @@ impl Health {
     }
 }
 
-/// What a probe found.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ProbeResult {
-    /// Every active worker completed the checkpoint.
-    Passed,
-    /// At least one active worker did not complete it in time.
-    Stalled,
-    /// The session was not in a state a probe can judge (no active worker, workers still
-    /// crawling history, a worker changed state meanwhile).
-    Inconclusive,
-    /// georep could not run the probe (gluster or the mount failed).
-    Failed,
+crate::spelled! {
+    "snake_case",
+    /// What a probe found.
+    pub enum ProbeResult {
+        /// Every active worker completed the checkpoint.
+        Passed,
+        /// At least one active worker did not complete it in time.
+        Stalled,
+        /// The session was not in a state a probe can judge (no active worker, workers still
+        /// crawling history, a worker changed state meanwhile).
+        Inconclusive,
+        /// georep could not run the probe (gluster or the mount failed).
+        Failed,
+    }
 }
 
 impl ProbeResult {

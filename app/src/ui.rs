@@ -99,7 +99,7 @@ pub fn status_class(s: SessionStatus) -> &'static str {
 
 #[component]
 pub fn StatusBadge(status: SessionStatus) -> impl IntoView {
-    let text = status.as_db().replace('_', " ");
+    let text = status.as_str().replace('_', " ");
     view! {
         <span class=format!("badge status-{}", status_class(status)) data-testid="status" data-status=status.as_api()>
             {text}
@@ -116,7 +116,7 @@ pub fn BrickBadge(status: BrickStatus) -> impl IntoView {
         BrickStatus::Faulty | BrickStatus::Offline => "bad",
         BrickStatus::Unknown => "unknown",
     };
-    view! { <span class=format!("badge status-{class}") data-testid="brick-status">{status.as_db()}</span> }
+    view! { <span class=format!("badge status-{class}") data-testid="brick-status">{status.as_str()}</span> }
 }
 
 #[component]

@@ -121,7 +121,7 @@ fn BrickRow(b: BrickProgress, scale: i64) -> impl IntoView {
         }
     };
     view! {
-        <tr data-testid="brick-row" data-status=b.status.as_db()>
+        <tr data-testid="brick-row" data-status=b.status.as_str()>
             <td><code>{format!("{}:{}", b.master_host.clone().unwrap_or_default(), b.master_brick.clone().unwrap_or_default())}</code></td>
             <td>{b.slave_node.clone().map(|n| n.into_any()).unwrap_or_else(|| na().into_any())}</td>
             <td><BrickBadge status=b.status/></td>

@@ -470,7 +470,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
         .unwrap();
     for (doc, row) in details.iter().zip(&rows) {
         assert_eq!(doc.brick.id, row.master_brick_id.into_uuid());
-        assert_eq!(doc.status, row.status.as_db().to_ascii_lowercase());
+        assert_eq!(doc.status, row.status.as_str().to_ascii_lowercase());
         assert_eq!(
             (doc.files_pending, doc.deletes_pending, doc.failures),
             (row.files_pending, row.deletes_pending, row.failures)

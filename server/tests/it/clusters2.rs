@@ -212,7 +212,7 @@ async fn wait_shown(
         assert!(
             t0.elapsed() < budget,
             "{what}: not within {budget:?}; shown {} {:?}",
-            view.summary.status.as_db(),
+            view.summary.status.as_str(),
             workers(&view)
         );
         tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -557,15 +557,15 @@ async fn two_clusters_over_ssh() {
         status::set_size(master.replica_count, master.disperse_count),
     );
     assert_eq!(
-        view.summary.status.as_db(),
-        rule.as_db(),
+        view.summary.status.as_str(),
+        rule.as_str(),
         "shown = the rule over {:?}",
         workers(&view)
     );
     eprintln!(
         "node2 down: {:?} -> {}",
         workers(&view),
-        view.summary.status.as_db()
+        view.summary.status.as_str()
     );
     {
         let mut c = conn(&service).await;

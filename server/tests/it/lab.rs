@@ -274,7 +274,7 @@ async fn fault(script: &str, timeout: Duration, expect_error: &str) {
         .await
         .expect("nothing deleted");
     assert_eq!(
-        (after.session_id, after.status.as_db()),
+        (after.session_id, after.status.as_str()),
         (before.session_id, "UNKNOWN")
     );
     let details = store::details_of_session(&mut c, after.session_id)

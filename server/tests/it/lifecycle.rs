@@ -42,7 +42,7 @@ async fn stored(service: &Service, id: Uuid) -> Option<store::SessionRow> {
 async fn status_of(service: &Service, id: Uuid) -> String {
     stored(service, id)
         .await
-        .map(|s| s.status.as_db().to_owned())
+        .map(|s| s.status.as_str().to_owned())
         .unwrap_or_else(|| "(gone)".into())
 }
 

@@ -141,6 +141,6 @@ pub struct FaultDoc {
 fn brick_status_api(s: BrickStatus) -> String {
     match s {
         BrickStatus::Offline => "offline".to_owned(),
-        other => SessionStatus::from_db(other.as_db()).as_api(),
+        other => SessionStatus::from_db(other.as_str()).as_api(),
     }
 }

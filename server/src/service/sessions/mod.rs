@@ -168,7 +168,7 @@ impl Service {
                 }
                 Some((s, b)) => {
                     let now = Utc::now();
-                    store::set_session_status(&mut c, sid, s.as_db(), b.as_db(), now).await?;
+                    store::set_session_status(&mut c, sid, s.as_str(), b.as_str(), now).await?;
                     Some(SessionRow {
                         status: s,
                         updated_at: now,
