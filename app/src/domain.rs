@@ -126,6 +126,7 @@ crate::spelled! {
 
 /// A stored column read as the type: a spelling georep does not know reads as the fallback
 /// (a row georep cannot place is still shown, as unknown), never as an error.
+#[macro_export]
 macro_rules! read_stored {
     ($($t:ty => $fallback:expr),* $(,)?) => {$(
         impl $t {
@@ -155,7 +156,7 @@ macro_rules! read_stored {
     )*};
 }
 
-read_stored!(
+crate::read_stored!(
     SyncState => SyncState::Unknown,
     Connection => Connection::Local,
     HostStatus => HostStatus::Unknown,

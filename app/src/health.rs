@@ -24,17 +24,10 @@ crate::spelled! {
     }
 }
 
+crate::read_stored!(Health => Health::Unknown);
+
 impl Health {
     pub const ALL: &[Health] = <Health as strum::VariantArray>::VARIANTS;
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// The stored spelling; anything else is `Unknown`.
-    pub fn parse(s: &str) -> Self {
-        s.parse().unwrap_or(Health::Unknown)
-    }
 
     /// The states alerts are sent for (into and out of).
     pub fn is_alerting(self) -> bool {
@@ -175,12 +168,12 @@ mod tests {
         let probe: Vec<_> = ProbeResult::VARIANTS.iter().map(|r| r.as_str()).collect();
         assert_eq!(probe, ["passed", "stalled", "inconclusive", "failed"]);
         for h in Health::VARIANTS {
-            assert_eq!(Health::parse(h.as_str()), *h);
+            assert_eq!(Health::from_db(h.as_str()), *h);
         }
         for r in ProbeResult::VARIANTS {
             assert_eq!(ProbeResult::parse(r.as_str()), Some(*r));
         }
-        assert_eq!(Health::parse("Healthy"), Health::Unknown);
+        assert_eq!(Health::from_db("Healthy"), Health::Unknown);
         assert_eq!(ProbeResult::parse(""), None);
     }
 }

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use app::domain::HostView;
-use app::health::Health;
 use app::views::{
     BrickProgress, BrickView, CheckpointState, SessionDetail, SessionSummary, VolumeView,
 };
@@ -260,7 +259,7 @@ pub(super) fn session_summary(
         checkpoint_completed: completed,
         checkpoint,
         checkpoint_time,
-        health: health.map(|h| Health::parse(&h.health)),
+        health: health.map(|h| h.health),
         updated_at: s.updated_at,
     }
 }

@@ -8,7 +8,8 @@ use super::{Id, Result};
 #[derive(Clone, Debug, PartialEq, FromRow)]
 pub struct HealthRow {
     pub session_id: Id,
-    pub health: String,
+    #[sqlx(try_from = "String")]
+    pub health: app::health::Health,
     pub reason: String,
     pub since: DateTime<Utc>,
     pub lag_seconds: Option<i64>,
@@ -81,7 +82,7 @@ pub async fn upsert_health(conn: &mut SqliteConnection, h: &HealthRow) -> Result
              updated_at = excluded.updated_at",
     )
     .bind(h.session_id)
-    .bind(&h.health)
+    .bind(h.health.as_str())
     .bind(&h.reason)
     .bind(h.since)
     .bind(h.lag_seconds)
@@ -106,7 +107,7 @@ pub async fn put_verdict(conn: &mut SqliteConnection, h: &HealthRow) -> Result<(
              updated_at = excluded.updated_at",
     )
     .bind(h.session_id)
-    .bind(&h.health)
+    .bind(h.health.as_str())
     .bind(&h.reason)
     .bind(h.since)
     .bind(h.lag_seconds)

@@ -200,7 +200,7 @@ impl Service {
             last_probe,
             sync_error: sync_error.as_deref(),
         });
-        let prev = stored.map(|h| (Health::parse(&h.health), h.since));
+        let prev = stored.map(|h| (h.health, h.since));
         let since = rules::since(prev, health, &views, now);
         HealthView {
             master: master.map(|m| m.name.clone()).unwrap_or_default(),
@@ -393,11 +393,11 @@ fn evaluation_writes(view: &HealthView, now: DateTime<Utc>) -> Writes {
         .collect();
     let prev = view.stored.as_ref();
     let changed = prev.is_none_or(|p| {
-        p.health != h.health.as_str() || p.reason != h.reason || p.lag_seconds != h.lag_seconds
+        p.health != h.health || p.reason != h.reason || p.lag_seconds != h.lag_seconds
     });
     let verdict = changed.then(|| HealthRow {
         session_id: sid,
-        health: h.health.as_str().into(),
+        health: h.health,
         reason: h.reason.clone(),
         since: h.since,
         lag_seconds: h.lag_seconds,
@@ -408,9 +408,7 @@ fn evaluation_writes(view: &HealthView, now: DateTime<Utc>) -> Writes {
         last_probe_message: None,
         updated_at: now,
     });
-    let from = prev
-        .map(|p| Health::parse(&p.health))
-        .unwrap_or(Health::Unknown);
+    let from = prev.map(|p| p.health).unwrap_or(Health::Unknown);
     let transition =
         (from != h.health && (from.is_alerting() || h.health.is_alerting())).then(|| Transition {
             session_id: h.session_id,

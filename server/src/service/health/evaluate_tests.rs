@@ -154,7 +154,7 @@ async fn a_verdict_leaves_the_probe_columns_alone() {
     let now = Utc::now();
     let probed = HealthRow {
         session_id: sid,
-        health: "healthy".into(),
+        health: Health::Healthy,
         reason: "probe passed".into(),
         since: now,
         lag_seconds: Some(0),
@@ -168,7 +168,7 @@ async fn a_verdict_leaves_the_probe_columns_alone() {
     store::upsert_health(&mut c, &probed).await.unwrap();
     // a verdict computed before the probe was stored
     let verdict = HealthRow {
-        health: "lagging".into(),
+        health: Health::Lagging,
         reason: "lag".into(),
         last_probe_at: None,
         last_probe_result: None,

@@ -333,7 +333,7 @@ impl Service {
             updated_at: now,
             ..prev.unwrap_or(HealthRow {
                 session_id: sid,
-                health: Health::Unknown.as_str().into(),
+                health: Health::Unknown,
                 reason: "not evaluated yet".into(),
                 since: now,
                 lag_seconds: None,
