@@ -116,6 +116,9 @@ async fn healthy_session_probes_healthy() {
     let (service, _db) = service_with(config(60, None)).await;
     let id = session_id(&service, "slavevol").await;
     wait_changelog("slavevol", Duration::from_secs(120)).await;
+    // what SQLite has now, not what the sync read before the workers settled (a session read
+    // while Initializing or Faulty is judged by that status, not "not probed yet")
+    service.sync_all().await;
 
     let before = service.session_health(id).await.unwrap();
     assert_eq!(before.health, Health::Unknown, "not probed yet: {before:?}");
