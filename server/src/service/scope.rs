@@ -1,11 +1,12 @@
 //! A stored session located: what every action, probe and restart on it starts from.
+use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::audit::Audit;
 use super::{Result, Service, ServiceError};
 use crate::domain::hosts::{first_to_ask, slave_spec, target_of};
 use crate::gluster::Target;
-use crate::store::{self, ClusterRow, HostRow, SessionRow, VolumeRow};
+use crate::store::{self, ClusterRow, HostRow, Id, SessionRow, VolumeRow};
 
 /// A session as stored, with its master volume, its cluster, the host gluster is asked on
 /// (connected first) and how the CLI names its slave.
@@ -42,6 +43,33 @@ impl SessionScope {
     }
 }
 
+/// A volume and its cluster, both as stored.
+pub(crate) async fn volume_and_cluster_in(
+    c: &mut SqliteConnection,
+    volume_id: Id,
+) -> Result<(VolumeRow, ClusterRow)> {
+    let volume = store::get_volume(&mut *c, volume_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("volume {volume_id}")))?;
+    let cluster = store::get_cluster(&mut *c, volume.cluster_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", volume.cluster_id)))?;
+    Ok((volume, cluster))
+}
+
+/// The host of `cluster` gluster is asked on (connected first).
+pub(crate) async fn host_to_ask_in(
+    c: &mut SqliteConnection,
+    cluster: &ClusterRow,
+) -> Result<HostRow> {
+    first_to_ask(store::hosts_of_cluster(c, cluster.id).await?).ok_or_else(|| no_host(cluster))
+}
+
+/// The refusal when a cluster has no host georep could ask.
+pub(crate) fn no_host(cluster: &ClusterRow) -> ServiceError {
+    ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
+}
+
 impl Service {
     /// Locates session `id` in one connection (under the session's claim, the state read is
     /// the one the action starts from).
@@ -50,18 +78,8 @@ impl Service {
         let session = store::get_session(&mut c, id.hyphenated())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
-        let master = store::get_volume(&mut c, session.master_volume_id)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!("volume {}", session.master_volume_id))
-            })?;
-        let cluster = store::get_cluster(&mut c, master.cluster_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", master.cluster_id)))?;
-        let host =
-            first_to_ask(store::hosts_of_cluster(&mut c, cluster.id).await?).ok_or_else(|| {
-                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
-            })?;
+        let (master, cluster) = volume_and_cluster_in(&mut c, session.master_volume_id).await?;
+        let host = host_to_ask_in(&mut c, &cluster).await?;
         let slave = slave_spec(
             &session.slave_user,
             &session.slave_host_name,

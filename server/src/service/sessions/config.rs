@@ -56,7 +56,7 @@ impl Service {
         key: &str,
         value: &str,
     ) -> Result<SessionOption> {
-        let ctx = self.ctx(id).await?;
+        let ctx = self.session_scope(id).await?;
         let mut audit = ctx.audit(actor, "option_set");
         let parsed = OptionKey::parse(key)
             .and_then(|k| options::validate_set(&k, value).map(|(s, v)| (k, s, v)));
@@ -103,7 +103,7 @@ impl Service {
         id: Uuid,
         key: &str,
     ) -> Result<SessionOption> {
-        let ctx = self.ctx(id).await?;
+        let ctx = self.session_scope(id).await?;
         let mut audit = ctx.audit(actor, "option_reset");
         audit.target = format!("{} {key}", ctx.target_text());
         let outcome =
@@ -185,7 +185,7 @@ impl Service {
         id: Uuid,
         at: Checkpoint,
     ) -> Result<ActionOutcome> {
-        let ctx = self.ctx(id).await?;
+        let ctx = self.session_scope(id).await?;
         let label = match at {
             Checkpoint::Now => "now".to_owned(),
             Checkpoint::At(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),

@@ -7,8 +7,9 @@ use app::domain::{ActionOutcome, SessionAction, SessionInfo, SessionStatus};
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::scope::{host_to_ask_in, no_host, volume_and_cluster_in};
 use super::{Result, Service, ServiceError};
-use crate::domain::hosts::{first_to_ask, target_of};
+use crate::domain::hosts::target_of;
 use crate::gluster::Target;
 use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
 use crate::sync::{self, Hold, Lane, Quiet, Subject};
@@ -40,26 +41,12 @@ impl Service {
     /// Where the cluster's gluster CLI is asked: a connected host first.
     async fn target_of_cluster(&self, cluster: &ClusterRow) -> Result<Target> {
         let mut c = self.conn().await?;
-        first_to_ask(store::hosts_of_cluster(&mut c, cluster.id).await?)
-            .map(|h| target_of(&h))
-            .ok_or_else(|| {
-                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
-            })
+        Ok(target_of(&host_to_ask_in(&mut c, cluster).await?))
     }
 
     async fn volume_and_cluster(&self, volume_id: Uuid) -> Result<(VolumeRow, ClusterRow)> {
         let mut c = self.conn().await?;
-        let vol = store::get_volume(&mut c, volume_id.hyphenated())
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("volume {volume_id}")))?;
-        let cluster = store::get_cluster(&mut c, vol.cluster_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("cluster {}", vol.cluster_id)))?;
-        Ok((vol, cluster))
-    }
-
-    async fn ctx(&self, id: Uuid) -> Result<Ctx> {
-        self.session_scope(id).await
+        volume_and_cluster_in(&mut c, volume_id.hyphenated()).await
     }
 
     /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
@@ -76,9 +63,7 @@ impl Service {
         match e {
             sync::SyncError::Gluster(g) => ServiceError::Gluster(g),
             sync::SyncError::Store(s) => ServiceError::Store(s),
-            sync::SyncError::NoHost => {
-                ServiceError::Conflict(format!("cluster {} has no host to ask", cluster.name))
-            }
+            sync::SyncError::NoHost => no_host(cluster),
         }
     }
 
@@ -89,7 +74,7 @@ impl Service {
 
     /// Re-reads one session from gluster now; its stored form.
     pub async fn refresh_session(&self, id: Uuid) -> Result<SessionInfo> {
-        let ctx = self.ctx(id).await?;
+        let ctx = self.session_scope(id).await?;
         self.refresh_cluster(&ctx.cluster, &Quiet::default())
             .await?;
         let s = self
@@ -118,7 +103,7 @@ impl Service {
             action.as_str(),
             quiet.clone(),
         );
-        let ctx = self.ctx(id).await?;
+        let ctx = self.session_scope(id).await?;
         let audit = ctx.audit(actor, action.as_str());
         let outcome = match claim {
             Ok(_claim) => {
