@@ -5,6 +5,7 @@ pub mod backend;
 pub mod domain;
 pub mod error;
 pub mod health;
+pub mod operations;
 mod pages;
 pub mod rpc;
 pub mod ui;

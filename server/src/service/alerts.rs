@@ -41,6 +41,7 @@ impl Transition {
             ),
             result: "detected".into(),
             message: Some(self.reason.clone()),
+            operation_id: None,
         }
     }
 }

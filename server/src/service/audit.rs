@@ -14,6 +14,8 @@ pub(crate) struct Audit {
     pub cluster_id: Option<Id>,
     pub session_id: Option<Id>,
     pub target: String,
+    /// The operation that did it.
+    pub operation_id: Option<Id>,
 }
 
 impl Audit {
@@ -32,6 +34,7 @@ impl Audit {
             cluster_id: Some(cluster.id),
             session_id: Some(session.session_id),
             target: format!("{master} -> {slave}"),
+            operation_id: None,
         }
     }
 }
@@ -47,7 +50,8 @@ impl Service {
                 | ServiceError::NotEligible(_)
                 | ServiceError::Invalid(_)
                 | ServiceError::Forbidden(_)
-                | ServiceError::Conflict(_)),
+                | ServiceError::Conflict(_)
+                | ServiceError::Cancelled(_)),
             ) => ("refused", Some(e.to_string())),
             Err(e) => ("failed", Some(e.to_string())),
         };
@@ -61,6 +65,7 @@ impl Service {
             target: a.target.clone(),
             result: result.into(),
             message,
+            operation_id: a.operation_id,
         };
         let written = async {
             let mut c = self

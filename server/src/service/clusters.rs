@@ -144,6 +144,7 @@ impl Service {
             cluster_id: Some(first.cluster_id),
             session_id: None,
             target: format!("{host} {fingerprint}"),
+            operation_id: None,
         };
         let outcome = known
             .accept(

@@ -19,7 +19,14 @@ impl Service {
         &self,
         work: impl Future<Output = Result<T>> + Send + 'static,
     ) -> Result<T> {
-        match self.inner.actions.spawn(work.in_current_span()).await {
+        // the operation scope goes along: whom to tell when it is accepted, its parent
+        let scope = super::operations::OpScope::child();
+        match self
+            .inner
+            .actions
+            .spawn(scope.run(work).in_current_span())
+            .await
+        {
             Ok(r) => r,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(ServiceError::Conflict("georep is shutting down".into())),

@@ -8,6 +8,7 @@ mod detached;
 pub mod health;
 pub mod inventory;
 pub mod names;
+pub mod operations;
 pub mod options;
 mod scope;
 mod sessions;
@@ -23,10 +24,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::error::AppError;
+use uuid::Uuid;
 
 use crate::gluster::{Gluster, GlusterError};
 use crate::store::{ClusterRow, Store, StoreError};
-use crate::sync::{Claim, Coordinator, Lane, Quiet, Report, Subject, SyncError, Syncer};
+use crate::sync::{Coordinator, Report, SyncError, Syncer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -57,6 +59,9 @@ pub enum ServiceError {
     /// Another action on the same session is running (no gluster call made).
     #[error("another action on this session is in progress: {0}")]
     Busy(String),
+    /// An admin cancelled the operation; the text says where it stopped.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
     #[error("the slave volume is not eligible: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
     NotEligible(Vec<app::domain::Ineligibility>),
     /// Too many failed logins for this user name or client; allowed again after this long.
@@ -85,6 +90,7 @@ impl From<ServiceError> for AppError {
                 status,
             },
             ServiceError::Busy(m) => AppError::Busy(m),
+            e @ ServiceError::Cancelled(_) => AppError::Conflict(e.to_string()),
             ServiceError::NotEligible(r) => AppError::NotEligible(r),
             e @ ServiceError::TooManyAttempts(_) => AppError::Conflict(e.to_string()),
             ServiceError::Gluster(g) => AppError::Gluster(g.to_string()),
@@ -116,6 +122,8 @@ struct Inner {
     command_options: options::CommandOptions,
     /// The admin actions under way (each in a task of its own: `detached.rs`).
     actions: tokio_util::task::TaskTracker,
+    /// This process, as the owner of the operations it runs.
+    instance: String,
 }
 
 impl Service {
@@ -146,6 +154,7 @@ impl Service {
                 health: health::HealthState::new(health),
                 command_options,
                 actions: tokio_util::task::TaskTracker::new(),
+                instance: Uuid::new_v4().to_string(),
             }),
         }
     }
@@ -163,6 +172,11 @@ impl Service {
             health,
             command_options,
         )
+    }
+
+    /// This process's name as the owner of operations.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     pub fn command_options(&self) -> options::CommandOptions {
@@ -206,14 +220,6 @@ impl Service {
         stop: tokio::sync::watch::Receiver<bool>,
     ) -> impl std::future::Future<Output = ()> + Send + 'static {
         self.syncer().clone().run(interval, stop)
-    }
-
-    /// Claims `subject` in `lane` for `work` (refused at once, naming what holds it); while
-    /// the claim lives the sync leaves what `quiet` covers for the claimant to record.
-    fn claim(&self, subject: Subject, lane: Lane, work: &str, quiet: Quiet) -> Result<Claim> {
-        self.coord()
-            .claim(subject, lane, work, quiet)
-            .map_err(|held| ServiceError::Busy(held.to_string()))
     }
 
     /// A pooled connection, for reads and one-statement writes.

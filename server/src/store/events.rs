@@ -16,15 +16,18 @@ pub struct EventRow {
     pub target: String,
     pub result: String,
     pub message: Option<String>,
+    /// The operation that did it (none for discoveries and refusals).
+    pub operation_id: Option<Id>,
 }
 
 const EVENT_COLUMNS: &str =
-    "id, at, actor, action, cluster_id, session_id, target, result, message";
+    "id, at, actor, action, cluster_id, session_id, target, result, message, operation_id";
 
 pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i64> {
     let done = sqlx::query(
-        "INSERT INTO events (at, actor, action, cluster_id, session_id, target, result, message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO events (at, actor, action, cluster_id, session_id, target, result, message,
+             operation_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(e.at)
     .bind(&e.actor)
@@ -34,6 +37,7 @@ pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i
     .bind(&e.target)
     .bind(&e.result)
     .bind(&e.message)
+    .bind(e.operation_id)
     .execute(conn)
     .await?;
     Ok(done.last_insert_rowid())

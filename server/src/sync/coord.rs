@@ -1,16 +1,13 @@
 //! The coordinator: what the sync loop, the admin actions, the health probes and the refresh
 //! after an action share, in one value the service owns and passes down (no process global).
-//! - a **claim** per session and lane: one admin change at a time per session (or per session
-//!   being created), one probe or restart at a time per session; the claim names what holds it
-//!   so a refusal can say so;
-//! - while a claim (or an [`Acting`]) lives, the changes it causes are not recorded by a sync
-//!   cycle as made outside georep ([`Quiet`]);
+//! - while an operation's [`Acting`] lives, the changes it causes are not recorded by a sync
+//!   cycle as made outside georep ([`Quiet`]) (the per-session lock itself is the operation's
+//!   row in the database: `service::operations`);
 //! - the session keys actions **touched** (a cycle that began reading before leaves them alone)
 //!   and the statuses they **hold** over gluster's stale reports;
 //! - one sync of a cluster at a time (its read and its write together).
 //!
-//! Everything here is in memory; the claim is the shape a persisted operation row takes later
-//! (subject, lane, work, since).
+//! Everything here is in memory, about this process's own sync.
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,7 +18,7 @@ use uuid::Uuid;
 
 use super::reconcile::{Change, Guard, Hold, Holds};
 
-/// What a claim is on.
+/// What an operation holds.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
     Session(Uuid),
@@ -32,8 +29,8 @@ pub enum Subject {
     },
 }
 
-/// Claims in different lanes of one subject do not exclude each other: a probe (which only
-/// sets a checkpoint and reads) may run while an admin pauses, as before the coordinator.
+/// Operations in different lanes of one subject do not exclude each other: a probe (which
+/// only sets a checkpoint and reads) may run while an admin pauses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lane {
     /// Lifecycle, options, checkpoints, create.
@@ -42,30 +39,11 @@ pub enum Lane {
     Health,
 }
 
-/// A refused claim: what holds the subject, and since when.
-#[derive(Clone, Debug)]
-pub struct Held {
-    pub work: String,
-    pub since: Instant,
-}
-
-impl std::fmt::Display for Held {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} (started {} s ago)",
-            self.work,
-            self.since.elapsed().as_secs()
-        )
-    }
-}
-
 #[derive(Clone, Default)]
 pub struct Coordinator(Arc<State>);
 
 #[derive(Default)]
 struct State {
-    claims: Mutex<HashMap<(Subject, Lane), Held>>,
     clusters: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     holds: Mutex<Holds>,
     /// Sessions (by key) an action changed, with the action sequence number and when.
@@ -81,43 +59,6 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Coordinator {
-    /// Claims `subject` in `lane` for `work`, refused at once if something holds it. While
-    /// the claim lives, the changes `quiet` covers are the claimant's to record.
-    pub fn claim(
-        &self,
-        subject: Subject,
-        lane: Lane,
-        work: impl Into<String>,
-        quiet: Quiet,
-    ) -> Result<Claim, Held> {
-        let key = (subject, lane);
-        {
-            let mut claims = locked(&self.0.claims);
-            if let Some(held) = claims.get(&key) {
-                return Err(held.clone());
-            }
-            claims.insert(
-                key.clone(),
-                Held {
-                    work: work.into(),
-                    since: Instant::now(),
-                },
-            );
-        }
-        Ok(Claim {
-            coord: self.clone(),
-            key,
-            _acting: self.quiet_while(quiet),
-        })
-    }
-
-    /// What holds `subject` in `lane` now, if anything.
-    pub fn holder(&self, subject: &Subject, lane: Lane) -> Option<Held> {
-        locked(&self.0.claims)
-            .get(&(subject.clone(), lane))
-            .cloned()
-    }
-
     /// While the guard lives, no sync cycle records the changes `quiet` covers as discoveries:
     /// between gluster's answer to an action and the action's own refresh, a cycle would
     /// otherwise report (say) the deleted session as vanished outside georep.
@@ -185,20 +126,6 @@ impl Coordinator {
     /// Whether an action under way causes `c` (and records it itself).
     pub(super) fn acted_on(&self, c: &Change) -> bool {
         locked(&self.0.acting).iter().any(|(_, q)| q.covers(c))
-    }
-}
-
-/// Held while a claimed piece of work runs; frees the subject on drop (also on error, panic,
-/// or a task aborted at shutdown).
-pub struct Claim {
-    coord: Coordinator,
-    key: (Subject, Lane),
-    _acting: Acting,
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        locked(&self.coord.0.claims).remove(&self.key);
     }
 }
 
@@ -277,34 +204,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_claim_per_subject_and_lane_freed_on_drop() {
-        let coord = Coordinator::default();
-        let s = Subject::Session(Uuid::from_u128(1));
-        let first = coord
-            .claim(s.clone(), Lane::Change, "pause", Quiet::default())
-            .expect("free");
-        let refused = coord
-            .claim(s.clone(), Lane::Change, "resume", Quiet::default())
-            .err()
-            .expect("held");
-        assert_eq!(refused.work, "pause");
-        assert!(refused.to_string().starts_with("pause (started "));
-        // another lane, another subject: free
-        let probe = coord.claim(s.clone(), Lane::Health, "probe", Quiet::default());
-        assert!(probe.is_ok());
-        let other = Subject::Session(Uuid::from_u128(2));
-        assert!(coord
-            .claim(other, Lane::Change, "stop", Quiet::default())
-            .is_ok());
-        drop(first);
-        assert!(coord.holder(&s, Lane::Change).is_none());
-        assert!(coord
-            .claim(s, Lane::Change, "resume", Quiet::default())
-            .is_ok());
-    }
-
-    #[test]
-    fn a_claim_quiets_what_it_causes_while_it_lives() {
+    fn an_acting_guard_quiets_what_it_causes_while_it_lives() {
         let coord = Coordinator::default();
         let id = Uuid::from_u128(7);
         let status = Change::SessionStatus {
@@ -313,16 +213,9 @@ mod tests {
             to: app::domain::SessionStatus::Paused,
         };
         assert!(!coord.acted_on(&status));
-        let claim = coord
-            .claim(
-                Subject::Session(id),
-                Lane::Change,
-                "pause",
-                Quiet::session(id, &[]),
-            )
-            .expect("free");
+        let acting = coord.quiet_while(Quiet::session(id, &[]));
         assert!(coord.acted_on(&status));
-        drop(claim);
+        drop(acting);
         assert!(!coord.acted_on(&status));
     }
 

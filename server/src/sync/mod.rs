@@ -16,7 +16,7 @@ use crate::domain::hosts::{connected_first, first_to_ask};
 pub use crate::domain::hosts::{slave_spec, target_of};
 use crate::gluster::{Gluster, GlusterError};
 use crate::store::{self, ClusterRow, HostRow, Store};
-pub use coord::{Acting, Claim, Coordinator, Held, Lane, Quiet, Subject};
+pub use coord::{Acting, Coordinator, Lane, Quiet, Subject};
 pub use reconcile::{Change, Guard, Hold, Holds, Report, Snapshot};
 
 /// The audit event of a change found by the sync (status changes are not events: they are
@@ -72,6 +72,7 @@ fn change_event(
         target,
         result: "detected".into(),
         message,
+        operation_id: None,
     })
 }
 

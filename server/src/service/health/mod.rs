@@ -21,7 +21,9 @@ use super::scope::SessionScope;
 use super::{Result, Service, ServiceError};
 use crate::gluster::model::GeorepPair;
 use crate::store::{self, BrickRow, HealthRow, Id, StoreError};
-use crate::sync::{Claim, Lane, Quiet, Subject};
+use super::operations::Plan;
+use crate::sync::{Lane, Subject};
+use app::operations::OperationKind;
 use rules::BrickView;
 
 mod evaluate;
@@ -92,6 +94,13 @@ impl Ctx {
     }
 }
 
+/// The probe's three steps (see `probe.rs`).
+pub(super) fn probe_steps(plan: Plan) -> Plan {
+    plan.step("wait for every worker to reach Changelog Crawl", true)
+        .step("checkpoint now, and a change on the master volume", true)
+        .step("wait until every worker completed the checkpoint", true)
+}
+
 fn store_err(e: sqlx::Error) -> ServiceError {
     ServiceError::Store(StoreError::from(e))
 }
@@ -101,9 +110,22 @@ impl Service {
         &self.inner.health.config
     }
 
-    /// One probe or restart at a time per session (admin actions may run meanwhile).
-    fn claim_health(&self, id: Uuid, work: &str) -> Result<Claim> {
-        self.claim(Subject::Session(id), Lane::Health, work, Quiet::default())
+    /// A probe or restart as an operation: one at a time per session (admin actions may run
+    /// meanwhile: another lane). `probes`: how many probes it may run (their steps).
+    fn health_plan(kind: OperationKind, id: Uuid, actor: &str, probes: usize) -> Plan {
+        let mut plan = Plan::new(kind, Subject::Session(id), Lane::Health, actor);
+        if kind == OperationKind::RestartStalled {
+            plan = plan.step("restart the stalled workers alone (this machine's)", false);
+        }
+        for i in 0..probes {
+            if i == 1 {
+                plan = plan
+                    .step("stop the session", false)
+                    .step("start the session", false);
+            }
+            plan = probe_steps(plan);
+        }
+        plan
     }
 
     async fn health_ctx(&self, id: Uuid) -> Result<Ctx> {

@@ -14,7 +14,27 @@ use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::mount;
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{self, BrickHealthRow, HealthRow, Id};
+use crate::service::operations::{georep_command, Operation};
 use crate::sync::{self, Quiet};
+use app::operations::{OperationKind, StepState};
+
+/// How long a probe waits: for the workers to settle (Changelog Crawl), and for every judged
+/// worker to complete the checkpoint.
+#[derive(Clone, Copy, Debug)]
+pub(in crate::service) struct Waits {
+    pub crawl: Duration,
+    pub checkpoint: Duration,
+}
+
+impl Waits {
+    /// A probe's: `crawl` to settle, the configured probe timeout for the checkpoint.
+    pub fn probe(s: &Service, crawl: Duration) -> Waits {
+        Waits {
+            crawl,
+            checkpoint: s.health_config().probe_timeout,
+        }
+    }
+}
 
 impl Service {
     /// Probes a session now (on demand): waits up to the probe timeout for its active workers
@@ -26,24 +46,27 @@ impl Service {
     ) -> Result<ProbeReport> {
         let ctx = self.health_ctx(id).await?;
         let audit = ctx.at.audit(actor, "probe");
-        let outcome = async {
-            let _p = self.claim_health(id, "probe")?;
-            self.probe_locked(&ctx, actor, self.health_config().probe_timeout)
-                .await
-        }
-        .await;
+        let plan = Self::health_plan(OperationKind::Probe, id, actor, 1);
+        let op = self.begin_audited(plan, &audit).await?;
+        let wait = self.health_config().probe_timeout;
+        let outcome = self
+            .probe_locked(&ctx, actor, Waits::probe(self, wait), &op, 0)
+            .await;
         let message = outcome.as_ref().ok().map(probe_message);
-        self.record(&audit, &outcome, message.as_deref()).await;
+        op.finish(&audit, &outcome, message.as_deref()).await;
         outcome
     }
 
-    /// The probe itself (the caller holds the session's probe lock). Never an error for what
-    /// the probe finds: gluster or mount failures are a `Failed` report (stored as such).
+    /// The probe itself, steps `base + 1..=base + 3` of `op` (which holds the session's health
+    /// lane). Never an error for what the probe finds: gluster or mount failures are a
+    /// `Failed` report (stored as such).
     pub(super) async fn probe_locked(
         &self,
         ctx: &Ctx,
         trigger: &str,
-        crawl_wait: Duration,
+        waits: Waits,
+        op: &Operation,
+        base: i64,
     ) -> Result<ProbeReport> {
         let started_at = Utc::now();
         let t0 = Instant::now();
@@ -65,7 +88,8 @@ impl Service {
         match self
             .run_probe(
                 ctx,
-                crawl_wait,
+                waits,
+                (op, base),
                 &mut report,
                 &mut stalled_ids,
                 &mut done_ids,
@@ -73,9 +97,11 @@ impl Service {
             .await
         {
             Ok(()) => {}
+            Err(e @ ServiceError::Cancelled(_)) => return Err(e),
             Err(e) => {
                 report.result = ProbeResult::Failed;
                 report.message = Some(e.to_string());
+                op.fail_current(&e.to_string()).await;
             }
         }
         report.duration_ms = t0.elapsed().as_millis() as i64;
@@ -106,12 +132,15 @@ impl Service {
     async fn run_probe(
         &self,
         ctx: &Ctx,
-        crawl_wait: Duration,
+        waits: Waits,
+        (op, step0): (&Operation, i64),
         report: &mut ProbeReport,
         stalled_ids: &mut Vec<Id>,
         done_ids: &mut Vec<Id>,
     ) -> Result<()> {
-        let timeout = self.health_config().probe_timeout;
+        let (crawl_wait, timeout) = (waits.crawl, waits.checkpoint);
+        let status_cmd = georep_command(&ctx.at.master.name, &ctx.at.slave, &["status", "detail"]);
+        op.enter(step0 + 1, Some(&status_cmd), true).await;
         // 1. settled workers: every one Active in Changelog Crawl (or Passive). A checkpoint
         //    during a history crawl can complete without the live changelog path the probe is
         //    about; a worker that is starting (or Faulty, about to be respawned) cannot be judged
@@ -138,14 +167,24 @@ impl Service {
                 } else {
                     format!("workers not settled: {}", unsettled.join(", "))
                 });
+                op.leave(step0 + 1, StepState::Failed, report.message.as_deref())
+                    .await;
                 report.bricks = pairs
                     .iter()
                     .map(|p| probe_brick(ctx, p, None, false))
                     .collect();
                 return Ok(());
             }
+            if op.cancel_asked().await {
+                op.leave(step0 + 1, StepState::Cancelled, None).await;
+                return Err(ServiceError::Cancelled(
+                    "while waiting for the workers to settle".into(),
+                ));
+            }
             tokio::time::sleep(Duration::from_secs(2)).await;
         };
+        op.leave(step0 + 1, StepState::Succeeded, Some("every worker settled"))
+            .await;
         let before: HashMap<String, Option<DateTime<Utc>>> = pairs
             .iter()
             .map(|p| (p.master_brick.clone(), p.checkpoint_time))
@@ -159,6 +198,9 @@ impl Service {
         // 2. the mount, the checkpoint, then one new directory: DHT creates a directory on
         //    every brick (and replica/disperse sets write every brick), so every worker gets a
         //    changelog past the checkpoint
+        let checkpoint = ["config", "checkpoint", "now"];
+        let cmd = georep_command(&ctx.at.master.name, &ctx.at.slave, &checkpoint);
+        op.enter(step0 + 2, Some(&cmd), false).await;
         let mnt = ctx.master_mount(&self.health_config().mount_dir);
         mount::ensure_mount(
             &ctx.at.host.address,
@@ -191,6 +233,13 @@ impl Service {
             )));
         }
         let t_change = Instant::now();
+        op.leave(
+            step0 + 2,
+            StepState::Succeeded,
+            Some(&format!("new directory {}", dir.display())),
+        )
+        .await;
+        op.enter(step0 + 3, Some(&status_cmd), true).await;
 
         // 3. bounded wait for each judged worker's checkpoint
         let mut completed: HashMap<String, i64> = HashMap::new();
@@ -216,6 +265,13 @@ impl Service {
             }
             if judged.iter().all(|b| completed.contains_key(b)) || t_change.elapsed() >= timeout {
                 break;
+            }
+            if op.cancel_asked().await {
+                op.leave(step0 + 3, StepState::Cancelled, None).await;
+                let _ = mount::bounded(io_timeout, "rmdir", tokio::fs::remove_dir(&dir)).await;
+                return Err(ServiceError::Cancelled(
+                    "while waiting for the checkpoint".into(),
+                ));
             }
         }
         if let Err(e) = mount::bounded(io_timeout, "rmdir", tokio::fs::remove_dir(&dir)).await {
@@ -243,6 +299,11 @@ impl Service {
             }
             report.bricks.push(probe_brick(ctx, p, done, is_stalled));
         }
+        let step_state = if stalled.is_empty() && changed.is_empty() {
+            StepState::Succeeded
+        } else {
+            StepState::Failed
+        };
         report.result = if !stalled.is_empty() {
             report.message = Some(format!(
                 "checkpoint not completed within {} s by {}",
@@ -264,6 +325,8 @@ impl Service {
             ));
             ProbeResult::Passed
         };
+        op.leave(step0 + 3, step_state, report.message.as_deref())
+            .await;
         Ok(())
     }
 

@@ -7,7 +7,9 @@ use app::domain::SessionAction;
 use app::health::{ProbeResult, RestartMethod, RestartOutcome};
 use uuid::Uuid;
 
-use super::probe::probe_message;
+use super::probe::{probe_message, Waits};
+use crate::service::operations::Operation;
+use app::operations::{OperationKind, StepState};
 use super::{store_err, Ctx};
 use crate::gluster::workers;
 use crate::service::{Result, Service, ServiceError};
@@ -27,7 +29,9 @@ impl Service {
     ) -> Result<RestartOutcome> {
         let ctx = self.health_ctx(id).await?;
         let audit = ctx.at.audit(actor, "restart_stalled");
-        let outcome = self.run_restart(&ctx, actor).await;
+        let plan = Self::health_plan(OperationKind::RestartStalled, id, actor, 2);
+        let op = self.begin_audited(plan, &audit).await?;
+        let outcome = self.run_restart(&op, &ctx, actor).await;
         let message = outcome.as_ref().ok().map(|o| {
             let how: Vec<&str> = o
                 .methods
@@ -49,13 +53,13 @@ impl Service {
                 probe_message(&o.probe)
             )
         });
-        self.record(&audit, &outcome, message.as_deref()).await;
+        op.finish(&audit, &outcome, message.as_deref()).await;
         outcome
     }
 
-    async fn run_restart(&self, ctx: &Ctx, actor: &str) -> Result<RestartOutcome> {
+    /// Steps: 1 the workers alone, 2–4 a probe, 5 stop, 6 start, 7–9 a probe.
+    async fn run_restart(&self, op: &Operation, ctx: &Ctx, actor: &str) -> Result<RestartOutcome> {
         let id = ctx.at.session.session_id.into_uuid();
-        let _p = self.claim_health(id, "restart of stalled workers")?;
         let stalled: Vec<BrickRow> = {
             let mut c = self.store().pool().acquire().await.map_err(store_err)?;
             let marks = store::brick_health_of(&mut c, ctx.at.session.session_id).await?;
@@ -82,7 +86,15 @@ impl Service {
         let mut probe = None;
 
         // 1. the stalled workers alone, when they run on this machine
-        if ctx.at.local() {
+        if !ctx.at.local() {
+            op.leave(1, StepState::Skipped, Some("the workers run on another machine"))
+                .await;
+            for step in 2..=4 {
+                op.leave(step, StepState::Skipped, None).await;
+            }
+        } else {
+            op.enter(1, Some("signal each stalled worker (gsyncd) to restart"), false)
+                .await;
             let mut killed = 0;
             for b in &stalled {
                 let (m, s, p) = (
@@ -95,11 +107,19 @@ impl Service {
                     .map_err(|e| ServiceError::Conflict(format!("worker restart: {e}")))??;
                 killed += usize::from(r.is_some());
             }
+            op.leave(
+                1,
+                StepState::Succeeded,
+                Some(&format!("{killed} of {} workers restarted", stalled.len())),
+            )
+            .await;
             if killed == stalled.len() {
                 methods.push(RestartMethod::Worker);
                 // the killed worker is Faulty for ~10 s, then Initializing, Active, History Crawl
                 tokio::time::sleep(Duration::from_secs(5)).await;
-                let r = self.probe_locked(ctx, "restart", RESTART_SETTLE).await?;
+                let r = self
+                    .probe_locked(ctx, "restart", Waits::probe(self, RESTART_SETTLE), op, 1)
+                    .await?;
                 let cleared = r.result == ProbeResult::Passed;
                 probe = Some(r);
                 if cleared {
@@ -113,13 +133,26 @@ impl Service {
             }
         }
 
-        // 2. stop + start of the session (every worker restarts; history crawl catches up)
+        // 2. stop + start of the session (every worker restarts; history crawl catches up),
+        //    each its own operation (this one's children)
         methods.push(RestartMethod::Session);
-        self.session_action(actor, id, SessionAction::Stop, false, false)
+        op.step(
+            5,
+            None,
+            self.session_action(actor, id, SessionAction::Stop, false, false),
+            |o| o.message.clone(),
+        )
+        .await?;
+        op.step(
+            6,
+            None,
+            self.session_action(actor, id, SessionAction::Start, false, false),
+            |o| o.message.clone(),
+        )
+        .await?;
+        let r = self
+            .probe_locked(ctx, "restart", Waits::probe(self, RESTART_SETTLE), op, 6)
             .await?;
-        self.session_action(actor, id, SessionAction::Start, false, false)
-            .await?;
-        let r = self.probe_locked(ctx, "restart", RESTART_SETTLE).await?;
         let cleared = r.result == ProbeResult::Passed;
         let _ = probe.replace(r);
         Ok(RestartOutcome {

@@ -9,7 +9,9 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::rules::{self, LastProbe};
+use super::probe::Waits;
 use super::HealthView;
+use app::operations::OperationKind;
 use crate::gluster::mount;
 use crate::service::{Result, Service, ServiceError};
 use crate::store;
@@ -152,11 +154,17 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                     if !rules::replicating(ctx.at.session.status) {
                         return Ok(None);
                     }
-                    let _p = s.claim_health(id, "scheduled probe")?;
+                    let plan = Service::health_plan(OperationKind::Probe, id, "health", 1);
+                    let op = s.begin(plan).await?;
+                    op.about(&ctx.at.audit("health", "probe")).await;
                     // a scheduled probe does not wait for a history crawl: it is retried
-                    s.probe_locked(&ctx, "schedule", Duration::ZERO)
-                        .await
-                        .map(Some)
+                    let r = s
+                        .probe_locked(&ctx, "schedule", Waits::probe(&s, Duration::ZERO), &op, 0)
+                        .await;
+                    // not audited: the probe record and the health verdict tell
+                    op.finish_unaudited(&r, r.as_ref().ok().map(super::probe::probe_message).as_deref())
+                        .await;
+                    r.map(Some)
                 })
                 .await;
                 match r {

@@ -9,7 +9,10 @@ use super::super::options;
 use super::super::{Result, Service, ServiceError};
 use super::{info, Ctx};
 use crate::store;
+use crate::service::operations::{georep_command, Operation, Plan};
 use crate::sync::{Lane, Quiet, Subject};
+use app::operations::OperationKind;
+use futures_util::TryFutureExt;
 
 impl Service {
     pub async fn session_options(&self, id: Uuid) -> Result<Vec<SessionOption>> {
@@ -60,39 +63,21 @@ impl Service {
         let mut audit = ctx.audit(actor, "option_set");
         let parsed = OptionKey::parse(key)
             .and_then(|k| options::validate_set(&k, value).map(|(s, v)| (k, s, v)));
-        let outcome = match parsed {
-            Ok((k, spec, v)) => {
-                audit.target = format!("{} {k}={v}", ctx.target_text());
-                if let Some(why) = options::command_refusal(spec, self.command_options()) {
-                    let refused: Result<(OptionKey, Change)> = Err(ServiceError::Forbidden(why));
-                    return self.finish_option(&audit, id, refused).await;
-                }
-                let set = self
-                    .config_call(&ctx, k.as_str(), &[&k.dashed(), &v], Some(spec))
-                    .await;
-                match set {
-                    // gluster answered 0 but kept another value: never georep's
-                    Ok(change)
-                        if !change
-                            .reads
-                            .as_deref()
-                            .is_some_and(|r| options::same_value(r, &v)) =>
-                    {
-                        Err(ServiceError::NotTaken {
-                            key: k.to_string(),
-                            sent: v,
-                            reads: change.reads,
-                        })
-                    }
-                    other => other.map(|change| (k, change)),
-                }
-            }
+        let (k, spec, v) = match parsed {
+            Ok(p) => p,
             Err(e) => {
                 audit.target = format!("{} {key}", ctx.target_text());
-                Err(e)
+                return self.refuse(&audit, e).await;
             }
         };
-        self.finish_option(&audit, id, outcome).await
+        audit.target = format!("{} {k}={v}", ctx.target_text());
+        if let Some(why) = options::command_refusal(spec, self.command_options()) {
+            return self.refuse(&audit, ServiceError::Forbidden(why)).await;
+        }
+        let words = [k.dashed(), v.clone()];
+        self.config_call(&ctx, &audit, OperationKind::OptionSet, k.as_str(), &words, Some((spec, Some(&v))))
+            .await?;
+        self.option_now(id, &k).await
     }
 
     /// Resets one option to its default (`config '!key'`); answers, and stores, what
@@ -106,74 +91,125 @@ impl Service {
         let ctx = self.session_scope(id).await?;
         let mut audit = ctx.audit(actor, "option_reset");
         audit.target = format!("{} {key}", ctx.target_text());
-        let outcome =
+        let (k, spec) =
             match OptionKey::parse(key).and_then(|k| options::validate_reset(&k).map(|s| (k, s))) {
-                Ok((k, spec)) => self
-                    .config_call(&ctx, k.as_str(), &[&format!("!{}", k.dashed())], Some(spec))
-                    .await
-                    .map(|change| (k, change)),
-                Err(e) => Err(e),
+                Ok(p) => p,
+                Err(e) => return self.refuse(&audit, e).await,
             };
-        self.finish_option(&audit, id, outcome).await
+        let words = [format!("!{}", k.dashed())];
+        self.config_call(&ctx, &audit, OperationKind::OptionReset, k.as_str(), &words, Some((spec, None)))
+            .await?;
+        self.option_now(id, &k).await
     }
 
-    async fn finish_option(
-        &self,
-        audit: &Audit,
-        id: Uuid,
-        outcome: Result<(OptionKey, Change)>,
-    ) -> Result<SessionOption> {
-        let message = outcome.as_ref().ok().map(|(k, change)| change.describe(k));
-        self.record(audit, &outcome, message.as_deref()).await;
-        let (key, _) = outcome?;
-        self.option_now(id, &key).await
+    /// A refusal before any operation began, recorded.
+    async fn refuse<T>(&self, audit: &Audit, e: ServiceError) -> Result<T> {
+        let refused: Result<T> = Err(e);
+        self.record(audit, &refused, None).await;
+        refused
     }
 
-    /// `config <words…>` under the session's lock. With `option`, gluster's config is read
-    /// again at once and the option's value stored as gluster reads it (gluster may answer 0
-    /// without having taken a value); the rest comes from a refresh in the background.
+    /// `config <words…>` as an operation of `kind` (the session's lock, its audit event).
+    /// With `option`, gluster's config is read again at once and the option's value stored as
+    /// gluster reads it (gluster may answer 0 without having taken a value: with the value
+    /// sent, that is `NotTaken`); the rest comes from a refresh in the background.
     async fn config_call(
         &self,
         ctx: &Ctx,
+        audit: &Audit,
+        kind: OperationKind,
         key: &str,
-        words: &[&str],
-        option: Option<&options::Spec>,
+        words: &[String],
+        option: Option<(&options::Spec, Option<&str>)>,
     ) -> Result<Change> {
         let id = ctx.session.session_id.into_uuid();
         let quiet = Quiet::session(id, &[key]);
-        let _claim = self.claim(
-            Subject::Session(id),
-            Lane::Change,
-            &format!("config {key}"),
-            quiet.clone(),
-        )?;
         let mut all = vec!["config"];
-        all.extend_from_slice(words);
+        all.extend(words.iter().map(String::as_str));
+        let command = georep_command(&ctx.master.name, &ctx.slave, &all);
+        let mut plan = Plan::new(kind, Subject::Session(id), Lane::Change, &audit.actor)
+            .quiet(quiet.clone())
+            .step(format!("config {key}"), false);
+        if option.is_some() {
+            plan = plan.step("read gluster's config back", true);
+        }
+        let op = self.begin_audited(plan, audit).await?;
+        let outcome = self
+            .run_config(&op, ctx, key, &all, &command, option)
+            .await;
+        let message = outcome.as_ref().ok().and_then(|c| match option {
+            Some(_) => Some(c.describe(key)),
+            None => c.message.clone(),
+        });
+        op.finish(audit, &outcome, message.as_deref()).await;
+        if matches!(outcome, Ok(_) | Err(ServiceError::NotTaken { .. })) {
+            self.refresh_later(ctx, quiet);
+        }
+        outcome
+    }
+
+    async fn run_config(
+        &self,
+        op: &Operation,
+        ctx: &Ctx,
+        key: &str,
+        all: &[&str],
+        command: &str,
+        option: Option<(&options::Spec, Option<&str>)>,
+    ) -> Result<Change> {
+        let id = ctx.session.session_id.into_uuid();
         let was = self.stored_option(id, key).await?;
         self.coord().touch(&ctx.session.session_key);
-        let answer = self
-            .gluster()
-            .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &all)
+        let answer = op
+            .step(
+                1,
+                Some(command),
+                self.gluster()
+                    .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, all)
+                    .map_err(ServiceError::from),
+                |a| a.message.clone(),
+            )
             .await?;
         let mut change = Change {
             message: answer.message,
             was,
             reads: None,
-            command: option.is_some_and(|s| s.command),
+            command: option.is_some_and(|(s, _)| s.command),
         };
-        if option.is_some() {
-            let config = self
-                .gluster()
-                .georep_config(&ctx.target, &ctx.master.name, &ctx.slave)
-                .await?;
-            change.reads = config.into_iter().find(|(k, _)| k == key).map(|(_, v)| v);
-            let mut c = self.conn().await?;
-            match &change.reads {
-                Some(v) => store::set_config_value(&mut c, ctx.session.session_id, key, v).await?,
-                None => store::delete_config(&mut c, ctx.session.session_id, key).await?,
+        let Some((_, sent)) = option else {
+            return Ok(change);
+        };
+        let read = georep_command(&ctx.master.name, &ctx.slave, &["config"]);
+        let config = op
+            .step(
+                2,
+                Some(&read),
+                self.gluster()
+                    .georep_config(&ctx.target, &ctx.master.name, &ctx.slave)
+                    .map_err(ServiceError::from),
+                |_| None,
+            )
+            .await?;
+        change.reads = config.into_iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        let mut c = self.conn().await?;
+        match &change.reads {
+            Some(v) => store::set_config_value(&mut c, ctx.session.session_id, key, v).await?,
+            None => store::delete_config(&mut c, ctx.session.session_id, key).await?,
+        }
+        // gluster answered 0 but kept another value: never georep's
+        if let Some(sent) = sent {
+            if !change
+                .reads
+                .as_deref()
+                .is_some_and(|r| options::same_value(r, sent))
+            {
+                return Err(ServiceError::NotTaken {
+                    key: key.to_owned(),
+                    sent: sent.to_owned(),
+                    reads: change.reads,
+                });
             }
         }
-        self.refresh_later(ctx, quiet);
         Ok(change)
     }
 
@@ -192,13 +228,11 @@ impl Service {
         };
         let mut audit = ctx.audit(actor, "checkpoint");
         audit.target = format!("{} checkpoint={label}", ctx.target_text());
-        let outcome = self
-            .config_call(&ctx, "checkpoint", &["checkpoint", &label], None)
-            .await
-            .map(|change| change.message);
-        let message = outcome.as_ref().ok().cloned().flatten();
-        self.record(&audit, &outcome, message.as_deref()).await;
-        let message = outcome?;
+        let words = ["checkpoint".to_owned(), label];
+        let message = self
+            .config_call(&ctx, &audit, OperationKind::Checkpoint, "checkpoint", &words, None)
+            .await?
+            .message;
         Ok(ActionOutcome {
             session: self.stored_session(id).await?.as_ref().map(info),
             message,
@@ -217,7 +251,7 @@ struct Change {
 
 impl Change {
     /// The audit message: old and new value (a command option says so), gluster's note.
-    fn describe(&self, key: &OptionKey) -> String {
+    fn describe(&self, key: &str) -> String {
         let shown = |v: &Option<String>| {
             v.as_deref()
                 .map_or("(not listed)".into(), |v| format!("{v:?}"))

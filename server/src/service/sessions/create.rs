@@ -9,7 +9,10 @@ use super::super::{Result, Service, ServiceError};
 use super::info;
 use crate::gluster::GlusterError;
 use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
+use crate::service::operations::{georep_command, Operation, Plan};
 use crate::sync::{self, Lane, Quiet, Subject};
+use app::operations::{OperationKind, StepState};
+use futures_util::TryFutureExt;
 
 /// `create push-pem` installs the keys on the slave in a hook that runs after it returned
 /// (FINDINGS P6): starting earlier kills the monitor and leaves the session Created for ever.
@@ -104,16 +107,29 @@ impl Service {
             cluster_id: Some(cluster.id),
             session_id: None,
             target: format!("{} -> {slave}", master.name),
+            operation_id: None,
         };
+        let quiet = Quiet::created(format!("{host}::{volume}"));
+        let subject = Subject::NewSession {
+            master: master.id.into_uuid(),
+            slave: slave.clone(),
+        };
+        let words = create_words(new.force);
+        let plan = Plan::new(OperationKind::Create, subject, Lane::Change, actor)
+            .quiet(quiet.clone())
+            .step("prepare the master cluster's ssh keys (gsec_create)", true)
+            .step(georep_command(&master.name, &slave, &words), false)
+            .step("read the new session from gluster", true);
+        let op = self.begin_audited(plan, &audit).await?;
         let outcome = self
-            .run_create(&master, &cluster, &host, &volume, &slave, new.force)
+            .run_create(&op, &master, &cluster, &host, &volume, &slave, new.force, &quiet)
             .await;
         let audit = Audit {
             session_id: outcome.as_ref().ok().map(|c| c.session.id.hyphenated()),
             ..audit
         };
         let message = outcome.as_ref().ok().and_then(|c| c.message.clone());
-        self.record(&audit, &outcome, message.as_deref()).await;
+        op.finish(&audit, &outcome, message.as_deref()).await;
         let created = outcome?;
         if !new.start {
             return Ok(created);
@@ -134,21 +150,18 @@ impl Service {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn run_create(
         &self,
+        op: &Operation,
         master: &VolumeRow,
         cluster: &ClusterRow,
         host: &HostName,
         volume: &VolumeName,
         slave: &str,
         force: bool,
+        quiet: &Quiet,
     ) -> Result<CreatedSession> {
-        let quiet = Quiet::created(format!("{host}::{volume}"));
-        let subject = Subject::NewSession {
-            master: master.id.into_uuid(),
-            slave: slave.to_owned(),
-        };
-        let _claim = self.claim(subject, Lane::Change, "create", quiet.clone())?;
         // SQLite lags behind a session deleted with the CLI by up to a cycle: one read of the
         // cluster before "already the slave" or "exists already" refuses on a stale row (if
         // the cluster cannot be read, what is stored decides)
@@ -180,21 +193,28 @@ impl Service {
             .unwrap_or_else(|e| e.into_inner())
             .contains(&cluster.id.into_uuid());
         if first {
-            self.gluster().gsec_create(&target).await?;
+            op.step(1, Some("gluster system:: execute gsec_create"), self.gluster().gsec_create(&target).map_err(ServiceError::from), |_| None)
+                .await?;
             self.inner
                 .gsec_done
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(cluster.id.into_uuid());
+        } else {
+            op.leave(1, StepState::Skipped, Some("done earlier by this georep")).await;
         }
-        let mut words = vec!["create", "push-pem"];
-        if force {
-            words.push("force");
-        }
-        let answer = match self
+        let words = create_words(force);
+        let command = georep_command(&master.name, slave, &words);
+        op.enter(2, Some(&command), false).await;
+        let called = self
             .gluster()
             .georep_action(&target, &master.name, slave, &words)
-            .await
+            .await;
+        match &called {
+            Ok(a) => op.leave(2, StepState::Succeeded, a.message.as_deref()).await,
+            Err(e) => op.leave(2, StepState::Failed, Some(&e.to_string())).await,
+        }
+        let answer = match called
         {
             Ok(a) => a,
             // gluster's own verification (gverify: size, emptiness, versions) refused
@@ -212,16 +232,15 @@ impl Service {
                 reasons.push(r);
             }
         }
-        self.syncer()
-            .refresh_pair(
-                cluster,
-                &master.name,
-                slave,
-                &quiet,
-                sync::PairRead::Created,
-            )
-            .await
-            .map_err(|e| self.sync_error(cluster, e))?;
+        op.step(
+            3,
+            None,
+            self.syncer()
+                .refresh_pair(cluster, &master.name, slave, quiet, sync::PairRead::Created)
+                .map_err(|e| self.sync_error(cluster, e)),
+            |_| None,
+        )
+        .await?;
         let mut c = self.conn().await?;
         let session = store::sessions_of_volume(&mut c, master.id)
             .await?
@@ -260,6 +279,15 @@ impl Service {
                 .find(|s| s.master_volume_id == master.id),
         )
     }
+}
+
+/// `create push-pem [force]`.
+fn create_words(force: bool) -> Vec<&'static str> {
+    let mut words = vec!["create", "push-pem"];
+    if force {
+        words.push("force");
+    }
+    words
 }
 
 /// gverify's refusals (create without force), by their text.

@@ -13,6 +13,9 @@ use crate::domain::hosts::target_of;
 use crate::gluster::Target;
 use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
 use crate::sync::{self, Hold, Lane, Quiet, Subject};
+use app::operations::OperationKind;
+use futures_util::TryFutureExt;
+use super::operations::{georep_command, Operation, Plan};
 
 /// How long a status an action caused is kept over gluster's stale reports.
 const HOLD_SECS: i64 = 30;
@@ -34,6 +37,17 @@ fn info(s: &SessionRow) -> SessionInfo {
         slave_user: s.slave_user.clone(),
         status: s.status,
         updated_at: s.updated_at,
+    }
+}
+
+/// The operation an action is.
+pub(super) fn action_kind(a: SessionAction) -> OperationKind {
+    match a {
+        SessionAction::Start => OperationKind::Start,
+        SessionAction::Stop => OperationKind::Stop,
+        SessionAction::Pause => OperationKind::Pause,
+        SessionAction::Resume => OperationKind::Resume,
+        SessionAction::Delete => OperationKind::Delete,
     }
 }
 
@@ -96,29 +110,44 @@ impl Service {
         reset_sync_time: bool,
     ) -> Result<ActionOutcome> {
         let quiet = Quiet::session(id, &[]);
-        // claimed before the session is read: the state read is the one the action starts from
-        let claim = self.claim(
-            Subject::Session(id),
-            Lane::Change,
-            action.as_str(),
-            quiet.clone(),
-        );
-        let ctx = self.session_scope(id).await?;
-        let audit = ctx.audit(actor, action.as_str());
-        let outcome = match claim {
-            Ok(_claim) => {
-                self.run_action(&ctx, action, force, reset_sync_time, quiet)
-                    .await
+        // begun (the session's lock) before the session is read: the state read is the one
+        // the action starts from
+        let plan = Plan::new(action_kind(action), Subject::Session(id), Lane::Change, actor)
+            .quiet(quiet.clone())
+            .step(format!("{} the session", action.as_str()), false);
+        let begun = self.begin(plan).await;
+        let ctx = match self.session_scope(id).await {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                if let Ok(op) = begun {
+                    op.abandon().await;
+                }
+                return Err(e);
             }
-            Err(busy) => Err(busy),
         };
+        let audit = ctx.audit(actor, action.as_str());
+        let op = match begun {
+            Ok(op) => {
+                op.about(&audit).await;
+                op
+            }
+            Err(e) => {
+                let refused: Result<ActionOutcome> = Err(e);
+                self.record(&audit, &refused, None).await;
+                return refused;
+            }
+        };
+        let outcome = self
+            .run_action(&op, &ctx, action, force, reset_sync_time, quiet)
+            .await;
         let message = outcome.as_ref().ok().and_then(|o| o.message.clone());
-        self.record(&audit, &outcome, message.as_deref()).await;
+        op.finish(&audit, &outcome, message.as_deref()).await;
         outcome
     }
 
     async fn run_action(
         &self,
+        op: &Operation,
         ctx: &Ctx,
         action: SessionAction,
         force: bool,
@@ -138,9 +167,16 @@ impl Service {
             _ => {}
         }
         self.coord().touch(&ctx.session.session_key);
-        let answer = self
-            .gluster()
-            .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words)
+        let command = georep_command(&ctx.master.name, &ctx.slave, &words);
+        let answer = op
+            .step(
+                1,
+                Some(&command),
+                self.gluster()
+                    .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words)
+                    .map_err(ServiceError::from),
+                |a| a.message.clone(),
+            )
             .await?;
         // the known outcome, at once; the details follow from a refresh in the background
         let sid = ctx.session.session_id;

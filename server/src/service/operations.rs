@@ -1,0 +1,612 @@
+//! Operations: every action is a row in the database with its steps, written as it runs
+//! (issue 17). Beginning one inserts it running, which takes its session's lock (the
+//! database's unique index: one running operation per session and lane, whatever process
+//! asks); finishing it frees the lock and writes its audit event, linked to it. A georep that
+//! stops mid-operation leaves the row running: the next start judges it (`recover.rs`).
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::sync::Mutex;
+
+use app::operations::{OperationKind, OperationState, OperationView, StepState, StepView};
+use chrono::Utc;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::audit::Audit;
+use super::{Result, Service, ServiceError};
+use crate::store::{self, Id, OperationRow, PlannedStep, StepRow};
+use crate::sync::{Acting, Lane, Quiet, Subject};
+
+/// An answer now, or an operation accepted to run on (REST `202 Accepted`).
+pub enum Answer<T> {
+    Done(T),
+    Accepted(Uuid),
+}
+
+/// What the task running an action knows about operations: whom to tell the moment one is
+/// accepted, and the operation under way (the parent of any it runs in turn). Carried from
+/// task to task by `detached`, so an action deep inside another records its parent.
+#[derive(Default)]
+pub(super) struct OpScope {
+    accepted: RefCell<Option<oneshot::Sender<Uuid>>>,
+    current: Cell<Option<Uuid>>,
+}
+
+tokio::task_local! {
+    static OP_SCOPE: OpScope;
+}
+
+impl OpScope {
+    /// The scope of a task an action starts: it inherits whom to tell, and its parent.
+    pub(super) fn child() -> OpScope {
+        OP_SCOPE
+            .try_with(|s| OpScope {
+                accepted: RefCell::new(s.accepted.borrow_mut().take()),
+                current: Cell::new(s.current.get()),
+            })
+            .unwrap_or_default()
+    }
+
+    pub(super) async fn run<F: Future>(self, work: F) -> F::Output {
+        OP_SCOPE.scope(self, work).await
+    }
+}
+
+fn subject_text(s: &Subject) -> String {
+    match s {
+        Subject::Session(id) => format!("session:{id}"),
+        Subject::NewSession { master, slave } => format!("new:{master}:{slave}"),
+    }
+}
+
+fn lane_text(l: Lane) -> &'static str {
+    match l {
+        Lane::Change => "change",
+        Lane::Health => "health",
+    }
+}
+
+/// An operation about to begin.
+pub(crate) struct Plan {
+    pub kind: OperationKind,
+    pub subject: Subject,
+    pub lane: Lane,
+    pub actor: String,
+    /// Name and whether it is safe to run again after an interruption.
+    pub steps: Vec<(String, bool)>,
+    pub quiet: Quiet,
+    pub cancellable: bool,
+    pub params: serde_json::Value,
+}
+
+impl Plan {
+    pub fn new(kind: OperationKind, subject: Subject, lane: Lane, actor: &str) -> Plan {
+        Plan {
+            kind,
+            subject,
+            lane,
+            actor: actor.to_owned(),
+            steps: vec![],
+            quiet: Quiet::default(),
+            cancellable: false,
+            params: serde_json::Value::Null,
+        }
+    }
+
+    pub fn step(mut self, name: impl Into<String>, repeatable: bool) -> Plan {
+        self.steps.push((name.into(), repeatable));
+        self
+    }
+
+    pub fn quiet(mut self, quiet: Quiet) -> Plan {
+        self.quiet = quiet;
+        self
+    }
+
+    pub fn cancellable(mut self) -> Plan {
+        self.cancellable = true;
+        self
+    }
+
+    pub fn params(mut self, params: serde_json::Value) -> Plan {
+        self.params = params;
+        self
+    }
+}
+
+/// A running operation. Its lock is the database row; the in-memory part is the quiet guard
+/// (what the sync leaves for it to record). Dropped unfinished (a panic, an abort at
+/// shutdown), its row stays running for the next start to judge.
+pub(crate) struct Operation {
+    service: Service,
+    pub id: Uuid,
+    kind: OperationKind,
+    state: Mutex<Progress>,
+    _quiet: Acting,
+}
+
+struct Progress {
+    step: i64,
+    begun: bool,
+    finished: bool,
+    accepted: Option<oneshot::Sender<Uuid>>,
+}
+
+/// The gluster command line an admin would type for a geo-replication call.
+pub(crate) fn georep_command(master: &str, slave: &str, words: &[&str]) -> String {
+    format!(
+        "gluster volume geo-replication {master} {slave} {}",
+        words.join(" ")
+    )
+}
+
+impl Service {
+    /// Begins `plan`: the row inserted running (its session's lock), or `Busy` naming the
+    /// operation that holds the session.
+    pub(crate) async fn begin(&self, plan: Plan) -> Result<Operation> {
+        let id = Uuid::new_v4();
+        let parent = OP_SCOPE.try_with(|s| s.current.get()).ok().flatten();
+        let (session_id, target) = match &plan.subject {
+            Subject::Session(s) => (Some(s.hyphenated()), String::new()),
+            Subject::NewSession { slave, .. } => (None, format!("-> {slave}")),
+        };
+        let now = Utc::now();
+        let row = OperationRow {
+            id: id.hyphenated(),
+            parent_id: parent.map(|p| p.hyphenated()),
+            kind: plan.kind,
+            subject: subject_text(&plan.subject),
+            lane: lane_text(plan.lane).into(),
+            session_id,
+            cluster_id: None,
+            target,
+            actor: plan.actor.clone(),
+            state: OperationState::Running,
+            params: plan.params.to_string(),
+            step: 0,
+            cancellable: plan.cancellable,
+            cancel_requested: false,
+            owner: self.instance().to_owned(),
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+            message: None,
+            recovery_point: None,
+        };
+        let steps: Vec<PlannedStep> = plan
+            .steps
+            .iter()
+            .map(|(name, repeatable)| PlannedStep {
+                name: name.clone(),
+                repeatable: *repeatable,
+            })
+            .collect();
+        let mut c = self.conn().await?;
+        if let Err(holder) = store::insert_operation(&mut c, &row, &steps).await? {
+            return Err(ServiceError::Busy(match holder {
+                Some(h) => format!(
+                    "{} by {} (started {} s ago; operation {})",
+                    h.kind.as_str(),
+                    h.actor,
+                    (now - h.created_at).num_seconds().max(0),
+                    h.id
+                ),
+                None => "another operation (it has just ended: try again)".into(),
+            }));
+        }
+        let accepted = OP_SCOPE
+            .try_with(|s| {
+                s.current.set(Some(id));
+                s.accepted.borrow_mut().take()
+            })
+            .ok()
+            .flatten();
+        Ok(Operation {
+            service: self.clone(),
+            id,
+            kind: plan.kind,
+            state: Mutex::new(Progress {
+                step: 0,
+                begun: false,
+                finished: false,
+                accepted,
+            }),
+            _quiet: self.coord().quiet_while(plan.quiet),
+        })
+    }
+
+    /// `begin`, with a refusal recorded in the audit trail, and the operation described by
+    /// `audit` (its session, cluster and target).
+    pub(crate) async fn begin_audited(&self, plan: Plan, audit: &Audit) -> Result<Operation> {
+        match self.begin(plan).await {
+            Ok(op) => {
+                op.about(audit).await;
+                Ok(op)
+            }
+            Err(e) => {
+                let refused: Result<()> = Err(e);
+                self.record(audit, &refused, None).await;
+                Err(refused.err().expect("an error"))
+            }
+        }
+    }
+
+    /// Runs `work` (an action that begins an operation) and answers as soon as the operation
+    /// is accepted — its first step begun — or with the action's own answer if it ends first
+    /// (a refusal, a quick action).
+    pub async fn accepting<T>(&self, work: impl Future<Output = Result<T>>) -> Result<Answer<T>> {
+        let (tx, rx) = oneshot::channel();
+        let scope = OpScope {
+            accepted: RefCell::new(Some(tx)),
+            current: Cell::new(None),
+        };
+        let work = scope.run(work);
+        tokio::pin!(work);
+        tokio::select! {
+            biased;
+            r = &mut work => r.map(Answer::Done),
+            Ok(id) = rx => Ok(Answer::Accepted(id)),
+        }
+    }
+}
+
+impl Operation {
+    fn progress(&self) -> std::sync::MutexGuard<'_, Progress> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn row_id(&self) -> Id {
+        self.id.hyphenated()
+    }
+
+    /// What the operation is about, once its session is located.
+    pub async fn about(&self, audit: &Audit) {
+        let r = async {
+            let mut c = self.service.conn().await?;
+            store::describe_operation(
+                &mut c,
+                self.row_id(),
+                audit.session_id,
+                audit.cluster_id,
+                &audit.target,
+            )
+            .await?;
+            Ok::<_, ServiceError>(())
+        }
+        .await;
+        if let Err(e) = r {
+            tracing::warn!(operation = %self.id, error = %e, "cannot describe an operation");
+        }
+    }
+
+    /// Begins step `position` (1-based), running `command`; `waiting` when it waits on
+    /// gluster or an admin rather than acting. The first step begun accepts the operation.
+    pub async fn enter(&self, position: i64, command: Option<&str>, waiting: bool) {
+        let accepted = {
+            let mut p = self.progress();
+            p.step = position;
+            p.begun = true;
+            p.accepted.take()
+        };
+        let state = if waiting {
+            OperationState::Waiting
+        } else {
+            OperationState::Running
+        };
+        self.logged("begin a step", async {
+            let mut c = self.service.conn().await?;
+            store::begin_step(&mut c, self.row_id(), position, command, state, Utc::now()).await?;
+            Ok(())
+        })
+        .await;
+        if let Some(tx) = accepted {
+            let _ = tx.send(self.id);
+        }
+    }
+
+    /// The step under way now runs `command`.
+    pub async fn command(&self, command: &str) {
+        let position = self.progress().step;
+        self.logged("note a command", async {
+            let mut c = self.service.conn().await?;
+            store::step_command(&mut c, self.row_id(), position, command, Utc::now()).await?;
+            Ok(())
+        })
+        .await;
+    }
+
+    /// Ends step `position` in `state`.
+    pub async fn leave(&self, position: i64, state: StepState, message: Option<&str>) {
+        self.logged("end a step", async {
+            let mut c = self.service.conn().await?;
+            store::end_step(&mut c, self.row_id(), position, state, message, Utc::now()).await?;
+            Ok(())
+        })
+        .await;
+    }
+
+    /// The step under way failed with `message`.
+    pub async fn fail_current(&self, message: &str) {
+        let position = self.progress().step;
+        if position > 0 {
+            self.leave(position, StepState::Failed, Some(message)).await;
+        }
+    }
+
+    /// Step `position` around `work`: begun, then ended by its outcome (`note` gives the
+    /// message of a success).
+    pub async fn step<T>(
+        &self,
+        position: i64,
+        command: Option<&str>,
+        work: impl Future<Output = Result<T>>,
+        note: impl FnOnce(&T) -> Option<String>,
+    ) -> Result<T> {
+        self.enter(position, command, false).await;
+        let r = work.await;
+        match &r {
+            Ok(v) => {
+                let m = note(v);
+                self.leave(position, StepState::Succeeded, m.as_deref())
+                    .await
+            }
+            Err(e) => {
+                self.leave(position, StepState::Failed, Some(&e.to_string()))
+                    .await
+            }
+        }
+        r
+    }
+
+    /// Whether an admin asked to cancel it.
+    pub async fn cancel_asked(&self) -> bool {
+        match self.service.conn().await {
+            Ok(mut c) => store::cancel_requested(&mut c, self.row_id())
+                .await
+                .unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Ends the operation by `outcome` and records its audit event, linked to it. An operation
+    /// refused before its first step leaves no row (its event says why it was refused).
+    pub async fn finish<T>(self, audit: &Audit, outcome: &Result<T>, message: Option<&str>) {
+        self.finish_with(audit, outcome, message, None).await
+    }
+
+    /// `finish` without an audit event (georep's own routine work: scheduled probes).
+    pub async fn finish_unaudited<T>(self, outcome: &Result<T>, message: Option<&str>) {
+        self.finish_inner(None, outcome, message, None).await
+    }
+
+    /// `finish`, with the recovery point a DR sync reached.
+    pub async fn finish_with<T>(
+        self,
+        audit: &Audit,
+        outcome: &Result<T>,
+        message: Option<&str>,
+        recovery_point: Option<chrono::DateTime<Utc>>,
+    ) {
+        self.finish_inner(Some(audit), outcome, message, recovery_point)
+            .await
+    }
+
+    async fn finish_inner<T>(
+        self,
+        audit: Option<&Audit>,
+        outcome: &Result<T>,
+        message: Option<&str>,
+        recovery_point: Option<chrono::DateTime<Utc>>,
+    ) {
+        let begun = {
+            let mut p = self.progress();
+            p.finished = true;
+            p.begun
+        };
+        let (state, text) = match outcome {
+            Ok(_) => (OperationState::Succeeded, message.map(str::to_owned)),
+            Err(ServiceError::Cancelled(m)) => (OperationState::Cancelled, Some(m.clone())),
+            Err(e) => (OperationState::Failed, Some(e.to_string())),
+        };
+        let id = self.row_id();
+        let written = async {
+            let mut c = self.service.conn().await?;
+            if begun {
+                store::finish_operation(
+                    &mut c,
+                    id,
+                    state,
+                    text.as_deref(),
+                    recovery_point,
+                    Utc::now(),
+                )
+                .await?;
+            } else {
+                store::delete_operation(&mut c, id).await?;
+            }
+            Ok::<_, ServiceError>(())
+        }
+        .await;
+        if let Err(e) = written {
+            tracing::error!(operation = %self.id, error = %e, "cannot finish an operation");
+        }
+        if let Some(audit) = audit {
+            let mut audit = audit.clone();
+            audit.operation_id = begun.then_some(id);
+            self.service.record(&audit, outcome, message).await;
+        }
+        tracing::info!(operation = %self.id, kind = self.kind.as_str(), state = state.as_str(), "operation");
+    }
+
+    /// Ends an operation that never began a step and will not (its session could not be
+    /// read): no row is left.
+    pub async fn abandon(self) {
+        self.progress().finished = true;
+        self.logged("remove an operation", async {
+            let mut c = self.service.conn().await?;
+            store::delete_operation(&mut c, self.row_id()).await?;
+            Ok(())
+        })
+        .await;
+    }
+
+    /// Runs one progress write; a failure is logged (progress is worth having, never worth
+    /// failing the action for).
+    async fn logged(&self, what: &str, write: impl Future<Output = Result<()>>) {
+        if let Err(e) = write.await {
+            tracing::warn!(operation = %self.id, error = %e, "cannot {what}");
+        }
+    }
+}
+
+impl Drop for Operation {
+    /// An operation left without an outcome (an early return, a panic) frees its session at
+    /// once rather than at the next start: it needs attention if it began a step (what it did
+    /// on gluster is not known), else it leaves no row. A process that dies leaves the row
+    /// running; the next start judges it.
+    fn drop(&mut self) {
+        let (begun, finished) = {
+            let p = self.progress();
+            (p.begun, p.finished)
+        };
+        if finished {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (service, id) = (self.service.clone(), self.row_id());
+        rt.spawn(async move {
+            let r = async {
+                let mut c = service.conn().await?;
+                if begun {
+                    store::finish_operation(
+                        &mut c,
+                        id,
+                        OperationState::NeedsAttention,
+                        Some("ended without an outcome: check the session on gluster"),
+                        None,
+                        Utc::now(),
+                    )
+                    .await?;
+                } else {
+                    store::delete_operation(&mut c, id).await?;
+                }
+                Ok::<_, ServiceError>(())
+            }
+            .await;
+            if let Err(e) = r {
+                tracing::error!(operation = %id, error = %e, "cannot end an abandoned operation");
+            }
+        });
+    }
+}
+
+/// The view of stored rows.
+pub(crate) fn view(op: OperationRow, steps: &[StepRow]) -> OperationView {
+    OperationView {
+        id: op.id.into_uuid(),
+        parent_id: op.parent_id.map(|p| p.into_uuid()),
+        kind: op.kind,
+        session_id: op.session_id.map(|s| s.into_uuid()),
+        cluster_id: op.cluster_id.map(|c| c.into_uuid()),
+        target: op.target,
+        actor: op.actor,
+        state: op.state,
+        step: op.step,
+        cancellable: op.cancellable,
+        cancel_requested: op.cancel_requested,
+        created_at: op.created_at,
+        updated_at: op.updated_at,
+        finished_at: op.finished_at,
+        message: op.message,
+        recovery_point: op.recovery_point,
+        steps: steps
+            .iter()
+            .filter(|s| s.operation_id == op.id)
+            .map(|s| StepView {
+                position: s.position,
+                name: s.name.clone(),
+                state: s.state,
+                command: s.command.clone(),
+                message: s.message.clone(),
+                started_at: s.started_at,
+                finished_at: s.finished_at,
+            })
+            .collect(),
+    }
+}
+
+/// Which operations to list.
+#[derive(Clone, Debug, Default)]
+pub struct OperationQuery {
+    pub session: Option<Uuid>,
+    pub state: Option<OperationState>,
+    pub kind: Option<OperationKind>,
+    pub unfinished: bool,
+    pub limit: Option<i64>,
+}
+
+impl Service {
+    /// Operations, newest first (at most 500).
+    pub async fn operations(&self, q: &OperationQuery) -> Result<Vec<OperationView>> {
+        let mut c = self.conn().await?;
+        let rows = store::list_operations(
+            &mut c,
+            &store::OperationFilter {
+                session: q.session.map(|s| s.hyphenated()),
+                state: q.state,
+                kind: q.kind,
+                unfinished: q.unfinished,
+                before: None,
+                limit: q.limit.unwrap_or(100).clamp(1, 500),
+            },
+        )
+        .await?;
+        let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
+        let steps = store::steps_of(&mut c, &ids).await?;
+        Ok(rows.into_iter().map(|r| view(r, &steps)).collect())
+    }
+
+    pub async fn operation(&self, id: Uuid) -> Result<OperationView> {
+        let mut c = self.conn().await?;
+        let row = store::get_operation(&mut c, id.hyphenated())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("operation {id}")))?;
+        let steps = store::steps_of(&mut c, &[row.id]).await?;
+        Ok(view(row, &steps))
+    }
+
+    /// Asks a running operation to stop at its next safe point (audited).
+    pub async fn cancel_operation(&self, actor: &str, id: Uuid) -> Result<OperationView> {
+        let op = self.operation(id).await?;
+        let audit = Audit {
+            actor: actor.into(),
+            action: "cancel".into(),
+            cluster_id: op.cluster_id.map(|c| c.hyphenated()),
+            session_id: op.session_id.map(|s| s.hyphenated()),
+            target: format!("{} {}", op.kind.as_str(), op.target),
+            operation_id: Some(id.hyphenated()),
+        };
+        let outcome = if !op.state.active() {
+            Err(ServiceError::Conflict(format!(
+                "operation {id} has ended ({})",
+                op.state.as_str()
+            )))
+        } else if !op.cancellable {
+            Err(ServiceError::Conflict(format!(
+                "a {} cannot be cancelled once it runs",
+                op.kind.as_str()
+            )))
+        } else {
+            let mut c = self.conn().await?;
+            match store::request_cancel(&mut c, id.hyphenated(), Utc::now()).await? {
+                true => Ok(()),
+                false => Err(ServiceError::Conflict(format!("operation {id} has ended"))),
+            }
+        };
+        self.record(&audit, &outcome, None).await;
+        outcome?;
+        self.operation(id).await
+    }
+}

@@ -1,0 +1,494 @@
+//! Operations and their steps (`operations`, `operation_steps`). Inserting a running operation
+//! is taking its session's lock: the partial unique index refuses a second one per subject and
+//! lane, whatever process asks.
+use app::operations::{OperationKind, OperationState, StepState};
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqliteConnection};
+
+use super::{Id, Result, StoreError};
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct OperationRow {
+    pub id: Id,
+    pub parent_id: Option<Id>,
+    #[sqlx(try_from = "String")]
+    pub kind: OperationKind,
+    pub subject: String,
+    pub lane: String,
+    pub session_id: Option<Id>,
+    pub cluster_id: Option<Id>,
+    pub target: String,
+    pub actor: String,
+    #[sqlx(try_from = "String")]
+    pub state: OperationState,
+    pub params: String,
+    pub step: i64,
+    pub cancellable: bool,
+    pub cancel_requested: bool,
+    pub owner: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub message: Option<String>,
+    pub recovery_point: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct StepRow {
+    pub operation_id: Id,
+    pub position: i64,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub state: StepState,
+    pub repeatable: bool,
+    pub command: Option<String>,
+    pub message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const OP_COLUMNS: &str = "id, parent_id, kind, subject, lane, session_id, cluster_id, target, \
+    actor, state, params, step, cancellable, cancel_requested, owner, created_at, updated_at, \
+    finished_at, message, recovery_point";
+
+const STEP_COLUMNS: &str =
+    "operation_id, position, name, state, repeatable, command, message, started_at, finished_at";
+
+/// A step as planned when its operation begins.
+#[derive(Clone, Debug)]
+pub struct PlannedStep {
+    pub name: String,
+    pub repeatable: bool,
+}
+
+/// Inserts `op` (running, or queued) with its planned steps, in one transaction. A second
+/// running operation of the same subject and lane is refused: `Err(Some(holder))` names the
+/// one that holds it.
+pub async fn insert_operation(
+    conn: &mut SqliteConnection,
+    op: &OperationRow,
+    steps: &[PlannedStep],
+) -> Result<std::result::Result<(), Option<OperationRow>>> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO operations (id, parent_id, kind, subject, lane, session_id, cluster_id,
+             target, actor, state, params, step, cancellable, cancel_requested, owner,
+             created_at, updated_at, finished_at, message, recovery_point)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, ?, NULL, NULL, NULL)",
+    )
+    .bind(op.id)
+    .bind(op.parent_id)
+    .bind(op.kind.as_str())
+    .bind(&op.subject)
+    .bind(&op.lane)
+    .bind(op.session_id)
+    .bind(op.cluster_id)
+    .bind(&op.target)
+    .bind(&op.actor)
+    .bind(op.state.as_str())
+    .bind(&op.params)
+    .bind(op.cancellable)
+    .bind(&op.owner)
+    .bind(op.created_at)
+    .bind(op.created_at)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            drop(tx);
+            return Ok(Err(holder(conn, &op.subject, &op.lane).await?));
+        }
+        Err(e) => return Err(StoreError::Db(e)),
+    }
+    for (i, s) in steps.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO operation_steps (operation_id, position, name, state, repeatable)
+             VALUES (?, ?, ?, 'pending', ?)",
+        )
+        .bind(op.id)
+        .bind(i as i64 + 1)
+        .bind(&s.name)
+        .bind(s.repeatable)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// The running operation that holds `subject` in `lane`, if any.
+pub async fn holder(
+    conn: &mut SqliteConnection,
+    subject: &str,
+    lane: &str,
+) -> Result<Option<OperationRow>> {
+    let sql = format!(
+        "SELECT {OP_COLUMNS} FROM operations
+         WHERE subject = ? AND lane = ? AND state IN ('running', 'waiting')"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(subject)
+        .bind(lane)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Adds a step after those planned (an operation that learns its steps as it goes).
+pub async fn append_step(
+    conn: &mut SqliteConnection,
+    op: Id,
+    name: &str,
+    repeatable: bool,
+) -> Result<i64> {
+    let position: i64 = sqlx::query_scalar(
+        "INSERT INTO operation_steps (operation_id, position, name, state, repeatable)
+         VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM operation_steps WHERE operation_id = ?),
+                 ?, 'pending', ?)
+         RETURNING position",
+    )
+    .bind(op)
+    .bind(op)
+    .bind(name)
+    .bind(repeatable)
+    .fetch_one(conn)
+    .await?;
+    Ok(position)
+}
+
+/// Step `position` begins (the operation's current step), running `command` if given.
+pub async fn begin_step(
+    conn: &mut SqliteConnection,
+    op: Id,
+    position: i64,
+    command: Option<&str>,
+    state: OperationState,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query(
+        "UPDATE operation_steps SET state = 'running', command = ?, started_at = ?, message = NULL
+         WHERE operation_id = ? AND position = ?",
+    )
+    .bind(command)
+    .bind(now)
+    .bind(op)
+    .bind(position)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE operations SET step = ?, state = ?, updated_at = ? WHERE id = ?")
+        .bind(position)
+        .bind(state.as_str())
+        .bind(now)
+        .bind(op)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The command of the step under way changes (a step that makes several gluster calls).
+pub async fn step_command(
+    conn: &mut SqliteConnection,
+    op: Id,
+    position: i64,
+    command: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE operation_steps SET command = ? WHERE operation_id = ? AND position = ?")
+        .bind(command)
+        .bind(op)
+        .bind(position)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE operations SET updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(op)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Step `position` ended in `state` with `message`.
+pub async fn end_step(
+    conn: &mut SqliteConnection,
+    op: Id,
+    position: i64,
+    state: StepState,
+    message: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE operation_steps SET state = ?, message = ?, finished_at = ?
+         WHERE operation_id = ? AND position = ?",
+    )
+    .bind(state.as_str())
+    .bind(message)
+    .bind(now)
+    .bind(op)
+    .bind(position)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE operations SET updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(op)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The operation ends in `state` (its lock freed); steps never begun are skipped (cancelled).
+pub async fn finish_operation(
+    conn: &mut SqliteConnection,
+    op: Id,
+    state: OperationState,
+    message: Option<&str>,
+    recovery_point: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let rest = match state {
+        OperationState::Cancelled => StepState::Cancelled,
+        _ => StepState::Skipped,
+    };
+    // a step still running ends with its operation
+    let running = match state {
+        OperationState::Succeeded => StepState::Succeeded,
+        OperationState::Cancelled => StepState::Cancelled,
+        _ => StepState::Failed,
+    };
+    sqlx::query(
+        "UPDATE operation_steps SET
+             state = CASE state WHEN 'pending' THEN ? ELSE ? END,
+             finished_at = CASE state WHEN 'running' THEN ? ELSE finished_at END
+         WHERE operation_id = ? AND state IN ('pending', 'running')",
+    )
+    .bind(rest.as_str())
+    .bind(running.as_str())
+    .bind(now)
+    .bind(op)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE operations SET state = ?, message = ?, recovery_point = coalesce(?, recovery_point),
+             finished_at = ?, updated_at = ?
+         WHERE id = ?",
+    )
+    .bind(state.as_str())
+    .bind(message)
+    .bind(recovery_point)
+    .bind(now)
+    .bind(now)
+    .bind(op)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the state of an unfinished operation (running ⇄ waiting, queued → running); false if
+/// the lock is held by another (queued → running refused) or it has finished.
+pub async fn set_operation_state(
+    conn: &mut SqliteConnection,
+    op: Id,
+    state: OperationState,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE operations SET state = ?, updated_at = ? WHERE id = ? AND finished_at IS NULL",
+    )
+    .bind(state.as_str())
+    .bind(now)
+    .bind(op)
+    .execute(conn)
+    .await;
+    match done {
+        Ok(d) => Ok(d.rows_affected() == 1),
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes an operation that ended before its first step (it was refused; its audit event
+/// says why).
+pub async fn delete_operation(conn: &mut SqliteConnection, op: Id) -> Result<()> {
+    sqlx::query("DELETE FROM operations WHERE id = ?")
+        .bind(op)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Asks a running operation to stop at its next safe point; false when it is not running or
+/// not cancellable.
+pub async fn request_cancel(
+    conn: &mut SqliteConnection,
+    op: Id,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE operations SET cancel_requested = 1, updated_at = ?
+         WHERE id = ? AND finished_at IS NULL AND cancellable = 1",
+    )
+    .bind(now)
+    .bind(op)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn cancel_requested(conn: &mut SqliteConnection, op: Id) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT cancel_requested FROM operations WHERE id = ?")
+            .bind(op)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or(false),
+    )
+}
+
+pub async fn get_operation(conn: &mut SqliteConnection, id: Id) -> Result<Option<OperationRow>> {
+    let sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE id = ?");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
+pub async fn steps_of(conn: &mut SqliteConnection, ops: &[Id]) -> Result<Vec<StepRow>> {
+    if ops.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks = vec!["?"; ops.len()].join(", ");
+    let sql = format!(
+        "SELECT {STEP_COLUMNS} FROM operation_steps WHERE operation_id IN ({marks})
+         ORDER BY operation_id, position"
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in ops {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(conn).await?)
+}
+
+/// Which operations a list shows.
+#[derive(Clone, Debug, Default)]
+pub struct OperationFilter {
+    pub session: Option<Id>,
+    pub state: Option<OperationState>,
+    pub kind: Option<OperationKind>,
+    /// Unfinished ones only (queued, running, waiting).
+    pub unfinished: bool,
+    /// Older than this one (keyset paging: created_at, id).
+    pub before: Option<(DateTime<Utc>, Id)>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub async fn list_operations(
+    conn: &mut SqliteConnection,
+    f: &OperationFilter,
+) -> Result<Vec<OperationRow>> {
+    let mut sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE 1 = 1");
+    if f.session.is_some() {
+        sql.push_str(" AND session_id = ?");
+    }
+    if f.state.is_some() {
+        sql.push_str(" AND state = ?");
+    }
+    if f.kind.is_some() {
+        sql.push_str(" AND kind = ?");
+    }
+    if f.unfinished {
+        sql.push_str(" AND finished_at IS NULL");
+    }
+    if f.before.is_some() {
+        sql.push_str(" AND (created_at, id) < (?, ?)");
+    }
+    sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+    let mut q = sqlx::query_as(&sql);
+    if let Some(s) = f.session {
+        q = q.bind(s);
+    }
+    if let Some(s) = f.state {
+        q = q.bind(s.as_str());
+    }
+    if let Some(k) = f.kind {
+        q = q.bind(k.as_str());
+    }
+    if let Some((at, id)) = f.before {
+        q = q.bind(at).bind(id);
+    }
+    Ok(q.bind(f.limit).fetch_all(conn).await?)
+}
+
+/// Unfinished operations another process (or an earlier run of this one) owns.
+pub async fn orphaned_operations(
+    conn: &mut SqliteConnection,
+    owner: &str,
+) -> Result<Vec<OperationRow>> {
+    let sql = format!(
+        "SELECT {OP_COLUMNS} FROM operations WHERE finished_at IS NULL AND owner <> ?
+         ORDER BY created_at"
+    );
+    Ok(sqlx::query_as(&sql).bind(owner).fetch_all(conn).await?)
+}
+
+/// Takes over an orphaned operation (a resumed run).
+pub async fn adopt_operation(
+    conn: &mut SqliteConnection,
+    op: Id,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE operations SET owner = ?, updated_at = ? WHERE id = ?")
+        .bind(owner)
+        .bind(now)
+        .bind(op)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Finished operations older than `before` go (their audit events stay).
+pub async fn prune_operations(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM operations WHERE finished_at IS NOT NULL AND finished_at < ?
+           AND kind <> 'scheduled_sync'",
+    )
+    .bind(before)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// The newest recovery point of a session: the checkpoint its last completed DR sync reached.
+pub async fn recovery_point(
+    conn: &mut SqliteConnection,
+    session: Id,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT max(recovery_point) FROM operations WHERE session_id = ? AND state = 'succeeded'",
+    )
+    .bind(session)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// What an operation is about, once its session is located.
+pub async fn describe_operation(
+    conn: &mut SqliteConnection,
+    op: Id,
+    session: Option<Id>,
+    cluster: Option<Id>,
+    target: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE operations SET session_id = coalesce(?, session_id),
+             cluster_id = coalesce(?, cluster_id), target = ? WHERE id = ?",
+    )
+    .bind(session)
+    .bind(cluster)
+    .bind(target)
+    .bind(op)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
