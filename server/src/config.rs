@@ -153,6 +153,14 @@ pub struct HealthArgs {
     /// URL that gets a JSON POST on every transition into or out of stalled, faulty, lagging.
     #[arg(long, env = "GEOREP_ALERT_WEBHOOK")]
     pub alert_webhook: Option<String>,
+    /// Self-healing by default: when a probe finds a stalled worker, georep restarts it and
+    /// probes again (a session's own setting overrides this).
+    #[arg(long, env = "GEOREP_SELF_HEAL")]
+    pub self_heal: bool,
+    /// At most this many self-healing restarts per session and hour; then georep alerts and
+    /// stops trying until the hour has passed.
+    #[arg(long, env = "GEOREP_SELF_HEAL_PER_HOUR", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub self_heal_per_hour: u64,
 }
 
 impl Default for HealthArgs {
@@ -165,6 +173,8 @@ impl Default for HealthArgs {
             lag_sample_interval: 60,
             health_retention_days: 14,
             alert_webhook: None,
+            self_heal: false,
+            self_heal_per_hour: 3,
         }
     }
 }
@@ -186,6 +196,8 @@ impl From<&HealthArgs> for crate::service::health::HealthConfig {
             sample_interval: Duration::from_secs(a.lag_sample_interval),
             retention: chrono::Duration::days(a.health_retention_days as i64),
             webhook: a.alert_webhook.clone().filter(|w| !w.trim().is_empty()),
+            self_heal: a.self_heal,
+            self_heal_per_hour: a.self_heal_per_hour as i64,
         }
     }
 }

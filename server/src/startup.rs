@@ -164,10 +164,31 @@ pub async fn serve(
     };
     let app = router(state);
     let mut stopping = stopped.clone();
-    let health = tokio::spawn(crate::service::health::run(
-        service.clone(),
-        stopped.clone(),
-    ));
+    // what an earlier georep left unfinished is judged (DR syncs resumed) before new work
+    // is scheduled; requests are served meanwhile
+    let recovered = {
+        let service = service.clone();
+        tokio::spawn(async move {
+            match service.recover_operations().await {
+                Ok(judged) => {
+                    for j in judged {
+                        tracing::warn!(operation = %j.id, kind = j.kind.as_str(), state = j.state.as_str(), message = %j.message, "recovered an operation");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot judge the unfinished operations"),
+            }
+        })
+    };
+    let health = {
+        let (service, stopped) = (service.clone(), stopped.clone());
+        tokio::spawn(async move {
+            let _ = recovered.await;
+            tokio::join!(
+                crate::service::health::run(service.clone(), stopped.clone()),
+                crate::service::schedule::run(service, stopped),
+            );
+        })
+    };
     let sync = tokio::spawn(service.sync_loop(serve.sync_interval(), stopped));
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = crate::tls::Edge::new(listener, tls).map_err(StartError::Serve)?;

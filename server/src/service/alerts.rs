@@ -53,18 +53,50 @@ struct Body<'a> {
     transition: &'a Transition,
 }
 
+/// An alert about a session that is not a health transition (a failed DR sync, an overdue
+/// recovery point, self-healing that gave up).
+#[derive(Serialize)]
+struct SessionAlert<'a> {
+    event: &'static str,
+    session_id: Option<Uuid>,
+    cluster_id: Option<Uuid>,
+    session: &'a str,
+    operation_id: Option<Uuid>,
+    reason: &'a str,
+    at: DateTime<Utc>,
+}
+
 impl Service {
+    /// POSTs a session alert of `kind` to the configured webhook, if any, in the background.
+    pub(crate) fn send_alert(&self, kind: &'static str, about: &super::audit::Audit, reason: &str) {
+        let body = SessionAlert {
+            event: kind,
+            session_id: about.session_id.map(|s| s.into_uuid()),
+            cluster_id: about.cluster_id.map(|c| c.into_uuid()),
+            session: &about.target,
+            operation_id: about.operation_id.map(|o| o.into_uuid()),
+            reason,
+            at: Utc::now(),
+        };
+        self.post_webhook(serde_json::to_value(&body).unwrap_or_default());
+    }
+
     /// POSTs the transition to the configured webhook, if any, in the background.
     pub(crate) fn send_webhook(&self, t: Transition) {
+        let body = Body {
+            event: "health_transition",
+            transition: &t,
+        };
+        self.post_webhook(serde_json::to_value(&body).unwrap_or_default());
+    }
+
+    /// POSTs `body` to the configured webhook in the background (one retry).
+    fn post_webhook(&self, body: serde_json::Value) {
         let Some(url) = self.health_config().webhook.clone() else {
             return;
         };
         let http = self.inner.health.http.clone();
         tokio::spawn(async move {
-            let body = Body {
-                event: "health_transition",
-                transition: &t,
-            };
             for attempt in 1..=2 {
                 match http.post(&url).json(&body).send().await {
                     Ok(r) if r.status().is_success() => return,

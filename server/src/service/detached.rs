@@ -112,6 +112,17 @@ impl Service {
             .await
     }
 
+    /// Runs a DR sync of the session now (see `schedule.rs`).
+    pub async fn dr_sync(
+        &self,
+        actor: &str,
+        id: Uuid,
+    ) -> Result<super::schedule::DrOutcome> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.dr_sync_now(&actor, id, None).await })
+            .await
+    }
+
     /// Restarts the session's stalled workers (see `restart_stalled_now`).
     pub async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome> {
         let (s, actor) = (self.clone(), actor.to_owned());

@@ -10,6 +10,8 @@ pub mod inventory;
 pub mod names;
 pub mod operations;
 pub mod options;
+mod recover;
+pub mod schedule;
 mod scope;
 mod sessions;
 pub mod views;
@@ -59,6 +61,10 @@ pub enum ServiceError {
     /// Another action on the same session is running (no gluster call made).
     #[error("another action on this session is in progress: {0}")]
     Busy(String),
+    /// An operation ran and did not reach its goal (a DR sync whose checkpoint was not
+    /// completed); the text says why.
+    #[error("{0}")]
+    Incomplete(String),
     /// An admin cancelled the operation; the text says where it stopped.
     #[error("cancelled: {0}")]
     Cancelled(String),
@@ -91,6 +97,7 @@ impl From<ServiceError> for AppError {
             },
             ServiceError::Busy(m) => AppError::Busy(m),
             e @ ServiceError::Cancelled(_) => AppError::Conflict(e.to_string()),
+            ServiceError::Incomplete(m) => AppError::Gluster(m),
             ServiceError::NotEligible(r) => AppError::NotEligible(r),
             e @ ServiceError::TooManyAttempts(_) => AppError::Conflict(e.to_string()),
             ServiceError::Gluster(g) => AppError::Gluster(g.to_string()),

@@ -215,6 +215,26 @@ impl Service {
         })
     }
 
+    /// Takes over an operation a dead georep left running (its row, its lock).
+    pub(crate) async fn adopt(&self, row: &OperationRow, quiet: Quiet) -> Result<Operation> {
+        let mut c = self.conn().await?;
+        store::adopt_operation(&mut c, row.id, self.instance(), Utc::now()).await?;
+        let id = row.id.into_uuid();
+        let _ = OP_SCOPE.try_with(|s| s.current.set(Some(id)));
+        Ok(Operation {
+            service: self.clone(),
+            id,
+            kind: row.kind,
+            state: Mutex::new(Progress {
+                step: row.step,
+                begun: true,
+                finished: false,
+                accepted: None,
+            }),
+            _quiet: self.coord().quiet_while(quiet),
+        })
+    }
+
     /// `begin`, with a refusal recorded in the audit trail, and the operation described by
     /// `audit` (its session, cluster and target).
     pub(crate) async fn begin_audited(&self, plan: Plan, audit: &Audit) -> Result<Operation> {
@@ -304,17 +324,6 @@ impl Operation {
         }
     }
 
-    /// The step under way now runs `command`.
-    pub async fn command(&self, command: &str) {
-        let position = self.progress().step;
-        self.logged("note a command", async {
-            let mut c = self.service.conn().await?;
-            store::step_command(&mut c, self.row_id(), position, command, Utc::now()).await?;
-            Ok(())
-        })
-        .await;
-    }
-
     /// Ends step `position` in `state`.
     pub async fn leave(&self, position: i64, state: StepState, message: Option<&str>) {
         self.logged("end a step", async {
@@ -331,6 +340,16 @@ impl Operation {
         if position > 0 {
             self.leave(position, StepState::Failed, Some(message)).await;
         }
+    }
+
+    /// Replaces what a resumed run needs.
+    pub async fn save_params(&self, params: &serde_json::Value) {
+        self.logged("save its params", async {
+            let mut c = self.service.conn().await?;
+            store::set_params(&mut c, self.row_id(), &params.to_string()).await?;
+            Ok(())
+        })
+        .await;
     }
 
     /// Step `position` around `work`: begun, then ended by its outcome (`note` gives the

@@ -187,28 +187,6 @@ pub async fn begin_step(
     Ok(())
 }
 
-/// The command of the step under way changes (a step that makes several gluster calls).
-pub async fn step_command(
-    conn: &mut SqliteConnection,
-    op: Id,
-    position: i64,
-    command: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query("UPDATE operation_steps SET command = ? WHERE operation_id = ? AND position = ?")
-        .bind(command)
-        .bind(op)
-        .bind(position)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE operations SET updated_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(op)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Step `position` ended in `state` with `message`.
 pub async fn end_step(
     conn: &mut SqliteConnection,
@@ -491,4 +469,142 @@ pub async fn describe_operation(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// An operation's resume data changes (a DR sync notes whether it started the session).
+pub async fn set_params(conn: &mut SqliteConnection, op: Id, params: &str) -> Result<()> {
+    sqlx::query("UPDATE operations SET params = ? WHERE id = ?")
+        .bind(params)
+        .bind(op)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct ScheduleRow {
+    pub session_id: Id,
+    pub enabled: bool,
+    pub cron: Option<String>,
+    pub every_seconds: Option<i64>,
+    pub time_zone: String,
+    pub timeout_seconds: i64,
+    pub rpo_seconds: Option<i64>,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const SCHEDULE_COLUMNS: &str = "session_id, enabled, cron, every_seconds, time_zone, \
+    timeout_seconds, rpo_seconds, next_run_at, updated_at";
+
+pub async fn put_schedule(conn: &mut SqliteConnection, s: &ScheduleRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_schedules (session_id, enabled, cron, every_seconds, time_zone,
+             timeout_seconds, rpo_seconds, next_run_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id) DO UPDATE SET enabled = excluded.enabled, cron = excluded.cron,
+             every_seconds = excluded.every_seconds, time_zone = excluded.time_zone,
+             timeout_seconds = excluded.timeout_seconds, rpo_seconds = excluded.rpo_seconds,
+             next_run_at = excluded.next_run_at, updated_at = excluded.updated_at",
+    )
+    .bind(s.session_id)
+    .bind(s.enabled)
+    .bind(&s.cron)
+    .bind(s.every_seconds)
+    .bind(&s.time_zone)
+    .bind(s.timeout_seconds)
+    .bind(s.rpo_seconds)
+    .bind(s.next_run_at)
+    .bind(s.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_schedule(conn: &mut SqliteConnection, session: Id) -> Result<Option<ScheduleRow>> {
+    let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM sync_schedules WHERE session_id = ?");
+    Ok(sqlx::query_as(&sql).bind(session).fetch_optional(conn).await?)
+}
+
+pub async fn all_schedules(conn: &mut SqliteConnection) -> Result<Vec<ScheduleRow>> {
+    let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM sync_schedules ORDER BY session_id");
+    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+}
+
+pub async fn delete_schedule(conn: &mut SqliteConnection, session: Id) -> Result<bool> {
+    Ok(sqlx::query("DELETE FROM sync_schedules WHERE session_id = ?")
+        .bind(session)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Moves a schedule's next run (only if it is still `was`: two georeps never both run it).
+pub async fn advance_schedule(
+    conn: &mut SqliteConnection,
+    session: Id,
+    was: Option<DateTime<Utc>>,
+    next: Option<DateTime<Utc>>,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE sync_schedules SET next_run_at = ? WHERE session_id = ? AND next_run_at IS ?",
+    )
+    .bind(next)
+    .bind(session)
+    .bind(was)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// A session's self-healing setting (None: the server's default).
+pub async fn self_heal_of(conn: &mut SqliteConnection, session: Id) -> Result<Option<bool>> {
+    Ok(sqlx::query_scalar::<_, Option<bool>>(
+        "SELECT self_heal FROM session_policies WHERE session_id = ?",
+    )
+    .bind(session)
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}
+
+pub async fn set_self_heal(
+    conn: &mut SqliteConnection,
+    session: Id,
+    on: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO session_policies (session_id, self_heal, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (session_id) DO UPDATE SET self_heal = excluded.self_heal,
+             updated_at = excluded.updated_at",
+    )
+    .bind(session)
+    .bind(on)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Operations of `kind` on a session since `since` by `actor` (self-healing's hourly budget).
+pub async fn count_operations_since(
+    conn: &mut SqliteConnection,
+    session: Id,
+    kind: OperationKind,
+    actor: &str,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM operations
+         WHERE session_id = ? AND kind = ? AND actor = ? AND created_at >= ?",
+    )
+    .bind(session)
+    .bind(kind.as_str())
+    .bind(actor)
+    .bind(since)
+    .fetch_one(conn)
+    .await?)
 }

@@ -27,12 +27,15 @@ use app::operations::OperationKind;
 use rules::BrickView;
 
 mod evaluate;
+mod heal;
 mod probe;
 mod restart;
 pub mod rules;
 mod scheduler;
 
+pub use heal::{Healing, HEAL_ACTOR};
 pub use probe::write_probe_dir;
+pub(super) use probe::Waits;
 pub use scheduler::run;
 
 /// The hidden folder the probe's directories are made in, at the root of the master volume.
@@ -48,6 +51,9 @@ pub struct HealthConfig {
     pub sample_interval: Duration,
     pub retention: chrono::Duration,
     pub webhook: Option<String>,
+    /// Self-healing for sessions without their own setting.
+    pub self_heal: bool,
+    pub self_heal_per_hour: i64,
 }
 
 /// The health part of the service's state.
@@ -68,8 +74,8 @@ impl HealthState {
 }
 
 /// What a probe or restart needs about a session: where it is, and its master's bricks.
-struct Ctx {
-    at: SessionScope,
+pub(in crate::service) struct Ctx {
+    pub at: SessionScope,
     bricks: Vec<BrickRow>,
 }
 
@@ -128,7 +134,7 @@ impl Service {
         plan
     }
 
-    async fn health_ctx(&self, id: Uuid) -> Result<Ctx> {
+    pub(in crate::service) async fn health_ctx(&self, id: Uuid) -> Result<Ctx> {
         let at = self.session_scope(id).await?;
         let mut c = self.conn().await?;
         let bricks = store::bricks_of_volume(&mut c, at.master.id).await?;

@@ -60,7 +60,7 @@ impl Service {
     /// The probe itself, steps `base + 1..=base + 3` of `op` (which holds the session's health
     /// lane). Never an error for what the probe finds: gluster or mount failures are a
     /// `Failed` report (stored as such).
-    pub(super) async fn probe_locked(
+    pub(in crate::service) async fn probe_locked(
         &self,
         ctx: &Ctx,
         trigger: &str,

@@ -164,6 +164,16 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                     // not audited: the probe record and the health verdict tell
                     op.finish_unaudited(&r, r.as_ref().ok().map(super::probe::probe_message).as_deref())
                         .await;
+                    // a stall found: self-healing, where it is on (the restart probes again)
+                    if let Ok(report) = &r {
+                        match s.heal_after(id, report).await {
+                            Ok(h) if h != super::Healing::NotNeeded => {
+                                tracing::info!(session = %id, healing = ?h, "self-healing")
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(session = %id, error = %e, "self-healing failed"),
+                        }
+                    }
                     r.map(Some)
                 })
                 .await;

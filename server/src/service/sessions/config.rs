@@ -129,7 +129,8 @@ impl Service {
         let command = georep_command(&ctx.master.name, &ctx.slave, &all);
         let mut plan = Plan::new(kind, Subject::Session(id), Lane::Change, &audit.actor)
             .quiet(quiet.clone())
-            .step(format!("config {key}"), false);
+            .step(format!("config {key}"), false)
+            .params(serde_json::json!({ "key": key, "value": option.and_then(|(_, v)| v) }));
         if option.is_some() {
             plan = plan.step("read gluster's config back", true);
         }

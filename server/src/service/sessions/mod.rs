@@ -138,16 +138,19 @@ impl Service {
             }
         };
         let outcome = self
-            .run_action(&op, &ctx, action, force, reset_sync_time, quiet)
+            .run_action(&op, 1, &ctx, action, force, reset_sync_time, quiet)
             .await;
         let message = outcome.as_ref().ok().and_then(|o| o.message.clone());
         op.finish(&audit, &outcome, message.as_deref()).await;
         outcome
     }
 
-    async fn run_action(
+    /// The action as step `step` of `op` (which holds the session's change lane).
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::service) async fn run_action(
         &self,
         op: &Operation,
+        step: i64,
         ctx: &Ctx,
         action: SessionAction,
         force: bool,
@@ -170,7 +173,7 @@ impl Service {
         let command = georep_command(&ctx.master.name, &ctx.slave, &words);
         let answer = op
             .step(
-                1,
+                step,
                 Some(&command),
                 self.gluster()
                     .georep_action(&ctx.target, &ctx.master.name, &ctx.slave, &words)

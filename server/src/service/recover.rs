@@ -1,0 +1,157 @@
+//! After a restart: the operations an earlier georep left unfinished (it was killed, or its
+//! machine went down) are judged against gluster's truth, never forgotten. A DR sync run is
+//! resumed at its step (each is safe to repeat); an action whose gluster call may or may not
+//! have happened is confirmed by reading gluster (it succeeded if gluster shows its outcome),
+//! else it needs attention, with what gluster shows now.
+use app::domain::{SessionAction, SessionStatus};
+use app::operations::{OperationKind, OperationState};
+use chrono::Utc;
+
+use super::audit::Audit;
+use super::{Result, Service, ServiceError};
+use crate::store::{self, OperationRow};
+
+/// What a judged operation became.
+#[derive(Debug)]
+pub struct Judged {
+    pub id: uuid::Uuid,
+    pub kind: OperationKind,
+    pub state: OperationState,
+    pub message: String,
+}
+
+impl Service {
+    /// Judges every operation another (dead) georep left unfinished; resumes the DR sync runs.
+    /// Runs once at `serve`, before the health scheduler starts new work.
+    pub async fn recover_operations(&self) -> Result<Vec<Judged>> {
+        let orphans = {
+            let mut c = self.conn().await?;
+            store::orphaned_operations(&mut c, self.instance()).await?
+        };
+        if orphans.is_empty() {
+            return Ok(vec![]);
+        }
+        tracing::warn!(
+            operations = orphans.len(),
+            "operations left unfinished by an earlier georep: judging them against gluster"
+        );
+        // gluster's truth first: what each action did or did not do shows there
+        for (cluster, r) in self.sync_all().await {
+            if let Err(e) = r {
+                tracing::warn!(%cluster, error = %e, "recovery: cannot read the cluster");
+            }
+        }
+        let mut judged = Vec::new();
+        for op in orphans {
+            if op.kind == OperationKind::ScheduledSync && op.step > 0 {
+                match self.resume_dr_sync(op.clone()).await {
+                    Ok(()) => {
+                        judged.push(Judged {
+                            id: op.id.into_uuid(),
+                            kind: op.kind,
+                            state: OperationState::Running,
+                            message: format!("resumed at step {}", op.step),
+                        });
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!(operation = %op.id, error = %e, "cannot resume a DR sync")
+                    }
+                }
+            }
+            let (state, message) = self.judge(&op).await;
+            let now = Utc::now();
+            let mut c = self.conn().await?;
+            store::finish_operation(&mut c, op.id, state, Some(&message), None, now).await?;
+            drop(c);
+            let audit = Audit {
+                actor: "georep".into(),
+                action: format!("{}_recovered", op.kind.as_str()),
+                cluster_id: op.cluster_id,
+                session_id: op.session_id,
+                target: op.target.clone(),
+                operation_id: Some(op.id),
+            };
+            let outcome: Result<()> = match state {
+                OperationState::Succeeded => Ok(()),
+                _ => Err(ServiceError::Conflict(message.clone())),
+            };
+            self.record(&audit, &outcome, Some(&message)).await;
+            judged.push(Judged {
+                id: op.id.into_uuid(),
+                kind: op.kind,
+                state,
+                message,
+            });
+        }
+        Ok(judged)
+    }
+
+    /// What an interrupted operation became, by what gluster shows now.
+    async fn judge(&self, op: &OperationRow) -> (OperationState, String) {
+        let at = match op.step {
+            0 => return (
+                OperationState::Failed,
+                "georep stopped before its first step: nothing was asked of gluster".into(),
+            ),
+            n => format!("georep stopped during step {n}"),
+        };
+        let session = match op.session_id {
+            Some(id) => {
+                let mut c = match self.conn().await {
+                    Ok(c) => c,
+                    Err(e) => return (OperationState::NeedsAttention, format!("{at}; {e}")),
+                };
+                store::get_session(&mut c, id).await.ok().flatten()
+            }
+            None => None,
+        };
+        let shows = |s: &Option<store::SessionRow>| match s {
+            Some(s) => format!("gluster shows the session {}", s.status.as_api()),
+            None => "gluster no longer lists the session".into(),
+        };
+        match op.kind {
+            // read-only on gluster but for a checkpoint and a directory on the master: nothing
+            // to undo; the next probe judges the session
+            OperationKind::Probe => (
+                OperationState::Failed,
+                format!("{at}; a probe changes nothing to undo: the next probe judges"),
+            ),
+            kind => match SessionAction::parse(kind.as_str()) {
+                Some(action) => {
+                    let done = match (action.outcome(), &session) {
+                        (None, None) => true,
+                        (Some((want, _)), Some(s)) => reached(want, s.status),
+                        _ => false,
+                    };
+                    let what = format!("{at} ({}); {}", action.as_str(), shows(&session));
+                    if done {
+                        (OperationState::Succeeded, format!("{what}: it took effect"))
+                    } else {
+                        (OperationState::NeedsAttention, format!("{what}: check the session and repeat the action if needed"))
+                    }
+                }
+                None => (
+                    OperationState::NeedsAttention,
+                    format!("{at} ({}); {}: check it on gluster", kind.as_str(), shows(&session)),
+                ),
+            },
+        }
+    }
+}
+
+/// Whether a session in `now` shows an action that led to `want` (a start's Initializing is
+/// over once its workers run).
+fn reached(want: SessionStatus, now: SessionStatus) -> bool {
+    match want {
+        SessionStatus::Initializing => matches!(
+            now,
+            SessionStatus::Initializing
+                | SessionStatus::Active
+                | SessionStatus::Passive
+                | SessionStatus::PartialFaulty
+                | SessionStatus::Faulty
+        ),
+        want => want == now,
+    }
+}
