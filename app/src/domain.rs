@@ -430,6 +430,8 @@ pub struct Event {
     /// ok, refused, failed, detected
     pub result: String,
     pub message: Option<String>,
+    /// The operation that did it.
+    pub operation_id: Option<Uuid>,
 }
 
 #[cfg(test)]

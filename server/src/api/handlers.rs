@@ -1,7 +1,7 @@
 //! One function per route of API.md; each one reads, calls the service, writes a document.
 use app::domain::{Checkpoint, NewSession, SessionAction};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::Deserialize;
@@ -11,7 +11,10 @@ use super::docs::*;
 use super::repr::{Body, OptionalBody};
 use super::{Doc, Fault, Params, QueryParams};
 use crate::service::auth::Principal;
+use crate::service::operations::{Answer as OpAnswer, OperationQuery};
+use crate::service::schedule::ScheduleInput;
 use crate::service::Service;
+use app::operations::Every;
 
 type Answer<T> = Result<Doc<T>, Fault>;
 
@@ -260,15 +263,16 @@ pub async fn session_action(
     State(service): State<Service>,
     Extension(who): Extension<Principal>,
     Params((c, v, s, action)): Params<(Uuid, Uuid, Uuid, String)>,
+    headers: HeaderMap,
     OptionalBody(body): OptionalBody<ActionBody>,
-) -> Answer<ActionDoc> {
+) -> Result<Response, Fault> {
     let body = body.unwrap_or_default();
     let force = body.force.unwrap_or(false);
     let lifecycle = SessionAction::parse(&action).filter(|a| *a != SessionAction::Delete);
     if lifecycle.is_none()
         && !matches!(
             action.as_str(),
-            "checkpoint" | "refresh" | "probe" | "restart-stalled"
+            "checkpoint" | "refresh" | "probe" | "restart-stalled" | "sync-now"
         )
     {
         return Err(not_found(format!(
@@ -284,14 +288,15 @@ pub async fn session_action(
         ));
     }
     service.check_session_path(c, v, s).await?;
-    let (mut probe, mut restart) = (None, None);
-    let message = match (lifecycle, action.as_str()) {
-        (Some(a), _) => {
-            service
-                .session_action(&who.name, s, a, force, false)
-                .await?
-                .message
-        }
+    // a DR sync takes minutes: accepted unless the client asks to wait (<async>false</async>)
+    let long = action == "sync-now";
+    let respond_async = body.run_async.unwrap_or(long) || prefers_async(&headers);
+    let who = who.name.as_str();
+    let answer = match (lifecycle, action.as_str()) {
+        (Some(a), _) => service
+            .accepting(respond_async, service.session_action(who, s, a, force, false))
+            .await?
+            .map(|o| Ran::Message(o.message)),
         (None, "checkpoint") => {
             let at = match body.time.as_deref().map(str::trim) {
                 None | Some("now") => Checkpoint::Now,
@@ -307,21 +312,29 @@ pub async fn session_action(
                         .with_timezone(&chrono::Utc),
                 ),
             };
-            service.set_checkpoint(&who.name, s, at).await?.message
+            service
+                .accepting(respond_async, service.set_checkpoint(who, s, at))
+                .await?
+                .map(|o| Ran::Message(o.message))
         }
-        (None, "probe") => {
-            let r = service.probe_session(&who.name, s).await?;
-            probe = Some(ProbeReportDoc::new(&r));
-            r.message
-        }
-        (None, "restart-stalled") => {
-            let o = service.restart_stalled(&who.name, s).await?;
-            restart = Some(RestartDoc::new(&o));
-            o.probe.message
-        }
+        (None, "probe") => service
+            .accepting(respond_async, service.probe_session(who, s))
+            .await?
+            .map(Ran::Probe),
+        (None, "restart-stalled") => service
+            .accepting(respond_async, service.restart_stalled(who, s))
+            .await?
+            .map(Ran::Restart),
+        (None, "sync-now") => service
+            .accepting(respond_async, service.dr_sync(who, s))
+            .await?
+            .map(Ran::DrSync),
         _ => {
             service.refresh_session(s).await?;
-            None
+            OpAnswer::Done {
+                value: Ran::Message(None),
+                operation: None,
+            }
         }
     };
     let session = match service.session(c, v, s).await {
@@ -329,13 +342,61 @@ pub async fn session_action(
         Err(crate::service::ServiceError::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    Ok(Doc::ok(ActionDoc {
+    let mut doc = ActionDoc {
         status: "complete".into(),
-        message,
+        message: None,
         session,
-        probe,
-        restart,
-    }))
+        probe: None,
+        restart: None,
+        operation: None,
+    };
+    Ok(match answer {
+        OpAnswer::Accepted(id) => {
+            doc.status = "pending".into();
+            doc.operation = Some(OperationLink::new(id));
+            Doc::accepted(doc, operation_href(id)).into_response()
+        }
+        OpAnswer::Done { value, operation } => {
+            doc.operation = operation.map(OperationLink::new);
+            match value {
+                Ran::Message(m) => doc.message = m,
+                Ran::Probe(r) => {
+                    doc.message = r.message.clone();
+                    doc.probe = Some(ProbeReportDoc::new(&r));
+                }
+                Ran::Restart(o) => {
+                    doc.message = o.probe.message.clone();
+                    doc.restart = Some(RestartDoc::new(&o));
+                }
+                Ran::DrSync(o) => {
+                    doc.message = Some(match o.recovery_point {
+                        Some(t) => format!("recovery point {}", time(t)),
+                        None => "no recovery point".into(),
+                    });
+                    doc.probe = o.probe.as_ref().map(ProbeReportDoc::new);
+                }
+            }
+            Doc::ok(doc).into_response()
+        }
+    })
+}
+
+/// What an action answered with.
+enum Ran {
+    Message(Option<String>),
+    Probe(app::health::ProbeReport),
+    Restart(app::health::RestartOutcome),
+    DrSync(crate::service::schedule::DrOutcome),
+}
+
+/// RFC 7240: `Prefer: respond-async`.
+fn prefers_async(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/options", tag = "options",
@@ -424,4 +485,156 @@ pub async fn events(
 
 fn not_found(what: String) -> Fault {
     Fault::new(StatusCode::NOT_FOUND, "Not found", what)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct OperationParams {
+    /// Only this session's operations.
+    session: Option<Uuid>,
+    /// queued, running, waiting, succeeded, failed, cancelled or needs_attention.
+    state: Option<String>,
+    /// create, start, …, probe, restart_stalled, scheduled_sync.
+    kind: Option<String>,
+    /// At most this many, newest first (1 to 500, default 100).
+    limit: Option<i64>,
+}
+
+fn parsed<T: std::str::FromStr>(what: &str, v: Option<&str>) -> Result<Option<T>, Fault> {
+    v.map(|s| {
+        s.parse().map_err(|_| {
+            Fault::new(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                format!("no {what} {s:?}"),
+            )
+        })
+    })
+    .transpose()
+}
+
+#[utoipa::path(get, path = "/api/operations", tag = "operations", params(OperationParams),
+    responses((status = 200, description = XML_JSON, body = Operations), (status = "default", body = FaultDoc)))]
+pub async fn operations(
+    State(service): State<Service>,
+    QueryParams(q): QueryParams<OperationParams>,
+) -> Answer<Operations> {
+    let query = OperationQuery {
+        session: q.session,
+        state: parsed("state", q.state.as_deref())?,
+        kind: parsed("kind", q.kind.as_deref())?,
+        unfinished: false,
+        limit: q.limit,
+    };
+    let list = service.operations(&query).await?;
+    Ok(Doc::ok(Operations {
+        operations: list.iter().map(OperationDoc::from).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/operations/{operation}", tag = "operations",
+    params(("operation" = Uuid, Path)),
+    responses((status = 200, description = XML_JSON, body = OperationDoc), (status = "default", body = FaultDoc)))]
+pub async fn operation(
+    State(service): State<Service>,
+    Params(id): Params<Uuid>,
+) -> Answer<OperationDoc> {
+    Ok(Doc::ok(OperationDoc::from(&service.operation(id).await?)))
+}
+
+#[utoipa::path(post, path = "/api/operations/{operation}/cancel", tag = "operations",
+    params(("operation" = Uuid, Path)),
+    responses((status = 200, description = "cancel asked; the operation stops at its next safe point", body = OperationDoc), (status = "default", body = FaultDoc)))]
+pub async fn cancel_operation(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params(id): Params<Uuid>,
+) -> Answer<OperationDoc> {
+    let op = service.cancel_operation(&who.name, id).await?;
+    Ok(Doc::ok(OperationDoc::from(&op)))
+}
+
+#[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/recovery", tag = "dr",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
+    responses((status = 200, description = XML_JSON, body = RecoveryDoc), (status = "default", body = FaultDoc)))]
+pub async fn recovery(
+    State(service): State<Service>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+) -> Answer<RecoveryDoc> {
+    service.check_session_path(c, v, s).await?;
+    Ok(Doc::ok(RecoveryDoc::from(&service.recovery(s).await?)))
+}
+
+#[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/schedule", tag = "dr",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
+    responses((status = 200, description = XML_JSON, body = ScheduleDoc), (status = "default", body = FaultDoc)))]
+pub async fn schedule(
+    State(service): State<Service>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+) -> Answer<ScheduleDoc> {
+    service.check_session_path(c, v, s).await?;
+    match service.recovery(s).await?.schedule {
+        Some(sch) => Ok(Doc::ok(ScheduleDoc::from(&sch))),
+        None => Err(not_found(format!("no schedule for session {s}"))),
+    }
+}
+
+#[utoipa::path(put, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/schedule", tag = "dr",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
+    request_body(content((ScheduleDoc = "application/xml"), (ScheduleDoc = "application/json"))),
+    responses((status = 200, description = XML_JSON, body = ScheduleDoc), (status = "default", body = FaultDoc)))]
+pub async fn set_schedule(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+    Body(body): Body<ScheduleDoc>,
+) -> Answer<ScheduleDoc> {
+    service.check_session_path(c, v, s).await?;
+    let every = match (body.every_seconds, body.cron) {
+        (Some(n), None) => Every::Seconds(n),
+        (None, Some(c)) => Every::Cron(c),
+        _ => {
+            return Err(Fault::new(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                "one of <every_seconds> or <cron>",
+            ))
+        }
+    };
+    let input = ScheduleInput {
+        every,
+        time_zone: body.time_zone,
+        enabled: body.enabled,
+        timeout_seconds: body.timeout_seconds,
+        rpo_seconds: body.rpo_seconds,
+    };
+    let set = service.set_schedule(&who.name, s, input).await?;
+    Ok(Doc::ok(ScheduleDoc::from(&set)))
+}
+
+#[utoipa::path(delete, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/schedule", tag = "dr",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
+    responses((status = 204, description = "removed"), (status = "default", body = FaultDoc)))]
+pub async fn delete_schedule(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+) -> Result<Response, Fault> {
+    service.check_session_path(c, v, s).await?;
+    service.delete_schedule(&who.name, s).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(put, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/self-healing", tag = "dr",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
+    request_body(content((SelfHealingBody = "application/xml"), (SelfHealingBody = "application/json"))),
+    responses((status = 200, description = XML_JSON, body = RecoveryDoc), (status = "default", body = FaultDoc)))]
+pub async fn set_self_healing(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+    Body(body): Body<SelfHealingBody>,
+) -> Answer<RecoveryDoc> {
+    service.check_session_path(c, v, s).await?;
+    let r = service.set_self_heal(&who.name, s, body.enabled).await?;
+    Ok(Doc::ok(RecoveryDoc::from(&r)))
 }

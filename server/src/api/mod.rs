@@ -49,7 +49,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             &format!("{S}/options/{{key}}"),
             get(option).put(set_option).delete(reset_option),
         )
+        .route(&format!("{S}/recovery"), get(recovery))
+        .route(
+            &format!("{S}/schedule"),
+            get(schedule).put(set_schedule).delete(delete_schedule),
+        )
+        .route(&format!("{S}/self-healing"), axum::routing::put(set_self_healing))
         .route("/api/events", get(events))
+        .route("/api/operations", get(operations))
+        .route("/api/operations/{operation}", get(operation))
+        .route("/api/operations/{operation}/cancel", post(cancel_operation))
         .route("/api/{*rest}", any(unknown_route))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

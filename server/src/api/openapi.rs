@@ -17,7 +17,9 @@ use super::handlers;
         handlers::volumes, handlers::volume, handlers::brick, handlers::sessions, handlers::create_session,
         handlers::session, handlers::delete_session, handlers::session_action, handlers::options,
         handlers::option, handlers::set_option, handlers::reset_option, handlers::events,
-        handlers::session_health, handlers::session_lag,
+        handlers::session_health, handlers::session_lag, handlers::operations,
+        handlers::operation, handlers::cancel_operation, handlers::recovery, handlers::schedule,
+        handlers::set_schedule, handlers::delete_schedule, handlers::set_self_healing,
     ),
     modifiers(&Auth),
     security(("basic" = []), ("bearer" = []))

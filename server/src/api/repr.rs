@@ -92,6 +92,15 @@ impl<T> Doc<T> {
         }
     }
 
+    /// An operation accepted and running on: `Location` is the operation.
+    pub fn accepted(doc: T, location: String) -> Self {
+        Doc {
+            status: StatusCode::ACCEPTED,
+            doc,
+            location: Some(location),
+        }
+    }
+
     pub fn created(doc: T, location: String) -> Self {
         Doc {
             status: StatusCode::CREATED,

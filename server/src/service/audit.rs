@@ -102,6 +102,7 @@ impl Service {
                 target: r.target,
                 result: r.result,
                 message: r.message,
+                operation_id: r.operation_id.map(|o| o.into_uuid()),
             })
             .collect())
     }

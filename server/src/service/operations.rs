@@ -17,10 +17,23 @@ use super::{Result, Service, ServiceError};
 use crate::store::{self, Id, OperationRow, PlannedStep, StepRow};
 use crate::sync::{Acting, Lane, Quiet, Subject};
 
-/// An answer now, or an operation accepted to run on (REST `202 Accepted`).
+/// An action's answer with the operation that ran it, or the operation accepted to run on
+/// (REST `202 Accepted`).
 pub enum Answer<T> {
-    Done(T),
+    Done { value: T, operation: Option<Uuid> },
     Accepted(Uuid),
+}
+
+impl<T> Answer<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Answer<U> {
+        match self {
+            Answer::Done { value, operation } => Answer::Done {
+                value: f(value),
+                operation,
+            },
+            Answer::Accepted(id) => Answer::Accepted(id),
+        }
+    }
 }
 
 /// What the task running an action knows about operations: whom to tell the moment one is
@@ -251,22 +264,35 @@ impl Service {
         }
     }
 
-    /// Runs `work` (an action that begins an operation) and answers as soon as the operation
-    /// is accepted — its first step begun — or with the action's own answer if it ends first
-    /// (a refusal, a quick action).
-    pub async fn accepting<T>(&self, work: impl Future<Output = Result<T>>) -> Result<Answer<T>> {
-        let (tx, rx) = oneshot::channel();
+    /// Runs `work` (an action that begins an operation) and answers with its outcome and
+    /// the operation that ran it; with `respond_async`, as soon as the operation is accepted
+    /// (its first step begun: it runs on in its own task), unless the action ends first (a
+    /// refusal, a quick action).
+    pub async fn accepting<T>(
+        &self,
+        respond_async: bool,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<Answer<T>> {
+        let (tx, mut rx) = oneshot::channel();
         let scope = OpScope {
             accepted: RefCell::new(Some(tx)),
             current: Cell::new(None),
         };
         let work = scope.run(work);
         tokio::pin!(work);
-        tokio::select! {
-            biased;
-            r = &mut work => r.map(Answer::Done),
-            Ok(id) = rx => Ok(Answer::Accepted(id)),
-        }
+        let value = if respond_async {
+            tokio::select! {
+                biased;
+                r = &mut work => r?,
+                Ok(id) = &mut rx => return Ok(Answer::Accepted(id)),
+            }
+        } else {
+            work.await?
+        };
+        Ok(Answer::Done {
+            value,
+            operation: rx.try_recv().ok(),
+        })
     }
 }
 

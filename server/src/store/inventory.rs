@@ -32,6 +32,8 @@ const FINGERPRINT: &str = "SELECT
    || '|' || (SELECT coalesce(group_concat(status), '') FROM gluster_volume_bricks)
    || '|' || (SELECT coalesce(group_concat(config_key || '=' || config_value), '') FROM gluster_georep_config)
    || '|' || (SELECT coalesce(max(id), 0) FROM events)
+   || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM operations)
+   || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM sync_schedules)
    || '|' || (SELECT coalesce(group_concat(health || ':' || coalesce(lag_seconds, '') || ':' || coalesce(last_probe_at, '')), '') FROM session_health)
    || '|' || (SELECT count(*) || '/' || coalesce(group_concat(sync_state), '') FROM clusters)";
 

@@ -30,6 +30,9 @@ pub struct EventDoc {
     pub result: String,
     #[serde(default, deserialize_with = "empty_is_none")]
     pub message: Option<String>,
+    /// The operation that did it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub operation: Option<super::OperationLink>,
 }
 
 impl From<Event> for EventDoc {
@@ -45,6 +48,7 @@ impl From<Event> for EventDoc {
             target: e.target,
             result: e.result,
             message: e.message,
+            operation: e.operation_id.map(super::OperationLink::new),
         }
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 mod cluster;
 mod event;
 mod health;
+mod operation;
 mod option;
 mod session;
 mod volume;
@@ -17,6 +18,7 @@ mod volume;
 pub use cluster::*;
 pub use event::*;
 pub use health::*;
+pub use operation::*;
 pub use option::*;
 pub use session::*;
 pub use volume::*;
@@ -89,7 +91,7 @@ where
 }
 
 /// RFC 3339 UTC to the second.
-fn time(t: DateTime<Utc>) -> String {
+pub fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 

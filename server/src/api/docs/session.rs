@@ -129,7 +129,7 @@ pub struct SessionDetailDoc {
 }
 
 /// The actions a session offers, as links (POST to them).
-pub const ACTIONS: [&str; 8] = [
+pub const ACTIONS: [&str; 9] = [
     "start",
     "stop",
     "pause",
@@ -138,6 +138,7 @@ pub const ACTIONS: [&str; 8] = [
     "refresh",
     "probe",
     "restart-stalled",
+    "sync-now",
 ];
 
 impl SessionDoc {
@@ -167,6 +168,9 @@ impl SessionDoc {
                 Link::new("options", format!("{href}/options")),
                 Link::new("health", format!("{href}/health")),
                 Link::new("lag", format!("{href}/lag")),
+                Link::new("recovery", format!("{href}/recovery")),
+                Link::new("schedule", format!("{href}/schedule")),
+                Link::new("operations", format!("/api/operations?session={id}")),
             ],
             actions: Actions {
                 links: ACTIONS
@@ -253,6 +257,9 @@ pub struct ActionDoc {
     /// What a guided restart did (`restart-stalled`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub restart: Option<RestartDoc>,
+    /// The operation that ran it (`status` pending: it runs on; follow the link).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub operation: Option<super::OperationLink>,
 }
 
 // ---------------------------------------------------------------- request bodies
@@ -284,6 +291,10 @@ pub struct ActionBody {
     /// Checkpoint only: `now` or an RFC 3339 time.
     #[serde(default)]
     pub time: Option<String>,
+    /// Answer `202 Accepted` once the operation runs, with `Location: /api/operations/{id}`
+    /// (oVirt's `<async>`; the header `Prefer: respond-async` does the same).
+    #[serde(rename = "async", default)]
+    pub run_async: Option<bool>,
 }
 
 impl Root for ActionBody {
