@@ -7,6 +7,7 @@ use crate::domain::{
     NewSession, SessionAction, SessionInfo, SessionOption,
 };
 use crate::error::AppError;
+use crate::operations::{OperationView, RecoveryView, ScheduleInput, ScheduleView};
 use crate::views::{Me, SessionDetail, SessionSummary, VolumeView};
 
 /// The browser login cookie (HttpOnly, SameSite=Strict) over plain HTTP...
@@ -95,6 +96,31 @@ pub trait Backend: Send + Sync + 'static {
         slave_host: String,
         slave_volume: String,
     ) -> Result<Vec<Ineligibility>, AppError>;
+    /// Operations newest first: of one session, or all; only unfinished ones if asked.
+    async fn operations(
+        &self,
+        session: Option<uuid::Uuid>,
+        unfinished: bool,
+        limit: i64,
+    ) -> Result<Vec<OperationView>, AppError>;
+    async fn cancel_operation(&self, actor: &str, id: uuid::Uuid)
+        -> Result<OperationView, AppError>;
+    async fn recovery(&self, session: uuid::Uuid) -> Result<RecoveryView, AppError>;
+    async fn set_schedule(
+        &self,
+        actor: &str,
+        session: uuid::Uuid,
+        input: ScheduleInput,
+    ) -> Result<ScheduleView, AppError>;
+    async fn delete_schedule(&self, actor: &str, session: uuid::Uuid) -> Result<(), AppError>;
+    /// Starts a DR sync now; answers with its operation once it runs.
+    async fn sync_now(&self, actor: &str, session: uuid::Uuid) -> Result<uuid::Uuid, AppError>;
+    async fn set_self_heal(
+        &self,
+        actor: &str,
+        session: uuid::Uuid,
+        on: Option<bool>,
+    ) -> Result<RecoveryView, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

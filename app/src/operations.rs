@@ -130,6 +130,17 @@ pub enum Every {
     Seconds(i64),
 }
 
+/// A schedule as an admin sets it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleInput {
+    pub every: Every,
+    /// An IANA zone name; default UTC.
+    pub time_zone: Option<String>,
+    pub enabled: Option<bool>,
+    pub timeout_seconds: Option<i64>,
+    pub rpo_seconds: Option<i64>,
+}
+
 /// A session's DR sync schedule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduleView {

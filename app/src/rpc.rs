@@ -268,3 +268,65 @@ pub const READ_ONLY_ENDPOINTS: &[&str] = &[
     "get_lag_history",
     "live",
 ];
+
+/// Operations newest first: of one session, or all; only unfinished ones if asked.
+#[server(prefix = "/rpc", endpoint = "list_operations")]
+pub async fn list_operations(
+    session: Option<Uuid>,
+    unfinished: bool,
+    limit: i64,
+) -> Result<Vec<crate::operations::OperationView>, AppError> {
+    crate::backend::backend()?
+        .operations(session, unfinished, limit)
+        .await
+}
+
+/// Asks a running operation to stop at its next safe point.
+#[server(prefix = "/rpc", endpoint = "cancel_operation")]
+pub async fn cancel_operation(id: Uuid) -> Result<crate::operations::OperationView, AppError> {
+    crate::backend::backend()?
+        .cancel_operation(&crate::backend::actor()?, id)
+        .await
+}
+
+/// A session's DR state: recovery point, schedule, self-healing, last runs.
+#[server(prefix = "/rpc", endpoint = "get_recovery")]
+pub async fn get_recovery(session: Uuid) -> Result<crate::operations::RecoveryView, AppError> {
+    crate::backend::backend()?.recovery(session).await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_schedule")]
+pub async fn set_schedule(
+    session: Uuid,
+    input: crate::operations::ScheduleInput,
+) -> Result<crate::operations::ScheduleView, AppError> {
+    crate::backend::backend()?
+        .set_schedule(&crate::backend::actor()?, session, input)
+        .await
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_schedule")]
+pub async fn delete_schedule(session: Uuid) -> Result<(), AppError> {
+    crate::backend::backend()?
+        .delete_schedule(&crate::backend::actor()?, session)
+        .await
+}
+
+/// Starts a DR sync of the session now; its operation.
+#[server(prefix = "/rpc", endpoint = "sync_now")]
+pub async fn sync_now(session: Uuid) -> Result<Uuid, AppError> {
+    crate::backend::backend()?
+        .sync_now(&crate::backend::actor()?, session)
+        .await
+}
+
+/// Self-healing on, off, or (None) the server's default.
+#[server(prefix = "/rpc", endpoint = "set_self_heal")]
+pub async fn set_self_heal(
+    session: Uuid,
+    on: Option<bool>,
+) -> Result<crate::operations::RecoveryView, AppError> {
+    crate::backend::backend()?
+        .set_self_heal(&crate::backend::actor()?, session, on)
+        .await
+}

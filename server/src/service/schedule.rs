@@ -35,15 +35,7 @@ const TICK: Duration = Duration::from_secs(5);
 /// How long a run waits for a probe of the session to end before it gives up.
 const HEALTH_LANE_WAIT: Duration = Duration::from_secs(120);
 
-/// A schedule as an admin sets it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScheduleInput {
-    pub every: Every,
-    pub time_zone: Option<String>,
-    pub enabled: Option<bool>,
-    pub timeout_seconds: Option<i64>,
-    pub rpo_seconds: Option<i64>,
-}
+pub use app::operations::ScheduleInput;
 
 /// What a DR sync run reached.
 #[derive(Clone, Debug)]

@@ -8,7 +8,9 @@ use app::views::{SessionDetail, SessionSummary, VolumeView};
 use uuid::Uuid;
 
 use crate::service::auth::{Authenticator, WEB_SESSION};
+use crate::service::operations::{Answer, OperationQuery};
 use crate::service::Service;
+use app::operations::{OperationView, RecoveryView, ScheduleInput, ScheduleView};
 
 pub struct UiBackend {
     pub service: Service,
@@ -100,6 +102,62 @@ impl Backend for UiBackend {
 
     async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome, AppError> {
         Ok(self.service.restart_stalled(actor, id).await?)
+    }
+
+    async fn operations(
+        &self,
+        session: Option<Uuid>,
+        unfinished: bool,
+        limit: i64,
+    ) -> Result<Vec<OperationView>, AppError> {
+        let q = OperationQuery {
+            session,
+            unfinished,
+            limit: Some(limit),
+            ..Default::default()
+        };
+        Ok(self.service.operations(&q).await?)
+    }
+
+    async fn cancel_operation(&self, actor: &str, id: Uuid) -> Result<OperationView, AppError> {
+        Ok(self.service.cancel_operation(actor, id).await?)
+    }
+
+    async fn recovery(&self, session: Uuid) -> Result<RecoveryView, AppError> {
+        Ok(self.service.recovery(session).await?)
+    }
+
+    async fn set_schedule(
+        &self,
+        actor: &str,
+        session: Uuid,
+        input: ScheduleInput,
+    ) -> Result<ScheduleView, AppError> {
+        Ok(self.service.set_schedule(actor, session, input).await?)
+    }
+
+    async fn delete_schedule(&self, actor: &str, session: Uuid) -> Result<(), AppError> {
+        Ok(self.service.delete_schedule(actor, session).await?)
+    }
+
+    async fn sync_now(&self, actor: &str, session: Uuid) -> Result<Uuid, AppError> {
+        match self
+            .service
+            .accepting(true, self.service.dr_sync(actor, session))
+            .await?
+        {
+            Answer::Accepted(id) => Ok(id),
+            Answer::Done { value, .. } => Ok(value.operation),
+        }
+    }
+
+    async fn set_self_heal(
+        &self,
+        actor: &str,
+        session: Uuid,
+        on: Option<bool>,
+    ) -> Result<RecoveryView, AppError> {
+        Ok(self.service.set_self_heal(actor, session, on).await?)
     }
 
     async fn lag_history(
