@@ -24,7 +24,7 @@ use georep::store::{self, Store};
 use uuid::Uuid;
 
 use crate::common;
-use common::{host, lab_lock_async, lab_script, lab_script_path, register_lab};
+use common::{host, lab_lock_async, lab_script, lab_script_path, receiver, register_lab};
 
 const SLAVE: &str = "slavevol5";
 const MOUNTS: &str = "/run/georep/probe-test";
@@ -258,26 +258,6 @@ impl Drop for Cleanup {
             .output();
         unmount_all();
     }
-}
-
-/// A loopback webhook receiver: the JSON bodies it got.
-async fn receiver() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
-    let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
-    let g = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
-            let g = g.clone();
-            async move {
-                g.lock().unwrap().push(v);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/hook"), got)
 }
 
 async fn wait_hook(got: &Arc<Mutex<Vec<serde_json::Value>>>, to: &str) -> serde_json::Value {

@@ -18,6 +18,7 @@ mod api;
 mod api_lab;
 mod clusters2;
 mod crash;
+mod dr;
 mod fuzz;
 mod health;
 mod hostile;

@@ -25,6 +25,21 @@ pub enum Healing {
 }
 
 impl Service {
+    /// `heal_after` in the background (the probe's answer does not wait for the restart).
+    pub(in crate::service) fn heal_later(&self, id: Uuid, report: &ProbeReport) {
+        if report.result != ProbeResult::Stalled {
+            return;
+        }
+        let (s, report) = (self.clone(), report.clone());
+        tokio::spawn(async move {
+            match s.heal_after(id, &report).await {
+                Ok(Healing::NotNeeded) => {}
+                Ok(h) => tracing::info!(session = %id, healing = ?h, "self-healing"),
+                Err(e) => tracing::warn!(session = %id, error = %e, "self-healing failed"),
+            }
+        });
+    }
+
     /// Whether self-healing is on for the session (its own setting, else the server's).
     pub async fn self_heal_on(&self, id: Uuid) -> Result<bool> {
         let mut c = self.conn().await?;
@@ -60,7 +75,10 @@ impl Service {
             let audit = scope.audit(HEAL_ACTOR, "self_heal_gave_up");
             let why = format!(
                 "still stalled after {tried} restarts within the hour: {}",
-                report.message.as_deref().unwrap_or("checkpoint not completed")
+                report
+                    .message
+                    .as_deref()
+                    .unwrap_or("checkpoint not completed")
             );
             self.alert(&audit, "self_heal_gave_up", &why);
             return Ok(Healing::GaveUp);

@@ -12,9 +12,9 @@ use super::{store_err, Ctx, PROBE_DIR};
 use crate::domain::workers::brick_status;
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::mount;
+use crate::service::operations::{georep_command, Operation};
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{self, BrickHealthRow, HealthRow, Id};
-use crate::service::operations::{georep_command, Operation};
 use crate::sync::{self, Quiet};
 use app::operations::{OperationKind, StepState};
 
@@ -24,6 +24,9 @@ use app::operations::{OperationKind, StepState};
 pub(in crate::service) struct Waits {
     pub crawl: Duration,
     pub checkpoint: Duration,
+    /// The session was just started: gluster lists no worker for a few seconds, which is
+    /// no reason to give up before `crawl` has passed.
+    pub after_start: bool,
 }
 
 impl Waits {
@@ -32,6 +35,7 @@ impl Waits {
         Waits {
             crawl,
             checkpoint: s.health_config().probe_timeout,
+            after_start: false,
         }
     }
 }
@@ -54,6 +58,9 @@ impl Service {
             .await;
         let message = outcome.as_ref().ok().map(probe_message);
         op.finish(&audit, &outcome, message.as_deref()).await;
+        if let Ok(report) = &outcome {
+            self.heal_later(id, report);
+        }
         outcome
     }
 
@@ -160,7 +167,8 @@ impl Service {
             if unsettled.is_empty() && any_active {
                 break pairs;
             }
-            if unsettled.is_empty() || t_wait.elapsed() >= crawl_wait {
+            let starting = waits.after_start && !any_active;
+            if (unsettled.is_empty() && !starting) || t_wait.elapsed() >= crawl_wait {
                 report.result = ProbeResult::Inconclusive;
                 report.message = Some(if unsettled.is_empty() {
                     "no active worker".into()
@@ -183,8 +191,12 @@ impl Service {
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         };
-        op.leave(step0 + 1, StepState::Succeeded, Some("every worker settled"))
-            .await;
+        op.leave(
+            step0 + 1,
+            StepState::Succeeded,
+            Some("every worker settled"),
+        )
+        .await;
         let before: HashMap<String, Option<DateTime<Utc>>> = pairs
             .iter()
             .map(|p| (p.master_brick.clone(), p.checkpoint_time))
