@@ -8,17 +8,21 @@
 //!   glusterfs 10.3's changelog race is undone on mastervol's bricks and the test session's
 //!   workers are restarted until a probe finds one stalled (14 of 20 worker starts stall without
 //!   the mitigation, FINDINGS P10 / gluster-lab.sh). The mitigation is then applied again (the
-//!   lab's normal state), the guided restart restarts the stalled worker alone, re-probes and
-//!   the session is healthy. A webhook receiver on loopback gets both transitions.
+//!   lab's normal state) and self-healing is turned on for the session: the next probe finds
+//!   the stall and georep itself runs the guided restart (the stalled worker alone, a
+//!   re-probe) as an operation; the session is healthy. A webhook receiver on loopback gets
+//!   both transitions.
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::domain::{BrickStatus, NewSession, SessionAction};
-use app::health::{Health, ProbeResult, RestartMethod};
+use app::health::{Health, ProbeResult};
 use georep::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use georep::gluster::{parse, workers, Gluster};
-use georep::service::health::{HealthConfig, PROBE_DIR};
+use app::operations::{OperationKind, OperationState, StepState};
+use georep::service::health::{HealthConfig, HEAL_ACTOR, PROBE_DIR};
+use georep::service::operations::OperationQuery;
 use georep::service::Service;
 use georep::store::{self, Store};
 use uuid::Uuid;
@@ -396,33 +400,45 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
         "{events:#?}"
     );
 
-    // --- the guided restart: the stalled worker alone, then a probe ---
+    // --- self-healing (on for this session): the next probe finds the stall and georep
+    //     restarts the stalled worker alone, probes again, as the guided restart does ---
     lab_script(&["stall-fix", "mastervol"]);
+    assert!(!service.self_heal_on(id).await.unwrap(), "off by default");
+    service.set_self_heal("test", id, Some(true)).await.unwrap();
     let t0 = Instant::now();
-    let out = service.restart_stalled("test", id).await.expect("restart");
+    let again = service.probe_session("test", id).await.unwrap();
+    assert_eq!(again.result, ProbeResult::Stalled, "{again:#?}");
+    let healing = loop {
+        let ops = service
+            .operations(&OperationQuery {
+                session: Some(id),
+                kind: Some(OperationKind::RestartStalled),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if let Some(op) = ops.into_iter().find(|o| o.actor == HEAL_ACTOR && o.finished_at.is_some()) {
+            break op;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(400), "no self-healing restart");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
     eprintln!(
-        "figure: guided restart + re-probe: {:?}: {:?}, probe {:?} ({:?})",
+        "figure: self-healing restart + re-probe: {:?}: {:?} {:?}",
         t0.elapsed(),
-        out.methods,
-        out.probe.result,
-        out.probe.message
+        healing.state,
+        healing.message
     );
-    assert!(out.cleared, "{out:#?}");
-    assert_eq!(
-        out.methods.first(),
-        Some(&RestartMethod::Worker),
-        "{out:#?}"
-    );
-    assert_eq!(out.restarted.len(), stalled.len());
-    // the restarted workers were judged by the re-probe (not skipped while they restarted)
+    assert_eq!(healing.state, OperationState::Succeeded, "{healing:#?}");
+    let message = healing.message.clone().unwrap_or_default();
+    assert!(message.starts_with("worker restart of"), "{message}");
+    assert!(message.contains("stall cleared"), "{message}");
+    // the restart's steps: the workers alone, then the probe's three; stop/start skipped
+    assert_eq!(healing.steps[0].state, StepState::Succeeded, "{healing:#?}");
+    assert!(healing.steps[1..4].iter().all(|s| s.state == StepState::Succeeded), "{healing:#?}");
+    assert!(healing.steps[4..].iter().all(|s| s.state == StepState::Skipped), "{healing:#?}");
     for b in &stalled {
-        let pb = out
-            .probe
-            .bricks
-            .iter()
-            .find(|p| &p.brick == b)
-            .expect("restarted brick in the re-probe");
-        assert!(pb.completed_after_ms.is_some() && !pb.stalled, "{pb:?}");
+        assert!(message.contains(b.as_str()), "{message} names {b}");
     }
     let health = service.session_health(id).await.unwrap();
     assert_eq!(health.health, Health::Healthy, "{health:#?}");
@@ -431,9 +447,10 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
     assert_eq!(hook["from"], "stalled");
     let events = service.events(Some(id), 100).await.unwrap();
     assert!(
-        events
-            .iter()
-            .any(|e| e.action == "restart_stalled" && e.result == "ok" && e.actor == "test"),
+        events.iter().any(|e| e.action == "restart_stalled"
+            && e.result == "ok"
+            && e.actor == HEAL_ACTOR
+            && e.operation_id == Some(healing.id)),
         "{events:#?}"
     );
 
