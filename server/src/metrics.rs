@@ -59,6 +59,79 @@ struct ProbeL {
 
 type FGauge = Gauge<f64, AtomicU64>;
 
+/// The text of one scrape for these sessions (pure: tested without a server); `dr`: their
+/// DR state and the operation counts by state.
+pub fn render_all(
+    views: &[HealthView],
+    dr: &(
+        std::collections::HashMap<uuid::Uuid, crate::service::schedule::DrFacts>,
+        Vec<(String, i64)>,
+    ),
+) -> String {
+    let mut out = render(views);
+    let mut reg = Registry::with_prefix("georep");
+    let point = Family::<SessionL, Gauge>::default();
+    let overdue = Family::<SessionL, Gauge>::default();
+    let failed = Family::<SessionL, Gauge>::default();
+    let ops = Family::<OpL, Gauge>::default();
+    reg.register(
+        "recovery_point_timestamp_seconds",
+        "The slave is consistent with the master up to this time (the last completed DR sync)",
+        point.clone(),
+    );
+    reg.register(
+        "recovery_point_overdue",
+        "1 when the recovery point is older than the schedule's RPO",
+        overdue.clone(),
+    );
+    reg.register(
+        "dr_sync_last_failed",
+        "1 when the last DR sync run of the session failed",
+        failed.clone(),
+    );
+    reg.register(
+        "operations",
+        "Operations by state: unfinished ones, and those that need attention",
+        ops.clone(),
+    );
+    for v in views {
+        let Some(f) = dr.0.get(&v.health.session_id) else {
+            continue;
+        };
+        let sl = SessionL {
+            session_id: v.health.session_id.to_string(),
+            master: v.master.clone(),
+            slave: v.slave.clone(),
+        };
+        if let Some(p) = f.recovery_point {
+            point.get_or_create(&sl).set(p.timestamp());
+        }
+        overdue.get_or_create(&sl).set(i64::from(f.overdue));
+        if let Some(x) = f.last_run_failed {
+            failed.get_or_create(&sl).set(i64::from(x));
+        }
+    }
+    for (state, n) in &dr.1 {
+        ops.get_or_create(&OpL {
+            state: state.clone(),
+        })
+        .set(*n);
+    }
+    let mut more = String::new();
+    let _ = prometheus_client::encoding::text::encode(&mut more, &reg);
+    // one exposition: the first one's end marker goes, the second's stays
+    if let Some(cut) = out.rfind("# EOF") {
+        out.truncate(cut);
+    }
+    out.push_str(&more);
+    out
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OpL {
+    state: String,
+}
+
 /// The text of one scrape for these sessions (pure: tested without a server).
 pub fn render(views: &[HealthView]) -> String {
     let mut reg = Registry::with_prefix("georep");
@@ -230,13 +303,20 @@ async fn metrics(
             return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
         }
     }
+    let dr = match service.dr_facts().await {
+        Ok(dr) => dr,
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: cannot read the DR state");
+            Default::default()
+        }
+    };
     match service.health_views().await {
         Ok(views) => (
             [(
                 header::CONTENT_TYPE,
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )],
-            render(&views),
+            render_all(&views, &dr),
         )
             .into_response(),
         Err(e) => {
@@ -293,7 +373,7 @@ mod tests {
             views: Vec::new(),
             stored: None,
         };
-        let text = render(&[v]);
+        let text = render(std::slice::from_ref(&v));
         let l = |s: &str| assert!(text.contains(s), "{s} not in\n{text}");
         let ids = format!("session_id=\"{sid}\",master=\"mastervol\",slave=\"vm::slavevol\"");
         l(&format!(
@@ -320,5 +400,27 @@ mod tests {
             "georep_probe_last_duration_seconds{{{ids}}} 33.071"
         ));
         assert!(text.trim_end().ends_with("# EOF"));
+
+        // with the DR state: one exposition (one end marker), the recovery point and alerts
+        let facts = crate::service::schedule::DrFacts {
+            recovery_point: Some(at),
+            overdue: true,
+            last_run_failed: Some(true),
+        };
+        let dr = (
+            [(sid, facts)].into_iter().collect(),
+            vec![("needs_attention".to_owned(), 2)],
+        );
+        let text = render_all(&[v.clone()], &dr);
+        let l = |s: &str| assert!(text.contains(s), "{s} not in\n{text}");
+        l(&format!(
+            "georep_recovery_point_timestamp_seconds{{{ids}}} {}",
+            at.timestamp()
+        ));
+        l(&format!("georep_recovery_point_overdue{{{ids}}} 1"));
+        l(&format!("georep_dr_sync_last_failed{{{ids}}} 1"));
+        l("georep_operations{state=\"needs_attention\"} 2");
+        l("georep_session_lag_seconds");
+        assert_eq!(text.matches("# EOF").count(), 1, "{text}");
     }
 }

@@ -166,10 +166,14 @@ pub async fn serve(
     let mut stopping = stopped.clone();
     // what an earlier georep left unfinished is judged (DR syncs resumed) before new work
     // is scheduled; requests are served meanwhile
+    let orphans = service
+        .take_over_orphans()
+        .await
+        .map_err(|e| StartError::Config(format!("cannot read the unfinished operations: {e}")))?;
     let recovered = {
         let service = service.clone();
         tokio::spawn(async move {
-            match service.recover_operations().await {
+            match service.recover_operations(orphans).await {
                 Ok(judged) => {
                     for j in judged {
                         tracing::warn!(operation = %j.id, kind = j.kind.as_str(), state = j.state.as_str(), message = %j.message, "recovered an operation");

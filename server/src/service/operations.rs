@@ -454,27 +454,15 @@ impl Operation {
             Err(e) => (OperationState::Failed, Some(e.to_string())),
         };
         let id = self.row_id();
-        let written = async {
-            let mut c = self.service.conn().await?;
-            if begun {
-                store::finish_operation(
-                    &mut c,
-                    id,
-                    state,
-                    text.as_deref(),
-                    recovery_point,
-                    Utc::now(),
-                )
-                .await?;
-            } else {
-                store::delete_operation(&mut c, id).await?;
-            }
-            Ok::<_, ServiceError>(())
-        }
+        end_row(
+            &self.service,
+            id,
+            begun,
+            state,
+            text.as_deref(),
+            recovery_point,
+        )
         .await;
-        if let Err(e) = written {
-            tracing::error!(operation = %self.id, error = %e, "cannot finish an operation");
-        }
         if let Some(audit) = audit {
             let mut audit = audit.clone();
             audit.operation_id = begun.then_some(id);
@@ -487,12 +475,8 @@ impl Operation {
     /// read): no row is left.
     pub async fn abandon(self) {
         self.progress().finished = true;
-        self.logged("remove an operation", async {
-            let mut c = self.service.conn().await?;
-            store::delete_operation(&mut c, self.row_id()).await?;
-            Ok(())
-        })
-        .await;
+        let state = OperationState::Failed;
+        end_row(&self.service, self.row_id(), false, state, None, None).await;
     }
 
     /// Runs one progress write; a failure is logged (progress is worth having, never worth
@@ -522,28 +506,42 @@ impl Drop for Operation {
         };
         let (service, id) = (self.service.clone(), self.row_id());
         rt.spawn(async move {
-            let r = async {
-                let mut c = service.conn().await?;
-                if begun {
-                    store::finish_operation(
-                        &mut c,
-                        id,
-                        OperationState::NeedsAttention,
-                        Some("ended without an outcome: check the session on gluster"),
-                        None,
-                        Utc::now(),
-                    )
-                    .await?;
-                } else {
-                    store::delete_operation(&mut c, id).await?;
-                }
-                Ok::<_, ServiceError>(())
-            }
+            let why = "ended without an outcome: check the session on gluster";
+            end_row(
+                &service,
+                id,
+                begun,
+                OperationState::NeedsAttention,
+                Some(why),
+                None,
+            )
             .await;
-            if let Err(e) = r {
-                tracing::error!(operation = %id, error = %e, "cannot end an abandoned operation");
-            }
         });
+    }
+}
+
+/// Writes an operation's end: its final state, or (never begun) no row at all. Logged when
+/// it cannot be written: the next start judges the row.
+async fn end_row(
+    service: &Service,
+    id: Id,
+    begun: bool,
+    state: OperationState,
+    message: Option<&str>,
+    recovery_point: Option<chrono::DateTime<Utc>>,
+) {
+    let written = async {
+        let mut c = service.conn().await?;
+        if begun {
+            store::finish_operation(&mut c, id, state, message, recovery_point, Utc::now()).await?;
+        } else {
+            store::delete_operation(&mut c, id).await?;
+        }
+        Ok::<_, ServiceError>(())
+    }
+    .await;
+    if let Err(e) = written {
+        tracing::error!(operation = %id, error = %e, "cannot end an operation");
     }
 }
 

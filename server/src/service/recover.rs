@@ -20,14 +20,45 @@ pub struct Judged {
     pub message: String,
 }
 
+/// Whether a run a dead georep left is taken over and resumed (rather than judged).
+fn resumable(op: &OperationRow) -> bool {
+    op.kind == OperationKind::ScheduledSync && op.step > 0
+}
+
 impl Service {
-    /// Judges every operation another (dead) georep left unfinished; resumes the DR sync runs.
-    /// Runs once at `serve`, before the health scheduler starts new work.
-    pub async fn recover_operations(&self) -> Result<Vec<Judged>> {
-        let orphans = {
-            let mut c = self.conn().await?;
-            store::orphaned_operations(&mut c, self.instance()).await?
-        };
+    /// At start, before serving: the operations an earlier (dead) georep left unfinished stop
+    /// holding their sessions at once — marked as being judged — except the DR runs this
+    /// process takes over to resume. `recover_operations` then judges them against gluster.
+    pub async fn take_over_orphans(&self) -> Result<Vec<OperationRow>> {
+        let mut c = self.conn().await?;
+        let orphans = store::orphaned_operations(&mut c, self.instance()).await?;
+        let now = Utc::now();
+        for op in &orphans {
+            if resumable(op) {
+                store::adopt_operation(&mut c, op.id, self.instance(), now).await?;
+            } else {
+                let why = format!(
+                    "georep stopped during step {}: being judged against gluster",
+                    op.step
+                );
+                store::finish_operation(
+                    &mut c,
+                    op.id,
+                    OperationState::NeedsAttention,
+                    Some(&why),
+                    None,
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(orphans)
+    }
+
+    /// Judges the operations `take_over_orphans` found against gluster's truth (after a sync of
+    /// every cluster) and resumes the DR runs. Runs once at `serve`, in the background, before
+    /// the health scheduler starts new work.
+    pub async fn recover_operations(&self, orphans: Vec<OperationRow>) -> Result<Vec<Judged>> {
         if orphans.is_empty() {
             return Ok(vec![]);
         }
@@ -43,7 +74,7 @@ impl Service {
         }
         let mut judged = Vec::new();
         for op in orphans {
-            if op.kind == OperationKind::ScheduledSync && op.step > 0 {
+            if resumable(&op) {
                 match self.resume_dr_sync(op.clone()).await {
                     Ok(()) => {
                         judged.push(Judged {

@@ -412,6 +412,42 @@ impl Service {
     }
 }
 
+/// A session's DR state for `/metrics`.
+#[derive(Clone, Debug, Default)]
+pub struct DrFacts {
+    pub recovery_point: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    /// The last DR run that ended failed (or needs attention).
+    pub last_run_failed: Option<bool>,
+}
+
+impl Service {
+    /// Every session's DR state, and how many operations are in each unfinished (or
+    /// needs-attention) state.
+    pub async fn dr_facts(
+        &self,
+    ) -> Result<(std::collections::HashMap<Uuid, DrFacts>, Vec<(String, i64)>)> {
+        let mut c = self.conn().await?;
+        let schedules = store::all_schedules(&mut c).await?;
+        let now = Utc::now();
+        let facts = store::dr_facts(&mut c)
+            .await?
+            .into_iter()
+            .map(|(id, point, last)| {
+                let schedule = schedules.iter().find(|s| s.session_id == id);
+                let f = DrFacts {
+                    recovery_point: point,
+                    overdue: overdue(schedule, point, now),
+                    last_run_failed: last.map(|s| s != "succeeded" && s != "cancelled"),
+                };
+                (id.into_uuid(), f)
+            })
+            .collect();
+        let counts = store::operation_counts(&mut c).await?;
+        Ok((facts, counts))
+    }
+}
+
 fn op_session(a: &Audit) -> Result<Uuid> {
     a.session_id
         .map(|s| s.into_uuid())

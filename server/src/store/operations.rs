@@ -264,29 +264,6 @@ pub async fn finish_operation(
     Ok(())
 }
 
-/// Sets the state of an unfinished operation (running ⇄ waiting, queued → running); false if
-/// the lock is held by another (queued → running refused) or it has finished.
-pub async fn set_operation_state(
-    conn: &mut SqliteConnection,
-    op: Id,
-    state: OperationState,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE operations SET state = ?, updated_at = ? WHERE id = ? AND finished_at IS NULL",
-    )
-    .bind(state.as_str())
-    .bind(now)
-    .bind(op)
-    .execute(conn)
-    .await;
-    match done {
-        Ok(d) => Ok(d.rows_affected() == 1),
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Removes an operation that ended before its first step (it was refused; its audit event
 /// says why).
 pub async fn delete_operation(conn: &mut SqliteConnection, op: Id) -> Result<()> {
@@ -611,5 +588,33 @@ pub async fn count_operations_since(
     .bind(actor)
     .bind(since)
     .fetch_one(conn)
+    .await?)
+}
+
+/// Per session: the newest recovery point and the state of the last DR run that ended.
+pub async fn dr_facts(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<(Id, Option<DateTime<Utc>>, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT s.session_id,
+             (SELECT max(o.recovery_point) FROM operations o
+               WHERE o.session_id = s.session_id AND o.state = 'succeeded'),
+             (SELECT o.state FROM operations o
+               WHERE o.session_id = s.session_id AND o.kind = 'scheduled_sync'
+                 AND o.finished_at IS NOT NULL
+               ORDER BY o.created_at DESC LIMIT 1)
+         FROM gluster_georep_session s",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// How many operations are in each unfinished-or-attention state.
+pub async fn operation_counts(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT state, count(*) FROM operations
+         WHERE finished_at IS NULL OR state = 'needs_attention' GROUP BY state",
+    )
+    .fetch_all(conn)
     .await?)
 }

@@ -432,7 +432,8 @@ async fn documents_match_sqlite_and_json_matches_xml() {
             "checkpoint",
             "refresh",
             "probe",
-            "restart-stalled"
+            "restart-stalled",
+            "sync-now"
         ]
     );
     // georep's verdict beside gluster's status: never probed, so not healthy
@@ -562,6 +563,21 @@ async fn route_table_by_role() {
         (Method::PUT, format!("{se}/options/sync_jobs")),
         (Method::DELETE, format!("{se}/options/sync_jobs")),
         (Method::GET, "/api/events".into()),
+        (Method::GET, format!("{se}/recovery")),
+        (Method::GET, format!("{se}/schedule")),
+        (Method::PUT, format!("{se}/schedule")),
+        (Method::DELETE, format!("{se}/schedule")),
+        (Method::PUT, format!("{se}/self-healing")),
+        (Method::POST, format!("{se}/sync-now")),
+        (Method::GET, "/api/operations".into()),
+        (
+            Method::GET,
+            format!("/api/operations/{}", uuid::Uuid::nil()),
+        ),
+        (
+            Method::POST,
+            format!("/api/operations/{}/cancel", uuid::Uuid::nil()),
+        ),
     ];
     for (method, path) in &routes {
         for who in [Who::Nobody, Who::Viewer, Who::Admin, Who::Token] {
@@ -569,6 +585,12 @@ async fn route_table_by_role() {
             // create body names a slave in the master's cluster: refused as not eligible
             let body = match (method.as_str(), path.ends_with("sessions")) {
                 ("POST", true) => "<georeplication-session><slave_host_name>vm</slave_host_name><slavevolume>slavevol</slavevolume></georeplication-session>",
+                ("PUT", _) if path.ends_with("/schedule") => {
+                    "<schedule><every_seconds>3600</every_seconds></schedule>"
+                }
+                ("PUT", _) if path.ends_with("/self-healing") => {
+                    "<self_healing><enabled>true</enabled></self_healing>"
+                }
                 ("PUT", _) => "<option><value>4</value></option>",
                 _ => "",
             };
@@ -624,7 +646,7 @@ async fn route_table_by_role() {
         .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 20, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(operations, 28, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
     // command options are told in the option documents and their refusal is described

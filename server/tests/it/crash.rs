@@ -6,7 +6,7 @@
 //! transaction), and the restarted server's next sync converges to gluster's own values.
 use std::time::{Duration, Instant};
 
-use georep::api::docs::{Clusters, Sessions, Volumes};
+use georep::api::docs::Sessions;
 use reqwest::Method;
 
 use crate::common;
@@ -72,23 +72,7 @@ async fn sigkill_during_actions_and_syncs_loses_nothing() {
     let served = serve(&db);
     let base = served.base.clone();
 
-    let clusters: Clusters = get(&base, "/api/clusters").await;
-    let cluster = clusters.clusters[0].href.clone();
-    let t0 = Instant::now();
-    let master = loop {
-        let vols: Volumes = get(&base, &format!("{cluster}/glustervolumes")).await;
-        let has = |n: &str| {
-            vols.volumes
-                .iter()
-                .find(|v| v.name == n)
-                .map(|v| v.href.clone())
-        };
-        if let (Some(m), Some(_)) = (has("mastervol"), has(SLAVE)) {
-            break m;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(30), "volumes not synced");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let master = common::mastervol_href(&base, PW, SLAVE).await;
     let (status, text) = call(
         &base,
         Method::POST,

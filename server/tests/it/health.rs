@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use app::domain::{BrickStatus, NewSession, SessionAction};
 use app::health::{Health, ProbeResult};
+use app::operations::{OperationKind, OperationState, StepState};
 use georep::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use georep::gluster::{parse, workers, Gluster};
-use app::operations::{OperationKind, OperationState, StepState};
 use georep::service::health::{HealthConfig, HEAL_ACTOR, PROBE_DIR};
 use georep::service::operations::OperationQuery;
 use georep::service::Service;
@@ -208,12 +208,16 @@ async fn healthy_session_probes_healthy() {
     );
 
     // the probe's directory is gone again; the hidden folder stays
-    let mnt = std::fs::read_dir(MOUNTS)
-        .unwrap()
-        .flatten()
-        .next()
-        .expect("the probe's mount")
-        .path();
+    // the mount is named by the master volume's id (others may be in the folder)
+    let master = {
+        let mut c = service.store().pool().acquire().await.unwrap();
+        store::get_session(&mut c, id.hyphenated())
+            .await
+            .unwrap()
+            .expect("the session")
+            .master_volume_id
+    };
+    let mnt = std::path::Path::new(MOUNTS).join(master.to_string());
     assert!(mnt.join(PROBE_DIR).is_dir());
     let left: Vec<_> = probe_dirs()
         .into_iter()
@@ -417,10 +421,16 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
             })
             .await
             .unwrap();
-        if let Some(op) = ops.into_iter().find(|o| o.actor == HEAL_ACTOR && o.finished_at.is_some()) {
+        if let Some(op) = ops
+            .into_iter()
+            .find(|o| o.actor == HEAL_ACTOR && o.finished_at.is_some())
+        {
             break op;
         }
-        assert!(t0.elapsed() < Duration::from_secs(400), "no self-healing restart");
+        assert!(
+            t0.elapsed() < Duration::from_secs(400),
+            "no self-healing restart"
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
     eprintln!(
@@ -435,8 +445,18 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
     assert!(message.contains("stall cleared"), "{message}");
     // the restart's steps: the workers alone, then the probe's three; stop/start skipped
     assert_eq!(healing.steps[0].state, StepState::Succeeded, "{healing:#?}");
-    assert!(healing.steps[1..4].iter().all(|s| s.state == StepState::Succeeded), "{healing:#?}");
-    assert!(healing.steps[4..].iter().all(|s| s.state == StepState::Skipped), "{healing:#?}");
+    assert!(
+        healing.steps[1..4]
+            .iter()
+            .all(|s| s.state == StepState::Succeeded),
+        "{healing:#?}"
+    );
+    assert!(
+        healing.steps[4..]
+            .iter()
+            .all(|s| s.state == StepState::Skipped),
+        "{healing:#?}"
+    );
     for b in &stalled {
         assert!(message.contains(b.as_str()), "{message} names {b}");
     }

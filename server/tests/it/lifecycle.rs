@@ -20,18 +20,7 @@ use common::gluster_xml as cli;
 
 /// What gluster itself says about the test session: its workers' statuses (empty: no session).
 fn gluster_statuses() -> Vec<String> {
-    let xml = cli(&[
-        "volume",
-        "geo-replication",
-        "mastervol",
-        &format!("{}::{SLAVE}", host()),
-        "status",
-    ]);
-    xml.split("<status>")
-        .skip(1)
-        .filter_map(|s| s.split("</status>").next())
-        .map(str::to_owned)
-        .collect()
+    common::georep_statuses(SLAVE)
 }
 
 async fn stored(service: &Service, id: Uuid) -> Option<store::SessionRow> {

@@ -319,6 +319,8 @@ impl Service {
         let mut tx = self.store().begin().await?;
         store::insert_lag_samples(&mut tx, &rows).await?;
         store::prune_health_history(&mut tx, now - self.health_config().retention).await?;
+        // finished operations go with the health history (DR runs stay: the recovery points)
+        store::prune_operations(&mut tx, now - self.health_config().retention).await?;
         tx.commit().await.map_err(store_err)?;
         Ok(())
     }

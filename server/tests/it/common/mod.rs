@@ -334,3 +334,59 @@ pub async fn receiver() -> (
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}/hook"), got)
 }
+
+/// What gluster itself says about the session `mastervol -> HOST::slave`: its workers'
+/// statuses (empty: no such session).
+pub fn georep_statuses(slave: &str) -> Vec<String> {
+    let xml = gluster_xml(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{slave}", host()),
+        "status",
+    ]);
+    xml.split("<status>")
+        .skip(1)
+        .filter_map(|s| s.split("</status>").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The href of the lab's `mastervol` once the sync of `base` (a server whose admin has
+/// `password`) lists it and `slave` on its first cluster.
+pub async fn mastervol_href(base: &str, password: &str, slave: &str) -> String {
+    let get = |path: String| async move {
+        let text = reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .basic_auth("admin", Some(password))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text
+    };
+    let clusters: georep::api::docs::Clusters =
+        quick_xml::de::from_str(&get("/api/clusters".into()).await).unwrap();
+    let cluster = clusters.clusters[0].href.clone();
+    let t0 = std::time::Instant::now();
+    loop {
+        let vols: georep::api::docs::Volumes =
+            quick_xml::de::from_str(&get(format!("{cluster}/glustervolumes")).await).unwrap();
+        let has = |n: &str| {
+            vols.volumes
+                .iter()
+                .find(|v| v.name == n)
+                .map(|v| v.href.clone())
+        };
+        if let (Some(m), Some(_)) = (has("mastervol"), has(slave)) {
+            return m;
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(30),
+            "volumes not synced"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
