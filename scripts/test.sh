@@ -18,8 +18,9 @@ python3 scripts/imports.py app/src
 echo "== cargo test"
 cargo test -p georep -p app --no-fail-fast
 
-echo "== cargo leptos build --release"
-cargo leptos build --release
+echo "== cargo leptos build --release --precompress"
+# --precompress: brotli and gzip siblings of the site files, served as they are (assets.rs)
+cargo leptos build --release --precompress
 
 echo "== end-to-end (Playwright, Debian chromium)"
 work=$(mktemp -d /tmp/georep-e2e.XXXXXX)

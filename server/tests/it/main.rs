@@ -16,6 +16,7 @@ mod common;
 
 mod api;
 mod api_lab;
+mod assets;
 mod clusters2;
 mod crash;
 mod fuzz;
