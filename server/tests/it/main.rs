@@ -17,6 +17,7 @@ mod common;
 mod api;
 mod api_lab;
 mod assets;
+mod backup;
 mod clusters2;
 mod crash;
 mod fuzz;
