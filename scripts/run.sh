@@ -9,8 +9,7 @@ bash scripts/setup.sh
 . scripts/env.sh
 
 echo "== building georep (release)"
-# --precompress: brotli and gzip siblings of the site files, served as they are (assets.rs)
-cargo leptos build --release --precompress
+build_release
 bin=$CARGO_TARGET_DIR/release/georep
 export GEOREP_DATABASE=${GEOREP_DATABASE:-data/georep.db}
 
