@@ -9,7 +9,7 @@ bash scripts/setup.sh
 . scripts/env.sh
 
 echo "== building georep (release)"
-cargo leptos build --release
+build_release
 bin=$CARGO_TARGET_DIR/release/georep
 export GEOREP_DATABASE=${GEOREP_DATABASE:-data/georep.db}
 

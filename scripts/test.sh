@@ -18,8 +18,8 @@ python3 scripts/imports.py app/src
 echo "== cargo test"
 cargo test -p georep -p app --no-fail-fast
 
-echo "== cargo leptos build --release"
-cargo leptos build --release
+echo "== cargo leptos build --release (precompressed site: build_release in env.sh)"
+build_release
 
 echo "== end-to-end (Playwright, Debian chromium)"
 work=$(mktemp -d /tmp/georep-e2e.XXXXXX)

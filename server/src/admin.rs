@@ -1,6 +1,8 @@
-//! The admin CLI: `georep cluster|sync|user|token …` against the service (main.rs parses the
-//! command line and hands each subcommand here). Results go to stdout, one tab-separated line
-//! per item; an error comes back as its message.
+//! The admin CLI: `georep cluster|sync|user|token …` against the service, `backup|restore`
+//! on the database file (main.rs parses the command line and hands each subcommand here).
+//! Results go to stdout, one tab-separated line per item; an error comes back as its message.
+use std::path::Path;
+
 use crate::config::{ClusterCommand, TokenCommand, UserCommand};
 use crate::service::Service;
 
@@ -136,6 +138,35 @@ pub async fn token(service: &Service, command: TokenCommand) -> Result<(), Strin
         }
         TokenCommand::Revoke { id } => service.revoke_token(id).await.map_err(|e| e.to_string()),
     }
+}
+
+/// `georep backup FILE`: the copy's size and migration level.
+pub async fn backup(database: &Path, file: &Path) -> Result<(), String> {
+    let c = crate::store::backup(database, file)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}\t{} bytes\tmigration {}",
+        file.display(),
+        c.bytes,
+        c.migration
+    );
+    Ok(())
+}
+
+/// `georep restore FILE`: what replaced the database.
+pub async fn restore(database: &Path, file: &Path) -> Result<(), String> {
+    let c = crate::store::restore(database, file)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}\trestored from {}\t{} bytes\tmigration {}",
+        database.display(),
+        file.display(),
+        c.bytes,
+        c.migration
+    );
+    Ok(())
 }
 
 /// Who runs a CLI command, for the audit trail (`cli:` and the login name).

@@ -40,6 +40,18 @@ pub enum Command {
     /// Manage API tokens (shown once when made, stored hashed).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copy the database to the new FILE: a consistent copy, also while georep serves it.
+    Backup {
+        /// Where the copy goes (an existing file is never overwritten).
+        file: PathBuf,
+    },
+    /// Replace the database with FILE (a backup); refused while any georep uses the
+    /// database (stop the server first) or when FILE is not a georep database this version
+    /// can open.
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

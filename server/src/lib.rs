@@ -1,6 +1,7 @@
 //! georep's server: the axum binary's library (config, service, store, gluster, REST edge).
 pub mod admin;
 pub mod api;
+pub mod assets;
 pub mod config;
 pub mod domain;
 pub mod gluster;

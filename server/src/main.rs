@@ -27,6 +27,14 @@ struct DefaultServe {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    // the file as a whole, without opening (or migrating) it as a store
+    match &cli.command {
+        Some(Command::Backup { file }) => return georep::admin::backup(&cli.database, file).await,
+        Some(Command::Restore { file }) => {
+            return georep::admin::restore(&cli.database, file).await
+        }
+        _ => {}
+    }
     let store = Store::open(&cli.database)
         .await
         .map_err(|e| e.to_string())?;
@@ -46,5 +54,6 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sync => georep::admin::sync(&service).await,
         Command::User(c) => georep::admin::user(&service, c).await,
         Command::Token(c) => georep::admin::token(&service, c).await,
+        Command::Backup { .. } | Command::Restore { .. } => unreachable!("handled above"),
     }
 }

@@ -39,12 +39,20 @@ pub fn leptos_options(serve: &ServeArgs, addr: SocketAddr) -> LeptosOptions {
         Ok("DEV") | Ok("dev") => Env::DEV,
         _ => Env::PROD,
     };
+    // the hashed names of the site's files, by an absolute path (leptos joins it to the
+    // executable's folder)
+    let hash_file = crate::assets::hash_file(std::path::Path::new(&serve.site_root));
     LeptosOptions::builder()
         .output_name("georep")
         .site_root(serve.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .env(env)
+        .hash_files(hash_file.is_some())
+        .hash_file(match hash_file {
+            Some(f) => f.to_string_lossy().into(),
+            None => "hash.txt".into(),
+        })
         .build()
 }
 
@@ -63,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(crate::api::routes(&state))
         .merge(crate::metrics::routes())
+        .merge(crate::assets::pkg(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -90,6 +99,7 @@ pub fn router(state: AppState) -> Router {
             crate::web::client::layer,
         ));
     crate::security::layer(app)
+        .layer(crate::assets::compression())
         // a span per request at info: what a request logs (a refusal, a gluster call under
         // it) names its method and path
         .layer(

@@ -2,6 +2,7 @@
 //!
 //! Writes take a `&mut SqliteConnection` so that a caller can group them in one
 //! transaction (`store.begin()`); reads are also offered on `Store` for convenience.
+mod backup;
 mod clusters;
 mod events;
 mod health;
@@ -14,11 +15,13 @@ mod users;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use backup::{backup, restore, Copied, DbLock};
 pub use clusters::*;
 pub use events::*;
 pub use health::*;
@@ -44,6 +47,14 @@ pub enum StoreError {
     Duplicate(String),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// A backup or restore that would lose data, or a database in the way of one.
+    #[error("{0}")]
+    Refused(String),
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {
@@ -60,21 +71,22 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// georep's schema, in order (`server/migrations`).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// This process uses the file: no restore replaces it meanwhile (backup.rs).
+    _using: Arc<DbLock>,
 }
 
 impl Store {
     /// Opens (creating if needed) the SQLite file, in WAL mode with foreign keys on, and
-    /// runs the migrations.
+    /// runs the migrations; refused while a restore replaces the file.
     pub async fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
+        // makes the folder too
+        let using = Arc::new(DbLock::shared(path)?);
         let shown = path.display().to_string();
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(|source| StoreError::Open {
@@ -102,8 +114,11 @@ impl Store {
                 path: shown,
                 source,
             })?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        MIGRATOR.run(&pool).await?;
+        Ok(Store {
+            pool,
+            _using: using,
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -27,14 +27,14 @@ struct Server {
 }
 
 #[derive(Clone, Copy)]
-struct Ids {
-    cluster: Uuid,
+pub(crate) struct Ids {
+    pub(crate) cluster: Uuid,
     host: Uuid,
-    master: Uuid,
+    pub(crate) master: Uuid,
     slave: Uuid,
     brick1: Uuid,
     brick2: Uuid,
-    session: Uuid,
+    pub(crate) session: Uuid,
 }
 
 const FAKE_GLUSTER: &str = r#"#!/bin/sh
@@ -48,8 +48,9 @@ esac
 "#;
 
 /// A cluster `site-a` with a 2-brick master, a slave volume in the same cluster, and one
-/// session (2 details, 2 options), written with the repository before the server starts.
-async fn seed(db: &std::path::Path) -> Ids {
+/// session (2 details, 2 options), written with the repository before the server starts
+/// (backup.rs backs it up).
+pub(crate) async fn seed(db: &std::path::Path) -> Ids {
     let store = Store::open(db).await.unwrap();
     let mut c = store.pool().acquire().await.unwrap();
     let now = Utc::now();

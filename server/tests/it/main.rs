@@ -16,6 +16,8 @@ mod common;
 
 mod api;
 mod api_lab;
+mod assets;
+mod backup;
 mod clusters2;
 mod crash;
 mod dr;
