@@ -87,6 +87,7 @@ async fn backup_while_serving_and_restore_serves_the_same() {
                 target: target.into(),
                 result: "ok".into(),
                 message: Some(format!("{action} before the backup")),
+                operation_id: None,
             },
         )
         .await
