@@ -26,6 +26,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// parsed once at start: the size of the serve variant costs nothing
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Serve the web UI and the REST API (the default).
     Serve(ServeArgs),

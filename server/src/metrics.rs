@@ -411,7 +411,7 @@ mod tests {
             [(sid, facts)].into_iter().collect(),
             vec![("needs_attention".to_owned(), 2)],
         );
-        let text = render_all(&[v.clone()], &dr);
+        let text = render_all(std::slice::from_ref(&v), &dr);
         let l = |s: &str| assert!(text.contains(s), "{s} not in\n{text}");
         l(&format!(
             "georep_recovery_point_timestamp_seconds{{{ids}}} {}",

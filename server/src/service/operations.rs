@@ -259,7 +259,7 @@ impl Service {
             Err(e) => {
                 let refused: Result<()> = Err(e);
                 self.record(audit, &refused, None).await;
-                Err(refused.err().expect("an error"))
+                Err(refused.expect_err("an error"))
             }
         }
     }
@@ -651,5 +651,116 @@ impl Service {
         self.record(&audit, &outcome, None).await;
         outcome?;
         self.operation(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gluster::Gluster;
+    use crate::store::tests::{open, seed};
+    use std::time::Duration;
+
+    fn service(store: crate::store::Store) -> Service {
+        Service::new(store, Gluster::new("/bin/false", Duration::from_secs(5)))
+    }
+
+    fn plan(id: Uuid, kind: OperationKind, lane: Lane) -> Plan {
+        Plan::new(kind, Subject::Session(id), lane, "test")
+            .step("one", false)
+            .step("two", true)
+    }
+
+    #[tokio::test]
+    async fn the_database_holds_one_running_operation_per_session_and_lane() {
+        let (_dir, store) = open().await;
+        let f = seed(&store).await;
+        let id = f.session.session_id.into_uuid();
+        // two services on one database: two georep processes
+        let (a, b) = (service(store.clone()), service(store.clone()));
+        let pause = a.begin(plan(id, OperationKind::Pause, Lane::Change)).await.unwrap();
+        pause.enter(1, Some("gluster … pause"), false).await;
+        let refused = b.begin(plan(id, OperationKind::Resume, Lane::Change)).await;
+        match refused {
+            Err(ServiceError::Busy(m)) => {
+                assert!(m.starts_with("pause by test (started "), "{m}");
+                assert!(m.contains(&pause.id.to_string()), "{m}");
+            }
+            other => panic!("not refused: {:?}", other.map(|o| o.id)),
+        }
+        // another lane of the same session is free: a probe while an admin pauses
+        let probe = b.begin(plan(id, OperationKind::Probe, Lane::Health)).await.unwrap();
+        // refused before its first step: no row left
+        let audit = Audit {
+            actor: "test".into(),
+            action: "probe".into(),
+            cluster_id: None,
+            session_id: Some(f.session.session_id),
+            target: "t".into(),
+            operation_id: None,
+        };
+        probe
+            .finish(&audit, &Err::<(), _>(ServiceError::Invalid("no".into())), None)
+            .await;
+        let ended: Result<()> = Ok(());
+        pause.finish(&audit, &ended, Some("done")).await;
+        let ops = a.operations(&OperationQuery::default()).await.unwrap();
+        assert_eq!(ops.len(), 1, "{ops:#?}");
+        let op = &ops[0];
+        assert_eq!((op.kind, op.state), (OperationKind::Pause, OperationState::Succeeded));
+        assert_eq!(op.steps[0].state, StepState::Succeeded, "running step ends with it");
+        assert_eq!(op.steps[1].state, StepState::Skipped, "never begun");
+        assert_eq!(op.steps[0].command.as_deref(), Some("gluster … pause"));
+        // the lock is free again, for the other process too
+        assert!(b.begin(plan(id, OperationKind::Resume, Lane::Change)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_operation_dropped_without_an_outcome_needs_attention_and_frees_its_session() {
+        let (_dir, store) = open().await;
+        let f = seed(&store).await;
+        let id = f.session.session_id.into_uuid();
+        let s = service(store);
+        let op = s.begin(plan(id, OperationKind::Stop, Lane::Change)).await.unwrap();
+        op.enter(1, None, false).await;
+        let op_id = op.id;
+        drop(op); // an early return, a panic
+        let t0 = std::time::Instant::now();
+        loop {
+            let v = s.operation(op_id).await.unwrap();
+            if v.state == OperationState::NeedsAttention {
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(5), "{v:#?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(s.begin(plan(id, OperationKind::Start, Lane::Change)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_dead_processs_operations_are_freed_at_once_then_judged() {
+        let (_dir, store) = open().await;
+        let f = seed(&store).await;
+        let id = f.session.session_id.into_uuid();
+        let dead = service(store.clone());
+        let never = dead.begin(plan(id, OperationKind::Pause, Lane::Change)).await.unwrap();
+        let (never_id, never) = (never.id, std::mem::ManuallyDrop::new(never));
+        // the process dies: no Drop, no finish
+        let _ = &never;
+        let next = service(store);
+        let orphans = next.take_over_orphans().await.unwrap();
+        assert_eq!(orphans.len(), 1);
+        // the session is free before any judgement
+        assert!(next.begin(plan(id, OperationKind::Resume, Lane::Health)).await.is_ok());
+        let judged = next.recover_operations(orphans).await.unwrap();
+        assert_eq!(judged[0].id, never_id);
+        // it had not begun a step: nothing was asked of gluster
+        assert_eq!(judged[0].state, OperationState::Failed, "{judged:#?}");
+        let v = next.operation(never_id).await.unwrap();
+        assert_eq!(v.state, OperationState::Failed);
+        let events = next.events(Some(id), 10).await.unwrap();
+        assert!(events
+            .iter()
+            .any(|e| e.action == "pause_recovered" && e.operation_id == Some(never_id)));
     }
 }

@@ -341,7 +341,12 @@ pub async fn list_operations(
     conn: &mut SqliteConnection,
     f: &OperationFilter,
 ) -> Result<Vec<OperationRow>> {
-    let mut sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE 1 = 1");
+    // an operation without steps is a lock another one takes beside its own (a DR run's
+    // health lane): not listed
+    let mut sql = format!(
+        "SELECT {OP_COLUMNS} FROM operations o WHERE EXISTS
+           (SELECT 1 FROM operation_steps s WHERE s.operation_id = o.id)"
+    );
     if f.session.is_some() {
         sql.push_str(" AND session_id = ?");
     }
@@ -402,13 +407,17 @@ pub async fn adopt_operation(
     Ok(())
 }
 
-/// Finished operations older than `before` go (their audit events stay).
+/// Finished operations older than `before` go (their audit events stay), the scheduled
+/// probes (actor `health`, one per session every probe interval) after a day already; DR
+/// runs stay (the recovery points).
 pub async fn prune_operations(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
+    let day = Utc::now() - chrono::Duration::days(1);
     Ok(sqlx::query(
-        "DELETE FROM operations WHERE finished_at IS NOT NULL AND finished_at < ?
-           AND kind <> 'scheduled_sync'",
+        "DELETE FROM operations WHERE finished_at IS NOT NULL AND kind <> 'scheduled_sync'
+           AND (finished_at < ? OR (actor = 'health' AND finished_at < ?))",
     )
     .bind(before)
+    .bind(day)
     .execute(conn)
     .await?
     .rows_affected())

@@ -29,7 +29,7 @@ impl OperationLink {
     }
 }
 
-#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq, Default)]
 #[serde(rename = "operations")]
 pub struct Operations {
     #[serde(rename = "operation", default)]
@@ -235,11 +235,5 @@ impl From<&RecoveryView> for RecoveryDoc {
                 operations: r.runs.iter().map(OperationDoc::from).collect(),
             },
         }
-    }
-}
-
-impl Default for Operations {
-    fn default() -> Self {
-        Operations { operations: vec![] }
     }
 }

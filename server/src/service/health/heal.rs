@@ -90,3 +90,94 @@ impl Service {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gluster::Gluster;
+    use crate::service::health::HealthConfig;
+    use crate::store::tests::{open, seed};
+    use app::operations::OperationState;
+    use std::time::Duration;
+
+    fn stalled(id: Uuid) -> ProbeReport {
+        ProbeReport {
+            session_id: id,
+            started_at: Utc::now(),
+            duration_ms: 30_000,
+            result: ProbeResult::Stalled,
+            checkpoint: None,
+            bricks: vec![],
+            message: Some("checkpoint not completed within 30 s by vm:/b1".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn self_healing_is_off_by_default_and_gives_up_after_its_hourly_budget() {
+        let (_dir, store) = open().await;
+        let f = seed(&store).await;
+        let id = f.session.session_id.into_uuid();
+        let config = HealthConfig {
+            self_heal_per_hour: 2,
+            ..HealthConfig::default()
+        };
+        let s = Service::with_health(
+            store.clone(),
+            Gluster::new("/bin/false", Duration::from_secs(5)),
+            config,
+        );
+        assert_eq!(s.heal_after(id, &stalled(id)).await.unwrap(), Healing::NotNeeded);
+        s.set_self_heal("test", id, Some(true)).await.unwrap();
+        // a passed probe needs nothing
+        let passed = ProbeReport {
+            result: ProbeResult::Passed,
+            ..stalled(id)
+        };
+        assert_eq!(s.heal_after(id, &passed).await.unwrap(), Healing::NotNeeded);
+        // two self-healing restarts within the hour: the budget is spent
+        let mut c = store.pool().acquire().await.unwrap();
+        for _ in 0..2 {
+            let now = Utc::now();
+            let row = store::OperationRow {
+                id: Uuid::new_v4().hyphenated(),
+                parent_id: None,
+                kind: OperationKind::RestartStalled,
+                subject: format!("session:{id}"),
+                lane: "health".into(),
+                session_id: Some(id.hyphenated()),
+                cluster_id: None,
+                target: "t".into(),
+                actor: HEAL_ACTOR.into(),
+                state: OperationState::Running,
+                params: "{}".into(),
+                step: 0,
+                cancellable: false,
+                cancel_requested: false,
+                owner: s.instance().into(),
+                created_at: now,
+                updated_at: now,
+                finished_at: None,
+                message: None,
+                recovery_point: None,
+            };
+            store::insert_operation(&mut c, &row, &[]).await.unwrap().unwrap();
+            store::finish_operation(&mut c, row.id, OperationState::Succeeded, None, None, now)
+                .await
+                .unwrap();
+        }
+        drop(c);
+        assert_eq!(s.heal_after(id, &stalled(id)).await.unwrap(), Healing::GaveUp);
+        // the alert is an event (written in the background)
+        let t0 = std::time::Instant::now();
+        while !s
+            .events(Some(id), 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "self_heal_gave_up" && e.result == "failed")
+        {
+            assert!(t0.elapsed() < Duration::from_secs(5), "no self_heal_gave_up event");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

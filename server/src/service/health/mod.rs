@@ -120,6 +120,10 @@ impl Service {
     /// meanwhile: another lane). `probes`: how many probes it may run (their steps).
     fn health_plan(kind: OperationKind, id: Uuid, actor: &str, probes: usize) -> Plan {
         let mut plan = Plan::new(kind, Subject::Session(id), Lane::Health, actor);
+        if kind == OperationKind::Probe {
+            // its waits look for a cancel; it changes nothing that needs undoing
+            plan = plan.cancellable();
+        }
         if kind == OperationKind::RestartStalled {
             plan = plan.step("restart the stalled workers alone (this machine's)", false);
         }
