@@ -103,11 +103,8 @@ pub trait Backend: Send + Sync + 'static {
         unfinished: bool,
         limit: i64,
     ) -> Result<Vec<OperationView>, AppError>;
-    async fn cancel_operation(
-        &self,
-        actor: &str,
-        id: uuid::Uuid,
-    ) -> Result<OperationView, AppError>;
+    async fn cancel_operation(&self, actor: &str, id: uuid::Uuid)
+        -> Result<OperationView, AppError>;
     async fn recovery(&self, session: uuid::Uuid) -> Result<RecoveryView, AppError>;
     async fn set_schedule(
         &self,

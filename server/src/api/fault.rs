@@ -57,7 +57,9 @@ impl From<ServiceError> for Fault {
             e @ ServiceError::Busy(_) => {
                 Fault::new(StatusCode::CONFLICT, "Action in progress", e.to_string())
             }
-            ServiceError::Incomplete(m) => Fault::new(StatusCode::BAD_GATEWAY, "Incomplete", m),
+            ServiceError::Incomplete(m) => {
+                Fault::new(StatusCode::BAD_GATEWAY, "Incomplete", m)
+            }
             e @ ServiceError::Cancelled(_) => {
                 Fault::new(StatusCode::CONFLICT, "Cancelled", e.to_string())
             }

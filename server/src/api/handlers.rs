@@ -294,10 +294,7 @@ pub async fn session_action(
     let who = who.name.as_str();
     let answer = match (lifecycle, action.as_str()) {
         (Some(a), _) => service
-            .accepting(
-                respond_async,
-                service.session_action(who, s, a, force, false),
-            )
+            .accepting(respond_async, service.session_action(who, s, a, force, false))
             .await?
             .map(|o| Ran::Message(o.message)),
         (None, "checkpoint") => {

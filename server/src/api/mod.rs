@@ -54,10 +54,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             &format!("{S}/schedule"),
             get(schedule).put(set_schedule).delete(delete_schedule),
         )
-        .route(
-            &format!("{S}/self-healing"),
-            axum::routing::put(set_self_healing),
-        )
+        .route(&format!("{S}/self-healing"), axum::routing::put(set_self_healing))
         .route("/api/events", get(events))
         .route("/api/operations", get(operations))
         .route("/api/operations/{operation}", get(operation))

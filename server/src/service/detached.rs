@@ -113,7 +113,11 @@ impl Service {
     }
 
     /// Runs a DR sync of the session now (see `schedule.rs`).
-    pub async fn dr_sync(&self, actor: &str, id: Uuid) -> Result<super::schedule::DrOutcome> {
+    pub async fn dr_sync(
+        &self,
+        actor: &str,
+        id: Uuid,
+    ) -> Result<super::schedule::DrOutcome> {
         let (s, actor) = (self.clone(), actor.to_owned());
         self.detached(async move { s.dr_sync_now(&actor, id, None).await })
             .await

@@ -90,12 +90,10 @@ impl Service {
     /// What an interrupted operation became, by what gluster shows now.
     async fn judge(&self, op: &OperationRow) -> (OperationState, String) {
         let at = match op.step {
-            0 => {
-                return (
-                    OperationState::Failed,
-                    "georep stopped before its first step: nothing was asked of gluster".into(),
-                )
-            }
+            0 => return (
+                OperationState::Failed,
+                "georep stopped before its first step: nothing was asked of gluster".into(),
+            ),
             n => format!("georep stopped during step {n}"),
         };
         let session = match op.session_id {
@@ -130,19 +128,12 @@ impl Service {
                     if done {
                         (OperationState::Succeeded, format!("{what}: it took effect"))
                     } else {
-                        (
-                            OperationState::NeedsAttention,
-                            format!("{what}: check the session and repeat the action if needed"),
-                        )
+                        (OperationState::NeedsAttention, format!("{what}: check the session and repeat the action if needed"))
                     }
                 }
                 None => (
                     OperationState::NeedsAttention,
-                    format!(
-                        "{at} ({}); {}: check it on gluster",
-                        kind.as_str(),
-                        shows(&session)
-                    ),
+                    format!("{at} ({}); {}: check it on gluster", kind.as_str(), shows(&session)),
                 ),
             },
         }

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use app::domain::{SessionAction, SessionStatus};
 use app::health::{ProbeReport, ProbeResult};
-use app::operations::{Every, OperationKind, RecoveryView, ScheduleView, StepState};
+use app::operations::{
+    Every, OperationKind, RecoveryView, ScheduleView, StepState,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -117,9 +119,7 @@ impl Service {
         let mut c = self.conn().await?;
         let outcome = match store::delete_schedule(&mut c, id.hyphenated()).await? {
             true => Ok(()),
-            false => Err(ServiceError::NotFound(format!(
-                "no schedule for session {id}"
-            ))),
+            false => Err(ServiceError::NotFound(format!("no schedule for session {id}"))),
         };
         drop(c);
         self.record(&audit, &outcome, None).await;
@@ -203,7 +203,8 @@ impl Service {
             timeout,
             started: None,
         };
-        let plan = dr_plan(id, actor).params(serde_json::to_value(&params).unwrap_or_default());
+        let plan = dr_plan(id, actor)
+            .params(serde_json::to_value(&params).unwrap_or_default());
         let op = self.begin_audited(plan, &audit).await?;
         self.run_dr(op, audit, 1, params).await
     }
@@ -228,9 +229,7 @@ impl Service {
             2..=4 => 2,
             _ => 5,
         };
-        let op = self
-            .adopt(&row, Quiet::session(id, &["checkpoint"]))
-            .await?;
+        let op = self.adopt(&row, Quiet::session(id, &["checkpoint"])).await?;
         tracing::info!(operation = %row.id, step = row.step, "resuming a DR sync");
         let s = self.clone();
         tokio::spawn(async move {
@@ -284,12 +283,7 @@ impl Service {
     async fn health_lane(&self, id: Uuid) -> Result<Operation> {
         let t0 = std::time::Instant::now();
         loop {
-            let plan = Plan::new(
-                OperationKind::Probe,
-                Subject::Session(id),
-                Lane::Health,
-                SCHEDULE_ACTOR,
-            );
+            let plan = Plan::new(OperationKind::Probe, Subject::Session(id), Lane::Health, SCHEDULE_ACTOR);
             match self.begin(plan).await {
                 Err(ServiceError::Busy(_)) if t0.elapsed() < HEALTH_LANE_WAIT => {
                     tokio::time::sleep(Duration::from_secs(2)).await
@@ -313,21 +307,12 @@ impl Service {
             let ctx = self.health_ctx(id).await?;
             let started = match ctx.at.session.status {
                 SessionStatus::Created | SessionStatus::Stopped => {
-                    self.run_action(
-                        op,
-                        1,
-                        &ctx.at,
-                        SessionAction::Start,
-                        false,
-                        false,
-                        quiet.clone(),
-                    )
-                    .await?;
+                    self.run_action(op, 1, &ctx.at, SessionAction::Start, false, false, quiet.clone())
+                        .await?;
                     true
                 }
                 SessionStatus::Paused => {
-                    let why =
-                        "the session is paused: a DR sync does not resume what an admin paused";
+                    let why = "the session is paused: a DR sync does not resume what an admin paused";
                     op.leave(1, StepState::Failed, Some(why)).await;
                     return Err(ServiceError::Conflict(why.into()));
                 }
@@ -356,9 +341,7 @@ impl Service {
                 Ok(r) => {
                     failure = Some(ServiceError::Incomplete(format!(
                         "the checkpoint was not reached: {}",
-                        r.message
-                            .clone()
-                            .unwrap_or_else(|| r.result.as_str().into())
+                        r.message.clone().unwrap_or_else(|| r.result.as_str().into())
                     )));
                     report = Some(r);
                 }
@@ -372,8 +355,7 @@ impl Service {
                 ctx.at.session.status,
                 SessionStatus::Stopped | SessionStatus::Created
             ) {
-                op.leave(5, StepState::Skipped, Some("already stopped"))
-                    .await;
+                op.leave(5, StepState::Skipped, Some("already stopped")).await;
             } else {
                 self.run_action(op, 5, &ctx.at, SessionAction::Stop, false, false, quiet)
                     .await?;
@@ -420,15 +402,10 @@ fn op_session(a: &Audit) -> Result<Uuid> {
 /// A run's plan: 1 start, 2–4 the probe, 5 stop.
 fn dr_plan(id: Uuid, actor: &str) -> Plan {
     probe_steps(
-        Plan::new(
-            OperationKind::ScheduledSync,
-            Subject::Session(id),
-            Lane::Change,
-            actor,
-        )
-        .quiet(Quiet::session(id, &["checkpoint"]))
-        .cancellable()
-        .step("start the session (unless it replicates already)", true),
+        Plan::new(OperationKind::ScheduledSync, Subject::Session(id), Lane::Change, actor)
+            .quiet(Quiet::session(id, &["checkpoint"]))
+            .cancellable()
+            .step("start the session (unless it replicates already)", true),
     )
     .step("stop the session (if this run started it)", true)
 }
@@ -566,9 +543,7 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
             let (svc, timeout) = (service.clone(), s.timeout_seconds);
             tokio::spawn(async move {
                 match svc.dr_sync_now(SCHEDULE_ACTOR, id, Some(timeout)).await {
-                    Ok(o) => {
-                        tracing::info!(session = %id, recovery_point = ?o.recovery_point, "scheduled DR sync")
-                    }
+                    Ok(o) => tracing::info!(session = %id, recovery_point = ?o.recovery_point, "scheduled DR sync"),
                     Err(e) => tracing::warn!(session = %id, error = %e, "scheduled DR sync"),
                 }
             });
@@ -628,9 +603,7 @@ mod tests {
                 Err(ServiceError::Invalid(_))
             ));
         }
-        assert!(
-            check_schedule(s, &input(Every::Cron("0 */6 * * 1-5".into()), "Asia/Tokyo")).is_ok()
-        );
+        assert!(check_schedule(s, &input(Every::Cron("0 */6 * * 1-5".into()), "Asia/Tokyo")).is_ok());
     }
 
     #[test]
@@ -638,16 +611,8 @@ mod tests {
         let s = row(None, Some(600), "UTC");
         let now = s.updated_at + chrono::Duration::seconds(7200);
         assert!(overdue(Some(&s), None, now));
-        assert!(overdue(
-            Some(&s),
-            Some(now - chrono::Duration::seconds(3601)),
-            now
-        ));
-        assert!(!overdue(
-            Some(&s),
-            Some(now - chrono::Duration::seconds(60)),
-            now
-        ));
+        assert!(overdue(Some(&s), Some(now - chrono::Duration::seconds(3601)), now));
+        assert!(!overdue(Some(&s), Some(now - chrono::Duration::seconds(60)), now));
         assert!(!overdue(None, None, now));
     }
 }

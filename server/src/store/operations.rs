@@ -523,10 +523,7 @@ pub async fn put_schedule(conn: &mut SqliteConnection, s: &ScheduleRow) -> Resul
 
 pub async fn get_schedule(conn: &mut SqliteConnection, session: Id) -> Result<Option<ScheduleRow>> {
     let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM sync_schedules WHERE session_id = ?");
-    Ok(sqlx::query_as(&sql)
-        .bind(session)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(&sql).bind(session).fetch_optional(conn).await?)
 }
 
 pub async fn all_schedules(conn: &mut SqliteConnection) -> Result<Vec<ScheduleRow>> {
@@ -535,14 +532,12 @@ pub async fn all_schedules(conn: &mut SqliteConnection) -> Result<Vec<ScheduleRo
 }
 
 pub async fn delete_schedule(conn: &mut SqliteConnection, session: Id) -> Result<bool> {
-    Ok(
-        sqlx::query("DELETE FROM sync_schedules WHERE session_id = ?")
-            .bind(session)
-            .execute(conn)
-            .await?
-            .rows_affected()
-            == 1,
-    )
+    Ok(sqlx::query("DELETE FROM sync_schedules WHERE session_id = ?")
+        .bind(session)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
 }
 
 /// Moves a schedule's next run (only if it is still `was`: two georeps never both run it).

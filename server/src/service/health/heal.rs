@@ -60,10 +60,7 @@ impl Service {
             let audit = scope.audit(HEAL_ACTOR, "self_heal_gave_up");
             let why = format!(
                 "still stalled after {tried} restarts within the hour: {}",
-                report
-                    .message
-                    .as_deref()
-                    .unwrap_or("checkpoint not completed")
+                report.message.as_deref().unwrap_or("checkpoint not completed")
             );
             self.alert(&audit, "self_heal_gave_up", &why);
             return Ok(Healing::GaveUp);

@@ -17,11 +17,11 @@ use app::domain::SessionStatus;
 use app::health::SessionHealth;
 use uuid::Uuid;
 
-use super::operations::Plan;
 use super::scope::SessionScope;
 use super::{Result, Service, ServiceError};
 use crate::gluster::model::GeorepPair;
 use crate::store::{self, BrickRow, HealthRow, Id, StoreError};
+use super::operations::Plan;
 use crate::sync::{Lane, Subject};
 use app::operations::OperationKind;
 use rules::BrickView;

@@ -12,9 +12,9 @@ use super::{store_err, Ctx, PROBE_DIR};
 use crate::domain::workers::brick_status;
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::mount;
-use crate::service::operations::{georep_command, Operation};
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{self, BrickHealthRow, HealthRow, Id};
+use crate::service::operations::{georep_command, Operation};
 use crate::sync::{self, Quiet};
 use app::operations::{OperationKind, StepState};
 
@@ -183,12 +183,8 @@ impl Service {
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         };
-        op.leave(
-            step0 + 1,
-            StepState::Succeeded,
-            Some("every worker settled"),
-        )
-        .await;
+        op.leave(step0 + 1, StepState::Succeeded, Some("every worker settled"))
+            .await;
         let before: HashMap<String, Option<DateTime<Utc>>> = pairs
             .iter()
             .map(|p| (p.master_brick.clone(), p.checkpoint_time))

@@ -8,12 +8,12 @@ use app::health::{ProbeResult, RestartMethod, RestartOutcome};
 use uuid::Uuid;
 
 use super::probe::{probe_message, Waits};
+use crate::service::operations::Operation;
+use app::operations::{OperationKind, StepState};
 use super::{store_err, Ctx};
 use crate::gluster::workers;
-use crate::service::operations::Operation;
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{self, BrickRow};
-use app::operations::{OperationKind, StepState};
 
 /// How long the guided restart waits for restarted workers to reach Changelog Crawl.
 const RESTART_SETTLE: Duration = Duration::from_secs(150);
@@ -87,22 +87,14 @@ impl Service {
 
         // 1. the stalled workers alone, when they run on this machine
         if !ctx.at.local() {
-            op.leave(
-                1,
-                StepState::Skipped,
-                Some("the workers run on another machine"),
-            )
-            .await;
+            op.leave(1, StepState::Skipped, Some("the workers run on another machine"))
+                .await;
             for step in 2..=4 {
                 op.leave(step, StepState::Skipped, None).await;
             }
         } else {
-            op.enter(
-                1,
-                Some("signal each stalled worker (gsyncd) to restart"),
-                false,
-            )
-            .await;
+            op.enter(1, Some("signal each stalled worker (gsyncd) to restart"), false)
+                .await;
             let mut killed = 0;
             for b in &stalled {
                 let (m, s, p) = (

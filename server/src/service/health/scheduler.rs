@@ -8,13 +8,13 @@ use chrono::Utc;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::probe::Waits;
 use super::rules::{self, LastProbe};
+use super::probe::Waits;
 use super::HealthView;
+use app::operations::OperationKind;
 use crate::gluster::mount;
 use crate::service::{Result, Service, ServiceError};
 use crate::store;
-use app::operations::OperationKind;
 
 /// How often the scheduler evaluates health (reads SQLite only).
 const TICK: Duration = Duration::from_secs(5);
@@ -162,11 +162,8 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                         .probe_locked(&ctx, "schedule", Waits::probe(&s, Duration::ZERO), &op, 0)
                         .await;
                     // not audited: the probe record and the health verdict tell
-                    op.finish_unaudited(
-                        &r,
-                        r.as_ref().ok().map(super::probe::probe_message).as_deref(),
-                    )
-                    .await;
+                    op.finish_unaudited(&r, r.as_ref().ok().map(super::probe::probe_message).as_deref())
+                        .await;
                     // a stall found: self-healing, where it is on (the restart probes again)
                     if let Ok(report) = &r {
                         match s.heal_after(id, report).await {
@@ -174,9 +171,7 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                                 tracing::info!(session = %id, healing = ?h, "self-healing")
                             }
                             Ok(_) => {}
-                            Err(e) => {
-                                tracing::warn!(session = %id, error = %e, "self-healing failed")
-                            }
+                            Err(e) => tracing::warn!(session = %id, error = %e, "self-healing failed"),
                         }
                     }
                     r.map(Some)

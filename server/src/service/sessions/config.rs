@@ -8,8 +8,8 @@ use super::super::names::OptionKey;
 use super::super::options;
 use super::super::{Result, Service, ServiceError};
 use super::{info, Ctx};
-use crate::service::operations::{georep_command, Operation, Plan};
 use crate::store;
+use crate::service::operations::{georep_command, Operation, Plan};
 use crate::sync::{Lane, Quiet, Subject};
 use app::operations::OperationKind;
 use futures_util::TryFutureExt;
@@ -75,15 +75,8 @@ impl Service {
             return self.refuse(&audit, ServiceError::Forbidden(why)).await;
         }
         let words = [k.dashed(), v.clone()];
-        self.config_call(
-            &ctx,
-            &audit,
-            OperationKind::OptionSet,
-            k.as_str(),
-            &words,
-            Some((spec, Some(&v))),
-        )
-        .await?;
+        self.config_call(&ctx, &audit, OperationKind::OptionSet, k.as_str(), &words, Some((spec, Some(&v))))
+            .await?;
         self.option_now(id, &k).await
     }
 
@@ -104,15 +97,8 @@ impl Service {
                 Err(e) => return self.refuse(&audit, e).await,
             };
         let words = [format!("!{}", k.dashed())];
-        self.config_call(
-            &ctx,
-            &audit,
-            OperationKind::OptionReset,
-            k.as_str(),
-            &words,
-            Some((spec, None)),
-        )
-        .await?;
+        self.config_call(&ctx, &audit, OperationKind::OptionReset, k.as_str(), &words, Some((spec, None)))
+            .await?;
         self.option_now(id, &k).await
     }
 
@@ -149,7 +135,9 @@ impl Service {
             plan = plan.step("read gluster's config back", true);
         }
         let op = self.begin_audited(plan, audit).await?;
-        let outcome = self.run_config(&op, ctx, key, &all, &command, option).await;
+        let outcome = self
+            .run_config(&op, ctx, key, &all, &command, option)
+            .await;
         let message = outcome.as_ref().ok().and_then(|c| match option {
             Some(_) => Some(c.describe(key)),
             None => c.message.clone(),
@@ -243,14 +231,7 @@ impl Service {
         audit.target = format!("{} checkpoint={label}", ctx.target_text());
         let words = ["checkpoint".to_owned(), label];
         let message = self
-            .config_call(
-                &ctx,
-                &audit,
-                OperationKind::Checkpoint,
-                "checkpoint",
-                &words,
-                None,
-            )
+            .config_call(&ctx, &audit, OperationKind::Checkpoint, "checkpoint", &words, None)
             .await?
             .message;
         Ok(ActionOutcome {

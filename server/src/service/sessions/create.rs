@@ -8,8 +8,8 @@ use super::super::names::{HostName, UserName, VolumeName};
 use super::super::{Result, Service, ServiceError};
 use super::info;
 use crate::gluster::GlusterError;
-use crate::service::operations::{georep_command, Operation, Plan};
 use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
+use crate::service::operations::{georep_command, Operation, Plan};
 use crate::sync::{self, Lane, Quiet, Subject};
 use app::operations::{OperationKind, StepState};
 use futures_util::TryFutureExt;
@@ -122,9 +122,7 @@ impl Service {
             .step("read the new session from gluster", true);
         let op = self.begin_audited(plan, &audit).await?;
         let outcome = self
-            .run_create(
-                &op, &master, &cluster, &host, &volume, &slave, new.force, &quiet,
-            )
+            .run_create(&op, &master, &cluster, &host, &volume, &slave, new.force, &quiet)
             .await;
         let audit = Audit {
             session_id: outcome.as_ref().ok().map(|c| c.session.id.hyphenated()),
@@ -195,23 +193,15 @@ impl Service {
             .unwrap_or_else(|e| e.into_inner())
             .contains(&cluster.id.into_uuid());
         if first {
-            op.step(
-                1,
-                Some("gluster system:: execute gsec_create"),
-                self.gluster()
-                    .gsec_create(&target)
-                    .map_err(ServiceError::from),
-                |_| None,
-            )
-            .await?;
+            op.step(1, Some("gluster system:: execute gsec_create"), self.gluster().gsec_create(&target).map_err(ServiceError::from), |_| None)
+                .await?;
             self.inner
                 .gsec_done
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(cluster.id.into_uuid());
         } else {
-            op.leave(1, StepState::Skipped, Some("done earlier by this georep"))
-                .await;
+            op.leave(1, StepState::Skipped, Some("done earlier by this georep")).await;
         }
         let words = create_words(force);
         let command = georep_command(&master.name, slave, &words);
@@ -221,13 +211,11 @@ impl Service {
             .georep_action(&target, &master.name, slave, &words)
             .await;
         match &called {
-            Ok(a) => {
-                op.leave(2, StepState::Succeeded, a.message.as_deref())
-                    .await
-            }
+            Ok(a) => op.leave(2, StepState::Succeeded, a.message.as_deref()).await,
             Err(e) => op.leave(2, StepState::Failed, Some(&e.to_string())).await,
         }
-        let answer = match called {
+        let answer = match called
+        {
             Ok(a) => a,
             // gluster's own verification (gverify: size, emptiness, versions) refused
             Err(GlusterError::Command { message, .. })

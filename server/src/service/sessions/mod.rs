@@ -7,7 +7,6 @@ use app::domain::{ActionOutcome, SessionAction, SessionInfo, SessionStatus};
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::operations::{georep_command, Operation, Plan};
 use super::scope::{host_to_ask_in, no_host, volume_and_cluster_in};
 use super::{Result, Service, ServiceError};
 use crate::domain::hosts::target_of;
@@ -16,6 +15,7 @@ use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
 use crate::sync::{self, Hold, Lane, Quiet, Subject};
 use app::operations::OperationKind;
 use futures_util::TryFutureExt;
+use super::operations::{georep_command, Operation, Plan};
 
 /// How long a status an action caused is kept over gluster's stale reports.
 const HOLD_SECS: i64 = 30;
@@ -112,14 +112,9 @@ impl Service {
         let quiet = Quiet::session(id, &[]);
         // begun (the session's lock) before the session is read: the state read is the one
         // the action starts from
-        let plan = Plan::new(
-            action_kind(action),
-            Subject::Session(id),
-            Lane::Change,
-            actor,
-        )
-        .quiet(quiet.clone())
-        .step(format!("{} the session", action.as_str()), false);
+        let plan = Plan::new(action_kind(action), Subject::Session(id), Lane::Change, actor)
+            .quiet(quiet.clone())
+            .step(format!("{} the session", action.as_str()), false);
         let begun = self.begin(plan).await;
         let ctx = match self.session_scope(id).await {
             Ok(ctx) => ctx,
