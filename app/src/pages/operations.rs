@@ -59,6 +59,7 @@ pub fn OperationsPage() -> impl IntoView {
             <OpActsNotice acts/>
         </section>
     }
+    .into_any()
 }
 
 /// The operation controls of a page, outside what live updates re-create: the cancel call
@@ -170,6 +171,7 @@ pub fn OperationsTable(ops: Vec<OperationView>, show_target: bool) -> impl IntoV
             </tbody>
         </table>
     }
+    .into_any()
 }
 
 #[component]
@@ -253,6 +255,7 @@ fn OperationRow(op: OperationView, show_target: bool) -> impl IntoView {
             </tr>
         })}
     }
+    .into_any()
 }
 
 #[component]
@@ -274,6 +277,7 @@ fn StepItem(s: StepView) -> impl IntoView {
             {s.message.clone().map(|m| view! { <div class="muted">{m}</div> })}
         </li>
     }
+    .into_any()
 }
 
 #[cfg(test)]

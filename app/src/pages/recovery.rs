@@ -103,6 +103,7 @@ pub fn HealthTools(id: Uuid) -> impl IntoView {
         </IfCanAct>
         {show(notice, "health-outcome")}
     }
+    .into_any()
 }
 
 /// What an admin types into the schedule form (kept across live updates).
@@ -271,27 +272,27 @@ pub fn RecoveryPanel(
                         </select>
                     </label>
                     <label>"Interval (minutes)"
-                        <input type="number" name="minutes" min="1" disabled=move || form.cron_mode.get()
+                        <input type="number" name="minutes" value=form.minutes.get_untracked() min="1" disabled=move || form.cron_mode.get()
                             prop:value=move || form.minutes.get() on:input=move |ev| form.minutes.set(event_target_value(&ev))/>
                     </label>
                     <label>"Cron (minute hour day month weekday)"
-                        <input type="text" name="cron" placeholder="0 */4 * * *" disabled=move || !form.cron_mode.get()
+                        <input type="text" name="cron" value=form.cron.get_untracked() placeholder="0 */4 * * *" disabled=move || !form.cron_mode.get()
                             prop:value=move || form.cron.get() on:input=move |ev| form.cron.set(event_target_value(&ev))/>
                     </label>
                     <label>"Time zone"
-                        <input type="text" name="time_zone" placeholder="UTC"
+                        <input type="text" name="time_zone" value=form.time_zone.get_untracked() placeholder="UTC"
                             prop:value=move || form.time_zone.get() on:input=move |ev| form.time_zone.set(event_target_value(&ev))/>
                     </label>
                     <label>"Timeout (seconds)"
-                        <input type="number" name="timeout_seconds" min="1" placeholder="1800"
+                        <input type="number" name="timeout_seconds" value=form.timeout.get_untracked() min="1" placeholder="1800"
                             prop:value=move || form.timeout.get() on:input=move |ev| form.timeout.set(event_target_value(&ev))/>
                     </label>
                     <label>"RPO (seconds)"
-                        <input type="number" name="rpo_seconds" min="1" placeholder="none"
+                        <input type="number" name="rpo_seconds" value=form.rpo.get_untracked() min="1" placeholder="none"
                             prop:value=move || form.rpo.get() on:input=move |ev| form.rpo.set(event_target_value(&ev))/>
                     </label>
                     <label class="check">
-                        <input type="checkbox" name="enabled" prop:checked=move || form.enabled.get()
+                        <input type="checkbox" name="enabled" checked=form.enabled.get_untracked() prop:checked=move || form.enabled.get()
                             on:change=move |ev| form.enabled.set(event_target_checked(&ev))/>
                         "Enabled"
                     </label>
@@ -302,6 +303,7 @@ pub fn RecoveryPanel(
             </IfCanAct>
         </section>
     }
+    .into_any()
 }
 
 /// The recovery point, the schedule, self-healing and the last runs, as stored.
@@ -337,6 +339,7 @@ fn RecoveryState(r: RecoveryView) -> impl IntoView {
         <h3>"Last runs"</h3>
         <Runs runs=r.runs/>
     }
+    .into_any()
 }
 
 #[component]
@@ -360,6 +363,7 @@ fn ScheduleTable(s: ScheduleView) -> impl IntoView {
             </tbody>
         </table>
     }
+    .into_any()
 }
 
 #[component]

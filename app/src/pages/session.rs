@@ -88,7 +88,7 @@ pub fn SessionPage() -> impl IntoView {
                     <HealthTools id/>
                     <Operations operations op_acts/>
                     <RecoveryPanel id api recovery/>
-                })}
+                }.into_any())}
                 {move || page.get().filter(|p| p.detail.is_ok()).map(|p| view! { <LagChart samples=p.samples/> })}
                 {move || id().map(|id| view! { <Options id options/> })}
             </Transition>
@@ -192,6 +192,7 @@ fn Operations(
         })}
         <OpActsNotice acts=op_acts/>
     }
+    .into_any()
 }
 
 /// Lag and pending operations of the last hour, from the stored samples (SVG, drawn here).
