@@ -21,8 +21,10 @@ async function rest(): Promise<APIRequestContext> {
 
 /** Opens the lab session's page as USER; its REST address (the DR panel's data-api). */
 async function openLabSession(page: Page, user = "admin", pw = ADMIN_PW): Promise<string> {
-  await login(page, user, pw, "/sessions");
-  await labRow(page).getByTestId("session-link").click();
+  await login(page, user, pw, "/");
+  if (user === "admin") await ensureCluster(page);
+  await page.goto("/sessions");
+  await labRow(page).getByTestId("session-link").click({ timeout: 60_000 });
   await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("hydrated")).toHaveAttribute("data-hydrated", "true");
   const api = await page.getByTestId("dr").getAttribute("data-api");
@@ -58,8 +60,6 @@ test.afterAll(async () => {
 test("the session page: Operations and Disaster recovery panels; pause and resume are operations", async ({ page }) => {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  await login(page, "admin", ADMIN_PW, "/");
-  await ensureCluster(page);
   const apiPath = await openLabSession(page);
   const session = apiPath.split("/").pop()!;
   await expect(page.getByRole("heading", { name: "Operations", exact: true })).toBeVisible();
