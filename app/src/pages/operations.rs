@@ -209,7 +209,7 @@ fn OperationRow(op: OperationView, show_target: bool) -> impl IntoView {
             <td>{op.actor.clone()}</td>
             <td>
                 <OpStateBadge state=op.state/>
-                {op.cancel_requested.then(|| view! { <span class="muted">" cancel asked"</span> })}
+                {(active && op.cancel_requested).then(|| view! { <span class="muted">" cancel asked"</span> })}
             </td>
             <td data-testid="op-progress">
                 <span>{progress}</span>
