@@ -211,6 +211,22 @@ test("Sync now starts a DR sync; Cancel stops it", async ({ page }) => {
   await expect(page.getByTestId("status").first()).toHaveText("ACTIVE", { timeout: 60_000 });
 });
 
+test("Probe now reports the probe's result and records a probe operation", async ({ page }) => {
+  const apiPath = await openLabSession(page);
+  const session = apiPath.split("/").pop()!;
+  await expect(page.getByTestId("status").first()).toHaveText("ACTIVE", { timeout: 60_000 });
+  await page.getByTestId("probe-now").click();
+  // a real checkpoint after a real change: up to the probe timeout (a minute by default)
+  await expect(page.getByTestId("health-outcome")).toContainText(/probe (passed|stalled|inconclusive|failed) in [\d.]+ s/, { timeout: 120_000 });
+  const api = await rest();
+  // the admin's (a scheduled probe, by "health", may have begun since)
+  const list = (await (await api.get(`/api/operations?session=${session}&kind=probe&limit=5`)).json()).operation;
+  const probe = list.find((o: any) => o.actor === "admin");
+  expect(["succeeded", "failed"]).toContain(probe.state);
+  await expect(page.locator(`#op-${probe.id}`)).toHaveAttribute("data-kind", "probe", { timeout: 15_000 });
+  await api.dispose();
+});
+
 test("/operations lists them, unfinished first; the audit log links an event's operation", async ({ page }) => {
   await login(page, "admin", ADMIN_PW, "/operations");
   await expect(page.getByRole("navigation", { name: "main" }).getByRole("link", { name: "Operations" })).toBeVisible();
