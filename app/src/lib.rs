@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Clusters"</A>
                     <A href="/volumes">"Volumes"</A>
                     <A href="/sessions">"Sessions"</A>
+                    <A href="/operations">"Operations"</A>
                     <A href="/events">"Audit log"</A>
                 </nav>
                 <span class="live" data-testid="hydrated" data-hydrated=move || hydrated.get().to_string()>
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/volumes/:id") view=pages::VolumePage ssr=SsrMode::Async/>
                     <Route path=path!("/sessions") view=pages::SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/sessions/:id") view=pages::SessionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operations") view=pages::OperationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/events") view=pages::EventsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -266,6 +266,8 @@ pub const READ_ONLY_ENDPOINTS: &[&str] = &[
     "list_events",
     "get_session_health",
     "get_lag_history",
+    "list_operations",
+    "get_recovery",
     "live",
 ];
 

@@ -18,6 +18,7 @@ test("the page hydrates and registers a cluster without a reload", async ({ page
     "Clusters",
     "Volumes",
     "Sessions",
+    "Operations",
     "Audit log",
   ]);
 

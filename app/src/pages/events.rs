@@ -60,7 +60,7 @@ pub fn EventsPage() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"Nothing recorded yet."</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="grid" data-testid="events">
-                            <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Result"</th><th>"Message"</th></tr></thead>
+                            <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Result"</th><th>"Message"</th><th>"Operation"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|e| view! {
                                     <tr data-testid="event" data-action=e.action.clone()>
@@ -73,6 +73,9 @@ pub fn EventsPage() -> impl IntoView {
                                         }}</td>
                                         <td><span class=format!("badge result-{}", e.result)>{e.result.clone()}</span></td>
                                         <td>{e.message.clone().unwrap_or_default()}</td>
+                                        <td>{e.operation_id.map(|op| view! {
+                                            <a href=format!("/operations#op-{op}") data-testid="event-operation" title=op.to_string()>"operation"</a>
+                                        })}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -2,12 +2,15 @@
 //! live stream says something changed.
 mod events;
 mod login;
+mod operations;
+mod recovery;
 mod session;
 mod sessions;
 mod volumes;
 
 pub use events::EventsPage;
 pub use login::LoginPage;
+pub use operations::OperationsPage;
 pub use session::SessionPage;
 pub use sessions::{SessionsPage, VolumePage};
 pub use volumes::VolumesPage;

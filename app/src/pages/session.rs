@@ -8,9 +8,12 @@ use uuid::Uuid;
 use crate::domain::SessionOption;
 use crate::error::AppError;
 use crate::health::LagSample;
+use crate::operations::{OperationView, RecoveryView};
+use crate::pages::operations::{OpActs, OpActsNotice, OperationsTable};
+use crate::pages::recovery::{HealthTools, RecoveryPanel};
 use crate::pages::sessions::{SessionActions, SessionActs, SessionActsDialog};
 use crate::rpc::{self, session_options};
-use crate::rpc::{get_lag_history, get_session_detail};
+use crate::rpc::{get_lag_history, get_recovery, get_session_detail, list_operations};
 use crate::ui::{
     live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When,
 };
@@ -24,7 +27,12 @@ struct PageData {
     detail: Result<SessionDetail, AppError>,
     samples: Result<Vec<LagSample>, AppError>,
     options: Result<Vec<SessionOption>, AppError>,
+    operations: Result<Vec<OperationView>, AppError>,
+    recovery: Result<RecoveryView, AppError>,
 }
+
+/// How many of the session's operations its page shows.
+const RECENT_OPERATIONS: i64 = 10;
 
 async fn page_data(id: Option<Uuid>) -> PageData {
     let Some(id) = id else {
@@ -32,13 +40,17 @@ async fn page_data(id: Option<Uuid>) -> PageData {
         return PageData {
             detail: Err(none.clone()),
             samples: Err(none.clone()),
-            options: Err(none),
+            options: Err(none.clone()),
+            operations: Err(none.clone()),
+            recovery: Err(none),
         };
     };
     PageData {
         detail: get_session_detail(id).await,
         samples: get_lag_history(id, Some(Utc::now() - Duration::hours(1))).await,
         options: session_options(id).await,
+        operations: list_operations(Some(id), false, RECENT_OPERATIONS).await,
+        recovery: get_recovery(id).await,
     }
 }
 
@@ -49,14 +61,35 @@ pub fn SessionPage() -> impl IntoView {
     let tick = live_tick();
     let page = Resource::new(move || (id(), tick.get()), |(id, _)| page_data(id));
     let options = Signal::derive(move || page.get().map(|p| p.options));
+    let operations = Signal::derive(move || page.get().map(|p| p.operations));
+    let recovery = Signal::derive(move || page.get().map(|p| p.recovery));
+    // the session's REST address (for the panels' data-api; found once the detail is read)
+    let api = Memo::new(move |_| {
+        page.get().and_then(|p| p.detail.ok()).map(|d| {
+            let s = d.summary;
+            format!(
+                "/api/clusters/{}/glustervolumes/{}/georeplication-sessions/{}",
+                s.cluster_id, s.master_volume_id, s.id
+            )
+        })
+    });
     let acts = SessionActs::provide();
+    let op_acts = OpActs::provide();
+    // the panels below depend on the session only (not on each refresh): what an admin types
+    // in them, and the calls they make, outlive live updates; their data comes in by signals
     view! {
         <section class="page">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|p| match p.detail {
                     Err(e) => view! { <h1>"Session"</h1><ErrorLine error=e/> }.into_any(),
-                    Ok(d) => view! { <Detail d/><LagChart samples=p.samples/> }.into_any(),
+                    Ok(d) => view! { <Detail d/> }.into_any(),
                 })}
+                {move || id().zip(api.get()).map(|(id, api)| view! {
+                    <HealthTools id/>
+                    <Operations operations op_acts/>
+                    <RecoveryPanel id api recovery/>
+                }.into_any())}
+                {move || page.get().filter(|p| p.detail.is_ok()).map(|p| view! { <LagChart samples=p.samples/> })}
                 {move || id().map(|id| view! { <Options id options/> })}
             </Transition>
             <SessionActsDialog acts/>
@@ -137,6 +170,29 @@ fn BrickRow(b: BrickProgress, scale: i64) -> impl IntoView {
             <td>{files}</td>
         </tr>
     }
+}
+
+/// The session's recent operations, the running one with its steps.
+#[component]
+fn Operations(
+    operations: Signal<Option<Result<Vec<OperationView>, AppError>>>,
+    op_acts: OpActs,
+) -> impl IntoView {
+    view! {
+        <div class="page-head">
+            <h2 id="operations">"Operations"</h2>
+            <a href="/operations" class="muted">"all operations"</a>
+        </div>
+        {move || operations.get().map(|r| match r {
+            Err(e) => view! { <ErrorLine error=e/> }.into_any(),
+            Ok(list) if list.is_empty() => view! {
+                <p class="empty" data-testid="no-operations">"No operation on this session yet."</p>
+            }.into_any(),
+            Ok(list) => view! { <OperationsTable ops=list show_target=false/> }.into_any(),
+        })}
+        <OpActsNotice acts=op_acts/>
+    }
+    .into_any()
 }
 
 /// Lag and pending operations of the last hour, from the stored samples (SVG, drawn here).
