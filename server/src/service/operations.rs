@@ -678,7 +678,10 @@ mod tests {
         let id = f.session.session_id.into_uuid();
         // two services on one database: two georep processes
         let (a, b) = (service(store.clone()), service(store.clone()));
-        let pause = a.begin(plan(id, OperationKind::Pause, Lane::Change)).await.unwrap();
+        let pause = a
+            .begin(plan(id, OperationKind::Pause, Lane::Change))
+            .await
+            .unwrap();
         pause.enter(1, Some("gluster … pause"), false).await;
         let refused = b.begin(plan(id, OperationKind::Resume, Lane::Change)).await;
         match refused {
@@ -689,7 +692,10 @@ mod tests {
             other => panic!("not refused: {:?}", other.map(|o| o.id)),
         }
         // another lane of the same session is free: a probe while an admin pauses
-        let probe = b.begin(plan(id, OperationKind::Probe, Lane::Health)).await.unwrap();
+        let probe = b
+            .begin(plan(id, OperationKind::Probe, Lane::Health))
+            .await
+            .unwrap();
         // refused before its first step: no row left
         let audit = Audit {
             actor: "test".into(),
@@ -700,19 +706,33 @@ mod tests {
             operation_id: None,
         };
         probe
-            .finish(&audit, &Err::<(), _>(ServiceError::Invalid("no".into())), None)
+            .finish(
+                &audit,
+                &Err::<(), _>(ServiceError::Invalid("no".into())),
+                None,
+            )
             .await;
         let ended: Result<()> = Ok(());
         pause.finish(&audit, &ended, Some("done")).await;
         let ops = a.operations(&OperationQuery::default()).await.unwrap();
         assert_eq!(ops.len(), 1, "{ops:#?}");
         let op = &ops[0];
-        assert_eq!((op.kind, op.state), (OperationKind::Pause, OperationState::Succeeded));
-        assert_eq!(op.steps[0].state, StepState::Succeeded, "running step ends with it");
+        assert_eq!(
+            (op.kind, op.state),
+            (OperationKind::Pause, OperationState::Succeeded)
+        );
+        assert_eq!(
+            op.steps[0].state,
+            StepState::Succeeded,
+            "running step ends with it"
+        );
         assert_eq!(op.steps[1].state, StepState::Skipped, "never begun");
         assert_eq!(op.steps[0].command.as_deref(), Some("gluster … pause"));
         // the lock is free again, for the other process too
-        assert!(b.begin(plan(id, OperationKind::Resume, Lane::Change)).await.is_ok());
+        assert!(b
+            .begin(plan(id, OperationKind::Resume, Lane::Change))
+            .await
+            .is_ok());
     }
 
     #[tokio::test]
@@ -721,7 +741,10 @@ mod tests {
         let f = seed(&store).await;
         let id = f.session.session_id.into_uuid();
         let s = service(store);
-        let op = s.begin(plan(id, OperationKind::Stop, Lane::Change)).await.unwrap();
+        let op = s
+            .begin(plan(id, OperationKind::Stop, Lane::Change))
+            .await
+            .unwrap();
         op.enter(1, None, false).await;
         let op_id = op.id;
         drop(op); // an early return, a panic
@@ -734,7 +757,10 @@ mod tests {
             assert!(t0.elapsed() < Duration::from_secs(5), "{v:#?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(s.begin(plan(id, OperationKind::Start, Lane::Change)).await.is_ok());
+        assert!(s
+            .begin(plan(id, OperationKind::Start, Lane::Change))
+            .await
+            .is_ok());
     }
 
     #[tokio::test]
@@ -743,7 +769,10 @@ mod tests {
         let f = seed(&store).await;
         let id = f.session.session_id.into_uuid();
         let dead = service(store.clone());
-        let never = dead.begin(plan(id, OperationKind::Pause, Lane::Change)).await.unwrap();
+        let never = dead
+            .begin(plan(id, OperationKind::Pause, Lane::Change))
+            .await
+            .unwrap();
         let (never_id, never) = (never.id, std::mem::ManuallyDrop::new(never));
         // the process dies: no Drop, no finish
         let _ = &never;
@@ -751,7 +780,10 @@ mod tests {
         let orphans = next.take_over_orphans().await.unwrap();
         assert_eq!(orphans.len(), 1);
         // the session is free before any judgement
-        assert!(next.begin(plan(id, OperationKind::Resume, Lane::Health)).await.is_ok());
+        assert!(next
+            .begin(plan(id, OperationKind::Resume, Lane::Health))
+            .await
+            .is_ok());
         let judged = next.recover_operations(orphans).await.unwrap();
         assert_eq!(judged[0].id, never_id);
         // it had not begun a step: nothing was asked of gluster

@@ -126,7 +126,10 @@ mod tests {
             Gluster::new("/bin/false", Duration::from_secs(5)),
             config,
         );
-        assert_eq!(s.heal_after(id, &stalled(id)).await.unwrap(), Healing::NotNeeded);
+        assert_eq!(
+            s.heal_after(id, &stalled(id)).await.unwrap(),
+            Healing::NotNeeded
+        );
         s.set_self_heal("test", id, Some(true)).await.unwrap();
         // a passed probe needs nothing
         let passed = ProbeReport {
@@ -160,13 +163,19 @@ mod tests {
                 message: None,
                 recovery_point: None,
             };
-            store::insert_operation(&mut c, &row, &[]).await.unwrap().unwrap();
+            store::insert_operation(&mut c, &row, &[])
+                .await
+                .unwrap()
+                .unwrap();
             store::finish_operation(&mut c, row.id, OperationState::Succeeded, None, None, now)
                 .await
                 .unwrap();
         }
         drop(c);
-        assert_eq!(s.heal_after(id, &stalled(id)).await.unwrap(), Healing::GaveUp);
+        assert_eq!(
+            s.heal_after(id, &stalled(id)).await.unwrap(),
+            Healing::GaveUp
+        );
         // the alert is an event (written in the background)
         let t0 = std::time::Instant::now();
         while !s
@@ -176,7 +185,10 @@ mod tests {
             .iter()
             .any(|e| e.action == "self_heal_gave_up" && e.result == "failed")
         {
-            assert!(t0.elapsed() < Duration::from_secs(5), "no self_heal_gave_up event");
+            assert!(
+                t0.elapsed() < Duration::from_secs(5),
+                "no self_heal_gave_up event"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
