@@ -40,6 +40,13 @@ impl Audit {
 }
 
 impl Service {
+    /// A refusal before any operation began: recorded, and returned.
+    pub(crate) async fn refuse<T>(&self, audit: &Audit, e: ServiceError) -> Result<T> {
+        let refused: Result<T> = Err(e);
+        self.record(audit, &refused, None).await;
+        refused
+    }
+
     /// Records the outcome of an action; a failure to record is logged, never hides the outcome.
     pub(crate) async fn record<T>(&self, a: &Audit, outcome: &Result<T>, message: Option<&str>) {
         let (result, message) = match outcome {

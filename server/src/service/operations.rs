@@ -256,11 +256,7 @@ impl Service {
                 op.about(audit).await;
                 Ok(op)
             }
-            Err(e) => {
-                let refused: Result<()> = Err(e);
-                self.record(audit, &refused, None).await;
-                Err(refused.expect_err("an error"))
-            }
+            Err(e) => self.refuse(audit, e).await,
         }
     }
 
@@ -307,22 +303,13 @@ impl Operation {
 
     /// What the operation is about, once its session is located.
     pub async fn about(&self, audit: &Audit) {
-        let r = async {
+        self.logged("describe an operation", async {
             let mut c = self.service.conn().await?;
-            store::describe_operation(
-                &mut c,
-                self.row_id(),
-                audit.session_id,
-                audit.cluster_id,
-                &audit.target,
-            )
-            .await?;
-            Ok::<_, ServiceError>(())
-        }
+            let (s, cl) = (audit.session_id, audit.cluster_id);
+            store::describe_operation(&mut c, self.row_id(), s, cl, &audit.target).await?;
+            Ok(())
+        })
         .await;
-        if let Err(e) = r {
-            tracing::warn!(operation = %self.id, error = %e, "cannot describe an operation");
-        }
     }
 
     /// Begins step `position` (1-based), running `command`; `waiting` when it waits on

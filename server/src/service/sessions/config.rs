@@ -116,13 +116,6 @@ impl Service {
         self.option_now(id, &k).await
     }
 
-    /// A refusal before any operation began, recorded.
-    async fn refuse<T>(&self, audit: &Audit, e: ServiceError) -> Result<T> {
-        let refused: Result<T> = Err(e);
-        self.record(audit, &refused, None).await;
-        refused
-    }
-
     /// `config <words…>` as an operation of `kind` (the session's lock, its audit event).
     /// With `option`, gluster's config is read again at once and the option's value stored as
     /// gluster reads it (gluster may answer 0 without having taken a value: with the value

@@ -136,11 +136,7 @@ impl Service {
                 op.about(&audit).await;
                 op
             }
-            Err(e) => {
-                let refused: Result<ActionOutcome> = Err(e);
-                self.record(&audit, &refused, None).await;
-                return refused;
-            }
+            Err(e) => return self.refuse(&audit, e).await,
         };
         let outcome = self
             .run_action(&op, 1, &ctx, action, force, reset_sync_time, quiet)
