@@ -280,7 +280,13 @@ ensure_mountns() {  # ensure_mountns NODE: the node's UTS + private mount namesp
     run mount --bind "$NSDIR" "$NSDIR"
     run mount --make-private "$NSDIR"
   fi
-  findmnt -rn "$NSDIR/$n.mnt" >/dev/null 2>&1 && return 0
+  if findmnt -rn "$NSDIR/$n.mnt" >/dev/null 2>&1; then
+    # a pin that outlived its machine's state (seen: /root reset under a kept /run) has lost
+    # the node's binds: made again
+    nsenter --mount="$NSDIR/$n.mnt" -- findmnt -rn /root/.ssh >/dev/null 2>&1 && return 0
+    step "$n: stale mount namespace (no /root/.ssh bind): made again"
+    umount "$NSDIR/$n.mnt" "$NSDIR/$n.uts" 2>>"$LOG" || true
+  fi
   touch "$NSDIR/$n.mnt" "$NSDIR/$n.uts"
   mkdir -p /var/lib/misc/gluster /run/gluster /var/log/glusterfs /var/lib/glusterd
   # shellcheck disable=SC2016

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod domain;
 pub mod error;
+pub mod failover;
 pub mod health;
 pub mod operations;
 mod pages;

@@ -60,6 +60,8 @@ crate::spelled! {
         Probe,
         RestartStalled,
         ScheduledSync,
+        Failover,
+        Failback,
     }
 }
 
@@ -103,6 +105,9 @@ pub struct OperationView {
     pub message: Option<String>,
     /// A scheduled sync that completed: the time up to which the slave is consistent.
     pub recovery_point: Option<DateTime<Utc>>,
+    /// What the operation waits for an admin to confirm (`POST /api/operations/{id}/confirm`),
+    /// e.g. "stop I/O on the slave volume".
+    pub confirm: Option<String>,
     pub steps: Vec<StepView>,
 }
 

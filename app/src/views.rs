@@ -83,6 +83,8 @@ pub struct SessionSummary {
     pub checkpoint: CheckpointState,
     pub checkpoint_time: Option<DateTime<Utc>>,
     pub health: Option<Health>,
+    /// Failed over (the slave takes writes) or failing back; None: the normal role.
+    pub dr_role: Option<crate::failover::DrRole>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -235,3 +235,12 @@ pub struct ActionAnswer {
     /// stopped session), "config-set successful", "delete successful".
     pub message: Option<String>,
 }
+
+/// One option of `volume get VOLUME KEY`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeOption {
+    pub key: String,
+    pub value: String,
+    /// gluster's default (not set on the volume).
+    pub default: bool,
+}

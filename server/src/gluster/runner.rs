@@ -375,6 +375,51 @@ impl Gluster {
         self.xml(t, &args, parse::parse_action).await
     }
 
+    /// `volume get VOLUME KEY`: the option's value as the volume has it (or gluster's default).
+    pub async fn volume_get(
+        &self,
+        t: &Target,
+        volume: &str,
+        key: &str,
+    ) -> Result<super::model::VolumeOption, GlusterError> {
+        let mut opts = self
+            .xml(t, &["volume", "get", volume, key], parse::parse_volume_get)
+            .await?;
+        match opts.len() {
+            1 => Ok(opts.remove(0)),
+            n => Err(GlusterError::Unreadable(format!(
+                "volume get {volume} {key}: {n} options in the answer"
+            ))),
+        }
+    }
+
+    /// `volume set VOLUME KEY VALUE`.
+    pub async fn volume_set(
+        &self,
+        t: &Target,
+        volume: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<super::model::ActionAnswer, GlusterError> {
+        self.xml(
+            t,
+            &["volume", "set", volume, key, value],
+            parse::parse_action,
+        )
+        .await
+    }
+
+    /// `volume reset VOLUME KEY`: back to gluster's default.
+    pub async fn volume_reset(
+        &self,
+        t: &Target,
+        volume: &str,
+        key: &str,
+    ) -> Result<super::model::ActionAnswer, GlusterError> {
+        self.xml(t, &["volume", "reset", volume, key], parse::parse_action)
+            .await
+    }
+
     /// `system:: execute gsec_create`: the common secret pem keys on this node (plain text even
     /// with `--xml`; idempotent, about 0.1 s once the keys exist).
     pub async fn gsec_create(&self, t: &Target) -> Result<(), GlusterError> {

@@ -119,6 +119,63 @@ impl Service {
             .await
     }
 
+    /// Fails a session over to its slave (see `failover.rs`).
+    pub async fn failover(
+        &self,
+        actor: &str,
+        id: Uuid,
+        input: app::failover::FailoverInput,
+    ) -> Result<super::failover::DrSwitch> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.failover_now(&actor, id, input).await })
+            .await
+    }
+
+    /// Fails a failed-over session back to its master (see `failover.rs`).
+    pub async fn failback(
+        &self,
+        actor: &str,
+        id: Uuid,
+        input: app::failover::FailbackInput,
+    ) -> Result<super::failover::DrSwitch> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.failback_now(&actor, id, input).await })
+            .await
+    }
+
+    /// Starts a failover and answers once it runs: its operation (a refusal before any
+    /// step is an error).
+    pub async fn start_failover(
+        &self,
+        actor: &str,
+        id: Uuid,
+        input: app::failover::FailoverInput,
+    ) -> Result<Uuid> {
+        match self
+            .accepting(true, self.failover(actor, id, input))
+            .await?
+        {
+            super::operations::Answer::Accepted(op) => Ok(op),
+            super::operations::Answer::Done { value, .. } => Ok(value.operation),
+        }
+    }
+
+    /// Starts a failback and answers once it runs: its operation.
+    pub async fn start_failback(
+        &self,
+        actor: &str,
+        id: Uuid,
+        input: app::failover::FailbackInput,
+    ) -> Result<Uuid> {
+        match self
+            .accepting(true, self.failback(actor, id, input))
+            .await?
+        {
+            super::operations::Answer::Accepted(op) => Ok(op),
+            super::operations::Answer::Done { value, .. } => Ok(value.operation),
+        }
+    }
+
     /// Restarts the session's stalled workers (see `restart_stalled_now`).
     pub async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome> {
         let (s, actor) = (self.clone(), actor.to_owned());

@@ -62,6 +62,11 @@ impl Service {
             .into_iter()
             .map(|h| (h.session_id, h))
             .collect();
+        let roles: std::collections::HashMap<_, _> = store::failovers_in_effect(&mut conn)
+            .await?
+            .into_iter()
+            .filter_map(|f| Some((f.session_id, f.in_effect()?)))
+            .collect();
         Ok(sessions
             .iter()
             .map(|s| {
@@ -69,7 +74,13 @@ impl Service {
                     .iter()
                     .filter(|d| d.session_id == s.session_id)
                     .collect();
-                session_summary(s, Some(&v), &mine, health.get(&s.session_id))
+                session_summary(
+                    s,
+                    Some(&v),
+                    &mine,
+                    health.get(&s.session_id),
+                    roles.get(&s.session_id).copied(),
+                )
             })
             .collect())
     }

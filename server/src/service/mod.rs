@@ -5,6 +5,7 @@ mod audit;
 pub mod auth;
 mod clusters;
 mod detached;
+pub mod failover;
 pub mod health;
 pub mod inventory;
 pub mod names;

@@ -185,6 +185,8 @@ impl Service {
             finished_at: None,
             message: None,
             recovery_point: None,
+            confirm_prompt: None,
+            confirmed: false,
         };
         let steps: Vec<PlannedStep> = plan
             .steps
@@ -400,6 +402,47 @@ impl Operation {
         }
     }
 
+    /// Step `position` waits for an admin to confirm `prompt` (`confirm_operation`), checking
+    /// every 2 s; a confirmation given earlier (before an interruption) counts. A cancel
+    /// ends the wait with `Cancelled`.
+    pub async fn await_confirmation(&self, position: i64, prompt: &str) -> Result<()> {
+        self.enter(position, None, true).await;
+        self.logged("ask for a confirmation", async {
+            let mut c = self.service.conn().await?;
+            store::set_confirm_prompt(&mut c, self.row_id(), Some(prompt), Utc::now()).await?;
+            Ok(())
+        })
+        .await;
+        loop {
+            let (confirmed, cancelled) = match self.service.conn().await {
+                Ok(mut c) => store::confirmed_or_cancelled(&mut c, self.row_id())
+                    .await
+                    .unwrap_or((false, false)),
+                Err(_) => (false, false),
+            };
+            if confirmed || cancelled {
+                self.logged("clear the confirmation", async {
+                    let mut c = self.service.conn().await?;
+                    store::set_confirm_prompt(&mut c, self.row_id(), None, Utc::now()).await?;
+                    Ok(())
+                })
+                .await;
+            }
+            if confirmed {
+                self.leave(position, StepState::Succeeded, Some("confirmed"))
+                    .await;
+                return Ok(());
+            }
+            if cancelled {
+                self.leave(position, StepState::Cancelled, None).await;
+                return Err(ServiceError::Cancelled(format!(
+                    "while waiting for the confirmation: {prompt}"
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    }
+
     /// Ends the operation by `outcome` and records its audit event, linked to it. An operation
     /// refused before its first step leaves no row (its event says why it was refused).
     pub async fn finish<T>(self, audit: &Audit, outcome: &Result<T>, message: Option<&str>) {
@@ -551,6 +594,7 @@ pub(crate) fn view(op: OperationRow, steps: &[StepRow]) -> OperationView {
         finished_at: op.finished_at,
         message: op.message,
         recovery_point: op.recovery_point,
+        confirm: op.confirm_prompt,
         steps: steps
             .iter()
             .filter(|s| s.operation_id == op.id)
@@ -605,6 +649,46 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound(format!("operation {id}")))?;
         let steps = store::steps_of(&mut c, &[row.id]).await?;
         Ok(view(row, &steps))
+    }
+
+    /// Confirms what a running operation waits for (an admin stopped I/O). Audited.
+    pub async fn confirm_operation(&self, actor: &str, id: Uuid) -> Result<OperationView> {
+        let op = self.operation(id).await?;
+        let audit = Audit {
+            actor: actor.into(),
+            action: "confirm".into(),
+            cluster_id: op.cluster_id.map(|c| c.hyphenated()),
+            session_id: op.session_id.map(|s| s.hyphenated()),
+            target: format!(
+                "{} {}: {}",
+                op.kind.as_str(),
+                op.target,
+                op.confirm.as_deref().unwrap_or("")
+            ),
+            operation_id: Some(id.hyphenated()),
+        };
+        let outcome = if !op.state.active() {
+            Err(ServiceError::Conflict(format!(
+                "operation {id} has ended ({})",
+                op.state.as_str()
+            )))
+        } else if op.confirm.is_none() {
+            Err(ServiceError::Conflict(format!(
+                "operation {id} is not waiting for a confirmation (step {})",
+                op.step
+            )))
+        } else {
+            let mut c = self.conn().await?;
+            match store::confirm_operation(&mut c, id.hyphenated(), Utc::now()).await? {
+                true => Ok(()),
+                false => Err(ServiceError::Conflict(format!(
+                    "operation {id} no longer waits for a confirmation"
+                ))),
+            }
+        };
+        self.record(&audit, &outcome, None).await;
+        outcome?;
+        self.operation(id).await
     }
 
     /// Asks a running operation to stop at its next safe point (audited).

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use app::domain::HostView;
+use app::failover::DrRole;
 use app::views::{
     BrickProgress, BrickView, CheckpointState, SessionDetail, SessionSummary, VolumeView,
 };
@@ -27,6 +28,8 @@ pub(super) struct Inventory {
     pub sessions: Vec<SessionRow>,
     pub details: Vec<SessionDetailRow>,
     pub health: HashMap<Uuid, HealthRow>,
+    /// Failovers in effect, by session.
+    pub failovers: HashMap<Uuid, DrRole>,
 }
 
 impl Service {
@@ -100,6 +103,7 @@ pub(super) async fn inventory_in(c: &mut SqliteConnection) -> Result<Inventory> 
         sessions: Vec::new(),
         details: Vec::new(),
         health: HashMap::new(),
+        failovers: HashMap::new(),
     };
     for cluster in store::list_clusters(c).await? {
         inv.volumes
@@ -117,6 +121,11 @@ pub(super) async fn inventory_in(c: &mut SqliteConnection) -> Result<Inventory> 
         .into_iter()
         .map(|h| (h.session_id.into_uuid(), h))
         .collect();
+    inv.failovers = store::failovers_in_effect(c)
+        .await?
+        .into_iter()
+        .filter_map(|f| Some((f.session_id.into_uuid(), f.in_effect()?)))
+        .collect();
     Ok(inv)
 }
 
@@ -133,12 +142,16 @@ pub(super) async fn session_detail_in(
     };
     let details = store::details_of_session(c, s.session_id).await?;
     let health = store::get_health(c, s.session_id).await?;
+    let role = store::failover_in_effect(c, s.session_id)
+        .await?
+        .and_then(|f| f.in_effect());
     Ok(session_detail(
         &s,
         master,
         &bricks,
         &details.iter().collect::<Vec<_>>(),
         health.as_ref(),
+        role,
     ))
 }
 
@@ -175,6 +188,7 @@ impl Inventory {
             master,
             &details,
             self.health.get(&s.session_id.into_uuid()),
+            self.failovers.get(&s.session_id.into_uuid()).copied(),
         )
     }
 }
@@ -227,6 +241,7 @@ pub(super) fn session_summary(
     master: Option<&VolumeRow>,
     details: &[&SessionDetailRow],
     health: Option<&HealthRow>,
+    dr_role: Option<DrRole>,
 ) -> SessionSummary {
     let checkpoint_time = details.iter().filter_map(|d| d.checkpoint_time).max();
     let pairs: Vec<_> = details
@@ -260,6 +275,7 @@ pub(super) fn session_summary(
         checkpoint,
         checkpoint_time,
         health: health.map(|h| h.health),
+        dr_role,
         updated_at: s.updated_at,
     }
 }
@@ -272,6 +288,7 @@ pub(super) fn session_detail(
     bricks: &[BrickRow],
     details: &[&SessionDetailRow],
     health: Option<&HealthRow>,
+    dr_role: Option<DrRole>,
 ) -> SessionDetail {
     let mut progress: Vec<(Option<i64>, BrickProgress)> = details
         .iter()
@@ -282,7 +299,7 @@ pub(super) fn session_detail(
         .collect();
     progress.sort_by_key(|(position, _)| *position);
     SessionDetail {
-        summary: session_summary(s, master, details, health),
+        summary: session_summary(s, master, details, health, dr_role),
         bricks: progress.into_iter().map(|(_, b)| b).collect(),
         health_reason: health.map(|h| h.reason.clone()),
         lag_seconds: health.and_then(|h| h.lag_seconds),

@@ -35,7 +35,8 @@ const FINGERPRINT: &str = "SELECT
    || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM operations)
    || '|' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM sync_schedules)
    || '|' || (SELECT coalesce(group_concat(health || ':' || coalesce(lag_seconds, '') || ':' || coalesce(last_probe_at, '')), '') FROM session_health)
-   || '|' || (SELECT count(*) || '/' || coalesce(group_concat(sync_state), '') FROM clusters)";
+   || '|' || (SELECT count(*) || '/' || coalesce(group_concat(sync_state), '') FROM clusters)
+   || '|' || (SELECT count(*) || '/' || coalesce(group_concat(role), '') FROM failovers)";
 
 /// A string that changes whenever what the pages show has changed (live updates).
 pub async fn fingerprint(conn: &mut SqliteConnection) -> Result<String> {

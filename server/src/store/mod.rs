@@ -5,6 +5,7 @@
 mod backup;
 mod clusters;
 mod events;
+mod failover;
 mod health;
 mod inventory;
 mod lifecycle;
@@ -24,6 +25,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 pub use backup::{backup, restore, Copied, DbLock};
 pub use clusters::*;
 pub use events::*;
+pub use failover::*;
 pub use health::*;
 pub use inventory::*;
 pub use lifecycle::*;

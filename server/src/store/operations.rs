@@ -31,6 +31,10 @@ pub struct OperationRow {
     pub finished_at: Option<DateTime<Utc>>,
     pub message: Option<String>,
     pub recovery_point: Option<DateTime<Utc>>,
+    /// What it waits for an admin to confirm, while it does.
+    pub confirm_prompt: Option<String>,
+    /// The admin confirmed (kept: a resumed run does not ask twice).
+    pub confirmed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, FromRow)]
@@ -49,7 +53,7 @@ pub struct StepRow {
 
 const OP_COLUMNS: &str = "id, parent_id, kind, subject, lane, session_id, cluster_id, target, \
     actor, state, params, step, cancellable, cancel_requested, owner, created_at, updated_at, \
-    finished_at, message, recovery_point";
+    finished_at, message, recovery_point, confirm_prompt, confirmed";
 
 const STEP_COLUMNS: &str =
     "operation_id, position, name, state, repeatable, command, message, started_at, finished_at";
@@ -249,7 +253,7 @@ pub async fn finish_operation(
     .await?;
     sqlx::query(
         "UPDATE operations SET state = ?, message = ?, recovery_point = coalesce(?, recovery_point),
-             finished_at = ?, updated_at = ?
+             finished_at = ?, updated_at = ?, confirm_prompt = NULL
          WHERE id = ?",
     )
     .bind(state.as_str())
@@ -290,6 +294,50 @@ pub async fn request_cancel(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The operation waits for an admin to confirm `prompt` (None: it no longer waits).
+pub async fn set_confirm_prompt(
+    conn: &mut SqliteConnection,
+    op: Id,
+    prompt: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE operations SET confirm_prompt = ?, updated_at = ? WHERE id = ?")
+        .bind(prompt)
+        .bind(now)
+        .bind(op)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An admin confirms what a running operation waits for; false when it waits for nothing.
+pub async fn confirm_operation(
+    conn: &mut SqliteConnection,
+    op: Id,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE operations SET confirmed = 1, updated_at = ?
+         WHERE id = ? AND finished_at IS NULL AND confirm_prompt IS NOT NULL",
+    )
+    .bind(now)
+    .bind(op)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether an admin confirmed, and whether a cancel was asked.
+pub async fn confirmed_or_cancelled(conn: &mut SqliteConnection, op: Id) -> Result<(bool, bool)> {
+    Ok(
+        sqlx::query_as("SELECT confirmed, cancel_requested FROM operations WHERE id = ?")
+            .bind(op)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or((false, false)),
+    )
 }
 
 pub async fn cancel_requested(conn: &mut SqliteConnection, op: Id) -> Result<bool> {

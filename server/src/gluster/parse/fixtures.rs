@@ -15,6 +15,13 @@ macro_rules! fx {
 }
 
 // Real captures (gluster 10.3), named as in shared/gluster-lab/xml/.
+pub(super) const VOL_GET_READ_ONLY: &str = fx!("lab2-volume_get_c2slave_features.read-only.xml");
+pub(super) const VOL_GET_INDEXING: &str =
+    fx!("lab2-volume_get_c2slave_geo-replication.indexing.xml");
+pub(super) const VOL_GET_CHANGELOG_DEFAULT: &str =
+    fx!("lab2-volume_get_c2slave_changelog.changelog@default.xml");
+pub(super) const VOL_GET_UNKNOWN: &str = fx!("lab2-volume_get_c2slave_nosuch.option@unknown.xml");
+pub(super) const VOL_SET_READ_ONLY: &str = fx!("lab2-volume_set_c2slave_features.read-only_on.xml");
 pub(super) const PEER_STATUS: &str = fx!("002-peer_status.xml");
 pub(super) const POOL_LIST: &str = fx!("003-pool_list.xml");
 pub(super) const VOL_INFO_NONE: &str = fx!("005-volume_info.xml");

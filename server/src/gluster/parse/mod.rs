@@ -26,6 +26,7 @@ mod fixtures;
 mod georep_config;
 mod georep_status;
 mod pool_list;
+mod volume_get;
 mod volume_info;
 mod volume_status;
 
@@ -34,6 +35,7 @@ pub use envelope::check_envelope;
 pub use georep_config::parse_georep_config;
 pub use georep_status::parse_georep_status;
 pub use pool_list::parse_pool_list;
+pub use volume_get::parse_volume_get;
 pub use volume_info::parse_volume_info;
 pub use volume_status::parse_volume_status;
 

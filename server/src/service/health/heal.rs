@@ -162,6 +162,8 @@ mod tests {
                 finished_at: None,
                 message: None,
                 recovery_point: None,
+                confirm_prompt: None,
+                confirmed: false,
             };
             store::insert_operation(&mut c, &row, &[])
                 .await
