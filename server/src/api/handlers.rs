@@ -256,7 +256,7 @@ pub async fn delete_session(
 
 #[utoipa::path(post, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/{action}", tag = "sessions",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path),
-           ("action" = String, Path, description = "start, stop, pause, resume, checkpoint, refresh, probe or restart-stalled")),
+           ("action" = String, Path, description = "start, stop, pause, resume, checkpoint, refresh, probe, restart-stalled, sync-now, failover or failback")),
     request_body(content((ActionBody = "application/xml"), (ActionBody = "application/json")), description = "optional"),
     responses((status = 200, description = XML_JSON, body = ActionDoc), (status = "default", body = FaultDoc)))]
 pub async fn session_action(
@@ -266,13 +266,41 @@ pub async fn session_action(
     headers: HeaderMap,
     OptionalBody(body): OptionalBody<ActionBody>,
 ) -> Result<Response, Fault> {
+    run_session_action(service, who, (c, v, s), action, headers, body).await
+}
+
+/// `POST …/failover`: the failover action (its path is also the pre-checks' resource).
+pub async fn session_action_failover(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+    headers: HeaderMap,
+    OptionalBody(body): OptionalBody<ActionBody>,
+) -> Result<Response, Fault> {
+    run_session_action(service, who, (c, v, s), "failover".into(), headers, body).await
+}
+
+async fn run_session_action(
+    service: Service,
+    who: Principal,
+    (c, v, s): (Uuid, Uuid, Uuid),
+    action: String,
+    headers: HeaderMap,
+    body: Option<ActionBody>,
+) -> Result<Response, Fault> {
     let body = body.unwrap_or_default();
     let force = body.force.unwrap_or(false);
     let lifecycle = SessionAction::parse(&action).filter(|a| *a != SessionAction::Delete);
     if lifecycle.is_none()
         && !matches!(
             action.as_str(),
-            "checkpoint" | "refresh" | "probe" | "restart-stalled" | "sync-now"
+            "checkpoint"
+                | "refresh"
+                | "probe"
+                | "restart-stalled"
+                | "sync-now"
+                | "failover"
+                | "failback"
         )
     {
         return Err(not_found(format!(
@@ -287,9 +315,24 @@ pub async fn session_action(
             "<time> is for the checkpoint action",
         ));
     }
+    if body.planned.is_some() && action != "failover" {
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed body",
+            "<planned> is for the failover action",
+        ));
+    }
+    if body.io_stopped.is_some() && !matches!(action.as_str(), "failover" | "failback") {
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed body",
+            "<io_stopped> is for the failover and failback actions",
+        ));
+    }
     service.check_session_path(c, v, s).await?;
-    // a DR sync takes minutes: accepted unless the client asks to wait (<async>false</async>)
-    let long = action == "sync-now";
+    // a DR sync, failover or failback takes minutes: accepted unless the client asks to wait
+    // (<async>false</async>)
+    let long = matches!(action.as_str(), "sync-now" | "failover" | "failback");
     let respond_async = body.run_async.unwrap_or(long) || prefers_async(&headers);
     let who = who.name.as_str();
     let answer = match (lifecycle, action.as_str()) {
@@ -332,6 +375,25 @@ pub async fn session_action(
             .accepting(respond_async, service.dr_sync(who, s))
             .await?
             .map(Ran::DrSync),
+        (None, "failover") => {
+            let input = app::failover::FailoverInput {
+                planned: body.planned,
+                io_stopped: body.io_stopped.unwrap_or(false),
+            };
+            service
+                .accepting(respond_async, service.failover(who, s, input))
+                .await?
+                .map(|o| Ran::Message(Some(o.message)))
+        }
+        (None, "failback") => {
+            let input = app::failover::FailbackInput {
+                io_stopped: body.io_stopped.unwrap_or(false),
+            };
+            service
+                .accepting(respond_async, service.failback(who, s, input))
+                .await?
+                .map(|o| Ran::Message(Some(o.message)))
+        }
         _ => {
             service.refresh_session(s).await?;
             OpAnswer::Done {
@@ -554,6 +616,31 @@ pub async fn cancel_operation(
 ) -> Answer<OperationDoc> {
     let op = service.cancel_operation(&who.name, id).await?;
     Ok(Doc::ok(OperationDoc::from(&op)))
+}
+
+#[utoipa::path(post, path = "/api/operations/{operation}/confirm", tag = "operations",
+    params(("operation" = Uuid, Path)),
+    responses((status = 200, description = "confirmed; the operation goes on", body = OperationDoc), (status = "default", body = FaultDoc)))]
+pub async fn confirm_operation(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params(id): Params<Uuid>,
+) -> Answer<OperationDoc> {
+    let op = service.confirm_operation(&who.name, id).await?;
+    Ok(Doc::ok(OperationDoc::from(&op)))
+}
+
+#[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/failover", tag = "dr",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path)),
+    responses((status = 200, description = XML_JSON, body = FailoverDoc), (status = "default", body = FaultDoc)))]
+pub async fn failover(
+    State(service): State<Service>,
+    Params((c, v, s)): Params<(Uuid, Uuid, Uuid)>,
+) -> Answer<FailoverDoc> {
+    service.check_session_path(c, v, s).await?;
+    Ok(Doc::ok(FailoverDoc::from(
+        &service.failover_check(s).await?,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/recovery", tag = "dr",

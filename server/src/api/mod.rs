@@ -51,6 +51,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route(&format!("{S}/recovery"), get(recovery))
         .route(
+            &format!("{S}/failover"),
+            get(failover).post(session_action_failover),
+        )
+        .route(
             &format!("{S}/schedule"),
             get(schedule).put(set_schedule).delete(delete_schedule),
         )
@@ -62,6 +66,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/operations", get(operations))
         .route("/api/operations/{operation}", get(operation))
         .route("/api/operations/{operation}/cancel", post(cancel_operation))
+        .route(
+            "/api/operations/{operation}/confirm",
+            post(confirm_operation),
+        )
         .route("/api/{*rest}", any(unknown_route))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -20,6 +20,7 @@ use super::handlers;
         handlers::session_health, handlers::session_lag, handlers::operations,
         handlers::operation, handlers::cancel_operation, handlers::recovery, handlers::schedule,
         handlers::set_schedule, handlers::delete_schedule, handlers::set_self_healing,
+        handlers::failover, handlers::confirm_operation,
     ),
     modifiers(&Auth),
     security(("basic" = []), ("bearer" = []))

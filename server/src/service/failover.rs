@@ -1,38 +1,1164 @@
-//! Failover and failback (issue 18): see `app::failover`.
-use app::failover::{FailbackInput, FailoverCheck, FailoverInput};
+//! Failover and failback (issue 18), as operations an admin can trust: the steps of the Red Hat
+//! Gluster Storage runbook ("Disaster Recovery"), each verified against gluster, resumable after
+//! a restart (every step first reads what gluster has, so repeating one is safe), cancellable
+//! where nothing is left half-made.
+//!
+//! Failover promotes the slave volume: a planned one (master reachable) first waits for the
+//! admin to stop I/O on the master and for a checkpoint every worker completed, so nothing is
+//! lost; then the session is stopped (skipped when the master cannot be reached: the failback
+//! stops it there first) and the slave gets `features.read-only off`, `geo-replication.indexing
+//! on`, `changelog.changelog on` (its changelog records what is written during the failover).
+//!
+//! Failback brings those writes home through a reverse session slave → master in
+//! `special-sync-mode recover` with `gfid-conflict-resolution false`, a checkpoint after the
+//! admin stopped I/O on the slave, then the reverse session goes, the slave's options are put
+//! back as they were and the original session starts again.
+use std::time::Duration;
+
+use app::domain::{SessionAction, SessionStatus, SyncState};
+use app::failover::{
+    BrickPoint, DrRole, FailbackInput, FailoverCheck, FailoverInput, FailoverRecord, SavedOption,
+};
+use app::health::ProbeResult;
+use app::operations::{OperationKind, StepState};
+use chrono::{DateTime, Utc};
+use futures_util::TryFutureExt;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::audit::Audit;
+use super::health::Waits;
+use super::operations::{georep_command, Operation, Plan};
+use super::scope::host_to_ask_in;
+use super::sessions::PUSH_PEM_SETTLE;
 use super::{Result, Service, ServiceError};
+use crate::domain::hosts::target_of;
+use crate::gluster::Target;
+use crate::store::{self, ClusterRow, FailoverRow, Id, OperationRow, SessionRow, VolumeRow};
+use crate::sync::{Lane, Quiet, Subject};
+
+/// How the slave volume takes writes: (option, value).
+const PROMOTE: [(&str, &str); 3] = [
+    ("features.read-only", "off"),
+    ("geo-replication.indexing", "on"),
+    ("changelog.changelog", "on"),
+];
+/// The reverse session's settings beyond the original's sync method.
+const RECOVER_MODE: [(&str, &str); 2] = [
+    ("special-sync-mode", "recover"),
+    ("gfid-conflict-resolution", "false"),
+];
+/// How long a failover or failback waits for a crawl and for a checkpoint.
+const WAIT: Duration = Duration::from_secs(1800);
 
 /// What a failover or failback reached (the operation's outcome).
 #[derive(Clone, Debug)]
 pub struct DrSwitch {
     pub operation: Uuid,
     pub message: String,
+    pub recovery_point: Option<DateTime<Utc>>,
+}
+
+/// What a resumed failover needs (the operation's `params`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct FailoverParams {
+    planned: bool,
+    io_stopped: bool,
+    master_reachable: bool,
+    /// Known once step 2 ran: whether the failover started the session to sync the rest.
+    started: Option<bool>,
+    /// The slave's options before step 7 changed them (read once: a resumed run keeps them).
+    saved: Option<Vec<SavedOption>>,
+    bricks: Vec<BrickPoint>,
+    recovery_point: Option<DateTime<Utc>>,
+}
+
+/// What a resumed failback needs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct FailbackParams {
+    failover: String,
+    io_stopped: bool,
+}
+
+/// The slave volume of a session, in a cluster georep manages.
+struct SlaveSide {
+    volume: VolumeRow,
+    cluster: ClusterRow,
+    target: Target,
+}
+
+fn failover_plan(id: Uuid, actor: &str, params: &FailoverParams) -> Plan {
+    let slave_steps = PROMOTE.iter().fold(
+        Plan::new(
+            OperationKind::Failover,
+            Subject::Session(id),
+            Lane::Change,
+            actor,
+        )
+        .quiet(Quiet::session(id, &["checkpoint"]))
+        .cancellable()
+        .params(serde_json::to_value(params).unwrap_or_default())
+        .step("confirm: I/O on the master volume is stopped", true)
+        .step("start the session (unless it replicates already)", true)
+        .step("wait for every worker to reach Changelog Crawl", true)
+        .step("checkpoint now, and a change on the master volume", true)
+        .step("wait until every worker completed the checkpoint", true)
+        .step("stop the session on the master", true),
+        |plan, (key, value)| plan.step(format!("slave volume: {key} {value} (read back)"), true),
+    );
+    slave_steps.step("record the failover and its recovery point", true)
+}
+
+fn failback_plan(id: Uuid, actor: &str, params: &FailbackParams) -> Plan {
+    Plan::new(
+        OperationKind::Failback,
+        Subject::Session(id),
+        Lane::Change,
+        actor,
+    )
+    .quiet(Quiet::session(id, &["checkpoint"]))
+    .cancellable()
+    .params(serde_json::to_value(params).unwrap_or_default())
+    .step("stop the original session on the master (force)", true)
+    .step("prepare the slave cluster's ssh keys (gsec_create)", true)
+    .step(
+        "create the reverse session slave -> master (push-pem force)",
+        true,
+    )
+    .step(
+        "configure the reverse session: special-sync-mode recover, gfid-conflict-resolution \
+         false, the original's sync method (read back)",
+        true,
+    )
+    .step("start the reverse session", true)
+    .step(
+        "wait for the reverse session's crawl (every worker in Changelog Crawl)",
+        true,
+    )
+    .step("confirm: I/O on the slave volume is stopped", true)
+    .step(
+        "wait for every worker of the reverse session to settle",
+        true,
+    )
+    .step("checkpoint now, and a change on the slave volume", true)
+    .step("wait until every worker completed the checkpoint", true)
+    .step("stop the reverse session", true)
+    .step("delete the reverse session", true)
+    .step(
+        "put the slave volume's options back as they were (read back)",
+        true,
+    )
+    .step("start the original session", true)
+    .step("record the failback", true)
+}
+
+/// gluster spells booleans several ways (`on`, `true`, `enable`, `1`).
+fn same_value(a: &str, b: &str) -> bool {
+    fn norm(v: &str) -> String {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" | "enable" | "1" => "on".into(),
+            "off" | "false" | "no" | "disable" | "0" => "off".into(),
+            other => other.to_owned(),
+        }
+    }
+    norm(a) == norm(b)
+}
+
+/// The oldest last-synced time of the bricks that report one: what the slave holds of every
+/// brick.
+fn oldest_synced(bricks: &[BrickPoint]) -> Option<DateTime<Utc>> {
+    bricks.iter().filter_map(|b| b.last_synced).min()
+}
+
+fn record_of(f: &FailoverRow) -> FailoverRecord {
+    FailoverRecord {
+        role: f.in_effect().unwrap_or(DrRole::FailedOver),
+        planned: f.planned,
+        failed_over_at: f.failed_over_at,
+        recovery_point: f.recovery_point,
+        bricks: serde_json::from_str(&f.bricks).unwrap_or_default(),
+        master_stopped: f.master_stopped,
+        saved_options: serde_json::from_str(&f.saved_options).unwrap_or_default(),
+        failover_operation: f.failover_operation.into_uuid(),
+        failback_operation: f.failback_operation.map(|o| o.into_uuid()),
+        reverse_session: f.reverse_session.clone(),
+    }
 }
 
 impl Service {
     /// What an admin sees before a failover or failback: reachability, checkpoint, per brick
-    /// what the slave holds, what blocks either.
+    /// what the slave holds, what blocks either (from what the sync last read).
     pub async fn failover_check(&self, id: Uuid) -> Result<FailoverCheck> {
-        Err(ServiceError::Conflict(format!("failover of {id}: not yet")))
+        let scope = self.session_scope(id).await?;
+        let detail = self.session_detail_view(id).await?;
+        let mut c = self.conn().await?;
+        let in_effect = store::failover_in_effect(&mut c, id.hyphenated()).await?;
+        drop(c);
+        let slave = self.slave_side(&scope.session).await;
+        let master_reachable = scope.cluster.sync_state == SyncState::Ok;
+        let bricks: Vec<BrickPoint> = detail
+            .bricks
+            .iter()
+            .map(|b| BrickPoint {
+                brick: format!(
+                    "{}:{}",
+                    b.master_host.clone().unwrap_or_default(),
+                    b.master_brick.clone().unwrap_or_default()
+                ),
+                status: b.status,
+                last_synced: b.last_synced,
+                entry_pending: b.entry_pending,
+                data_pending: b.data_pending,
+                meta_pending: b.meta_pending,
+            })
+            .collect();
+        let (slave_managed, slave_reachable, slave_error) = match &slave {
+            Ok(s) => (
+                true,
+                s.cluster.sync_state == SyncState::Ok,
+                s.cluster.sync_error.clone(),
+            ),
+            Err(e) => (false, false, Some(e.to_string())),
+        };
+        let master_error = scope.cluster.sync_error.clone();
+        let mut failover_blockers = Vec::new();
+        let mut failback_blockers = Vec::new();
+        match &in_effect {
+            Some(f) => failover_blockers.push(format!(
+                "failed over already, since {}",
+                f.failed_over_at.format("%Y-%m-%d %H:%M:%S UTC")
+            )),
+            None => failback_blockers.push("the session is not failed over".into()),
+        }
+        match (&slave, slave_reachable) {
+            (Err(e), _) => {
+                failover_blockers.push(e.to_string());
+                failback_blockers.push(e.to_string());
+            }
+            (Ok(s), false) => {
+                let why = format!(
+                    "the slave cluster {} cannot be read: {}",
+                    s.cluster.name,
+                    slave_error.as_deref().unwrap_or("not read yet")
+                );
+                failover_blockers.push(why.clone());
+                failback_blockers.push(why);
+            }
+            _ => {}
+        }
+        if !master_reachable {
+            failback_blockers.push(format!(
+                "the master cluster {} cannot be read: {}; bring it back first",
+                scope.cluster.name,
+                master_error.as_deref().unwrap_or("not read yet")
+            ));
+        }
+        let status = scope.session.status;
+        Ok(FailoverCheck {
+            session_id: id,
+            master: scope.master.name.clone(),
+            slave: scope.slave.clone(),
+            status,
+            master_reachable,
+            master_error: (!master_reachable).then_some(master_error).flatten(),
+            slave_managed,
+            slave_reachable,
+            checkpoint_time: detail.summary.checkpoint_time,
+            checkpoint_completed: detail.summary.checkpoint_completed,
+            recovery_point: oldest_synced(&bricks),
+            bricks,
+            planned_possible: master_reachable
+                && status != SessionStatus::Paused
+                && in_effect.is_none(),
+            failover_blockers,
+            failback_blockers,
+            failover: in_effect.as_ref().map(record_of),
+        })
     }
 
+    /// The session's failover in effect, if any.
+    pub async fn failover_record(&self, id: Uuid) -> Result<Option<FailoverRecord>> {
+        let mut c = self.conn().await?;
+        Ok(store::failover_in_effect(&mut c, id.hyphenated())
+            .await?
+            .as_ref()
+            .map(record_of))
+    }
+
+    /// Refuses what must not run while a session is failed over (its slave takes writes:
+    /// replicating the master over them would lose them).
+    pub(super) async fn refuse_if_failed_over(&self, id: Uuid, what: &str) -> Result<()> {
+        match self.failover_record(id).await? {
+            Some(f) => Err(ServiceError::Conflict(format!(
+                "the session is {} (since {}): its slave volume takes writes; {what} only after a failback",
+                f.role.as_str().replace('_', " "),
+                f.failed_over_at.format("%Y-%m-%d %H:%M:%S UTC")
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The session's slave volume, in a cluster georep manages (else why not).
+    async fn slave_side(&self, s: &SessionRow) -> Result<SlaveSide> {
+        let Some(volume_id) = s.slave_volume_id else {
+            return Err(ServiceError::Conflict(format!(
+                "the slave volume {}::{} is in a cluster georep does not manage: register that \
+                 cluster first (georep must change the slave volume's options)",
+                s.slave_host_name, s.slave_volume_name
+            )));
+        };
+        let mut c = self.conn().await?;
+        let (volume, cluster) = super::scope::volume_and_cluster_in(&mut c, volume_id).await?;
+        let host = host_to_ask_in(&mut c, &cluster).await?;
+        Ok(SlaveSide {
+            volume,
+            cluster,
+            target: target_of(&host),
+        })
+    }
+
+    /// Fails a session over (see the module). Audited; an alert when it is done.
     pub(super) async fn failover_now(
         &self,
-        _actor: &str,
+        actor: &str,
         id: Uuid,
-        _input: FailoverInput,
+        input: FailoverInput,
     ) -> Result<DrSwitch> {
-        Err(ServiceError::Conflict(format!("failover of {id}: not yet")))
+        let scope = self.session_scope(id).await?;
+        let audit = scope.audit(actor, "failover");
+        let checked = async {
+            if let Some(f) = self.failover_record(id).await? {
+                return Err(ServiceError::Conflict(format!(
+                    "the session is failed over already (since {})",
+                    f.failed_over_at.format("%Y-%m-%d %H:%M:%S UTC")
+                )));
+            }
+            let slave = self.slave_side(&scope.session).await?;
+            // fresh reads of both sides: what the steps start from
+            self.refresh_cluster(&slave.cluster, &Quiet::default())
+                .await
+                .map_err(|e| {
+                    ServiceError::Conflict(format!(
+                        "the slave cluster {} cannot be read: {e}",
+                        slave.cluster.name
+                    ))
+                })?;
+            let master = self
+                .refresh_cluster(&scope.cluster, &Quiet::default())
+                .await;
+            let planned = input.planned.unwrap_or(master.is_ok());
+            if let (true, Err(e)) = (planned, &master) {
+                return Err(ServiceError::Conflict(format!(
+                    "a planned failover needs the master cluster, which cannot be read ({e}): \
+                     ask for an unplanned one (planned = false)"
+                )));
+            }
+            let detail = self.failover_check(id).await?;
+            Ok(FailoverParams {
+                planned,
+                io_stopped: input.io_stopped,
+                master_reachable: master.is_ok(),
+                started: None,
+                saved: None,
+                recovery_point: oldest_synced(&detail.bricks),
+                bricks: detail.bricks,
+            })
+        }
+        .await;
+        let params = match checked {
+            Ok(p) => p,
+            Err(e) => return self.refuse(&audit, e).await,
+        };
+        let op = self
+            .begin_audited(failover_plan(id, actor, &params), &audit)
+            .await?;
+        self.run_failover(op, audit, 1, params).await
     }
 
+    /// Takes over a failover a dead georep left at `row.step`, in the background.
+    pub(super) async fn resume_failover(&self, row: OperationRow) -> Result<()> {
+        let id = row
+            .session_id
+            .map(|s| s.into_uuid())
+            .ok_or_else(|| ServiceError::NotFound("a failover without a session".into()))?;
+        let params: FailoverParams = serde_json::from_str(&row.params)
+            .map_err(|e| ServiceError::Conflict(format!("the failover's params: {e}")))?;
+        let scope = self.session_scope(id).await?;
+        let audit = Audit {
+            operation_id: Some(row.id),
+            ..scope.audit(&row.actor, "failover")
+        };
+        // the probe's steps are repeated whole
+        let from = match row.step {
+            3..=5 => 2,
+            n => n.max(1),
+        };
+        let op = self
+            .adopt(&row, Quiet::session(id, &["checkpoint"]))
+            .await?;
+        tracing::info!(operation = %row.id, step = row.step, "resuming a failover");
+        let s = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = s.run_failover(op, audit, from, params).await {
+                tracing::warn!(session = %id, error = %e, "resumed failover ended in error");
+            }
+        });
+        Ok(())
+    }
+
+    async fn run_failover(
+        &self,
+        op: Operation,
+        audit: Audit,
+        from: i64,
+        mut params: FailoverParams,
+    ) -> Result<DrSwitch> {
+        let id = op_session(&audit)?;
+        let outcome = self
+            .failover_steps(&op, id, from, &mut params)
+            .await
+            .map(|_| {
+                let point = params.recovery_point;
+                DrSwitch {
+                    operation: op.id,
+                    message: format!(
+                        "failed over ({}); recovery point {}",
+                        if params.planned {
+                            "planned: nothing lost"
+                        } else {
+                            "unplanned"
+                        },
+                        point.map_or("unknown".into(), |t| t
+                            .format("%Y-%m-%d %H:%M:%S UTC")
+                            .to_string())
+                    ),
+                    recovery_point: point,
+                }
+            });
+        let message = outcome.as_ref().ok().map(|o| o.message.clone());
+        let point = outcome.as_ref().ok().and_then(|o| o.recovery_point);
+        op.finish_with(&audit, &outcome, message.as_deref(), point)
+            .await;
+        match &outcome {
+            Ok(o) => self.send_alert("failed_over", &audit, &o.message),
+            Err(ServiceError::Cancelled(_)) => {}
+            Err(e) => self.alert(&audit, "failover_failed", &e.to_string()),
+        }
+        outcome
+    }
+
+    async fn failover_steps(
+        &self,
+        op: &Operation,
+        id: Uuid,
+        from: i64,
+        params: &mut FailoverParams,
+    ) -> Result<()> {
+        let save = |p: &FailoverParams| serde_json::to_value(p).unwrap_or_default();
+        // 1–5. planned: I/O stopped, then everything up to a checkpoint on the slave
+        if !params.planned {
+            for position in from.max(1)..=5 {
+                op.leave(position, StepState::Skipped, Some("unplanned failover"))
+                    .await;
+            }
+        } else {
+            if from <= 1 {
+                if params.io_stopped {
+                    let note = "the request says I/O on the master volume is stopped";
+                    op.leave(1, StepState::Skipped, Some(note)).await;
+                } else {
+                    let scope = self.session_scope(id).await?;
+                    let prompt = format!(
+                        "stop I/O on the master volume {} (stop or unmount what writes to it), \
+                         then confirm",
+                        scope.master.name
+                    );
+                    op.await_confirmation(1, &prompt).await?;
+                }
+            }
+            if from <= 5 {
+                let lock = self.health_lane(id).await?;
+                let synced = async {
+                    if from <= 2 || params.started.is_none() {
+                        params.started = Some(self.start_unless_running(op, 2, id).await?);
+                        op.save_params(&save(params)).await;
+                    }
+                    let (report, failure) = self
+                        .checkpoint_steps(op, 2, id, WAIT, &trigger_of(op))
+                        .await;
+                    match failure {
+                        Some(e) => Err(e),
+                        None => Ok(report.and_then(|r| r.checkpoint)),
+                    }
+                }
+                .await;
+                lock.abandon().await;
+                match synced {
+                    Ok(point) => {
+                        // the checkpoint every worker completed: nothing before it is lost
+                        params.recovery_point = point.or(params.recovery_point);
+                        op.save_params(&save(params)).await;
+                    }
+                    Err(e) => {
+                        // the session as it was: stopped again if the failover started it
+                        if params.started == Some(true) {
+                            let _ = self.stop_unless_stopped(op, 6, id, false).await;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        if op.cancel_asked().await {
+            return Err(ServiceError::Cancelled(
+                "before the session was stopped: nothing was changed".into(),
+            ));
+        }
+        // 6. the session stopped on the master (the failover cannot be cancelled from here)
+        op.not_cancellable().await;
+        if from <= 6 {
+            if params.master_reachable {
+                self.stop_unless_stopped(op, 6, id, !params.planned).await?;
+            } else {
+                let why = "the master cluster cannot be read: the failback stops the session \
+                           there first";
+                op.leave(6, StepState::Skipped, Some(why)).await;
+            }
+        }
+        // 7–9. the slave takes writes, each setting read back
+        let scope = self.session_scope(id).await?;
+        let slave = self.slave_side(&scope.session).await?;
+        if params.saved.is_none() {
+            let mut saved = Vec::new();
+            for (key, _) in PROMOTE {
+                let o = self
+                    .gluster()
+                    .volume_get(&slave.target, &slave.volume.name, key)
+                    .await?;
+                saved.push(SavedOption {
+                    key: o.key,
+                    value: o.value,
+                    default: o.default,
+                });
+            }
+            params.saved = Some(saved);
+            op.save_params(&save(params)).await;
+        }
+        for (i, (key, value)) in PROMOTE.iter().enumerate() {
+            let position = 7 + i as i64;
+            if from > position {
+                continue;
+            }
+            let command = format!("gluster volume set {} {key} {value}", slave.volume.name);
+            op.step(
+                position,
+                Some(&command),
+                self.set_verified(&slave, key, value, false),
+                |_| Some(format!("{key} reads {value}")),
+            )
+            .await?;
+        }
+        // 10. the record: the session is failed over
+        let mut c = self.conn().await?;
+        let row = FailoverRow {
+            id: Uuid::new_v4().hyphenated(),
+            session_id: id.hyphenated(),
+            role: DrRole::FailedOver.as_str().into(),
+            planned: params.planned,
+            failed_over_at: Utc::now(),
+            failed_back_at: None,
+            recovery_point: params.recovery_point,
+            bricks: serde_json::to_string(&params.bricks).unwrap_or_else(|_| "[]".into()),
+            master_stopped: params.master_reachable,
+            saved_options: serde_json::to_string(params.saved.as_deref().unwrap_or(&[]))
+                .unwrap_or_else(|_| "[]".into()),
+            failover_operation: op.id.hyphenated(),
+            failback_operation: None,
+            reverse_session: None,
+        };
+        op.enter(10, None, false).await;
+        let fresh = store::insert_failover(&mut c, &row).await?;
+        drop(c);
+        let note = match fresh {
+            true => "the session is failed over".to_owned(),
+            false => "recorded already".to_owned(),
+        };
+        op.leave(10, StepState::Succeeded, Some(&note)).await;
+        Ok(())
+    }
+
+    /// `volume set` (or, with `reset`, `volume reset`) on the slave, then `volume get`: the
+    /// value must read back.
+    async fn set_verified(
+        &self,
+        slave: &SlaveSide,
+        key: &str,
+        value: &str,
+        reset: bool,
+    ) -> Result<()> {
+        let g = self.gluster();
+        let vol = slave.volume.name.as_str();
+        match reset {
+            true => g.volume_reset(&slave.target, vol, key).await?,
+            false => g.volume_set(&slave.target, vol, key, value).await?,
+        };
+        let reads = g.volume_get(&slave.target, vol, key).await?;
+        if !same_value(&reads.value, value) {
+            return Err(ServiceError::NotTaken {
+                key: key.into(),
+                sent: value.into(),
+                reads: Some(reads.value),
+            });
+        }
+        Ok(())
+    }
+
+    /// Fails a failed-over session back (see the module). Audited; an alert when it ends.
     pub(super) async fn failback_now(
         &self,
-        _actor: &str,
+        actor: &str,
         id: Uuid,
-        _input: FailbackInput,
+        input: FailbackInput,
     ) -> Result<DrSwitch> {
-        Err(ServiceError::Conflict(format!("failback of {id}: not yet")))
+        let scope = self.session_scope(id).await?;
+        let audit = scope.audit(actor, "failback");
+        let checked = async {
+            let mut c = self.conn().await?;
+            let f = store::failover_in_effect(&mut c, id.hyphenated())
+                .await?
+                .ok_or_else(|| ServiceError::Conflict("the session is not failed over".into()))?;
+            drop(c);
+            let slave = self.slave_side(&scope.session).await?;
+            self.refresh_cluster(&scope.cluster, &Quiet::default())
+                .await
+                .map_err(|e| {
+                    ServiceError::Conflict(format!(
+                        "the master cluster {} cannot be read ({e}): bring it back before \
+                         failing back",
+                        scope.cluster.name
+                    ))
+                })?;
+            self.refresh_cluster(&slave.cluster, &Quiet::default())
+                .await
+                .map_err(|e| {
+                    ServiceError::Conflict(format!(
+                        "the slave cluster {} cannot be read: {e}",
+                        slave.cluster.name
+                    ))
+                })?;
+            Ok(FailbackParams {
+                failover: f.id.to_string(),
+                io_stopped: input.io_stopped,
+            })
+        }
+        .await;
+        let params = match checked {
+            Ok(p) => p,
+            Err(e) => return self.refuse(&audit, e).await,
+        };
+        let op = self
+            .begin_audited(failback_plan(id, actor, &params), &audit)
+            .await?;
+        self.run_failback(op, audit, 1, params).await
+    }
+
+    /// Takes over a failback a dead georep left at `row.step`, in the background.
+    pub(super) async fn resume_failback(&self, row: OperationRow) -> Result<()> {
+        let id = row
+            .session_id
+            .map(|s| s.into_uuid())
+            .ok_or_else(|| ServiceError::NotFound("a failback without a session".into()))?;
+        let params: FailbackParams = serde_json::from_str(&row.params)
+            .map_err(|e| ServiceError::Conflict(format!("the failback's params: {e}")))?;
+        let scope = self.session_scope(id).await?;
+        let audit = Audit {
+            operation_id: Some(row.id),
+            ..scope.audit(&row.actor, "failback")
+        };
+        // the checkpoint's steps are repeated whole
+        let from = match row.step {
+            9..=10 => 8,
+            n => n.max(1),
+        };
+        let op = self
+            .adopt(&row, Quiet::session(id, &["checkpoint"]))
+            .await?;
+        tracing::info!(operation = %row.id, step = row.step, "resuming a failback");
+        let s = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = s.run_failback(op, audit, from, params).await {
+                tracing::warn!(session = %id, error = %e, "resumed failback ended in error");
+            }
+        });
+        Ok(())
+    }
+
+    async fn run_failback(
+        &self,
+        op: Operation,
+        audit: Audit,
+        from: i64,
+        params: FailbackParams,
+    ) -> Result<DrSwitch> {
+        let id = op_session(&audit)?;
+        let failover: Id = params
+            .failover
+            .parse::<Uuid>()
+            .map(|u| u.hyphenated())
+            .map_err(|e| ServiceError::Conflict(format!("the failback's failover: {e}")))?;
+        {
+            let mut c = self.conn().await?;
+            store::set_failback(&mut c, failover, Some(op.id.hyphenated())).await?;
+        }
+        let mut outcome = self
+            .failback_steps(&op, id, failover, from, &params)
+            .await
+            .map(|_| DrSwitch {
+                operation: op.id,
+                message: "failed back: the master has what was written on the slave, the \
+                          original session runs again"
+                    .into(),
+                recovery_point: None,
+            });
+        if let Err(ServiceError::Cancelled(why)) = &outcome {
+            // the reverse session goes again; the session stays failed over
+            let undone = self.undo_reverse(id, failover).await;
+            let mut c = self.conn().await?;
+            store::set_failback(&mut c, failover, None).await?;
+            if let Err(e) = undone {
+                outcome = Err(ServiceError::Incomplete(format!(
+                    "cancelled ({why}), but the reverse session could not be removed: {e}"
+                )));
+            }
+        }
+        let message = outcome.as_ref().ok().map(|o| o.message.clone());
+        op.finish(&audit, &outcome, message.as_deref()).await;
+        match &outcome {
+            Ok(o) => self.send_alert("failed_back", &audit, &o.message),
+            Err(ServiceError::Cancelled(_)) => {}
+            Err(e) => self.alert(&audit, "failback_failed", &e.to_string()),
+        }
+        outcome
+    }
+
+    async fn failback_steps(
+        &self,
+        op: &Operation,
+        id: Uuid,
+        failover: Id,
+        from: i64,
+        params: &FailbackParams,
+    ) -> Result<()> {
+        let cancelled =
+            |at: &str| ServiceError::Cancelled(format!("{at}: the reverse session goes"));
+        // 1. fence: the original session must not replicate the master over the slave's writes
+        if from <= 1 {
+            self.stop_unless_stopped(op, 1, id, true).await?;
+            let mut c = self.conn().await?;
+            store::set_master_stopped(&mut c, failover).await?;
+        }
+        let ctx = self.session_scope(id).await?;
+        let slave = self.slave_side(&ctx.session).await?;
+        let reverse_slave = format!(
+            "{}::{}",
+            self.master_host_name(&ctx).await?,
+            ctx.master.name
+        );
+        let reverse_of = |s: &SessionRow| {
+            s.master_volume_id == slave.volume.id
+                && s.slave_volume_name == ctx.master.name
+                && s.slave_user.is_empty()
+        };
+        // 2. the slave cluster's keys
+        if from <= 2 {
+            op.step(
+                2,
+                Some("gluster system:: execute gsec_create"),
+                self.gluster()
+                    .gsec_create(&slave.target)
+                    .map_err(ServiceError::from),
+                |_| None,
+            )
+            .await?;
+        }
+        // 3. the reverse session, unless gluster has it already
+        let reverse = if from <= 3 {
+            let _quiet = self
+                .coord()
+                .quiet_while(Quiet::created(reverse_slave.clone()));
+            self.refresh_cluster(&slave.cluster, &Quiet::created(reverse_slave.clone()))
+                .await?;
+            match self
+                .stored_sessions_of(&slave.volume)
+                .await?
+                .into_iter()
+                .find(|s| reverse_of(s))
+            {
+                Some(s) => {
+                    let note = format!("exists already: {}", s.session_key);
+                    op.leave(3, StepState::Skipped, Some(&note)).await;
+                    s
+                }
+                None => {
+                    let words = ["create", "push-pem", "force"];
+                    let command = georep_command(&slave.volume.name, &reverse_slave, &words);
+                    op.step(
+                        3,
+                        Some(&command),
+                        self.gluster()
+                            .georep_action(
+                                &slave.target,
+                                &slave.volume.name,
+                                &reverse_slave,
+                                &words,
+                            )
+                            .map_err(ServiceError::from),
+                        |a| a.message.clone(),
+                    )
+                    .await?;
+                    // push-pem's hook installs the keys after create returned
+                    tokio::time::sleep(PUSH_PEM_SETTLE).await;
+                    self.refresh_cluster(&slave.cluster, &Quiet::created(reverse_slave.clone()))
+                        .await?;
+                    self.stored_sessions_of(&slave.volume)
+                        .await?
+                        .into_iter()
+                        .find(|s| reverse_of(s))
+                        .ok_or_else(|| {
+                            ServiceError::Incomplete(format!(
+                                "gluster created {} -> {reverse_slave} but does not list it",
+                                slave.volume.name
+                            ))
+                        })?
+                }
+            }
+        } else {
+            self.stored_sessions_of(&slave.volume)
+                .await?
+                .into_iter()
+                .find(|s| reverse_of(s))
+                .ok_or_else(|| {
+                    ServiceError::Incomplete(format!(
+                        "the reverse session {} -> {reverse_slave} is gone",
+                        slave.volume.name
+                    ))
+                })?
+        };
+        let rid = reverse.session_id.into_uuid();
+        {
+            let mut c = self.conn().await?;
+            store::set_reverse_session(&mut c, failover, Some(&reverse.session_key)).await?;
+        }
+        let reverse_options = [
+            "checkpoint",
+            "special_sync_mode",
+            "gfid_conflict_resolution",
+            "sync_method",
+        ];
+        let _quiet = self
+            .coord()
+            .quiet_while(Quiet::session(rid, &reverse_options));
+        // 4. recover mode, the original's sync method, read back
+        if from <= 4 {
+            let sync_method = self.stored_option(id, "sync_method").await?;
+            let mut settings: Vec<(&str, String)> = RECOVER_MODE
+                .iter()
+                .map(|(k, v)| (*k, (*v).to_owned()))
+                .collect();
+            if let Some(m) = sync_method {
+                settings.push(("sync-method", m));
+            }
+            let rscope = self.session_scope(rid).await?;
+            let shown: Vec<String> = settings.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let command = georep_command(
+                &slave.volume.name,
+                &reverse_slave,
+                &["config", &shown.join("; config ")],
+            );
+            op.step(
+                4,
+                Some(&command),
+                self.configure_reverse(&rscope, &settings),
+                |_| Some(format!("reads {}", shown.join(", "))),
+            )
+            .await?;
+        }
+        // 5. the reverse session runs
+        if from <= 5 {
+            self.start_unless_running(op, 5, rid).await?;
+        }
+        let lock = self.health_lane(rid).await?;
+        let synced = async {
+            let rctx = self.health_ctx(rid).await?;
+            let waits = Waits {
+                crawl: WAIT,
+                checkpoint: WAIT,
+                after_start: true,
+            };
+            // 6. its first crawl brought the slave's writes over
+            if from <= 6 {
+                if let Err((why, _)) = self.wait_settled(&rctx, waits, op, 6).await? {
+                    return Err(ServiceError::Incomplete(format!(
+                        "the reverse session's crawl did not end: {why}"
+                    )));
+                }
+            }
+            // 7. nothing new is written on the slave from now on
+            if from <= 7 {
+                if params.io_stopped {
+                    let note = "the request says I/O on the slave volume is stopped";
+                    op.leave(7, StepState::Skipped, Some(note)).await;
+                } else {
+                    let prompt = format!(
+                        "stop I/O on the slave volume {} (stop or unmount what writes to it), \
+                         then confirm",
+                        slave.volume.name
+                    );
+                    op.await_confirmation(7, &prompt).await?;
+                }
+            }
+            // 8–10. a checkpoint every worker of the reverse session completed
+            let trigger = trigger_of(op);
+            let report = self.probe_locked(&rctx, &trigger, waits, op, 7).await?;
+            if report.result != ProbeResult::Passed {
+                return Err(ServiceError::Incomplete(format!(
+                    "the reverse session did not complete its checkpoint: {}",
+                    report
+                        .message
+                        .unwrap_or_else(|| report.result.as_str().into())
+                )));
+            }
+            Ok(())
+        }
+        .await;
+        lock.abandon().await;
+        match synced {
+            Err(ServiceError::Cancelled(at)) => return Err(cancelled(&at)),
+            other => other?,
+        }
+        if op.cancel_asked().await {
+            return Err(cancelled("after the checkpoint"));
+        }
+        op.not_cancellable().await;
+        // 11–12. the reverse session goes
+        self.stop_unless_stopped(op, 11, rid, true).await?;
+        let rscope = self.session_scope(rid).await?;
+        self.run_action(
+            op,
+            12,
+            &rscope,
+            SessionAction::Delete,
+            true,
+            false,
+            Quiet::session(rid, &[]),
+        )
+        .await?;
+        self.refresh_cluster(&slave.cluster, &Quiet::session(rid, &[]))
+            .await?;
+        if self
+            .stored_sessions_of(&slave.volume)
+            .await?
+            .iter()
+            .any(|s| s.session_id == reverse.session_id)
+        {
+            return Err(ServiceError::Incomplete(format!(
+                "gluster still lists the reverse session {}",
+                reverse.session_key
+            )));
+        }
+        {
+            let mut c = self.conn().await?;
+            store::set_reverse_session(&mut c, failover, None).await?;
+        }
+        // 13. the slave's options as they were
+        let saved: Vec<SavedOption> = {
+            let mut c = self.conn().await?;
+            let row = store::failover_in_effect(&mut c, id.hyphenated())
+                .await?
+                .ok_or_else(|| ServiceError::Conflict("the failover record is gone".into()))?;
+            serde_json::from_str(&row.saved_options).unwrap_or_default()
+        };
+        let shown: Vec<String> = saved
+            .iter()
+            .map(|o| match o.default {
+                true => format!("reset {}", o.key),
+                false => format!("set {} {}", o.key, o.value),
+            })
+            .collect();
+        let command = format!(
+            "gluster volume {} ({})",
+            shown.join("; "),
+            slave.volume.name
+        );
+        op.step(
+            13,
+            Some(&command),
+            async {
+                for o in &saved {
+                    self.set_verified(&slave, &o.key, &o.value, o.default)
+                        .await?;
+                }
+                Ok(())
+            },
+            |_| Some("every option reads as before the failover".into()),
+        )
+        .await?;
+        // 14. the original session replicates again
+        self.start_unless_running(op, 14, id).await?;
+        // 15. no longer failed over
+        op.enter(15, None, false).await;
+        let mut c = self.conn().await?;
+        store::set_failed_back(&mut c, failover, Utc::now()).await?;
+        drop(c);
+        op.leave(
+            15,
+            StepState::Succeeded,
+            Some("the session is no longer failed over"),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// After a cancelled failback: the reverse session stopped and deleted, if it exists.
+    async fn undo_reverse(&self, id: Uuid, failover: Id) -> Result<()> {
+        let ctx = self.session_scope(id).await?;
+        let slave = self.slave_side(&ctx.session).await?;
+        self.refresh_cluster(&slave.cluster, &Quiet::default())
+            .await?;
+        let Some(reverse) = self
+            .stored_sessions_of(&slave.volume)
+            .await?
+            .into_iter()
+            .find(|s| s.slave_volume_name == ctx.master.name && s.slave_user.is_empty())
+        else {
+            return Ok(());
+        };
+        let rscope = self.session_scope(reverse.session_id.into_uuid()).await?;
+        let g = self.gluster();
+        let (master, spec) = (&rscope.master.name, &rscope.slave);
+        if !matches!(
+            reverse.status,
+            SessionStatus::Stopped | SessionStatus::Created
+        ) {
+            g.georep_action(&rscope.target, master, spec, &["stop", "force"])
+                .await?;
+        }
+        g.georep_action(&rscope.target, master, spec, &["delete"])
+            .await?;
+        self.refresh_cluster(
+            &slave.cluster,
+            &Quiet::session(reverse.session_id.into_uuid(), &[]),
+        )
+        .await?;
+        let mut c = self.conn().await?;
+        store::set_reverse_session(&mut c, failover, None).await?;
+        Ok(())
+    }
+
+    /// `config KEY VALUE` for each setting on the reverse session, then its config read back.
+    async fn configure_reverse(
+        &self,
+        rscope: &super::scope::SessionScope,
+        settings: &[(&str, String)],
+    ) -> Result<()> {
+        let g = self.gluster();
+        let (master, spec) = (&rscope.master.name, &rscope.slave);
+        for (key, value) in settings {
+            g.georep_action(&rscope.target, master, spec, &["config", key, value])
+                .await?;
+        }
+        let config = g.georep_config(&rscope.target, master, spec).await?;
+        for (key, value) in settings {
+            let name = key.replace('-', "_");
+            let reads = config
+                .iter()
+                .find(|(k, _)| k.replace('-', "_") == name)
+                .map(|(_, v)| v.clone());
+            if !reads.as_deref().is_some_and(|r| same_value(r, value)) {
+                return Err(ServiceError::NotTaken {
+                    key: (*key).into(),
+                    sent: value.clone(),
+                    reads,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// How gluster names a master host the slave cluster can reach: the server of a master
+    /// brick on the host georep asks (connected), else of the first brick.
+    async fn master_host_name(&self, ctx: &super::scope::SessionScope) -> Result<String> {
+        let mut c = self.conn().await?;
+        let bricks = store::bricks_of_volume(&mut c, ctx.master.id).await?;
+        Ok(bricks
+            .iter()
+            .find(|b| b.host_id == Some(ctx.host.id))
+            .or(bricks.first())
+            .map(|b| b.server_name.clone())
+            .unwrap_or_else(|| ctx.host.address.clone()))
+    }
+
+    async fn stored_sessions_of(&self, volume: &VolumeRow) -> Result<Vec<SessionRow>> {
+        let mut c = self.conn().await?;
+        Ok(store::sessions_of_volume(&mut c, volume.id).await?)
+    }
+}
+
+fn op_session(a: &Audit) -> Result<Uuid> {
+    a.session_id
+        .map(|s| s.into_uuid())
+        .ok_or_else(|| ServiceError::NotFound("an operation without a session".into()))
+}
+
+/// The probe's trigger as stored: the operation kind that ran it.
+fn trigger_of(op: &Operation) -> String {
+    op.kind().as_str().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::BrickStatus;
+
+    #[test]
+    fn gluster_s_spellings_of_a_boolean_are_one_value() {
+        assert!(same_value("on", "true"));
+        assert!(same_value("Enable", "on"));
+        assert!(same_value("off", "false"));
+        assert!(!same_value("on", "off"));
+        assert!(same_value("tarssh", "tarssh"));
+        assert!(same_value("recover", " recover"));
+    }
+
+    #[test]
+    fn the_recovery_point_is_the_oldest_brick_s() {
+        let at = |s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let b = |t: Option<&str>| BrickPoint {
+            brick: "n:/b".into(),
+            status: BrickStatus::Active,
+            last_synced: t.map(at),
+            entry_pending: None,
+            data_pending: None,
+            meta_pending: None,
+        };
+        let bricks = [
+            b(Some("2026-12-01T10:00:05Z")),
+            b(None),
+            b(Some("2026-12-01T10:00:01Z")),
+        ];
+        assert_eq!(oldest_synced(&bricks), Some(at("2026-12-01T10:00:01Z")));
+        assert_eq!(oldest_synced(&[b(None)]), None);
+    }
+
+    #[test]
+    fn the_plans_name_every_step_in_order() {
+        let id = Uuid::nil();
+        let f = failover_plan(id, "admin", &FailoverParams::default());
+        assert_eq!(f.steps.len(), 10);
+        assert!(f.steps[6].0.contains("features.read-only off"));
+        assert!(f.steps[8].0.contains("changelog.changelog on"));
+        let b = failback_plan(id, "admin", &FailbackParams::default());
+        assert_eq!(b.steps.len(), 15);
+        assert!(b.steps[6].0.contains("I/O on the slave"));
     }
 }

@@ -392,6 +392,20 @@ impl Operation {
         r
     }
 
+    pub fn kind(&self) -> OperationKind {
+        self.kind
+    }
+
+    /// From here on it cannot be cancelled (what it changes next cannot be left half-made).
+    pub async fn not_cancellable(&self) {
+        self.logged("end its cancellability", async {
+            let mut c = self.service.conn().await?;
+            store::set_cancellable(&mut c, self.row_id(), false, Utc::now()).await?;
+            Ok(())
+        })
+        .await;
+    }
+
     /// Whether an admin asked to cancel it.
     pub async fn cancel_asked(&self) -> bool {
         match self.service.conn().await {

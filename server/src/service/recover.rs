@@ -22,7 +22,10 @@ pub struct Judged {
 
 /// Whether a run a dead georep left is taken over and resumed (rather than judged).
 fn resumable(op: &OperationRow) -> bool {
-    op.kind == OperationKind::ScheduledSync && op.step > 0
+    matches!(
+        op.kind,
+        OperationKind::ScheduledSync | OperationKind::Failover | OperationKind::Failback
+    ) && op.step > 0
 }
 
 impl Service {
@@ -75,7 +78,12 @@ impl Service {
         let mut judged = Vec::new();
         for op in orphans {
             if resumable(&op) {
-                match self.resume_dr_sync(op.clone()).await {
+                let resumed = match op.kind {
+                    OperationKind::Failover => self.resume_failover(op.clone()).await,
+                    OperationKind::Failback => self.resume_failback(op.clone()).await,
+                    _ => self.resume_dr_sync(op.clone()).await,
+                };
+                match resumed {
                     Ok(()) => {
                         judged.push(Judged {
                             id: op.id.into_uuid(),
@@ -86,7 +94,7 @@ impl Service {
                         continue;
                     }
                     Err(e) => {
-                        tracing::warn!(operation = %op.id, error = %e, "cannot resume a DR sync")
+                        tracing::warn!(operation = %op.id, error = %e, "cannot resume an operation")
                     }
                 }
             }

@@ -199,6 +199,9 @@ impl Service {
         };
         let ctx = self.health_ctx(id).await?;
         let audit = ctx.at.audit(actor, "dr_sync");
+        if let Err(e) = self.refuse_if_failed_over(id, "a DR sync").await {
+            return self.refuse(&audit, e).await;
+        }
         let params = DrParams {
             timeout,
             started: None,
@@ -281,7 +284,8 @@ impl Service {
         outcome.map(|o| DrOutcome { operation, ..o })
     }
 
-    async fn health_lane(&self, id: Uuid) -> Result<Operation> {
+    /// The session's health lane (no probe sets its own checkpoint meanwhile), waited for.
+    pub(super) async fn health_lane(&self, id: Uuid) -> Result<Operation> {
         let t0 = std::time::Instant::now();
         loop {
             let plan = Plan::new(
@@ -307,78 +311,25 @@ impl Service {
         params: &mut DrParams,
     ) -> Result<DrOutcome> {
         let timeout = Duration::from_secs(params.timeout.max(1) as u64);
-        let quiet = Quiet::session(id, &["checkpoint"]);
         // 1. start, unless it replicates already (then the run leaves it running)
         if from <= 1 {
-            let ctx = self.health_ctx(id).await?;
-            let started = match ctx.at.session.status {
-                SessionStatus::Created | SessionStatus::Stopped => {
-                    self.run_action(
-                        op,
-                        1,
-                        &ctx.at,
-                        SessionAction::Start,
-                        false,
-                        false,
-                        quiet.clone(),
-                    )
-                    .await?;
-                    true
-                }
-                SessionStatus::Paused => {
-                    let why =
-                        "the session is paused: a DR sync does not resume what an admin paused";
-                    op.leave(1, StepState::Failed, Some(why)).await;
-                    return Err(ServiceError::Conflict(why.into()));
-                }
-                other => {
-                    let note = format!("already {}: left running after the run", other.as_api());
-                    op.leave(1, StepState::Skipped, Some(&note)).await;
-                    false
-                }
-            };
+            let started = self.start_unless_running(op, 1, id).await?;
             params.started = Some(started);
             op.save_params(&serde_json::to_value(&*params).unwrap_or_default())
                 .await;
         }
         let started = params.started.unwrap_or(false);
         // 2–4. the probe's steps with the run's timeout; a failure or a cancel still stops
-        let mut report = None;
-        let mut failure = None;
-        if from <= 4 {
-            let ctx = self.health_ctx(id).await?;
-            let waits = Waits {
-                crawl: timeout,
-                checkpoint: timeout,
-                after_start: true,
-            };
-            match self.probe_locked(&ctx, SCHEDULE_ACTOR, waits, op, 1).await {
-                Ok(r) if r.result == ProbeResult::Passed => report = Some(r),
-                Ok(r) => {
-                    failure = Some(ServiceError::Incomplete(format!(
-                        "the checkpoint was not reached: {}",
-                        r.message
-                            .clone()
-                            .unwrap_or_else(|| r.result.as_str().into())
-                    )));
-                    report = Some(r);
-                }
-                Err(e) => failure = Some(e),
+        let (report, failure) = match from <= 4 {
+            true => {
+                self.checkpoint_steps(op, 1, id, timeout, SCHEDULE_ACTOR)
+                    .await
             }
-        }
+            false => (None, None),
+        };
         // 5. stop what the run started
         if started {
-            let ctx = self.health_ctx(id).await?;
-            if matches!(
-                ctx.at.session.status,
-                SessionStatus::Stopped | SessionStatus::Created
-            ) {
-                op.leave(5, StepState::Skipped, Some("already stopped"))
-                    .await;
-            } else {
-                self.run_action(op, 5, &ctx.at, SessionAction::Stop, false, false, quiet)
-                    .await?;
-            }
+            self.stop_unless_stopped(op, 5, id, false).await?;
         } else {
             op.leave(5, StepState::Skipped, Some("the run did not start it"))
                 .await;
@@ -392,6 +343,109 @@ impl Service {
             probe: report,
             started,
         })
+    }
+
+    /// Step `position` of `op`: starts the session unless it replicates already; whether it
+    /// did. A paused session is refused (what an admin paused stays paused).
+    pub(super) async fn start_unless_running(
+        &self,
+        op: &Operation,
+        position: i64,
+        id: Uuid,
+    ) -> Result<bool> {
+        let ctx = self.health_ctx(id).await?;
+        match ctx.at.session.status {
+            SessionStatus::Created | SessionStatus::Stopped => {
+                let quiet = Quiet::session(id, &["checkpoint"]);
+                self.run_action(
+                    op,
+                    position,
+                    &ctx.at,
+                    SessionAction::Start,
+                    false,
+                    false,
+                    quiet,
+                )
+                .await?;
+                Ok(true)
+            }
+            SessionStatus::Paused => {
+                let why = "the session is paused: georep does not resume what an admin paused";
+                op.leave(position, StepState::Failed, Some(why)).await;
+                Err(ServiceError::Conflict(why.into()))
+            }
+            other => {
+                let note = format!("already {}: left running", other.as_api());
+                op.leave(position, StepState::Skipped, Some(&note)).await;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Step `position` of `op`: stops the session (`force`: also with nodes down) unless
+    /// gluster shows it stopped already.
+    pub(super) async fn stop_unless_stopped(
+        &self,
+        op: &Operation,
+        position: i64,
+        id: Uuid,
+        force: bool,
+    ) -> Result<()> {
+        let ctx = self.health_ctx(id).await?;
+        if matches!(
+            ctx.at.session.status,
+            SessionStatus::Stopped | SessionStatus::Created
+        ) {
+            op.leave(position, StepState::Skipped, Some("already stopped"))
+                .await;
+            return Ok(());
+        }
+        let quiet = Quiet::session(id, &["checkpoint"]);
+        self.run_action(
+            op,
+            position,
+            &ctx.at,
+            SessionAction::Stop,
+            force,
+            false,
+            quiet,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Steps `base + 1..=base + 3` of `op`: the probe with `timeout` for the crawl and the
+    /// checkpoint; its report, and why it did not reach the checkpoint.
+    pub(super) async fn checkpoint_steps(
+        &self,
+        op: &Operation,
+        base: i64,
+        id: Uuid,
+        timeout: Duration,
+        trigger: &str,
+    ) -> (Option<ProbeReport>, Option<ServiceError>) {
+        let ctx = match self.health_ctx(id).await {
+            Ok(ctx) => ctx,
+            Err(e) => return (None, Some(e)),
+        };
+        let waits = Waits {
+            crawl: timeout,
+            checkpoint: timeout,
+            after_start: true,
+        };
+        match self.probe_locked(&ctx, trigger, waits, op, base).await {
+            Ok(r) if r.result == ProbeResult::Passed => (Some(r), None),
+            Ok(r) => {
+                let e = ServiceError::Incomplete(format!(
+                    "the checkpoint was not reached: {}",
+                    r.message
+                        .clone()
+                        .unwrap_or_else(|| r.result.as_str().into())
+                ));
+                (Some(r), Some(e))
+            }
+            Err(e) => (None, Some(e)),
+        }
     }
 
     /// An alert about a session: an event and the webhook.
@@ -602,6 +656,11 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
             }
             let (svc, timeout) = (service.clone(), s.timeout_seconds);
             tokio::spawn(async move {
+                // a failed-over session's slave takes writes: no run until the failback
+                if let Ok(Some(f)) = svc.failover_record(id).await {
+                    tracing::info!(session = %id, role = f.role.as_str(), "scheduled DR sync skipped: failed over");
+                    return;
+                }
                 match svc.dr_sync_now(SCHEDULE_ACTOR, id, Some(timeout)).await {
                     Ok(o) => {
                         tracing::info!(session = %id, recovery_point = ?o.recovery_point, "scheduled DR sync")

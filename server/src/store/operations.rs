@@ -340,6 +340,22 @@ pub async fn confirmed_or_cancelled(conn: &mut SqliteConnection, op: Id) -> Resu
     )
 }
 
+/// Whether an admin may still cancel it.
+pub async fn set_cancellable(
+    conn: &mut SqliteConnection,
+    op: Id,
+    cancellable: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE operations SET cancellable = ?, updated_at = ? WHERE id = ?")
+        .bind(cancellable)
+        .bind(now)
+        .bind(op)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn cancel_requested(conn: &mut SqliteConnection, op: Id) -> Result<bool> {
     Ok(
         sqlx::query_scalar("SELECT cancel_requested FROM operations WHERE id = ?")

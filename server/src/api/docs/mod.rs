@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 mod cluster;
 mod event;
+mod failover;
 mod health;
 mod operation;
 mod option;
@@ -17,6 +18,7 @@ mod volume;
 
 pub use cluster::*;
 pub use event::*;
+pub use failover::*;
 pub use health::*;
 pub use operation::*;
 pub use option::*;

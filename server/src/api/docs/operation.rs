@@ -77,6 +77,9 @@ pub struct OperationDoc {
     /// A DR sync that completed: the slave is consistent up to this time.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub recovery_point: Option<String>,
+    /// What it waits for an admin to confirm (`POST /api/operations/{id}/confirm`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub confirm: Option<String>,
     #[serde(default)]
     pub steps: StepDocs,
 }
@@ -129,6 +132,7 @@ impl From<&OperationView> for OperationDoc {
             elapsed_seconds: o.elapsed_secs(chrono::Utc::now()),
             message: o.message.clone(),
             recovery_point: o.recovery_point.map(time),
+            confirm: o.confirm.clone(),
             steps: StepDocs {
                 steps: o
                     .steps

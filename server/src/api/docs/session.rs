@@ -55,6 +55,9 @@ pub struct SessionDoc {
     pub slave_volume_id: Option<Uuid>,
     pub slave_user: String,
     pub checkpoint_completed: bool,
+    /// `failed_over` (the slave takes writes) or `failing_back`; absent: the normal role.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dr_role: Option<String>,
     pub updated: String,
     #[serde(rename = "link", default)]
     pub links: Vec<Link>,
@@ -129,7 +132,7 @@ pub struct SessionDetailDoc {
 }
 
 /// The actions a session offers, as links (POST to them).
-pub const ACTIONS: [&str; 9] = [
+pub const ACTIONS: [&str; 11] = [
     "start",
     "stop",
     "pause",
@@ -139,6 +142,8 @@ pub const ACTIONS: [&str; 9] = [
     "probe",
     "restart-stalled",
     "sync-now",
+    "failover",
+    "failback",
 ];
 
 impl SessionDoc {
@@ -163,12 +168,14 @@ impl SessionDoc {
             slave_volume_id: s.slave_volume_id,
             slave_user: s.slave_user.clone(),
             checkpoint_completed: s.checkpoint_completed,
+            dr_role: s.dr_role.map(|r| r.as_str().to_owned()),
             updated: time(s.updated_at),
             links: vec![
                 Link::new("options", format!("{href}/options")),
                 Link::new("health", format!("{href}/health")),
                 Link::new("lag", format!("{href}/lag")),
                 Link::new("recovery", format!("{href}/recovery")),
+                Link::new("failover", format!("{href}/failover")),
                 Link::new("schedule", format!("{href}/schedule")),
                 Link::new("operations", format!("/api/operations?session={id}")),
             ],
@@ -295,6 +302,14 @@ pub struct ActionBody {
     /// (oVirt's `<async>`; the header `Prefer: respond-async` does the same).
     #[serde(rename = "async", default)]
     pub run_async: Option<bool>,
+    /// Failover only: planned (stop I/O, checkpoint, nothing lost); default: planned when the
+    /// master cluster is reachable.
+    #[serde(default)]
+    pub planned: Option<bool>,
+    /// Failover and failback: I/O on the volume that was written is stopped already (no step
+    /// waits for a confirmation).
+    #[serde(default)]
+    pub io_stopped: Option<bool>,
 }
 
 impl Root for ActionBody {

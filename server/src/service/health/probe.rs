@@ -136,23 +136,23 @@ impl Service {
         Ok(report)
     }
 
-    async fn run_probe(
+    /// Step `position` of `op` (begun here): waits until every worker is settled — Active in
+    /// Changelog Crawl, or Passive — within `waits.crawl`. `Ok(Err((why, pairs)))` when they
+    /// did not settle (the step failed); a cancel ends the wait.
+    pub(in crate::service) async fn wait_settled(
         &self,
         ctx: &Ctx,
         waits: Waits,
-        (op, step0): (&Operation, i64),
-        report: &mut ProbeReport,
-        stalled_ids: &mut Vec<Id>,
-        done_ids: &mut Vec<Id>,
-    ) -> Result<()> {
-        let (crawl_wait, timeout) = (waits.crawl, waits.checkpoint);
+        op: &Operation,
+        position: i64,
+    ) -> Result<std::result::Result<Vec<GeorepPair>, (String, Vec<GeorepPair>)>> {
         let status_cmd = georep_command(&ctx.at.master.name, &ctx.at.slave, &["status", "detail"]);
-        op.enter(step0 + 1, Some(&status_cmd), true).await;
-        // 1. settled workers: every one Active in Changelog Crawl (or Passive). A checkpoint
-        //    during a history crawl can complete without the live changelog path the probe is
-        //    about; a worker that is starting (or Faulty, about to be respawned) cannot be judged
+        op.enter(position, Some(&status_cmd), true).await;
+        // A checkpoint during a history crawl can complete without the live changelog path
+        // the probe is about; a worker that is starting (or Faulty, about to be respawned)
+        // cannot be judged
         let t_wait = Instant::now();
-        let pairs = loop {
+        loop {
             let pairs = self.pairs(ctx).await?;
             let unsettled: Vec<String> = pairs
                 .iter()
@@ -165,38 +165,54 @@ impl Service {
                 .collect();
             let any_active = pairs.iter().any(|p| p.status == WorkerStatus::Active);
             if unsettled.is_empty() && any_active {
-                break pairs;
+                op.leave(position, StepState::Succeeded, Some("every worker settled"))
+                    .await;
+                return Ok(Ok(pairs));
             }
             let starting = waits.after_start && !any_active;
-            if (unsettled.is_empty() && !starting) || t_wait.elapsed() >= crawl_wait {
-                report.result = ProbeResult::Inconclusive;
-                report.message = Some(if unsettled.is_empty() {
+            if (unsettled.is_empty() && !starting) || t_wait.elapsed() >= waits.crawl {
+                let why = if unsettled.is_empty() {
                     "no active worker".into()
                 } else {
                     format!("workers not settled: {}", unsettled.join(", "))
-                });
-                op.leave(step0 + 1, StepState::Failed, report.message.as_deref())
-                    .await;
+                };
+                op.leave(position, StepState::Failed, Some(&why)).await;
+                return Ok(Err((why, pairs)));
+            }
+            if op.cancel_asked().await {
+                op.leave(position, StepState::Cancelled, None).await;
+                return Err(ServiceError::Cancelled(
+                    "while waiting for the workers to settle".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+
+    async fn run_probe(
+        &self,
+        ctx: &Ctx,
+        waits: Waits,
+        (op, step0): (&Operation, i64),
+        report: &mut ProbeReport,
+        stalled_ids: &mut Vec<Id>,
+        done_ids: &mut Vec<Id>,
+    ) -> Result<()> {
+        let timeout = waits.checkpoint;
+        let status_cmd = georep_command(&ctx.at.master.name, &ctx.at.slave, &["status", "detail"]);
+        // 1. settled workers: every one Active in Changelog Crawl (or Passive)
+        let pairs = match self.wait_settled(ctx, waits, op, step0 + 1).await? {
+            Ok(pairs) => pairs,
+            Err((message, pairs)) => {
+                report.result = ProbeResult::Inconclusive;
+                report.message = Some(message);
                 report.bricks = pairs
                     .iter()
                     .map(|p| probe_brick(ctx, p, None, false))
                     .collect();
                 return Ok(());
             }
-            if op.cancel_asked().await {
-                op.leave(step0 + 1, StepState::Cancelled, None).await;
-                return Err(ServiceError::Cancelled(
-                    "while waiting for the workers to settle".into(),
-                ));
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
         };
-        op.leave(
-            step0 + 1,
-            StepState::Succeeded,
-            Some("every worker settled"),
-        )
-        .await;
         let before: HashMap<String, Option<DateTime<Utc>>> = pairs
             .iter()
             .map(|p| (p.master_brick.clone(), p.checkpoint_time))

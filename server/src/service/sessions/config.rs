@@ -29,7 +29,11 @@ impl Service {
     }
 
     /// The option's stored value (what gluster's config read last), if SQLite has one.
-    async fn stored_option(&self, id: Uuid, key: &str) -> Result<Option<String>> {
+    pub(in crate::service) async fn stored_option(
+        &self,
+        id: Uuid,
+        key: &str,
+    ) -> Result<Option<String>> {
         let mut c = self.conn().await?;
         let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
         Ok(rows

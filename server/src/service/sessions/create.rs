@@ -16,7 +16,8 @@ use futures_util::TryFutureExt;
 
 /// `create push-pem` installs the keys on the slave in a hook that runs after it returned
 /// (FINDINGS P6): starting earlier kills the monitor and leaves the session Created for ever.
-const PUSH_PEM_SETTLE: std::time::Duration = std::time::Duration::from_secs(4);
+pub(in crate::service) const PUSH_PEM_SETTLE: std::time::Duration =
+    std::time::Duration::from_secs(4);
 
 impl Service {
     /// The eligibility reasons for a planned session, before anything is asked of gluster

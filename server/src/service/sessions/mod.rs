@@ -26,6 +26,8 @@ type Ctx = super::scope::SessionScope;
 mod config;
 mod create;
 
+pub(in crate::service) use create::PUSH_PEM_SETTLE;
+
 fn info(s: &SessionRow) -> SessionInfo {
     SessionInfo {
         id: s.session_id.into_uuid(),
@@ -65,7 +67,11 @@ impl Service {
 
     /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
     /// recording the changes `quiet` covers as discoveries.
-    async fn refresh_cluster(&self, cluster: &ClusterRow, quiet: &Quiet) -> Result<()> {
+    pub(in crate::service) async fn refresh_cluster(
+        &self,
+        cluster: &ClusterRow,
+        quiet: &Quiet,
+    ) -> Result<()> {
         self.syncer()
             .cluster_with(cluster, quiet)
             .await
@@ -131,6 +137,14 @@ impl Service {
             }
         };
         let audit = ctx.audit(actor, action.as_str());
+        if matches!(action, SessionAction::Start | SessionAction::Resume) {
+            if let Err(e) = self.refuse_if_failed_over(id, action.as_str()).await {
+                if let Ok(op) = begun {
+                    op.abandon().await;
+                }
+                return self.refuse(&audit, e).await;
+            }
+        }
         let op = match begun {
             Ok(op) => {
                 op.about(&audit).await;
