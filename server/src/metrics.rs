@@ -73,6 +73,7 @@ pub fn render_all(
     let point = Family::<SessionL, Gauge>::default();
     let overdue = Family::<SessionL, Gauge>::default();
     let failed = Family::<SessionL, Gauge>::default();
+    let failed_over = Family::<SessionL, Gauge>::default();
     let ops = Family::<OpL, Gauge>::default();
     reg.register(
         "recovery_point_timestamp_seconds",
@@ -90,18 +91,27 @@ pub fn render_all(
         failed.clone(),
     );
     reg.register(
+        "session_failed_over",
+        "1 while the session is failed over (its slave takes writes) or failing back",
+        failed_over.clone(),
+    );
+    reg.register(
         "operations",
         "Operations by state: unfinished ones, and those that need attention",
         ops.clone(),
     );
     for v in views {
-        let Some(f) = dr.0.get(&v.health.session_id) else {
-            continue;
-        };
         let sl = SessionL {
             session_id: v.health.session_id.to_string(),
             master: v.master.clone(),
             slave: v.slave.clone(),
+        };
+        let f = dr.0.get(&v.health.session_id);
+        failed_over
+            .get_or_create(&sl)
+            .set(i64::from(f.is_some_and(|f| f.failed_over)));
+        let Some(f) = f else {
+            continue;
         };
         if let Some(p) = f.recovery_point {
             point.get_or_create(&sl).set(p.timestamp());
@@ -406,6 +416,7 @@ mod tests {
             recovery_point: Some(at),
             overdue: true,
             last_run_failed: Some(true),
+            failed_over: true,
         };
         let dr = (
             [(sid, facts)].into_iter().collect(),
@@ -419,6 +430,7 @@ mod tests {
         ));
         l(&format!("georep_recovery_point_overdue{{{ids}}} 1"));
         l(&format!("georep_dr_sync_last_failed{{{ids}}} 1"));
+        l(&format!("georep_session_failed_over{{{ids}}} 1"));
         l("georep_operations{state=\"needs_attention\"} 2");
         l("georep_session_lag_seconds");
         assert_eq!(text.matches("# EOF").count(), 1, "{text}");

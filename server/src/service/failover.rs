@@ -48,6 +48,8 @@ const RECOVER_MODE: [(&str, &str); 2] = [
     ("special-sync-mode", "recover"),
     ("gfid-conflict-resolution", "false"),
 ];
+/// Who stops a failed-over session that runs on its master again.
+pub const FENCE_ACTOR: &str = "failover-fence";
 /// How long a failover or failback waits for a crawl and for a checkpoint.
 const WAIT: Duration = Duration::from_secs(1800);
 
@@ -78,10 +80,14 @@ struct FailoverParams {
 struct FailbackParams {
     failover: String,
     io_stopped: bool,
+    /// The master volume's `features.read-only` before the reverse session's create (whose
+    /// push-pem hook sets it on, as on any slave): put back at the end.
+    master_read_only: Option<SavedOption>,
 }
 
-/// The slave volume of a session, in a cluster georep manages.
-struct SlaveSide {
+/// A volume and where its cluster's gluster is asked (the slave volume of a session, in a
+/// cluster georep manages; or the master).
+struct VolumeAt {
     volume: VolumeRow,
     cluster: ClusterRow,
     target: Target,
@@ -298,8 +304,44 @@ impl Service {
         }
     }
 
+    /// Fences failed-over sessions whose master came back: gluster restarts a started
+    /// session's workers with its glusterd, and they would replicate the master over what
+    /// was written on the promoted slave. Stopped (force) as soon as the sync sees them run;
+    /// an audited stop by `failover-fence`. Called by the schedule loop.
+    pub async fn fence_failed_over(&self) {
+        let rows = match self.conn().await {
+            Ok(mut c) => store::failovers_in_effect(&mut c).await.unwrap_or_default(),
+            Err(_) => return,
+        };
+        for f in rows.into_iter().filter(|f| !f.master_stopped) {
+            let id = f.session_id.into_uuid();
+            let Ok(scope) = self.session_scope(id).await else {
+                continue;
+            };
+            let running = !matches!(
+                scope.session.status,
+                SessionStatus::Stopped | SessionStatus::Created | SessionStatus::Unknown
+            );
+            if scope.cluster.sync_state != SyncState::Ok || !running {
+                continue;
+            }
+            tracing::warn!(session = %id, status = scope.session.status.as_api(), "a failed-over session runs on its master again: stopping it");
+            match self
+                .session_action_now(FENCE_ACTOR, id, SessionAction::Stop, true, false)
+                .await
+            {
+                Ok(_) => {
+                    if let Ok(mut c) = self.conn().await {
+                        let _ = store::set_master_stopped(&mut c, f.id).await;
+                    }
+                }
+                Err(e) => tracing::warn!(session = %id, error = %e, "cannot fence it yet"),
+            }
+        }
+    }
+
     /// The session's slave volume, in a cluster georep manages (else why not).
-    async fn slave_side(&self, s: &SessionRow) -> Result<SlaveSide> {
+    async fn slave_side(&self, s: &SessionRow) -> Result<VolumeAt> {
         let Some(volume_id) = s.slave_volume_id else {
             return Err(ServiceError::Conflict(format!(
                 "the slave volume {}::{} is in a cluster georep does not manage: register that \
@@ -310,7 +352,7 @@ impl Service {
         let mut c = self.conn().await?;
         let (volume, cluster) = super::scope::volume_and_cluster_in(&mut c, volume_id).await?;
         let host = host_to_ask_in(&mut c, &cluster).await?;
-        Ok(SlaveSide {
+        Ok(VolumeAt {
             volume,
             cluster,
             target: target_of(&host),
@@ -591,7 +633,7 @@ impl Service {
     /// value must read back.
     async fn set_verified(
         &self,
-        slave: &SlaveSide,
+        slave: &VolumeAt,
         key: &str,
         value: &str,
         reset: bool,
@@ -649,6 +691,7 @@ impl Service {
             Ok(FailbackParams {
                 failover: f.id.to_string(),
                 io_stopped: input.io_stopped,
+                master_read_only: None,
             })
         }
         .await;
@@ -698,7 +741,7 @@ impl Service {
         op: Operation,
         audit: Audit,
         from: i64,
-        params: FailbackParams,
+        mut params: FailbackParams,
     ) -> Result<DrSwitch> {
         let id = op_session(&audit)?;
         let failover: Id = params
@@ -711,7 +754,7 @@ impl Service {
             store::set_failback(&mut c, failover, Some(op.id.hyphenated())).await?;
         }
         let mut outcome = self
-            .failback_steps(&op, id, failover, from, &params)
+            .failback_steps(&op, id, failover, from, &mut params)
             .await
             .map(|_| DrSwitch {
                 operation: op.id,
@@ -747,7 +790,7 @@ impl Service {
         id: Uuid,
         failover: Id,
         from: i64,
-        params: &FailbackParams,
+        params: &mut FailbackParams,
     ) -> Result<()> {
         let cancelled =
             |at: &str| ServiceError::Cancelled(format!("{at}: the reverse session goes"));
@@ -781,7 +824,26 @@ impl Service {
             )
             .await?;
         }
+        let master_at = VolumeAt {
+            volume: ctx.master.clone(),
+            cluster: ctx.cluster.clone(),
+            target: ctx.target.clone(),
+        };
         // 3. the reverse session, unless gluster has it already
+        if params.master_read_only.is_none() {
+            let key = PROMOTE[0].0;
+            let o = self
+                .gluster()
+                .volume_get(&master_at.target, &master_at.volume.name, key)
+                .await?;
+            params.master_read_only = Some(SavedOption {
+                key: o.key,
+                value: o.value,
+                default: o.default,
+            });
+            op.save_params(&serde_json::to_value(&*params).unwrap_or_default())
+                .await;
+        }
         let reverse = if from <= 3 {
             let _quiet = self
                 .coord()
@@ -978,25 +1040,28 @@ impl Service {
                 .ok_or_else(|| ServiceError::Conflict("the failover record is gone".into()))?;
             serde_json::from_str(&row.saved_options).unwrap_or_default()
         };
-        let shown: Vec<String> = saved
-            .iter()
-            .map(|o| match o.default {
-                true => format!("reset {}", o.key),
-                false => format!("set {} {}", o.key, o.value),
-            })
-            .collect();
-        let command = format!(
-            "gluster volume {} ({})",
-            shown.join("; "),
-            slave.volume.name
-        );
+        // the reverse session's push-pem hook made the master read-only, as any slave
+        let master_saved: Vec<SavedOption> = params.master_read_only.iter().cloned().collect();
+        let mut shown: Vec<String> = Vec::new();
+        for (at, options) in [(&slave, &saved), (&master_at, &master_saved)] {
+            for o in options.iter() {
+                shown.push(match o.default {
+                    true => format!("gluster volume reset {} {}", at.volume.name, o.key),
+                    false => format!(
+                        "gluster volume set {} {} {}",
+                        at.volume.name, o.key, o.value
+                    ),
+                });
+            }
+        }
         op.step(
             13,
-            Some(&command),
+            Some(&shown.join("; ")),
             async {
-                for o in &saved {
-                    self.set_verified(&slave, &o.key, &o.value, o.default)
-                        .await?;
+                for (at, options) in [(&slave, &saved), (&master_at, &master_saved)] {
+                    for o in options.iter() {
+                        self.set_verified(at, &o.key, &o.value, o.default).await?;
+                    }
                 }
                 Ok(())
             },
@@ -1132,7 +1197,7 @@ mod tests {
 
     #[test]
     fn the_recovery_point_is_the_oldest_brick_s() {
-        let at = |s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let b = |t: Option<&str>| BrickPoint {
             brick: "n:/b".into(),
             status: BrickStatus::Active,

@@ -473,6 +473,8 @@ pub struct DrFacts {
     pub overdue: bool,
     /// The last DR run that ended failed (or needs attention).
     pub last_run_failed: Option<bool>,
+    /// Failed over (or failing back).
+    pub failed_over: bool,
 }
 
 impl Service {
@@ -484,7 +486,7 @@ impl Service {
         let mut c = self.conn().await?;
         let schedules = store::all_schedules(&mut c).await?;
         let now = Utc::now();
-        let facts = store::dr_facts(&mut c)
+        let mut facts: std::collections::HashMap<Uuid, DrFacts> = store::dr_facts(&mut c)
             .await?
             .into_iter()
             .map(|(id, point, last)| {
@@ -493,10 +495,17 @@ impl Service {
                     recovery_point: point,
                     overdue: overdue(schedule, point, now),
                     last_run_failed: last.map(|s| s != "succeeded" && s != "cancelled"),
+                    failed_over: false,
                 };
                 (id.into_uuid(), f)
             })
             .collect();
+        for f in store::failovers_in_effect(&mut c).await? {
+            facts
+                .entry(f.session_id.into_uuid())
+                .or_default()
+                .failed_over = true;
+        }
         let counts = store::operation_counts(&mut c).await?;
         Ok((facts, counts))
     }
@@ -608,6 +617,7 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
             _ = tick.tick() => {}
             _ = stop.changed() => break,
         }
+        service.fence_failed_over().await;
         let rows = match service.conn().await {
             Ok(mut c) => store::all_schedules(&mut c).await.unwrap_or_default(),
             Err(_) => continue,

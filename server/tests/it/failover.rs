@@ -1,0 +1,632 @@
+//! Failover and failback for real (issue 18): the two-cluster lab over ssh (master pool node1 +
+//! node2 with `c2master`, slave pool node3 with `c2slave`), the real georep binary and SQLite
+//! file, through the REST API. ONE test, its phases building on each other (the lab is set up
+//! once):
+//! 1. a session created and started through georep; files written on the master;
+//! 2. a planned failover with the master alive: it waits for the admin's confirmation that I/O
+//!    stopped, checkpoints, stops the session, promotes the slave (each option read back from
+//!    gluster); nothing written before is lost; an admin start is refused while failed over;
+//!    the webhook hears of it;
+//! 3. writes on the promoted slave (a new file, a change to an old one); a failback with georep
+//!    SIGKILLed while it waits for the confirmation that I/O on the slave stopped: the
+//!    restarted georep resumes it at that step, and it completes: the new file and the change
+//!    are on the master's bricks, the reverse session is gone from gluster, the slave's and
+//!    the master's options read as before, the original session replicates a fresh write;
+//! 4. the master pool's gluster stopped (both nodes): an unplanned failover; writes on the
+//!    slave; the master back (its glusterd restarts the old session's workers: the failback
+//!    stops them first); a failback: the slave's writes are on the master, a fresh write on
+//!    the master reaches the slave.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use georep::api::docs::{Clusters, FailoverDoc, OperationDoc, Sessions, Volumes};
+use reqwest::Method;
+
+use crate::common;
+use common::{lab2_lock_async, receiver};
+
+const PW: &str = "failover-admin-1";
+const MASTER: &str = "c2master";
+const SLAVE: &str = "c2slave";
+const BRICKS: &str = "/srv/georep-lab2";
+
+fn lab2_path() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab2.sh")
+}
+
+fn lab2(args: &[&str]) -> String {
+    let out = Command::new("bash")
+        .arg(lab2_path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "gluster-lab2.sh {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// `gluster --mode=script --xml ARGS…` on NODE, as an admin there: its stdout.
+fn node_cli(node: &str, args: &[&str]) -> String {
+    let mut all = vec!["exec", node, "gluster", "--mode=script", "--xml"];
+    all.extend_from_slice(args);
+    let out = Command::new("bash")
+        .arg(lab2_path())
+        .args(&all)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn texts(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|s| s.split(&close).next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// gluster's own word on a volume option (`volume get`), on NODE.
+fn option_on(node: &str, volume: &str, key: &str) -> String {
+    let xml = node_cli(node, &["volume", "get", volume, key]);
+    texts(&xml, "Value")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("volume get {volume} {key} on {node}: {xml}"))
+}
+
+/// The workers' statuses of every geo-replication session NODE knows, by master volume.
+fn sessions_on(node: &str) -> Vec<(String, Vec<String>)> {
+    let xml = node_cli(node, &["volume", "geo-replication", "status"]);
+    texts(&xml, "volume")
+        .iter()
+        .map(|v| (texts(v, "name").remove(0), texts(v, "status")))
+        .collect()
+}
+
+/// The original session's worker statuses as node1's glusterd reports them.
+fn original_statuses() -> Vec<String> {
+    sessions_on("node1")
+        .into_iter()
+        .find(|(m, _)| m == MASTER)
+        .map(|(_, s)| s)
+        .unwrap_or_default()
+}
+
+/// A glusterfs mount of VOLUME from HOST, on this machine, unmounted when dropped.
+struct Mount(PathBuf);
+
+impl Mount {
+    fn new(host: &str, volume: &str) -> Mount {
+        let dir = PathBuf::from(format!("/mnt/georep-failover/{volume}"));
+        let _ = Command::new("umount").arg("-l").arg(&dir).status();
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "glusterfs", &format!("{host}:/{volume}")])
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mount {host}:/{volume}");
+        Mount(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.0.join(name), text)
+            .unwrap_or_else(|e| panic!("write {name} on {}: {e}", self.0.display()));
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// The text of NAME on the first brick of VOLUME (on NODE) that has it.
+fn on_brick(nodes: &[&str], volume: &str, name: &str) -> Option<String> {
+    nodes.iter().find_map(|n| {
+        std::fs::read_to_string(Path::new(BRICKS).join(n).join(volume).join("b1").join(name)).ok()
+    })
+}
+
+/// Waits until NAME holds TEXT on a brick of VOLUME.
+async fn arrives(nodes: &[&str], volume: &str, name: &str, text: &str, budget: Duration) {
+    let t0 = Instant::now();
+    while on_brick(nodes, volume, name).as_deref() != Some(text) {
+        assert!(
+            t0.elapsed() < budget,
+            "{name} = {text:?} did not reach {volume} within {budget:?}: {:?}",
+            on_brick(nodes, volume, name)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+struct Answer {
+    status: u16,
+    text: String,
+    location: Option<String>,
+}
+
+async fn call(base: &str, method: Method, path: &str, body: Option<&str>) -> Answer {
+    let mut r = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .basic_auth("admin", Some(PW))
+        .timeout(Duration::from_secs(300));
+    if let Some(b) = body {
+        r = r
+            .header("content-type", "application/xml")
+            .body(b.to_owned());
+    }
+    let resp = r.send().await.expect("georep answers");
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned);
+    Answer {
+        status: resp.status().as_u16(),
+        text: resp.text().await.unwrap_or_default(),
+        location,
+    }
+}
+
+async fn get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
+    let a = call(base, Method::GET, path, None).await;
+    assert_eq!(a.status, 200, "{path}: {}", a.text);
+    quick_xml::de::from_str(&a.text).unwrap_or_else(|e| panic!("{path}: {e}: {}", a.text))
+}
+
+/// Polls an operation until `done` holds on it (within `budget`).
+async fn wait_op(
+    base: &str,
+    href: &str,
+    budget: Duration,
+    done: impl Fn(&OperationDoc) -> bool,
+) -> OperationDoc {
+    let t0 = Instant::now();
+    loop {
+        let a = call(base, Method::GET, href, None).await;
+        if a.status == 200 {
+            let op: OperationDoc = quick_xml::de::from_str(&a.text).unwrap();
+            if done(&op) {
+                eprintln!(
+                    "timing: {} at step {} after {} ms",
+                    op.kind,
+                    op.step,
+                    t0.elapsed().as_millis()
+                );
+                return op;
+            }
+            assert!(
+                t0.elapsed() < budget,
+                "operation never got there within {budget:?}: {op:#?}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn serve(db: &Path, hook: &str) -> common::Served {
+    common::serve(
+        db,
+        &["--gluster-timeout", "60"],
+        &[
+            "--sync-interval",
+            "2",
+            "--probe-interval",
+            "0",
+            "--alert-webhook",
+            hook,
+        ],
+        PW,
+    )
+}
+
+/// The href of VOLUME in cluster NAME once the sync lists it.
+async fn volume_href(base: &str, cluster: &str, volume: &str) -> String {
+    let t0 = Instant::now();
+    loop {
+        let clusters: Clusters = get(base, "/api/clusters").await;
+        let c = clusters
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .expect("cluster registered");
+        let vols: Volumes = get(base, &format!("{}/glustervolumes", c.href)).await;
+        if let Some(v) = vols.volumes.iter().find(|v| v.name == volume) {
+            return v.href.clone();
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "{volume} not synced"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Brings the stopped nodes back whatever happened.
+struct NodesBack(Vec<&'static str>);
+
+impl Drop for NodesBack {
+    fn drop(&mut self) {
+        for n in &self.0 {
+            let _ = Command::new("bash")
+                .arg(lab2_path())
+                .args(["node-start", n])
+                .output();
+        }
+    }
+}
+
+fn step_states(op: &OperationDoc) -> Vec<(i64, String)> {
+    op.steps
+        .steps
+        .iter()
+        .map(|s| (s.position, s.state.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failover_and_failback_over_ssh() {
+    let t_all = Instant::now();
+    let _lab = lab2_lock_async().await;
+    lab2(&["up"]);
+    lab2(&["reset"]);
+    let (hook, got) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("georep.db");
+    for (name, host) in [("site-a", "node1"), ("site-b", "node3")] {
+        common::georep_ok(
+            &db,
+            &[
+                "cluster",
+                "add",
+                "--name",
+                name,
+                "--host",
+                host,
+                "--connection",
+                "ssh",
+            ],
+        );
+    }
+    let mut served = serve(&db, &hook);
+    let base = served.base.clone();
+
+    // --- 1. the session, through georep; files on the master ---
+    let master = volume_href(&base, "site-a", MASTER).await;
+    volume_href(&base, "site-b", SLAVE).await;
+    let created = call(
+        &base,
+        Method::POST,
+        &format!("{master}/georeplication-sessions"),
+        Some(&format!(
+            "<georeplication-session><slave_host_name>node3</slave_host_name><slavevolume>{SLAVE}</slavevolume></georeplication-session>"
+        )),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let list: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    let s = list.sessions[0].href.clone();
+    let set = call(
+        &base,
+        Method::PUT,
+        &format!("{s}/options/sync_method"),
+        Some("<option><value>tarssh</value></option>"),
+    )
+    .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    tokio::time::sleep(Duration::from_secs(4)).await; // push-pem's hook (FINDINGS P6)
+    let start = call(&base, Method::POST, &format!("{s}/start"), None).await;
+    assert_eq!(start.status, 200, "{}", start.text);
+    // push-pem's hook made the slave read-only, as for any slave
+    assert_eq!(option_on("node3", SLAVE, "features.read-only"), "on");
+    let master_read_only = option_on("node1", MASTER, "features.read-only");
+    let mnt = Mount::new("node1", MASTER);
+    mnt.write("planned-1", "written before the planned failover\n");
+    mnt.write("planned-2", "also before it\n");
+    drop(mnt);
+    let masters = ["node1", "node2"];
+
+    // --- 2. a planned failover: the confirmation, the checkpoint, nothing lost ---
+    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    assert!(check.master_reachable && check.slave_managed && check.slave_reachable);
+    assert!(check.planned_possible, "{check:#?}");
+    assert!(check.failover_blockers.reasons.is_empty(), "{check:#?}");
+    assert_eq!(check.bricks.bricks.len(), 2, "{check:#?}");
+    assert!(check.in_effect.is_none());
+    let accepted = call(&base, Method::POST, &format!("{s}/failover"), None).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let href = accepted.location.expect("Location: the operation");
+    let asking = wait_op(&base, &href, Duration::from_secs(60), |o| {
+        o.confirm.is_some() || o.finished_at.is_some()
+    })
+    .await;
+    assert_eq!(asking.state, "waiting", "{asking:#?}");
+    assert_eq!(asking.step, 1);
+    assert!(asking.confirm.as_deref().unwrap().contains(MASTER));
+    // the failover holds the session
+    let busy = call(&base, Method::POST, &format!("{s}/pause"), None).await;
+    assert_eq!(busy.status, 409, "{}", busy.text);
+    let confirmed = call(&base, Method::POST, &format!("{href}/confirm"), None).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    let again = call(&base, Method::POST, &format!("{href}/confirm"), None).await;
+    assert_eq!(again.status, 409, "confirmed once: {}", again.text);
+    let done = wait_op(&base, &href, Duration::from_secs(400), |o| {
+        o.finished_at.is_some()
+    })
+    .await;
+    assert_eq!(done.state, "succeeded", "{done:#?}");
+    let states = step_states(&done);
+    assert!(
+        states
+            .iter()
+            .all(|(_, st)| st == "succeeded" || st == "skipped"),
+        "{states:?}"
+    );
+    assert_eq!(states[0].1, "succeeded", "confirmed: {states:?}");
+    assert!(done.recovery_point.is_some(), "{done:#?}");
+    // gluster's truth: stopped on the master, the slave takes writes
+    assert!(
+        original_statuses().iter().all(|st| st == "Stopped"),
+        "{:?}",
+        original_statuses()
+    );
+    assert_eq!(option_on("node3", SLAVE, "features.read-only"), "off");
+    assert_eq!(option_on("node3", SLAVE, "geo-replication.indexing"), "on");
+    assert_eq!(option_on("node3", SLAVE, "changelog.changelog"), "on");
+    // nothing written before is lost
+    assert_eq!(
+        on_brick(&["node3"], SLAVE, "planned-1").as_deref(),
+        Some("written before the planned failover\n")
+    );
+    assert!(on_brick(&["node3"], SLAVE, "planned-2").is_some());
+    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    let f = check.in_effect.as_ref().expect("failed over");
+    assert_eq!(
+        (f.role.as_str(), f.planned, f.master_stopped),
+        ("failed_over", true, true)
+    );
+    assert_eq!(f.recovery_point, done.recovery_point);
+    assert!(f
+        .saved_options
+        .options
+        .iter()
+        .any(|o| o.key == "features.read-only" && o.value == "on"));
+    assert!(check
+        .failover_blockers
+        .reasons
+        .iter()
+        .any(|r| r.contains("failed over")));
+    assert!(check.failback_blockers.reasons.is_empty(), "{check:#?}");
+    let list: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    assert_eq!(list.sessions[0].dr_role.as_deref(), Some("failed_over"));
+    let refused = call(&base, Method::POST, &format!("{s}/start"), None).await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert!(refused.text.contains("failed over"), "{}", refused.text);
+    let t0 = Instant::now();
+    while !got
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|v| v["event"] == "failed_over")
+    {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no webhook call");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("timing: planned failover {} s", done.elapsed_seconds);
+
+    // --- 3. writes on the slave; a failback killed while it waits, resumed ---
+    let smnt = Mount::new("node3", SLAVE);
+    smnt.write("on-slave-1", "written on the promoted slave\n");
+    smnt.write("planned-1", "changed on the promoted slave\n");
+    drop(smnt);
+    let accepted = call(&base, Method::POST, &format!("{s}/failback"), None).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let href = accepted.location.expect("Location: the operation");
+    let asking = wait_op(&base, &href, Duration::from_secs(400), |o| {
+        o.confirm.is_some() || o.finished_at.is_some()
+    })
+    .await;
+    assert_eq!(
+        (asking.state.as_str(), asking.step),
+        ("waiting", 7),
+        "{asking:#?}"
+    );
+    assert!(asking.confirm.as_deref().unwrap().contains(SLAVE));
+    // the reverse session exists on the slave cluster, and ran its crawl
+    let reverse = sessions_on("node3");
+    assert!(
+        reverse.iter().any(|(m, _)| m == SLAVE),
+        "the reverse session on node3: {reverse:?}"
+    );
+    let list: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    assert_eq!(list.sessions[0].dr_role.as_deref(), Some("failing_back"));
+    served.child.kill().unwrap(); // SIGKILL
+    served.child.wait().unwrap();
+    served = serve(&db, &hook);
+    let base = served.base.clone();
+    let resumed = wait_op(&base, &href, Duration::from_secs(200), |o| {
+        o.confirm.is_some() || o.finished_at.is_some()
+    })
+    .await;
+    assert_eq!(resumed.step, 7, "resumed at its step: {resumed:#?}");
+    assert!(served
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("resuming a failback")));
+    let confirmed = call(&base, Method::POST, &format!("{href}/confirm"), None).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    let done = wait_op(&base, &href, Duration::from_secs(400), |o| {
+        o.finished_at.is_some()
+    })
+    .await;
+    assert_eq!(done.state, "succeeded", "{done:#?}");
+    // the slave's writes are on the master's bricks
+    assert_eq!(
+        on_brick(&masters, MASTER, "on-slave-1").as_deref(),
+        Some("written on the promoted slave\n")
+    );
+    assert_eq!(
+        on_brick(&masters, MASTER, "planned-1").as_deref(),
+        Some("changed on the promoted slave\n")
+    );
+    // the reverse session is gone; the options read as before; the original runs again
+    assert!(
+        !sessions_on("node3").iter().any(|(m, _)| m == SLAVE),
+        "{:?}",
+        sessions_on("node3")
+    );
+    assert_eq!(option_on("node3", SLAVE, "features.read-only"), "on");
+    assert_eq!(
+        option_on("node1", MASTER, "features.read-only"),
+        master_read_only,
+        "the reverse session's push-pem hook made the master read-only: put back"
+    );
+    let statuses = original_statuses();
+    assert!(
+        statuses
+            .iter()
+            .any(|st| st == "Active" || st == "Initializing..."),
+        "{statuses:?}"
+    );
+    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    assert!(check.in_effect.is_none(), "{check:#?}");
+    let mnt = Mount::new("node1", MASTER);
+    mnt.write("after-failback-1", "replicated again\n");
+    drop(mnt);
+    arrives(
+        &["node3"],
+        SLAVE,
+        "after-failback-1",
+        "replicated again\n",
+        Duration::from_secs(180),
+    )
+    .await;
+    eprintln!("timing: failback with a SIGKILL {} s", done.elapsed_seconds);
+
+    // --- 4. the master pool down: an unplanned failover, then back ---
+    let mnt = Mount::new("node1", MASTER);
+    mnt.write("unplanned-1", "before the master was lost\n");
+    drop(mnt);
+    arrives(
+        &["node3"],
+        SLAVE,
+        "unplanned-1",
+        "before the master was lost\n",
+        Duration::from_secs(180),
+    )
+    .await;
+    let _back = NodesBack(vec!["node1", "node2"]);
+    lab2(&["node-stop", "node1"]);
+    lab2(&["node-stop", "node2"]);
+    let accepted = call(&base, Method::POST, &format!("{s}/failover"), None).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let href = accepted.location.expect("Location");
+    let done = wait_op(&base, &href, Duration::from_secs(300), |o| {
+        o.finished_at.is_some()
+    })
+    .await;
+    assert_eq!(done.state, "succeeded", "{done:#?}");
+    let states = step_states(&done);
+    assert!(
+        states[..6].iter().all(|(_, st)| st == "skipped"),
+        "{states:?}"
+    );
+    assert_eq!(option_on("node3", SLAVE, "features.read-only"), "off");
+    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    let f = check.in_effect.as_ref().expect("failed over");
+    assert!(!f.planned && !f.master_stopped, "{f:#?}");
+    assert!(!check.master_reachable);
+    assert!(
+        check
+            .failback_blockers
+            .reasons
+            .iter()
+            .any(|r| r.contains("cannot be read")),
+        "{check:#?}"
+    );
+    let smnt = Mount::new("node3", SLAVE);
+    smnt.write("unplanned-on-slave", "written while the master was lost\n");
+    smnt.write("unplanned-1", "changed while the master was lost\n");
+    drop(smnt);
+    lab2(&["node-start", "node1"]);
+    lab2(&["node-start", "node2"]);
+    // georep sees the master again
+    let t0 = Instant::now();
+    loop {
+        let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+        if check.master_reachable {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(120), "{check:#?}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    // its glusterd restarted the old session's workers: georep fences them at once
+    let t0 = Instant::now();
+    loop {
+        let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+        let stopped = check.in_effect.as_ref().is_some_and(|f| f.master_stopped);
+        let statuses = original_statuses();
+        if stopped && !statuses.is_empty() && statuses.iter().all(|st| st == "Stopped") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "not fenced: {statuses:?} {check:#?}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    eprintln!(
+        "timing: fenced {} ms after the master came back",
+        t0.elapsed().as_millis()
+    );
+    let accepted = call(
+        &base,
+        Method::POST,
+        &format!("{s}/failback"),
+        Some("<action><io_stopped>true</io_stopped></action>"),
+    )
+    .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let href = accepted.location.expect("Location");
+    let done = wait_op(&base, &href, Duration::from_secs(600), |o| {
+        o.finished_at.is_some()
+    })
+    .await;
+    assert_eq!(done.state, "succeeded", "{done:#?}");
+    assert_eq!(
+        on_brick(&masters, MASTER, "unplanned-on-slave").as_deref(),
+        Some("written while the master was lost\n")
+    );
+    assert_eq!(
+        on_brick(&masters, MASTER, "unplanned-1").as_deref(),
+        Some("changed while the master was lost\n")
+    );
+    assert!(!sessions_on("node3").iter().any(|(m, _)| m == SLAVE));
+    let mnt = Mount::new("node1", MASTER);
+    mnt.write("after-failback-2", "replicated once more\n");
+    drop(mnt);
+    arrives(
+        &["node3"],
+        SLAVE,
+        "after-failback-2",
+        "replicated once more\n",
+        Duration::from_secs(180),
+    )
+    .await;
+    eprintln!(
+        "timing: the whole failover test {} s",
+        t_all.elapsed().as_secs()
+    );
+    drop(served);
+}
