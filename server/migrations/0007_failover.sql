@@ -21,4 +21,4 @@ CREATE UNIQUE INDEX failovers_one_in_effect ON failovers(session_id) WHERE role 
 
 -- An operation that waits for an admin (stop I/O, then confirm): what it asks, and the answer.
 ALTER TABLE operations ADD COLUMN confirm_prompt TEXT;
-ALTER TABLE operations ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE operations ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;  -- the step confirmed

@@ -186,7 +186,7 @@ impl Service {
             message: None,
             recovery_point: None,
             confirm_prompt: None,
-            confirmed: false,
+            confirmed: 0,
         };
         let steps: Vec<PlannedStep> = plan
             .steps
@@ -431,10 +431,11 @@ impl Operation {
             let (confirmed, cancelled) = match self.service.conn().await {
                 Ok(mut c) => store::confirmed_or_cancelled(&mut c, self.row_id())
                     .await
-                    .unwrap_or((false, false)),
-                Err(_) => (false, false),
+                    .unwrap_or((0, false)),
+                Err(_) => (0, false),
             };
-            if confirmed || cancelled {
+            if confirmed == position || cancelled {
+                // (confirmed before an interruption: asked again above, answered already)
                 self.logged("clear the confirmation", async {
                     let mut c = self.service.conn().await?;
                     store::set_confirm_prompt(&mut c, self.row_id(), None, Utc::now()).await?;
@@ -442,7 +443,7 @@ impl Operation {
                 })
                 .await;
             }
-            if confirmed {
+            if confirmed == position {
                 self.leave(position, StepState::Succeeded, Some("confirmed"))
                     .await;
                 return Ok(());

@@ -33,8 +33,8 @@ pub struct OperationRow {
     pub recovery_point: Option<DateTime<Utc>>,
     /// What it waits for an admin to confirm, while it does.
     pub confirm_prompt: Option<String>,
-    /// The admin confirmed (kept: a resumed run does not ask twice).
-    pub confirmed: bool,
+    /// The step an admin confirmed (0: none; kept: a resumed run does not ask twice).
+    pub confirmed: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, FromRow)]
@@ -312,14 +312,15 @@ pub async fn set_confirm_prompt(
     Ok(())
 }
 
-/// An admin confirms what a running operation waits for; false when it waits for nothing.
+/// An admin confirms what a running operation waits for (its current step), once; false when
+/// it waits for nothing.
 pub async fn confirm_operation(
     conn: &mut SqliteConnection,
     op: Id,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE operations SET confirmed = 1, updated_at = ?
+        "UPDATE operations SET confirmed = step, confirm_prompt = NULL, updated_at = ?
          WHERE id = ? AND finished_at IS NULL AND confirm_prompt IS NOT NULL",
     )
     .bind(now)
@@ -329,14 +330,14 @@ pub async fn confirm_operation(
     Ok(done.rows_affected() == 1)
 }
 
-/// Whether an admin confirmed, and whether a cancel was asked.
-pub async fn confirmed_or_cancelled(conn: &mut SqliteConnection, op: Id) -> Result<(bool, bool)> {
+/// The step an admin confirmed (0: none), and whether a cancel was asked.
+pub async fn confirmed_or_cancelled(conn: &mut SqliteConnection, op: Id) -> Result<(i64, bool)> {
     Ok(
         sqlx::query_as("SELECT confirmed, cancel_requested FROM operations WHERE id = ?")
             .bind(op)
             .fetch_optional(conn)
             .await?
-            .unwrap_or((false, false)),
+            .unwrap_or((0, false)),
     )
 }
 

@@ -163,7 +163,7 @@ mod tests {
                 message: None,
                 recovery_point: None,
                 confirm_prompt: None,
-                confirmed: false,
+                confirmed: 0,
             };
             store::insert_operation(&mut c, &row, &[])
                 .await
