@@ -7,6 +7,7 @@ use crate::domain::{
     NewSession, SessionAction, SessionInfo, SessionOption,
 };
 use crate::error::AppError;
+use crate::failover::{FailbackInput, FailoverCheck, FailoverInput};
 use crate::operations::{OperationView, RecoveryView, ScheduleInput, ScheduleView};
 use crate::views::{Me, SessionDetail, SessionSummary, VolumeView};
 
@@ -124,6 +125,28 @@ pub trait Backend: Send + Sync + 'static {
         session: uuid::Uuid,
         on: Option<bool>,
     ) -> Result<RecoveryView, AppError>;
+    /// The pre-checks of a failover or failback, and the failover in effect.
+    async fn failover_check(&self, session: uuid::Uuid) -> Result<FailoverCheck, AppError>;
+    /// Starts a failover; answers with its operation once it runs.
+    async fn start_failover(
+        &self,
+        actor: &str,
+        session: uuid::Uuid,
+        input: FailoverInput,
+    ) -> Result<uuid::Uuid, AppError>;
+    /// Starts a failback; answers with its operation once it runs.
+    async fn start_failback(
+        &self,
+        actor: &str,
+        session: uuid::Uuid,
+        input: FailbackInput,
+    ) -> Result<uuid::Uuid, AppError>;
+    /// Confirms what a running operation waits for (`OperationView::confirm`).
+    async fn confirm_operation(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+    ) -> Result<OperationView, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -268,6 +268,7 @@ pub const READ_ONLY_ENDPOINTS: &[&str] = &[
     "get_lag_history",
     "list_operations",
     "get_recovery",
+    "get_failover_check",
     "live",
 ];
 
@@ -330,5 +331,54 @@ pub async fn set_self_heal(
 ) -> Result<crate::operations::RecoveryView, AppError> {
     crate::backend::backend()?
         .set_self_heal(&crate::backend::actor()?, session, on)
+        .await
+}
+
+/// What a failover or failback of the session would find now: the pre-checks, what blocks
+/// either, the failover in effect.
+#[server(prefix = "/rpc", endpoint = "get_failover_check")]
+pub async fn get_failover_check(session: Uuid) -> Result<crate::failover::FailoverCheck, AppError> {
+    crate::backend::backend()?.failover_check(session).await
+}
+
+/// Fails the session over to its slave; its operation (planned: None lets the server choose,
+/// planned when the master is reachable).
+#[server(prefix = "/rpc", endpoint = "start_failover")]
+pub async fn start_failover(
+    session: Uuid,
+    planned: Option<bool>,
+    io_stopped: bool,
+) -> Result<Uuid, AppError> {
+    crate::backend::backend()?
+        .start_failover(
+            &crate::backend::actor()?,
+            session,
+            crate::failover::FailoverInput {
+                planned,
+                io_stopped,
+            },
+        )
+        .await
+}
+
+/// Fails a failed-over session back to its master; its operation.
+#[server(prefix = "/rpc", endpoint = "start_failback")]
+pub async fn start_failback(session: Uuid, io_stopped: bool) -> Result<Uuid, AppError> {
+    crate::backend::backend()?
+        .start_failback(
+            &crate::backend::actor()?,
+            session,
+            crate::failover::FailbackInput { io_stopped },
+        )
+        .await
+}
+
+/// Gives a running operation the confirmation it waits for (`OperationView::confirm`).
+#[server(prefix = "/rpc", endpoint = "confirm_operation")]
+pub async fn confirm_operation(
+    operation: Uuid,
+) -> Result<crate::operations::OperationView, AppError> {
+    crate::backend::backend()?
+        .confirm_operation(&crate::backend::actor()?, operation)
         .await
 }

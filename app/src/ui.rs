@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::domain::{BrickStatus, SessionStatus};
 use crate::error::AppError;
+use crate::failover::DrRole;
 use crate::health::Health;
 use crate::rpc::whoami;
 use crate::views::{CheckpointState, Me};
@@ -105,6 +106,30 @@ pub fn StatusBadge(status: SessionStatus) -> impl IntoView {
             {text}
         </span>
     }
+}
+
+/// "failed over" / "failing back" beside a session's status; nothing in the normal role.
+#[component]
+pub fn DrBadge(role: Option<DrRole>) -> impl IntoView {
+    role.map(|r| {
+        let (class, text, title) = match r {
+            DrRole::FailedOver => (
+                "warn",
+                "failed over",
+                "the slave volume takes writes; the session does not replicate",
+            ),
+            DrRole::FailingBack => (
+                "info",
+                "failing back",
+                "a failback brings the slave's writes back to the master",
+            ),
+        };
+        view! {
+            <span class=format!("badge dr status-{class}") data-testid="dr-role" data-role=r.as_str() title=title>
+                {text}
+            </span>
+        }
+    })
 }
 
 #[component]

@@ -1,6 +1,7 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, request, type APIRequestContext, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import { ADMIN_PW, login } from "./pages";
 
 // What the browser tests share about the real gluster lab (scripts/gluster-lab.sh up): the
 // lab's session mastervol -> HOST::slavevol, and a second slave volume made for a test.
@@ -41,4 +42,28 @@ export async function ensureCluster(page: Page) {
     await form.getByRole("button", { name: "Register" }).click();
     await expect(page.getByTestId("clusters").getByRole("row").filter({ hasText: "lab" })).toBeVisible({ timeout: 60_000 });
   }
+}
+
+/** The REST API as the admin (HTTP Basic, JSON). */
+export async function rest(): Promise<APIRequestContext> {
+  return request.newContext({
+    baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
+    extraHTTPHeaders: {
+      Authorization: "Basic " + Buffer.from(`admin:${ADMIN_PW}`).toString("base64"),
+      Accept: "application/json",
+    },
+  });
+}
+
+/** Opens the lab session's page as USER; its REST address (the DR panel's data-api). */
+export async function openLabSession(page: Page, user = "admin", pw = ADMIN_PW): Promise<string> {
+  await login(page, user, pw, "/");
+  if (user === "admin") await ensureCluster(page);
+  await page.goto("/sessions");
+  await labRow(page).getByTestId("session-link").click({ timeout: 60_000 });
+  await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("hydrated")).toHaveAttribute("data-hydrated", "true");
+  const api = await page.getByTestId("dr").getAttribute("data-api");
+  expect(api).toMatch(/^\/api\/clusters\/.+\/georeplication-sessions\/[0-9a-f-]{36}$/);
+  return api!;
 }

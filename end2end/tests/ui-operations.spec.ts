@@ -1,36 +1,12 @@
-import { test, expect, request, type APIRequestContext, type Page } from "@playwright/test";
+import { test, expect, type APIRequestContext, type Page } from "@playwright/test";
 import { ADMIN_PW, VIEWER_PW, login } from "./pages";
-import { ensureCluster, labRow, labSession, shots } from "./lab";
+import { labSession, openLabSession, rest, shots } from "./lab";
 
 // Operations, the DR panel and /operations (issue 17) against the real server and the real
 // gluster lab. The lab session is shared with the other files: it is ACTIVE before and after.
 test.describe.configure({ mode: "serial" });
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
-
-/** The REST API as the admin (HTTP Basic, JSON). */
-async function rest(): Promise<APIRequestContext> {
-  return request.newContext({
-    baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
-    extraHTTPHeaders: {
-      Authorization: "Basic " + Buffer.from(`admin:${ADMIN_PW}`).toString("base64"),
-      Accept: "application/json",
-    },
-  });
-}
-
-/** Opens the lab session's page as USER; its REST address (the DR panel's data-api). */
-async function openLabSession(page: Page, user = "admin", pw = ADMIN_PW): Promise<string> {
-  await login(page, user, pw, "/");
-  if (user === "admin") await ensureCluster(page);
-  await page.goto("/sessions");
-  await labRow(page).getByTestId("session-link").click({ timeout: 60_000 });
-  await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId("hydrated")).toHaveAttribute("data-hydrated", "true");
-  const api = await page.getByTestId("dr").getAttribute("data-api");
-  expect(api).toMatch(/^\/api\/clusters\/.+\/georeplication-sessions\/[0-9a-f-]{36}$/);
-  return api!;
-}
 
 /** The newest operation of KIND on the lab session, by REST. */
 async function newest(api: APIRequestContext, session: string, kind: string): Promise<any> {

@@ -1,6 +1,7 @@
 //! The pages. Data comes from SQLite through server functions; every page re-reads when the
 //! live stream says something changed.
 mod events;
+mod failover;
 mod login;
 mod operations;
 mod recovery;

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::operations::{Every, OperationState, OperationView, StepState, StepView};
+use crate::operations::{Every, OperationKind, OperationState, OperationView, StepState, StepView};
 use crate::rpc::{self, list_operations};
 use crate::ui::{live_tick, ErrorLine, IfCanAct, When};
 
@@ -67,6 +67,8 @@ pub fn OperationsPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct OpActs {
     cancel: ServerAction<rpc::CancelOperation>,
+    /// Confirms what a running operation waits for (stop I/O, then confirm).
+    confirm: ServerAction<rpc::ConfirmOperation>,
     opened: RwSignal<HashSet<Uuid>>,
 }
 
@@ -74,6 +76,7 @@ impl OpActs {
     pub fn provide() -> Self {
         let acts = OpActs {
             cancel: ServerAction::new(),
+            confirm: ServerAction::new(),
             opened: RwSignal::new(HashSet::new()),
         };
         let tick = live_tick();
@@ -82,20 +85,30 @@ impl OpActs {
                 tick.update(|n| *n += 1);
             }
         });
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = acts.confirm.value().get() {
+                tick.update(|n| *n += 1);
+            }
+        });
         provide_context(acts);
         acts
     }
+
+    fn busy(self) -> bool {
+        self.cancel.pending().get() || self.confirm.pending().get()
+    }
 }
 
-/// A refused or failed cancel, in words.
+/// A refused or failed cancel or confirmation, in words.
 #[component]
 pub fn OpActsNotice(acts: OpActs) -> impl IntoView {
-    move || {
-        acts.cancel
-            .value()
-            .get()
-            .and_then(Result::err)
+    let failed = move |e: Option<Result<OperationView, AppError>>| {
+        e.and_then(Result::err)
             .map(|e| view! { <ErrorLine error=e/> })
+    };
+    view! {
+        {move || failed(acts.cancel.value().get())}
+        {move || failed(acts.confirm.value().get())}
     }
 }
 
@@ -117,6 +130,26 @@ fn step_class(s: StepState) -> &'static str {
         StepState::Pending => "unknown",
         StepState::Skipped | StepState::Cancelled => "idle",
         StepState::Failed => "bad",
+    }
+}
+
+/// An operation's kind, as people say it.
+pub fn kind_text(k: OperationKind) -> &'static str {
+    match k {
+        OperationKind::Create => "create",
+        OperationKind::Start => "start",
+        OperationKind::Stop => "stop",
+        OperationKind::Pause => "pause",
+        OperationKind::Resume => "resume",
+        OperationKind::Delete => "delete",
+        OperationKind::OptionSet => "option set",
+        OperationKind::OptionReset => "option reset",
+        OperationKind::Checkpoint => "checkpoint",
+        OperationKind::Probe => "probe",
+        OperationKind::RestartStalled => "restart stalled",
+        OperationKind::ScheduledSync => "scheduled sync",
+        OperationKind::Failover => "failover",
+        OperationKind::Failback => "failback",
     }
 }
 
@@ -198,13 +231,15 @@ fn OperationRow(op: OperationView, show_target: bool) -> impl IntoView {
         (true, None) => Some(view! { <td>{op.target.clone()}</td> }.into_any()),
     };
     let can_cancel = active && op.cancellable && !op.cancel_requested;
+    // what the operation waits for an admin to do, then confirm
+    let waits_for = op.confirm.clone().filter(|_| active);
     let columns = if show_target { 9 } else { 8 };
     let steps = op.steps.clone();
     view! {
         <tr id=format!("op-{id}") data-testid="operation" data-id=id.to_string()
             data-kind=op.kind.as_str() data-state=op.state.as_str() class:active=active>
             <td><When t=Some(op.created_at)/></td>
-            <td data-testid="op-kind">{words(op.kind.as_str())}</td>
+            <td data-testid="op-kind">{kind_text(op.kind)}</td>
             {target}
             <td>{op.actor.clone()}</td>
             <td>
@@ -212,6 +247,7 @@ fn OperationRow(op: OperationView, show_target: bool) -> impl IntoView {
                 {(active && op.cancel_requested).then(|| view! { <span class="muted">" cancel asked"</span> })}
             </td>
             <td data-testid="op-progress">
+                {waits_for.map(|prompt| view! { <ConfirmPrompt id prompt acts/> })}
                 <span>{progress}</span>
                 {current.map(|s| view! {
                     <div class="op-step-name">{s.name.clone()}</div>
@@ -237,7 +273,7 @@ fn OperationRow(op: OperationView, show_target: bool) -> impl IntoView {
             <td>
                 {can_cancel.then(|| acts.map(|a| view! {
                     <IfCanAct>
-                        <button type="button" data-testid="op-cancel" disabled=move || a.cancel.pending().get()
+                        <button type="button" data-testid="op-cancel" disabled=move || a.busy()
                             on:click=move |_| { a.cancel.dispatch(rpc::CancelOperation { id }); }>
                             "Cancel"
                         </button>
@@ -254,6 +290,28 @@ fn OperationRow(op: OperationView, show_target: bool) -> impl IntoView {
                 </td>
             </tr>
         })}
+    }
+    .into_any()
+}
+
+/// What a running operation waits for, and (for admins) the button that confirms it was done.
+#[component]
+fn ConfirmPrompt(id: Uuid, prompt: String, acts: Option<OpActs>) -> impl IntoView {
+    let label = format!("Confirm: {prompt}");
+    view! {
+        <div class="confirm-prompt" role="status" data-testid="op-confirm-prompt">
+            <strong>"Waiting for you: "</strong>
+            <span data-testid="op-confirm-text">{prompt}</span>
+            {acts.map(|a| view! {
+                <IfCanAct>
+                    <button type="button" class="primary" data-testid="op-confirm"
+                        aria-label=label.clone() disabled=move || a.busy()
+                        on:click=move |_| { a.confirm.dispatch(rpc::ConfirmOperation { operation: id }); }>
+                        {move || if a.confirm.pending().get() { "Confirming…" } else { "Confirm" }}
+                    </button>
+                </IfCanAct>
+            })}
+        </div>
     }
     .into_any()
 }

@@ -1,13 +1,16 @@
 //! The session page's health tools (probe, guided restart) and its disaster-recovery panel:
-//! the recovery point, the schedule with its form, Sync now, the last runs, self-healing.
+//! the recovery point, the schedule with its form, Sync now, the last runs, self-healing,
+//! and the failover part (`failover.rs`).
 //! Both are made once per session page; live updates reach them through signals, so the
 //! schedule an admin is typing and the outcome of a call stay put.
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::failover::{DrRole, FailoverCheck};
 use crate::health::{ProbeReport, RestartMethod, RestartOutcome};
 use crate::operations::{Every, OperationView, RecoveryView, ScheduleInput, ScheduleView};
+use crate::pages::failover::FailoverPart;
 use crate::pages::operations::{duration_text, every_text, OpStateBadge};
 use crate::rpc;
 use crate::ui::{absolute, live_tick, relative, ErrorLine, IfCanAct, When};
@@ -193,6 +196,8 @@ pub fn RecoveryPanel(
     id: Uuid,
     api: String,
     recovery: Signal<Option<Result<RecoveryView, AppError>>>,
+    failover: Signal<Option<Result<FailoverCheck, AppError>>>,
+    dr_role: Signal<Option<DrRole>>,
 ) -> impl IntoView {
     let set = ServerAction::<rpc::SetSchedule>::new();
     let delete = ServerAction::<rpc::DeleteSchedule>::new();
@@ -243,6 +248,7 @@ pub fn RecoveryPanel(
     view! {
         <section class="dr" data-testid="dr" data-api=api>
             <h2 id="dr">"Disaster recovery"</h2>
+            <FailoverPart id check=failover dr_role/>
             {move || recovery.get().map(|r| match r {
                 Err(e) => view! { <ErrorLine error=e/> }.into_any(),
                 Ok(r) => view! { <RecoveryState r/> }.into_any(),

@@ -7,15 +7,19 @@ use uuid::Uuid;
 
 use crate::domain::SessionOption;
 use crate::error::AppError;
+use crate::failover::FailoverCheck;
 use crate::health::LagSample;
 use crate::operations::{OperationView, RecoveryView};
 use crate::pages::operations::{OpActs, OpActsNotice, OperationsTable};
 use crate::pages::recovery::{HealthTools, RecoveryPanel};
 use crate::pages::sessions::{SessionActions, SessionActs, SessionActsDialog};
 use crate::rpc::{self, session_options};
-use crate::rpc::{get_lag_history, get_recovery, get_session_detail, list_operations};
+use crate::rpc::{
+    get_failover_check, get_lag_history, get_recovery, get_session_detail, list_operations,
+};
 use crate::ui::{
-    live_tick, BrickBadge, CheckpointBadge, ErrorLine, HealthBadge, PendingBar, StatusBadge, When,
+    live_tick, BrickBadge, CheckpointBadge, DrBadge, ErrorLine, HealthBadge, PendingBar,
+    StatusBadge, When,
 };
 use crate::views::{BrickProgress, SessionDetail};
 
@@ -29,6 +33,7 @@ struct PageData {
     options: Result<Vec<SessionOption>, AppError>,
     operations: Result<Vec<OperationView>, AppError>,
     recovery: Result<RecoveryView, AppError>,
+    failover: Result<FailoverCheck, AppError>,
 }
 
 /// How many of the session's operations its page shows.
@@ -42,7 +47,8 @@ async fn page_data(id: Option<Uuid>) -> PageData {
             samples: Err(none.clone()),
             options: Err(none.clone()),
             operations: Err(none.clone()),
-            recovery: Err(none),
+            recovery: Err(none.clone()),
+            failover: Err(none),
         };
     };
     PageData {
@@ -51,6 +57,7 @@ async fn page_data(id: Option<Uuid>) -> PageData {
         options: session_options(id).await,
         operations: list_operations(Some(id), false, RECENT_OPERATIONS).await,
         recovery: get_recovery(id).await,
+        failover: get_failover_check(id).await,
     }
 }
 
@@ -63,6 +70,12 @@ pub fn SessionPage() -> impl IntoView {
     let options = Signal::derive(move || page.get().map(|p| p.options));
     let operations = Signal::derive(move || page.get().map(|p| p.operations));
     let recovery = Signal::derive(move || page.get().map(|p| p.recovery));
+    let failover = Signal::derive(move || page.get().map(|p| p.failover));
+    let dr_role = Signal::derive(move || {
+        page.get()
+            .and_then(|p| p.detail.ok())
+            .and_then(|d| d.summary.dr_role)
+    });
     // the session's REST address (for the panels' data-api; found once the detail is read)
     let api = Memo::new(move |_| {
         page.get().and_then(|p| p.detail.ok()).map(|d| {
@@ -87,7 +100,7 @@ pub fn SessionPage() -> impl IntoView {
                 {move || id().zip(api.get()).map(|(id, api)| view! {
                     <HealthTools id/>
                     <Operations operations op_acts/>
-                    <RecoveryPanel id api recovery/>
+                    <RecoveryPanel id api recovery failover dr_role/>
                 }.into_any())}
                 {move || page.get().filter(|p| p.detail.is_ok()).map(|p| view! { <LagChart samples=p.samples/> })}
                 {move || id().map(|id| view! { <Options id options/> })}
@@ -113,6 +126,7 @@ fn Detail(d: SessionDetail) -> impl IntoView {
         <div class="page-head">
             <h1>{format!("{} → {}::{}", s.master_volume, s.slave_host, s.slave_volume)}</h1>
             <StatusBadge status=s.status/>
+            <DrBadge role=s.dr_role/>
             <HealthBadge health=s.health/>
         </div>
         <p class="muted">

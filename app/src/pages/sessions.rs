@@ -7,7 +7,8 @@ use crate::domain::{Checkpoint, SessionAction};
 use crate::rpc;
 use crate::rpc::{check_eligibility, list_sessions, list_volumes, volume_sessions};
 use crate::ui::{
-    live_tick, CheckpointBadge, Dialog, ErrorLine, HealthBadge, IfCanAct, StatusBadge, When,
+    live_tick, CheckpointBadge, Dialog, DrBadge, ErrorLine, HealthBadge, IfCanAct, StatusBadge,
+    When,
 };
 use crate::views::{SessionSummary, VolumeView};
 
@@ -109,7 +110,7 @@ pub fn SessionTable(sessions: Vec<SessionSummary>, show_master: bool) -> impl In
                                 {s.slave_volume_id.is_none().then(|| view! { <span class="muted" title="the slave's cluster is not registered in georep">" (unmanaged)"</span> })}
                             </td>
                             <td>{s.slave_user.clone()}</td>
-                            <td><StatusBadge status=s.status/></td>
+                            <td><StatusBadge status=s.status/>" "<DrBadge role=s.dr_role/></td>
                             <td><HealthBadge health=s.health/></td>
                             <td><CheckpointBadge state=s.checkpoint time=s.checkpoint_time/></td>
                             <td><When t=Some(s.updated_at)/></td>

@@ -3,6 +3,7 @@
 use app::backend::Backend;
 use app::domain::*;
 use app::error::AppError;
+use app::failover::{FailbackInput, FailoverCheck, FailoverInput};
 use app::health::{LagSample, ProbeReport, RestartOutcome, SessionHealth};
 use app::views::{SessionDetail, SessionSummary, VolumeView};
 use uuid::Uuid;
@@ -158,6 +159,32 @@ impl Backend for UiBackend {
         on: Option<bool>,
     ) -> Result<RecoveryView, AppError> {
         Ok(self.service.set_self_heal(actor, session, on).await?)
+    }
+
+    async fn failover_check(&self, session: Uuid) -> Result<FailoverCheck, AppError> {
+        Ok(self.service.failover_check(session).await?)
+    }
+
+    async fn start_failover(
+        &self,
+        actor: &str,
+        session: Uuid,
+        input: FailoverInput,
+    ) -> Result<Uuid, AppError> {
+        Ok(self.service.start_failover(actor, session, input).await?)
+    }
+
+    async fn start_failback(
+        &self,
+        actor: &str,
+        session: Uuid,
+        input: FailbackInput,
+    ) -> Result<Uuid, AppError> {
+        Ok(self.service.start_failback(actor, session, input).await?)
+    }
+
+    async fn confirm_operation(&self, actor: &str, id: Uuid) -> Result<OperationView, AppError> {
+        Ok(self.service.confirm_operation(actor, id).await?)
     }
 
     async fn lag_history(
