@@ -19,7 +19,7 @@ use app::domain::{SessionAction, SessionStatus, SyncState};
 use app::failover::{
     BrickPoint, DrRole, FailbackInput, FailoverCheck, FailoverInput, FailoverRecord, SavedOption,
 };
-use app::health::ProbeResult;
+use app::health::{ProbeReport, ProbeResult};
 use app::operations::{OperationKind, StepState};
 use chrono::{DateTime, Utc};
 use futures_util::TryFutureExt;
@@ -50,8 +50,13 @@ const RECOVER_MODE: [(&str, &str); 2] = [
 ];
 /// Who stops a failed-over session that runs on its master again.
 pub const FENCE_ACTOR: &str = "failover-fence";
-/// How long a failover or failback waits for a crawl and for a checkpoint.
+/// How long a failover or failback waits for a crawl.
 const WAIT: Duration = Duration::from_secs(1800);
+/// A worker that has not completed a checkpoint after this long is stalled (at least; the
+/// probe timeout if longer): the brick's changelog rolls over every 15 s.
+const STALL_AFTER: Duration = Duration::from_secs(60);
+/// How many times a failover or failback restarts stalled workers before it gives up.
+const STALL_RESTARTS: u32 = 3;
 
 /// What a failover or failback reached (the operation's outcome).
 #[derive(Clone, Debug)]
@@ -525,13 +530,8 @@ impl Service {
                         params.started = Some(self.start_unless_running(op, 2, id).await?);
                         op.save_params(&save(params)).await;
                     }
-                    let (report, failure) = self
-                        .checkpoint_steps(op, 2, id, WAIT, &trigger_of(op))
-                        .await;
-                    match failure {
-                        Some(e) => Err(e),
-                        None => Ok(report.and_then(|r| r.checkpoint)),
-                    }
+                    let report = self.checkpoint_reached(op, 2, id).await?;
+                    Ok(report.checkpoint)
                 }
                 .await;
                 lock.abandon().await;
@@ -627,6 +627,63 @@ impl Service {
         };
         op.leave(10, StepState::Succeeded, Some(&note)).await;
         Ok(())
+    }
+
+    /// Steps `base + 1..=base + 3` of `op`: a checkpoint every worker of session `id`
+    /// completed. A worker that does not complete it within the probe timeout is stalled
+    /// (glusterfs 10.3's silent stall, FINDINGS P10: a restart cures it): the session's
+    /// workers are restarted (`stop force`, `start`) and the steps run again, at most
+    /// `STALL_RESTARTS` times.
+    async fn checkpoint_reached(&self, op: &Operation, base: i64, id: Uuid) -> Result<ProbeReport> {
+        let trigger = trigger_of(op);
+        let mut restarts = 0;
+        loop {
+            let ctx = self.health_ctx(id).await?;
+            let waits = Waits {
+                crawl: WAIT,
+                checkpoint: self.health_config().probe_timeout.max(STALL_AFTER),
+                after_start: true,
+            };
+            let report = self.probe_locked(&ctx, &trigger, waits, op, base).await?;
+            let why = report
+                .message
+                .clone()
+                .unwrap_or_else(|| report.result.as_str().into());
+            match report.result {
+                ProbeResult::Passed => {
+                    if restarts > 0 {
+                        let note =
+                            format!("{why} (after {restarts} restart(s) of stalled workers)");
+                        op.leave(base + 3, StepState::Succeeded, Some(&note)).await;
+                    }
+                    return Ok(report);
+                }
+                ProbeResult::Stalled | ProbeResult::Inconclusive if restarts < STALL_RESTARTS => {
+                    restarts += 1;
+                    if report.result == ProbeResult::Stalled {
+                        let (g, at) = (self.gluster(), &ctx.at);
+                        tracing::warn!(session = %id, %why, restarts, "stalled workers: restarting the session");
+                        let note = format!("{why}: restarting the session's workers ({restarts})");
+                        op.leave(base + 3, StepState::Failed, Some(&note)).await;
+                        g.georep_action(&at.target, &at.master.name, &at.slave, &["stop", "force"])
+                            .await?;
+                        g.georep_action(&at.target, &at.master.name, &at.slave, &["start"])
+                            .await?;
+                    }
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    if op.cancel_asked().await {
+                        return Err(ServiceError::Cancelled(
+                            "while restarting stalled workers".into(),
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(ServiceError::Incomplete(format!(
+                        "the checkpoint was not completed by every worker: {why}"
+                    )))
+                }
+            }
+        }
     }
 
     /// `volume set` (or, with `reset`, `volume reset`) on the slave, then `volume get`: the
@@ -980,17 +1037,7 @@ impl Service {
                 }
             }
             // 8–10. a checkpoint every worker of the reverse session completed
-            let trigger = trigger_of(op);
-            let report = self.probe_locked(&rctx, &trigger, waits, op, 7).await?;
-            if report.result != ProbeResult::Passed {
-                return Err(ServiceError::Incomplete(format!(
-                    "the reverse session did not complete its checkpoint: {}",
-                    report
-                        .message
-                        .unwrap_or_else(|| report.result.as_str().into())
-                )));
-            }
-            Ok(())
+            self.checkpoint_reached(op, 7, rid).await.map(|_| ())
         }
         .await;
         lock.abandon().await;
