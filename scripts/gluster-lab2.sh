@@ -18,7 +18,8 @@
 #                   its sshd if stopped.
 #   sshd-stop NODE  stop NODE's sshd and every ssh session into it (gluster keeps running):
 #                   what georep and the geo-rep workers see when ssh to a host fails.
-#   reset           delete every geo-rep session of the master pool and re-create c2slave
+#   reset           delete every geo-rep session of both pools (a failback's reverse session is
+#                   the slave pool's), make c2master writable again and re-create c2slave
 #                   empty (what a test needs before it creates a session).
 #   exec NODE CMD…  run CMD inside NODE (its namespaces): e.g. `exec node1 gluster pool list`.
 #
@@ -555,14 +556,19 @@ cmd_sshd_stop() {
 }
 
 cmd_reset() {
-  local prim sec states x
-  while IFS=$'\t' read -r prim sec states; do
-    [[ -n $prim ]] || continue
-    gx node1 volume geo-replication "$prim" "$sec" stop force >/dev/null
-    x=$(gx node1 volume geo-replication "$prim" "$sec" delete reset-sync-time)
-    ok_ret "$x" "delete session $prim -> $sec"
-    step "session $prim -> $sec: deleted"
-  done < <(gx node1 volume geo-replication status | xq sessions)
+  local prim sec states x n
+  # the master pool's sessions, and a failback's reverse session (slave pool -> master)
+  for n in node1 node3; do
+    while IFS=$'\t' read -r prim sec states; do
+      [[ -n $prim ]] || continue
+      gx "$n" volume geo-replication "$prim" "$sec" stop force >/dev/null
+      x=$(gx "$n" volume geo-replication "$prim" "$sec" delete reset-sync-time)
+      ok_ret "$x" "delete session $prim -> $sec"
+      step "session $prim -> $sec: deleted (on $n)"
+    done < <(gx "$n" volume geo-replication status | xq sessions)
+  done
+  # a reverse session's push-pem hook left the master read-only
+  gx node1 volume reset "$LAB2_MASTER" features.read-only >/dev/null
   # the slave of a deleted session is read-only (push-pem's hook) and not empty
   gx node3 volume stop "$LAB2_SLAVE" force >/dev/null
   x=$(gx node3 volume delete "$LAB2_SLAVE")

@@ -867,7 +867,7 @@ impl Service {
         let reverse_of = |s: &SessionRow| {
             s.master_volume_id == slave.volume.id
                 && s.slave_volume_name == ctx.master.name
-                && s.slave_user.is_empty()
+                && as_root(&s.slave_user)
         };
         // 2. the slave cluster's keys
         if from <= 2 {
@@ -1141,7 +1141,7 @@ impl Service {
             .stored_sessions_of(&slave.volume)
             .await?
             .into_iter()
-            .find(|s| s.slave_volume_name == ctx.master.name && s.slave_user.is_empty())
+            .find(|s| s.slave_volume_name == ctx.master.name && as_root(&s.slave_user))
         else {
             return Ok(());
         };
@@ -1214,6 +1214,12 @@ impl Service {
         let mut c = self.conn().await?;
         Ok(store::sessions_of_volume(&mut c, volume.id).await?)
     }
+}
+
+/// A session whose slave side runs as root (gluster names the user `root`; georep's own
+/// create leaves it unnamed).
+fn as_root(user: &str) -> bool {
+    user.is_empty() || user == "root"
 }
 
 fn op_session(a: &Audit) -> Result<Uuid> {
