@@ -443,6 +443,7 @@ impl Service {
         let op = self
             .adopt(&row, Quiet::session(id, &["checkpoint"]))
             .await?;
+        op.about(&audit).await;
         tracing::info!(operation = %row.id, step = row.step, "resuming a failover");
         let s = self.clone();
         tokio::spawn(async move {
@@ -783,6 +784,7 @@ impl Service {
         let op = self
             .adopt(&row, Quiet::session(id, &["checkpoint"]))
             .await?;
+        op.about(&audit).await;
         tracing::info!(operation = %row.id, step = row.step, "resuming a failback");
         let s = self.clone();
         tokio::spawn(async move {

@@ -136,6 +136,8 @@ pub(crate) struct Operation {
     kind: OperationKind,
     state: Mutex<Progress>,
     _quiet: Acting,
+    /// What it is about once `about` said (its steps' own audit events need it).
+    about: Mutex<Option<Audit>>,
 }
 
 struct Progress {
@@ -227,6 +229,7 @@ impl Service {
                 accepted,
             }),
             _quiet: self.coord().quiet_while(plan.quiet),
+            about: Mutex::new(None),
         })
     }
 
@@ -247,6 +250,7 @@ impl Service {
                 accepted: None,
             }),
             _quiet: self.coord().quiet_while(quiet),
+            about: Mutex::new(None),
         })
     }
 
@@ -305,6 +309,7 @@ impl Operation {
 
     /// What the operation is about, once its session is located.
     pub async fn about(&self, audit: &Audit) {
+        *self.about.lock().unwrap_or_else(|e| e.into_inner()) = Some(audit.clone());
         self.logged("describe an operation", async {
             let mut c = self.service.conn().await?;
             let (s, cl) = (audit.session_id, audit.cluster_id);
@@ -347,6 +352,35 @@ impl Operation {
             Ok(())
         })
         .await;
+        self.step_event(position, state, message).await;
+    }
+
+    /// A failover's or failback's steps are audit events of their own: what an admin reads
+    /// back after a disaster is each step, when, and what gluster said.
+    async fn step_event(&self, position: i64, state: StepState, message: Option<&str>) {
+        if !matches!(self.kind, OperationKind::Failover | OperationKind::Failback) {
+            return;
+        }
+        let about = self.about.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let Some(about) = about else {
+            return;
+        };
+        let event = Audit {
+            action: format!("{}_step", self.kind.as_str()),
+            target: format!("{} step {position}", about.target),
+            operation_id: Some(self.row_id()),
+            ..about
+        };
+        let text = format!(
+            "step {position} {}{}",
+            state.as_str(),
+            message.map_or(String::new(), |m| format!(": {m}"))
+        );
+        let outcome: Result<()> = match state {
+            StepState::Failed => Err(ServiceError::Incomplete(text.clone())),
+            _ => Ok(()),
+        };
+        self.service.record(&event, &outcome, Some(&text)).await;
     }
 
     /// The step under way failed with `message`.

@@ -453,17 +453,23 @@ async fn failover_and_failback_over_ssh() {
     served.child.wait().unwrap();
     served = serve(&db, &hook);
     let base = served.base.clone();
+    // taken over before listening, resumed once the restarted georep has read both clusters
+    let t0 = Instant::now();
+    while !served
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("resuming a failback"))
+    {
+        assert!(t0.elapsed() < Duration::from_secs(120), "not resumed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let resumed = wait_op(&base, &href, Duration::from_secs(200), |o| {
         o.confirm.is_some() || o.finished_at.is_some()
     })
     .await;
     assert_eq!(resumed.step, 7, "resumed at its step: {resumed:#?}");
-    assert!(served
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|l| l.contains("resuming a failback")));
     let confirmed = call(&base, Method::POST, &format!("{href}/confirm"), None).await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     let done = wait_op(&base, &href, Duration::from_secs(400), |o| {
