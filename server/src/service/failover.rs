@@ -154,7 +154,7 @@ fn failback_plan(id: Uuid, actor: &str, params: &FailbackParams) -> Plan {
     .step("checkpoint now, and a change on the slave volume", true)
     .step("wait until every worker completed the checkpoint", true)
     .step("stop the reverse session", true)
-    .step("delete the reverse session", true)
+    .step("delete the reverse session (reset-sync-time)", true)
     .step(
         "put the slave volume's options back as they were (read back)",
         true,
@@ -1060,7 +1060,9 @@ impl Service {
             &rscope,
             SessionAction::Delete,
             true,
-            false,
+            // the next failback's reverse session has the same key: without this it would
+            // start from this one's sync time and miss what its changelogs did not record
+            true,
             Quiet::session(rid, &[]),
         )
         .await?;
@@ -1157,7 +1159,7 @@ impl Service {
             g.georep_action(&rscope.target, master, spec, &["stop", "force"])
                 .await?;
         }
-        g.georep_action(&rscope.target, master, spec, &["delete"])
+        g.georep_action(&rscope.target, master, spec, &["delete", "reset-sync-time"])
             .await?;
         self.refresh_cluster(
             &slave.cluster,
