@@ -434,7 +434,9 @@ async fn documents_match_sqlite_and_json_matches_xml() {
             "refresh",
             "probe",
             "restart-stalled",
-            "sync-now"
+            "sync-now",
+            "failover",
+            "failback"
         ]
     );
     // georep's verdict beside gluster's status: never probed, so not healthy
@@ -570,6 +572,9 @@ async fn route_table_by_role() {
         (Method::DELETE, format!("{se}/schedule")),
         (Method::PUT, format!("{se}/self-healing")),
         (Method::POST, format!("{se}/sync-now")),
+        (Method::GET, format!("{se}/failover")),
+        (Method::POST, format!("{se}/failover")),
+        (Method::POST, format!("{se}/failback")),
         (Method::GET, "/api/operations".into()),
         (
             Method::GET,
@@ -578,6 +583,10 @@ async fn route_table_by_role() {
         (
             Method::POST,
             format!("/api/operations/{}/cancel", uuid::Uuid::nil()),
+        ),
+        (
+            Method::POST,
+            format!("/api/operations/{}/confirm", uuid::Uuid::nil()),
         ),
     ];
     for (method, path) in &routes {
@@ -647,7 +656,7 @@ async fn route_table_by_role() {
         .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 28, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(operations, 30, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
     // command options are told in the option documents and their refusal is described
