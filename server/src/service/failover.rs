@@ -422,38 +422,6 @@ impl Service {
         self.run_failover(op, audit, 1, params).await
     }
 
-    /// Takes over a failover a dead georep left at `row.step`, in the background.
-    pub(super) async fn resume_failover(&self, row: OperationRow) -> Result<()> {
-        let id = row
-            .session_id
-            .map(|s| s.into_uuid())
-            .ok_or_else(|| ServiceError::NotFound("a failover without a session".into()))?;
-        let params: FailoverParams = serde_json::from_str(&row.params)
-            .map_err(|e| ServiceError::Conflict(format!("the failover's params: {e}")))?;
-        let scope = self.session_scope(id).await?;
-        let audit = Audit {
-            operation_id: Some(row.id),
-            ..scope.audit(&row.actor, "failover")
-        };
-        // the probe's steps are repeated whole
-        let from = match row.step {
-            3..=5 => 2,
-            n => n.max(1),
-        };
-        let op = self
-            .adopt(&row, Quiet::session(id, &["checkpoint"]))
-            .await?;
-        op.about(&audit).await;
-        tracing::info!(operation = %row.id, step = row.step, "resuming a failover");
-        let s = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = s.run_failover(op, audit, from, params).await {
-                tracing::warn!(session = %id, error = %e, "resumed failover ended in error");
-            }
-        });
-        Ok(())
-    }
-
     async fn run_failover(
         &self,
         op: Operation,
@@ -763,33 +731,61 @@ impl Service {
         self.run_failback(op, audit, 1, params).await
     }
 
-    /// Takes over a failback a dead georep left at `row.step`, in the background.
-    pub(super) async fn resume_failback(&self, row: OperationRow) -> Result<()> {
-        let id = row
-            .session_id
-            .map(|s| s.into_uuid())
-            .ok_or_else(|| ServiceError::NotFound("a failback without a session".into()))?;
-        let params: FailbackParams = serde_json::from_str(&row.params)
-            .map_err(|e| ServiceError::Conflict(format!("the failback's params: {e}")))?;
+    /// Takes over a failover or failback a dead georep left at `row.step` and finishes it in
+    /// the background, from that step (a checkpoint's steps are repeated whole).
+    pub(super) async fn resume_switch(&self, row: OperationRow) -> Result<()> {
+        let kind = row.kind;
+        let id = row.session_id.map(|s| s.into_uuid()).ok_or_else(|| {
+            ServiceError::NotFound(format!("a {} without a session", kind.as_str()))
+        })?;
+        let bad = |e: serde_json::Error| {
+            ServiceError::Conflict(format!("the {}'s params: {e}", kind.as_str()))
+        };
+        let (failover, failback, from) = match kind {
+            OperationKind::Failover => {
+                let p: FailoverParams = serde_json::from_str(&row.params).map_err(bad)?;
+                (
+                    Some(p),
+                    None,
+                    if (3..=5).contains(&row.step) {
+                        2
+                    } else {
+                        row.step
+                    },
+                )
+            }
+            _ => {
+                let p: FailbackParams = serde_json::from_str(&row.params).map_err(bad)?;
+                (
+                    None,
+                    Some(p),
+                    if (9..=10).contains(&row.step) {
+                        8
+                    } else {
+                        row.step
+                    },
+                )
+            }
+        };
         let scope = self.session_scope(id).await?;
         let audit = Audit {
             operation_id: Some(row.id),
-            ..scope.audit(&row.actor, "failback")
-        };
-        // the checkpoint's steps are repeated whole
-        let from = match row.step {
-            9..=10 => 8,
-            n => n.max(1),
+            ..scope.audit(&row.actor, kind.as_str())
         };
         let op = self
             .adopt(&row, Quiet::session(id, &["checkpoint"]))
             .await?;
         op.about(&audit).await;
-        tracing::info!(operation = %row.id, step = row.step, "resuming a failback");
-        let s = self.clone();
+        tracing::info!(operation = %row.id, step = row.step, "resuming a {}", kind.as_str());
+        let (s, from) = (self.clone(), from.max(1));
         tokio::spawn(async move {
-            if let Err(e) = s.run_failback(op, audit, from, params).await {
-                tracing::warn!(session = %id, error = %e, "resumed failback ended in error");
+            let ended = match (failover, failback) {
+                (Some(p), _) => s.run_failover(op, audit, from, p).await,
+                (_, Some(p)) => s.run_failback(op, audit, from, p).await,
+                _ => return,
+            };
+            if let Err(e) = ended {
+                tracing::warn!(session = %id, error = %e, "resumed {} ended in error", kind.as_str());
             }
         });
         Ok(())

@@ -79,8 +79,9 @@ impl Service {
         for op in orphans {
             if resumable(&op) {
                 let resumed = match op.kind {
-                    OperationKind::Failover => self.resume_failover(op.clone()).await,
-                    OperationKind::Failback => self.resume_failback(op.clone()).await,
+                    OperationKind::Failover | OperationKind::Failback => {
+                        self.resume_switch(op.clone()).await
+                    }
                     _ => self.resume_dr_sync(op.clone()).await,
                 };
                 match resumed {

@@ -32,57 +32,11 @@ use georep::store::{self, Store};
 use uuid::Uuid;
 
 use crate::common;
+use common::lab2::{lab2, lab2_path, node_cli, texts, NodesBack};
 use common::lab2_lock_async;
 
 const MASTER: &str = "c2master";
 const SLAVE: &str = "c2slave";
-
-fn lab2_path() -> &'static str {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab2.sh")
-}
-
-/// `bash scripts/gluster-lab2.sh ARGS…`, asserted to succeed; its stdout.
-fn lab2(args: &[&str]) -> String {
-    let t0 = Instant::now();
-    let out = Command::new("bash")
-        .arg(lab2_path())
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "gluster-lab2.sh {args:?}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprintln!(
-        "timing: gluster-lab2.sh {args:?}: {} ms",
-        t0.elapsed().as_millis()
-    );
-    stdout
-}
-
-/// `gluster --mode=script --xml ARGS…` on NODE (out of band, as an admin on that node).
-fn node_cli(node: &str, args: &[&str]) -> String {
-    let mut all = vec!["exec", node, "gluster", "--mode=script", "--xml"];
-    all.extend_from_slice(args);
-    let out = Command::new("bash")
-        .arg(lab2_path())
-        .args(&all)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Texts of every `<tag>` in `xml`, in order.
-fn texts(xml: &str, tag: &str) -> Vec<String> {
-    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-    xml.split(&open)
-        .skip(1)
-        .filter_map(|s| s.split(&close).next())
-        .map(str::to_owned)
-        .collect()
-}
 
 /// The peer UUIDs of the master pool by host name, as node1's glusterd knows them.
 fn master_peers() -> Vec<(String, Uuid)> {
@@ -310,18 +264,6 @@ impl Drop for HostKeyBack {
     }
 }
 
-/// Brings a stopped node back whatever happened, so the lab is left usable.
-struct NodeBack(&'static str);
-
-impl Drop for NodeBack {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(lab2_path())
-            .args(["node-start", self.0])
-            .output();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_clusters_over_ssh() {
     let t_all = Instant::now();
@@ -540,7 +482,7 @@ async fn two_clusters_over_ssh() {
     );
 
     // --- 5. node2 down: its brick OFFLINE; the session as the replica-set rule says ---
-    let _back2 = NodeBack("node2");
+    let _back2 = NodesBack(vec!["node2"]);
     lab2(&["node-stop", "node2"]);
     let view = wait_shown(
         &service,
@@ -616,7 +558,7 @@ async fn two_clusters_over_ssh() {
 
     // --- 5b. node1 down, the host the cluster was registered by: georep reads the pool
     // through node2, node1's brick OFFLINE, node2's worker takes over ---
-    let _back1 = NodeBack("node1");
+    let _back1 = NodesBack(vec!["node1"]);
     lab2(&["node-stop", "node1"]);
     let view = wait_shown(
         &service,
@@ -704,7 +646,7 @@ async fn two_clusters_over_ssh() {
 
     // --- 5d. ssh to node3 (site-b's only host) failing: site-b's data marked unknown with
     // the ssh error, site-a read as before; back when sshd is ---
-    let _back3 = NodeBack("node3");
+    let _back3 = NodesBack(vec!["node3"]);
     lab2(&["sshd-stop", "node3"]);
     cycle(&service, "site-b", false).await;
     {

@@ -21,41 +21,6 @@ use common::{gluster, host, lab_lock_async, lab_script, receiver};
 const PW: &str = "dr-admin-1";
 const SLAVE: &str = "slavevol8";
 
-struct Answer {
-    status: u16,
-    text: String,
-    location: Option<String>,
-}
-
-async fn call(base: &str, method: Method, path: &str, body: Option<&str>) -> Answer {
-    let mut r = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .basic_auth("admin", Some(PW))
-        .timeout(Duration::from_secs(300));
-    if let Some(b) = body {
-        r = r
-            .header("content-type", "application/xml")
-            .body(b.to_owned());
-    }
-    let resp = r.send().await.expect("georep answers");
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_owned);
-    Answer {
-        status: resp.status().as_u16(),
-        text: resp.text().await.unwrap_or_default(),
-        location,
-    }
-}
-
-async fn get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
-    let a = call(base, Method::GET, path, None).await;
-    assert_eq!(a.status, 200, "{path}: {}", a.text);
-    quick_xml::de::from_str(&a.text).unwrap_or_else(|e| panic!("{path}: {e}: {}", a.text))
-}
-
 fn serve(db: &std::path::Path, hook: &str) -> common::Served {
     common::serve(
         db,
@@ -98,20 +63,25 @@ fn write_master(name: &str) {
 }
 
 /// The session's DR runs, newest first.
-async fn runs(base: &str, session: uuid::Uuid) -> Vec<OperationDoc> {
-    let ops: Operations = get(
-        base,
-        &format!("/api/operations?session={session}&kind=scheduled_sync"),
-    )
-    .await;
+async fn runs(api: &common::rest::Rest, session: uuid::Uuid) -> Vec<OperationDoc> {
+    let ops: Operations = api
+        .get(&format!(
+            "/api/operations?session={session}&kind=scheduled_sync"
+        ))
+        .await;
     ops.operations
 }
 
 /// Waits until `n` DR runs have ended; the newest.
-async fn wait_runs(base: &str, session: uuid::Uuid, n: usize, budget: Duration) -> OperationDoc {
+async fn wait_runs(
+    api: &common::rest::Rest,
+    session: uuid::Uuid,
+    n: usize,
+    budget: Duration,
+) -> OperationDoc {
     let t0 = Instant::now();
     loop {
-        let all = runs(base, session).await;
+        let all = runs(api, session).await;
         let ended: Vec<_> = all.iter().filter(|o| o.finished_at.is_some()).collect();
         if ended.len() >= n {
             return all.into_iter().find(|o| o.finished_at.is_some()).unwrap();
@@ -121,24 +91,6 @@ async fn wait_runs(base: &str, session: uuid::Uuid, n: usize, budget: Duration) 
             "{n} DR runs did not end within {budget:?}: {all:#?}"
         );
         tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-}
-
-async fn wait_op(base: &str, href: &str, done: impl Fn(&OperationDoc) -> bool) -> OperationDoc {
-    let t0 = Instant::now();
-    loop {
-        let a = call(base, Method::GET, href, None).await;
-        if a.status == 200 {
-            let op: OperationDoc = quick_xml::de::from_str(&a.text).unwrap();
-            if done(&op) {
-                return op;
-            }
-            assert!(
-                t0.elapsed() < Duration::from_secs(300),
-                "operation never got there: {op:#?}"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
@@ -153,11 +105,11 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
     common::georep_ok(&db, &["cluster", "add", "--name", "lab", "--host", &host()]);
     let mut served = serve(&db, &hook);
     let base = served.base.clone();
+    let api = common::rest::Rest::new(&base, PW);
 
     // --- a session of our own, created (not started) through georep ---
     let master = common::mastervol_href(&base, PW, SLAVE).await;
-    let created = call(
-        &base,
+    let created = api.call(
         Method::POST,
         &format!("{master}/georeplication-sessions"),
         Some(&format!(
@@ -167,7 +119,7 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
     )
     .await;
     assert_eq!(created.status, 201, "{}", created.text);
-    let list: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    let list: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
     let doc = list
         .sessions
         .iter()
@@ -175,16 +127,16 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
         .unwrap();
     let (s, sid) = (doc.href.clone(), doc.id);
     // tarssh, as the lab's own session (FINDINGS P8)
-    let set = call(
-        &base,
-        Method::PUT,
-        &format!("{s}/options/sync_method"),
-        Some("<option><value>tarssh</value></option>"),
-    )
-    .await;
+    let set = api
+        .call(
+            Method::PUT,
+            &format!("{s}/options/sync_method"),
+            Some("<option><value>tarssh</value></option>"),
+        )
+        .await;
     assert_eq!(set.status, 200, "{}", set.text);
     // the create and the option set are operations, linked from their events
-    let ops: Operations = get(&base, &format!("/api/operations?session={sid}")).await;
+    let ops: Operations = api.get(&format!("/api/operations?session={sid}")).await;
     let kinds: Vec<&str> = ops.operations.iter().map(|o| o.kind.as_str()).collect();
     assert!(kinds.contains(&"option_set"), "{kinds:?}");
     assert!(ops
@@ -200,7 +152,7 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
         .command
         .as_deref()
         .is_some_and(|c| c.contains("config sync-method tarssh")));
-    let events: georep::api::docs::Events = get(&base, &format!("/api/events?session={sid}")).await;
+    let events: georep::api::docs::Events = api.get(&format!("/api/events?session={sid}")).await;
     assert!(
         events
             .events
@@ -212,31 +164,30 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
     // --- a schedule every minute: two runs, each a recovery point; stopped between ---
     write_master("dr-before-run1");
     let before = chrono::Utc::now();
-    let put = call(
-        &base,
+    let put = api.call(
         Method::PUT,
         &format!("{s}/schedule"),
         Some("<schedule><every_seconds>60</every_seconds><timeout_seconds>240</timeout_seconds><rpo_seconds>3600</rpo_seconds></schedule>"),
     )
     .await;
     assert_eq!(put.status, 200, "{}", put.text);
-    let sch: ScheduleDoc = get(&base, &format!("{s}/schedule")).await;
+    let sch: ScheduleDoc = api.get(&format!("{s}/schedule")).await;
     assert_eq!(sch.every_seconds, Some(60));
     let next = chrono::DateTime::parse_from_rfc3339(sch.next_run_at.as_deref().unwrap()).unwrap();
     assert!(
         (next.timestamp() - before.timestamp() - 60).abs() <= 5,
         "{next}"
     );
-    let bad = call(
-        &base,
-        Method::PUT,
-        &format!("{s}/schedule"),
-        Some("<schedule><cron>61 * * * *</cron></schedule>"),
-    )
-    .await;
+    let bad = api
+        .call(
+            Method::PUT,
+            &format!("{s}/schedule"),
+            Some("<schedule><cron>61 * * * *</cron></schedule>"),
+        )
+        .await;
     assert_eq!(bad.status, 400, "{}", bad.text);
 
-    let run1 = wait_runs(&base, sid, 1, Duration::from_secs(240)).await;
+    let run1 = wait_runs(&api, sid, 1, Duration::from_secs(240)).await;
     assert_eq!(run1.state, "succeeded", "{run1:#?}");
     assert_eq!(run1.actor, "schedule");
     assert_eq!(run1.step_count, 5);
@@ -246,18 +197,18 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
         on_slave("dr-before-run1"),
         "the file written before run 1 is on the slave"
     );
-    let rec: RecoveryDoc = get(&base, &format!("{s}/recovery")).await;
+    let rec: RecoveryDoc = api.get(&format!("{s}/recovery")).await;
     assert_eq!(rec.recovery_point.as_deref(), Some(point1.as_str()));
     assert!(!rec.overdue);
 
     write_master("dr-before-run2");
-    let run2 = wait_runs(&base, sid, 2, Duration::from_secs(180)).await;
+    let run2 = wait_runs(&api, sid, 2, Duration::from_secs(180)).await;
     assert_eq!(run2.state, "succeeded", "{run2:#?}");
     let point2 = run2.recovery_point.clone().expect("a recovery point");
     assert!(point2 > point1, "{point2} after {point1}");
     assert_eq!(gluster_status(), "Stopped");
     assert!(on_slave("dr-before-run2"));
-    let rec: RecoveryDoc = get(&base, &format!("{s}/recovery")).await;
+    let rec: RecoveryDoc = api.get(&format!("{s}/recovery")).await;
     assert_eq!(rec.recovery_point.as_deref(), Some(point2.as_str()));
     assert!(rec.runs.operations.len() >= 2);
     eprintln!(
@@ -266,8 +217,7 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
     );
 
     // --- a run that cannot complete: the slave volume stopped ---
-    let off = call(
-        &base,
+    let off = api.call(
         Method::PUT,
         &format!("{s}/schedule"),
         Some("<schedule><enabled>false</enabled><every_seconds>60</every_seconds><timeout_seconds>30</timeout_seconds></schedule>"),
@@ -276,17 +226,17 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
     assert_eq!(off.status, 200, "{}", off.text);
     let (ok, text) = gluster(&["volume", "stop", SLAVE]);
     assert!(ok, "{text}");
-    let failed = call(
-        &base,
-        Method::POST,
-        &format!("{s}/sync-now"),
-        Some("<action><async>false</async></action>"),
-    )
-    .await;
+    let failed = api
+        .call(
+            Method::POST,
+            &format!("{s}/sync-now"),
+            Some("<action><async>false</async></action>"),
+        )
+        .await;
     let (ok, text) = gluster(&["volume", "start", SLAVE]);
     assert!(ok, "{text}");
     assert!(failed.status >= 400, "{} {}", failed.status, failed.text);
-    let last = runs(&base, sid).await.remove(0);
+    let last = runs(&api, sid).await.remove(0);
     assert_eq!(last.state, "failed", "{last:#?}");
     assert!(last.message.as_deref().is_some_and(|m| !m.is_empty()));
     eprintln!("failed run: {:?}", last.message);
@@ -305,10 +255,10 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(alerted["session_id"], sid.to_string());
-    let events: georep::api::docs::Events = get(&base, &format!("/api/events?session={sid}")).await;
+    let events: georep::api::docs::Events = api.get(&format!("/api/events?session={sid}")).await;
     assert!(events.events.iter().any(|e| e.action == "dr_sync_failed"));
     // georep's word is gluster's
-    let stored: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    let stored: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
     let now = stored
         .sessions
         .iter()
@@ -323,17 +273,16 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
 
     // --- SIGKILL while a run waits for its checkpoint: resumed at its step, completes ---
     if gluster_status() != "Stopped" {
-        let stop = call(
-            &base,
-            Method::POST,
-            &format!("{s}/stop"),
-            Some("<action><force>true</force></action>"),
-        )
-        .await;
+        let stop = api
+            .call(
+                Method::POST,
+                &format!("{s}/stop"),
+                Some("<action><force>true</force></action>"),
+            )
+            .await;
         assert_eq!(stop.status, 200, "{}", stop.text);
     }
-    let longer = call(
-        &base,
+    let longer = api.call(
         Method::PUT,
         &format!("{s}/schedule"),
         Some("<schedule><enabled>false</enabled><every_seconds>60</every_seconds><timeout_seconds>240</timeout_seconds></schedule>"),
@@ -341,21 +290,28 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
     .await;
     assert_eq!(longer.status, 200, "{}", longer.text);
     write_master("dr-before-kill");
-    let accepted = call(&base, Method::POST, &format!("{s}/sync-now"), None).await;
+    let accepted = api.call(Method::POST, &format!("{s}/sync-now"), None).await;
     assert_eq!(accepted.status, 202, "{}", accepted.text);
     let href = accepted.location.expect("Location: the operation");
-    let waiting = wait_op(&base, &href, |o| o.step >= 2 || o.finished_at.is_some()).await;
+    let waiting = api
+        .wait_op(&href, Duration::from_secs(300), |o| {
+            o.step >= 2 || o.finished_at.is_some()
+        })
+        .await;
     assert!(waiting.finished_at.is_none(), "{waiting:#?}");
     assert!(waiting.current_command.is_some(), "{waiting:#?}");
     // the run holds the session: an admin action is refused, naming it
-    let busy = call(&base, Method::POST, &format!("{s}/pause"), None).await;
+    let busy = api.call(Method::POST, &format!("{s}/pause"), None).await;
     assert_eq!(busy.status, 409, "{}", busy.text);
     assert!(busy.text.contains("scheduled_sync"), "{}", busy.text);
     served.child.kill().unwrap(); // SIGKILL
     served.child.wait().unwrap();
     served = serve(&db, &hook);
     let base = served.base.clone();
-    let resumed = wait_op(&base, &href, |o| o.finished_at.is_some()).await;
+    let api = common::rest::Rest::new(&base, PW);
+    let resumed = api
+        .wait_op(&href, Duration::from_secs(300), |o| o.finished_at.is_some())
+        .await;
     assert_eq!(resumed.state, "succeeded", "{resumed:#?}");
     assert!(resumed.recovery_point.is_some());
     assert_eq!(gluster_status(), "Stopped");
@@ -368,22 +324,23 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
         .any(|l| l.contains("resuming a DR sync")));
 
     // --- SIGKILL right after a start was accepted: judged by what gluster shows ---
-    let start = call(
-        &base,
-        Method::POST,
-        &format!("{s}/start"),
-        Some("<action><async>true</async></action>"),
-    )
-    .await;
+    let start = api
+        .call(
+            Method::POST,
+            &format!("{s}/start"),
+            Some("<action><async>true</async></action>"),
+        )
+        .await;
     assert!(matches!(start.status, 200 | 202), "{}", start.text);
     served.child.kill().unwrap();
     served.child.wait().unwrap();
     let ops_href = format!("/api/operations?session={sid}&kind=start");
     served = serve(&db, &hook);
     let base = served.base.clone();
+    let api = common::rest::Rest::new(&base, PW);
     let t0 = Instant::now();
     let judged = loop {
-        let ops: Operations = get(&base, &ops_href).await;
+        let ops: Operations = api.get(&ops_href).await;
         let newest = ops
             .operations
             .into_iter()

@@ -24,52 +24,13 @@ use georep::api::docs::{Clusters, FailoverDoc, OperationDoc, Sessions, Volumes};
 use reqwest::Method;
 
 use crate::common;
+use common::lab2::{lab2, node_cli, texts, NodesBack};
 use common::{lab2_lock_async, receiver};
 
 const PW: &str = "failover-admin-1";
 const MASTER: &str = "c2master";
 const SLAVE: &str = "c2slave";
 const BRICKS: &str = "/srv/georep-lab2";
-
-fn lab2_path() -> &'static str {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab2.sh")
-}
-
-fn lab2(args: &[&str]) -> String {
-    let out = Command::new("bash")
-        .arg(lab2_path())
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "gluster-lab2.sh {args:?}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-/// `gluster --mode=script --xml ARGS…` on NODE, as an admin there: its stdout.
-fn node_cli(node: &str, args: &[&str]) -> String {
-    let mut all = vec!["exec", node, "gluster", "--mode=script", "--xml"];
-    all.extend_from_slice(args);
-    let out = Command::new("bash")
-        .arg(lab2_path())
-        .args(&all)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn texts(xml: &str, tag: &str) -> Vec<String> {
-    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-    xml.split(&open)
-        .skip(1)
-        .filter_map(|s| s.split(&close).next())
-        .map(str::to_owned)
-        .collect()
-}
 
 /// gluster's own word on a volume option (`volume get`), on NODE.
 fn option_on(node: &str, volume: &str, key: &str) -> String {
@@ -148,71 +109,6 @@ async fn arrives(nodes: &[&str], volume: &str, name: &str, text: &str, budget: D
     }
 }
 
-struct Answer {
-    status: u16,
-    text: String,
-    location: Option<String>,
-}
-
-async fn call(base: &str, method: Method, path: &str, body: Option<&str>) -> Answer {
-    let mut r = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .basic_auth("admin", Some(PW))
-        .timeout(Duration::from_secs(300));
-    if let Some(b) = body {
-        r = r
-            .header("content-type", "application/xml")
-            .body(b.to_owned());
-    }
-    let resp = r.send().await.expect("georep answers");
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_owned);
-    Answer {
-        status: resp.status().as_u16(),
-        text: resp.text().await.unwrap_or_default(),
-        location,
-    }
-}
-
-async fn get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
-    let a = call(base, Method::GET, path, None).await;
-    assert_eq!(a.status, 200, "{path}: {}", a.text);
-    quick_xml::de::from_str(&a.text).unwrap_or_else(|e| panic!("{path}: {e}: {}", a.text))
-}
-
-/// Polls an operation until `done` holds on it (within `budget`).
-async fn wait_op(
-    base: &str,
-    href: &str,
-    budget: Duration,
-    done: impl Fn(&OperationDoc) -> bool,
-) -> OperationDoc {
-    let t0 = Instant::now();
-    loop {
-        let a = call(base, Method::GET, href, None).await;
-        if a.status == 200 {
-            let op: OperationDoc = quick_xml::de::from_str(&a.text).unwrap();
-            if done(&op) {
-                eprintln!(
-                    "timing: {} at step {} after {} ms",
-                    op.kind,
-                    op.step,
-                    t0.elapsed().as_millis()
-                );
-                return op;
-            }
-            assert!(
-                t0.elapsed() < budget,
-                "operation never got there within {budget:?}: {op:#?}"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
 fn serve(db: &Path, hook: &str) -> common::Served {
     common::serve(
         db,
@@ -230,16 +126,16 @@ fn serve(db: &Path, hook: &str) -> common::Served {
 }
 
 /// The href of VOLUME in cluster NAME once the sync lists it.
-async fn volume_href(base: &str, cluster: &str, volume: &str) -> String {
+async fn volume_href(api: &common::rest::Rest, cluster: &str, volume: &str) -> String {
     let t0 = Instant::now();
     loop {
-        let clusters: Clusters = get(base, "/api/clusters").await;
+        let clusters: Clusters = api.get("/api/clusters").await;
         let c = clusters
             .clusters
             .iter()
             .find(|c| c.name == cluster)
             .expect("cluster registered");
-        let vols: Volumes = get(base, &format!("{}/glustervolumes", c.href)).await;
+        let vols: Volumes = api.get(&format!("{}/glustervolumes", c.href)).await;
         if let Some(v) = vols.volumes.iter().find(|v| v.name == volume) {
             return v.href.clone();
         }
@@ -248,20 +144,6 @@ async fn volume_href(base: &str, cluster: &str, volume: &str) -> String {
             "{volume} not synced"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// Brings the stopped nodes back whatever happened.
-struct NodesBack(Vec<&'static str>);
-
-impl Drop for NodesBack {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("bash")
-                .arg(lab2_path())
-                .args(["node-start", n])
-                .output();
-        }
     }
 }
 
@@ -299,12 +181,12 @@ async fn failover_and_failback_over_ssh() {
     }
     let mut served = serve(&db, &hook);
     let base = served.base.clone();
+    let api = common::rest::Rest::new(&base, PW);
 
     // --- 1. the session, through georep; files on the master ---
-    let master = volume_href(&base, "site-a", MASTER).await;
-    volume_href(&base, "site-b", SLAVE).await;
-    let created = call(
-        &base,
+    let master = volume_href(&api, "site-a", MASTER).await;
+    volume_href(&api, "site-b", SLAVE).await;
+    let created = api.call(
         Method::POST,
         &format!("{master}/georeplication-sessions"),
         Some(&format!(
@@ -313,18 +195,18 @@ async fn failover_and_failback_over_ssh() {
     )
     .await;
     assert_eq!(created.status, 201, "{}", created.text);
-    let list: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    let list: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
     let s = list.sessions[0].href.clone();
-    let set = call(
-        &base,
-        Method::PUT,
-        &format!("{s}/options/sync_method"),
-        Some("<option><value>tarssh</value></option>"),
-    )
-    .await;
+    let set = api
+        .call(
+            Method::PUT,
+            &format!("{s}/options/sync_method"),
+            Some("<option><value>tarssh</value></option>"),
+        )
+        .await;
     assert_eq!(set.status, 200, "{}", set.text);
     tokio::time::sleep(Duration::from_secs(4)).await; // push-pem's hook (FINDINGS P6)
-    let start = call(&base, Method::POST, &format!("{s}/start"), None).await;
+    let start = api.call(Method::POST, &format!("{s}/start"), None).await;
     assert_eq!(start.status, 200, "{}", start.text);
     // push-pem's hook made the slave read-only, as for any slave
     assert_eq!(option_on("node3", SLAVE, "features.read-only"), "on");
@@ -336,33 +218,37 @@ async fn failover_and_failback_over_ssh() {
     let masters = ["node1", "node2"];
 
     // --- 2. a planned failover: the confirmation, the checkpoint, nothing lost ---
-    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    let check: FailoverDoc = api.get(&format!("{s}/failover")).await;
     assert!(check.master_reachable && check.slave_managed && check.slave_reachable);
     assert!(check.planned_possible, "{check:#?}");
     assert!(check.failover_blockers.reasons.is_empty(), "{check:#?}");
     assert_eq!(check.bricks.bricks.len(), 2, "{check:#?}");
     assert!(check.in_effect.is_none());
-    let accepted = call(&base, Method::POST, &format!("{s}/failover"), None).await;
+    let accepted = api.call(Method::POST, &format!("{s}/failover"), None).await;
     assert_eq!(accepted.status, 202, "{}", accepted.text);
     let href = accepted.location.expect("Location: the operation");
-    let asking = wait_op(&base, &href, Duration::from_secs(60), |o| {
-        o.confirm.is_some() || o.finished_at.is_some()
-    })
-    .await;
+    let asking = api
+        .wait_op(&href, Duration::from_secs(60), |o| {
+            o.confirm.is_some() || o.finished_at.is_some()
+        })
+        .await;
     assert_eq!(asking.state, "waiting", "{asking:#?}");
     assert_eq!(asking.step, 1);
     assert!(asking.confirm.as_deref().unwrap().contains(MASTER));
     // the failover holds the session
-    let busy = call(&base, Method::POST, &format!("{s}/pause"), None).await;
+    let busy = api.call(Method::POST, &format!("{s}/pause"), None).await;
     assert_eq!(busy.status, 409, "{}", busy.text);
-    let confirmed = call(&base, Method::POST, &format!("{href}/confirm"), None).await;
+    let confirmed = api
+        .call(Method::POST, &format!("{href}/confirm"), None)
+        .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-    let again = call(&base, Method::POST, &format!("{href}/confirm"), None).await;
+    let again = api
+        .call(Method::POST, &format!("{href}/confirm"), None)
+        .await;
     assert_eq!(again.status, 409, "confirmed once: {}", again.text);
-    let done = wait_op(&base, &href, Duration::from_secs(400), |o| {
-        o.finished_at.is_some()
-    })
-    .await;
+    let done = api
+        .wait_op(&href, Duration::from_secs(400), |o| o.finished_at.is_some())
+        .await;
     assert_eq!(done.state, "succeeded", "{done:#?}");
     let states = step_states(&done);
     assert!(
@@ -388,7 +274,7 @@ async fn failover_and_failback_over_ssh() {
         Some("written before the planned failover\n")
     );
     assert!(on_brick(&["node3"], SLAVE, "planned-2").is_some());
-    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    let check: FailoverDoc = api.get(&format!("{s}/failover")).await;
     let f = check.in_effect.as_ref().expect("failed over");
     assert_eq!(
         (f.role.as_str(), f.planned, f.master_stopped),
@@ -406,9 +292,9 @@ async fn failover_and_failback_over_ssh() {
         .iter()
         .any(|r| r.contains("failed over")));
     assert!(check.failback_blockers.reasons.is_empty(), "{check:#?}");
-    let list: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    let list: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
     assert_eq!(list.sessions[0].dr_role.as_deref(), Some("failed_over"));
-    let refused = call(&base, Method::POST, &format!("{s}/start"), None).await;
+    let refused = api.call(Method::POST, &format!("{s}/start"), None).await;
     assert_eq!(refused.status, 409, "{}", refused.text);
     assert!(refused.text.contains("failed over"), "{}", refused.text);
     let t0 = Instant::now();
@@ -428,13 +314,14 @@ async fn failover_and_failback_over_ssh() {
     smnt.write("on-slave-1", "written on the promoted slave\n");
     smnt.write("planned-1", "changed on the promoted slave\n");
     drop(smnt);
-    let accepted = call(&base, Method::POST, &format!("{s}/failback"), None).await;
+    let accepted = api.call(Method::POST, &format!("{s}/failback"), None).await;
     assert_eq!(accepted.status, 202, "{}", accepted.text);
     let href = accepted.location.expect("Location: the operation");
-    let asking = wait_op(&base, &href, Duration::from_secs(400), |o| {
-        o.confirm.is_some() || o.finished_at.is_some()
-    })
-    .await;
+    let asking = api
+        .wait_op(&href, Duration::from_secs(400), |o| {
+            o.confirm.is_some() || o.finished_at.is_some()
+        })
+        .await;
     assert_eq!(
         (asking.state.as_str(), asking.step),
         ("waiting", 7),
@@ -447,12 +334,13 @@ async fn failover_and_failback_over_ssh() {
         reverse.iter().any(|(m, _)| m == SLAVE),
         "the reverse session on node3: {reverse:?}"
     );
-    let list: Sessions = get(&base, &format!("{master}/georeplication-sessions")).await;
+    let list: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
     assert_eq!(list.sessions[0].dr_role.as_deref(), Some("failing_back"));
     served.child.kill().unwrap(); // SIGKILL
     served.child.wait().unwrap();
     served = serve(&db, &hook);
     let base = served.base.clone();
+    let api = common::rest::Rest::new(&base, PW);
     // taken over before listening, resumed once the restarted georep has read both clusters
     let t0 = Instant::now();
     while !served
@@ -465,17 +353,19 @@ async fn failover_and_failback_over_ssh() {
         assert!(t0.elapsed() < Duration::from_secs(120), "not resumed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let resumed = wait_op(&base, &href, Duration::from_secs(200), |o| {
-        o.confirm.is_some() || o.finished_at.is_some()
-    })
-    .await;
+    let resumed = api
+        .wait_op(&href, Duration::from_secs(200), |o| {
+            o.confirm.is_some() || o.finished_at.is_some()
+        })
+        .await;
     assert_eq!(resumed.step, 7, "resumed at its step: {resumed:#?}");
-    let confirmed = call(&base, Method::POST, &format!("{href}/confirm"), None).await;
+    let confirmed = api
+        .call(Method::POST, &format!("{href}/confirm"), None)
+        .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-    let done = wait_op(&base, &href, Duration::from_secs(400), |o| {
-        o.finished_at.is_some()
-    })
-    .await;
+    let done = api
+        .wait_op(&href, Duration::from_secs(400), |o| o.finished_at.is_some())
+        .await;
     assert_eq!(done.state, "succeeded", "{done:#?}");
     // the slave's writes are on the master's bricks
     assert_eq!(
@@ -505,7 +395,7 @@ async fn failover_and_failback_over_ssh() {
             .any(|st| st == "Active" || st == "Initializing..."),
         "{statuses:?}"
     );
-    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    let check: FailoverDoc = api.get(&format!("{s}/failover")).await;
     assert!(check.in_effect.is_none(), "{check:#?}");
     let mnt = Mount::new("node1", MASTER);
     mnt.write("after-failback-1", "replicated again\n");
@@ -535,13 +425,12 @@ async fn failover_and_failback_over_ssh() {
     let _back = NodesBack(vec!["node1", "node2"]);
     lab2(&["node-stop", "node1"]);
     lab2(&["node-stop", "node2"]);
-    let accepted = call(&base, Method::POST, &format!("{s}/failover"), None).await;
+    let accepted = api.call(Method::POST, &format!("{s}/failover"), None).await;
     assert_eq!(accepted.status, 202, "{}", accepted.text);
     let href = accepted.location.expect("Location");
-    let done = wait_op(&base, &href, Duration::from_secs(300), |o| {
-        o.finished_at.is_some()
-    })
-    .await;
+    let done = api
+        .wait_op(&href, Duration::from_secs(300), |o| o.finished_at.is_some())
+        .await;
     assert_eq!(done.state, "succeeded", "{done:#?}");
     let states = step_states(&done);
     assert!(
@@ -549,7 +438,7 @@ async fn failover_and_failback_over_ssh() {
         "{states:?}"
     );
     assert_eq!(option_on("node3", SLAVE, "features.read-only"), "off");
-    let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+    let check: FailoverDoc = api.get(&format!("{s}/failover")).await;
     let f = check.in_effect.as_ref().expect("failed over");
     assert!(!f.planned && !f.master_stopped, "{f:#?}");
     assert!(!check.master_reachable);
@@ -570,7 +459,7 @@ async fn failover_and_failback_over_ssh() {
     // georep sees the master again
     let t0 = Instant::now();
     loop {
-        let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+        let check: FailoverDoc = api.get(&format!("{s}/failover")).await;
         if check.master_reachable {
             break;
         }
@@ -580,7 +469,7 @@ async fn failover_and_failback_over_ssh() {
     // its glusterd restarted the old session's workers: georep fences them at once
     let t0 = Instant::now();
     loop {
-        let check: FailoverDoc = get(&base, &format!("{s}/failover")).await;
+        let check: FailoverDoc = api.get(&format!("{s}/failover")).await;
         let stopped = check.in_effect.as_ref().is_some_and(|f| f.master_stopped);
         let statuses = original_statuses();
         if stopped && !statuses.is_empty() && statuses.iter().all(|st| st == "Stopped") {
@@ -596,19 +485,18 @@ async fn failover_and_failback_over_ssh() {
         "timing: fenced {} ms after the master came back",
         t0.elapsed().as_millis()
     );
-    let accepted = call(
-        &base,
-        Method::POST,
-        &format!("{s}/failback"),
-        Some("<action><io_stopped>true</io_stopped></action>"),
-    )
-    .await;
+    let accepted = api
+        .call(
+            Method::POST,
+            &format!("{s}/failback"),
+            Some("<action><io_stopped>true</io_stopped></action>"),
+        )
+        .await;
     assert_eq!(accepted.status, 202, "{}", accepted.text);
     let href = accepted.location.expect("Location");
-    let done = wait_op(&base, &href, Duration::from_secs(600), |o| {
-        o.finished_at.is_some()
-    })
-    .await;
+    let done = api
+        .wait_op(&href, Duration::from_secs(600), |o| o.finished_at.is_some())
+        .await;
     assert_eq!(done.state, "succeeded", "{done:#?}");
     assert_eq!(
         on_brick(&masters, MASTER, "unplanned-on-slave").as_deref(),

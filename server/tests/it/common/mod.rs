@@ -1,5 +1,8 @@
 //! What the integration tests share: the lab host, the raw CLI, the lab script and the labs'
 //! locks; the georep binary, its CLI and a server of it on port 0.
+pub mod lab2;
+pub mod rest;
+
 use std::fs::File;
 use std::process::Command;
 

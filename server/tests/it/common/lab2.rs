@@ -1,0 +1,65 @@
+//! The two-cluster lab (`scripts/gluster-lab2.sh`) as the tests drive it: the script, gluster
+//! on one node as an admin there, and nodes brought back whatever a test did.
+use std::process::Command;
+use std::time::Instant;
+
+pub fn lab2_path() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab2.sh")
+}
+
+/// `bash scripts/gluster-lab2.sh ARGS…`, asserted to succeed; its stdout.
+pub fn lab2(args: &[&str]) -> String {
+    let t0 = Instant::now();
+    let out = Command::new("bash")
+        .arg(lab2_path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "gluster-lab2.sh {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!(
+        "timing: gluster-lab2.sh {args:?}: {} ms",
+        t0.elapsed().as_millis()
+    );
+    stdout
+}
+
+/// `gluster --mode=script --xml ARGS…` on NODE (out of band, as an admin on that node).
+pub fn node_cli(node: &str, args: &[&str]) -> String {
+    let mut all = vec!["exec", node, "gluster", "--mode=script", "--xml"];
+    all.extend_from_slice(args);
+    let out = Command::new("bash")
+        .arg(lab2_path())
+        .args(&all)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Texts of every `<tag>` in `xml`, in order.
+pub fn texts(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|s| s.split(&close).next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Brings stopped nodes back whatever happened, so the lab is left usable.
+pub struct NodesBack(pub Vec<&'static str>);
+
+impl Drop for NodesBack {
+    fn drop(&mut self) {
+        for n in &self.0 {
+            let _ = Command::new("bash")
+                .arg(lab2_path())
+                .args(["node-start", n])
+                .output();
+        }
+    }
+}
