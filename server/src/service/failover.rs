@@ -100,67 +100,60 @@ struct VolumeAt {
 
 fn failover_plan(id: Uuid, actor: &str, params: &FailoverParams) -> Plan {
     let slave_steps = PROMOTE.iter().fold(
-        Plan::new(
-            OperationKind::Failover,
-            Subject::Session(id),
-            Lane::Change,
-            actor,
-        )
-        .quiet(Quiet::session(id, &["checkpoint"]))
-        .cancellable()
-        .params(serde_json::to_value(params).unwrap_or_default())
-        .step("confirm: I/O on the master volume is stopped", true)
-        .step("start the session (unless it replicates already)", true)
-        .step("wait for every worker to reach Changelog Crawl", true)
-        .step("checkpoint now, and a change on the master volume", true)
-        .step("wait until every worker completed the checkpoint", true)
-        .step("stop the session on the master", true),
+        switch_plan(OperationKind::Failover, id, actor, params)
+            .step("confirm: I/O on the master volume is stopped", true)
+            .step("start the session (unless it replicates already)", true)
+            .step("wait for every worker to reach Changelog Crawl", true)
+            .step("checkpoint now, and a change on the master volume", true)
+            .step("wait until every worker completed the checkpoint", true)
+            .step("stop the session on the master", true),
         |plan, (key, value)| plan.step(format!("slave volume: {key} {value} (read back)"), true),
     );
     slave_steps.step("record the failover and its recovery point", true)
 }
 
+/// A failover's or failback's plan before its steps: the session's change lane, cancellable
+/// (until its steps say otherwise), its checkpoints no discovery, its params for a resume.
+fn switch_plan(kind: OperationKind, id: Uuid, actor: &str, params: &impl Serialize) -> Plan {
+    Plan::new(kind, Subject::Session(id), Lane::Change, actor)
+        .quiet(Quiet::session(id, &["checkpoint"]))
+        .cancellable()
+        .params(serde_json::to_value(params).unwrap_or_default())
+}
+
 fn failback_plan(id: Uuid, actor: &str, params: &FailbackParams) -> Plan {
-    Plan::new(
-        OperationKind::Failback,
-        Subject::Session(id),
-        Lane::Change,
-        actor,
-    )
-    .quiet(Quiet::session(id, &["checkpoint"]))
-    .cancellable()
-    .params(serde_json::to_value(params).unwrap_or_default())
-    .step("stop the original session on the master (force)", true)
-    .step("prepare the slave cluster's ssh keys (gsec_create)", true)
-    .step(
-        "create the reverse session slave -> master (push-pem force)",
-        true,
-    )
-    .step(
-        "configure the reverse session: special-sync-mode recover, gfid-conflict-resolution \
+    switch_plan(OperationKind::Failback, id, actor, params)
+        .step("stop the original session on the master (force)", true)
+        .step("prepare the slave cluster's ssh keys (gsec_create)", true)
+        .step(
+            "create the reverse session slave -> master (push-pem force)",
+            true,
+        )
+        .step(
+            "configure the reverse session: special-sync-mode recover, gfid-conflict-resolution \
          false, the original's sync method (read back)",
-        true,
-    )
-    .step("start the reverse session", true)
-    .step(
-        "wait for the reverse session's crawl (every worker in Changelog Crawl)",
-        true,
-    )
-    .step("confirm: I/O on the slave volume is stopped", true)
-    .step(
-        "wait for every worker of the reverse session to settle",
-        true,
-    )
-    .step("checkpoint now, and a change on the slave volume", true)
-    .step("wait until every worker completed the checkpoint", true)
-    .step("stop the reverse session", true)
-    .step("delete the reverse session (reset-sync-time)", true)
-    .step(
-        "put the slave volume's options back as they were (read back)",
-        true,
-    )
-    .step("start the original session", true)
-    .step("record the failback", true)
+            true,
+        )
+        .step("start the reverse session", true)
+        .step(
+            "wait for the reverse session's crawl (every worker in Changelog Crawl)",
+            true,
+        )
+        .step("confirm: I/O on the slave volume is stopped", true)
+        .step(
+            "wait for every worker of the reverse session to settle",
+            true,
+        )
+        .step("checkpoint now, and a change on the slave volume", true)
+        .step("wait until every worker completed the checkpoint", true)
+        .step("stop the reverse session", true)
+        .step("delete the reverse session (reset-sync-time)", true)
+        .step(
+            "put the slave volume's options back as they were (read back)",
+            true,
+        )
+        .step("start the original session", true)
+        .step("record the failback", true)
 }
 
 /// gluster spells booleans several ways (`on`, `true`, `enable`, `1`).

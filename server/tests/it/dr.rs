@@ -22,19 +22,7 @@ const PW: &str = "dr-admin-1";
 const SLAVE: &str = "slavevol8";
 
 fn serve(db: &std::path::Path, hook: &str) -> common::Served {
-    common::serve(
-        db,
-        &["--gluster-timeout", "60"],
-        &[
-            "--sync-interval",
-            "2",
-            "--probe-interval",
-            "0",
-            "--alert-webhook",
-            hook,
-        ],
-        PW,
-    )
+    common::serve_alerting(db, hook, PW)
 }
 
 /// gluster's own word for the session's status (the first worker's; all agree when stopped).

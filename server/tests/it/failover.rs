@@ -110,19 +110,7 @@ async fn arrives(nodes: &[&str], volume: &str, name: &str, text: &str, budget: D
 }
 
 fn serve(db: &Path, hook: &str) -> common::Served {
-    common::serve(
-        db,
-        &["--gluster-timeout", "60"],
-        &[
-            "--sync-interval",
-            "2",
-            "--probe-interval",
-            "0",
-            "--alert-webhook",
-            hook,
-        ],
-        PW,
-    )
+    common::serve_alerting(db, hook, PW)
 }
 
 /// The href of VOLUME in cluster NAME once the sync lists it.

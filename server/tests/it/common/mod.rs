@@ -258,6 +258,24 @@ pub fn serve(
     Served { child, base, log }
 }
 
+/// `serve` for a lab test of DR operations: a sync every 2 s, no scheduled probe (the test's
+/// own are the only checkpoints), alerts to `hook`, gluster calls up to 60 s.
+pub fn serve_alerting(db: &std::path::Path, hook: &str, admin_password: &str) -> Served {
+    serve(
+        db,
+        &["--gluster-timeout", "60"],
+        &[
+            "--sync-interval",
+            "2",
+            "--probe-interval",
+            "0",
+            "--alert-webhook",
+            hook,
+        ],
+        admin_password,
+    )
+}
+
 /// `serve` for a server that never reaches the lab (a fake gluster or none): its probe mount
 /// folder is its own, beside `db`. Every georep's health scheduler claims its mount folder
 /// and then unmounts the mounts there its own database does not need; with the default
