@@ -13,9 +13,10 @@
 //!    are on the master's bricks, the reverse session is gone from gluster, the slave's and
 //!    the master's options read as before, the original session replicates a fresh write;
 //! 4. the master pool's gluster stopped (both nodes): an unplanned failover; writes on the
-//!    slave; the master back (its glusterd restarts the old session's workers: the failback
-//!    stops them first); a failback: the slave's writes are on the master, a fresh write on
-//!    the master reaches the slave.
+//!    slave; the master back (its glusterd restarts the old session's workers: georep stops
+//!    them at once); a failback cancelled while its reverse session crawls (the reverse
+//!    session goes, the session stays failed over); a failback: the slave's writes are on
+//!    the master, a fresh write on the master reaches the slave.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -473,6 +474,34 @@ async fn failover_and_failback_over_ssh() {
         "timing: fenced {} ms after the master came back",
         t0.elapsed().as_millis()
     );
+    // a failback cancelled while the reverse session crawls: the reverse session goes again,
+    // the session stays failed over
+    let accepted = api.call(Method::POST, &format!("{s}/failback"), None).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let href = accepted.location.expect("Location");
+    let running = api
+        .wait_op(&href, Duration::from_secs(300), |o| {
+            o.step >= 6 || o.finished_at.is_some()
+        })
+        .await;
+    assert!(running.finished_at.is_none(), "{running:#?}");
+    let cancel = api
+        .call(Method::POST, &format!("{href}/cancel"), None)
+        .await;
+    assert_eq!(cancel.status, 200, "{}", cancel.text);
+    let cancelled = api
+        .wait_op(&href, Duration::from_secs(300), |o| o.finished_at.is_some())
+        .await;
+    assert_eq!(cancelled.state, "cancelled", "{cancelled:#?}");
+    assert!(
+        !sessions_on("node3").iter().any(|(m, _)| m == SLAVE),
+        "the reverse session is gone: {:?}",
+        sessions_on("node3")
+    );
+    let check: FailoverDoc = api.get(&format!("{s}/failover")).await;
+    let f = check.in_effect.as_ref().expect("still failed over");
+    assert_eq!(f.role, "failed_over", "{f:#?}");
+    assert_eq!(option_on("node3", SLAVE, "features.read-only"), "off");
     let accepted = api
         .call(
             Method::POST,
