@@ -33,6 +33,7 @@ use super::scope::host_to_ask_in;
 use super::sessions::PUSH_PEM_SETTLE;
 use super::{Result, Service, ServiceError};
 use crate::domain::hosts::target_of;
+use crate::gluster::model::WorkerStatus;
 use crate::gluster::Target;
 use crate::store::{self, ClusterRow, FailoverRow, Id, OperationRow, SessionRow, VolumeRow};
 use crate::sync::{Lane, Quiet, Subject};
@@ -57,6 +58,8 @@ const WAIT: Duration = Duration::from_secs(1800);
 const STALL_AFTER: Duration = Duration::from_secs(60);
 /// How many times a failover or failback restarts stalled workers before it gives up.
 const STALL_RESTARTS: u32 = 3;
+/// How long restarted workers get to complete the checkpoint (their history crawl).
+const RESTART_WAIT: Duration = Duration::from_secs(180);
 
 /// What a failover or failback reached (the operation's outcome).
 #[derive(Clone, Debug)]
@@ -593,59 +596,83 @@ impl Service {
 
     /// Steps `base + 1..=base + 3` of `op`: a checkpoint every worker of session `id`
     /// completed. A worker that does not complete it within the probe timeout is stalled
-    /// (glusterfs 10.3's silent stall, FINDINGS P10: a restart cures it): the session's
-    /// workers are restarted (`stop force`, `start`) and the steps run again, at most
-    /// `STALL_RESTARTS` times.
+    /// (glusterfs 10.3's silent stall of live changelog delivery, FINDINGS P10): the session's
+    /// workers are restarted (`stop force`, `start`) and the same checkpoint is waited for
+    /// again — a restarted worker's history crawl runs up to its start, past the checkpoint,
+    /// so it completes whether or not live delivery stalls again — at most `STALL_RESTARTS`
+    /// times.
     async fn checkpoint_reached(&self, op: &Operation, base: i64, id: Uuid) -> Result<ProbeReport> {
         let trigger = trigger_of(op);
-        let mut restarts = 0;
-        loop {
-            let ctx = self.health_ctx(id).await?;
-            let waits = Waits {
-                crawl: WAIT,
-                checkpoint: self.health_config().probe_timeout.max(STALL_AFTER),
-                after_start: true,
-            };
-            let report = self.probe_locked(&ctx, &trigger, waits, op, base).await?;
-            let why = report
-                .message
-                .clone()
-                .unwrap_or_else(|| report.result.as_str().into());
-            match report.result {
-                ProbeResult::Passed => {
-                    if restarts > 0 {
-                        let note =
-                            format!("{why} (after {restarts} restart(s) of stalled workers)");
-                        op.leave(base + 3, StepState::Succeeded, Some(&note)).await;
-                    }
-                    return Ok(report);
+        let ctx = self.health_ctx(id).await?;
+        let waits = Waits {
+            crawl: WAIT,
+            checkpoint: self.health_config().probe_timeout.max(STALL_AFTER),
+            after_start: true,
+        };
+        let report = self.probe_locked(&ctx, &trigger, waits, op, base).await?;
+        let why = report
+            .message
+            .clone()
+            .unwrap_or_else(|| report.result.as_str().into());
+        let checkpoint = match (report.result, report.checkpoint) {
+            (ProbeResult::Passed, _) => return Ok(report),
+            (ProbeResult::Stalled, Some(t)) => t,
+            _ => {
+                return Err(ServiceError::Incomplete(format!(
+                    "the checkpoint was not completed by every worker: {why}"
+                )))
+            }
+        };
+        let (g, at) = (self.gluster(), &ctx.at);
+        let wait_cmd = georep_command(&at.master.name, &at.slave, &["status", "detail"]);
+        for restart in 1..=STALL_RESTARTS {
+            tracing::warn!(session = %id, %why, restart, "stalled workers: restarting the session");
+            let note = format!("{why}: restarting the session's workers ({restart})");
+            op.leave(base + 3, StepState::Failed, Some(&note)).await;
+            g.georep_action(&at.target, &at.master.name, &at.slave, &["stop", "force"])
+                .await?;
+            g.georep_action(&at.target, &at.master.name, &at.slave, &["start"])
+                .await?;
+            op.enter(base + 3, Some(&wait_cmd), true).await;
+            let t0 = std::time::Instant::now();
+            while t0.elapsed() < RESTART_WAIT {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                if op.cancel_asked().await {
+                    op.leave(base + 3, StepState::Cancelled, None).await;
+                    return Err(ServiceError::Cancelled(
+                        "while waiting for restarted workers".into(),
+                    ));
                 }
-                ProbeResult::Stalled | ProbeResult::Inconclusive if restarts < STALL_RESTARTS => {
-                    restarts += 1;
-                    if report.result == ProbeResult::Stalled {
-                        let (g, at) = (self.gluster(), &ctx.at);
-                        tracing::warn!(session = %id, %why, restarts, "stalled workers: restarting the session");
-                        let note = format!("{why}: restarting the session's workers ({restarts})");
-                        op.leave(base + 3, StepState::Failed, Some(&note)).await;
-                        g.georep_action(&at.target, &at.master.name, &at.slave, &["stop", "force"])
-                            .await?;
-                        g.georep_action(&at.target, &at.master.name, &at.slave, &["start"])
-                            .await?;
-                    }
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    if op.cancel_asked().await {
-                        return Err(ServiceError::Cancelled(
-                            "while restarting stalled workers".into(),
-                        ));
-                    }
-                }
-                _ => {
-                    return Err(ServiceError::Incomplete(format!(
-                        "the checkpoint was not completed by every worker: {why}"
-                    )))
+                let Ok(pairs) = self.pairs(&ctx).await else {
+                    continue;
+                };
+                let active: Vec<_> = pairs
+                    .iter()
+                    .filter(|p| p.status == WorkerStatus::Active)
+                    .collect();
+                let done = !active.is_empty()
+                    && active.iter().all(|p| {
+                        p.checkpoint_time == Some(checkpoint)
+                            && p.checkpoint_completed == Some(true)
+                    });
+                if done {
+                    let note = format!(
+                        "every active worker completed the checkpoint after {restart} \
+                         restart(s) of stalled workers (their history crawl)"
+                    );
+                    op.leave(base + 3, StepState::Succeeded, Some(&note)).await;
+                    return Ok(ProbeReport {
+                        result: ProbeResult::Passed,
+                        message: Some(note),
+                        ..report
+                    });
                 }
             }
         }
+        Err(ServiceError::Incomplete(format!(
+            "the checkpoint was not completed by every worker, even after {STALL_RESTARTS} \
+             restarts: {why}"
+        )))
     }
 
     /// `volume set` (or, with `reset`, `volume reset`) on the slave, then `volume get`: the

@@ -145,7 +145,7 @@ impl Service {
         Ok(Ctx { at, bricks })
     }
 
-    async fn pairs(&self, ctx: &Ctx) -> Result<Vec<GeorepPair>> {
+    pub(in crate::service) async fn pairs(&self, ctx: &Ctx) -> Result<Vec<GeorepPair>> {
         let st = self
             .gluster()
             .georep_session_status(&ctx.at.target, &ctx.at.master.name, &ctx.at.slave)
