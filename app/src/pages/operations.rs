@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::operations::{Every, OperationKind, OperationState, OperationView, StepState, StepView};
+use crate::operations::{Every, OperationState, OperationView, StepState, StepView};
 use crate::rpc::{self, list_operations};
 use crate::ui::{live_tick, ErrorLine, IfCanAct, When};
 
@@ -133,26 +133,6 @@ fn step_class(s: StepState) -> &'static str {
     }
 }
 
-/// An operation's kind, as people say it.
-pub fn kind_text(k: OperationKind) -> &'static str {
-    match k {
-        OperationKind::Create => "create",
-        OperationKind::Start => "start",
-        OperationKind::Stop => "stop",
-        OperationKind::Pause => "pause",
-        OperationKind::Resume => "resume",
-        OperationKind::Delete => "delete",
-        OperationKind::OptionSet => "option set",
-        OperationKind::OptionReset => "option reset",
-        OperationKind::Checkpoint => "checkpoint",
-        OperationKind::Probe => "probe",
-        OperationKind::RestartStalled => "restart stalled",
-        OperationKind::ScheduledSync => "scheduled sync",
-        OperationKind::Failover => "failover",
-        OperationKind::Failback => "failback",
-    }
-}
-
 fn words(s: &str) -> String {
     s.replace('_', " ")
 }
@@ -239,7 +219,7 @@ fn OperationRow(op: OperationView, show_target: bool) -> impl IntoView {
         <tr id=format!("op-{id}") data-testid="operation" data-id=id.to_string()
             data-kind=op.kind.as_str() data-state=op.state.as_str() class:active=active>
             <td><When t=Some(op.created_at)/></td>
-            <td data-testid="op-kind">{kind_text(op.kind)}</td>
+            <td data-testid="op-kind">{words(op.kind.as_str())}</td>
             {target}
             <td>{op.actor.clone()}</td>
             <td>
