@@ -478,8 +478,8 @@ fn FailbackPlan(c: FailoverCheck) -> impl IntoView {
             <li>"ask you to stop I/O on the slave volume (unless ticked below), then confirm"</li>
             <li>"set a checkpoint and wait until every worker completed it"</li>
             <li>"stop and delete the reverse session"</li>
-            <li>"put the slave volume's options back as they were before the failover"</li>
-            <li>"start the original session master → slave"</li>
+            <li>"put the slave volume's options, and the master's read-only, back as they were before the failover"</li>
+            <li>"start the original session master → slave and check that it replicates (a checkpoint every worker completes)"</li>
         </ol>
     }
     .into_any()

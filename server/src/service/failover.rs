@@ -156,6 +156,12 @@ fn failback_plan(id: Uuid, actor: &str, params: &FailbackParams) -> Plan {
             true,
         )
         .step("start the original session", true)
+        .step(
+            "wait for every worker of the original session to settle",
+            true,
+        )
+        .step("checkpoint now, and a change on the master volume", true)
+        .step("wait until every worker completed the checkpoint", true)
         .step("record the failback", true)
 }
 
@@ -919,185 +925,202 @@ impl Service {
             op.save_params(&serde_json::to_value(&*params).unwrap_or_default())
                 .await;
         }
-        let reverse = if from <= 3 {
+        'reverse: {
+            if from > 12 {
+                break 'reverse;
+            }
+            let reverse = if from <= 3 {
+                let _quiet = self
+                    .coord()
+                    .quiet_while(Quiet::created(reverse_slave.clone()));
+                self.refresh_cluster(&slave.cluster, &Quiet::created(reverse_slave.clone()))
+                    .await?;
+                match self
+                    .stored_sessions_of(&slave.volume)
+                    .await?
+                    .into_iter()
+                    .find(|s| reverse_of(s))
+                {
+                    Some(s) => {
+                        let note = format!("exists already: {}", s.session_key);
+                        op.leave(3, StepState::Skipped, Some(&note)).await;
+                        s
+                    }
+                    None => {
+                        let words = ["create", "push-pem", "force"];
+                        let command = georep_command(&slave.volume.name, &reverse_slave, &words);
+                        op.step(
+                            3,
+                            Some(&command),
+                            self.gluster()
+                                .georep_action(
+                                    &slave.target,
+                                    &slave.volume.name,
+                                    &reverse_slave,
+                                    &words,
+                                )
+                                .map_err(ServiceError::from),
+                            |a| a.message.clone(),
+                        )
+                        .await?;
+                        // push-pem's hook installs the keys after create returned
+                        tokio::time::sleep(PUSH_PEM_SETTLE).await;
+                        self.refresh_cluster(
+                            &slave.cluster,
+                            &Quiet::created(reverse_slave.clone()),
+                        )
+                        .await?;
+                        self.stored_sessions_of(&slave.volume)
+                            .await?
+                            .into_iter()
+                            .find(|s| reverse_of(s))
+                            .ok_or_else(|| {
+                                ServiceError::Incomplete(format!(
+                                    "gluster created {} -> {reverse_slave} but does not list it",
+                                    slave.volume.name
+                                ))
+                            })?
+                    }
+                }
+            } else {
+                match self
+                    .stored_sessions_of(&slave.volume)
+                    .await?
+                    .into_iter()
+                    .find(|s| reverse_of(s))
+                {
+                    Some(s) => s,
+                    // deleted before the interruption
+                    None if from >= 11 => {
+                        op.leave(12, StepState::Skipped, Some("gone already")).await;
+                        break 'reverse;
+                    }
+                    None => {
+                        return Err(ServiceError::Incomplete(format!(
+                            "the reverse session {} -> {reverse_slave} is gone",
+                            slave.volume.name
+                        )))
+                    }
+                }
+            };
+            let rid = reverse.session_id.into_uuid();
+            {
+                let mut c = self.conn().await?;
+                store::set_reverse_session(&mut c, failover, Some(&reverse.session_key)).await?;
+            }
+            let reverse_options = [
+                "checkpoint",
+                "special_sync_mode",
+                "gfid_conflict_resolution",
+                "sync_method",
+            ];
             let _quiet = self
                 .coord()
-                .quiet_while(Quiet::created(reverse_slave.clone()));
-            self.refresh_cluster(&slave.cluster, &Quiet::created(reverse_slave.clone()))
+                .quiet_while(Quiet::session(rid, &reverse_options));
+            // 4. recover mode, the original's sync method, read back
+            if from <= 4 {
+                let sync_method = self.stored_option(id, "sync_method").await?;
+                let mut settings: Vec<(&str, String)> = RECOVER_MODE
+                    .iter()
+                    .map(|(k, v)| (*k, (*v).to_owned()))
+                    .collect();
+                if let Some(m) = sync_method {
+                    settings.push(("sync-method", m));
+                }
+                let rscope = self.session_scope(rid).await?;
+                let shown: Vec<String> = settings.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let command = georep_command(
+                    &slave.volume.name,
+                    &reverse_slave,
+                    &["config", &shown.join("; config ")],
+                );
+                op.step(
+                    4,
+                    Some(&command),
+                    self.configure_reverse(&rscope, &settings),
+                    |_| Some(format!("reads {}", shown.join(", "))),
+                )
                 .await?;
-            match self
-                .stored_sessions_of(&slave.volume)
-                .await?
-                .into_iter()
-                .find(|s| reverse_of(s))
-            {
-                Some(s) => {
-                    let note = format!("exists already: {}", s.session_key);
-                    op.leave(3, StepState::Skipped, Some(&note)).await;
-                    s
-                }
-                None => {
-                    let words = ["create", "push-pem", "force"];
-                    let command = georep_command(&slave.volume.name, &reverse_slave, &words);
-                    op.step(
-                        3,
-                        Some(&command),
-                        self.gluster()
-                            .georep_action(
-                                &slave.target,
-                                &slave.volume.name,
-                                &reverse_slave,
-                                &words,
-                            )
-                            .map_err(ServiceError::from),
-                        |a| a.message.clone(),
-                    )
-                    .await?;
-                    // push-pem's hook installs the keys after create returned
-                    tokio::time::sleep(PUSH_PEM_SETTLE).await;
-                    self.refresh_cluster(&slave.cluster, &Quiet::created(reverse_slave.clone()))
-                        .await?;
-                    self.stored_sessions_of(&slave.volume)
-                        .await?
-                        .into_iter()
-                        .find(|s| reverse_of(s))
-                        .ok_or_else(|| {
-                            ServiceError::Incomplete(format!(
-                                "gluster created {} -> {reverse_slave} but does not list it",
-                                slave.volume.name
-                            ))
-                        })?
-                }
             }
-        } else {
-            self.stored_sessions_of(&slave.volume)
-                .await?
-                .into_iter()
-                .find(|s| reverse_of(s))
-                .ok_or_else(|| {
-                    ServiceError::Incomplete(format!(
-                        "the reverse session {} -> {reverse_slave} is gone",
-                        slave.volume.name
-                    ))
-                })?
-        };
-        let rid = reverse.session_id.into_uuid();
-        {
-            let mut c = self.conn().await?;
-            store::set_reverse_session(&mut c, failover, Some(&reverse.session_key)).await?;
-        }
-        let reverse_options = [
-            "checkpoint",
-            "special_sync_mode",
-            "gfid_conflict_resolution",
-            "sync_method",
-        ];
-        let _quiet = self
-            .coord()
-            .quiet_while(Quiet::session(rid, &reverse_options));
-        // 4. recover mode, the original's sync method, read back
-        if from <= 4 {
-            let sync_method = self.stored_option(id, "sync_method").await?;
-            let mut settings: Vec<(&str, String)> = RECOVER_MODE
-                .iter()
-                .map(|(k, v)| (*k, (*v).to_owned()))
-                .collect();
-            if let Some(m) = sync_method {
-                settings.push(("sync-method", m));
+            // 5. the reverse session runs
+            if from <= 5 {
+                self.start_unless_running(op, 5, rid).await?;
             }
+            let lock = self.health_lane(rid).await?;
+            let synced = async {
+                let rctx = self.health_ctx(rid).await?;
+                let waits = Waits {
+                    crawl: WAIT,
+                    checkpoint: WAIT,
+                    after_start: true,
+                };
+                // 6. its first crawl brought the slave's writes over
+                if from <= 6 {
+                    if let Err((why, _)) = self.wait_settled(&rctx, waits, op, 6).await? {
+                        return Err(ServiceError::Incomplete(format!(
+                            "the reverse session's crawl did not end: {why}"
+                        )));
+                    }
+                }
+                // 7. nothing new is written on the slave from now on
+                if from <= 7 {
+                    if params.io_stopped {
+                        let note = "the request says I/O on the slave volume is stopped";
+                        op.leave(7, StepState::Skipped, Some(note)).await;
+                    } else {
+                        let prompt = format!(
+                            "stop I/O on the slave volume {} (stop or unmount what writes to it), \
+                         then confirm",
+                            slave.volume.name
+                        );
+                        op.await_confirmation(7, &prompt).await?;
+                    }
+                }
+                // 8–10. a checkpoint every worker of the reverse session completed
+                self.checkpoint_reached(op, 7, rid).await.map(|_| ())
+            }
+            .await;
+            lock.abandon().await;
+            match synced {
+                Err(ServiceError::Cancelled(at)) => return Err(cancelled(&at)),
+                other => other?,
+            }
+            if op.cancel_asked().await {
+                return Err(cancelled("after the checkpoint"));
+            }
+            op.not_cancellable().await;
+            // 11–12. the reverse session goes
+            self.stop_unless_stopped(op, 11, rid, true).await?;
             let rscope = self.session_scope(rid).await?;
-            let shown: Vec<String> = settings.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            let command = georep_command(
-                &slave.volume.name,
-                &reverse_slave,
-                &["config", &shown.join("; config ")],
-            );
-            op.step(
-                4,
-                Some(&command),
-                self.configure_reverse(&rscope, &settings),
-                |_| Some(format!("reads {}", shown.join(", "))),
+            self.run_action(
+                op,
+                12,
+                &rscope,
+                SessionAction::Delete,
+                true,
+                // the next failback's reverse session has the same key: without this it would
+                // start from this one's sync time and miss what its changelogs did not record
+                true,
+                Quiet::session(rid, &[]),
             )
             .await?;
-        }
-        // 5. the reverse session runs
-        if from <= 5 {
-            self.start_unless_running(op, 5, rid).await?;
-        }
-        let lock = self.health_lane(rid).await?;
-        let synced = async {
-            let rctx = self.health_ctx(rid).await?;
-            let waits = Waits {
-                crawl: WAIT,
-                checkpoint: WAIT,
-                after_start: true,
-            };
-            // 6. its first crawl brought the slave's writes over
-            if from <= 6 {
-                if let Err((why, _)) = self.wait_settled(&rctx, waits, op, 6).await? {
-                    return Err(ServiceError::Incomplete(format!(
-                        "the reverse session's crawl did not end: {why}"
-                    )));
-                }
+            self.refresh_cluster(&slave.cluster, &Quiet::session(rid, &[]))
+                .await?;
+            if self
+                .stored_sessions_of(&slave.volume)
+                .await?
+                .iter()
+                .any(|s| s.session_id == reverse.session_id)
+            {
+                return Err(ServiceError::Incomplete(format!(
+                    "gluster still lists the reverse session {}",
+                    reverse.session_key
+                )));
             }
-            // 7. nothing new is written on the slave from now on
-            if from <= 7 {
-                if params.io_stopped {
-                    let note = "the request says I/O on the slave volume is stopped";
-                    op.leave(7, StepState::Skipped, Some(note)).await;
-                } else {
-                    let prompt = format!(
-                        "stop I/O on the slave volume {} (stop or unmount what writes to it), \
-                         then confirm",
-                        slave.volume.name
-                    );
-                    op.await_confirmation(7, &prompt).await?;
-                }
+            {
+                let mut c = self.conn().await?;
+                store::set_reverse_session(&mut c, failover, None).await?;
             }
-            // 8–10. a checkpoint every worker of the reverse session completed
-            self.checkpoint_reached(op, 7, rid).await.map(|_| ())
-        }
-        .await;
-        lock.abandon().await;
-        match synced {
-            Err(ServiceError::Cancelled(at)) => return Err(cancelled(&at)),
-            other => other?,
-        }
-        if op.cancel_asked().await {
-            return Err(cancelled("after the checkpoint"));
-        }
-        op.not_cancellable().await;
-        // 11–12. the reverse session goes
-        self.stop_unless_stopped(op, 11, rid, true).await?;
-        let rscope = self.session_scope(rid).await?;
-        self.run_action(
-            op,
-            12,
-            &rscope,
-            SessionAction::Delete,
-            true,
-            // the next failback's reverse session has the same key: without this it would
-            // start from this one's sync time and miss what its changelogs did not record
-            true,
-            Quiet::session(rid, &[]),
-        )
-        .await?;
-        self.refresh_cluster(&slave.cluster, &Quiet::session(rid, &[]))
-            .await?;
-        if self
-            .stored_sessions_of(&slave.volume)
-            .await?
-            .iter()
-            .any(|s| s.session_id == reverse.session_id)
-        {
-            return Err(ServiceError::Incomplete(format!(
-                "gluster still lists the reverse session {}",
-                reverse.session_key
-            )));
-        }
-        {
-            let mut c = self.conn().await?;
-            store::set_reverse_session(&mut c, failover, None).await?;
         }
         // 13. the slave's options as they were
         let saved: Vec<SavedOption> = {
@@ -1136,14 +1159,22 @@ impl Service {
         )
         .await?;
         // 14. the original session replicates again
-        self.start_unless_running(op, 14, id).await?;
-        // 15. no longer failed over
-        op.enter(15, None, false).await;
+        if from <= 14 {
+            self.start_unless_running(op, 14, id).await?;
+        }
+        // 15–17. and really does: a checkpoint every worker completes (a worker just started
+        // is when glusterfs 10.3's stall begins; a stalled one is restarted here)
+        let lock = self.health_lane(id).await?;
+        let verified = self.checkpoint_reached(op, 14, id).await;
+        lock.abandon().await;
+        verified?;
+        // 18. no longer failed over
+        op.enter(18, None, false).await;
         let mut c = self.conn().await?;
         store::set_failed_back(&mut c, failover, Utc::now()).await?;
         drop(c);
         op.leave(
-            15,
+            18,
             StepState::Succeeded,
             Some("the session is no longer failed over"),
         )
@@ -1296,7 +1327,7 @@ mod tests {
         assert!(f.steps[6].0.contains("features.read-only off"));
         assert!(f.steps[8].0.contains("changelog.changelog on"));
         let b = failback_plan(id, "admin", &FailbackParams::default());
-        assert_eq!(b.steps.len(), 15);
+        assert_eq!(b.steps.len(), 18);
         assert!(b.steps[6].0.contains("I/O on the slave"));
     }
 }

@@ -400,13 +400,15 @@ async fn failover_and_failback_over_ssh() {
     eprintln!("timing: failback with a SIGKILL {} s", done.elapsed_seconds);
 
     // --- 4. the master pool down: an unplanned failover, then back ---
+    // (a name of this run's own: the master keeps earlier runs' files)
+    let unplanned = format!("unplanned-{}", chrono::Utc::now().timestamp());
     let mnt = Mount::new("node1", MASTER);
-    mnt.write("unplanned-1", "before the master was lost\n");
+    mnt.write(&unplanned, "before the master was lost\n");
     drop(mnt);
     arrives(
         &["node3"],
         SLAVE,
-        "unplanned-1",
+        &unplanned,
         "before the master was lost\n",
         Duration::from_secs(180),
     )
@@ -441,7 +443,7 @@ async fn failover_and_failback_over_ssh() {
     );
     let smnt = Mount::new("node3", SLAVE);
     smnt.write("unplanned-on-slave", "written while the master was lost\n");
-    smnt.write("unplanned-1", "changed while the master was lost\n");
+    smnt.write(&unplanned, "changed while the master was lost\n");
     drop(smnt);
     lab2(&["node-start", "node1"]);
     lab2(&["node-start", "node2"]);
@@ -520,7 +522,7 @@ async fn failover_and_failback_over_ssh() {
         Some("written while the master was lost\n")
     );
     assert_eq!(
-        on_brick(&masters, MASTER, "unplanned-1").as_deref(),
+        on_brick(&masters, MASTER, &unplanned).as_deref(),
         Some("changed while the master was lost\n")
     );
     assert!(!sessions_on("node3").iter().any(|(m, _)| m == SLAVE));
