@@ -453,14 +453,27 @@ impl Service {
                     recovery_point: point,
                 }
             });
+        self.finish_switch(op, &audit, outcome, ("failed_over", "failover_failed"))
+            .await
+    }
+
+    /// Ends a failover or failback: its operation and audit event, then the webhook
+    /// (`alerts`: on success, on failure; a cancel is the admin's own doing).
+    async fn finish_switch(
+        &self,
+        op: Operation,
+        audit: &Audit,
+        outcome: Result<DrSwitch>,
+        (done, failed): (&'static str, &'static str),
+    ) -> Result<DrSwitch> {
         let message = outcome.as_ref().ok().map(|o| o.message.clone());
         let point = outcome.as_ref().ok().and_then(|o| o.recovery_point);
-        op.finish_with(&audit, &outcome, message.as_deref(), point)
+        op.finish_with(audit, &outcome, message.as_deref(), point)
             .await;
         match &outcome {
-            Ok(o) => self.send_alert("failed_over", &audit, &o.message),
+            Ok(o) => self.send_alert(done, audit, &o.message),
             Err(ServiceError::Cancelled(_)) => {}
-            Err(e) => self.alert(&audit, "failover_failed", &e.to_string()),
+            Err(e) => self.alert(audit, failed, &e.to_string()),
         }
         outcome
     }
@@ -855,14 +868,8 @@ impl Service {
                 )));
             }
         }
-        let message = outcome.as_ref().ok().map(|o| o.message.clone());
-        op.finish(&audit, &outcome, message.as_deref()).await;
-        match &outcome {
-            Ok(o) => self.send_alert("failed_back", &audit, &o.message),
-            Err(ServiceError::Cancelled(_)) => {}
-            Err(e) => self.alert(&audit, "failback_failed", &e.to_string()),
-        }
-        outcome
+        self.finish_switch(op, &audit, outcome, ("failed_back", "failback_failed"))
+            .await
     }
 
     async fn failback_steps(
