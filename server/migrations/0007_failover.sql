@@ -15,7 +15,9 @@ CREATE TABLE failovers (
     saved_options       TEXT NOT NULL DEFAULT '[]',   -- JSON: the slave's options before
     failover_operation  TEXT NOT NULL,
     failback_operation  TEXT,
-    reverse_session     TEXT                           -- gluster's key of the reverse session
+    reverse_session     TEXT,                          -- gluster's key of the reverse session
+    master_read_only    TEXT                           -- JSON: the master's features.read-only before
+                                                       -- the first reverse session (its hook sets it on)
 );
 CREATE UNIQUE INDEX failovers_one_in_effect ON failovers(session_id) WHERE role <> 'failed_back';
 

@@ -601,6 +601,7 @@ impl Service {
             failover_operation: op.id.hyphenated(),
             failback_operation: None,
             reverse_session: None,
+            master_read_only: None,
         };
         op.enter(10, None, false).await;
         let fresh = store::insert_failover(&mut c, &row).await?;
@@ -919,16 +920,7 @@ impl Service {
         };
         // 3. the reverse session, unless gluster has it already
         if params.master_read_only.is_none() {
-            let key = PROMOTE[0].0;
-            let o = self
-                .gluster()
-                .volume_get(&master_at.target, &master_at.volume.name, key)
-                .await?;
-            params.master_read_only = Some(SavedOption {
-                key: o.key,
-                value: o.value,
-                default: o.default,
-            });
+            params.master_read_only = Some(self.master_read_only(&master_at, failover).await?);
             op.save_params(&serde_json::to_value(&*params).unwrap_or_default())
                 .await;
         }
@@ -1189,7 +1181,38 @@ impl Service {
         Ok(())
     }
 
-    /// After a cancelled failback: the reverse session stopped and deleted, if it exists.
+    /// The master's read-only as it was before any reverse session: kept in the failover
+    /// record from the first failback attempt on (a cancelled or failed attempt's push-pem
+    /// hook set it on: a later attempt must not take that for the master's own).
+    async fn master_read_only(&self, master: &VolumeAt, failover: Id) -> Result<SavedOption> {
+        let mut c = self.conn().await?;
+        let kept = store::failovers_in_effect(&mut c)
+            .await?
+            .into_iter()
+            .find(|f| f.id == failover)
+            .and_then(|f| f.master_read_only)
+            .and_then(|j| serde_json::from_str::<SavedOption>(&j).ok());
+        drop(c);
+        if let Some(o) = kept {
+            return Ok(o);
+        }
+        let o = self
+            .gluster()
+            .volume_get(&master.target, &master.volume.name, PROMOTE[0].0)
+            .await?;
+        let saved = SavedOption {
+            key: o.key,
+            value: o.value,
+            default: o.default,
+        };
+        let mut c = self.conn().await?;
+        let json = serde_json::to_string(&saved).unwrap_or_default();
+        store::keep_master_read_only(&mut c, failover, &json).await?;
+        Ok(saved)
+    }
+
+    /// After a cancelled failback: the reverse session stopped and deleted, if it exists, and
+    /// the master's read-only (its push-pem hook set it on) as it was.
     async fn undo_reverse(&self, id: Uuid, failover: Id) -> Result<()> {
         let ctx = self.session_scope(id).await?;
         let slave = self.slave_side(&ctx.session).await?;
@@ -1222,7 +1245,15 @@ impl Service {
         .await?;
         let mut c = self.conn().await?;
         store::set_reverse_session(&mut c, failover, None).await?;
-        Ok(())
+        drop(c);
+        let master_at = VolumeAt {
+            volume: ctx.master.clone(),
+            cluster: ctx.cluster.clone(),
+            target: ctx.target.clone(),
+        };
+        let o = self.master_read_only(&master_at, failover).await?;
+        self.set_verified(&master_at, &o.key, &o.value, o.default)
+            .await
     }
 
     /// `config KEY VALUE` for each setting on the reverse session, then its config read back.

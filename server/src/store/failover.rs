@@ -24,6 +24,9 @@ pub struct FailoverRow {
     pub failover_operation: Id,
     pub failback_operation: Option<Id>,
     pub reverse_session: Option<String>,
+    /// JSON: `app::failover::SavedOption`, the master's read-only before the first reverse
+    /// session's push-pem hook set it on.
+    pub master_read_only: Option<String>,
 }
 
 impl FailoverRow {
@@ -38,15 +41,15 @@ impl FailoverRow {
 
 const COLUMNS: &str = "id, session_id, role, planned, failed_over_at, failed_back_at, \
     recovery_point, bricks, master_stopped, saved_options, failover_operation, \
-    failback_operation, reverse_session";
+    failback_operation, reverse_session, master_read_only";
 
 /// Records a failover in effect; false when the session has one already.
 pub async fn insert_failover(conn: &mut SqliteConnection, f: &FailoverRow) -> Result<bool> {
     let r = sqlx::query(
         "INSERT INTO failovers (id, session_id, role, planned, failed_over_at, failed_back_at,
              recovery_point, bricks, master_stopped, saved_options, failover_operation,
-             failback_operation, reverse_session)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             failback_operation, reverse_session, master_read_only)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(f.id)
     .bind(f.session_id)
@@ -61,6 +64,7 @@ pub async fn insert_failover(conn: &mut SqliteConnection, f: &FailoverRow) -> Re
     .bind(f.failover_operation)
     .bind(f.failback_operation)
     .bind(&f.reverse_session)
+    .bind(&f.master_read_only)
     .execute(conn)
     .await;
     match r {
@@ -142,5 +146,18 @@ pub async fn set_failed_back(
         .bind(id)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// The master's read-only as it was before the first reverse session (kept from the first
+/// failback attempt on: a later attempt would read what that one's hook set).
+pub async fn keep_master_read_only(conn: &mut SqliteConnection, id: Id, json: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE failovers SET master_read_only = ? WHERE id = ? AND master_read_only IS NULL",
+    )
+    .bind(json)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -504,6 +504,11 @@ async fn failover_and_failback_over_ssh() {
     let f = check.in_effect.as_ref().expect("still failed over");
     assert_eq!(f.role, "failed_over", "{f:#?}");
     assert_eq!(option_on("node3", SLAVE, "features.read-only"), "off");
+    assert_eq!(
+        option_on("node1", MASTER, "features.read-only"),
+        master_read_only,
+        "the cancelled reverse session's push-pem hook made the master read-only: put back"
+    );
     let accepted = api
         .call(
             Method::POST,
