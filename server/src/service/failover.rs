@@ -851,12 +851,22 @@ impl Service {
         let mut outcome = self
             .failback_steps(&op, id, failover, from, &mut params)
             .await
-            .map(|_| DrSwitch {
-                operation: op.id,
-                message: "failed back: the master has what was written on the slave, the \
-                          original session runs again"
-                    .into(),
-                recovery_point: None,
+            .map(|stalled| {
+                let done = "failed back: the master has what was written on the slave, the \
+                            original session runs again";
+                if let Some(why) = &stalled {
+                    self.alert(&audit, "failback_replication_stalled", why);
+                }
+                DrSwitch {
+                    operation: op.id,
+                    message: match stalled {
+                        None => done.into(),
+                        Some(why) => format!(
+                            "{done}, but it did not complete a checkpoint ({why}): see its health"
+                        ),
+                    },
+                    recovery_point: None,
+                }
             });
         if let Err(ServiceError::Cancelled(why)) = &outcome {
             // the reverse session goes again; the session stays failed over
@@ -880,7 +890,7 @@ impl Service {
         failover: Id,
         from: i64,
         params: &mut FailbackParams,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let cancelled =
             |at: &str| ServiceError::Cancelled(format!("{at}: the reverse session goes"));
         // 1. fence: the original session must not replicate the master over the slave's writes
@@ -1166,7 +1176,17 @@ impl Service {
         let lock = self.health_lane(id).await?;
         let verified = self.checkpoint_reached(op, 14, id).await;
         lock.abandon().await;
-        verified?;
+        // the failback's own work is done (the slave's writes are home, the roles are back):
+        // a session that does not replicate is its health's business — the probe above stored
+        // the stall, which alerts and self-heals like any — and the operation says so
+        let stalled = match verified {
+            Ok(_) => None,
+            Err(e @ ServiceError::Cancelled(_)) => return Err(e),
+            Err(e) => {
+                op.leave(17, StepState::Failed, Some(&e.to_string())).await;
+                Some(e.to_string())
+            }
+        };
         // 18. no longer failed over
         op.enter(18, None, false).await;
         let mut c = self.conn().await?;
@@ -1178,7 +1198,7 @@ impl Service {
             Some("the session is no longer failed over"),
         )
         .await;
-        Ok(())
+        Ok(stalled)
     }
 
     /// The master's read-only as it was before any reverse session: kept in the failover
