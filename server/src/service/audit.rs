@@ -39,6 +39,16 @@ impl Audit {
     }
 }
 
+impl Audit {
+    /// The session an operation's audit is about (a session operation without one is a bug
+    /// of the caller, answered as not found).
+    pub(crate) fn session(&self) -> super::Result<uuid::Uuid> {
+        self.session_id.map(|s| s.into_uuid()).ok_or_else(|| {
+            super::ServiceError::NotFound(format!("{} without a session", self.action))
+        })
+    }
+}
+
 impl Service {
     /// A refusal before any operation began: recorded, and returned.
     pub(crate) async fn refuse<T>(&self, audit: &Audit, e: ServiceError) -> Result<T> {

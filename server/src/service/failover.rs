@@ -101,6 +101,17 @@ struct VolumeAt {
     target: Target,
 }
 
+impl VolumeAt {
+    /// A session's master volume, where its scope asks gluster.
+    fn master_of(ctx: &super::scope::SessionScope) -> VolumeAt {
+        VolumeAt {
+            volume: ctx.master.clone(),
+            cluster: ctx.cluster.clone(),
+            target: ctx.target.clone(),
+        }
+    }
+}
+
 fn failover_plan(id: Uuid, actor: &str, params: &FailoverParams) -> Plan {
     let slave_steps = PROMOTE.iter().fold(
         switch_plan(OperationKind::Failover, id, actor, params)
@@ -431,7 +442,7 @@ impl Service {
         from: i64,
         mut params: FailoverParams,
     ) -> Result<DrSwitch> {
-        let id = op_session(&audit)?;
+        let id = audit.session()?;
         let outcome = self
             .failover_steps(&op, id, from, &mut params)
             .await
@@ -838,7 +849,7 @@ impl Service {
         from: i64,
         mut params: FailbackParams,
     ) -> Result<DrSwitch> {
-        let id = op_session(&audit)?;
+        let id = audit.session()?;
         let failover: Id = params
             .failover
             .parse::<Uuid>()
@@ -923,11 +934,7 @@ impl Service {
             )
             .await?;
         }
-        let master_at = VolumeAt {
-            volume: ctx.master.clone(),
-            cluster: ctx.cluster.clone(),
-            target: ctx.target.clone(),
-        };
+        let master_at = VolumeAt::master_of(&ctx);
         // 3. the reverse session, unless gluster has it already
         if params.master_read_only.is_none() {
             params.master_read_only = Some(self.master_read_only(&master_at, failover).await?);
@@ -1266,11 +1273,7 @@ impl Service {
         let mut c = self.conn().await?;
         store::set_reverse_session(&mut c, failover, None).await?;
         drop(c);
-        let master_at = VolumeAt {
-            volume: ctx.master.clone(),
-            cluster: ctx.cluster.clone(),
-            target: ctx.target.clone(),
-        };
+        let master_at = VolumeAt::master_of(&ctx);
         let o = self.master_read_only(&master_at, failover).await?;
         self.set_verified(&master_at, &o.key, &o.value, o.default)
             .await
@@ -1329,12 +1332,6 @@ impl Service {
 /// create leaves it unnamed).
 fn as_root(user: &str) -> bool {
     user.is_empty() || user == "root"
-}
-
-fn op_session(a: &Audit) -> Result<Uuid> {
-    a.session_id
-        .map(|s| s.into_uuid())
-        .ok_or_else(|| ServiceError::NotFound("an operation without a session".into()))
 }
 
 /// The probe's trigger as stored: the operation kind that ran it.

@@ -252,7 +252,7 @@ impl Service {
         from: i64,
         mut params: DrParams,
     ) -> Result<DrOutcome> {
-        let id = op_session(&audit)?;
+        let id = audit.session()?;
         // the health lane too: no scheduled probe sets its own checkpoint meanwhile (a lock
         // that never begins a step leaves no row)
         let outcome = match self.health_lane(id).await {
@@ -509,12 +509,6 @@ impl Service {
         let counts = store::operation_counts(&mut c).await?;
         Ok((facts, counts))
     }
-}
-
-fn op_session(a: &Audit) -> Result<Uuid> {
-    a.session_id
-        .map(|s| s.into_uuid())
-        .ok_or_else(|| ServiceError::NotFound("a DR sync without a session".into()))
 }
 
 /// A run's plan: 1 start, 2–4 the probe, 5 stop.
