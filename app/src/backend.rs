@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::domain::{
-    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, Event, Ineligibility, NewCluster,
-    NewSession, SessionAction, SessionInfo, SessionOption,
+    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, EventCursor, EventFilter, EventPage,
+    Ineligibility, NewCluster, NewSession, SessionAction, SessionInfo, SessionOption,
 };
 use crate::error::AppError;
 use crate::failover::{FailbackInput, FailoverCheck, FailoverInput};
@@ -57,9 +57,13 @@ pub trait Backend: Send + Sync + 'static {
         at: Checkpoint,
     ) -> Result<ActionOutcome, AppError>;
     async fn refresh_session(&self, id: uuid::Uuid) -> Result<SessionInfo, AppError>;
-    /// The audit trail, newest first.
-    async fn events(&self, session: Option<uuid::Uuid>, limit: i64)
-        -> Result<Vec<Event>, AppError>;
+    /// A page of the audit trail, newest first.
+    async fn events(
+        &self,
+        filter: EventFilter,
+        cursor: EventCursor,
+        limit: i64,
+    ) -> Result<EventPage, AppError>;
     async fn session_health(
         &self,
         id: uuid::Uuid,

@@ -417,6 +417,46 @@ pub struct SessionOption {
     pub refused_reason: Option<String>,
 }
 
+crate::spelled! {
+    "snake_case",
+    /// How an event of the audit trail ended.
+    pub enum EventResult {
+        /// Done.
+        Ok,
+        /// Not begun: the state, another action, the value or the user's role said no (no
+        /// gluster call, or none that changed anything).
+        Refused,
+        /// Begun and not done: gluster (or georep) failed.
+        Failed,
+        /// Found by georep, not done by it: a change made outside georep, a health transition.
+        Detected,
+    }
+}
+
+impl EventResult {
+    pub const ALL: &[EventResult] = <EventResult as strum::VariantArray>::VARIANTS;
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The store's result column (a CHECK keeps it to the four spellings).
+impl TryFrom<String> for EventResult {
+    type Error = strum::ParseError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// Compares with the spelling (tests and pages read results as text).
+impl PartialEq<&str> for EventResult {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One entry of the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -427,11 +467,76 @@ pub struct Event {
     pub cluster_id: Option<Uuid>,
     pub session_id: Option<Uuid>,
     pub target: String,
-    /// ok, refused, failed, detected
-    pub result: String,
+    pub result: EventResult,
     pub message: Option<String>,
     /// The operation that did it.
     pub operation_id: Option<Uuid>,
+}
+
+/// Which events of the audit trail a read returns: every field given narrows it (all of them
+/// at once), exactly; none given, every event.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFilter {
+    pub session: Option<Uuid>,
+    pub cluster: Option<Uuid>,
+    /// A user name, or georep's own actors (`sync`, `health`, …).
+    pub actor: Option<String>,
+    /// `pause`, `option_set`, `session_appeared`, …
+    pub action: Option<String>,
+    pub result: Option<EventResult>,
+    /// At or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl EventFilter {
+    /// One session's events.
+    pub fn of_session(id: Uuid) -> Self {
+        EventFilter {
+            session: Some(id),
+            ..Default::default()
+        }
+    }
+
+    /// The filter as query parameters (`session`, `cluster`, `actor`, `action`, `result`,
+    /// `from`, `to`, times in RFC 3339): how the REST API and the pages' links spell it.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        let mut q = Vec::new();
+        q.extend(self.session.map(|s| ("session", s.to_string())));
+        q.extend(self.cluster.map(|c| ("cluster", c.to_string())));
+        q.extend(self.actor.clone().map(|a| ("actor", a)));
+        q.extend(self.action.clone().map(|a| ("action", a)));
+        q.extend(self.result.map(|r| ("result", r.to_string())));
+        q.extend(self.from.map(|t| ("from", time(t))));
+        q.extend(self.to.map(|t| ("to", time(t))));
+        q
+    }
+}
+
+/// Where a page of the audit trail lies: keyset paging on the event id (the order events were
+/// written in), so that events written meanwhile never shift a page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventCursor {
+    /// The newest events.
+    #[default]
+    Newest,
+    /// The events just older than this one.
+    Before(i64),
+    /// The events just newer than this one.
+    After(i64),
+}
+
+/// One page of the audit trail, newest first, with where its neighbours lie.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    /// The next older page is `Before(older)`; None: no older event matches.
+    pub older: Option<i64>,
+    /// The next newer page is `After(newer)`; None: no newer event matches (yet).
+    pub newer: Option<i64>,
 }
 
 #[cfg(test)]

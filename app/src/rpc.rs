@@ -128,14 +128,25 @@ pub async fn refresh_session(id: uuid::Uuid) -> Result<crate::domain::SessionInf
     crate::backend::backend()?.refresh_session(id).await
 }
 
-/// The audit trail, newest first (at most `limit`, default 100; one session's with `session`).
+/// A page of the audit trail, newest first: the events `filter` selects (all without it) that
+/// are older than `before` or newer than `after` (the newest without either), at most `limit`
+/// (default 50).
 #[server(prefix = "/rpc", endpoint = "list_events")]
 pub async fn list_events(
-    session: Option<uuid::Uuid>,
+    filter: Option<crate::domain::EventFilter>,
+    before: Option<i64>,
+    after: Option<i64>,
     limit: Option<i64>,
-) -> Result<Vec<crate::domain::Event>, AppError> {
+) -> Result<crate::domain::EventPage, AppError> {
+    use crate::domain::EventCursor;
+    let cursor = match (before, after) {
+        (None, None) => EventCursor::Newest,
+        (Some(b), None) => EventCursor::Before(b),
+        (None, Some(a)) => EventCursor::After(a),
+        (Some(_), Some(_)) => return Err(AppError::Invalid("before or after, not both".into())),
+    };
     crate::backend::backend()?
-        .events(session, limit.unwrap_or(100))
+        .events(filter.unwrap_or_default(), cursor, limit.unwrap_or(50))
         .await
 }
 

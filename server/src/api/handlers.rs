@@ -1,5 +1,5 @@
 //! One function per route of API.md; each one reads, calls the service, writes a document.
-use app::domain::{Checkpoint, NewSession, SessionAction};
+use app::domain::{Checkpoint, EventCursor, EventFilter, NewSession, SessionAction};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -211,20 +211,7 @@ pub async fn session_lag(
     QueryParams(q): QueryParams<LagParams>,
 ) -> Answer<LagSamples> {
     service.check_session_path(c, v, s).await?;
-    let since = match q.since.as_deref().map(str::trim) {
-        None => None,
-        Some(t) => Some(
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|e| {
-                    Fault::new(
-                        StatusCode::BAD_REQUEST,
-                        "Bad parameter",
-                        format!("since {t:?}: RFC 3339 ({e})"),
-                    )
-                })?
-                .with_timezone(&chrono::Utc),
-        ),
-    };
+    let since = rfc3339("since", q.since.as_deref())?;
     let samples = service.lag_history(s, since).await?;
     Ok(Doc::ok(LagSamples {
         samples: samples.iter().map(LagSampleDoc::new).collect(),
@@ -528,24 +515,117 @@ pub async fn reset_option(
     Ok(Doc::ok(OptionDoc::new(&session_href(c, v, s), o)))
 }
 
+/// Which events: every parameter given narrows them (`/api/events` and its export).
 #[derive(Deserialize, utoipa::IntoParams)]
-pub struct EventParams {
-    /// At most this many (1 to 1000, default 100).
-    limit: Option<i64>,
+pub struct EventFilterParams {
     /// Only this session's events.
     session: Option<Uuid>,
+    /// Only the events of this cluster.
+    cluster: Option<Uuid>,
+    /// Only this actor's: a user name, or georep's own (`sync` for changes found outside
+    /// georep, `health`, …).
+    actor: Option<String>,
+    /// Only this action: `pause`, `option_set`, `session_appeared`, `status_changed`, …
+    action: Option<String>,
+    /// Only the events that ended so: ok, refused, failed or detected.
+    result: Option<String>,
+    /// Events at or after this time (RFC 3339).
+    from: Option<String>,
+    /// Events before this time (RFC 3339).
+    to: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/events", tag = "api", params(EventParams),
-    responses((status = 200, description = XML_JSON, body = Events), (status = "default", body = FaultDoc)))]
+impl EventFilterParams {
+    /// The filter, a malformed value being a 400 fault (an empty text is no filter).
+    pub(super) fn filter(self) -> Result<EventFilter, Fault> {
+        let text = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        Ok(EventFilter {
+            session: self.session,
+            cluster: self.cluster,
+            actor: text(self.actor),
+            action: text(self.action),
+            result: parsed("result", text(self.result).as_deref())?,
+            from: rfc3339("from", self.from.as_deref())?,
+            to: rfc3339("to", self.to.as_deref())?,
+        })
+    }
+}
+
+/// Where the page lies and how long it is.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct EventPageParams {
+    /// The page of events older than this event id (the `next` link).
+    before: Option<i64>,
+    /// The page of events newer than this event id (the `prev` link).
+    after: Option<i64>,
+    /// At most this many (1 to 1000, default 100).
+    limit: Option<i64>,
+}
+
+/// A time parameter (RFC 3339), a malformed one being a 400 fault.
+fn rfc3339(name: &str, v: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, Fault> {
+    v.map(str::trim)
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|e| {
+                    Fault::new(
+                        StatusCode::BAD_REQUEST,
+                        "Bad parameter",
+                        format!("{name} {t:?}: RFC 3339 ({e})"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+#[utoipa::path(get, path = "/api/events", tag = "api", params(EventFilterParams, EventPageParams),
+    responses((status = 200, description = "a page of the audit trail, newest first; `<link rel=\"next\">` the older page, `<link rel=\"prev\">` the newer one (XML or JSON by Accept)", body = Events),
+        (status = 400, description = "a malformed parameter, before and after together, a limit out of range, from after to", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
 pub async fn events(
     State(service): State<Service>,
-    QueryParams(q): QueryParams<EventParams>,
+    QueryParams(f): QueryParams<EventFilterParams>,
+    QueryParams(p): QueryParams<EventPageParams>,
 ) -> Answer<Events> {
-    let list = service.events(q.session, q.limit.unwrap_or(100)).await?;
+    let filter = f.filter()?;
+    let cursor = match (p.before, p.after) {
+        (None, None) => EventCursor::Newest,
+        (Some(b), None) => EventCursor::Before(b),
+        (None, Some(a)) => EventCursor::After(a),
+        (Some(_), Some(_)) => {
+            return Err(Fault::new(
+                StatusCode::BAD_REQUEST,
+                "Bad parameter",
+                "before or after, not both",
+            ))
+        }
+    };
+    let limit = p.limit.unwrap_or(100);
+    let page = service.events(&filter, cursor, limit).await?;
+    // the neighbours' links keep the filter and the limit
+    let link = |rel: &str, side: (&str, i64)| {
+        let mut q = url_query(&filter.to_query());
+        q.append_pair("limit", &limit.to_string());
+        q.append_pair(side.0, &side.1.to_string());
+        Link::new(rel, format!("/api/events?{}", q.finish()))
+    };
+    let mut links = Vec::new();
+    links.extend(page.older.map(|b| link("next", ("before", b))));
+    links.extend(page.newer.map(|a| link("prev", ("after", a))));
     Ok(Doc::ok(Events {
-        events: list.into_iter().map(EventDoc::from).collect(),
+        events: page.events.into_iter().map(EventDoc::from).collect(),
+        links,
     }))
+}
+
+/// Query parameters, encoded; more may be appended.
+pub(super) fn url_query(pairs: &[(&str, String)]) -> form_urlencoded::Serializer<'static, String> {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        q.append_pair(k, v);
+    }
+    q
 }
 
 fn not_found(what: String) -> Fault {

@@ -39,7 +39,7 @@ impl Transition {
                 self.from.as_str(),
                 self.to.as_str()
             ),
-            result: "detected".into(),
+            result: app::domain::EventResult::Detected,
             message: Some(self.reason.clone()),
             operation_id: None,
         }

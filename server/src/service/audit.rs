@@ -1,7 +1,7 @@
-//! The audit trail: what the lifecycle did (or refused), read back for the UI and the API.
-use app::domain::Event;
+//! The audit trail: what the lifecycle did (or refused), read back a page at a time for the UI
+//! and the API, and kept for the retention.
+use app::domain::{Event, EventCursor, EventFilter, EventPage, EventResult};
 use chrono::Utc;
-use uuid::Uuid;
 
 use super::{Result, Service, ServiceError};
 use crate::store::{self, EventRow, Id};
@@ -60,7 +60,7 @@ impl Service {
     /// Records the outcome of an action; a failure to record is logged, never hides the outcome.
     pub(crate) async fn record<T>(&self, a: &Audit, outcome: &Result<T>, message: Option<&str>) {
         let (result, message) = match outcome {
-            Ok(_) => ("ok", message.map(str::to_owned)),
+            Ok(_) => (EventResult::Ok, message.map(str::to_owned)),
             Err(
                 e @ (ServiceError::WrongState { .. }
                 | ServiceError::Busy(_)
@@ -69,8 +69,8 @@ impl Service {
                 | ServiceError::Forbidden(_)
                 | ServiceError::Conflict(_)
                 | ServiceError::Cancelled(_)),
-            ) => ("refused", Some(e.to_string())),
-            Err(e) => ("failed", Some(e.to_string())),
+            ) => (EventResult::Refused, Some(e.to_string())),
+            Err(e) => (EventResult::Failed, Some(e.to_string())),
         };
         let row = EventRow {
             id: 0,
@@ -80,7 +80,7 @@ impl Service {
             cluster_id: a.cluster_id,
             session_id: a.session_id,
             target: a.target.clone(),
-            result: result.into(),
+            result,
             message,
             operation_id: a.operation_id,
         };
@@ -99,28 +99,81 @@ impl Service {
         }
     }
 
-    pub async fn events(&self, session: Option<Uuid>, limit: i64) -> Result<Vec<Event>> {
-        let mut c = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
-        let rows = store::list_events(&mut c, session.map(|s| s.hyphenated()), limit).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Event {
-                id: r.id,
-                at: r.at,
-                actor: r.actor,
-                action: r.action,
-                cluster_id: r.cluster_id.map(|c| c.into_uuid()),
-                session_id: r.session_id.map(|s| s.into_uuid()),
-                target: r.target,
-                result: r.result,
-                message: r.message,
-                operation_id: r.operation_id.map(|o| o.into_uuid()),
-            })
-            .collect())
+    /// A page of the events `filter` selects, newest first: at most `limit` (1 to
+    /// [`MAX_PAGE`]) on the `cursor`'s side, with where the older and newer pages lie.
+    pub async fn events(
+        &self,
+        filter: &EventFilter,
+        cursor: EventCursor,
+        limit: i64,
+    ) -> Result<EventPage> {
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ServiceError::Invalid(format!(
+                "limit {limit}: from 1 to {MAX_PAGE}"
+            )));
+        }
+        if let (Some(from), Some(to)) = (filter.from, filter.to) {
+            if from > to {
+                return Err(ServiceError::Invalid(format!(
+                    "from {from} is after to {to}"
+                )));
+            }
+        }
+        let mut c = self.conn().await?;
+        let mut rows = store::list_events(&mut c, filter, cursor, limit + 1).await?;
+        // one more than asked: there is a page beyond this one, in the direction read
+        let beyond = rows.len() as i64 > limit;
+        if beyond {
+            match cursor {
+                // read upwards from the cursor: the extra one is the newest, at the front
+                EventCursor::After(_) => drop(rows.remove(0)),
+                _ => rows.truncate(limit as usize),
+            }
+        }
+        let newest = rows.first().map(|e| e.id);
+        let oldest = rows.last().map(|e| e.id);
+        // the side the page was not read towards (the newest page has nothing newer)
+        let back = match cursor {
+            EventCursor::Newest => None,
+            EventCursor::Before(b) => {
+                let from = newest.unwrap_or(b - 1);
+                Some((EventCursor::After(from), from))
+            }
+            EventCursor::After(a) => {
+                let from = oldest.unwrap_or(a + 1);
+                Some((EventCursor::Before(from), from))
+            }
+        };
+        let back = match back {
+            Some((side, from)) if store::any_events(&mut c, filter, side).await? => Some(from),
+            _ => None,
+        };
+        let (older, newer) = match cursor {
+            EventCursor::After(_) => (back, newest.filter(|_| beyond)),
+            _ => (oldest.filter(|_| beyond), back),
+        };
+        Ok(EventPage {
+            events: rows.into_iter().map(event).collect(),
+            older,
+            newer,
+        })
+    }
+}
+
+/// The largest page of the audit trail.
+pub const MAX_PAGE: i64 = 1000;
+
+fn event(r: EventRow) -> Event {
+    Event {
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        cluster_id: r.cluster_id.map(|c| c.into_uuid()),
+        session_id: r.session_id.map(|s| s.into_uuid()),
+        target: r.target,
+        result: r.result,
+        message: r.message,
+        operation_id: r.operation_id.map(|o| o.into_uuid()),
     }
 }

@@ -910,7 +910,15 @@ mod tests {
         assert_eq!(judged[0].state, OperationState::Failed, "{judged:#?}");
         let v = next.operation(never_id).await.unwrap();
         assert_eq!(v.state, OperationState::Failed);
-        let events = next.events(Some(id), 10).await.unwrap();
+        let events = next
+            .events(
+                &app::domain::EventFilter::of_session(id),
+                app::domain::EventCursor::Newest,
+                10,
+            )
+            .await
+            .unwrap()
+            .events;
         assert!(events
             .iter()
             .any(|e| e.action == "pause_recovered" && e.operation_id == Some(never_id)));

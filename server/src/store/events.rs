@@ -1,6 +1,7 @@
-//! The audit trail (`events`): appended to, never updated.
+//! The audit trail (`events`): appended to, read a page at a time, pruned by age.
+use app::domain::{EventCursor, EventFilter, EventResult};
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{Id, Result};
 
@@ -14,7 +15,8 @@ pub struct EventRow {
     pub cluster_id: Option<Id>,
     pub session_id: Option<Id>,
     pub target: String,
-    pub result: String,
+    #[sqlx(try_from = "String")]
+    pub result: EventResult,
     pub message: Option<String>,
     /// The operation that did it (none for discoveries and refusals).
     pub operation_id: Option<Id>,
@@ -35,7 +37,7 @@ pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i
     .bind(e.cluster_id)
     .bind(e.session_id)
     .bind(&e.target)
-    .bind(&e.result)
+    .bind(e.result.as_str())
     .bind(&e.message)
     .bind(e.operation_id)
     .execute(conn)
@@ -43,28 +45,88 @@ pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i
     Ok(done.last_insert_rowid())
 }
 
-/// Newest first; `session` restricts to one session's events.
+/// ` WHERE …` of the events `f` and `cursor` select, every value bound.
+fn push_where<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a EventFilter, cursor: EventCursor) {
+    q.push(" WHERE 1 = 1");
+    if let Some(s) = f.session {
+        q.push(" AND session_id = ").push_bind(s.hyphenated());
+    }
+    if let Some(c) = f.cluster {
+        q.push(" AND cluster_id = ").push_bind(c.hyphenated());
+    }
+    if let Some(a) = &f.actor {
+        q.push(" AND actor = ").push_bind(a.as_str());
+    }
+    if let Some(a) = &f.action {
+        q.push(" AND action = ").push_bind(a.as_str());
+    }
+    if let Some(r) = f.result {
+        q.push(" AND result = ").push_bind(r.as_str());
+    }
+    // `at` is stored as RFC 3339 in one form (sqlx's), which sorts as the times do
+    if let Some(t) = f.from {
+        q.push(" AND at >= ").push_bind(t);
+    }
+    if let Some(t) = f.to {
+        q.push(" AND at < ").push_bind(t);
+    }
+    match cursor {
+        EventCursor::Newest => {}
+        EventCursor::Before(id) => {
+            q.push(" AND id < ").push_bind(id);
+        }
+        EventCursor::After(id) => {
+            q.push(" AND id > ").push_bind(id);
+        }
+    }
+}
+
+/// Up to `limit` events that `f` selects on the `cursor`'s side, newest first: the newest ones,
+/// those just older than `Before`, or those just newer than `After`.
 pub async fn list_events(
     conn: &mut SqliteConnection,
-    session: Option<Id>,
+    f: &EventFilter,
+    cursor: EventCursor,
     limit: i64,
 ) -> Result<Vec<EventRow>> {
-    let limit = limit.clamp(1, 1000);
-    let rows = match session {
-        Some(s) => {
-            let sql = format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE session_id = ? ORDER BY id DESC LIMIT ?"
-            );
-            sqlx::query_as(&sql)
-                .bind(s)
-                .bind(limit)
-                .fetch_all(conn)
-                .await?
-        }
-        None => {
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY id DESC LIMIT ?");
-            sqlx::query_as(&sql).bind(limit).fetch_all(conn).await?
-        }
-    };
+    let mut q = QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events"));
+    push_where(&mut q, f, cursor);
+    // the page just newer than a cursor is read upwards from it
+    let upwards = matches!(cursor, EventCursor::After(_));
+    q.push(if upwards {
+        " ORDER BY id ASC LIMIT "
+    } else {
+        " ORDER BY id DESC LIMIT "
+    })
+    .push_bind(limit);
+    let mut rows: Vec<EventRow> = q.build_query_as().fetch_all(conn).await?;
+    if upwards {
+        rows.reverse();
+    }
     Ok(rows)
 }
+
+/// Whether any event that `f` selects lies on the `cursor`'s side.
+pub async fn any_events(
+    conn: &mut SqliteConnection,
+    f: &EventFilter,
+    cursor: EventCursor,
+) -> Result<bool> {
+    let mut q = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM events");
+    push_where(&mut q, f, cursor);
+    q.push(")");
+    Ok(q.build_query_scalar().fetch_one(conn).await?)
+}
+
+/// Events older than `before` go (the retention); how many.
+pub async fn prune_events(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM events WHERE at < ?")
+        .bind(before)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+#[cfg(test)]
+#[path = "events_tests.rs"]
+mod tests;

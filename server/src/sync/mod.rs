@@ -70,7 +70,7 @@ fn change_event(
         cluster_id: Some(cluster.id),
         session_id: Some(session_id.hyphenated()),
         target,
-        result: "detected".into(),
+        result: app::domain::EventResult::Detected,
         message,
         operation_id: None,
     })

@@ -89,8 +89,13 @@ impl Backend for UiBackend {
         Ok(self.service.refresh_session(id).await?)
     }
 
-    async fn events(&self, session: Option<Uuid>, limit: i64) -> Result<Vec<Event>, AppError> {
-        Ok(self.service.events(session, limit).await?)
+    async fn events(
+        &self,
+        filter: EventFilter,
+        cursor: EventCursor,
+        limit: i64,
+    ) -> Result<EventPage, AppError> {
+        Ok(self.service.events(&filter, cursor, limit).await?)
     }
 
     async fn session_health(&self, id: Uuid) -> Result<SessionHealth, AppError> {

@@ -85,7 +85,7 @@ async fn backup_while_serving_and_restore_serves_the_same() {
                 cluster_id: Some(ids.cluster.hyphenated()),
                 session_id: Some(ids.session.hyphenated()),
                 target: target.into(),
-                result: "ok".into(),
+                result: app::domain::EventResult::Ok,
                 message: Some(format!("{action} before the backup")),
                 operation_id: None,
             },

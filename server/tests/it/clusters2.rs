@@ -740,7 +740,15 @@ async fn two_clusters_over_ssh() {
     assert!(ok.status.success(), "{ok:?}");
     assert_eq!(known.fingerprints(&node3, 22), new_fp);
     cycle(&service, "site-b", true).await;
-    let events = service.events(None, 10).await.unwrap();
+    let events = service
+        .events(
+            &app::domain::EventFilter::default(),
+            app::domain::EventCursor::Newest,
+            10,
+        )
+        .await
+        .unwrap()
+        .events;
     let accepted = events
         .iter()
         .find(|e| e.action == "host_key_accept" && e.result == "ok")

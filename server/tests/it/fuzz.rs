@@ -356,7 +356,7 @@ fn rpc_seeds() -> Vec<Vec<u8>> {
         format!("id={id}&at=now"),
         format!("id={id}&at[at]=2026-11-24T08%3A44%3A35Z"),
         "name=site-a&host=node1&connection=ssh&description=DR".to_owned(),
-        format!("session={id}&limit=50"),
+        format!("filter[session]={id}&filter[result]=refused&before=120&limit=50"),
         "name=admin&password=secret-pw&next=%2Fsessions".to_owned(),
         format!("master_volume_id={id}&slave_host=vm&slave_volume=slavevol"),
         format!("id={id}&since=2026-11-24T08%3A44%3A35Z"),

@@ -243,7 +243,15 @@ async fn session_lifecycle_round_trip() {
     ]);
     let t0 = Instant::now();
     loop {
-        let events = service.events(Some(id), 50).await.unwrap();
+        let events = service
+            .events(
+                &app::domain::EventFilter::of_session(id),
+                app::domain::EventCursor::Newest,
+                50,
+            )
+            .await
+            .unwrap()
+            .events;
         if events.iter().any(|e| {
             e.action == "option_changed" && e.target == "log_rsync_performance" && e.actor == "sync"
         }) {
@@ -291,9 +299,14 @@ async fn session_lifecycle_round_trip() {
     let st = ok.session.unwrap().status;
     assert!(matches!(st, S::Initializing | S::Active), "{st:?}");
     let starts: Vec<_> = service
-        .events(Some(id), 100)
+        .events(
+            &app::domain::EventFilter::of_session(id),
+            app::domain::EventCursor::Newest,
+            100,
+        )
         .await
         .unwrap()
+        .events
         .into_iter()
         .filter(|e| e.action == "start")
         .collect();
@@ -587,7 +600,15 @@ async fn session_lifecycle_round_trip() {
     ));
 
     // --- the audit trail has every action, in order, and none of them as a discovery ---
-    let events = service.events(Some(id), 200).await.unwrap();
+    let events = service
+        .events(
+            &app::domain::EventFilter::of_session(id),
+            app::domain::EventCursor::Newest,
+            200,
+        )
+        .await
+        .unwrap()
+        .events;
     let actions: Vec<_> = events
         .iter()
         .rev()

@@ -1,4 +1,4 @@
-//! The audit trail.
+//! The audit trail: a page of events, and the export's rows.
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,6 +11,9 @@ use app::domain::Event;
 pub struct Events {
     #[serde(rename = "event", default)]
     pub events: Vec<EventDoc>,
+    /// `next`: the older page; `prev`: the newer one (each with the same filter and limit).
+    #[serde(rename = "link", default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<super::Link>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
@@ -46,7 +49,7 @@ impl From<Event> for EventDoc {
             cluster_id: e.cluster_id,
             session_id: e.session_id,
             target: e.target,
-            result: e.result,
+            result: e.result.to_string(),
             message: e.message,
             operation: e.operation_id.map(super::OperationLink::new),
         }

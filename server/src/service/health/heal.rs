@@ -181,9 +181,14 @@ mod tests {
         // the alert is an event (written in the background)
         let t0 = std::time::Instant::now();
         while !s
-            .events(Some(id), 10)
+            .events(
+                &app::domain::EventFilter::of_session(id),
+                app::domain::EventCursor::Newest,
+                10,
+            )
             .await
             .unwrap()
+            .events
             .iter()
             .any(|e| e.action == "self_heal_gave_up" && e.result == "failed")
         {
