@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::api::routes(&state))
+        .merge(crate::api::browser_downloads())
         .merge(crate::metrics::routes())
         .merge(crate::assets::pkg(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -1,5 +1,6 @@
 //! The audit trail, a page of 50 events at a time (newest first), filtered by session, cluster,
-//! actor, action, result and days (UTC); "Older" / "Newer" keep the filter. Everything the page shows is in its URL (`/events?action=
+//! actor, action, result and days (UTC); "Older" / "Newer" keep the filter, and the filter's
+//! events download as CSV or JSON. Everything the page shows is in its URL (`/events?action=
 //! pause&before=120`): a link to it shows the same page.
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
@@ -75,6 +76,15 @@ impl Wanted {
     fn href(&self, more: Option<(&'static str, String)>) -> String {
         with_query("/events", self.query().into_iter().chain(more))
     }
+
+    /// The download of the filter's events in `format` (csv, json).
+    fn export(&self, format: &str) -> String {
+        let pairs = [("format", format.to_owned())];
+        with_query(
+            "/events/export",
+            pairs.into_iter().chain(self.filter.to_query()),
+        )
+    }
 }
 
 fn with_query(path: &str, pairs: impl Iterator<Item = (&'static str, String)>) -> String {
@@ -101,6 +111,11 @@ pub fn EventsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Audit log"</h1>
+                <span class="actions">
+                    <a href=move || wanted.read().export("csv") download rel="external" data-testid="export-csv">"Export CSV"</a>
+                    " "
+                    <a href=move || wanted.read().export("json") download rel="external" data-testid="export-json">"Export JSON"</a>
+                </span>
             </div>
             <Filters wanted=wanted/>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>

@@ -2,6 +2,7 @@
 //! parse the path and body, call the service as the authenticated user, write the document.
 mod cache;
 pub mod docs;
+mod export;
 mod fault;
 mod handlers;
 mod openapi;
@@ -77,9 +78,20 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             cache::cached,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), edge));
+    // a download streams, and is never held by the document cache
+    let downloads = Router::new()
+        .route("/api/events/export", get(export::export_events))
+        .layer(middleware::from_fn_with_state(state.clone(), edge));
     Router::new()
         .route("/api/openapi.json", get(openapi::serve))
         .merge(authenticated)
+        .merge(downloads)
+}
+
+/// The audit log page's downloads: the REST export, for the browser behind its login gate
+/// (the router's `web::gate` layer; every logged-in user may read the trail).
+pub fn browser_downloads() -> Router<AppState> {
+    Router::new().route("/events/export", get(export::export_events))
 }
 
 /// Every `/api` request: picks the representation, authenticates, applies the role.

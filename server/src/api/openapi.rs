@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::handlers;
+use super::{export, handlers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +20,7 @@ use super::handlers;
         handlers::session_health, handlers::session_lag, handlers::operations,
         handlers::operation, handlers::cancel_operation, handlers::recovery, handlers::schedule,
         handlers::set_schedule, handlers::delete_schedule, handlers::set_self_healing,
-        handlers::failover, handlers::confirm_operation,
+        handlers::failover, handlers::confirm_operation, export::export_events,
     ),
     modifiers(&Auth),
     security(("basic" = []), ("bearer" = []))

@@ -566,6 +566,7 @@ async fn route_table_by_role() {
         (Method::PUT, format!("{se}/options/sync_jobs")),
         (Method::DELETE, format!("{se}/options/sync_jobs")),
         (Method::GET, "/api/events".into()),
+        (Method::GET, "/api/events/export".into()),
         (Method::GET, format!("{se}/recovery")),
         (Method::GET, format!("{se}/schedule")),
         (Method::PUT, format!("{se}/schedule")),
@@ -656,7 +657,7 @@ async fn route_table_by_role() {
         .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 30, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(operations, 31, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
     // command options are told in the option documents and their refusal is described
