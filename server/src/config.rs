@@ -134,6 +134,10 @@ pub struct ServeArgs {
     /// (ssh_command, rsync_options, …). Without it such changes are refused (403).
     #[arg(long, env = "GEOREP_ALLOW_COMMAND_OPTIONS")]
     pub allow_command_options: bool,
+    /// Days the audit trail keeps an event (0: for ever); older events are deleted shortly after
+    /// the start, then every hour.
+    #[arg(long, env = "GEOREP_EVENT_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u64).range(0..=36500))]
+    pub event_retention_days: u64,
     #[command(flatten)]
     pub health: HealthArgs,
 }
@@ -219,6 +223,12 @@ impl From<&HealthArgs> for crate::service::health::HealthConfig {
 impl ServeArgs {
     pub fn sync_interval(&self) -> Duration {
         Duration::from_secs(self.sync_interval)
+    }
+
+    /// How long the audit trail keeps an event (None: for ever).
+    pub fn event_retention(&self) -> Option<chrono::Duration> {
+        (self.event_retention_days > 0)
+            .then(|| chrono::Duration::days(self.event_retention_days as i64))
     }
 
     /// The first admin's password: the first line of `--admin-password-file`, else the
@@ -319,5 +329,34 @@ impl From<ConnectionArg> for app::domain::Connection {
             ConnectionArg::Local => app::domain::Connection::Local,
             ConnectionArg::Ssh => app::domain::Connection::Ssh,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> ServeArgs {
+        let argv = ["georep", "serve"].iter().chain(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Some(Command::Serve(s)) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_audit_trail_keeps_a_year_by_default_and_zero_keeps_it_for_ever() {
+        assert_eq!(
+            serve(&[]).event_retention(),
+            Some(chrono::Duration::days(365))
+        );
+        let days = serve(&["--event-retention-days", "30"]).event_retention();
+        assert_eq!(days, Some(chrono::Duration::days(30)));
+        assert_eq!(
+            serve(&["--event-retention-days", "0"]).event_retention(),
+            None
+        );
+        let argv = ["georep", "serve", "--event-retention-days", "-1"];
+        assert!(Cli::try_parse_from(argv).is_err());
     }
 }

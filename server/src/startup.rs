@@ -151,7 +151,8 @@ pub async fn serve(
     } else {
         crate::service::options::CommandOptions::Refused
     };
-    let service = service.with_serve_config((&serve.health).into(), commands);
+    let service =
+        service.with_serve_config((&serve.health).into(), commands, serve.event_retention());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let admin_password = serve.admin_password().map_err(StartError::Config)?;
     let tls = match (&serve.tls_cert, &serve.tls_key) {

@@ -158,6 +158,16 @@ impl Service {
             newer,
         })
     }
+
+    /// Drops the events older than the retention (`--event-retention-days`; none when
+    /// events are kept for ever): how many went.
+    pub async fn prune_events(&self) -> Result<u64> {
+        let Some(keep) = self.event_retention() else {
+            return Ok(0);
+        };
+        let mut c = self.conn().await?;
+        Ok(store::prune_events(&mut c, Utc::now() - keep).await?)
+    }
 }
 
 /// The largest page of the audit trail.

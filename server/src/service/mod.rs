@@ -132,6 +132,8 @@ struct Inner {
     actions: tokio_util::task::TaskTracker,
     /// This process, as the owner of the operations it runs.
     instance: String,
+    /// How long the audit trail keeps an event (None: for ever).
+    event_retention: Option<chrono::Duration>,
 }
 
 impl Service {
@@ -141,7 +143,13 @@ impl Service {
 
     /// A service whose health probes, lag threshold and alerts follow `health`.
     pub fn with_health(store: Store, gluster: Gluster, health: health::HealthConfig) -> Self {
-        Self::configured(store, gluster, health, options::CommandOptions::default())
+        Self::configured(
+            store,
+            gluster,
+            health,
+            options::CommandOptions::default(),
+            None,
+        )
     }
 
     /// A service with every setting given.
@@ -150,6 +158,7 @@ impl Service {
         gluster: Gluster,
         health: health::HealthConfig,
         command_options: options::CommandOptions,
+        event_retention: Option<chrono::Duration>,
     ) -> Self {
         Service {
             inner: Arc::new(Inner {
@@ -163,6 +172,7 @@ impl Service {
                 command_options,
                 actions: tokio_util::task::TaskTracker::new(),
                 instance: Uuid::new_v4().to_string(),
+                event_retention,
             }),
         }
     }
@@ -173,18 +183,25 @@ impl Service {
         &self,
         health: health::HealthConfig,
         command_options: options::CommandOptions,
+        event_retention: Option<chrono::Duration>,
     ) -> Self {
         Self::configured(
             self.store().clone(),
             self.gluster().clone(),
             health,
             command_options,
+            event_retention,
         )
     }
 
     /// This process's name as the owner of operations.
     pub fn instance(&self) -> &str {
         &self.inner.instance
+    }
+
+    /// How long the audit trail keeps an event (None: for ever).
+    pub fn event_retention(&self) -> Option<chrono::Duration> {
+        self.inner.event_retention
     }
 
     pub fn command_options(&self) -> options::CommandOptions {

@@ -24,6 +24,8 @@ const RETRY: Duration = Duration::from_secs(60);
 /// with many sessions due together (the first tick, a common interval) they queue instead of
 /// all hitting glusterd at once. On-demand probes do not wait for these.
 const SCHEDULED_PROBES: usize = 4;
+/// How often the audit trail's retention is applied (it counts in days).
+const EVENT_PRUNE: Duration = Duration::from_secs(3600);
 
 impl Service {
     /// Master volumes with a stored session: the probe mounts worth keeping.
@@ -97,6 +99,7 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_sample: Option<Instant> = None;
+    let mut last_prune: Option<Instant> = None;
     let running: Arc<Mutex<HashSet<Uuid>>> = Arc::default();
     let turns = Arc::new(tokio::sync::Semaphore::new(SCHEDULED_PROBES));
     let root = service.health_config().mount_dir.clone();
@@ -137,6 +140,16 @@ pub async fn run(service: Service, mut stop: watch::Receiver<bool>) {
                 tracing::warn!(error = %e, "health: cannot store lag samples");
             }
             last_sample = Some(Instant::now());
+        }
+        if last_prune.is_none_or(|t| t.elapsed() >= EVENT_PRUNE) {
+            match service.prune_events().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(events = n, "audit trail: events past the retention deleted")
+                }
+                Err(e) => tracing::warn!(error = %e, "audit trail: cannot apply the retention"),
+            }
+            last_prune = Some(Instant::now());
         }
         for id in due {
             if !running.lock().unwrap_or_else(|e| e.into_inner()).insert(id) {
