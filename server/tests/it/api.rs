@@ -12,17 +12,17 @@ use georep::store::{self, Store};
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
-const ADMIN_PW: &str = "admin-secret-1";
+pub(crate) const ADMIN_PW: &str = "admin-secret-1";
 const VIEWER_PW: &str = "viewer-secret-1";
 
 use crate::common;
 use common::georep;
 
-struct Server {
-    served: common::Served,
-    base: String,
-    dir: tempfile::TempDir,
-    ids: Ids,
+pub(crate) struct Server {
+    pub(crate) served: common::Served,
+    pub(crate) base: String,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) ids: Ids,
     token: String,
 }
 
@@ -202,7 +202,7 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
     ids
 }
 
-async fn spawn() -> Server {
+pub(crate) async fn spawn() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
     let ids = seed(&db).await;
@@ -234,7 +234,7 @@ async fn spawn() -> Server {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Who {
+pub(crate) enum Who {
     Nobody,
     Viewer,
     Admin,
@@ -253,11 +253,11 @@ impl Server {
         )
     }
 
-    fn s(&self) -> String {
+    pub(crate) fn s(&self) -> String {
         format!("{}/georeplication-sessions/{}", self.v(), self.ids.session)
     }
 
-    fn req(&self, who: Who, method: Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn req(&self, who: Who, method: Method, path: &str) -> reqwest::RequestBuilder {
         let r = reqwest::Client::new().request(method, format!("{}{path}", self.base));
         match who {
             Who::Nobody => r,
@@ -267,7 +267,7 @@ impl Server {
         }
     }
 
-    async fn get_text(&self, path: &str, accept: &str) -> (StatusCode, String, String) {
+    pub(crate) async fn get_text(&self, path: &str, accept: &str) -> (StatusCode, String, String) {
         let resp = self
             .req(Who::Token, Method::GET, path)
             .header("accept", accept)
@@ -284,7 +284,10 @@ impl Server {
     }
 
     /// GET as XML, parsed; the same GET as JSON must hold the same data.
-    async fn get_doc<T: serde::de::DeserializeOwned + serde::Serialize>(&self, path: &str) -> T {
+    pub(crate) async fn get_doc<T: serde::de::DeserializeOwned + serde::Serialize>(
+        &self,
+        path: &str,
+    ) -> T {
         let (status, ct, xml) = self.get_text(path, "application/xml").await;
         assert_eq!(status, 200, "{path}: {xml}");
         assert!(ct.starts_with("application/xml"), "{path}: {ct}");
@@ -299,7 +302,7 @@ impl Server {
         doc
     }
 
-    async fn fault(
+    pub(crate) async fn fault(
         &self,
         who: Who,
         method: Method,

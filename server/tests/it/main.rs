@@ -21,6 +21,7 @@ mod backup;
 mod clusters2;
 mod crash;
 mod dr;
+mod events;
 mod failover;
 mod fuzz;
 mod health;

@@ -113,7 +113,7 @@ async fn login(base: &str, user: &str, password: &str) -> reqwest::Result<reqwes
         .await
 }
 
-async fn session_cookie(base: &str, user: &str, password: &str) -> String {
+pub(crate) async fn session_cookie(base: &str, user: &str, password: &str) -> String {
     let r = login(base, user, password).await.unwrap();
     assert_eq!(r.status(), 200, "login as {user}");
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -125,7 +125,7 @@ async fn session_cookie(base: &str, user: &str, password: &str) -> String {
 }
 
 /// A GET with the login cookie (no redirects followed).
-async fn get_as(cookie: &str, url: String) -> reqwest::Response {
+pub(crate) async fn get_as(cookie: &str, url: String) -> reqwest::Response {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
