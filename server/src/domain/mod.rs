@@ -3,7 +3,9 @@
 //! need, so that no arrow runs back up.
 //! - `status`: a session's status and checkpoint roll-up from its bricks' workers;
 //! - `hosts`: which host of a cluster is asked, and how (`Target`); how the CLI names a slave;
-//! - `workers`: gluster's worker and crawl words in georep's terms.
+//! - `workers`: gluster's worker and crawl words in georep's terms;
+//! - `options`: gluster's session options, and which of them are an admin's to set.
 pub mod hosts;
+pub mod options;
 pub mod status;
 pub mod workers;
