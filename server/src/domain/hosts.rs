@@ -1,4 +1,5 @@
-//! Which host of a cluster georep asks, and how.
+//! Which host of a cluster georep asks, and how; how the CLI names a slave, and the trail a
+//! session.
 use app::domain::{Connection, HostStatus};
 
 use crate::gluster::Target;
@@ -35,6 +36,11 @@ pub fn slave_spec(user: &str, host: &str, volume: &str) -> String {
     } else {
         format!("{user}@{host}::{volume}")
     }
+}
+
+/// `master -> [user@]host::volume`: a session as the audit trail (and its alerts) name it.
+pub fn session_name(master: &str, slave: &str) -> String {
+    format!("{master} -> {slave}")
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! sets: a set keeps replicating while one of its workers is ACTIVE. Unlike oVirt, a session
 //! with a faulty or offline brick whose every set still has an ACTIVE worker is
 //! PARTIAL_FAULTY, not ACTIVE and not FAULTY.
-use app::domain::{BrickStatus as B, SessionStatus as S};
+use app::domain::{BrickStatus as B, SessionAction, SessionStatus as S};
 
 /// How many consecutive bricks form one set: the disperse count for dispersed volumes, the
 /// replica count for replicated ones, 1 for plain distribute.
@@ -88,10 +88,64 @@ pub fn checkpoint_completed(bricks: &[(B, Option<bool>)]) -> bool {
     active.peek().is_some() && active.all(|(_, done)| *done == Some(true))
 }
 
+/// The lifecycle action that moves a session from `from` to `to` as gluster reports it: a
+/// stop, pause, resume or start someone ran. None for gluster's own moves (workers going
+/// Initializing, Active, Passive or Faulty, a node going down) and for a move from or to
+/// Unknown (a cluster georep could not read: what happened meanwhile is not known).
+pub fn action_between(from: S, to: S) -> Option<SessionAction> {
+    let runs = |s: S| {
+        matches!(
+            s,
+            S::Initializing | S::Active | S::Passive | S::PartialFaulty | S::Faulty
+        )
+    };
+    let idle = |s: S| matches!(s, S::Created | S::NotStarted | S::Stopped);
+    match (from, to) {
+        (S::Unknown, _) | (_, S::Unknown) => None,
+        (f, S::Stopped) if runs(f) || f == S::Paused => Some(SessionAction::Stop),
+        (f, S::Paused) if runs(f) => Some(SessionAction::Pause),
+        (S::Paused, t) if runs(t) => Some(SessionAction::Resume),
+        (f, t) if idle(f) && runs(t) => Some(SessionAction::Start),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use B::*;
+
+    #[test]
+    fn a_stop_pause_resume_or_start_is_told_from_glusters_own_moves() {
+        use SessionAction as A;
+        let cases: &[(S, S, Option<A>)] = &[
+            (S::Active, S::Stopped, Some(A::Stop)),
+            (S::Faulty, S::Stopped, Some(A::Stop)),
+            (S::Paused, S::Stopped, Some(A::Stop)),
+            (S::Active, S::Paused, Some(A::Pause)),
+            (S::PartialFaulty, S::Paused, Some(A::Pause)),
+            (S::Paused, S::Active, Some(A::Resume)),
+            (S::Paused, S::Initializing, Some(A::Resume)),
+            (S::Created, S::Initializing, Some(A::Start)),
+            (S::Stopped, S::Active, Some(A::Start)),
+            (S::Stopped, S::Faulty, Some(A::Start)),
+            // gluster's own
+            (S::Initializing, S::Active, None),
+            (S::Active, S::Passive, None),
+            (S::Active, S::Faulty, None),
+            (S::Faulty, S::Active, None),
+            (S::Active, S::PartialFaulty, None),
+            (S::Initializing, S::Created, None),
+            // not known what happened while the cluster could not be read
+            (S::Unknown, S::Paused, None),
+            (S::Active, S::Unknown, None),
+            (S::Unknown, S::Active, None),
+            (S::Stopped, S::Stopped, None),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(action_between(*from, *to), *want, "{from:?} -> {to:?}");
+        }
+    }
 
     #[test]
     fn session_status_table() {

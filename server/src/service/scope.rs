@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::audit::Audit;
 use super::{Result, Service, ServiceError};
-use crate::domain::hosts::{first_to_ask, slave_spec, target_of};
+use crate::domain::hosts::{first_to_ask, session_name, slave_spec, target_of};
 use crate::gluster::Target;
 use crate::store::{self, ClusterRow, HostRow, Id, SessionRow, VolumeRow};
 
@@ -23,7 +23,7 @@ pub(crate) struct SessionScope {
 impl SessionScope {
     /// `master -> [user@]host::volume`, as the audit trail names a session.
     pub fn target_text(&self) -> String {
-        format!("{} -> {}", self.master.name, self.slave)
+        session_name(&self.master.name, &self.slave)
     }
 
     pub fn audit(&self, actor: &str, action: &str) -> Audit {

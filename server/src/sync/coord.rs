@@ -177,6 +177,7 @@ impl Quiet {
             Change::SessionAppeared {
                 session_id,
                 session_key,
+                ..
             } => {
                 if let Some(slave) = &self.slave {
                     if session_key.contains(&format!("ssh://{slave}:"))
@@ -209,6 +210,7 @@ mod tests {
         let id = Uuid::from_u128(7);
         let status = Change::SessionStatus {
             session_id: id,
+            name: "mastervol -> vm::slavevol".into(),
             from: app::domain::SessionStatus::Active,
             to: app::domain::SessionStatus::Paused,
         };

@@ -19,8 +19,12 @@ use crate::store::{self, ClusterRow, HostRow, Store};
 pub use coord::{Acting, Coordinator, Lane, Quiet, Subject};
 pub use reconcile::{Change, Guard, Hold, Holds, Report, Snapshot};
 
-/// The audit event of a change found by the sync (status changes are not events: they are
-/// what the status page shows).
+/// Who records the changes found outside georep.
+pub const SYNC_ACTOR: &str = "sync";
+
+/// The audit event of a change found by the sync, made outside georep: a session created or
+/// deleted, stopped, paused, resumed or started, an option set. A status gluster moves on its
+/// own (workers going active, faulty, …) is no event: the status pages and the health say it.
 fn change_event(
     cluster: &ClusterRow,
     c: &Change,
@@ -28,52 +32,82 @@ fn change_event(
 ) -> Option<store::EventRow> {
     let (action, session_id, target, message) = match c {
         Change::SessionAppeared {
-            session_id,
-            session_key,
+            session_id, name, ..
         } => (
             "session_appeared",
             session_id,
-            session_key.clone(),
-            Some("created outside georep".to_owned()),
+            name.clone(),
+            "created outside georep".to_owned(),
         ),
         Change::SessionVanished {
-            session_id,
-            session_key,
+            session_id, name, ..
         } => (
             "session_vanished",
             session_id,
-            session_key.clone(),
-            Some("deleted outside georep".to_owned()),
+            name.clone(),
+            "deleted outside georep".to_owned(),
         ),
+        Change::SessionStatus {
+            session_id,
+            name,
+            from,
+            to,
+        } => {
+            let action = crate::domain::status::action_between(*from, *to)?;
+            (
+                "status_changed",
+                session_id,
+                name.clone(),
+                format!(
+                    "{} outside georep ({} -> {})",
+                    done(action),
+                    from.as_api(),
+                    to.as_api()
+                ),
+            )
+        }
         Change::OptionChanged {
             session_id,
+            name,
             key,
             from,
             to,
-        } => (
-            "option_changed",
-            session_id,
-            key.clone(),
-            Some(format!(
-                "{} -> {}",
-                from.as_deref().unwrap_or("(unset)"),
-                to.as_deref().unwrap_or("(unset)")
-            )),
-        ),
-        Change::SessionStatus { .. } => return None,
+        } => {
+            // as an admin's change through georep says it (a command option runs as root)
+            let command = crate::domain::options::find(key).is_some_and(|s| s.command);
+            let kind = if command { "command option " } else { "" };
+            (
+                "option_changed",
+                session_id,
+                format!("{name} {key}"),
+                format!("{kind}{key}: {from:?} -> {to:?}, set outside georep"),
+            )
+        }
     };
     Some(store::EventRow {
         id: 0,
         at,
-        actor: "sync".into(),
+        actor: SYNC_ACTOR.into(),
         action: action.into(),
         cluster_id: Some(cluster.id),
         session_id: Some(session_id.hyphenated()),
         target,
         result: app::domain::EventResult::Detected,
-        message,
+        message: Some(message),
         operation_id: None,
     })
+}
+
+/// "stopped", "paused", … : what the action did to a session.
+fn done(a: app::domain::SessionAction) -> &'static str {
+    use app::domain::SessionAction as A;
+    match a {
+        A::Start => "started",
+        A::Stop => "stopped",
+        A::Pause => "paused",
+        A::Resume => "resumed",
+        A::Delete => "deleted",
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

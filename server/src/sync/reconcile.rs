@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use crate::domain::hosts::{session_name, slave_spec};
+use crate::domain::options;
 use crate::domain::status;
 use crate::domain::workers::{brick_status, crawl_status};
 use crate::gluster::model::{GeorepPair, GeorepStatus, Peer, VolumeInfo, VolumeStatus};
@@ -27,27 +29,35 @@ pub struct Snapshot {
     pub configs: HashMap<String, Vec<(String, String)>>,
 }
 
-/// Something the sync found changed outside georep (for the audit trail).
+/// Something the sync found changed (for the audit trail: what no action of georep caused
+/// was done outside georep). `name` is the session as the trail names it,
+/// `master -> [user@]host::volume`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     SessionAppeared {
         session_id: Uuid,
         session_key: String,
+        name: String,
     },
     SessionVanished {
         session_id: Uuid,
         session_key: String,
+        name: String,
     },
     SessionStatus {
         session_id: Uuid,
+        name: String,
         from: SessionStatus,
         to: SessionStatus,
     },
+    /// A new value of an option an admin sets (never gluster's own values, nor a session's
+    /// first ones).
     OptionChanged {
         session_id: Uuid,
+        name: String,
         key: String,
-        from: Option<String>,
-        to: Option<String>,
+        from: String,
+        to: String,
     },
 }
 
@@ -385,6 +395,10 @@ async fn reconcile_sessions(
         let session_id = old
             .map(|s| s.session_id)
             .unwrap_or_else(|| Uuid::new_v4().hyphenated());
+        let name = session_name(
+            master_name,
+            &slave_spec(&gs.slave_user, &gs.slave_host, &gs.slave_volume),
+        );
 
         // one detail row per master brick, matched by (peer uuid, path); missing = OFFLINE
         let pairs: HashMap<(Uuid, &str), &GeorepPair> = gs
@@ -433,6 +447,7 @@ async fn reconcile_sessions(
                 r.changes.push(Change::SessionAppeared {
                     session_id: session_id.into_uuid(),
                     session_key: gs.session_key.clone(),
+                    name: name.clone(),
                 });
             }
             Some(o)
@@ -446,6 +461,7 @@ async fn reconcile_sessions(
                 if o.status != row.status {
                     r.changes.push(Change::SessionStatus {
                         session_id: session_id.into_uuid(),
+                        name: name.clone(),
                         from: o.status,
                         to: status,
                     });
@@ -478,17 +494,28 @@ async fn reconcile_sessions(
             let old_rows = old_config
                 .remove(&session_id.into_uuid())
                 .unwrap_or_default();
-            reconcile_config(conn, session_id, options, &old_rows, old.is_some(), r).await?;
+            reconcile_config(conn, session_id, &name, options, &old_rows, r).await?;
         }
     }
 
+    let master_names: HashMap<Uuid, &str> = read
+        .masters
+        .iter()
+        .map(|(name, (id, _))| (*id, *name))
+        .collect();
     for (key, s) in &old_sessions {
         if !seen.contains(key) && !guard.skip.contains(key) {
             store::delete_session(conn, s.session_id).await?;
             r.writes += 1;
+            let slave = slave_spec(&s.slave_user, &s.slave_host_name, &s.slave_volume_name);
+            // its master volume is known (a deleted volume takes its sessions along)
+            let name = master_names
+                .get(&s.master_volume_id.into_uuid())
+                .map_or_else(|| key.clone(), |m| session_name(m, &slave));
             r.changes.push(Change::SessionVanished {
                 session_id: s.session_id.into_uuid(),
                 session_key: key.clone(),
+                name,
             });
         }
     }
@@ -526,12 +553,15 @@ async fn resolve_slave(
     Ok((host, Some(vol.id)))
 }
 
+/// `name`'s options as gluster lists them now, over `old_rows`. A new value of an option an
+/// admin sets is a change; what gluster fills in itself (`options::set_by_admins`) and the
+/// values of an option listed for the first time (a session's first ones) are not.
 async fn reconcile_config(
     conn: &mut SqliteConnection,
     session_id: Id,
+    name: &str,
     options: &[(String, String)],
     old_rows: &[ConfigRow],
-    existed: bool,
     r: &mut Report,
 ) -> store::Result<()> {
     for (key, value) in options {
@@ -548,27 +578,24 @@ async fn reconcile_config(
         };
         store::upsert_config(conn, &row).await?;
         r.writes += 1;
-        if existed {
+        if let Some(o) = old.filter(|_| options::set_by_admins(key)) {
             r.changes.push(Change::OptionChanged {
                 session_id: session_id.into_uuid(),
+                name: name.to_owned(),
                 key: key.clone(),
-                from: old.map(|o| o.config_value.clone()),
-                to: Some(value.clone()),
+                from: o.config_value.clone(),
+                to: value.clone(),
             });
         }
     }
+    // an option gluster no longer lists (another version's): gone from the rows, no change of
+    // anyone's
     for o in old_rows
         .iter()
         .filter(|o| !options.iter().any(|(k, _)| *k == o.config_key))
     {
         store::delete_config(conn, session_id, &o.config_key).await?;
         r.writes += 1;
-        r.changes.push(Change::OptionChanged {
-            session_id: session_id.into_uuid(),
-            key: o.config_key.clone(),
-            from: Some(o.config_value.clone()),
-            to: None,
-        });
     }
     Ok(())
 }

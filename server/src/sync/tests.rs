@@ -240,6 +240,7 @@ async fn a_pause_from_the_cli_is_seen_and_reported() {
     );
     assert!(r.changes.contains(&Change::SessionStatus {
         session_id: id.into_uuid(),
+        name: "mastervol -> vm::slavevol".into(),
         from: SessionStatus::Active,
         to: SessionStatus::Paused
     }));
@@ -290,9 +291,10 @@ async fn a_session_deleted_outside_georep_vanishes_and_an_option_change_is_seen(
         r.changes,
         [Change::OptionChanged {
             session_id: id.into_uuid(),
+            name: "mastervol -> vm::slavevol".into(),
             key: "sync_jobs".into(),
-            from: Some(old),
-            to: Some("7".into())
+            from: old,
+            to: "7".into()
         }]
     );
 
@@ -449,5 +451,177 @@ fn free_space_settles_within_its_tolerance() {
         settle(Some(gib), None, total),
         None,
         "not reported any more: NULL"
+    );
+}
+
+/// `snap` with every session's options as the config fixture `config` lists them.
+fn with_config(mut snap: Snapshot, config: &str) -> Snapshot {
+    let options = parse::parse_georep_config(config).unwrap();
+    for v in snap.configs.values_mut() {
+        *v = options.clone();
+    }
+    snap
+}
+
+fn option_keys(r: &super::Report) -> Vec<&str> {
+    r.changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::OptionChanged { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn what_gluster_fills_in_when_a_session_starts_is_no_option_change() {
+    let lab = lab().await;
+    let t0 = Utc::now();
+    let created = fixture!("037-volume_geo-replication_mastervol_vm__slavevol_config@created.xml");
+    apply(&lab, &with_config(active(&lab), created), t0).await;
+    // after the start gluster lists stime_xattr_prefix and primary_distribution_count filled
+    // in; the lab's admin had also set a checkpoint and sync_method tarssh with the CLI
+    let started = fixture!("lab-volume_geo-replication_mastervol_vm__slavevol_config@active.xml");
+    let r = apply(
+        &lab,
+        &with_config(active(&lab), started),
+        t0 + Duration::seconds(5),
+    )
+    .await;
+    assert_eq!(option_keys(&r), ["checkpoint", "sync_method"]);
+    assert_eq!(r.writes, 4, "gluster's own values are stored all the same");
+}
+
+#[tokio::test]
+async fn a_sessions_first_options_are_no_change_even_a_cycle_late() {
+    let lab = lab().await;
+    let t0 = Utc::now();
+    // the cycle that found the session could not read its options
+    let mut unread = active(&lab);
+    unread.configs.clear();
+    let r = apply(&lab, &unread, t0).await;
+    assert!(matches!(&r.changes[..], [Change::SessionAppeared { .. }]));
+    let r = apply(&lab, &active(&lab), t0 + Duration::seconds(5)).await;
+    assert!(r.writes > 50, "every option stored: {}", r.writes);
+    assert!(r.changes.is_empty(), "{:?}", r.changes);
+}
+
+/// The sync as the loop runs it over `lab`: the rows and the events of one read.
+fn syncer(lab: &Lab) -> super::Syncer {
+    super::Syncer {
+        store: lab.store.clone(),
+        gluster: crate::gluster::Gluster::new("gluster", std::time::Duration::from_secs(1)),
+        coord: super::Coordinator::default(),
+    }
+}
+
+async fn store_read(lab: &Lab, syncer: &super::Syncer, snap: Snapshot, at: chrono::DateTime<Utc>) {
+    let mut c = lab.store.pool().acquire().await.unwrap();
+    let cluster = store::get_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap()
+        .unwrap();
+    syncer
+        .store_read(
+            &cluster,
+            Ok(snap),
+            &super::Guard::default(),
+            &super::Quiet::default(),
+            at,
+        )
+        .await
+        .unwrap();
+}
+
+async fn events(lab: &Lab) -> Vec<store::EventRow> {
+    let mut c = lab.store.pool().acquire().await.unwrap();
+    let all = app::domain::EventFilter::default();
+    store::list_events(&mut c, &all, app::domain::EventCursor::Newest, 100)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn changes_made_outside_georep_are_events_naming_the_session() {
+    let lab = lab().await;
+    let sync = syncer(&lab);
+    let t0 = Utc::now();
+    store_read(&lab, &sync, active(&lab), t0).await;
+    let paused = snapshot(
+        &lab,
+        fixture!("053-volume_geo-replication_mastervol_vm__slavevol_status_detail@paused.xml"),
+    );
+    store_read(&lab, &sync, paused, t0 + Duration::seconds(5)).await;
+    let mut changed = active(&lab);
+    let sj = changed.configs.get_mut(SESSION_KEY).unwrap();
+    sj.iter_mut().find(|(k, _)| k == "sync_jobs").unwrap().1 = "7".into();
+    store_read(&lab, &sync, changed, t0 + Duration::seconds(10)).await;
+    let empty = snapshot(&lab, fixture!("hand-georep_status@empty.xml"));
+    store_read(&lab, &sync, empty, t0 + Duration::seconds(15)).await;
+
+    let got: Vec<_> = events(&lab)
+        .await
+        .into_iter()
+        .rev()
+        .map(|e| {
+            assert_eq!(
+                (e.actor.as_str(), e.result),
+                ("sync", app::domain::EventResult::Detected)
+            );
+            (e.action, e.target, e.message.unwrap_or_default())
+        })
+        .collect();
+    let s = "mastervol -> vm::slavevol";
+    let want = [
+        ("session_appeared", s.to_owned(), "created outside georep"),
+        (
+            "status_changed",
+            s.into(),
+            "paused outside georep (active -> paused)",
+        ),
+        (
+            "status_changed",
+            s.into(),
+            "resumed outside georep (paused -> active)",
+        ),
+        (
+            "option_changed",
+            format!("{s} sync_jobs"),
+            "sync_jobs: \"4\" -> \"7\", set outside georep",
+        ),
+        ("session_vanished", s.into(), "deleted outside georep"),
+    ];
+    let got: Vec<(&str, &str, &str)> = got
+        .iter()
+        .map(|(a, t, m)| (a.as_str(), t.as_str(), m.as_str()))
+        .collect();
+    let want: Vec<(&str, &str, &str)> = want.iter().map(|(a, t, m)| (*a, t.as_str(), *m)).collect();
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn a_status_georeps_own_action_caused_is_no_event() {
+    let lab = lab().await;
+    let sync = syncer(&lab);
+    let t0 = Utc::now();
+    store_read(&lab, &sync, active(&lab), t0).await;
+    let id = the_session(&lab).await.unwrap().session_id.into_uuid();
+    let paused = snapshot(
+        &lab,
+        fixture!("053-volume_geo-replication_mastervol_vm__slavevol_status_detail@paused.xml"),
+    );
+    // a pause by georep: its operation quiets what it causes while it runs
+    let acting = sync.coord.quiet_while(super::Quiet::session(id, &[]));
+    store_read(&lab, &sync, paused.clone(), t0 + Duration::seconds(5)).await;
+    drop(acting);
+    // nor is the resume georep did after it
+    let acting = sync.coord.quiet_while(super::Quiet::session(id, &[]));
+    store_read(&lab, &sync, active(&lab), t0 + Duration::seconds(10)).await;
+    drop(acting);
+    let actions: Vec<String> = events(&lab).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["session_appeared"], "only the discovery itself");
+    assert_eq!(
+        the_session(&lab).await.unwrap().status,
+        SessionStatus::Active
     );
 }
