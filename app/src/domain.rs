@@ -529,6 +529,18 @@ pub enum EventCursor {
     After(i64),
 }
 
+impl EventCursor {
+    /// The page older than `before` or newer than `after`; the newest without either.
+    pub fn of(before: Option<i64>, after: Option<i64>) -> Result<Self, &'static str> {
+        match (before, after) {
+            (None, None) => Ok(EventCursor::Newest),
+            (Some(b), None) => Ok(EventCursor::Before(b)),
+            (None, Some(a)) => Ok(EventCursor::After(a)),
+            (Some(_), Some(_)) => Err("before or after, not both"),
+        }
+    }
+}
+
 /// One page of the audit trail, newest first, with where its neighbours lie.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventPage {

@@ -138,13 +138,8 @@ pub async fn list_events(
     after: Option<i64>,
     limit: Option<i64>,
 ) -> Result<crate::domain::EventPage, AppError> {
-    use crate::domain::EventCursor;
-    let cursor = match (before, after) {
-        (None, None) => EventCursor::Newest,
-        (Some(b), None) => EventCursor::Before(b),
-        (None, Some(a)) => EventCursor::After(a),
-        (Some(_), Some(_)) => return Err(AppError::Invalid("before or after, not both".into())),
-    };
+    let cursor =
+        crate::domain::EventCursor::of(before, after).map_err(|e| AppError::Invalid(e.into()))?;
     crate::backend::backend()?
         .events(filter.unwrap_or_default(), cursor, limit.unwrap_or(50))
         .await

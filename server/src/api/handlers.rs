@@ -545,8 +545,8 @@ impl EventFilterParams {
             actor: text(self.actor),
             action: text(self.action),
             result: parsed("result", text(self.result).as_deref())?,
-            from: rfc3339("from", self.from.as_deref())?,
-            to: rfc3339("to", self.to.as_deref())?,
+            from: rfc3339("from", text(self.from).as_deref())?,
+            to: rfc3339("to", text(self.to).as_deref())?,
         })
     }
 }
@@ -589,18 +589,8 @@ pub async fn events(
     QueryParams(p): QueryParams<EventPageParams>,
 ) -> Answer<Events> {
     let filter = f.filter()?;
-    let cursor = match (p.before, p.after) {
-        (None, None) => EventCursor::Newest,
-        (Some(b), None) => EventCursor::Before(b),
-        (None, Some(a)) => EventCursor::After(a),
-        (Some(_), Some(_)) => {
-            return Err(Fault::new(
-                StatusCode::BAD_REQUEST,
-                "Bad parameter",
-                "before or after, not both",
-            ))
-        }
-    };
+    let cursor = EventCursor::of(p.before, p.after)
+        .map_err(|e| Fault::new(StatusCode::BAD_REQUEST, "Bad parameter", e))?;
     let limit = p.limit.unwrap_or(100);
     let page = service.events(&filter, cursor, limit).await?;
     // the neighbours' links keep the filter and the limit
@@ -620,7 +610,7 @@ pub async fn events(
 }
 
 /// Query parameters, encoded; more may be appended.
-pub(super) fn url_query(pairs: &[(&str, String)]) -> form_urlencoded::Serializer<'static, String> {
+fn url_query(pairs: &[(&str, String)]) -> form_urlencoded::Serializer<'static, String> {
     let mut q = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         q.append_pair(k, v);
