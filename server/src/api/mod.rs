@@ -81,6 +81,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     // a download streams, and is never held by the document cache
     let downloads = Router::new()
         .route("/api/events/export", get(export::export_events))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), edge));
     Router::new()
         .route("/api/openapi.json", get(openapi::serve))

@@ -191,7 +191,7 @@ async fn each_filter_narrows_the_trail() {
 }
 
 #[tokio::test]
-async fn a_bad_filter_or_page_is_a_400_in_the_routes_format() {
+async fn bad_values_are_400_faults_and_the_export_only_reads() {
     let s = spawn().await;
     for query in [
         "session=x",
@@ -230,6 +230,14 @@ async fn a_bad_filter_or_page_is_a_400_in_the_routes_format() {
     assert!(
         fault["detail"].as_str().unwrap().contains("maybe"),
         "{fault}"
+    );
+    // the export is read only: another method is a 405 fault like any route's
+    let (status, fault) = s
+        .fault(Who::Admin, Method::POST, "/api/events/export", None, "")
+        .await;
+    assert_eq!(
+        (status, fault.reason.as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
     );
     for query in ["format=xml", "result=maybe", "from=now"] {
         let (status, _) = s
