@@ -17,6 +17,13 @@ pub struct KeyLines {
     pub authorized: u32,
 }
 
+/// What `Gluster::session_keys` does on a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyMode {
+    Check,
+    Fence,
+}
+
 /// `sh -c` with `MODE USER MASTERVOL SLAVEVOL`: prints `IN_FILE AUTHORIZED`; `fence` first
 /// removes the file's lines from authorized_keys (rewritten in place: owner, mode and
 /// SELinux label stay). The file is found as sshd and gluster's `add_secret_pub` find it.
@@ -52,14 +59,20 @@ fn parse_key_lines(stdout: &str) -> Option<KeyLines> {
 }
 
 impl Gluster {
-    async fn key_script(
+    /// The session's key lines on node `t`: read (`KeyMode::Check`), or first removed from
+    /// `user`'s authorized_keys (`KeyMode::Fence`: `authorized` 0 when fenced).
+    pub async fn session_keys(
         &self,
         t: &Target,
-        mode: &str,
+        mode: KeyMode,
         user: &str,
         master_vol: &str,
         slave_vol: &str,
     ) -> Result<KeyLines, GlusterError> {
+        let mode = match mode {
+            KeyMode::Check => "check",
+            KeyMode::Fence => "fence",
+        };
         let out = self
             .run_script(t, SCRIPT, &[mode, user, master_vol, slave_vol])
             .await?;
@@ -73,31 +86,6 @@ impl Gluster {
                 out.stdout
             ),
         })
-    }
-
-    /// The session's key lines on node `t` (nothing changed).
-    pub async fn session_keys(
-        &self,
-        t: &Target,
-        user: &str,
-        master_vol: &str,
-        slave_vol: &str,
-    ) -> Result<KeyLines, GlusterError> {
-        self.key_script(t, "check", user, master_vol, slave_vol)
-            .await
-    }
-
-    /// Removes the session's key lines from `user`'s authorized_keys on node `t`; what is
-    /// left (`authorized` 0 when fenced).
-    pub async fn fence_session_keys(
-        &self,
-        t: &Target,
-        user: &str,
-        master_vol: &str,
-        slave_vol: &str,
-    ) -> Result<KeyLines, GlusterError> {
-        self.key_script(t, "fence", user, master_vol, slave_vol)
-            .await
     }
 
     /// `system:: execute add_secret_pub USER geo-replication/<m>_<s>_common_secret.pem.pub`:

@@ -29,6 +29,7 @@ use super::operations::{georep_command, Operation, Plan};
 use super::scope::host_to_ask_in;
 use super::{Result, Service, ServiceError};
 use crate::domain::hosts::target_of;
+use crate::gluster::keys::KeyMode;
 use crate::gluster::model::WorkerStatus;
 use crate::gluster::Target;
 use crate::store::{self, ClusterRow, FailoverRow, Id, OperationRow, SessionRow, VolumeRow};
@@ -606,10 +607,7 @@ impl Service {
             ctx.master.name.as_str(),
             slave.volume.name.as_str(),
         );
-        let hosts = {
-            let mut c = self.conn().await?;
-            store::hosts_of_cluster(&mut c, slave.cluster.id).await?
-        };
+        let hosts = self.nodes_of(&slave.cluster).await?;
         let command = format!(
             "on every node of {}: the lines of {m}_{s}_common_secret.pem.pub out of {user}'s \
              authorized_keys",
@@ -620,7 +618,7 @@ impl Service {
             for h in &hosts {
                 let k = self
                     .gluster()
-                    .fence_session_keys(&target_of(h), user, m, s)
+                    .session_keys(&target_of(h), KeyMode::Fence, user, m, s)
                     .await
                     .map_err(|e| {
                         ServiceError::Incomplete(format!("{}: not fenced: {e}", h.address))
@@ -643,6 +641,12 @@ impl Service {
         Ok(())
     }
 
+    /// Every node georep knows of `cluster` (the session's keys are on each).
+    async fn nodes_of(&self, cluster: &ClusterRow) -> Result<Vec<store::HostRow>> {
+        let mut c = self.conn().await?;
+        Ok(store::hosts_of_cluster(&mut c, cluster.id).await?)
+    }
+
     /// Step `position` of `op`: the master's workers let into the slave again — gluster puts
     /// the session's keys back on every slave node (`add_secret_pub`, only what is missing),
     /// read back on each.
@@ -658,10 +662,7 @@ impl Service {
             ctx.master.name.as_str(),
             slave.volume.name.as_str(),
         );
-        let hosts = {
-            let mut c = self.conn().await?;
-            store::hosts_of_cluster(&mut c, slave.cluster.id).await?
-        };
+        let hosts = self.nodes_of(&slave.cluster).await?;
         let command = format!(
             "gluster system:: execute add_secret_pub {user} \
              geo-replication/{m}_{s}_common_secret.pem.pub"
@@ -673,7 +674,7 @@ impl Service {
             for h in &hosts {
                 let k = self
                     .gluster()
-                    .session_keys(&target_of(h), user, m, s)
+                    .session_keys(&target_of(h), KeyMode::Check, user, m, s)
                     .await?;
                 if k.authorized < k.in_file {
                     return Err(ServiceError::Incomplete(format!(
