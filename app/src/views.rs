@@ -256,7 +256,8 @@ mod tests {
         };
         assert!(f(|_| {}), "no criterion: everything");
         // one criterion at a time: (holds, does not hold)
-        let table: [(fn(&mut SessionFilter), fn(&mut SessionFilter)); 6] = [
+        type Criterion = fn(&mut SessionFilter);
+        let table: [(Criterion, Criterion); 6] = [
             (
                 |f| f.health = Some(Health::Unknown),
                 |f| f.health = Some(Health::Healthy),
