@@ -254,7 +254,8 @@ fn EditClusterDialog(
                             on:input=move |ev| ssh_user.set(event_target_value(&ev))/>
                     </label>
                     <label>"SSH port"
-                        <input type="number" name="ssh_port" min="1" max="65535" prop:value=move || ssh_port.get()
+                        // no min/max: the server's refusal says why a port is not one
+                        <input type="number" name="ssh_port" prop:value=move || ssh_port.get()
                             on:input=move |ev| ssh_port.set(event_target_value(&ev))/>
                     </label>
                     <fieldset class="choice">
