@@ -1,7 +1,12 @@
 //! Clusters registered, edited and removed through REST and the CLI, and the session lists
-//! with their filters, on the real binary without the lab: gluster is a fake that answers
-//! with real captured outputs (a 2-brick `mastervol` replicating to `slavevol`) and notes
-//! every call, so a removal can be shown to call gluster not at all.
+//! with their filters, on the real binary and the real single-machine lab
+//! (`scripts/gluster-lab.sh up`): georep's gluster is a spy around the real CLI that notes
+//! every call and then runs it, so a removal can be shown to call gluster not at all. What
+//! georep lists is compared with what gluster itself says (`--xml volume geo-replication
+//! status`), and after a forced removal gluster still has the session and its volumes. The
+//! one fault the spy plays itself is a hung `pause` (real gluster cannot be made to hang).
+//! Read-only on the lab, but under its lock: a test that changes the lab meanwhile would
+//! change the statuses compared here. The CLI test works on a seeded database, no gluster.
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -10,31 +15,110 @@ use georep::store::{self, Store};
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
-use crate::common::{self, rest::Rest};
+use crate::common::{self, host, lab_lock_async, rest::Rest};
 
 const ADMIN_PW: &str = "admin-secret-1";
 const VIEWER_PW: &str = "viewer-secret-1";
 
-/// The real outputs of the lab while its session replicated; `hang` (a file beside the
-/// script) makes a pause hang, as a slow gluster would.
-fn fake_gluster() -> String {
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gluster");
+/// Where the real `gluster` is (`command -v gluster`).
+fn real_gluster() -> String {
+    let out = std::process::Command::new("sh")
+        .args(["-c", "command -v gluster"])
+        .output()
+        .unwrap();
+    let path = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(
+        out.status.success() && path.starts_with('/'),
+        "no gluster CLI: run scripts/gluster-lab.sh up first"
+    );
+    path
+}
+
+/// A spy around the real gluster: appends its argv to `calls` (beside the script), then
+/// runs the real CLI with it. The one fault it plays itself: with `hang` (a file beside
+/// it) present, a `pause` sleeps and fails WITHOUT reaching gluster, as a hung gluster
+/// would (real gluster cannot be made to hang, and the lab's session must not be paused).
+fn spy_gluster() -> String {
     format!(
         r#"#!/bin/sh
 here=$(dirname "$0")
 echo "$*" >> "$here/calls"
 case "$*" in
-  *" pause"*) [ -f "$here/hang" ] && sleep 30; f=052-volume_geo-replication_mastervol_vm__slavevol_pause.xml ;;
-  *"pool list"*) f=003-pool_list.xml ;;
-  *"volume info"*) f=097-volume_info@georep-active.xml ;;
-  *"volume status"*) f=098-volume_status_all@georep-active.xml ;;
-  *"geo-replication"*" config"*) f=083-volume_geo-replication_mastervol_vm__slavevol_config@after-sets.xml ;;
-  *"geo-replication"*" status"*) f=045-volume_geo-replication_mastervol_vm__slavevol_status_detail@active.xml ;;
-  *) echo "fake gluster: no answer for $*" >&2; exit 1 ;;
+  *" pause"*) if [ -f "$here/hang" ]; then sleep 20; exit 1; fi ;;
 esac
-cat "{fixtures}/$f"
-"#
+exec {} "$@"
+"#,
+        real_gluster()
     )
+}
+
+/// What gluster says about the lab's session `mastervol -> HOST::slavevol`: each worker's
+/// status and `checkpoint_completed` (empty: no such session).
+fn lab_workers() -> Vec<(String, String)> {
+    let xml = common::gluster_xml(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::slavevol", host()),
+        "status",
+        "detail",
+    ]);
+    xml.split("<pair>")
+        .skip(1)
+        .map(|pair| {
+            let tag = |t: &str| {
+                pair.split(&format!("<{t}>"))
+                    .nth(1)
+                    .and_then(|v| v.split('<').next())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            (tag("status"), tag("checkpoint_completed"))
+        })
+        .collect()
+}
+
+/// The geo-replication sessions gluster knows on the lab, as (master volume, slave volume).
+fn lab_sessions() -> Vec<(String, String)> {
+    let xml = common::gluster_xml(&["volume", "geo-replication", "status"]);
+    let mut all = Vec::new();
+    for volume in xml.split("<volume>").skip(1) {
+        let master = volume
+            .split("<name>")
+            .nth(1)
+            .and_then(|v| v.split('<').next())
+            .unwrap_or_default();
+        for session in volume.split("<session_secondary>").skip(1) {
+            // UUID:ssh://HOST::SLAVE:UUID
+            let id = session.split('<').next().unwrap_or_default();
+            let slave = id
+                .split("::")
+                .nth(1)
+                .and_then(|v| v.split(':').next())
+                .unwrap_or_default();
+            all.push((master.to_owned(), slave.to_owned()));
+        }
+    }
+    all
+}
+
+/// Waits (bounded) until gluster says every worker of the lab's session is Active: a worker
+/// restarted by an earlier lab test is Faulty or Initializing for a while.
+async fn lab_active() -> Vec<(String, String)> {
+    let t0 = Instant::now();
+    loop {
+        let workers = tokio::task::spawn_blocking(lab_workers).await.unwrap();
+        if !workers.is_empty() && workers.iter().all(|(s, _)| s == "Active") {
+            return workers;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "the lab's session mastervol -> {}::slavevol is not Active: {workers:?} \
+             (scripts/gluster-lab.sh up)",
+            host()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 struct Server {
@@ -74,17 +158,18 @@ impl Server {
         self.api.get::<Sessions>(path).await.sessions
     }
 
-    /// Waits until the sync has stored what the fake reports: the session of `cluster`.
+    /// Waits until the sync has stored the lab's session `mastervol -> slavevol` on
+    /// `cluster`: the cluster's sessions then.
     async fn synced(&self, cluster: &str) -> Vec<SessionDoc> {
         let t0 = Instant::now();
         loop {
             let list = self
                 .sessions(&format!("{cluster}/georeplication-sessions"))
                 .await;
-            if !list.is_empty() {
+            if list.iter().any(is_lab_session) {
                 return list;
             }
-            assert!(t0.elapsed() < Duration::from_secs(20), "never synced");
+            assert!(t0.elapsed() < Duration::from_secs(60), "never synced");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -94,15 +179,17 @@ async fn spawn(sync_interval: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
     Store::open(&db).await.unwrap();
-    let fake = dir.path().join("gluster");
-    common::write_executable(&fake, &fake_gluster());
+    let spy = dir.path().join("gluster");
+    common::write_executable(&spy, &spy_gluster());
+    // the hung pause must time out well before the spy's sleep ends; real calls stay far
+    // below this
     let served = common::serve_apart(
         &db,
         &[
             "--gluster-command",
-            fake.to_str().unwrap(),
+            spy.to_str().unwrap(),
             "--gluster-timeout",
-            "3",
+            "8",
         ],
         &["--sync-interval", sync_interval, "--probe-interval", "0"],
         ADMIN_PW,
@@ -112,17 +199,24 @@ async fn spawn(sync_interval: &str) -> Server {
     Server { served, api, dir }
 }
 
+/// The lab's own session, `mastervol -> slavevol`.
+fn is_lab_session(s: &SessionDoc) -> bool {
+    (s.master_volume.name.as_str(), s.slavevolume.as_str()) == ("mastervol", "slavevol")
+}
+
 fn cluster_body(fields: &str) -> String {
     format!("<cluster>{fields}</cluster>")
 }
 
 #[tokio::test]
 async fn clusters_are_registered_edited_and_removed_over_rest() {
+    let _lab = lab_lock_async().await;
+    let workers = lab_active().await;
     let s = spawn("3600").await;
     let db = s.db();
 
     // a viewer may not; bad input is refused before gluster is asked
-    let body = cluster_body("<name>site-a</name><host>vm</host>");
+    let body = cluster_body(&format!("<name>site-a</name><host>{}</host>", host()));
     let r = s
         .as_viewer(Method::POST, "/api/clusters")
         .header("content-type", "application/xml")
@@ -299,9 +393,17 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
-    // the session lists and their filters, against what SQLite holds
+    // the session lists and their filters, against what gluster and SQLite hold
     let a_sessions = s.synced(&site_a.href).await;
-    assert_eq!(a_sessions.len(), 1);
+    let gluster_sessions = tokio::task::spawn_blocking(lab_sessions).await.unwrap();
+    let mut listed: Vec<_> = a_sessions
+        .iter()
+        .map(|s| (s.master_volume.name.clone(), s.slavevolume.clone()))
+        .collect();
+    let mut known = gluster_sessions.clone();
+    listed.sort();
+    known.sort();
+    assert_eq!(listed, known, "georep lists the sessions gluster has");
     let mut conn = Store::open(&db)
         .await
         .unwrap()
@@ -311,50 +413,111 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
         .unwrap();
     let row = store::sessions_of_cluster(&mut conn, site_a.id.hyphenated())
         .await
-        .unwrap()
-        .remove(0);
+        .unwrap();
     drop(conn);
-    let one = &a_sessions[0];
+    let one = a_sessions.iter().find(|s| is_lab_session(s)).unwrap();
+    let row = row
+        .into_iter()
+        .find(|r| {
+            r.master_volume_id.into_uuid() == one.master_volume.id
+                && r.slave_volume_name == "slavevol"
+        })
+        .expect("the lab's session stored");
+    // every worker of the session was Active (gluster, before registering; the lab lock
+    // keeps it so): the session is active
     assert_eq!(
         (one.id, one.host, one.status.as_str()),
         (row.session_id.into_uuid(), site_a.id, "active")
     );
-    // probes are off (--probe-interval 0): an active session with nothing pending is healthy
-    assert_eq!(
-        one.health.as_ref().map(|h| h.state.as_str()),
-        Some("healthy")
-    );
+    // probes are off (--probe-interval 0): an active session whose checkpoints gluster
+    // reports completed (or that has none) has no lag, so it is healthy
+    let state = one
+        .health
+        .as_ref()
+        .map(|h| h.state.clone())
+        .unwrap_or_default();
+    if workers.iter().all(|(_, done)| done != "No") {
+        assert_eq!(state, "healthy", "{workers:?}");
+    }
     let all = "/api/georeplication-sessions";
     let count = |q: String| {
         let s = &s;
         async move { s.sessions(&q).await.len() }
     };
+    // counts as derived from the unfiltered list (all of them the lab's cluster's) and from
+    // gluster: the filters must agree with both
+    let n = gluster_sessions.len();
+    let with = |f: &dyn Fn(&SessionDoc) -> bool| a_sessions.iter().filter(|s| f(s)).count();
+    let health_of = |s: &SessionDoc| s.health.as_ref().map(|h| h.state.clone());
+    let of_master = gluster_sessions
+        .iter()
+        .filter(|(m, _)| m == "mastervol")
+        .count();
+    let to_slave = gluster_sessions
+        .iter()
+        .filter(|(_, v)| v == "slavevol")
+        .count();
+    let normal = with(&|s| s.dr_role.is_none());
+    assert!(normal >= 1, "the lab's session has the normal role");
     for (query, n) in [
-        (String::new(), 1),
-        ("?status=active".into(), 1),
-        ("?status=paused".into(), 0),
-        ("?health=healthy".into(), 1),
-        ("?health=stalled".into(), 0),
+        (String::new(), n),
+        ("?status=active".into(), with(&|s| s.status == "active")),
+        ("?status=paused".into(), with(&|s| s.status == "paused")),
+        (
+            format!("?health={state}"),
+            with(&|s| health_of(s).as_deref() == Some(&state)),
+        ),
+        (
+            "?health=stalled".into(),
+            with(&|s| health_of(s).as_deref() == Some("stalled")),
+        ),
+        ("?master_volume=mastervol".into(), of_master),
+        ("?slave_volume=slavevol".into(), to_slave),
         ("?master_volume=mastervol&slave_volume=slavevol".into(), 1),
-        ("?master_volume=slavevol".into(), 0),
-        ("?dr_role=normal".into(), 1),
-        ("?dr_role=failed_over".into(), 0),
-        (format!("?cluster={}", site_a.id), 1),
+        (
+            "?master_volume=slavevol".into(),
+            gluster_sessions
+                .iter()
+                .filter(|(m, _)| m == "slavevol")
+                .count(),
+        ),
+        ("?dr_role=normal".into(), normal),
+        (
+            "?dr_role=failed_over".into(),
+            with(&|s| s.dr_role.as_deref() == Some("failed_over")),
+        ),
+        (format!("?cluster={}", site_a.id), n),
         (format!("?cluster={}", site_b.id), 0),
         (
-            "?status=active&health=healthy&dr_role=normal&slave_volume=slavevol".into(),
-            1,
+            format!("?status=active&health={state}&dr_role=normal&slave_volume=slavevol"),
+            with(&|s| {
+                s.status == "active"
+                    && health_of(s).as_deref() == Some(&state)
+                    && s.dr_role.is_none()
+                    && s.slavevolume == "slavevol"
+            }),
         ),
     ] {
         assert_eq!(count(format!("{all}{query}")).await, n, "{query}");
     }
+    let lab_listed = |q: &'static str| {
+        let s = &s;
+        let id = one.id;
+        async move { s.sessions(q).await.iter().any(|x| x.id == id) }
+    };
+    assert!(lab_listed("/api/georeplication-sessions?status=active").await);
+    assert!(!lab_listed("/api/georeplication-sessions?status=paused").await);
+    assert!(
+        lab_listed("/api/georeplication-sessions?master_volume=mastervol&slave_volume=slavevol")
+            .await
+    );
     assert_eq!(
         count(format!(
             "{}/georeplication-sessions?status=active",
             site_a.href
         ))
         .await,
-        1
+        with(&|s| s.status == "active")
     );
     assert_eq!(count(format!("{b}/georeplication-sessions")).await, 0);
     for query in [
@@ -428,10 +591,10 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
     let (status, detail) = s.fault(Method::DELETE, &site_a.href, None).await;
     assert_eq!(status, 409);
     assert!(
-        detail.contains("1 geo-replication session") && detail.contains("force"),
+        detail.contains(&format!("{n} geo-replication session(s)")) && detail.contains("force"),
         "{detail}"
     );
-    assert_eq!(count(all.into()).await, 1, "nothing removed");
+    assert_eq!(count(all.into()).await, n, "nothing removed");
     let before = s.calls();
     let a = s
         .api
@@ -469,6 +632,29 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
         assert_eq!(n, 0, "{table}");
     }
     drop(conn);
+    // georep forgot; gluster keeps the session and its volumes
+    let (volumes, after) = tokio::task::spawn_blocking(|| {
+        (
+            common::gluster(&["volume", "list"]).1,
+            (lab_sessions(), lab_workers()),
+        )
+    })
+    .await
+    .unwrap();
+    let volumes: Vec<_> = volumes.lines().map(str::trim).collect();
+    assert!(
+        volumes.contains(&"mastervol") && volumes.contains(&"slavevol"),
+        "{volumes:?}"
+    );
+    assert!(
+        after.0.contains(&("mastervol".into(), "slavevol".into())),
+        "{after:?}"
+    );
+    assert_eq!(
+        after.1.len(),
+        workers.len(),
+        "the session's workers: {after:?}"
+    );
     // a cluster without sessions goes without force
     let a = s.api.call(Method::DELETE, b, None).await;
     assert_eq!(a.status, 204, "{}", a.text);
@@ -525,13 +711,17 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
 /// reads at once, and nothing about it is logged as a warning or an error.
 #[tokio::test]
 async fn the_sync_loop_forgets_a_removed_cluster() {
+    let _lab = lab_lock_async().await;
     let s = spawn("1").await;
     let a = s
         .api
         .call(
             Method::POST,
             "/api/clusters",
-            Some(&cluster_body("<name>site-a</name><host>vm</host>")),
+            Some(&cluster_body(&format!(
+                "<name>site-a</name><host>{}</host>",
+                host()
+            ))),
         )
         .await;
     assert_eq!(a.status, 201, "{}", a.text);
