@@ -564,6 +564,8 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
     // removal: refused while an action runs on its session, then asks about the session,
     // then forgets it all without a gluster call
     let se = &one.href;
+    // the pause is the spy's one played fault: it hangs and never reaches gluster (real
+    // gluster cannot be made to hang, and the lab's session stays as it is)
     std::fs::write(s.dir.path().join("hang"), "").unwrap();
     let pause = tokio::spawn({
         let (base, se) = (s.api.base.clone(), se.clone());
