@@ -328,9 +328,11 @@ pub async fn register_lab(service: &georep::service::Service) {
         description: String::new(),
         host: host(),
         connection: app::domain::Connection::Local,
+        ssh_user: None,
+        ssh_port: None,
     };
     service
-        .register_cluster(lab, true)
+        .register_cluster("tests", lab, true)
         .await
         .expect("the lab answers: run scripts/gluster-lab.sh up first");
 }
