@@ -737,11 +737,23 @@ async fn the_sync_loop_forgets_a_removed_cluster() {
         .call(Method::DELETE, &format!("{href}?force=true"), None)
         .await;
     assert_eq!(a.status, 204, "{}", a.text);
-    // a call under way when it was removed may still end; none begins after
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let calls = s.calls();
-    tokio::time::sleep(Duration::from_millis(3000)).await;
-    assert_eq!(s.calls(), calls, "the sync still asks gluster");
+    // a cycle under way when it was removed may finish its reads (slowly on a loaded
+    // machine); then none begins: no call for 3 s, with a cycle every second before
+    let t0 = Instant::now();
+    let mut calls = s.calls();
+    loop {
+        tokio::time::sleep(Duration::from_millis(3000)).await;
+        let now = s.calls();
+        if now == calls {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the sync still asks gluster: {} calls in 3 s",
+            now - calls
+        );
+        calls = now;
+    }
     let log = s.served.log.lock().unwrap();
     let bad: Vec<_> = log[log_from..]
         .iter()
