@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use crate::domain::{
-    ActionOutcome, Checkpoint, ClusterSummary, CreatedSession, EventCursor, EventFilter, EventPage,
-    Ineligibility, NewCluster, NewSession, SessionAction, SessionInfo, SessionOption,
+    ActionOutcome, Checkpoint, ClusterEdit, ClusterSummary, CreatedSession, EventCursor,
+    EventFilter, EventPage, HostView, Ineligibility, NewCluster, NewSession, RemovedCluster,
+    SessionAction, SessionInfo, SessionOption,
 };
 use crate::error::AppError;
 use crate::failover::{FailbackInput, FailoverCheck, FailoverInput};
@@ -21,7 +22,31 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-georep_session";
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn clusters(&self) -> Result<Vec<ClusterSummary>, AppError>;
-    async fn add_cluster(&self, actor: &str, new: NewCluster) -> Result<ClusterSummary, AppError>;
+    /// Registers a cluster, asking gluster on its host first when `verify`.
+    async fn add_cluster(
+        &self,
+        actor: &str,
+        new: NewCluster,
+        verify: bool,
+    ) -> Result<ClusterSummary, AppError>;
+    /// The hosts of a cluster, with the ssh host keys georep trusts.
+    async fn cluster_hosts(&self, id: uuid::Uuid) -> Result<Vec<HostView>, AppError>;
+    /// Changes what `edit` gives; a new ssh user or port is tried on gluster first when
+    /// `verify`.
+    async fn edit_cluster(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+        edit: ClusterEdit,
+        verify: bool,
+    ) -> Result<ClusterSummary, AppError>;
+    /// Forgets a cluster in georep (never a gluster call); one with sessions only with `force`.
+    async fn remove_cluster(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+        force: bool,
+    ) -> Result<RemovedCluster, AppError>;
     async fn create_session(
         &self,
         actor: &str,

@@ -174,6 +174,12 @@ pub struct HostView {
     /// gluster's peer uuid; None until the sync saw the host in the pool.
     pub gluster_uuid: Option<Uuid>,
     pub status: HostStatus,
+    pub connection: Connection,
+    pub ssh_user: String,
+    pub ssh_port: u16,
+    /// The ssh host keys georep trusts for it (`SHA256:…`); empty when none is recorded yet
+    /// (or it is reached locally).
+    pub ssh_fingerprints: Vec<String>,
 }
 
 /// A cluster as the clusters page and the API list it.
@@ -182,6 +188,11 @@ pub struct ClusterSummary {
     pub id: Uuid,
     pub name: String,
     pub description: String,
+    /// How georep reaches its hosts, and over ssh as whom and on which port (what a peer that
+    /// joins the pool gets too).
+    pub connection: Connection,
+    pub ssh_user: String,
+    pub ssh_port: u16,
     pub host_count: i64,
     pub volume_count: i64,
     pub session_count: i64,
@@ -197,6 +208,45 @@ pub struct NewCluster {
     pub description: String,
     pub host: String,
     pub connection: Connection,
+    /// ssh only: the user georep logs in as (default root) and the port (default 22).
+    pub ssh_user: Option<String>,
+    pub ssh_port: Option<i64>,
+}
+
+/// A change to a registered cluster: what is given changes, the rest stays.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterEdit {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// ssh only, for every host of the cluster.
+    pub ssh_user: Option<String>,
+    pub ssh_port: Option<i64>,
+    /// The ssh host key to trust from now on for one of its hosts (after the key changed).
+    pub host_key: Option<HostKeyAccept>,
+}
+
+impl ClusterEdit {
+    pub fn is_empty(&self) -> bool {
+        *self == ClusterEdit::default()
+    }
+}
+
+/// Trust the key `host` offers now, if its fingerprint is `fingerprint` (`SHA256:…`, checked
+/// on the host itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostKeyAccept {
+    pub host: String,
+    pub fingerprint: String,
+}
+
+/// What removing a cluster made georep forget (gluster keeps all of it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovedCluster {
+    pub id: Uuid,
+    pub name: String,
+    pub hosts: i64,
+    pub volumes: i64,
+    pub sessions: i64,
 }
 
 crate::spelled! {
@@ -224,6 +274,11 @@ impl SessionStatus {
     /// The API's spelling: lower case with `_`.
     pub fn as_api(self) -> String {
         self.as_str().to_ascii_lowercase()
+    }
+
+    /// Read back from the API's spelling (`partial_faulty`).
+    pub fn from_api(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|x| x.as_api() == s)
     }
 }
 
@@ -635,6 +690,10 @@ mod tests {
         for c in Connection::VARIANTS {
             assert_eq!(Connection::parse(c.as_str()), Some(*c));
         }
+        for s in SessionStatus::VARIANTS {
+            assert_eq!(SessionStatus::from_api(&s.as_api()), Some(*s));
+        }
+        assert_eq!(SessionStatus::from_api("ACTIVE"), None);
         assert_eq!(SessionStatus::from_db("active"), SessionStatus::Unknown);
         assert_eq!(
             SessionStatus::from_db("NOT_STARTED"),

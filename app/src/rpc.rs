@@ -19,15 +19,27 @@ pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
     crate::backend::backend()?.clusters().await
 }
 
+/// Registers a cluster (the clusters page's form: every field is text; an empty ssh user or
+/// port is ssh's default; `no_verify` present registers without asking gluster first).
 #[server(prefix = "/rpc", endpoint = "add_cluster")]
 pub async fn add_cluster(
     name: String,
     host: String,
     connection: String,
     description: Option<String>,
+    ssh_user: Option<String>,
+    ssh_port: Option<String>,
+    no_verify: Option<String>,
 ) -> Result<ClusterSummary, AppError> {
     let connection = Connection::parse(&connection)
         .ok_or_else(|| AppError::Invalid(format!("unknown connection kind {connection:?}")))?;
+    let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let ssh_port = given(ssh_port)
+        .map(|p| {
+            p.parse::<i64>()
+                .map_err(|_| AppError::Invalid(format!("ssh port {p:?} is not a number")))
+        })
+        .transpose()?;
     crate::backend::backend()?
         .add_cluster(
             &crate::backend::actor()?,
@@ -36,8 +48,40 @@ pub async fn add_cluster(
                 description: description.unwrap_or_default(),
                 host,
                 connection,
+                ssh_user: given(ssh_user),
+                ssh_port,
             },
+            no_verify.is_none(),
         )
+        .await
+}
+
+/// The hosts of a cluster, with the ssh host keys georep trusts.
+#[server(prefix = "/rpc", endpoint = "list_cluster_hosts")]
+pub async fn list_cluster_hosts(id: Uuid) -> Result<Vec<crate::domain::HostView>, AppError> {
+    crate::backend::backend()?.cluster_hosts(id).await
+}
+
+/// Changes a cluster's name, description, ssh user and port, or trusts a host's new key.
+#[server(prefix = "/rpc", endpoint = "edit_cluster")]
+pub async fn edit_cluster(
+    id: Uuid,
+    edit: crate::domain::ClusterEdit,
+    verify: bool,
+) -> Result<ClusterSummary, AppError> {
+    crate::backend::backend()?
+        .edit_cluster(&crate::backend::actor()?, id, edit, verify)
+        .await
+}
+
+/// Forgets a cluster in georep; gluster keeps everything (`force`: also with sessions).
+#[server(prefix = "/rpc", endpoint = "remove_cluster")]
+pub async fn remove_cluster(
+    id: Uuid,
+    force: bool,
+) -> Result<crate::domain::RemovedCluster, AppError> {
+    crate::backend::backend()?
+        .remove_cluster(&crate::backend::actor()?, id, force)
         .await
 }
 
@@ -263,6 +307,7 @@ pub const READ_ONLY_ENDPOINTS: &[&str] = &[
     "whoami",
     "logout",
     "list_clusters",
+    "list_cluster_hosts",
     "list_volumes",
     "volume_sessions",
     "list_sessions",

@@ -88,6 +88,62 @@ pub struct SessionSummary {
     pub updated_at: DateTime<Utc>,
 }
 
+crate::spelled! {
+    "snake_case",
+    /// A session's disaster-recovery role as an overview filters it: the normal role (master
+    /// replicates to slave) too.
+    pub enum DrRoleFilter {
+        Normal,
+        FailedOver,
+        FailingBack,
+    }
+}
+
+impl DrRoleFilter {
+    pub fn of(role: Option<crate::failover::DrRole>) -> Self {
+        match role {
+            None => DrRoleFilter::Normal,
+            Some(crate::failover::DrRole::FailedOver) => DrRoleFilter::FailedOver,
+            Some(crate::failover::DrRole::FailingBack) => DrRoleFilter::FailingBack,
+        }
+    }
+}
+
+/// Which sessions an overview lists: every criterion given must hold. REST's session lists
+/// take them as query parameters of the same names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionFilter {
+    /// A session without a verdict yet counts as unknown.
+    pub health: Option<Health>,
+    pub status: Option<SessionStatus>,
+    /// The master volume's cluster.
+    pub cluster: Option<Uuid>,
+    /// Volume names, exactly (gluster's names are case-sensitive).
+    pub master_volume: Option<String>,
+    pub slave_volume: Option<String>,
+    pub dr_role: Option<DrRoleFilter>,
+}
+
+impl SessionFilter {
+    pub fn matches(&self, s: &SessionSummary) -> bool {
+        self.health
+            .is_none_or(|h| s.health.unwrap_or(Health::Unknown) == h)
+            && self.status.is_none_or(|st| s.status == st)
+            && self.cluster.is_none_or(|c| s.cluster_id == c)
+            && self
+                .master_volume
+                .as_ref()
+                .is_none_or(|v| s.master_volume == *v)
+            && self
+                .slave_volume
+                .as_ref()
+                .is_none_or(|v| s.slave_volume == *v)
+            && self
+                .dr_role
+                .is_none_or(|r| DrRoleFilter::of(s.dr_role) == r)
+    }
+}
+
 /// One master brick's worker: what `status detail` says (None: gluster does not report it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BrickProgress {
@@ -168,7 +224,87 @@ pub fn local_path(next: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::*;
+    use crate::failover::DrRole;
+
+    #[test]
+    fn a_filter_lets_through_what_every_criterion_given_holds_for() {
+        let cluster = Uuid::from_u128(1);
+        let s = SessionSummary {
+            id: Uuid::from_u128(2),
+            cluster_id: cluster,
+            master_volume_id: Uuid::from_u128(3),
+            master_volume: "mastervol".into(),
+            session_key: "k".into(),
+            slave_host: "vm".into(),
+            slave_host_uuid: None,
+            slave_volume: "slavevol".into(),
+            slave_volume_id: None,
+            slave_user: "root".into(),
+            status: SessionStatus::Active,
+            checkpoint_completed: false,
+            checkpoint: CheckpointState::None,
+            checkpoint_time: None,
+            health: None,
+            dr_role: Some(DrRole::FailedOver),
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        };
+        let f = |edit: fn(&mut SessionFilter)| {
+            let mut f = SessionFilter::default();
+            edit(&mut f);
+            f.matches(&s)
+        };
+        assert!(f(|_| {}), "no criterion: everything");
+        // one criterion at a time: (holds, does not hold)
+        type Criterion = fn(&mut SessionFilter);
+        let table: [(Criterion, Criterion); 6] = [
+            (
+                |f| f.health = Some(Health::Unknown),
+                |f| f.health = Some(Health::Healthy),
+            ),
+            (
+                |f| f.status = Some(SessionStatus::Active),
+                |f| f.status = Some(SessionStatus::Paused),
+            ),
+            (
+                |f| f.cluster = Some(Uuid::from_u128(1)),
+                |f| f.cluster = Some(Uuid::from_u128(9)),
+            ),
+            (
+                |f| f.master_volume = Some("mastervol".into()),
+                |f| f.master_volume = Some("MasterVol".into()),
+            ),
+            (
+                |f| f.slave_volume = Some("slavevol".into()),
+                |f| f.slave_volume = Some("slavevol2".into()),
+            ),
+            (
+                |f| f.dr_role = Some(DrRoleFilter::FailedOver),
+                |f| f.dr_role = Some(DrRoleFilter::Normal),
+            ),
+        ];
+        for (i, (yes, no)) in table.into_iter().enumerate() {
+            assert!(f(yes), "criterion {i} holds");
+            assert!(!f(no), "criterion {i} does not hold");
+        }
+        // all at once: each must hold
+        let all = SessionFilter {
+            health: Some(Health::Unknown),
+            status: Some(SessionStatus::Active),
+            cluster: Some(cluster),
+            master_volume: Some("mastervol".into()),
+            slave_volume: Some("slavevol".into()),
+            dr_role: Some(DrRoleFilter::FailedOver),
+        };
+        assert!(all.matches(&s));
+        let one_off = SessionFilter {
+            dr_role: Some(DrRoleFilter::FailingBack),
+            ..all
+        };
+        assert!(!one_off.matches(&s));
+        assert_eq!(DrRoleFilter::of(None), DrRoleFilter::Normal);
+        assert_eq!("failing_back".parse(), Ok(DrRoleFilter::FailingBack));
+    }
 
     #[test]
     fn local_path_keeps_only_paths_of_this_site() {

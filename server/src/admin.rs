@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::config::{ClusterCommand, TokenCommand, UserCommand};
 use crate::service::Service;
 
-/// `georep cluster add|accept-host-key|list`.
+/// `georep cluster add|edit|remove|accept-host-key|list`.
 pub async fn cluster(service: &Service, command: ClusterCommand) -> Result<(), String> {
     match command {
         ClusterCommand::Add {
@@ -14,21 +14,73 @@ pub async fn cluster(service: &Service, command: ClusterCommand) -> Result<(), S
             host,
             connection,
             description,
+            ssh_user,
+            ssh_port,
             no_verify,
         } => {
+            let new = app::domain::NewCluster {
+                name,
+                description,
+                host,
+                connection: connection.into(),
+                ssh_user,
+                ssh_port,
+            };
             let c = service
-                .register_cluster(
-                    app::domain::NewCluster {
-                        name,
-                        description,
-                        host,
-                        connection: connection.into(),
-                    },
-                    !no_verify,
-                )
+                .register_cluster(&whoami(), new, !no_verify)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{}\t{}", c.id, c.name);
+            Ok(())
+        }
+        ClusterCommand::Edit {
+            cluster,
+            name,
+            description,
+            ssh_user,
+            ssh_port,
+            no_verify,
+        } => {
+            let id = service
+                .find_cluster(&cluster)
+                .await
+                .map_err(|e| e.to_string())?
+                .id;
+            let edit = app::domain::ClusterEdit {
+                name,
+                description,
+                ssh_user,
+                ssh_port,
+                host_key: None,
+            };
+            let c = service
+                .edit_cluster(&whoami(), id, edit, !no_verify)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}\t{}\t{}\t{}\t{}",
+                c.id,
+                c.name,
+                c.connection.as_str(),
+                c.ssh_user,
+                c.ssh_port
+            );
+            Ok(())
+        }
+        ClusterCommand::Remove { cluster, force } => {
+            let id = service
+                .find_cluster(&cluster)
+                .await
+                .map_err(|e| e.to_string())?
+                .id;
+            let r = service
+                .remove_cluster(&whoami(), id, force)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}\t{}\tremoved\t{} hosts\t{} volumes\t{} sessions",
+                r.id, r.name, r.hosts, r.volumes, r.sessions
+            );
             Ok(())
         }
         ClusterCommand::AcceptHostKey { host, fingerprint } => {

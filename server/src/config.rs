@@ -299,12 +299,44 @@ pub enum ClusterCommand {
         connection: ConnectionArg,
         #[arg(long, default_value = "")]
         description: String,
+        /// ssh only: the user georep logs in as (default root).
+        #[arg(long)]
+        ssh_user: Option<String>,
+        /// ssh only: the port (default 22).
+        #[arg(long)]
+        ssh_port: Option<i64>,
         /// Register without asking gluster first (the sync reports what it finds).
         #[arg(long)]
         no_verify: bool,
     },
     /// List registered clusters.
     List,
+    /// Change a cluster's name, description, or the ssh user and port of its hosts (a
+    /// changed host key: `accept-host-key`).
+    Edit {
+        /// The cluster's name or id.
+        cluster: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        ssh_user: Option<String>,
+        #[arg(long)]
+        ssh_port: Option<i64>,
+        /// Store a new ssh user or port without first checking that gluster answers with them.
+        #[arg(long)]
+        no_verify: bool,
+    },
+    /// Forget a cluster in georep: its hosts, volumes and sessions with their health,
+    /// schedules and failover records. Nothing changes in gluster.
+    Remove {
+        /// The cluster's name or id.
+        cluster: String,
+        /// Also when it has geo-replication sessions (gluster keeps them replicating).
+        #[arg(long)]
+        force: bool,
+    },
     /// Accept the new ssh host key of a registered host after it changed (georep refuses a
     /// changed key): give the fingerprint the refusal named, once checked on the host itself
     /// (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`).

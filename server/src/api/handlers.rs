@@ -1,5 +1,6 @@
 //! One function per route of API.md; each one reads, calls the service, writes a document.
-use app::domain::{Checkpoint, EventCursor, EventFilter, NewSession, SessionAction};
+use app::domain::{Checkpoint, EventCursor, EventFilter, NewSession, SessionAction, SessionStatus};
+use app::views::SessionFilter;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,6 +27,10 @@ pub async fn entry_point() -> Doc<EntryPoint> {
     Doc::ok(EntryPoint {
         links: vec![
             Link::new("clusters", "/api/clusters".into()),
+            Link::new(
+                "georeplication-sessions",
+                "/api/georeplication-sessions".into(),
+            ),
             Link::new("events", "/api/events".into()),
         ],
         product_info: ProductInfo {
@@ -55,6 +60,152 @@ pub async fn cluster(
     Params(c): Params<Uuid>,
 ) -> Answer<ClusterDoc> {
     Ok(Doc::ok(ClusterDoc::new(&service.cluster(c).await?, true)))
+}
+
+#[utoipa::path(post, path = "/api/clusters", tag = "inventory",
+    request_body(content((NewClusterBody = "application/xml"), (NewClusterBody = "application/json"))),
+    responses((status = 201, description = "registered; Location: the cluster", body = ClusterDoc),
+        (status = 400, description = "a bad name, host, connection, ssh user or port", body = FaultDoc),
+        (status = 409, description = "a cluster of that name exists", body = FaultDoc),
+        (status = 502, description = "gluster did not answer on the host (`verify`)", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
+pub async fn register_cluster(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Body(body): Body<NewClusterBody>,
+) -> Answer<ClusterDoc> {
+    let (new, verify) = body
+        .into_new()
+        .map_err(|m| Fault::new(StatusCode::BAD_REQUEST, "Malformed body", m))?;
+    let c = service.register_cluster(&who.name, new, verify).await?;
+    Ok(Doc::created(ClusterDoc::new(&c, true), cluster_href(c.id)))
+}
+
+#[utoipa::path(put, path = "/api/clusters/{cluster}", tag = "inventory", params(("cluster" = Uuid, Path)),
+    request_body(content((ClusterEditBody = "application/xml"), (ClusterEditBody = "application/json"))),
+    responses((status = 200, description = "the cluster as changed", body = ClusterDoc),
+        (status = 400, description = "nothing to change, a bad value, or ssh settings of a cluster reached locally", body = FaultDoc),
+        (status = 409, description = "another cluster has that name; or the host does not offer a key of that fingerprint", body = FaultDoc),
+        (status = 502, description = "gluster did not answer with the new ssh settings (`verify`)", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
+pub async fn edit_cluster(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params(c): Params<Uuid>,
+    Body(body): Body<ClusterEditBody>,
+) -> Answer<ClusterDoc> {
+    let (edit, verify) = body.into_edit();
+    let changed = service.edit_cluster(&who.name, c, edit, verify).await?;
+    Ok(Doc::ok(ClusterDoc::new(&changed, true)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RemoveClusterParams {
+    /// Remove it even though it has geo-replication sessions: georep forgets them (gluster
+    /// keeps them, and they go on replicating).
+    force: Option<bool>,
+}
+
+#[utoipa::path(delete, path = "/api/clusters/{cluster}", tag = "inventory",
+    params(("cluster" = Uuid, Path), RemoveClusterParams),
+    responses((status = 204, description = "georep forgot the cluster and everything it kept of it; nothing changed in gluster"),
+        (status = 409, description = "an operation is under way on one of its sessions; or it has sessions and no `force`", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
+pub async fn remove_cluster(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params(c): Params<Uuid>,
+    QueryParams(q): QueryParams<RemoveClusterParams>,
+) -> Result<Response, Fault> {
+    service
+        .remove_cluster(&who.name, c, q.force.unwrap_or(false))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The filters of a session list (`app::views::SessionFilter`), as a client writes them.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SessionListParams {
+    /// healthy, lagging, stalled, faulty or unknown.
+    health: Option<String>,
+    /// A session status as the documents spell it: active, passive, partial_faulty, …
+    status: Option<String>,
+    /// The master volume's cluster (the installation's list only).
+    cluster: Option<Uuid>,
+    /// The master volume's name, exactly.
+    master_volume: Option<String>,
+    /// The slave volume's name, exactly.
+    slave_volume: Option<String>,
+    /// normal, failed_over or failing_back.
+    dr_role: Option<String>,
+}
+
+impl SessionListParams {
+    fn filter(self) -> Result<SessionFilter, Fault> {
+        let status = self
+            .status
+            .as_deref()
+            .map(|s| {
+                SessionStatus::from_api(s).ok_or_else(|| bad_parameter(format!("no status {s:?}")))
+            })
+            .transpose()?;
+        Ok(SessionFilter {
+            health: parsed("health", self.health.as_deref())?,
+            status,
+            cluster: self.cluster,
+            master_volume: self.master_volume,
+            slave_volume: self.slave_volume,
+            dr_role: parsed("dr_role", self.dr_role.as_deref())?,
+        })
+    }
+}
+
+/// Sessions with their health verdict, as a list shows them.
+async fn session_list(service: &Service, filter: &SessionFilter) -> Answer<Sessions> {
+    let list = service.session_overview(filter).await?;
+    Ok(Doc::ok(Sessions {
+        sessions: list
+            .iter()
+            .map(|(s, h)| SessionDoc::new(s).with_health(Some(h)))
+            .collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/georeplication-sessions", tag = "sessions", params(SessionListParams),
+    responses((status = 200, description = XML_JSON, body = Sessions),
+        (status = 400, description = "an unknown filter or a bad value", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
+pub async fn all_sessions(
+    State(service): State<Service>,
+    QueryParams(q): QueryParams<SessionListParams>,
+) -> Answer<Sessions> {
+    session_list(&service, &q.filter()?).await
+}
+
+#[utoipa::path(get, path = "/api/clusters/{cluster}/georeplication-sessions", tag = "sessions",
+    params(("cluster" = Uuid, Path), SessionListParams),
+    responses((status = 200, description = XML_JSON, body = Sessions),
+        (status = 400, description = "an unknown filter or a bad value (`cluster` is the path's)", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
+pub async fn cluster_sessions(
+    State(service): State<Service>,
+    Params(c): Params<Uuid>,
+    QueryParams(q): QueryParams<SessionListParams>,
+) -> Answer<Sessions> {
+    if q.cluster.is_some() {
+        return Err(bad_parameter("cluster: the path names the cluster".into()));
+    }
+    service.cluster(c).await?;
+    let filter = SessionFilter {
+        cluster: Some(c),
+        ..q.filter()?
+    };
+    session_list(&service, &filter).await
+}
+
+fn bad_parameter(detail: String) -> Fault {
+    Fault::new(StatusCode::BAD_REQUEST, "Invalid request", detail)
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/hosts", tag = "inventory", params(("cluster" = Uuid, Path)),
@@ -636,13 +787,8 @@ pub struct OperationParams {
 
 fn parsed<T: std::str::FromStr>(what: &str, v: Option<&str>) -> Result<Option<T>, Fault> {
     v.map(|s| {
-        s.parse().map_err(|_| {
-            Fault::new(
-                StatusCode::BAD_REQUEST,
-                "Invalid request",
-                format!("no {what} {s:?}"),
-            )
-        })
+        s.parse()
+            .map_err(|_| bad_parameter(format!("no {what} {s:?}")))
     })
     .transpose()
 }

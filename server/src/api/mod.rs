@@ -30,8 +30,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let v = "/api/clusters/{cluster}/glustervolumes/{volume}";
     let authenticated = Router::new()
         .route("/api", get(entry_point))
-        .route("/api/clusters", get(clusters))
-        .route("/api/clusters/{cluster}", get(cluster))
+        .route("/api/clusters", get(clusters).post(register_cluster))
+        .route(
+            "/api/clusters/{cluster}",
+            get(cluster).put(edit_cluster).delete(remove_cluster),
+        )
+        .route(
+            "/api/clusters/{cluster}/georeplication-sessions",
+            get(cluster_sessions),
+        )
+        .route("/api/georeplication-sessions", get(all_sessions))
         .route("/api/clusters/{cluster}/hosts", get(hosts))
         .route("/api/clusters/{cluster}/hosts/{host}", get(host))
         .route("/api/clusters/{cluster}/glustervolumes", get(volumes))

@@ -20,7 +20,9 @@ use super::{export, handlers};
         handlers::session_health, handlers::session_lag, handlers::operations,
         handlers::operation, handlers::cancel_operation, handlers::recovery, handlers::schedule,
         handlers::set_schedule, handlers::delete_schedule, handlers::set_self_healing,
-        handlers::failover, handlers::confirm_operation, export::export_events,
+        handlers::failover, handlers::confirm_operation, handlers::register_cluster,
+        handlers::edit_cluster, handlers::remove_cluster, handlers::all_sessions,
+        handlers::cluster_sessions, export::export_events,
     ),
     modifiers(&Auth),
     security(("basic" = []), ("bearer" = []))

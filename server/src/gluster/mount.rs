@@ -100,6 +100,21 @@ pub async fn ensure_mount(
     .await
 }
 
+/// Whether `path` lies on a FUSE file system (a glusterfs mount), by statfs(2): a mount
+/// another georep swept away leaves its folder behind, and what is written there goes to the
+/// local disk instead of gluster.
+pub fn on_fuse(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const FUSE_SUPER_MAGIC: i64 = 0x6573_5546;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statfs(2) with a NUL-terminated path and a zeroed struct this function owns.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::statfs(c.as_ptr(), &mut st) };
+    r == 0 && st.f_type as i64 == FUSE_SUPER_MAGIC
+}
+
 /// Unmounts `dir` if it is a glusterfs mount (lazily: a probe may still hold it).
 pub async fn unmount(dir: &Path, timeout: Duration) -> Result<(), GlusterError> {
     let shown = dir.display().to_string();

@@ -167,16 +167,40 @@ impl Gluster {
         // rsync-options and answered opRet 0; nothing was set
         let mut argv: Vec<String> = vec!["--mode=script".into(), "--xml".into(), "--".into()];
         argv.extend(args.iter().map(|a| a.to_string()));
+        self.run_program(target, &self.program, &argv, args).await
+    }
+
+    /// Runs `sh -c SCRIPT georep ARGS…` where gluster runs (locally or over the same ssh),
+    /// for what the gluster CLI cannot do on a node (the session's keys in authorized_keys).
+    /// Only spawning failures and timeouts are errors.
+    pub async fn run_script(
+        &self,
+        target: &Target,
+        script: &str,
+        args: &[&str],
+    ) -> Result<Output, GlusterError> {
+        let mut argv: Vec<String> = vec!["-c".into(), script.into(), "georep".into()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        self.run_program(target, "sh", &argv, args).await
+    }
+
+    async fn run_program(
+        &self,
+        target: &Target,
+        program: &str,
+        argv: &[String],
+        args: &[&str],
+    ) -> Result<Output, GlusterError> {
         let mut cmd = match target {
             Target::Local => {
-                let mut c = Command::new(&self.program);
-                c.args(&argv);
+                let mut c = Command::new(program);
+                c.args(argv);
                 c
             }
             Target::Ssh { host, user, port } => {
                 // ssh hands the remote side one string for its shell: quote every word
-                let mut remote = vec![quote(&self.program)?];
-                for a in &argv {
+                let mut remote = vec![quote(program)?];
+                for a in argv {
                     remote.push(quote(a)?);
                 }
                 let mut c = Command::new("ssh");
@@ -206,7 +230,7 @@ impl Gluster {
         let started = Instant::now();
         let child = cmd.spawn().map_err(|e| GlusterError::Spawn {
             program: match target {
-                Target::Local => self.program.clone(),
+                Target::Local => program.to_owned(),
                 Target::Ssh { .. } => "ssh".into(),
             },
             message: e.to_string(),
@@ -229,7 +253,7 @@ impl Gluster {
                 Err(GlusterError::Timeout(self.timeout))
             }
             Ok(Err(e)) => Err(GlusterError::Spawn {
-                program: self.program.clone(),
+                program: program.to_owned(),
                 message: e.to_string(),
             }),
             Ok(Ok(out)) => {
@@ -456,7 +480,7 @@ fn first_line(s: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn exit_error(out: &Output) -> GlusterError {
+pub(super) fn exit_error(out: &Output) -> GlusterError {
     GlusterError::Exit {
         code: out.code,
         message: first_line(&out.stderr).unwrap_or_else(|| "no output".into()),

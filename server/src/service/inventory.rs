@@ -1,7 +1,7 @@
 //! The inventory by REST's paths: clusters, hosts, volumes with bricks, sessions with their
 //! per-brick details, as the views of `views.rs` (the pages' own). Every lookup under a parent
 //! checks that the child belongs to it (a session under another volume is not found).
-use app::domain::{ClusterSummary, HostView};
+use app::domain::{ClusterSummary, Connection, HostView};
 use app::views::{SessionDetail, SessionSummary, VolumeView};
 use uuid::Uuid;
 
@@ -24,7 +24,21 @@ impl Service {
             .await?
             .ok_or_else(|| cluster_not_found(cluster))?;
         let hosts = store::hosts_of_cluster(&mut conn, c.id).await?;
-        Ok(hosts.iter().map(host_view).collect())
+        let known = self.gluster().known_hosts();
+        Ok(hosts
+            .iter()
+            .map(|h| {
+                let fingerprints = match (h.connection, known) {
+                    (Connection::Ssh, Some(k)) => k
+                        .keys(&h.address, h.ssh_port as u16)
+                        .iter()
+                        .filter_map(|key| key.fingerprint())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                host_view(h, fingerprints)
+            })
+            .collect())
     }
 
     /// The cluster's volumes by name, with their bricks in volume order.

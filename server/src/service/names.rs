@@ -212,9 +212,74 @@ impl fmt::Display for OptionKey {
     }
 }
 
+/// A TCP port georep's ssh connects to: 1 to 65535.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SshPort(u16);
+
+impl SshPort {
+    pub fn parse(n: i64) -> Result<Self, ServiceError> {
+        match u16::try_from(n) {
+            Ok(p) if p > 0 => Ok(SshPort(p)),
+            _ => Err(ServiceError::Invalid(format!(
+                "ssh port {n} is not between 1 and 65535"
+            ))),
+        }
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+/// An ssh host key's fingerprint as OpenSSH prints it: `SHA256:` and unpadded base64.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    pub fn parse(s: &str) -> Result<Self, ServiceError> {
+        let s = s.trim();
+        let b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+        match s.strip_prefix("SHA256:") {
+            Some(b) if (1..=64).contains(&b.len()) && b.chars().all(b64) => {
+                Ok(Fingerprint(s.to_owned()))
+            }
+            _ => Err(ServiceError::Invalid(format!(
+                "{:?} is not an ssh fingerprint (SHA256:…)",
+                shorten(s)
+            ))),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssh_ports_and_fingerprints() {
+        for good in [1, 22, 2222, 65535] {
+            assert_eq!(i64::from(SshPort::parse(good).unwrap().get()), good);
+        }
+        for bad in [0, -22, 65536, i64::MAX] {
+            assert!(SshPort::parse(bad).is_err(), "{bad} accepted");
+        }
+        let fp = "SHA256:sA55ynBTDWueQFaCi2JETzYdhAD5FM5Kkr9kvFvYxKg";
+        assert_eq!(Fingerprint::parse(&format!(" {fp} ")).unwrap().as_str(), fp);
+        for bad in [
+            "",
+            "SHA256:",
+            "MD5:aa:bb",
+            "sA55ynBTDWueQFaCi2JETzYdhAD5FM5Kkr9kvFvYxKg",
+            "SHA256:abc def",
+            "SHA256:-oProxyCommand",
+        ] {
+            assert!(Fingerprint::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
 
     #[test]
     fn cluster_names() {

@@ -7,11 +7,14 @@ use std::collections::HashMap;
 
 use app::domain::HostView;
 use app::failover::DrRole;
+use app::health::SessionHealth;
 use app::views::{
-    BrickProgress, BrickView, CheckpointState, SessionDetail, SessionSummary, VolumeView,
+    BrickProgress, BrickView, CheckpointState, SessionDetail, SessionFilter, SessionSummary,
+    VolumeView,
 };
 use uuid::Uuid;
 
+use super::names::VolumeName;
 use super::{status, Result, Service, ServiceError};
 use sqlx::SqliteConnection;
 
@@ -76,6 +79,36 @@ impl Service {
             ))
         });
         Ok(out)
+    }
+
+    /// The sessions `filter` lets through, each with its health verdict as of now (what the
+    /// filter judges too), in the order of `session_summaries`. Volume names are checked.
+    pub async fn session_overview(
+        &self,
+        filter: &SessionFilter,
+    ) -> Result<Vec<(SessionSummary, SessionHealth)>> {
+        for name in [&filter.master_volume, &filter.slave_volume]
+            .into_iter()
+            .flatten()
+        {
+            VolumeName::parse(name)?;
+        }
+        let mut health: HashMap<Uuid, SessionHealth> = self
+            .health_views()
+            .await?
+            .into_iter()
+            .map(|h| (h.health.session_id, h.health))
+            .collect();
+        Ok(self
+            .session_summaries()
+            .await?
+            .into_iter()
+            .filter_map(|mut s| {
+                let h = health.remove(&s.id)?;
+                s.health = Some(h.health);
+                filter.matches(&s).then_some((s, h))
+            })
+            .collect())
     }
 
     /// A string that changes whenever what the pages show has changed (`web/live.rs`).
@@ -193,13 +226,18 @@ impl Inventory {
     }
 }
 
-pub(super) fn host_view(h: &HostRow) -> HostView {
+/// A host with the ssh host keys georep trusts for it (`ssh_fingerprints`).
+pub(super) fn host_view(h: &HostRow, ssh_fingerprints: Vec<String>) -> HostView {
     HostView {
         id: h.id.into_uuid(),
         cluster_id: h.cluster_id.into_uuid(),
         address: h.address.clone(),
         gluster_uuid: h.gluster_uuid.map(|u| u.into_uuid()),
         status: h.status,
+        connection: h.connection,
+        ssh_user: h.ssh_user.clone(),
+        ssh_port: u16::try_from(h.ssh_port).unwrap_or(22),
+        ssh_fingerprints,
     }
 }
 

@@ -37,10 +37,24 @@ pub async fn list_clusters(conn: &mut SqliteConnection) -> Result<Vec<ClusterRow
     Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
 }
 
-/// Clusters with the counts the clusters page shows, in one query.
+/// The cluster of that name, if any (names are unique, as spelled).
+pub async fn cluster_named(conn: &mut SqliteConnection, name: &str) -> Result<Option<ClusterRow>> {
+    let sql = format!("SELECT {CLUSTER_COLUMNS} FROM clusters c WHERE c.name = ?");
+    Ok(sqlx::query_as(&sql).bind(name).fetch_optional(conn).await?)
+}
+
+/// Clusters with the counts the clusters page shows, in one query. How georep reaches a
+/// cluster is how it reaches the host it was registered by (its first row): the peers
+/// found later are given the same.
 pub async fn list_cluster_summaries(conn: &mut SqliteConnection) -> Result<Vec<ClusterSummaryRow>> {
     let sql = format!(
         "SELECT {CLUSTER_COLUMNS},
+            coalesce((SELECT h.connection FROM hosts h WHERE h.cluster_id = c.id
+                       ORDER BY h.rowid LIMIT 1), 'local') AS connection,
+            coalesce((SELECT h.ssh_user FROM hosts h WHERE h.cluster_id = c.id
+                       ORDER BY h.rowid LIMIT 1), 'root') AS ssh_user,
+            coalesce((SELECT h.ssh_port FROM hosts h WHERE h.cluster_id = c.id
+                       ORDER BY h.rowid LIMIT 1), 22) AS ssh_port,
             (SELECT COUNT(*) FROM hosts h WHERE h.cluster_id = c.id) AS host_count,
             (SELECT COUNT(*) FROM gluster_volumes v WHERE v.cluster_id = c.id) AS volume_count,
             (SELECT COUNT(*) FROM gluster_georep_session s
@@ -57,6 +71,87 @@ pub async fn delete_cluster(conn: &mut SqliteConnection, id: Id) -> Result<bool>
         .execute(conn)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Renames the cluster and sets its description; false when there is no such cluster.
+pub async fn update_cluster(
+    conn: &mut SqliteConnection,
+    id: Id,
+    name: &str,
+    description: &str,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE clusters SET name = ?, description = ? WHERE id = ?")
+        .bind(name)
+        .bind(description)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map_err(|e| StoreError::unique(e, format!("a cluster named {name:?}")))?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// georep reaches every host of the cluster it reaches over ssh as `user`, on `port`.
+pub async fn set_cluster_ssh(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+    user: &str,
+    port: i64,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE hosts SET ssh_user = ?, ssh_port = ? WHERE cluster_id = ? AND connection = 'ssh'",
+    )
+    .bind(user)
+    .bind(port)
+    .bind(cluster_id)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// What georep keeps of a cluster: hosts, volumes, and the sessions whose master is one of
+/// its volumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct ClusterContents {
+    pub hosts: i64,
+    pub volumes: i64,
+    pub sessions: i64,
+}
+
+pub async fn cluster_contents(conn: &mut SqliteConnection, id: Id) -> Result<ClusterContents> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM hosts WHERE cluster_id = ?1) AS hosts,
+                (SELECT COUNT(*) FROM gluster_volumes WHERE cluster_id = ?1) AS volumes,
+                (SELECT COUNT(*) FROM gluster_georep_session s
+                   JOIN gluster_volumes v ON v.id = s.master_volume_id
+                  WHERE v.cluster_id = ?1) AS sessions",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Forgets the cluster: its row and, by the foreign keys, its hosts, volumes, bricks and the
+/// sessions of its volumes with their details, options, health, probes, lag samples,
+/// schedules and self-healing settings. Rows without a foreign key go too: the failovers of
+/// its sessions. Sessions of other clusters that named one of its peers as their slave host
+/// no longer do (their slave volume is let go by its foreign key). Operations and events stay:
+/// they are the history. False when there is no such cluster.
+pub async fn remove_cluster(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
+    for sql in [
+        "DELETE FROM failovers WHERE session_id IN (
+            SELECT s.session_id FROM gluster_georep_session s
+              JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?1)
+          OR failover_operation IN (SELECT id FROM operations WHERE cluster_id = ?1)",
+        "UPDATE gluster_georep_session SET slave_host_uuid = NULL
+          WHERE slave_host_uuid IN (
+            SELECT gluster_uuid FROM hosts WHERE cluster_id = ?1 AND gluster_uuid IS NOT NULL)",
+        "UPDATE gluster_georep_session_details SET slave_host_uuid = NULL
+          WHERE slave_host_uuid IN (
+            SELECT gluster_uuid FROM hosts WHERE cluster_id = ?1 AND gluster_uuid IS NOT NULL)",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    }
+    delete_cluster(conn, id).await
 }
 
 /// Records the outcome of a sync: `error` None means it succeeded.

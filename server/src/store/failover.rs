@@ -87,6 +87,12 @@ pub async fn failover_in_effect(
         .await?)
 }
 
+/// One failover record, in effect or done.
+pub async fn failover_by_id(conn: &mut SqliteConnection, id: Id) -> Result<Option<FailoverRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM failovers WHERE id = ?");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+}
+
 /// Every failover in effect (the read model marks their sessions).
 pub async fn failovers_in_effect(conn: &mut SqliteConnection) -> Result<Vec<FailoverRow>> {
     let sql = format!("SELECT {COLUMNS} FROM failovers WHERE role <> 'failed_back'");

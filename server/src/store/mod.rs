@@ -130,6 +130,13 @@ impl Store {
     pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin().await?)
     }
+
+    /// A transaction that holds SQLite's write lock from its start: what it reads cannot be
+    /// changed by another writer before it writes (a deferred one could read, then find its
+    /// write refused because another process wrote meanwhile).
+    pub async fn begin_immediate(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
 }
 
 /// How many transactions this process has committed to any store: what a cache of documents

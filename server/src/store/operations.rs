@@ -456,6 +456,26 @@ pub async fn orphaned_operations(
     Ok(sqlx::query_as(&sql).bind(owner).fetch_all(conn).await?)
 }
 
+/// Unfinished operations about the cluster: described as its own, on a session whose master
+/// or slave volume is one of its volumes, or creating a session from one of them. Oldest first.
+pub async fn unfinished_operations_of_cluster(
+    conn: &mut SqliteConnection,
+    cluster: Id,
+) -> Result<Vec<OperationRow>> {
+    let sql = format!(
+        "SELECT {OP_COLUMNS} FROM operations o WHERE o.finished_at IS NULL AND (
+            o.cluster_id = ?1
+            OR o.session_id IN (
+                SELECT s.session_id FROM gluster_georep_session s
+                  JOIN gluster_volumes v ON v.id IN (s.master_volume_id, s.slave_volume_id)
+                 WHERE v.cluster_id = ?1)
+            OR EXISTS (SELECT 1 FROM gluster_volumes v
+                        WHERE v.cluster_id = ?1 AND o.subject LIKE 'new:' || v.id || ':%'))
+         ORDER BY o.created_at"
+    );
+    Ok(sqlx::query_as(&sql).bind(cluster).fetch_all(conn).await?)
+}
+
 /// Takes over an orphaned operation (a resumed run).
 pub async fn adopt_operation(
     conn: &mut SqliteConnection,

@@ -23,6 +23,10 @@ pub struct ClusterRow {
 pub struct ClusterSummaryRow {
     #[sqlx(flatten)]
     pub cluster: ClusterRow,
+    #[sqlx(try_from = "String")]
+    pub connection: Connection,
+    pub ssh_user: String,
+    pub ssh_port: i64,
     pub host_count: i64,
     pub volume_count: i64,
     pub session_count: i64,

@@ -91,6 +91,12 @@ impl Coordinator {
         locked(&self.0.clusters).entry(id).or_default().clone()
     }
 
+    /// A removed cluster: its sync turn is not kept (a cycle that holds it finds the
+    /// cluster gone and writes nothing).
+    pub fn forget_cluster(&self, id: Uuid) {
+        locked(&self.0.clusters).remove(&id);
+    }
+
     /// The sequence number of the last touch (a read begun now is older than any later one).
     pub(super) fn action_seq(&self) -> u64 {
         self.0.seq.load(Ordering::SeqCst)

@@ -110,6 +110,13 @@ fn done(a: app::domain::SessionAction) -> &'static str {
     }
 }
 
+/// A cycle of a cluster that was removed before it could write: nothing written, nothing to
+/// report (the next cycle does not list it).
+fn removed(cluster: &ClusterRow) -> Report {
+    tracing::info!(cluster = %cluster.name, "cluster removed: forgotten by the sync");
+    Report::default()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("{0}")]
@@ -191,6 +198,17 @@ impl Syncer {
         Ok(store::hosts_of_cluster(&mut c, cluster.id).await?)
     }
 
+    /// Whether the cluster is no longer registered (removed by this georep or another process).
+    async fn is_removed(&self, cluster: &ClusterRow) -> Result<bool, SyncError> {
+        let mut c = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        Ok(store::get_cluster(&mut c, cluster.id).await?.is_none())
+    }
+
     /// One cycle for one cluster: read, then reconcile (or mark unknown) in one transaction.
     pub async fn cluster(&self, cluster: &ClusterRow) -> Result<Report, SyncError> {
         self.cluster_with(cluster, &Quiet::default()).await
@@ -206,16 +224,18 @@ impl Syncer {
         let (store, gluster) = (&self.store, &self.gluster);
         let lock = self.coord.cluster_lock(cluster.id.into_uuid());
         let _turn = lock.lock().await;
-        // the cluster row as it is now (the caller's copy may predate the previous cycle)
+        // the cluster row as it is now (the caller's copy may predate the previous cycle); a
+        // cluster removed meanwhile is not read at all
         let cluster = &{
             let mut c = store
                 .pool()
                 .acquire()
                 .await
                 .map_err(store::StoreError::from)?;
-            store::get_cluster(&mut c, cluster.id)
-                .await?
-                .unwrap_or_else(|| cluster.clone())
+            match store::get_cluster(&mut c, cluster.id).await? {
+                Some(now) => now,
+                None => return Ok(removed(cluster)),
+            }
         };
         let hosts = self.hosts_of(cluster).await?;
         let read_from = self.coord.action_seq();
@@ -246,6 +266,10 @@ impl Syncer {
         let failure = match read {
             Ok(snap) => {
                 let mut tx = store.begin().await?;
+                // removed while it was read: what was read belongs to no cluster any more
+                if store::get_cluster(&mut tx, cluster.id).await?.is_none() {
+                    return Ok(removed(cluster));
+                }
                 match self
                     .write_snapshot(&mut tx, cluster, &snap, guard, quiet, now)
                     .await
@@ -256,10 +280,18 @@ impl Syncer {
                     }
                     Err(e) => {
                         tx.rollback().await.map_err(store::StoreError::from)?;
+                        if self.is_removed(cluster).await? {
+                            return Ok(removed(cluster));
+                        }
                         tracing::error!(cluster = %cluster.name, error = %e, "cannot store the cluster's snapshot: rolled back");
                         SyncError::Store(e)
                     }
                 }
+            }
+            // the read failed because the cluster was removed meanwhile (its hosts with it)
+            Err(e) if self.is_removed(cluster).await? => {
+                tracing::debug!(error = %e, "read of a removed cluster");
+                return Ok(removed(cluster));
             }
             Err(e) => e,
         };
@@ -345,7 +377,12 @@ impl Syncer {
     ) -> Result<Report, SyncError> {
         let (store, gluster) = (&self.store, &self.gluster);
         let hosts = self.hosts_of(cluster).await?;
-        let host = first_to_ask(hosts).ok_or(SyncError::NoHost)?;
+        let Some(host) = first_to_ask(hosts) else {
+            if self.is_removed(cluster).await? {
+                return Ok(removed(cluster));
+            }
+            return Err(SyncError::NoHost);
+        };
         let t = target_of(&host);
         // an action after this read began has newer news of the session than the read
         let mut read_from = self.coord.action_seq();

@@ -422,6 +422,59 @@ async fn a_snapshot_that_fails_half_way_is_rolled_back_and_the_cluster_marked_un
         .is_some_and(|e| e.contains("injected write failure")));
 }
 
+#[tokio::test]
+async fn a_cluster_removed_before_or_while_it_is_read_is_forgotten_without_an_error() {
+    let lab = lab().await;
+    apply(&lab, &active(&lab), Utc::now()).await;
+    let mut c = lab.store.pool().acquire().await.unwrap();
+    let cluster = store::get_cluster(&mut c, lab.cluster)
+        .await
+        .unwrap()
+        .unwrap();
+    let syncer = super::Syncer {
+        store: lab.store.clone(),
+        // a call would fail: a cycle of a removed cluster must not get that far
+        gluster: crate::gluster::Gluster::new(
+            "/nonexistent/gluster",
+            std::time::Duration::from_secs(1),
+        ),
+        coord: super::Coordinator::default(),
+    };
+    assert!(store::remove_cluster(&mut c, lab.cluster).await.unwrap());
+    // removed while its snapshot was being read: nothing of it is written
+    let r = syncer
+        .store_read(
+            &cluster,
+            Ok(active(&lab)),
+            &super::Guard::default(),
+            &super::Quiet::default(),
+            Utc::now(),
+        )
+        .await;
+    assert_eq!(r.unwrap(), super::Report::default());
+    // removed before the cycle began (the cycle's list was older)
+    assert_eq!(
+        syncer.cluster(&cluster).await.unwrap(),
+        super::Report::default()
+    );
+    for table in [
+        "clusters",
+        "hosts",
+        "gluster_volumes",
+        "gluster_georep_session",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    assert!(
+        syncer.all().await.is_empty(),
+        "the next cycle does not list it"
+    );
+}
+
 #[test]
 fn free_space_settles_within_its_tolerance() {
     use super::reconcile::settle;

@@ -26,9 +26,36 @@ impl Backend for UiBackend {
         Ok(self.service.list_clusters().await?)
     }
 
-    async fn add_cluster(&self, actor: &str, new: NewCluster) -> Result<ClusterSummary, AppError> {
-        tracing::info!(%actor, cluster = %new.name, "register cluster");
-        Ok(self.service.register_cluster(new, true).await?)
+    async fn add_cluster(
+        &self,
+        actor: &str,
+        new: NewCluster,
+        verify: bool,
+    ) -> Result<ClusterSummary, AppError> {
+        Ok(self.service.register_cluster(actor, new, verify).await?)
+    }
+
+    async fn cluster_hosts(&self, id: Uuid) -> Result<Vec<HostView>, AppError> {
+        Ok(self.service.hosts(id).await?)
+    }
+
+    async fn edit_cluster(
+        &self,
+        actor: &str,
+        id: Uuid,
+        edit: ClusterEdit,
+        verify: bool,
+    ) -> Result<ClusterSummary, AppError> {
+        Ok(self.service.edit_cluster(actor, id, edit, verify).await?)
+    }
+
+    async fn remove_cluster(
+        &self,
+        actor: &str,
+        id: Uuid,
+        force: bool,
+    ) -> Result<RemovedCluster, AppError> {
+        Ok(self.service.remove_cluster(actor, id, force).await?)
     }
 
     async fn create_session(

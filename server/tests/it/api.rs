@@ -344,7 +344,12 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     assert_eq!(c.href, format!("/api/clusters/{}", ids.cluster));
     let one: ClusterDoc = s.get_doc(&c.href).await;
     let rels: Vec<_> = one.links.iter().map(|l| l.rel.as_str()).collect();
-    assert_eq!(rels, ["glustervolumes", "hosts"]);
+    assert_eq!(rels, ["glustervolumes", "hosts", "georeplication-sessions"]);
+    assert_eq!(
+        (one.connection.as_str(), &one.ssh_user),
+        ("local", &None),
+        "ssh settings only for a cluster reached over ssh"
+    );
 
     let hosts: Hosts = s.get_doc(&format!("{}/hosts", c.href)).await;
     assert_eq!(hosts.hosts.len(), 1);
@@ -548,7 +553,13 @@ async fn route_table_by_role() {
     let routes: Vec<(Method, String)> = vec![
         (Method::GET, "/api".into()),
         (Method::GET, "/api/clusters".into()),
+        (Method::POST, "/api/clusters".into()),
         (Method::GET, c.clone()),
+        (Method::PUT, c.clone()),
+        // the cluster has a session: refused without force, so it stays for the next routes
+        (Method::DELETE, c.clone()),
+        (Method::GET, format!("{c}/georeplication-sessions")),
+        (Method::GET, "/api/georeplication-sessions".into()),
         (Method::GET, format!("{c}/hosts")),
         (Method::GET, format!("{c}/hosts/{}", s.ids.host)),
         (Method::GET, format!("{c}/glustervolumes")),
@@ -660,7 +671,7 @@ async fn route_table_by_role() {
         .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 31, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(operations, 36, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
     // command options are told in the option documents and their refusal is described

@@ -105,11 +105,14 @@ async fn volume_named(
 async fn register(service: &Service, name: &str, host: &str) -> store::ClusterRow {
     service
         .register_cluster(
+            "tests",
             NewCluster {
                 name: name.into(),
                 description: format!("two-cluster lab, by {host} over ssh"),
                 host: host.into(),
                 connection: Connection::Ssh,
+                ssh_user: None,
+                ssh_port: None,
             },
             true,
         )

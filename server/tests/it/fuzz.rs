@@ -17,7 +17,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use georep::api::docs::{ActionBody, NewSessionBody, OptionBody, SessionDoc, Sessions};
+use georep::api::docs::{
+    ActionBody, ClusterEditBody, NewClusterBody, NewSessionBody, OptionBody, SessionDoc, Sessions,
+};
 use georep::api::repr::{check_xml, parse_body, Format};
 use georep::gluster::{parse, workers};
 use georep::service::names::{HostName, OptionKey, UserName, VolumeName};
@@ -50,6 +52,8 @@ fn body_seeds() -> Vec<Vec<u8>> {
         "{\"time\":\"now\"}",
         "<option><value>5</value></option>",
         "{\"value\":\"tarssh\"}",
+        "<cluster><name>site-b</name><host>node3</host><connection>ssh</connection><ssh_user>geo</ssh_user><ssh_port>2222</ssh_port><verify>false</verify></cluster>",
+        "{\"name\":\"site-c\",\"host_key\":{\"host\":\"node3\",\"fingerprint\":\"SHA256:sA55ynBTDWueQFaCi2JETzYdhAD5FM5Kkr9kvFvYxKg\"}}",
     ]
     .iter()
     .map(|s| s.as_bytes().to_vec())
@@ -257,6 +261,18 @@ fn request_bodies(d: &[u8]) -> bool {
         }
         accepted |= parse_body::<ActionBody>(format, d).is_ok();
         accepted |= parse_body::<OptionBody>(format, d).is_ok();
+        if let Ok(b) = parse_body::<NewClusterBody>(format, d) {
+            accepted = true;
+            if let Ok((c, _)) = b.into_new() {
+                let ok = HostName::parse(&c.host).is_ok();
+                assert!(
+                    !ok || !c.host.trim().contains(|c| SHELL.contains(c)),
+                    "{:?}",
+                    c.host
+                );
+            }
+        }
+        accepted |= parse_body::<ClusterEditBody>(format, d).is_ok();
     }
     if let Ok(t) = std::str::from_utf8(d) {
         if check_xml(t, "action").is_ok() {
@@ -337,6 +353,8 @@ fn rpc_args(d: &[u8]) -> bool {
     accepted |= qs.deserialize_str::<app::rpc::SessionAction>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::SetCheckpoint>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::AddCluster>(&t).is_ok();
+    accepted |= qs.deserialize_str::<app::rpc::EditCluster>(&t).is_ok();
+    accepted |= qs.deserialize_str::<app::rpc::RemoveCluster>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::ListEvents>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::Login>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::CheckEligibility>(&t).is_ok();
@@ -356,6 +374,9 @@ fn rpc_seeds() -> Vec<Vec<u8>> {
         format!("id={id}&at=now"),
         format!("id={id}&at[at]=2026-11-24T08%3A44%3A35Z"),
         "name=site-a&host=node1&connection=ssh&description=DR".to_owned(),
+        "name=site-a&host=node1&connection=ssh&ssh_user=geo&ssh_port=2222&no_verify=on".to_owned(),
+        format!("id={id}&edit[name]=site-b&edit[ssh_port]=2200&edit[host_key][host]=node1&edit[host_key][fingerprint]=SHA256%3Aabc&verify=false"),
+        format!("id={id}&force=true"),
         format!("filter[session]={id}&filter[result]=refused&before=120&limit=50"),
         "name=admin&password=secret-pw&next=%2Fsessions".to_owned(),
         format!("master_volume_id={id}&slave_host=vm&slave_volume=slavevol"),

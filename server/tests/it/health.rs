@@ -603,6 +603,9 @@ async fn probe_mounts_are_bounded_and_cleaned_up() {
     assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}");
     assert!(waited < Duration::from_secs(10), "{waited:?}");
     let _ = std::fs::remove_dir(base.join("0-hung-mount-test"));
+    // the probe tells its mount from the folder a swept mount leaves behind
+    assert!(georep::gluster::mount::on_fuse(&hung));
+    assert!(!georep::gluster::mount::on_fuse(hung.parent().unwrap()));
 
     // a mount left by a georep that was killed (no session's volume id): gone at start; the
     // main session's master volume keeps its mount

@@ -18,6 +18,7 @@ mod api;
 mod api_lab;
 mod assets;
 mod backup;
+mod clusters;
 mod clusters2;
 mod crash;
 mod dr;

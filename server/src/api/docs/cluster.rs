@@ -1,10 +1,11 @@
-//! Clusters and their hosts.
+//! Clusters and their hosts, and the bodies that register and edit a cluster.
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{cluster_href, empty_is_none, Link};
-use app::domain::{ClusterSummary, HostView};
+use crate::api::repr::Root;
+use app::domain::{ClusterEdit, ClusterSummary, Connection, HostKeyAccept, HostView, NewCluster};
 
 #[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
 #[serde(rename = "clusters")]
@@ -23,6 +24,13 @@ pub struct ClusterDoc {
     pub id: Uuid,
     pub name: String,
     pub description: String,
+    /// How georep reaches the cluster's hosts: `local` (gluster on georep's machine) or `ssh`.
+    pub connection: String,
+    /// ssh only: the user georep logs in as, and the port.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ssh_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ssh_port: Option<u16>,
     #[serde(rename = "link", default)]
     pub links: Vec<Link>,
 }
@@ -35,16 +43,24 @@ impl ClusterDoc {
             vec![
                 Link::new("glustervolumes", format!("{href}/glustervolumes")),
                 Link::new("hosts", format!("{href}/hosts")),
+                Link::new(
+                    "georeplication-sessions",
+                    format!("{href}/georeplication-sessions"),
+                ),
             ]
         } else {
             Vec::new()
         };
+        let ssh = c.connection == Connection::Ssh;
         ClusterDoc {
             id_attr: id,
             href,
             id,
             name: c.name.clone(),
             description: c.description.clone(),
+            connection: c.connection.to_string(),
+            ssh_user: ssh.then(|| c.ssh_user.clone()),
+            ssh_port: ssh.then_some(c.ssh_port),
             links,
         }
     }
@@ -71,6 +87,18 @@ pub struct HostDoc {
     #[serde(default, deserialize_with = "empty_is_none")]
     pub gluster_uuid: Option<Uuid>,
     pub status: String,
+    /// `local` or `ssh`.
+    pub connection: String,
+    /// ssh only: the host keys georep trusts for this host (none until it first reached it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ssh_host_keys: Option<HostKeys>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+pub struct HostKeys {
+    /// OpenSSH's `SHA256:…`.
+    #[serde(rename = "fingerprint", default)]
+    pub fingerprints: Vec<String>,
 }
 
 impl HostDoc {
@@ -84,6 +112,112 @@ impl HostDoc {
             address: h.address.clone(),
             gluster_uuid: h.gluster_uuid,
             status: h.status.to_string(),
+            connection: h.connection.to_string(),
+            ssh_host_keys: (h.connection == Connection::Ssh).then(|| HostKeys {
+                fingerprints: h.ssh_fingerprints.clone(),
+            }),
         }
+    }
+}
+
+// ---------------------------------------------------------------- request bodies
+
+/// Register body: `<cluster><name/><host/>…</cluster>`.
+#[derive(Deserialize, Serialize, ToSchema, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NewClusterBody {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// One host of the cluster's trusted pool (name or address).
+    pub host: String,
+    /// `local` (default: gluster on georep's machine) or `ssh`.
+    #[serde(default)]
+    pub connection: Option<String>,
+    /// ssh only: default root.
+    #[serde(default)]
+    pub ssh_user: Option<String>,
+    /// ssh only: 1 to 65535, default 22.
+    #[serde(default)]
+    pub ssh_port: Option<i64>,
+    /// Ask gluster on the host first (default true); false registers a cluster georep cannot
+    /// reach now (the sync reports what it finds).
+    #[serde(default)]
+    pub verify: Option<bool>,
+}
+
+impl Root for NewClusterBody {
+    const ROOT: &'static str = "cluster";
+}
+
+impl NewClusterBody {
+    /// The cluster to register, and whether to ask gluster first.
+    pub fn into_new(self) -> Result<(NewCluster, bool), String> {
+        let connection = match self.connection.as_deref().map(str::trim) {
+            None | Some("") => Connection::Local,
+            Some(c) => {
+                Connection::parse(c).ok_or_else(|| format!("<connection> {c:?}: local or ssh"))?
+            }
+        };
+        let new = NewCluster {
+            name: self.name,
+            description: self.description.unwrap_or_default(),
+            host: self.host,
+            connection,
+            ssh_user: self.ssh_user,
+            ssh_port: self.ssh_port,
+        };
+        Ok((new, self.verify.unwrap_or(true)))
+    }
+}
+
+/// Edit body: `<cluster>` with what changes.
+#[derive(Deserialize, Serialize, ToSchema, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterEditBody {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// ssh only, for every host of the cluster.
+    #[serde(default)]
+    pub ssh_user: Option<String>,
+    #[serde(default)]
+    pub ssh_port: Option<i64>,
+    /// Trust the key this host offers now, if its fingerprint is the one given (after the key
+    /// changed: the sync's error names both fingerprints).
+    #[serde(default)]
+    pub host_key: Option<HostKeyBody>,
+    /// When the ssh user or port changes, check that gluster answers with them first
+    /// (default true).
+    #[serde(default)]
+    pub verify: Option<bool>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostKeyBody {
+    pub host: String,
+    pub fingerprint: String,
+}
+
+impl Root for ClusterEditBody {
+    const ROOT: &'static str = "cluster";
+}
+
+impl ClusterEditBody {
+    /// The change, and whether to ask gluster first.
+    pub fn into_edit(self) -> (ClusterEdit, bool) {
+        let edit = ClusterEdit {
+            name: self.name,
+            description: self.description,
+            ssh_user: self.ssh_user,
+            ssh_port: self.ssh_port,
+            host_key: self.host_key.map(|k| HostKeyAccept {
+                host: k.host,
+                fingerprint: k.fingerprint,
+            }),
+        };
+        (edit, self.verify.unwrap_or(true))
     }
 }

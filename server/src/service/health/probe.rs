@@ -476,7 +476,17 @@ pub async fn write_probe_dir(
 ) -> std::io::Result<()> {
     mount::bounded(timeout, "mkdir", async {
         tokio::fs::create_dir_all(base).await?;
-        tokio::fs::create_dir(dir).await
+        tokio::fs::create_dir(dir).await?;
+        // made on gluster, not in the folder of a mount that went away meanwhile (another
+        // georep owning the folder swept it): a change gluster never saw would look like a
+        // stall
+        if !mount::on_fuse(dir) {
+            let _ = tokio::fs::remove_dir(dir).await;
+            return Err(std::io::Error::other(
+                "the probe's mount of the master volume is gone",
+            ));
+        }
+        Ok(())
     })
     .await
 }

@@ -7,6 +7,12 @@ pub fn lab2_path() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/gluster-lab2.sh")
 }
 
+/// Where the lab keeps each node's state (`LAB2_STATE` of the script): NODE/glusterd,
+/// NODE/ssh (its root's .ssh), NODE/log.
+pub fn lab2_state() -> &'static str {
+    "/var/lib/georep-lab/clusters"
+}
+
 /// `bash scripts/gluster-lab2.sh ARGS…`, asserted to succeed; its stdout.
 pub fn lab2(args: &[&str]) -> String {
     let t0 = Instant::now();

@@ -261,7 +261,9 @@ pub fn serve(
 /// `serve` for a lab test of DR operations: a sync every 2 s, no scheduled probe (the test's
 /// own are the only checkpoints), alerts to `hook`, gluster calls up to 60 s.
 pub fn serve_alerting(db: &std::path::Path, hook: &str, admin_password: &str) -> Served {
-    serve(
+    // its own probe folder: a server of another test owning the shared one sweeps mounts it
+    // did not make
+    serve_apart(
         db,
         &["--gluster-timeout", "60"],
         &[
@@ -326,9 +328,11 @@ pub async fn register_lab(service: &georep::service::Service) {
         description: String::new(),
         host: host(),
         connection: app::domain::Connection::Local,
+        ssh_user: None,
+        ssh_port: None,
     };
     service
-        .register_cluster(lab, true)
+        .register_cluster("tests", lab, true)
         .await
         .expect("the lab answers: run scripts/gluster-lab.sh up first");
 }
