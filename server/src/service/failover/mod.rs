@@ -602,11 +602,7 @@ impl Service {
             op.leave(position, StepState::Skipped, Some(&why)).await;
             return Ok(());
         }
-        let (user, m, s) = (
-            key_user(&ctx.session.slave_user),
-            ctx.master.name.as_str(),
-            slave.volume.name.as_str(),
-        );
+        let (user, m, s) = key_names(ctx, slave);
         let hosts = self.nodes_of(&slave.cluster).await?;
         let command = format!(
             "on every node of {}: the lines of {m}_{s}_common_secret.pem.pub out of {user}'s \
@@ -657,11 +653,7 @@ impl Service {
         ctx: &super::scope::SessionScope,
         slave: &VolumeAt,
     ) -> Result<()> {
-        let (user, m, s) = (
-            key_user(&ctx.session.slave_user),
-            ctx.master.name.as_str(),
-            slave.volume.name.as_str(),
-        );
+        let (user, m, s) = key_names(ctx, slave);
         let hosts = self.nodes_of(&slave.cluster).await?;
         let command = format!(
             "gluster system:: execute add_secret_pub {user} \
@@ -782,6 +774,18 @@ impl Service {
 /// create leaves it unnamed).
 fn as_root(user: &str) -> bool {
     user.is_empty() || user == "root"
+}
+
+/// What names a session's keys on the slave: its user, master and slave volume.
+fn key_names<'a>(
+    ctx: &'a super::scope::SessionScope,
+    slave: &'a VolumeAt,
+) -> (&'a str, &'a str, &'a str) {
+    (
+        key_user(&ctx.session.slave_user),
+        ctx.master.name.as_str(),
+        slave.volume.name.as_str(),
+    )
 }
 
 /// The user whose authorized_keys hold a session's keys on the slave.
