@@ -485,6 +485,10 @@ impl Service {
             return Ok(());
         };
         let rscope = self.session_scope(reverse.session_id.into_uuid()).await?;
+        // The sync loop must not record this stop and delete as done outside georep.
+        let _quiet = self
+            .coord()
+            .quiet_while(Quiet::session(reverse.session_id.into_uuid(), &[]));
         let g = self.gluster();
         let (master, spec) = (&rscope.master.name, &rscope.slave);
         if !matches!(
