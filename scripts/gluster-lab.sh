@@ -87,6 +87,7 @@ LOG=$LAB_STATE/lab.log
 SSHD_PIDFILE=$LAB_STATE/sshd.pid
 GLUSTERD_PIDFILE=$LAB_STATE/glusterd.pid
 SELFTEST_MARK=$LAB_STATE/selftest.ok
+EVENTSD_MARK=$LAB_STATE/glustereventsd.started
 GEOREP_DIR=/var/lib/glusterd/geo-replication
 SECRET_PEM=$GEOREP_DIR/secret.pem
 CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root)
@@ -271,6 +272,18 @@ glusterd_pids() {  # live glusterd processes of this machine's own network and m
   return 0
 }
 glusterd_answers() { timeout 10 gluster --mode=script pool list >/dev/null 2>&1; }
+eventsd_pid() {  # the glustereventsd of this machine's namespaces (its webhook child is not)
+  local p me pp
+  me="$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt)"
+  for p in $(pgrep -x glustereventsd || true); do
+    running "$p" || continue
+    [[ "$(readlink "/proc/$p/ns/net") $(readlink "/proc/$p/ns/mnt")" == "$me" ]] || continue
+    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null || true)
+    [[ $(cat "/proc/$pp/comm" 2>/dev/null) == glustereventsd ]] && continue
+    echo "$p"; return 0
+  done
+  return 1
+}
 port22_open() { timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22' 2>/dev/null; }
 ssh_self() {  # ssh_self [ssh options...] DEST CMD...
   ssh -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=accept-new "$@"
@@ -401,6 +414,27 @@ ensure_glusterd() {
     sleep 1
   done
   die "glusterd does not answer the CLI (see /var/log/glusterfs/glusterd.log)"
+}
+
+# glustereventsd, as a package's service runs it next to glusterd: gluster's events (UDP from
+# glusterd, bricks and gsyncd) pushed to the webhooks a cluster lists. Pitfall (10.3): it
+# removes its own pid file a second after the start (main() leaves the `with PidFile` once its
+# threads run), so `gluster-eventsapi` cannot signal it to load a new webhook; georep sends the
+# reload itself. Found here by its process, not by a pid file.
+ensure_eventsd() {
+  local pid
+  if pid=$(eventsd_pid); then note "glustereventsd: running (pid $pid)"; return 0; fi
+  mkdir -p /var/log/glusterfs
+  daemon "${CLEAN_ENV[@]}" setsid /usr/sbin/glustereventsd -p "$LAB_STATE/glustereventsd.pid" &
+  for _ in $(seq 100); do
+    if pid=$(eventsd_pid) && ss -Hlun 'sport = :55555' | grep -q .; then
+      echo "$pid" >"$EVENTSD_MARK"
+      step "glustereventsd: started (pid $pid)"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "glustereventsd did not start (see /var/log/glusterfs/events.log)"
 }
 
 # ----------------------------------------------------------------------------- volumes
@@ -833,6 +867,7 @@ cmd_up() {
   ensure_sshd
   ensure_root_ssh
   ensure_glusterd
+  ensure_eventsd
   ensure_volume "$LAB_MASTER" "$LAB_MASTER_BRICKS"
   ensure_volume "$LAB_SLAVE" "$LAB_SLAVE_BRICKS"
   ensure_session
@@ -888,6 +923,11 @@ cmd_down() {
       umount -l "$m" 2>>"$LOG" || true; note "lazy-unmounted aux mount $m"
     done
   fi
+  if [[ -f $EVENTSD_MARK ]] && pid=$(eventsd_pid) && [[ $pid == "$(cat "$EVENTSD_MARK")" ]]; then
+    pkill -P "$pid" 2>/dev/null || true; kill "$pid"
+    step "glustereventsd: stopped (pid $pid)"
+  fi
+  rm -f "$EVENTSD_MARK"
   if pid=$(alive "$SSHD_PIDFILE" sshd); then
     kill "$pid"; rm -f "$SSHD_PIDFILE"
     step "sshd: stopped (pid $pid)"

@@ -85,6 +85,9 @@ NSDIR=/run/georep-lab2
 LOG=$LAB2_STATE/lab2.log
 KEYS=$LAB2_STATE/keys            # lab key and host keys: kept by down --full
 CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root)
+# The master pool's nodes live in another zone than this machine and the slave (a checkpoint
+# label is read in the CLI's local time: georep must not depend on a node being on UTC).
+node_tz() { case $1 in node1 | node2) echo Asia/Kolkata ;; *) echo UTC ;; esac; }
 T0=$SECONDS
 
 note() { printf '%s\n' "$*" >>"$LOG"; [[ $LAB2_VERBOSE != 1 ]] || printf '%s\n' "$*" >&2; }
@@ -270,6 +273,7 @@ UsePAM no
 AuthorizedKeysFile .ssh/authorized_keys
 # push-pem's hook copies the key with scp, which speaks sftp since OpenSSH 9
 Subsystem sftp /usr/lib/openssh/sftp-server
+SetEnv TZ=$(node_tz "$1")
 EOF
 }
 
@@ -327,7 +331,7 @@ node_pid() {  # node_pid NODE COMM: the node's process named COMM
 ensure_sshd() {  # ensure_sshd NODE
   local n=$1 pid
   if pid=$(node_pid "$n" sshd); then note "$n: sshd running (pid $pid)"; return 0; fi
-  daemon on_node "$n" "${CLEAN_ENV[@]}" /usr/sbin/sshd -f "$(node_dir "$n")/sshd_config" -E /var/log/glusterfs/sshd.log \
+  daemon on_node "$n" "${CLEAN_ENV[@]}" TZ="$(node_tz "$n")" /usr/sbin/sshd -f "$(node_dir "$n")/sshd_config" -E /var/log/glusterfs/sshd.log \
     || die "$n: sshd did not start (see $(node_dir "$n")/log/sshd.log)"
   step "$n: sshd started on $(addr "$n"):22"
 }
@@ -354,7 +358,7 @@ ensure_glusterd() {  # ensure_glusterd NODE
     note "$n: glusterd running (pid $pid)"
   else
     clear_stale_pidfiles "$(node_dir "$n")/run" "$(stat -L -c %i "/run/netns/$(netns "$n")")"
-    daemon on_node "$n" "${CLEAN_ENV[@]}" /usr/sbin/glusterd -p /run/gluster/glusterd.pid --log-level INFO \
+    daemon on_node "$n" "${CLEAN_ENV[@]}" TZ="$(node_tz "$n")" /usr/sbin/glusterd -p /run/gluster/glusterd.pid --log-level INFO \
       || die "$n: glusterd did not start (see $(node_dir "$n")/log/glusterd.log)"
     step "$n: glusterd started"
   fi

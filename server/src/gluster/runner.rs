@@ -12,6 +12,13 @@ use super::known_hosts::{self, KnownHosts};
 use super::parse::{self, ParseError};
 use super::priority::Gates;
 
+/// The zone every gluster (and node script) call runs in, locally and over ssh. The CLI reads a
+/// checkpoint label (`config checkpoint "Y-m-d H:M:S"`) in its own local time (cli-cmd-parser.c:
+/// strptime, then strftime `%s`), so a label georep writes in UTC lands hours off on a node
+/// that is not on UTC. Nothing else the CLI prints is local time: the XML's times are the
+/// `_utc` values.
+const GLUSTER_TZ: &str = "UTC0";
+
 /// Where a gluster command runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
@@ -194,12 +201,12 @@ impl Gluster {
         let mut cmd = match target {
             Target::Local => {
                 let mut c = Command::new(program);
-                c.args(argv);
+                c.args(argv).env("TZ", GLUSTER_TZ);
                 c
             }
             Target::Ssh { host, user, port } => {
                 // ssh hands the remote side one string for its shell: quote every word
-                let mut remote = vec![quote(program)?];
+                let mut remote = vec![format!("TZ={GLUSTER_TZ}"), quote(program)?];
                 for a in argv {
                     remote.push(quote(a)?);
                 }
@@ -484,5 +491,26 @@ pub(super) fn exit_error(out: &Output) -> GlusterError {
     GlusterError::Exit {
         code: out.code,
         message: first_line(&out.stderr).unwrap_or_else(|| "no output".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn gluster_runs_in_utc_whatever_georep_runs_in() {
+        // what the CLI's strptime/strftime("%s") of a checkpoint label does, in the zone the
+        // call gets (the two-cluster lab's master nodes are on Asia/Kolkata: its test)
+        let g = Gluster::new("gluster", Duration::from_secs(10));
+        let out = g
+            .run_script(
+                &Target::Local,
+                r#"printf '%s %s' "$TZ" "$(date -d '2026-12-01 12:00:00' +%s)""#,
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.stdout, "UTC0 1796126400", "{out:?}");
     }
 }

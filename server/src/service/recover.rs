@@ -10,6 +10,10 @@ use chrono::Utc;
 use super::audit::Audit;
 use super::{Result, Service, ServiceError};
 use crate::store::{self, OperationRow};
+use crate::sync::Quiet;
+
+/// How long the judge of an interrupted action re-reads gluster for the action's outcome.
+const ORPHAN_CALL_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What a judged operation became.
 #[derive(Debug)]
@@ -138,14 +142,15 @@ impl Service {
             }
             n => format!("georep stopped during step {n}"),
         };
-        let session = match op.session_id {
-            Some(id) => {
-                let mut c = match self.conn().await {
-                    Ok(c) => c,
-                    Err(e) => return (OperationState::NeedsAttention, format!("{at}; {e}")),
-                };
-                store::get_session(&mut c, id).await.ok().flatten()
-            }
+        let stored = |id| async move {
+            let mut c = self.conn().await?;
+            Ok::<_, ServiceError>(store::get_session(&mut c, id).await?)
+        };
+        let mut session = match op.session_id {
+            Some(id) => match stored(id).await {
+                Ok(s) => s,
+                Err(e) => return (OperationState::NeedsAttention, format!("{at}; {e}")),
+            },
             None => None,
         };
         let shows = |s: &Option<store::SessionRow>| match s {
@@ -161,11 +166,36 @@ impl Service {
             ),
             kind => match SessionAction::parse(kind.as_str()) {
                 Some(action) => {
-                    let done = match (action.outcome(), &session) {
+                    let done = |session: &Option<store::SessionRow>| match (
+                        action.outcome(),
+                        session,
+                    ) {
                         (None, None) => true,
                         (Some((want, _)), Some(s)) => reached(want, s.status),
                         _ => false,
                     };
+                    // The dead georep's gluster call may still run (its own process group
+                    // outlives georep): a start seen Stopped can be Initializing a second
+                    // later. Read again for a while before calling it not done.
+                    let t0 = std::time::Instant::now();
+                    while !done(&session) && t0.elapsed() < ORPHAN_CALL_GRACE {
+                        let Some(id) = op.session_id else { break };
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        // the call is georep's own: not a change made outside georep
+                        let quiet = Quiet::session(id.into_uuid(), &[]);
+                        let read = match self.session_scope(id.into_uuid()).await {
+                            Ok(ctx) => self.refresh_cluster(&ctx.cluster, &quiet).await,
+                            Err(e) => Err(e),
+                        };
+                        if let Err(e) = read {
+                            tracing::debug!(error = %e, "judging: cannot read the session");
+                        }
+                        match stored(id).await {
+                            Ok(s) => session = s,
+                            Err(e) => return (OperationState::NeedsAttention, format!("{at}; {e}")),
+                        }
+                    }
+                    let done = done(&session);
                     let what = format!("{at} ({}); {}", action.as_str(), shows(&session));
                     if done {
                         (OperationState::Succeeded, format!("{what}: it took effect"))

@@ -9,7 +9,8 @@
 //! 3. the slave cluster registered by node3: the same session now points at its volume and
 //!    host (managed); eligibility knows "same cluster" from "other cluster";
 //! 4. one Active and one Passive worker, aggregated ACTIVE; the lab's seed file reached the
-//!    slave's brick;
+//!    slave's brick; a checkpoint at a given time, set through node1 (on Asia/Kolkata), is
+//!    that instant in gluster;
 //! 5. node2's gluster stopped: its brick OFFLINE, its host disconnected, and the session's
 //!    status what the replica-set rule says for the workers shown; node2 back: ACTIVE again;
 //!    node1 (the host the cluster was registered by) down: georep reads through node2, whose
@@ -21,7 +22,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use app::domain::{
-    BrickStatus, Connection, Ineligibility, NewCluster, NewSession, SessionAction as A,
+    BrickStatus, Checkpoint, Connection, Ineligibility, NewCluster, NewSession, SessionAction as A,
     SessionStatus as S,
 };
 use georep::api::docs::SessionDoc;
@@ -482,6 +483,55 @@ async fn two_clusters_over_ssh() {
     eprintln!(
         "timing: seed on the slave brick: {} ms after Active",
         t0.elapsed().as_millis()
+    );
+
+    // --- 4b. a checkpoint at a given time, set through node1 whose zone is not UTC: gluster
+    // holds that instant (its CLI reads the label in the CLI's local time) ---
+    let zone = Command::new("ssh")
+        .args(["-o", "BatchMode=yes", "root@node1", "date +%z"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&zone.stdout).trim(),
+        "+0530",
+        "the lab's master nodes are on Asia/Kolkata"
+    );
+    let secs = chrono::Utc::now().timestamp() - 3600;
+    let at = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+    service
+        .set_checkpoint("test", id, Checkpoint::At(at))
+        .await
+        .expect("checkpoint at a time over ssh");
+    let slave_spec = format!("node3::{SLAVE}");
+    let config = node_cli(
+        "node1",
+        &[
+            "volume",
+            "geo-replication",
+            MASTER,
+            &slave_spec,
+            "config",
+            "checkpoint",
+        ],
+    );
+    assert_eq!(
+        texts(&config, "checkpoint"),
+        [secs.to_string()],
+        "gluster's checkpoint is the instant asked for: {config}"
+    );
+    let view = wait_shown(
+        &service,
+        &master,
+        id,
+        Duration::from_secs(60),
+        "the checkpoint shown",
+        |v| v.summary.checkpoint_time.is_some(),
+    )
+    .await;
+    assert_eq!(
+        view.summary.checkpoint_time,
+        Some(at),
+        "as gluster's status shows it"
     );
 
     // --- 5. node2 down: its brick OFFLINE; the session as the replica-set rule says ---

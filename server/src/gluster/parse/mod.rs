@@ -15,12 +15,16 @@
 //! * `opRet` ≠ 0 → [`ParseError::Command`] with gluster's `opErrstr` verbatim (entities decoded).
 //! * XML that does not have the expected shape, or is truncated → [`ParseError::Malformed`].
 //!
+//! `events` is the odd one out: the plain-text tables of `gluster-eventsapi` and the JSON
+//! events glustereventsd pushes.
+//!
 //! gluster < 10 says master/slave where gluster ≥ 10 says primary/secondary in the geo-rep
 //! status; both are accepted (serde `alias`).
 
 mod action;
 mod common;
 mod envelope;
+pub mod events;
 #[cfg(test)]
 mod fixtures;
 mod georep_config;
