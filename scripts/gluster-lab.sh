@@ -425,7 +425,8 @@ ensure_eventsd() {
   local pid
   if pid=$(eventsd_pid); then note "glustereventsd: running (pid $pid)"; return 0; fi
   mkdir -p /var/log/glusterfs
-  daemon "${CLEAN_ENV[@]}" setsid /usr/sbin/glustereventsd -p "$LAB_STATE/glustereventsd.pid" &
+  # setsid -f: it runs in the foreground; its parent returns at once
+  daemon "${CLEAN_ENV[@]}" setsid -f /usr/sbin/glustereventsd -p "$LAB_STATE/glustereventsd.pid"
   for _ in $(seq 100); do
     if pid=$(eventsd_pid) && ss -Hlun 'sport = :55555' | grep -q .; then
       echo "$pid" >"$EVENTSD_MARK"

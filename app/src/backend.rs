@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::domain::{
     ActionOutcome, Checkpoint, ClusterEdit, ClusterSummary, CreatedSession, EventCursor,
-    EventFilter, EventPage, HostView, Ineligibility, NewCluster, NewSession, RemovedCluster,
-    SessionAction, SessionInfo, SessionOption,
+    EventFilter, EventPage, GlusterEventsSetup, HostView, Ineligibility, NewCluster, NewSession,
+    RemovedCluster, SessionAction, SessionInfo, SessionOption,
 };
 use crate::error::AppError;
 use crate::failover::{FailbackInput, FailoverCheck, FailoverInput};
@@ -40,6 +40,13 @@ pub trait Backend: Send + Sync + 'static {
         edit: ClusterEdit,
         verify: bool,
     ) -> Result<ClusterSummary, AppError>;
+    /// Turns gluster's pushed events on (a new token) or off for a cluster.
+    async fn set_gluster_events(
+        &self,
+        actor: &str,
+        id: uuid::Uuid,
+        on: bool,
+    ) -> Result<GlusterEventsSetup, AppError>;
     /// Forgets a cluster in georep (never a gluster call); one with sessions only with `force`.
     async fn remove_cluster(
         &self,

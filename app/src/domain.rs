@@ -199,6 +199,41 @@ pub struct ClusterSummary {
     pub sync_state: SyncState,
     pub sync_error: Option<String>,
     pub synced_at: Option<DateTime<Utc>>,
+    /// Set when the cluster pushes gluster's events to georep.
+    #[serde(default)]
+    pub gluster_events: Option<GlusterEvents>,
+}
+
+/// A cluster whose glustereventsd pushes gluster's events to georep's webhook: each event
+/// refreshes what it names at once (the sync loop stays the fallback and the truth).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GlusterEvents {
+    /// The webhook gluster was given.
+    pub url: String,
+    pub enabled_at: DateTime<Utc>,
+    pub enabled_by: String,
+    pub last_event_at: Option<DateTime<Utc>>,
+    /// `GEOREP_PAUSE`, `VOLUME_SET`, … or `webhook-test`.
+    pub last_event: Option<String>,
+    pub events_received: i64,
+}
+
+/// What turning pushed events on or off found on each node of the cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GlusterEventsSetup {
+    /// As stored now (None: off).
+    pub events: Option<GlusterEvents>,
+    /// One line per node and check: the webhook copied, glustereventsd reloaded, georep
+    /// reached from the node with the token.
+    pub nodes: Vec<NodeCheck>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCheck {
+    pub node: String,
+    pub check: String,
+    pub ok: bool,
+    pub message: String,
 }
 
 /// What it takes to register a cluster: a name and one host of its trusted pool.

@@ -74,6 +74,17 @@ pub async fn edit_cluster(
         .await
 }
 
+/// Turns gluster's pushed events on or off for a cluster: the node checks.
+#[server(prefix = "/rpc", endpoint = "set_gluster_events")]
+pub async fn set_gluster_events(
+    id: Uuid,
+    on: bool,
+) -> Result<crate::domain::GlusterEventsSetup, AppError> {
+    crate::backend::backend()?
+        .set_gluster_events(&crate::backend::actor()?, id, on)
+        .await
+}
+
 /// Forgets a cluster in georep; gluster keeps everything (`force`: also with sessions).
 #[server(prefix = "/rpc", endpoint = "remove_cluster")]
 pub async fn remove_cluster(

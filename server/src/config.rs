@@ -138,6 +138,11 @@ pub struct ServeArgs {
     /// the start, then every hour.
     #[arg(long, env = "GEOREP_EVENT_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u64).range(0..=36500))]
     pub event_retention_days: u64,
+    /// The URL gluster's nodes reach georep at (`http://georep.example:3000`), for clusters
+    /// that push gluster's events; by default the address georep listens on, unless that is
+    /// a wildcard (0.0.0.0, ::).
+    #[arg(long, env = "GEOREP_EVENTS_URL", value_parser = parse_events_url)]
+    pub events_url: Option<String>,
     #[command(flatten)]
     pub health: HealthArgs,
 }
@@ -220,7 +225,29 @@ impl From<&HealthArgs> for crate::service::health::HealthConfig {
     }
 }
 
+fn parse_events_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"))
+        .ok_or("an http:// or https:// URL")?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) || rest.contains(['?', '#']) {
+        return Err("a base URL: scheme, host, port and path only".into());
+    }
+    Ok(s.to_owned())
+}
+
 impl ServeArgs {
+    /// Where gluster's nodes reach georep, listening on `bound`: `--events-url`, else the
+    /// bound address unless it is a wildcard.
+    pub fn events_url(&self, bound: SocketAddr, tls: bool) -> Option<String> {
+        if let Some(u) = &self.events_url {
+            return Some(u.clone());
+        }
+        let scheme = if tls { "https" } else { "http" };
+        (!bound.ip().is_unspecified()).then(|| format!("{scheme}://{bound}"))
+    }
+
     pub fn sync_interval(&self) -> Duration {
         Duration::from_secs(self.sync_interval)
     }
@@ -390,5 +417,28 @@ mod tests {
         );
         let argv = ["georep", "serve", "--event-retention-days", "-1"];
         assert!(Cli::try_parse_from(argv).is_err());
+    }
+
+    #[test]
+    fn the_events_url_is_given_or_the_address_listened_on() {
+        let bound: SocketAddr = "127.0.0.1:4100".parse().unwrap();
+        assert_eq!(
+            serve(&[]).events_url(bound, false).as_deref(),
+            Some("http://127.0.0.1:4100")
+        );
+        assert_eq!(
+            serve(&[]).events_url(bound, true).as_deref(),
+            Some("https://127.0.0.1:4100")
+        );
+        let any: SocketAddr = "0.0.0.0:4100".parse().unwrap();
+        assert_eq!(serve(&[]).events_url(any, false), None);
+        let given = serve(&["--events-url", "http://10.77.0.254:4100/"]);
+        assert_eq!(
+            given.events_url(any, false).as_deref(),
+            Some("http://10.77.0.254:4100")
+        );
+        for bad in ["10.0.0.1:80", "ftp://x", "http://", "http://x/?a=1"] {
+            assert!(parse_events_url(bad).is_err(), "{bad}");
+        }
     }
 }

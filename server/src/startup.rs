@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::api::routes(&state))
+        .merge(crate::api::hooks::routes())
         .merge(crate::api::browser_downloads())
         .merge(crate::metrics::routes())
         .merge(crate::assets::pkg(&state.leptos_options))
@@ -151,8 +152,12 @@ pub async fn serve(
     } else {
         crate::service::options::CommandOptions::Refused
     };
-    let service =
-        service.with_serve_config((&serve.health).into(), commands, serve.event_retention());
+    let service = service.with_serve_config(
+        (&serve.health).into(),
+        commands,
+        serve.event_retention(),
+        serve.events_url(addr, serve.tls_cert.is_some()),
+    );
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let admin_password = serve.admin_password().map_err(StartError::Config)?;
     let tls = match (&serve.tls_cert, &serve.tls_key) {

@@ -13,6 +13,7 @@ use crate::ui::{live_tick, Dialog, ErrorLine, IfCanAct};
 struct ClusterActs {
     editing: RwSignal<Option<ClusterSummary>>,
     removing: RwSignal<Option<ClusterSummary>>,
+    events: RwSignal<Option<ClusterSummary>>,
 }
 
 #[component]
@@ -29,6 +30,7 @@ pub fn ClustersPage() -> impl IntoView {
     let acts = ClusterActs {
         editing: RwSignal::new(None),
         removing: RwSignal::new(None),
+        events: RwSignal::new(None),
     };
 
     view! {
@@ -92,6 +94,9 @@ pub fn ClustersPage() -> impl IntoView {
             {move || acts.removing.get().map(|c| view! {
                 <RemoveClusterDialog cluster=c on_close=move |_| acts.removing.set(None)/>
             })}
+            {move || acts.events.get().map(|c| view! {
+                <GlusterEventsDialog cluster=c on_close=move |_| acts.events.set(None)/>
+            })}
         </section>
     }
 }
@@ -103,12 +108,12 @@ fn ClusterTable(clusters: Vec<ClusterSummary>, acts: ClusterActs) -> impl IntoVi
             <thead>
                 <tr>
                     <th>"Name"</th><th>"Reached"</th><th>"Hosts"</th><th>"Volumes"</th><th>"Sessions"</th>
-                    <th>"Sync"</th><th>"Last sync"</th><th>"Actions"</th>
+                    <th>"Sync"</th><th>"Last sync"</th><th>"gluster events"</th><th>"Actions"</th>
                 </tr>
             </thead>
             <tbody>
                 {clusters.into_iter().map(|c| {
-                    let (edit, remove) = (c.clone(), c.clone());
+                    let (edit, remove, events) = (c.clone(), c.clone(), c.clone());
                     view! {
                         <tr data-testid="cluster" data-name=c.name.clone()>
                             <td>
@@ -121,6 +126,7 @@ fn ClusterTable(clusters: Vec<ClusterSummary>, acts: ClusterActs) -> impl IntoVi
                             <td data-testid="session-count">{c.session_count}</td>
                             <td><SyncBadge state=c.sync_state error=c.sync_error.clone()/></td>
                             <td>{c.synced_at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "never".into())}</td>
+                            <td data-testid="gluster-events" data-on=c.gluster_events.is_some().to_string()>{pushed(&c)}</td>
                             <td>
                                 <IfCanAct>
                                     <div class="actions">
@@ -130,6 +136,13 @@ fn ClusterTable(clusters: Vec<ClusterSummary>, acts: ClusterActs) -> impl IntoVi
                                                 move |_| acts.editing.set(Some(c.clone()))
                                             }>
                                             "Edit"
+                                        </button>
+                                        <button type="button" data-testid="cluster-events"
+                                            on:click={
+                                                let c = events.clone();
+                                                move |_| acts.events.set(Some(c.clone()))
+                                            }>
+                                            "Events…"
                                         </button>
                                         <button type="button" data-testid="remove-cluster"
                                             on:click={
@@ -146,6 +159,21 @@ fn ClusterTable(clusters: Vec<ClusterSummary>, acts: ClusterActs) -> impl IntoVi
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// "pushed: 12 received, the last GEOREP_PAUSE at …" or "polled only".
+fn pushed(c: &ClusterSummary) -> String {
+    match &c.gluster_events {
+        None => "polled only".into(),
+        Some(e) => match (&e.last_event, e.last_event_at) {
+            (Some(kind), Some(at)) => format!(
+                "pushed: {} received, the last {kind} at {}",
+                e.events_received,
+                at.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+            _ => "pushed: none received yet".into(),
+        },
     }
 }
 
@@ -344,6 +372,63 @@ fn RemoveClusterDialog(
                     disabled=move || remove.pending().get()
                     on:click=move |_| { remove.dispatch(rpc::RemoveCluster { id, force: true }); }>
                     "Remove from georep"
+                </button>
+            </div>
+        </Dialog>
+    }
+}
+
+/// Turns gluster's pushed events on or off, and shows what each node said.
+#[component]
+fn GlusterEventsDialog(
+    cluster: ClusterSummary,
+    #[prop(into)] on_close: Callback<()>,
+) -> impl IntoView {
+    let set = ServerAction::<rpc::SetGlusterEvents>::new();
+    let tick = live_tick();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = set.value().get() {
+            tick.update(|n| *n += 1);
+        }
+    });
+    let id = cluster.id;
+    let was_on = cluster.gluster_events.is_some();
+    // after an answer, what it says; before, what the list said
+    let on = move || match set.value().get() {
+        Some(Ok(s)) => s.events.is_some(),
+        _ => was_on,
+    };
+    view! {
+        <Dialog title=format!("gluster events of {}", cluster.name) on_cancel=on_close>
+            <p>"With events on, every node's glustereventsd posts gluster's events (a session paused or stopped, an option set, a volume or peer changed) to georep, which reads what the event names at once. The sync loop still reads everything at its interval: events only make changes show sooner."</p>
+            <p class="muted">"georep registers its webhook with gluster-eventsapi (copied to every peer), tells each node's glustereventsd to load it, and has every node post a test. glustereventsd must run on every node."</p>
+            <p data-testid="events-state">{pushed(&cluster)}</p>
+            {move || set.value().get().map(|r| match r {
+                Err(e) => view! { <ErrorLine error=e/> }.into_any(),
+                Ok(s) => view! {
+                    <table class="grid" data-testid="node-checks">
+                        <thead><tr><th>"Node"</th><th>"Check"</th><th>"Result"</th></tr></thead>
+                        <tbody>
+                            {s.nodes.into_iter().map(|n| view! {
+                                <tr data-ok=n.ok.to_string()>
+                                    <td>{n.node}</td><td>{n.check}</td>
+                                    <td class=if n.ok { "" } else { "error" }>{n.message}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+            <div class="dialog-buttons">
+                <button type="button" data-testid="close-events" on:click=move |_| on_close.run(())>"Close"</button>
+                <button type="button" class="primary" data-testid="toggle-events"
+                    disabled=move || set.pending().get()
+                    on:click=move |_| { set.dispatch(rpc::SetGlusterEvents { id, on: !on() }); }>
+                    {move || match (set.pending().get(), on()) {
+                        (true, _) => "Asking gluster…",
+                        (false, true) => "Turn events off",
+                        (false, false) => "Turn events on",
+                    }}
                 </button>
             </div>
         </Dialog>

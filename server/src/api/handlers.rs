@@ -123,6 +123,36 @@ pub async fn remove_cluster(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(post, path = "/api/clusters/{cluster}/gluster-events", tag = "inventory",
+    params(("cluster" = Uuid, Path)),
+    responses((status = 200, description = "georep's webhook registered with glustereventsd (again: a new token) and each node's checks; a node not OK is named there", body = GlusterEventsSetupDoc),
+        (status = 409, description = "georep has no --events-url, or the cluster no host to ask", body = FaultDoc),
+        (status = 502, description = "gluster-eventsapi refused or failed (nothing is stored)", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
+pub async fn enable_gluster_events(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params(c): Params<Uuid>,
+) -> Answer<GlusterEventsSetupDoc> {
+    let setup = service.enable_gluster_events(&who.name, c).await?;
+    Ok(Doc::ok(GlusterEventsSetupDoc::new(&setup)))
+}
+
+#[utoipa::path(delete, path = "/api/clusters/{cluster}/gluster-events", tag = "inventory",
+    params(("cluster" = Uuid, Path)),
+    responses((status = 200, description = "the webhook removed from gluster and each node's glustereventsd reloaded", body = GlusterEventsSetupDoc),
+        (status = 404, description = "the cluster does not push its events", body = FaultDoc),
+        (status = 502, description = "gluster-eventsapi failed: georep still expects the events", body = FaultDoc),
+        (status = "default", body = FaultDoc)))]
+pub async fn disable_gluster_events(
+    State(service): State<Service>,
+    Extension(who): Extension<Principal>,
+    Params(c): Params<Uuid>,
+) -> Answer<GlusterEventsSetupDoc> {
+    let setup = service.disable_gluster_events(&who.name, c).await?;
+    Ok(Doc::ok(GlusterEventsSetupDoc::new(&setup)))
+}
+
 /// The filters of a session list (`app::views::SessionFilter`), as a client writes them.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@ pub mod docs;
 mod export;
 mod fault;
 mod handlers;
+pub mod hooks;
 mod openapi;
 pub mod repr;
 
@@ -38,6 +39,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/api/clusters/{cluster}/georeplication-sessions",
             get(cluster_sessions),
+        )
+        .route(
+            "/api/clusters/{cluster}/gluster-events",
+            post(enable_gluster_events).delete(disable_gluster_events),
         )
         .route("/api/georeplication-sessions", get(all_sessions))
         .route("/api/clusters/{cluster}/hosts", get(hosts))

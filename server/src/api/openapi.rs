@@ -21,6 +21,7 @@ use super::{export, handlers};
         handlers::operation, handlers::cancel_operation, handlers::recovery, handlers::schedule,
         handlers::set_schedule, handlers::delete_schedule, handlers::set_self_healing,
         handlers::failover, handlers::confirm_operation, handlers::register_cluster,
+        handlers::enable_gluster_events, handlers::disable_gluster_events,
         handlers::edit_cluster, handlers::remove_cluster, handlers::all_sessions,
         handlers::cluster_sessions, export::export_events,
     ),

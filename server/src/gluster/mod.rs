@@ -1,6 +1,7 @@
 //! Talking to gluster: the CLI runner (the only impure part) and the pure parsers of its
 //! `--xml` answers.
 mod error;
+pub mod eventsapi;
 pub mod keys;
 pub mod known_hosts;
 pub mod model;

@@ -191,7 +191,7 @@ impl Gluster {
         self.run_program(target, "sh", &argv, args).await
     }
 
-    async fn run_program(
+    pub(super) async fn run_program(
         &self,
         target: &Target,
         program: &str,

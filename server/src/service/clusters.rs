@@ -51,8 +51,25 @@ fn checked_description(s: &str) -> Result<String> {
 
 impl Service {
     pub async fn list_clusters(&self) -> Result<Vec<ClusterSummary>> {
-        let rows = store::list_cluster_summaries(&mut *self.conn().await?).await?;
-        Ok(rows.into_iter().map(summary).collect())
+        let mut c = self.conn().await?;
+        let rows = store::list_cluster_summaries(&mut c).await?;
+        let mut pushing: std::collections::HashMap<_, _> = store::all_gluster_events(&mut c)
+            .await?
+            .into_iter()
+            .map(|e| (e.cluster_id, e))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let events = pushing
+                    .remove(&r.cluster.id)
+                    .map(super::gluster_events::view);
+                ClusterSummary {
+                    gluster_events: events,
+                    ..summary(r)
+                }
+            })
+            .collect())
     }
 
     /// A cluster by its id or its name (how the CLI names one).
@@ -348,10 +365,18 @@ impl Service {
         };
         let outcome = self.remove(&current, force).await;
         let message = outcome.as_ref().ok().map(|r| {
-            format!(
+            let mut m = format!(
                 "georep forgot {} host(s), {} volume(s), {} session(s); nothing changed in gluster",
                 r.hosts, r.volumes, r.sessions
-            )
+            );
+            if let Some(e) = &current.gluster_events {
+                // the webhook is gluster's: its pushes are refused from now on
+                m.push_str(&format!(
+                    "; gluster still pushes its events to {} (gluster-eventsapi webhook-del {0})",
+                    e.url
+                ));
+            }
+            m
         });
         self.record(&audit, &outcome, message.as_deref()).await;
         if outcome.is_ok() {
@@ -496,6 +521,7 @@ fn summary(r: ClusterSummaryRow) -> ClusterSummary {
         sync_state: r.cluster.sync_state,
         sync_error: r.cluster.sync_error,
         synced_at: r.cluster.synced_at,
+        gluster_events: None,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 mod clusters;
 mod detached;
 pub mod failover;
+pub mod gluster_events;
 pub mod health;
 pub mod inventory;
 pub mod names;
@@ -134,6 +135,8 @@ struct Inner {
     instance: String,
     /// How long the audit trail keeps an event (None: for ever).
     event_retention: Option<chrono::Duration>,
+    /// Where gluster's nodes reach this georep (`serve --events-url`), for pushed events.
+    events_url: Option<String>,
 }
 
 impl Service {
@@ -149,6 +152,7 @@ impl Service {
             health,
             options::CommandOptions::default(),
             None,
+            None,
         )
     }
 
@@ -159,6 +163,7 @@ impl Service {
         health: health::HealthConfig,
         command_options: options::CommandOptions,
         event_retention: Option<chrono::Duration>,
+        events_url: Option<String>,
     ) -> Self {
         Service {
             inner: Arc::new(Inner {
@@ -173,6 +178,7 @@ impl Service {
                 actions: tokio_util::task::TaskTracker::new(),
                 instance: Uuid::new_v4().to_string(),
                 event_retention,
+                events_url,
             }),
         }
     }
@@ -184,6 +190,7 @@ impl Service {
         health: health::HealthConfig,
         command_options: options::CommandOptions,
         event_retention: Option<chrono::Duration>,
+        events_url: Option<String>,
     ) -> Self {
         Self::configured(
             self.store().clone(),
@@ -191,6 +198,7 @@ impl Service {
             health,
             command_options,
             event_retention,
+            events_url,
         )
     }
 

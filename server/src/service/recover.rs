@@ -166,14 +166,12 @@ impl Service {
             ),
             kind => match SessionAction::parse(kind.as_str()) {
                 Some(action) => {
-                    let done = |session: &Option<store::SessionRow>| match (
-                        action.outcome(),
-                        session,
-                    ) {
-                        (None, None) => true,
-                        (Some((want, _)), Some(s)) => reached(want, s.status),
-                        _ => false,
-                    };
+                    let done =
+                        |session: &Option<store::SessionRow>| match (action.outcome(), session) {
+                            (None, None) => true,
+                            (Some((want, _)), Some(s)) => reached(want, s.status),
+                            _ => false,
+                        };
                     // The dead georep's gluster call may still run (its own process group
                     // outlives georep): a start seen Stopped can be Initializing a second
                     // later. Read again for a while before calling it not done.
@@ -192,7 +190,9 @@ impl Service {
                         }
                         match stored(id).await {
                             Ok(s) => session = s,
-                            Err(e) => return (OperationState::NeedsAttention, format!("{at}; {e}")),
+                            Err(e) => {
+                                return (OperationState::NeedsAttention, format!("{at}; {e}"))
+                            }
                         }
                     }
                     let done = done(&session);

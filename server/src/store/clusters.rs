@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::{ClusterRow, ClusterSummaryRow, HostRow, Id, Result, StoreError};
+use super::{ClusterRow, ClusterSummaryRow, GlusterEventsRow, HostRow, Id, Result, StoreError};
 
 const CLUSTER_COLUMNS: &str =
     "c.id, c.name, c.description, c.created_at, c.sync_state, c.sync_error, c.synced_at";
@@ -247,4 +247,75 @@ pub async fn mark_cluster_unknown(conn: &mut SqliteConnection, cluster_id: Id) -
             .rows_affected();
     }
     Ok(n)
+}
+
+/// Records (or replaces) that a cluster pushes its events, with a new token; counts restart.
+pub async fn put_gluster_events(conn: &mut SqliteConnection, row: &GlusterEventsRow) -> Result<()> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO gluster_events
+           (cluster_id, url, token_sha256, enabled_at, enabled_by, last_event_at, last_event,
+            events_received)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(row.cluster_id)
+    .bind(&row.url)
+    .bind(&row.token_sha256)
+    .bind(row.enabled_at)
+    .bind(&row.enabled_by)
+    .bind(row.last_event_at)
+    .bind(&row.last_event)
+    .bind(row.events_received)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn gluster_events_of(
+    conn: &mut SqliteConnection,
+    cluster: Id,
+) -> Result<Option<GlusterEventsRow>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM gluster_events WHERE cluster_id = ?")
+            .bind(cluster)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Every cluster that pushes its events.
+pub async fn all_gluster_events(conn: &mut SqliteConnection) -> Result<Vec<GlusterEventsRow>> {
+    Ok(sqlx::query_as("SELECT * FROM gluster_events")
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Whether there was a row to delete.
+pub async fn delete_gluster_events(conn: &mut SqliteConnection, cluster: Id) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM gluster_events WHERE cluster_id = ?")
+        .bind(cluster)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Counts `n` events received since the last call, the newest `kind` at `at`.
+pub async fn gluster_events_received(
+    conn: &mut SqliteConnection,
+    cluster: Id,
+    n: i64,
+    kind: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE gluster_events
+         SET events_received = events_received + ?, last_event = ?, last_event_at = ?
+         WHERE cluster_id = ?",
+    )
+    .bind(n)
+    .bind(kind)
+    .bind(at)
+    .bind(cluster)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

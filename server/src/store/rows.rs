@@ -126,3 +126,19 @@ pub struct ConfigRow {
     pub default_value: Option<String>,
     pub read_only: bool,
 }
+
+/// A cluster whose gluster pushes its events to georep (migration 0009).
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct GlusterEventsRow {
+    pub cluster_id: Id,
+    /// The webhook gluster was given.
+    pub url: String,
+    /// SHA-256 (hex) of the bearer token gluster sends.
+    pub token_sha256: String,
+    pub enabled_at: DateTime<Utc>,
+    pub enabled_by: String,
+    pub last_event_at: Option<DateTime<Utc>>,
+    /// The kind of the last event (`GEOREP_PAUSE`, …), or `webhook-test`.
+    pub last_event: Option<String>,
+    pub events_received: i64,
+}

@@ -52,6 +52,8 @@ struct State {
     /// What the actions under way will record themselves.
     acting: Mutex<Vec<(u64, Quiet)>>,
     next_act: AtomicU64,
+    /// Refreshes queued for pushed gluster events, by what they read.
+    pushed: Mutex<std::collections::HashSet<String>>,
 }
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -127,6 +129,17 @@ impl Coordinator {
         for id in settled {
             holds.remove(id);
         }
+    }
+
+    /// Queues a refresh of `what` for a pushed event: false when one is queued already (it
+    /// has not begun reading, so it shows this event's change too).
+    pub fn claim_push(&self, what: &str) -> bool {
+        locked(&self.0.pushed).insert(what.to_owned())
+    }
+
+    /// The queued refresh of `what` begins reading: a later event queues another.
+    pub fn release_push(&self, what: &str) {
+        locked(&self.0.pushed).remove(what);
     }
 
     /// Whether an action under way causes `c` (and records it itself).

@@ -358,6 +358,8 @@ pub enum PairRead {
     Created,
     /// An action just changed it: its outcome is stored, the details follow.
     Acted,
+    /// gluster pushed an event about it.
+    Pushed,
 }
 
 /// Reads one session, `master` -> `slave`, now (its status detail and options, what the CLI

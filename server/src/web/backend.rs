@@ -49,6 +49,19 @@ impl Backend for UiBackend {
         Ok(self.service.edit_cluster(actor, id, edit, verify).await?)
     }
 
+    async fn set_gluster_events(
+        &self,
+        actor: &str,
+        id: Uuid,
+        on: bool,
+    ) -> Result<GlusterEventsSetup, AppError> {
+        Ok(if on {
+            self.service.enable_gluster_events(actor, id).await?
+        } else {
+            self.service.disable_gluster_events(actor, id).await?
+        })
+    }
+
     async fn remove_cluster(
         &self,
         actor: &str,

@@ -24,6 +24,7 @@ fn ungated(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path == "/healthz"
         || path == "/metrics" // its own bearer token (metrics.rs)
+        || path.starts_with("/hooks/") // a cluster's bearer token (api/hooks.rs)
         || path == "/favicon.ico"
         || path == "/robots.txt"
 }

@@ -25,6 +25,7 @@ mod dr;
 mod events;
 mod failover;
 mod fuzz;
+mod gluster_events;
 mod health;
 mod hostile;
 mod lab;

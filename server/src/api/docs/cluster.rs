@@ -5,7 +5,10 @@ use uuid::Uuid;
 
 use super::{cluster_href, empty_is_none, Link};
 use crate::api::repr::Root;
-use app::domain::{ClusterEdit, ClusterSummary, Connection, HostKeyAccept, HostView, NewCluster};
+use app::domain::{
+    ClusterEdit, ClusterSummary, Connection, GlusterEvents, GlusterEventsSetup, HostKeyAccept,
+    HostView, NewCluster,
+};
 
 #[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
 #[serde(rename = "clusters")]
@@ -31,8 +34,77 @@ pub struct ClusterDoc {
     pub ssh_user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ssh_port: Option<u16>,
+    /// Present when the cluster pushes gluster's events to georep.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gluster_events: Option<GlusterEventsDoc>,
     #[serde(rename = "link", default)]
     pub links: Vec<Link>,
+}
+
+/// `<gluster_events>`: the webhook gluster's glustereventsd pushes to, and what arrived.
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+#[serde(rename = "gluster_events")]
+pub struct GlusterEventsDoc {
+    pub url: String,
+    pub enabled_at: String,
+    pub enabled_by: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub last_event_at: Option<String>,
+    /// `GEOREP_PAUSE`, `VOLUME_SET`, … or `webhook-test`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub last_event: Option<String>,
+    pub events_received: i64,
+}
+
+impl GlusterEventsDoc {
+    pub fn new(e: &GlusterEvents) -> Self {
+        GlusterEventsDoc {
+            url: e.url.clone(),
+            enabled_at: super::time(e.enabled_at),
+            enabled_by: e.enabled_by.clone(),
+            last_event_at: e.last_event_at.map(super::time),
+            last_event: e.last_event.clone(),
+            events_received: e.events_received,
+        }
+    }
+}
+
+/// `<gluster_events_setup>`: the answer to turning pushed events on or off, each node's checks.
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+#[serde(rename = "gluster_events_setup")]
+pub struct GlusterEventsSetupDoc {
+    /// Absent once turned off.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gluster_events: Option<GlusterEventsDoc>,
+    #[serde(rename = "node_check", default)]
+    pub node_checks: Vec<NodeCheckDoc>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+pub struct NodeCheckDoc {
+    pub node: String,
+    /// `webhook copied`, `glustereventsd`, `georep reached` or `webhook removed`.
+    pub check: String,
+    pub ok: bool,
+    pub message: String,
+}
+
+impl GlusterEventsSetupDoc {
+    pub fn new(s: &GlusterEventsSetup) -> Self {
+        GlusterEventsSetupDoc {
+            gluster_events: s.events.as_ref().map(GlusterEventsDoc::new),
+            node_checks: s
+                .nodes
+                .iter()
+                .map(|n| NodeCheckDoc {
+                    node: n.node.clone(),
+                    check: n.check.clone(),
+                    ok: n.ok,
+                    message: n.message.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl ClusterDoc {
@@ -61,6 +133,7 @@ impl ClusterDoc {
             connection: c.connection.to_string(),
             ssh_user: ssh.then(|| c.ssh_user.clone()),
             ssh_port: ssh.then_some(c.ssh_port),
+            gluster_events: c.gluster_events.as_ref().map(GlusterEventsDoc::new),
             links,
         }
     }

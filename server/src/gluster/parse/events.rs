@@ -171,7 +171,10 @@ mod tests {
         );
         assert!(refused[0].outcome.contains("Connection refused"));
         // a refusal before any table
-        assert_eq!(parse_node_table(fx!("eventsapi-webhook-add@exists.txt")), []);
+        assert_eq!(
+            parse_node_table(fx!("eventsapi-webhook-add@exists.txt")),
+            []
+        );
         let status = parse_node_table(fx!("eventsapi-status@webhook.txt"));
         assert_eq!(status.len(), 1);
         assert!(status[0].ok());
