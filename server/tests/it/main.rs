@@ -26,6 +26,7 @@ mod failover;
 mod fuzz;
 mod health;
 mod hostile;
+mod install;
 mod lab;
 mod lifecycle;
 mod security;
