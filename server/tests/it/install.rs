@@ -387,3 +387,47 @@ fn a_bad_config_file_stops_georep_with_one_line() {
         assert!(!db.exists(), "nothing opened");
     }
 }
+
+/// Without `--site`, install takes the site of the binary's own build, as cargo-leptos leaves
+/// it: `target/site` beside `target/release/georep`, and the `hash.txt` beside the binary,
+/// which the installed site then carries.
+#[test]
+fn install_takes_the_site_and_hash_file_of_its_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let (site, wasm) = built_site(&dir.path().join("target"));
+    let release = dir.path().join("target/release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::rename(site.join("hash.txt"), release.join("hash.txt")).unwrap();
+    // the binary as it would be there: linked, else copied by a child process (a file this
+    // process wrote could be open in a child another test thread forks: ETXTBSY on its exec,
+    // see `common::write_executable`); its own path is what it looks beside
+    let exe = release.join("georep");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_georep"), &exe).is_err() {
+        let cp = Command::new("cp")
+            .arg(env!("CARGO_BIN_EXE_georep"))
+            .arg(&exe)
+            .status()
+            .unwrap();
+        assert!(cp.success());
+    }
+    let root = dir.path().join("root");
+    let out = Command::new(&exe)
+        .env("GEOREP_CONFIG", "/dev/null")
+        .args(["install", "--root", root.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let installed = under(&root, SITE);
+    assert_eq!(
+        std::fs::read(installed.join(format!("pkg/georep.{HASH}.wasm"))).unwrap(),
+        wasm
+    );
+    assert_eq!(
+        std::fs::read_to_string(installed.join("hash.txt")).unwrap(),
+        std::fs::read_to_string(release.join("hash.txt")).unwrap()
+    );
+}
