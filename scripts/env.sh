@@ -10,6 +10,9 @@ if [[ -n ${CI:-} ]]; then export CARGO_INCREMENTAL=0; fi
 # cargo-leptos writes the site (wasm, js, css) under the target dir
 export GEOREP_SITE_ROOT=${GEOREP_SITE_ROOT:-$CARGO_TARGET_DIR/site}
 export LEPTOS_SITE_ROOT=$GEOREP_SITE_ROOT
+# the scripts' servers and commands read no config file, not even an installed georep's
+# /etc/georep/georep.toml (README "Configuration")
+export GEOREP_CONFIG=${GEOREP_CONFIG:-/dev/null}
 
 # The address a georep server started with `--listen 127.0.0.1:0` logged to LOG ("listening on
 # http://..."): waits up to 10 s, else shows the log and fails.

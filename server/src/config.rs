@@ -1,14 +1,24 @@
-//! Command line and environment: every setting has a flag and a `GEOREP_*` variable.
+//! Command line, environment and config file: every setting has a flag, a `GEOREP_*`
+//! variable and a key in the config file (`file.rs`), in that order of precedence.
+use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use app::domain::Role;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+pub mod file;
 
 #[derive(Debug, Parser)]
 #[command(name = "georep", version, about = "GlusterFS geo-replication manager")]
 pub struct Cli {
+    /// The config file: TOML whose keys are the flags' long names (`sync-interval = 5`); a
+    /// flag or variable given wins over it. Default: /etc/georep/georep.toml if it exists
+    /// (`--config /dev/null`: none).
+    #[arg(long, env = "GEOREP_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
     /// SQLite database file (created with its folder if missing).
     #[arg(
         long,
@@ -54,6 +64,88 @@ pub enum Command {
         /// The backup to restore.
         file: PathBuf,
     },
+    /// Install (or upgrade) georep on this machine: the binary, the site, a systemd unit, a
+    /// config file (kept if there is one) and the data folder (README "Install").
+    Install(InstallArgs),
+    /// Remove what `install` put in place; the config file and the data folder stay unless
+    /// --purge.
+    Uninstall(UninstallArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InstallArgs {
+    /// Install under this folder as if it were / (a package's staging folder, a test): the
+    /// files name their final paths.
+    #[arg(long, default_value = "/")]
+    pub root: PathBuf,
+    /// The built site to install (`pkg/` of `cargo leptos build --release`). Default: `site`
+    /// in this binary's target folder (`target/release/georep` -> `target/site`).
+    #[arg(long)]
+    pub site: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct UninstallArgs {
+    /// The folder `install --root` installed under.
+    #[arg(long, default_value = "/")]
+    pub root: PathBuf,
+    /// Also remove the config folder (/etc/georep) and the data folder (/var/lib/georep: the
+    /// database, georep's ssh known hosts).
+    #[arg(long)]
+    pub purge: bool,
+}
+
+/// Why the settings could not be read: clap's own error (usage, `--help`, a bad flag or
+/// variable: it prints and exits as clap does), or the config file's.
+#[derive(Debug)]
+pub enum LoadError {
+    Clap(clap::Error),
+    File(String),
+}
+
+impl Cli {
+    /// The settings of this process: its arguments, the environment, the config file.
+    pub fn load() -> Result<Cli, LoadError> {
+        Self::load_from(std::env::args_os(), Path::new(file::DEFAULT_PATH))
+    }
+
+    /// The same from `args` (with the program's name first), `default_file` read when neither
+    /// `--config` nor `GEOREP_CONFIG` names a file and it exists. No subcommand is `serve`.
+    pub fn load_from(
+        args: impl IntoIterator<Item = impl Into<OsString>>,
+        default_file: &Path,
+    ) -> Result<Cli, LoadError> {
+        let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // once without the file: which file, and which command (install and uninstall read
+        // none: an upgrade must not be stopped by the config it keeps)
+        let first = Cli::command()
+            .try_get_matches_from(&args)
+            .map_err(LoadError::Clap)?;
+        let mut cmd = Cli::command();
+        if !matches!(first.subcommand_name(), Some("install" | "uninstall")) {
+            let path = match first.get_one::<PathBuf>("config") {
+                Some(p) => Some(p.clone()),
+                None => default_file.is_file().then(|| default_file.to_owned()),
+            };
+            if let Some(path) = path {
+                cmd = file::apply(cmd, &path).map_err(LoadError::File)?;
+            }
+        }
+        if first.subcommand_name().is_none() {
+            args.push("serve".into());
+        }
+        let matches = cmd.try_get_matches_from(&args).map_err(LoadError::Clap)?;
+        let cli = Cli::from_arg_matches(&matches).map_err(LoadError::Clap)?;
+        if let Some(Command::Serve(serve)) = &cli.command {
+            // clap checks that the two go together on the command line only
+            if serve.tls_cert.is_some() != serve.tls_key.is_some() {
+                return Err(LoadError::File(
+                    "tls-cert and tls-key go together (flags, variables or config file)".into(),
+                ));
+            }
+        }
+        Ok(cli)
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod config;
 pub mod domain;
 pub mod gluster;
+pub mod install;
 pub mod limits;
 pub mod metrics;
 pub mod security;

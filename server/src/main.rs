@@ -2,14 +2,20 @@
 //! `serve` runs the server (startup.rs), the other subcommands the admin CLI (admin.rs).
 use std::process::ExitCode;
 
-use clap::Parser;
-use georep::config::{Cli, Command, ServeArgs};
+use georep::config::{Cli, Command, LoadError};
 use georep::service::Service;
 use georep::store::Store;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::load() {
+        Ok(cli) => cli,
+        Err(LoadError::Clap(e)) => e.exit(),
+        Err(LoadError::File(message)) => {
+            eprintln!("georep: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     georep::telemetry::init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -20,12 +26,6 @@ async fn main() -> ExitCode {
     }
 }
 
-#[derive(Parser)]
-struct DefaultServe {
-    #[command(flatten)]
-    serve: ServeArgs,
-}
-
 async fn run(cli: Cli) -> Result<(), String> {
     // the file as a whole, without opening (or migrating) it as a store
     match &cli.command {
@@ -33,6 +33,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Restore { file }) => {
             return georep::admin::restore(&cli.database, file).await
         }
+        // files only: no database is opened
+        Some(Command::Install(args)) => return georep::install::install(args),
+        Some(Command::Uninstall(args)) => return georep::install::uninstall(args),
         _ => {}
     }
     let store = Store::open(&cli.database)
@@ -42,11 +45,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let gluster = georep::gluster::Gluster::new(cli.gluster.command.clone(), cli.gluster.timeout())
         .with_known_hosts(georep::gluster::KnownHosts::beside(&cli.database));
     let service = Service::new(store, gluster);
-    // no subcommand means `serve`, with its flags' environment variables still read
-    let command = cli
-        .command
-        .unwrap_or_else(|| Command::Serve(DefaultServe::parse_from(["georep"]).serve));
-    match command {
+    match cli.command.expect("Cli::load reads no subcommand as serve") {
         Command::Serve(args) => georep::startup::serve(&args, service, &cli.database)
             .await
             .map_err(|e| e.to_string()),
@@ -54,6 +53,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sync => georep::admin::sync(&service).await,
         Command::User(c) => georep::admin::user(&service, c).await,
         Command::Token(c) => georep::admin::token(&service, c).await,
-        Command::Backup { .. } | Command::Restore { .. } => unreachable!("handled above"),
+        Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Install(_)
+        | Command::Uninstall(_) => unreachable!("handled above"),
     }
 }

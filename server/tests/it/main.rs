@@ -28,6 +28,7 @@ mod fuzz;
 mod gluster_events;
 mod health;
 mod hostile;
+mod install;
 mod lab;
 mod lifecycle;
 mod security;

@@ -176,13 +176,15 @@ impl Drop for Served {
     }
 }
 
-/// The georep binary on `db` (no address or admin password from the caller's environment;
-/// its log filter is `GEOREP_TEST_LOG`, e.g. `info,georep::gluster=debug` to see each call).
+/// The georep binary on `db` (no address or admin password from the caller's environment,
+/// no config file, not even the machine's /etc/georep/georep.toml; its log filter is
+/// `GEOREP_TEST_LOG`, e.g. `info,georep::gluster=debug` to see each call).
 pub fn georep(db: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_georep"));
     cmd.env_remove("GEOREP_LISTEN")
         .env_remove("GEOREP_DATABASE")
         .env_remove("GEOREP_ADMIN_PASSWORD")
+        .env("GEOREP_CONFIG", "/dev/null")
         .env(
             "RUST_LOG",
             std::env::var("GEOREP_TEST_LOG").unwrap_or("info".into()),
