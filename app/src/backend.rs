@@ -122,6 +122,8 @@ pub trait Backend: Send + Sync + 'static {
         id: uuid::Uuid,
     ) -> Result<(VolumeView, Vec<SessionSummary>), AppError>;
     async fn sessions(&self) -> Result<Vec<SessionSummary>, AppError>;
+    /// How many sessions of every cluster are not healthy (the title's number).
+    async fn not_healthy(&self) -> Result<usize, AppError>;
     /// The sessions of every cluster that `filter` lets through, with health, lag and
     /// recovery point, sorted.
     async fn session_overview(

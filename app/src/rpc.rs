@@ -279,14 +279,7 @@ pub async fn not_healthy() -> Result<Option<usize>, AppError> {
     if crate::backend::current_user().is_none() {
         return Ok(None);
     }
-    let all = crate::backend::backend()?
-        .session_overview(
-            Default::default(),
-            crate::views::SessionSort::Health,
-            crate::views::SortOrder::Asc,
-        )
-        .await?;
-    Ok(Some(all.not_healthy()))
+    Ok(Some(crate::backend::backend()?.not_healthy().await?))
 }
 
 #[server(prefix = "/rpc", endpoint = "session_detail")]

@@ -377,7 +377,7 @@ fn Options(
                             <tbody>
                                 <For each=in_group key=|o| o.key.clone() children=move |o| {
                                     let key = o.key.clone();
-                                    let now = Signal::derive(move || listed().into_iter().find(|x| x.key == key));
+                                    let now = Memo::new(move |_| listed().into_iter().find(|x| x.key == key));
                                     let live = Signal::derive(move || now.get().map(|x| x.value));
                                     let changed = Signal::derive(move || now.get().is_some_and(|x| x.changed()));
                                     let shown = {

@@ -117,6 +117,17 @@ impl Service {
             .collect())
     }
 
+    /// How many sessions are not healthy as of now (the page title's number): the verdicts
+    /// alone, without the rest of the overview.
+    pub async fn not_healthy(&self) -> Result<usize> {
+        Ok(self
+            .health_views()
+            .await?
+            .iter()
+            .filter(|h| h.health.health != Health::Healthy)
+            .count())
+    }
+
     /// The sessions overview of every cluster (the sessions page): the sessions `filter`
     /// lets through with their health, lag and recovery point, sorted; the counts of all.
     pub async fn overview(

@@ -267,6 +267,10 @@ impl Backend for UiBackend {
         Ok(self.service.session_summaries().await?)
     }
 
+    async fn not_healthy(&self) -> Result<usize, AppError> {
+        Ok(self.service.not_healthy().await?)
+    }
+
     async fn session_overview(
         &self,
         filter: SessionFilter,
