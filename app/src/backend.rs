@@ -10,7 +10,10 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::failover::{FailbackInput, FailoverCheck, FailoverInput};
 use crate::operations::{OperationView, RecoveryView, ScheduleInput, ScheduleView};
-use crate::views::{Me, SessionDetail, SessionSummary, VolumeView};
+use crate::views::{
+    Me, SessionDetail, SessionFilter, SessionOverview, SessionSort, SessionSummary, SortOrder,
+    VolumeView,
+};
 
 /// The browser login cookie (HttpOnly, SameSite=Strict) over plain HTTP...
 pub const SESSION_COOKIE: &str = "georep_session";
@@ -126,6 +129,16 @@ pub trait Backend: Send + Sync + 'static {
         id: uuid::Uuid,
     ) -> Result<(VolumeView, Vec<SessionSummary>), AppError>;
     async fn sessions(&self) -> Result<Vec<SessionSummary>, AppError>;
+    /// How many sessions of every cluster are not healthy (the title's number).
+    async fn not_healthy(&self) -> Result<usize, AppError>;
+    /// The sessions of every cluster that `filter` lets through, with health, lag and
+    /// recovery point, sorted.
+    async fn session_overview(
+        &self,
+        filter: SessionFilter,
+        sort: SessionSort,
+        order: SortOrder,
+    ) -> Result<SessionOverview, AppError>;
     async fn session_detail(&self, id: uuid::Uuid) -> Result<SessionDetail, AppError>;
     async fn eligibility(
         &self,

@@ -485,6 +485,30 @@ pub enum Checkpoint {
     At(DateTime<Utc>),
 }
 
+crate::spelled! {
+    "snake_case",
+    /// Where the options table shows an option (in this order).
+    pub enum OptionGroup {
+        /// What admins tune most: sync jobs and method, deletes, the meta volume, the
+        /// checkpoint, log levels.
+        Common,
+        /// Timeouts, batch sizes, rsync and changelog details.
+        Advanced,
+        /// Command options (see `SessionOption::command_option`).
+        Command,
+        /// What gluster fills in itself (and keys gluster 10's table does not know).
+        ReadOnly,
+    }
+}
+
+impl OptionGroup {
+    pub const ALL: &[OptionGroup] = <OptionGroup as strum::VariantArray>::VARIANTS;
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// One option of a session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionOption {
@@ -505,6 +529,18 @@ pub struct SessionOption {
     pub command_option: bool,
     /// Why this server refuses to change it (a command option while they are not allowed).
     pub refused_reason: Option<String>,
+    pub group: OptionGroup,
+}
+
+impl SessionOption {
+    /// Its value is not gluster's default (booleans compared as gluster prints them: `True`).
+    pub fn changed(&self) -> bool {
+        self.default_value.as_deref().is_some_and(|d| {
+            d != self.value
+                && !(d.eq_ignore_ascii_case(&self.value)
+                    && matches!(d.to_ascii_lowercase().as_str(), "true" | "false"))
+        })
+    }
 }
 
 crate::spelled! {
@@ -645,6 +681,32 @@ pub struct EventPage {
 mod tests {
     use super::*;
     use strum::VariantArray;
+
+    #[test]
+    fn an_option_is_changed_when_its_value_is_not_gluster_s_default() {
+        let o = |value: &str, default: Option<&str>| SessionOption {
+            key: "k".into(),
+            value: value.into(),
+            default_value: default.map(Into::into),
+            allowed_values: Vec::new(),
+            read_only: false,
+            description: String::new(),
+            min: None,
+            max: None,
+            command_option: false,
+            refused_reason: None,
+            group: OptionGroup::Common,
+        };
+        assert!(o("4", Some("3")).changed());
+        assert!(!o("3", Some("3")).changed());
+        // gluster prints python's booleans
+        assert!(!o("True", Some("true")).changed());
+        assert!(o("False", Some("true")).changed());
+        assert!(o("Rsync", Some("rsync")).changed());
+        // no default known: nothing to compare with
+        assert!(!o("x", None).changed());
+        assert_eq!(OptionGroup::ReadOnly.as_str(), "read_only");
+    }
 
     /// The derived spellings are the ones stored in SQLite and shown by the API.
     #[test]

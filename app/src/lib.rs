@@ -13,7 +13,7 @@ pub mod ui;
 pub mod views;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 use leptos_router::SsrMode;
@@ -26,7 +26,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 // the css by its hashed name (cargo-leptos hash-files), so only the shell knows it
                 <HashedStylesheet options=options.clone() id="leptos"/>
@@ -50,7 +49,8 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Title text="georep"/>
+        // "(2) georep" and a badge on the favicon while sessions are not healthy
+        <ui::HealthInTitle/>
         <Router>
             <header class="topbar">
                 <a class="brand" href="/">"georep"</a>

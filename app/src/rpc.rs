@@ -265,6 +265,34 @@ pub async fn list_sessions() -> Result<Vec<SessionSummary>, AppError> {
     crate::backend::backend()?.sessions().await
 }
 
+/// The sessions overview: every cluster's sessions that `filter` lets through, sorted by
+/// `sort` (default: health, worst first) in `order` (default: the column's first order).
+#[server(prefix = "/rpc", endpoint = "session_overview")]
+pub async fn get_session_overview(
+    filter: Option<crate::views::SessionFilter>,
+    sort: Option<crate::views::SessionSort>,
+    order: Option<crate::views::SortOrder>,
+) -> Result<crate::views::SessionOverview, AppError> {
+    let sort = sort.unwrap_or(crate::views::SessionSort::Health);
+    crate::backend::backend()?
+        .session_overview(
+            filter.unwrap_or_default(),
+            sort,
+            order.unwrap_or(sort.first_order()),
+        )
+        .await
+}
+
+/// How many sessions of every cluster are not healthy (the page title's and favicon's
+/// number; None for nobody logged in).
+#[server(prefix = "/rpc", endpoint = "not_healthy")]
+pub async fn not_healthy() -> Result<Option<usize>, AppError> {
+    if crate::backend::current_user().is_none() {
+        return Ok(None);
+    }
+    Ok(Some(crate::backend::backend()?.not_healthy().await?))
+}
+
 #[server(prefix = "/rpc", endpoint = "session_detail")]
 pub async fn get_session_detail(id: Uuid) -> Result<SessionDetail, AppError> {
     crate::backend::backend()?.session_detail(id).await
@@ -322,6 +350,8 @@ pub const READ_ONLY_ENDPOINTS: &[&str] = &[
     "list_volumes",
     "volume_sessions",
     "list_sessions",
+    "session_overview",
+    "not_healthy",
     "session_detail",
     "session_options",
     "check_eligibility",

@@ -231,6 +231,64 @@ pub fn PendingBar(label: &'static str, value: Option<i64>, scale: i64) -> impl I
     }
 }
 
+/// The page title: how many sessions are not healthy first, as mail and chat tabs say unread
+/// messages (`(2) georep`).
+pub fn title_for(not_healthy: usize) -> String {
+    match not_healthy {
+        0 => "georep".to_owned(),
+        n => format!("({n}) georep"),
+    }
+}
+
+/// The favicon (an SVG data URL: the CSP's `img-src` allows `data:`): two arrows, one site to
+/// the other; with a red badge and the number (9+ beyond nine) while sessions are not healthy.
+pub fn favicon_for(not_healthy: usize) -> String {
+    let badge =
+        match not_healthy {
+            0 => String::new(),
+            n => {
+                format!(
+            "<circle cx='23' cy='9' r='9' fill='#c62828' stroke='#fff' stroke-width='1.5'/>\
+             <text x='23' y='13' font-size='{}' font-family='sans-serif' font-weight='bold' \
+             text-anchor='middle' fill='#fff'>{}</text>",
+            if n > 9 { 9 } else { 12 },
+            if n > 9 { "9+".to_owned() } else { n.to_string() }
+        )
+            }
+        };
+    let svg = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>\
+         <rect x='1' y='1' width='30' height='30' rx='7' fill='#2f6fb0'/>\
+         <path d='M7 12h14l-4-4M25 20H11l4 4' stroke='#fff' stroke-width='2.6' fill='none' \
+         stroke-linecap='round' stroke-linejoin='round'/>{badge}</svg>"
+    );
+    format!(
+        "data:image/svg+xml,{}",
+        percent_encoding::utf8_percent_encode(&svg, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+/// The title and favicon of every page, kept up to date by live updates.
+#[component]
+pub fn HealthInTitle() -> impl IntoView {
+    use leptos_meta::{Link, Title};
+    let tick = live_tick();
+    let count = Resource::new(move || tick.get(), |_| crate::rpc::not_healthy());
+    // the last number known: no flicker back to none while a refresh is under way
+    let n = move || count.get().and_then(Result::ok).flatten().unwrap_or(0);
+    view! {
+        <Transition fallback=|| view! { <Title text=title_for(0)/><Link rel="icon" href=favicon_for(0)/> }>
+            {move || {
+                let n = n();
+                view! {
+                    <Title text=title_for(n)/>
+                    <Link rel="icon" type_="image/svg+xml" href=favicon_for(n)/>
+                }
+            }}
+        </Transition>
+    }
+}
+
 /// An error in words, for people.
 #[component]
 pub fn ErrorLine(error: AppError) -> impl IntoView {
@@ -253,5 +311,29 @@ pub fn Dialog(
                 {children()}
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_and_favicon_say_how_many_sessions_are_not_healthy() {
+        assert_eq!(title_for(0), "georep");
+        assert_eq!(title_for(2), "(2) georep");
+        let plain = favicon_for(0);
+        assert!(plain.starts_with("data:image/svg+xml,%3Csvg"));
+        assert!(!plain.contains("circle"));
+        let decoded = |u: &str| {
+            percent_encoding::percent_decode_str(u)
+                .decode_utf8()
+                .unwrap()
+                .into_owned()
+        };
+        assert!(decoded(&favicon_for(3)).contains("fill='#fff'>3</text>"));
+        assert!(decoded(&favicon_for(12)).contains(">9+</text>"));
+        // nothing a data URL would cut short
+        assert!(!favicon_for(3).contains(['#', '<', '>', '\'', '"', ' ']));
     }
 }

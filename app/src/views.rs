@@ -144,6 +144,197 @@ impl SessionFilter {
     }
 }
 
+impl SessionFilter {
+    /// The filter as query parameters (REST's and the sessions page's names and spellings).
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        q.extend(self.health.map(|h| ("health", h.to_string())));
+        q.extend(self.status.map(|s| ("status", s.as_api())));
+        q.extend(self.cluster.map(|c| ("cluster", c.to_string())));
+        q.extend(self.master_volume.clone().map(|v| ("master_volume", v)));
+        q.extend(self.slave_volume.clone().map(|v| ("slave_volume", v)));
+        q.extend(self.dr_role.map(|r| ("dr_role", r.to_string())));
+        q
+    }
+
+    /// Read from query parameters as `to_query` writes them; what does not parse (or is
+    /// empty) is no criterion (a page shows everything rather than an error; REST says 400).
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let text = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        SessionFilter {
+            health: text("health").and_then(|h| h.parse().ok()),
+            status: text("status").and_then(|s| SessionStatus::from_api(&s)),
+            cluster: text("cluster").and_then(|c| c.parse().ok()),
+            master_volume: text("master_volume"),
+            slave_volume: text("slave_volume"),
+            dr_role: text("dr_role").and_then(|r| r.parse().ok()),
+        }
+    }
+}
+
+crate::spelled! {
+    "snake_case",
+    /// A column the sessions overview sorts by.
+    pub enum SessionSort {
+        /// Worst first: faulty, stalled, lagging, unknown, healthy.
+        Health,
+        Lag,
+        /// Oldest first (none: older than any).
+        RecoveryPoint,
+        /// The last checkpoint's time, oldest first (none: older than any).
+        Checkpoint,
+        /// Worst first: faulty, partial faulty, unknown, then the idle and the working states.
+        Status,
+        Cluster,
+        Master,
+        Slave,
+    }
+}
+
+impl SessionSort {
+    pub const ALL: &[SessionSort] = <SessionSort as strum::VariantArray>::VARIANTS;
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The order a first click on the column asks for: what needs attention first (the
+    /// largest lag; the oldest recovery point and checkpoint; the worst health and status),
+    /// names A to Z.
+    pub fn first_order(self) -> SortOrder {
+        match self {
+            SessionSort::Lag => SortOrder::Desc,
+            _ => SortOrder::Asc,
+        }
+    }
+}
+
+crate::spelled! {
+    "snake_case",
+    pub enum SortOrder {
+        Asc,
+        Desc,
+    }
+}
+
+impl SortOrder {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn flipped(self) -> Self {
+        match self {
+            SortOrder::Asc => SortOrder::Desc,
+            SortOrder::Desc => SortOrder::Asc,
+        }
+    }
+}
+
+/// A session as the overview of every cluster lists it: its summary (with the health verdict
+/// as of now) and what a storage admin scans for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OverviewRow {
+    pub session: SessionSummary,
+    pub cluster_name: String,
+    pub health_reason: String,
+    pub health_since: DateTime<Utc>,
+    /// The session's largest brick lag, seconds (None: not known, e.g. not active).
+    pub lag_seconds: Option<i64>,
+    /// The slave holds everything written on the master before this (the last DR sync's or
+    /// failover's checkpoint every worker reached).
+    pub recovery_point: Option<DateTime<Utc>>,
+    /// Older than the session's schedule's RPO.
+    pub recovery_overdue: bool,
+}
+
+/// The sessions of every cluster that a filter lets through, sorted; with the counts of all
+/// sessions (the page says "3 of 12", and how many are not healthy).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionOverview {
+    pub rows: Vec<OverviewRow>,
+    pub total: usize,
+    /// Of all sessions, by health (in `Health::ALL`'s order, only those with sessions).
+    pub by_health: Vec<(Health, usize)>,
+}
+
+impl SessionOverview {
+    /// How many sessions of all are not healthy (the title's and the favicon's number).
+    pub fn not_healthy(&self) -> usize {
+        self.by_health
+            .iter()
+            .filter(|(h, _)| *h != Health::Healthy)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+fn health_rank(h: Option<Health>) -> u8 {
+    match h.unwrap_or(Health::Unknown) {
+        Health::Faulty => 0,
+        Health::Stalled => 1,
+        Health::Lagging => 2,
+        Health::Unknown => 3,
+        Health::Healthy => 4,
+    }
+}
+
+fn status_rank(s: SessionStatus) -> u8 {
+    use SessionStatus as S;
+    match s {
+        S::Faulty => 0,
+        S::PartialFaulty => 1,
+        S::Unknown => 2,
+        S::Stopped => 3,
+        S::Paused => 4,
+        S::Created => 5,
+        S::NotStarted => 6,
+        S::Initializing => 7,
+        S::Passive => 8,
+        S::Active => 9,
+    }
+}
+
+/// Sorts overview rows by a column, ties by cluster, master and slave (a stable order, so a
+/// live update does not reshuffle equal rows).
+pub fn sort_overview(rows: &mut [OverviewRow], by: SessionSort, order: SortOrder) {
+    use std::cmp::Ordering;
+    let names = |r: &OverviewRow| {
+        (
+            r.cluster_name.clone(),
+            r.session.master_volume.clone(),
+            r.session.slave_host.clone(),
+            r.session.slave_volume.clone(),
+        )
+    };
+    rows.sort_by(|a, b| {
+        let key: Ordering = match by {
+            SessionSort::Health => {
+                health_rank(a.session.health).cmp(&health_rank(b.session.health))
+            }
+            // unknown lag below any number
+            SessionSort::Lag => a.lag_seconds.cmp(&b.lag_seconds),
+            SessionSort::RecoveryPoint => a.recovery_point.cmp(&b.recovery_point),
+            SessionSort::Checkpoint => a.session.checkpoint_time.cmp(&b.session.checkpoint_time),
+            SessionSort::Status => {
+                status_rank(a.session.status).cmp(&status_rank(b.session.status))
+            }
+            SessionSort::Cluster => a.cluster_name.cmp(&b.cluster_name),
+            SessionSort::Master => a.session.master_volume.cmp(&b.session.master_volume),
+            SessionSort::Slave => (&a.session.slave_host, &a.session.slave_volume)
+                .cmp(&(&b.session.slave_host, &b.session.slave_volume)),
+        };
+        let key = match order {
+            SortOrder::Asc => key,
+            SortOrder::Desc => key.reverse(),
+        };
+        key.then_with(|| names(a).cmp(&names(b)))
+    });
+}
+
 /// One master brick's worker: what `status detail` says (None: gluster does not report it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BrickProgress {
@@ -304,6 +495,143 @@ mod tests {
         assert!(!one_off.matches(&s));
         assert_eq!(DrRoleFilter::of(None), DrRoleFilter::Normal);
         assert_eq!("failing_back".parse(), Ok(DrRoleFilter::FailingBack));
+    }
+
+    fn summary(master: &str, health: Option<Health>, status: SessionStatus) -> SessionSummary {
+        SessionSummary {
+            id: Uuid::new_v4(),
+            cluster_id: Uuid::from_u128(1),
+            master_volume_id: Uuid::from_u128(3),
+            master_volume: master.into(),
+            session_key: "k".into(),
+            slave_host: "vm".into(),
+            slave_host_uuid: None,
+            slave_volume: "slavevol".into(),
+            slave_volume_id: None,
+            slave_user: "root".into(),
+            status,
+            checkpoint_completed: false,
+            checkpoint: CheckpointState::None,
+            checkpoint_time: None,
+            health,
+            dr_role: None,
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+
+    #[test]
+    fn the_overview_sorts_by_each_column_worst_first_then_by_name() {
+        let at = |s: i64| DateTime::from_timestamp(s, 0);
+        let row = |m: &str, h: Option<Health>, st, lag: Option<i64>, rp: Option<i64>| OverviewRow {
+            session: summary(m, h, st),
+            cluster_name: "lab".into(),
+            health_reason: String::new(),
+            health_since: DateTime::<Utc>::MIN_UTC,
+            lag_seconds: lag,
+            recovery_point: rp.and_then(at),
+            recovery_overdue: false,
+        };
+        let mut rows = vec![
+            row(
+                "a",
+                Some(Health::Healthy),
+                SessionStatus::Active,
+                Some(0),
+                Some(200),
+            ),
+            row(
+                "b",
+                Some(Health::Stalled),
+                SessionStatus::Active,
+                Some(40),
+                None,
+            ),
+            row("c", None, SessionStatus::Stopped, None, Some(100)),
+            row(
+                "d",
+                Some(Health::Faulty),
+                SessionStatus::PartialFaulty,
+                Some(700),
+                Some(300),
+            ),
+            row(
+                "e",
+                Some(Health::Healthy),
+                SessionStatus::Passive,
+                Some(5),
+                Some(50),
+            ),
+        ];
+        let order = |rows: &mut Vec<OverviewRow>, by: SessionSort, o: SortOrder| {
+            sort_overview(rows, by, o);
+            rows.iter()
+                .map(|r| r.session.master_volume.clone())
+                .collect::<Vec<_>>()
+                .join("")
+        };
+        assert_eq!(
+            order(&mut rows, SessionSort::Health, SortOrder::Asc),
+            "dbcae"
+        );
+        assert_eq!(
+            order(&mut rows, SessionSort::Health, SortOrder::Desc),
+            "aecbd"
+        );
+        assert_eq!(
+            order(&mut rows, SessionSort::Lag, SessionSort::Lag.first_order()),
+            "dbeac"
+        );
+        assert_eq!(
+            order(&mut rows, SessionSort::RecoveryPoint, SortOrder::Asc),
+            "becad"
+        );
+        assert_eq!(
+            order(&mut rows, SessionSort::Status, SortOrder::Asc),
+            "dceab"
+        );
+        assert_eq!(
+            order(&mut rows, SessionSort::Master, SortOrder::Desc),
+            "edcba"
+        );
+        assert_eq!(SessionSort::Health.first_order(), SortOrder::Asc);
+    }
+
+    #[test]
+    fn a_filter_goes_into_a_query_and_back() {
+        let f = SessionFilter {
+            health: Some(Health::Stalled),
+            status: Some(SessionStatus::PartialFaulty),
+            cluster: Some(Uuid::from_u128(7)),
+            master_volume: Some("mastervol".into()),
+            slave_volume: Some("slave vol".into()),
+            dr_role: Some(DrRoleFilter::FailedOver),
+        };
+        let q = f.to_query();
+        assert!(q.contains(&("status", "partial_faulty".to_owned())));
+        assert!(q.contains(&("dr_role", "failed_over".to_owned())));
+        let get = |k: &str| q.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+        assert_eq!(SessionFilter::from_query(get), f);
+        // what does not parse is no criterion
+        let junk = |k: &str| {
+            Some(
+                if k == "master_volume" {
+                    "  "
+                } else {
+                    "nonsense"
+                }
+                .to_owned(),
+            )
+        };
+        let read = SessionFilter::from_query(junk);
+        assert_eq!(read.health, None);
+        assert_eq!(read.status, None);
+        assert_eq!(read.cluster, None);
+        assert_eq!(read.master_volume, None);
+        assert_eq!(read.slave_volume.as_deref(), Some("nonsense"));
+        assert_eq!(
+            SessionFilter::from_query(|_| None),
+            SessionFilter::default()
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use crate::domain::SessionOption;
+use crate::domain::{OptionGroup, SessionOption};
 use crate::error::AppError;
 use crate::failover::FailoverCheck;
 use crate::health::LagSample;
@@ -277,35 +277,164 @@ fn chart(samples: Vec<LagSample>) -> impl IntoView {
     .into_any()
 }
 
-/// The options table: select for enumerations and booleans, number input with range for
-/// integers, text otherwise; per-row reset; read-only keys plain text; command options marked,
-/// and disabled with the reason while the server does not allow them. Values shown are
-/// what gluster says after the change. Rows are keyed by option so a live refresh updates
-/// their values in place and keeps what the admin is typing and any error shown.
+/// The options table, in groups (`OptionGroup`: commonly tuned, advanced, command options,
+/// read-only), each a disclosure (`<details>`: keyboard and no-JS usable) with the options
+/// whose value is not gluster's default first, and a filter over keys and gluster's help
+/// texts. Select for enumerations and booleans, number input with range for integers, text
+/// otherwise; per-row reset; read-only keys plain text; command options marked, and
+/// disabled with the reason while the server does not allow them. Values shown are what
+/// gluster says after the change. Rows are keyed by option so a live refresh updates their
+/// values in place and keeps what the admin is typing and any error shown; the order is
+/// taken from the first read (a row does not jump away from the admin's keyboard when its
+/// value changes: its "changed" mark does).
 #[component]
 fn Options(
     id: Uuid,
     options: Signal<Option<Result<Vec<SessionOption>, AppError>>>,
 ) -> impl IntoView {
     let listed = move || options.get().and_then(Result::ok).unwrap_or_default();
+    let filter = RwSignal::new(String::new());
+    // the keys changed from their default when first read (changed first, then gluster's order)
+    let first_changed = StoredValue::new(None::<Vec<String>>);
+    let order = move |list: &[SessionOption]| {
+        let changed = first_changed.get_value().unwrap_or_else(|| {
+            let now: Vec<String> = list
+                .iter()
+                .filter(|o| o.changed())
+                .map(|o| o.key.clone())
+                .collect();
+            if !list.is_empty() {
+                first_changed.set_value(Some(now.clone()));
+            }
+            now
+        });
+        let mut list = list.to_vec();
+        list.sort_by_key(|o| !changed.contains(&o.key));
+        list
+    };
+    let focus_filter = NodeRef::<leptos::html::Input>::new();
+    // "/" jumps to the filter (as on code hosts), unless the admin is typing in a field
+    let slash = window_event_listener(leptos::ev::keydown, move |ev| {
+        let field = event_target::<leptos::web_sys::Element>(&ev).tag_name();
+        if ev.key() == "/" && !matches!(field.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+            if let Some(input) = focus_filter.get() {
+                ev.prevent_default();
+                let _ = input.focus();
+            }
+        }
+    });
+    on_cleanup(move || slash.remove());
     view! {
-        <h2 id="options">"Options"</h2>
+        <div class="page-head">
+            <h2 id="options">"Options"</h2>
+            <label class="option-filter">
+                <span class="muted">"Filter "</span>
+                <input type="search" node_ref=focus_filter data-testid="option-filter"
+                    aria-label="Filter options by key or help text" placeholder="key or help text (/)"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| filter.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Escape" { filter.set(String::new()) }/>
+            </label>
+        </div>
         {move || options.get().and_then(Result::err).map(|e| view! { <ErrorLine error=e/> })}
-        <table class="grid options" data-testid="options">
-            <thead><tr><th>"Key"</th><th>"Value"</th><th>"Default"</th><th>"Description"</th><th></th></tr></thead>
-            <tbody>
-                <For each=listed key=|o| o.key.clone() children=move |o| {
-                    let key = o.key.clone();
-                    let live = Signal::derive(move || listed().into_iter().find(|x| x.key == key).map(|x| x.value));
-                    view! { <OptionRow id o live/> }
-                }/>
-            </tbody>
-        </table>
+        <div data-testid="options" class="options-groups">
+            {OptionGroup::ALL.iter().map(|&group| {
+                let in_group = move || order(&listed()).into_iter().filter(|o| o.group == group).collect::<Vec<_>>();
+                let count = Memo::new(move |_| {
+                    let list = listed();
+                    let mine: Vec<_> = list.iter().filter(|o| o.group == group).collect();
+                    (mine.len(), mine.iter().filter(|o| o.changed()).count())
+                });
+                // opened by the filter when it finds something here (a Memo: live updates
+                // do not close a group the admin opened)
+                let found = Memo::new(move |_| {
+                    let f = filter.get();
+                    (!f.trim().is_empty()).then(|| listed().iter().filter(|o| o.group == group && matches(o, &f)).count())
+                });
+                let open = move || match found.get() {
+                    Some(n) => n > 0,
+                    None => group == OptionGroup::Common,
+                };
+                view! {
+                    <details class="option-group" data-testid="option-group" data-group=group.as_str()
+                        open=open prop:open=open
+                        hidden=move || found.get() == Some(0)>
+                        <summary>
+                            <h3>{group_title(group)}</h3>
+                            <span class="muted" data-testid="option-group-count">
+                                {move || {
+                                    let (n, changed) = count.get();
+                                    match changed {
+                                        0 => format!(" {n} options"),
+                                        c => format!(" {n} options, {c} changed"),
+                                    }
+                                }}
+                            </span>
+                        </summary>
+                        <p class="muted">{group_note(group)}</p>
+                        <table class="grid options">
+                            <thead><tr><th>"Key"</th><th>"Value"</th><th>"Default"</th><th>"gluster's help"</th><th></th></tr></thead>
+                            <tbody>
+                                <For each=in_group key=|o| o.key.clone() children=move |o| {
+                                    let key = o.key.clone();
+                                    let now = Memo::new(move |_| listed().into_iter().find(|x| x.key == key));
+                                    let live = Signal::derive(move || now.get().map(|x| x.value));
+                                    let changed = Signal::derive(move || now.get().is_some_and(|x| x.changed()));
+                                    let shown = {
+                                        let o = o.clone();
+                                        Signal::derive(move || matches(&o, &filter.get()))
+                                    };
+                                    view! { <OptionRow id o live changed shown/> }
+                                }/>
+                            </tbody>
+                        </table>
+                    </details>
+                }
+            }).collect_view()}
+            {move || {
+                let f = filter.get();
+                (!f.trim().is_empty() && !listed().iter().any(|o| matches(o, &f))).then(|| view! {
+                    <p class="empty" data-testid="no-option-matches">{format!("No option matches {f:?}.")}</p>
+                })
+            }}
+        </div>
+    }
+}
+
+/// Whether an option is one the filter asks for: every word in its key or gluster's help
+/// text (`-` and `_` alike, any case).
+fn matches(o: &SessionOption, filter: &str) -> bool {
+    let norm = |s: &str| s.to_lowercase().replace('-', "_");
+    let hay = format!("{} {}", norm(&o.key), norm(&o.description));
+    filter.split_whitespace().all(|w| hay.contains(&norm(w)))
+}
+
+fn group_title(g: OptionGroup) -> &'static str {
+    match g {
+        OptionGroup::Common => "Commonly tuned",
+        OptionGroup::Advanced => "Advanced",
+        OptionGroup::Command => "Command options",
+        OptionGroup::ReadOnly => "Read-only",
+    }
+}
+
+fn group_note(g: OptionGroup) -> &'static str {
+    match g {
+        OptionGroup::Common => "How many files sync at once and how, deletes, the meta volume (active/passive workers), log levels. The checkpoint is set with the Checkpoint action.",
+        OptionGroup::Advanced => "Timeouts, batch sizes, rsync and changelog details: gluster's defaults suit most sessions.",
+        OptionGroup::Command => "Their values name programs, command lines or paths that gsyncd runs or writes as root on the session's nodes: changed only when the server allows command options (serve --allow-command-options); a reset is always allowed.",
+        OptionGroup::ReadOnly => "Filled in by gluster itself (volume ids, bricks, working and log files): shown, never changed.",
     }
 }
 
 #[component]
-fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl IntoView {
+fn OptionRow(
+    id: Uuid,
+    o: SessionOption,
+    live: Signal<Option<String>>,
+    changed: Signal<bool>,
+    shown: Signal<bool>,
+) -> impl IntoView {
     let can = crate::ui::can_act();
     let set = ServerAction::<rpc::SetSessionOption>::new();
     let reset = ServerAction::<rpc::ResetSessionOption>::new();
@@ -398,9 +527,13 @@ fn OptionRow(id: Uuid, o: SessionOption, live: Signal<Option<String>>) -> impl I
         }
     };
     view! {
-        <tr data-testid="option" data-key=o.key.clone() class:readonly=o.read_only>
+        <tr data-testid="option" data-key=o.key.clone() class:readonly=o.read_only
+            hidden=move || !shown.get() data-changed=move || changed.get().to_string()>
             <td>
                 <code>{o.key.clone()}</code>
+                {move || changed.get().then(|| view! {
+                    <span class="badge changed" data-testid="option-changed" title="not gluster's default">" changed"</span>
+                })}
                 {o.command_option.then(|| view! {
                     <span class="badge command" data-testid="command-option"
                         title="command option: names a program, a command line or a path that gsyncd runs or writes as root">

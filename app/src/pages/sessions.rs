@@ -1,33 +1,306 @@
-//! Session lists (all, and a volume's) with their actions, and the new-session dialog.
+//! Session lists (the overview of every cluster, and a volume's) with their actions, and the
+//! new-session dialog.
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
+use strum::VariantArray;
 use uuid::Uuid;
 
-use crate::domain::{Checkpoint, SessionAction};
+use crate::domain::{Checkpoint, SessionAction, SessionStatus};
+use crate::health::Health;
 use crate::rpc;
-use crate::rpc::{check_eligibility, list_sessions, list_volumes, volume_sessions};
-use crate::ui::{
-    live_tick, CheckpointBadge, Dialog, DrBadge, ErrorLine, HealthBadge, IfCanAct, StatusBadge,
-    When,
+use crate::rpc::{
+    check_eligibility, get_session_overview, list_clusters, list_volumes, volume_sessions,
 };
-use crate::views::{SessionSummary, VolumeView};
+use crate::ui::{
+    absolute, live_tick, CheckpointBadge, Dialog, DrBadge, ErrorLine, HealthBadge, IfCanAct,
+    StatusBadge, When,
+};
+use crate::views::{
+    DrRoleFilter, OverviewRow, SessionFilter, SessionOverview, SessionSort, SessionSummary,
+    SortOrder, VolumeView,
+};
 
+/// What the sessions page's URL asks for: the filter (REST's parameters, so a filtered view
+/// is a link, and `/api/georeplication-sessions` with the same query lists the same
+/// sessions), the column and the order.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Wanted {
+    filter: SessionFilter,
+    sort: Option<SessionSort>,
+    order: Option<SortOrder>,
+}
+
+impl Wanted {
+    fn read(q: &ParamsMap) -> Self {
+        Wanted {
+            filter: SessionFilter::from_query(|k| q.get(k)),
+            sort: q.get("sort").and_then(|s| s.parse().ok()),
+            order: q.get("order").and_then(|o| o.parse().ok()),
+        }
+    }
+
+    fn sort(&self) -> SessionSort {
+        self.sort.unwrap_or(SessionSort::Health)
+    }
+
+    fn order(&self) -> SortOrder {
+        self.order.unwrap_or(self.sort().first_order())
+    }
+
+    /// This page with the filter, sorted by `by` (the other order when it is the column
+    /// already sorted by).
+    fn sorted_by(&self, by: SessionSort) -> String {
+        let order = if by == self.sort() {
+            self.order().flipped()
+        } else {
+            by.first_order()
+        };
+        let sort = [
+            ("sort", by.as_str().to_owned()),
+            ("order", order.as_str().to_owned()),
+        ];
+        with_query(self.filter.to_query().into_iter().chain(sort))
+    }
+
+    /// This page with the sort and `filter`.
+    fn filtered(&self, filter: SessionFilter) -> String {
+        let sort = self
+            .sort
+            .map(|s| ("sort", s.as_str().to_owned()))
+            .into_iter()
+            .chain(self.order.map(|o| ("order", o.as_str().to_owned())));
+        with_query(filter.to_query().into_iter().chain(sort))
+    }
+}
+
+fn with_query(pairs: impl Iterator<Item = (&'static str, String)>) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        q.append_pair(k, &v);
+    }
+    match q.finish() {
+        q if q.is_empty() => "/sessions".to_owned(),
+        q => format!("/sessions?{q}"),
+    }
+}
+
+/// The sessions of every cluster: health, lag, recovery point and last checkpoint at a
+/// glance, sorted by a column (worst health first unless asked otherwise) and filtered, both
+/// in the URL (the column headers are links and the filter a GET form: no JavaScript needed).
 #[component]
 pub fn SessionsPage() -> impl IntoView {
+    let query = use_query_map();
+    let wanted = Memo::new(move |_| Wanted::read(&query.read()));
     let tick = live_tick();
-    let sessions = Resource::new(move || tick.get(), |_| list_sessions());
+    let overview = Resource::new(
+        move || (wanted.get(), tick.get()),
+        |(w, _)| get_session_overview(Some(w.filter.clone()), Some(w.sort()), Some(w.order())),
+    );
     let acts = SessionActs::provide();
     view! {
         <section class="page">
             <h1>"Sessions"</h1>
+            <OverviewFilters wanted/>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || sessions.get().map(|r| match r {
+                {move || overview.get().map(|r| match r {
                     Err(e) => view! { <ErrorLine error=e/> }.into_any(),
-                    Ok(list) => view! { <SessionTable sessions=list show_master=true/> }.into_any(),
+                    Ok(o) => view! { <Overview o wanted=wanted.get_untracked()/> }.into_any(),
                 })}
             </Transition>
             <SessionActsDialog acts/>
         </section>
+    }
+}
+
+/// The filter form: a GET of this page (client-side once hydrated) with REST's parameters;
+/// the sort goes along. Outside what live updates re-render: what the admin types stays.
+#[component]
+fn OverviewFilters(wanted: Memo<Wanted>) -> impl IntoView {
+    let clusters = Resource::new(|| (), |_| list_clusters());
+    let f = move || wanted.get().filter;
+    view! {
+        <div class="card filters" data-testid="session-filters">
+            <Form method="get" action="/sessions">
+                <label>"Health "
+                    <select name="health" data-testid="filter-health">
+                        <option value="" selected=move || f().health.is_none() prop:selected=move || f().health.is_none()>"any"</option>
+                        {Health::ALL.iter().map(|&h| {
+                            let on = move || f().health == Some(h);
+                            view! { <option value=h.to_string() selected=on prop:selected=on>{h.to_string()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Status "
+                    <select name="status" data-testid="filter-status">
+                        <option value="" selected=move || f().status.is_none() prop:selected=move || f().status.is_none()>"any"</option>
+                        {SessionStatus::ALL.iter().map(|&st| {
+                            let on = move || f().status == Some(st);
+                            view! { <option value=st.as_api() selected=on prop:selected=on>{st.as_str().replace('_', " ")}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <Transition fallback=|| ()>
+                    {move || clusters.get().map(|r| {
+                        let list = r.unwrap_or_default();
+                        view! {
+                            <label>"Cluster "
+                                <select name="cluster" data-testid="filter-cluster">
+                                    <option value="" selected=move || f().cluster.is_none() prop:selected=move || f().cluster.is_none()>"all"</option>
+                                    {list.into_iter().map(|c| {
+                                        let id = c.id;
+                                        let on = move || f().cluster == Some(id);
+                                        view! { <option value=id.to_string() selected=on prop:selected=on>{c.name}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        }
+                    })}
+                </Transition>
+                <label>"Master volume "
+                    <input type="text" name="master_volume" size="12" placeholder="exact name" data-testid="filter-master"
+                        value=move || f().master_volume.unwrap_or_default()
+                        prop:value=move || f().master_volume.unwrap_or_default()/>
+                </label>
+                <label>"Slave volume "
+                    <input type="text" name="slave_volume" size="12" placeholder="exact name" data-testid="filter-slave"
+                        value=move || f().slave_volume.unwrap_or_default()
+                        prop:value=move || f().slave_volume.unwrap_or_default()/>
+                </label>
+                <label>"DR role "
+                    <select name="dr_role" data-testid="filter-dr-role">
+                        <option value="" selected=move || f().dr_role.is_none() prop:selected=move || f().dr_role.is_none()>"any"</option>
+                        {DrRoleFilter::VARIANTS.iter().map(|&r| {
+                            let on = move || f().dr_role == Some(r);
+                            view! { <option value=r.to_string() selected=on prop:selected=on>{r.to_string().replace('_', " ")}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                // the sort stays as it is
+                {move || wanted.get().sort.map(|s| view! { <input type="hidden" name="sort" value=s.as_str()/> })}
+                {move || wanted.get().order.map(|o| view! { <input type="hidden" name="order" value=o.as_str()/> })}
+                <button type="submit" data-testid="filter-apply">"Filter"</button>
+                <a href="/sessions" data-testid="filter-clear">"Clear"</a>
+            </Form>
+        </div>
+    }
+}
+
+/// The counts, then the table of the sessions the filter lets through.
+#[component]
+fn Overview(o: SessionOverview, wanted: Wanted) -> impl IntoView {
+    let not_healthy = o.not_healthy();
+    let shown = o.rows.len();
+    // each health with its number, a link to the sessions of that health
+    let counts = o
+        .by_health
+        .iter()
+        .map(|&(h, n)| {
+            let href = wanted.filtered(SessionFilter {
+                health: Some(h),
+                ..Default::default()
+            });
+            view! {
+                " · "
+                <a href=href data-testid="health-count" data-health=h.to_string()>{format!("{n} {h}")}</a>
+            }
+        })
+        .collect_view();
+    let summary = view! {
+        <p class="muted" data-testid="overview-summary" data-total=o.total data-not-healthy=not_healthy data-shown=shown>
+            {if shown == o.total { format!("{} sessions", o.total) } else { format!("{shown} of {} sessions", o.total) }}
+            {format!(", {not_healthy} not healthy")}
+            {counts}
+        </p>
+    };
+    if o.rows.is_empty() {
+        let text = if o.total == 0 {
+            "No geo-replication sessions."
+        } else {
+            "No session matches this filter."
+        };
+        return view! { {summary}<p class="empty" data-testid="no-sessions">{text}</p> }.into_any();
+    }
+    let (sort, order) = (wanted.sort(), wanted.order());
+    let head = move |by: SessionSort, label: &'static str| {
+        let current = by == sort;
+        let aria = match (current, order) {
+            (false, _) => "none",
+            (true, SortOrder::Asc) => "ascending",
+            (true, SortOrder::Desc) => "descending",
+        };
+        let arrow = match (current, order) {
+            (false, _) => "",
+            (true, SortOrder::Asc) => " ▲",
+            (true, SortOrder::Desc) => " ▼",
+        };
+        view! {
+            <th aria-sort=aria data-sort=by.as_str()>
+                <a href=wanted.sorted_by(by) data-testid="sort">{label}{arrow}</a>
+            </th>
+        }
+    };
+    view! {
+        {summary}
+        <table class="grid overview" data-testid="sessions">
+            <thead>
+                <tr>
+                    {head(SessionSort::Cluster, "Cluster")}
+                    {head(SessionSort::Master, "Master volume")}
+                    {head(SessionSort::Slave, "Slave")}
+                    {head(SessionSort::Status, "Status")}
+                    {head(SessionSort::Health, "Health")}
+                    {head(SessionSort::Lag, "Lag")}
+                    {head(SessionSort::RecoveryPoint, "Recovery point")}
+                    {head(SessionSort::Checkpoint, "Last checkpoint")}
+                    <th>"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {o.rows.into_iter().map(|r| view! { <OverviewLine r/> }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn OverviewLine(r: OverviewRow) -> impl IntoView {
+    let s = r.session.clone();
+    let lag = match r.lag_seconds {
+        Some(l) => view! { <span data-testid="lag">{lag_text(l)}</span> }.into_any(),
+        None => view! { <span class="muted" data-testid="lag">"n/a"</span> }.into_any(),
+    };
+    let health_title = format!("{} (since {})", r.health_reason, absolute(r.health_since));
+    view! {
+        <tr data-testid="session" data-slave=s.slave_volume.clone() data-health=s.health.map(|h| h.to_string()).unwrap_or_else(|| "unknown".into())>
+            <td>{r.cluster_name.clone()}</td>
+            <td><a href=format!("/volumes/{}", s.master_volume_id)>{s.master_volume.clone()}</a></td>
+            <td>
+                <span class="muted">{format!("{}::", s.slave_host)}</span>
+                <a href=format!("/sessions/{}", s.id) data-testid="session-link">{s.slave_volume.clone()}</a>
+                {s.slave_volume_id.is_none().then(|| view! { <span class="muted" title="the slave's cluster is not registered in georep">" (unmanaged)"</span> })}
+            </td>
+            <td><StatusBadge status=s.status/>" "<DrBadge role=s.dr_role/></td>
+            <td title=health_title><HealthBadge health=s.health/></td>
+            <td>{lag}</td>
+            <td data-testid="recovery-point">
+                <When t=r.recovery_point/>
+                {r.recovery_overdue.then(|| view! { <span class="badge status-warn" data-testid="overdue" title="older than the schedule's RPO">" overdue"</span> })}
+            </td>
+            <td><CheckpointBadge state=s.checkpoint time=s.checkpoint_time/>" "<When t=s.checkpoint_time/></td>
+            <td><SessionActions session=s.clone()/></td>
+        </tr>
+    }
+}
+
+/// Seconds as an admin reads a lag: `45 s`, `12 min`, `3 h 5 min`.
+fn lag_text(s: i64) -> String {
+    match s {
+        ..=119 => format!("{s} s"),
+        120..=3599 => format!("{} min", s / 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
     }
 }
 

@@ -1,57 +1,12 @@
 //! Geo-replication session options: whether and to what a change is allowed (the values
-//! checked before gluster sees them, command options), their help texts. The table of options
-//! itself is `domain::options`.
+//! checked before gluster sees them, command options). The table of options itself, with
+//! gluster's help texts and the groups the options table shows, is `domain::options`.
 use super::names::OptionKey;
 use super::ServiceError;
 pub use crate::domain::options::{Kind, Spec, OPTIONS};
 
 pub fn spec(key: &OptionKey) -> Option<&'static Spec> {
     crate::domain::options::find(key.as_str())
-}
-
-/// gluster's own help text for an option (gsyncd.conf `help=`), where it has one.
-pub fn description(key: &str) -> &'static str {
-    match key {
-        "checkpoint" => "Set Checkpoint",
-        "gluster_cli_options" => "Gluster CLI Options",
-        "pid_file" => "PID file path",
-        "state_file" => "Status File path",
-        "georep_session_working_dir" => "Session Working directory",
-        "access_mount" => "Do not lazy unmount the primary volume. This allows admin to access the mount for debugging.",
-        "secondary_access_mount" => "Do not lazy unmount the secondary volume. This allows admin to access the mount for debugging.",
-        "isolated_secondarys" => "List of Secondary nodes which are isolated",
-        "changelog_batch_size" => "Max size of Changelogs to process per batch.",
-        "secondary_timeout" => "Timeout in seconds for Secondary Gsyncd. If no activity from primary for this timeout, Secondary gsyncd will be disconnected. Set Timeout to zero to skip this check.",
-        "connection_timeout" => "Timeout for mounts",
-        "replica_failover_interval" => "Minimum time interval in seconds for passive worker to become Active",
-        "changelog_archive_format" => "Processed changelogs will be archived in working directory. Pattern for archive file",
-        "use_meta_volume" => "Use this to set Active Passive mode to meta-volume.",
-        "meta_volume_mnt" => "Meta Volume or Shared Volume mount path",
-        "sync_method" => "Sync method for data sync. Available methods are tar over ssh and rsync. Default is rsync.",
-        "remote_gsyncd" => "If SSH keys are not secured with gsyncd prefix then use this configuration to set the actual path of gsyncd(Usually /usr/libexec/glusterfs/gsyncd)",
-        "gluster_command_dir" => "Directory where Gluster binaries exist on primary",
-        "secondary_gluster_command_dir" => "Directory where Gluster binaries exist on secondary",
-        "gluster_params" => "Parameters for Gluster Geo-rep mount in Primary",
-        "secondary_gluster_params" => "Parameters for Gluster Geo-rep mount in Secondary",
-        "ignore_deletes" => "Do not sync deletes in Secondary",
-        "gfid_conflict_resolution" => "Disables automatic gfid conflict resolution while syncing",
-        "working_dir" => "Working directory for storing Changelogs",
-        "change_detector" => "Change detector",
-        "cli_log_level" => "Set CLI Log Level",
-        "log_level" => "Set Log Level",
-        "gluster_log_level" => "Set Gluster mount Log Level",
-        "changelog_log_level" => "Set Changelog Log Level",
-        "secondary_log_level" => "Set Secondary Gsyncd Log Level",
-        "secondary_gluster_log_level" => "Set Secondary Gluster mount Log Level",
-        "ssh_port" => "Set SSH port",
-        "ssh_command" => "Set ssh binary path",
-        "tar_command" => "Set tar command path",
-        "gluster_command" => "Set gluster binary path",
-        "sync_jobs" => "Number of Syncer jobs",
-        "rsync_command" => "Set rsync command path",
-        "log_rsync_performance" => "Log Rsync performance",
-        _ => "",
-    }
 }
 
 /// Values a select box can offer (empty: free input).

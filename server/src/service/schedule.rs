@@ -592,7 +592,11 @@ fn describe(s: &ScheduleRow) -> String {
 
 /// Whether the recovery point is older than the schedule's RPO (no point at all is overdue
 /// once a run should have made one).
-fn overdue(s: Option<&ScheduleRow>, point: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+pub(super) fn overdue(
+    s: Option<&ScheduleRow>,
+    point: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
     let Some((s, rpo)) = s.and_then(|s| s.rpo_seconds.map(|r| (s, r))) else {
         return false;
     };

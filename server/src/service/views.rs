@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use app::domain::HostView;
 use app::failover::DrRole;
+use app::health::Health;
 use app::health::SessionHealth;
 use app::views::{
-    BrickProgress, BrickView, CheckpointState, SessionDetail, SessionFilter, SessionSummary,
-    VolumeView,
+    sort_overview, BrickProgress, BrickView, CheckpointState, OverviewRow, SessionDetail,
+    SessionFilter, SessionOverview, SessionSort, SessionSummary, SortOrder, VolumeView,
 };
 use uuid::Uuid;
 
@@ -87,12 +88,17 @@ impl Service {
         &self,
         filter: &SessionFilter,
     ) -> Result<Vec<(SessionSummary, SessionHealth)>> {
-        for name in [&filter.master_volume, &filter.slave_volume]
+        check_volume_names(filter)?;
+        Ok(self
+            .sessions_with_health()
+            .await?
             .into_iter()
-            .flatten()
-        {
-            VolumeName::parse(name)?;
-        }
+            .filter(|(s, _)| filter.matches(s))
+            .collect())
+    }
+
+    /// Every session with its health verdict as of now (in the summary too).
+    async fn sessions_with_health(&self) -> Result<Vec<(SessionSummary, SessionHealth)>> {
         let mut health: HashMap<Uuid, SessionHealth> = self
             .health_views()
             .await?
@@ -106,9 +112,78 @@ impl Service {
             .filter_map(|mut s| {
                 let h = health.remove(&s.id)?;
                 s.health = Some(h.health);
-                filter.matches(&s).then_some((s, h))
+                Some((s, h))
             })
             .collect())
+    }
+
+    /// How many sessions are not healthy as of now (the page title's number): the verdicts
+    /// alone, without the rest of the overview.
+    pub async fn not_healthy(&self) -> Result<usize> {
+        Ok(self
+            .health_views()
+            .await?
+            .iter()
+            .filter(|h| h.health.health != Health::Healthy)
+            .count())
+    }
+
+    /// The sessions overview of every cluster (the sessions page): the sessions `filter`
+    /// lets through with their health, lag and recovery point, sorted; the counts of all.
+    pub async fn overview(
+        &self,
+        filter: &SessionFilter,
+        sort: SessionSort,
+        order: SortOrder,
+    ) -> Result<SessionOverview> {
+        check_volume_names(filter)?;
+        let all = self.sessions_with_health().await?;
+        let mut c = self.conn().await?;
+        let clusters: HashMap<Uuid, String> = store::list_clusters(&mut c)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.into_uuid(), c.name))
+            .collect();
+        let points = store::recovery_points(&mut c).await?;
+        let schedules: HashMap<Uuid, store::ScheduleRow> = store::all_schedules(&mut c)
+            .await?
+            .into_iter()
+            .map(|s| (s.session_id.into_uuid(), s))
+            .collect();
+        drop(c);
+        let by_health = Health::ALL
+            .iter()
+            .map(|h| (*h, all.iter().filter(|(s, _)| s.health == Some(*h)).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let total = all.len();
+        let now = chrono::Utc::now();
+        let mut rows: Vec<OverviewRow> = all
+            .into_iter()
+            .filter(|(s, _)| filter.matches(s))
+            .map(|(s, h)| {
+                let recovery_point = points.get(&s.id.hyphenated()).copied();
+                OverviewRow {
+                    cluster_name: clusters.get(&s.cluster_id).cloned().unwrap_or_default(),
+                    health_reason: h.reason,
+                    health_since: h.since,
+                    lag_seconds: h.lag_seconds,
+                    recovery_point,
+                    recovery_overdue: super::schedule::overdue(
+                        schedules.get(&s.id),
+                        recovery_point,
+                        now,
+                    ),
+                    session: s,
+                }
+            })
+            .collect();
+        sort_overview(&mut rows, sort, order);
+        Ok(SessionOverview {
+            rows,
+            total,
+            by_health,
+        })
     }
 
     /// A string that changes whenever what the pages show has changed (`web/live.rs`).
@@ -125,6 +200,16 @@ impl Service {
         let master = store::get_volume(&mut c, s.master_volume_id).await?;
         session_detail_in(&mut c, s, master.as_ref()).await
     }
+}
+
+fn check_volume_names(filter: &SessionFilter) -> Result<()> {
+    for name in [&filter.master_volume, &filter.slave_volume]
+        .into_iter()
+        .flatten()
+    {
+        VolumeName::parse(name)?;
+    }
+    Ok(())
 }
 
 /// The inventory as `conn` sees it (in a transaction: one snapshot).

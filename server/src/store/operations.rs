@@ -521,6 +521,20 @@ pub async fn recovery_point(
     .await?)
 }
 
+/// Every session's newest recovery point (as `recovery_point`, in one query: the overview).
+pub async fn recovery_points(
+    conn: &mut SqliteConnection,
+) -> Result<std::collections::HashMap<Id, DateTime<Utc>>> {
+    let rows: Vec<(Id, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT session_id, max(recovery_point) FROM operations
+          WHERE session_id IS NOT NULL AND state = 'succeeded' AND recovery_point IS NOT NULL
+          GROUP BY session_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// What an operation is about, once its session is located.
 pub async fn describe_operation(
     conn: &mut SqliteConnection,

@@ -5,7 +5,10 @@ use app::domain::*;
 use app::error::AppError;
 use app::failover::{FailbackInput, FailoverCheck, FailoverInput};
 use app::health::{LagSample, ProbeReport, RestartOutcome, SessionHealth};
-use app::views::{SessionDetail, SessionSummary, VolumeView};
+use app::views::{
+    SessionDetail, SessionFilter, SessionOverview, SessionSort, SessionSummary, SortOrder,
+    VolumeView,
+};
 use uuid::Uuid;
 
 use crate::service::auth::{Authenticator, WEB_SESSION};
@@ -275,6 +278,19 @@ impl Backend for UiBackend {
 
     async fn sessions(&self) -> Result<Vec<SessionSummary>, AppError> {
         Ok(self.service.session_summaries().await?)
+    }
+
+    async fn not_healthy(&self) -> Result<usize, AppError> {
+        Ok(self.service.not_healthy().await?)
+    }
+
+    async fn session_overview(
+        &self,
+        filter: SessionFilter,
+        sort: SessionSort,
+        order: SortOrder,
+    ) -> Result<SessionOverview, AppError> {
+        Ok(self.service.overview(&filter, sort, order).await?)
     }
 
     async fn session_detail(&self, id: Uuid) -> Result<SessionDetail, AppError> {

@@ -356,6 +356,9 @@ fn rpc_args(d: &[u8]) -> bool {
     accepted |= qs.deserialize_str::<app::rpc::EditCluster>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::RemoveCluster>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::ListEvents>(&t).is_ok();
+    accepted |= qs
+        .deserialize_str::<app::rpc::GetSessionOverview>(&t)
+        .is_ok();
     accepted |= qs.deserialize_str::<app::rpc::Login>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::CheckEligibility>(&t).is_ok();
     accepted |= qs.deserialize_str::<app::rpc::GetLagHistory>(&t).is_ok();
@@ -378,6 +381,7 @@ fn rpc_seeds() -> Vec<Vec<u8>> {
         format!("id={id}&edit[name]=site-b&edit[ssh_port]=2200&edit[host_key][host]=node1&edit[host_key][fingerprint]=SHA256%3Aabc&verify=false"),
         format!("id={id}&force=true"),
         format!("filter[session]={id}&filter[result]=refused&before=120&limit=50"),
+        format!("filter[health]=stalled&filter[status]=partial_faulty&filter[cluster]={id}&filter[master_volume]=mastervol&sort=recovery_point&order=desc"),
         "name=admin&password=secret-pw&next=%2Fsessions".to_owned(),
         format!("master_volume_id={id}&slave_host=vm&slave_volume=slavevol"),
         format!("id={id}&since=2026-11-24T08%3A44%3A35Z"),

@@ -260,6 +260,28 @@ async fn server_functions_answer_at_stable_urls() {
     let r = post("list_clusters", &[]).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.json::<Vec<serde_json::Value>>().await.unwrap().is_empty());
+    // the sessions overview (its filter and sort as the page's URL gives them) and the
+    // title's count; a filter naming a volume gluster could not have is refused
+    let r = post(
+        "session_overview",
+        &[
+            ("filter[health]", "stalled"),
+            ("filter[status]", "partial_faulty"),
+            ("sort", "recovery_point"),
+            ("order", "desc"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let overview: app::views::SessionOverview = r.json().await.unwrap();
+    assert_eq!((overview.rows.len(), overview.total), (0, 0));
+    let r = post("not_healthy", &[]).await.unwrap();
+    assert_eq!(r.json::<Option<usize>>().await.unwrap(), Some(0));
+    let r = post("session_overview", &[("filter[master_volume]", "a/b")])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
 
     let ghost = uuid::Uuid::new_v4().to_string();
     let r = post(

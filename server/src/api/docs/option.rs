@@ -42,6 +42,12 @@ pub struct OptionDoc {
     /// allow them (`serve --allow-command-options`); empty when it may be changed.
     #[serde(default, deserialize_with = "empty_is_none")]
     pub refused_reason: Option<String>,
+    /// Where the browser's options table shows it: common, advanced, command, read_only.
+    #[serde(default)]
+    pub group: String,
+    /// gluster's own help text (gsyncd.conf), empty where it has none.
+    #[serde(default)]
+    pub description: String,
 }
 
 impl OptionDoc {
@@ -57,6 +63,8 @@ impl OptionDoc {
             read_only: o.read_only,
             command_option: o.command_option,
             refused_reason: o.refused_reason,
+            group: o.group.to_string(),
+            description: o.description,
             value: o.value,
             key: o.key,
         }

@@ -1,6 +1,6 @@
 //! A session's options and checkpoints: `config` calls under the session's claim, each
 //! answered (and stored) with what gluster's own config reads back.
-use app::domain::{ActionOutcome, Checkpoint, SessionOption};
+use app::domain::{ActionOutcome, Checkpoint, OptionGroup, SessionOption};
 use uuid::Uuid;
 
 use super::super::audit::Audit;
@@ -298,7 +298,8 @@ fn option_of(key: String, value: String, policy: options::CommandOptions) -> Ses
             .unwrap_or_default(),
         // an option gluster lists that gluster 10's table does not know cannot be validated
         read_only: spec.is_none_or(|s| !s.settable()),
-        description: options::description(&key).to_owned(),
+        description: spec.map(|s| s.help).unwrap_or_default().to_owned(),
+        group: spec.map_or(OptionGroup::ReadOnly, |s| s.group()),
         min: spec.and_then(|s| match s.kind {
             options::Kind::Int { min, .. } => Some(min),
             _ => None,
