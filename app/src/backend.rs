@@ -108,6 +108,9 @@ pub trait Backend: Send + Sync + 'static {
         actor: &str,
         id: uuid::Uuid,
     ) -> Result<crate::health::ProbeReport, AppError>;
+    /// A stale session (its slave volume gone) stopped with force and deleted.
+    async fn cleanup_session(&self, actor: &str, id: uuid::Uuid)
+        -> Result<ActionOutcome, AppError>;
     async fn restart_stalled(
         &self,
         actor: &str,

@@ -54,6 +54,8 @@ crate::spelled! {
         Pause,
         Resume,
         Delete,
+        /// A stale session (its slave volume gone) stopped with force and deleted.
+        Cleanup,
         OptionSet,
         OptionReset,
         Checkpoint,

@@ -139,6 +139,14 @@ pub async fn session_action(
         .await
 }
 
+/// Cleans up a stale session: `stop force`, then `delete` (refused unless it is stale).
+#[server(prefix = "/rpc", endpoint = "cleanup_session")]
+pub async fn cleanup_session(id: uuid::Uuid) -> Result<crate::domain::ActionOutcome, AppError> {
+    crate::backend::backend()?
+        .cleanup_session(&crate::backend::actor()?, id)
+        .await
+}
+
 #[server(prefix = "/rpc", endpoint = "session_options")]
 pub async fn session_options(
     id: uuid::Uuid,

@@ -109,6 +109,18 @@ pub fn StatusBadge(status: SessionStatus) -> impl IntoView {
 }
 
 /// "failed over" / "failing back" beside a session's status; nothing in the normal role.
+/// "stale" when the session's slave volume is gone (the reason in its title).
+#[component]
+pub fn StaleBadge(stale: Option<crate::views::Stale>) -> impl IntoView {
+    stale.map(|st| {
+        view! {
+            <span class="badge stale status-bad" data-testid="stale" title=st.reason>
+                "stale"
+            </span>
+        }
+    })
+}
+
 #[component]
 pub fn DrBadge(role: Option<DrRole>) -> impl IntoView {
     role.map(|r| {

@@ -86,6 +86,15 @@ pub struct SessionSummary {
     /// Failed over (the slave takes writes) or failing back; None: the normal role.
     pub dr_role: Option<crate::failover::DrRole>,
     pub updated_at: DateTime<Utc>,
+    /// Its slave volume is gone: why, since when (the cleanup action removes it).
+    pub stale: Option<Stale>,
+}
+
+/// Why a session replicates nowhere (its slave volume no longer exists), found by the sync.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stale {
+    pub reason: String,
+    pub since: DateTime<Utc>,
 }
 
 crate::spelled! {
@@ -438,6 +447,7 @@ mod tests {
             checkpoint_time: None,
             health: None,
             dr_role: Some(DrRole::FailedOver),
+            stale: None,
             updated_at: DateTime::<Utc>::MIN_UTC,
         };
         let f = |edit: fn(&mut SessionFilter)| {
@@ -516,6 +526,7 @@ mod tests {
             health,
             dr_role: None,
             updated_at: DateTime::<Utc>::MIN_UTC,
+            stale: None,
         }
     }
 

@@ -19,7 +19,7 @@ use crate::rpc::{
 };
 use crate::ui::{
     live_tick, BrickBadge, CheckpointBadge, DrBadge, ErrorLine, HealthBadge, PendingBar,
-    StatusBadge, When,
+    StaleBadge, StatusBadge, When,
 };
 use crate::views::{BrickProgress, SessionDetail};
 
@@ -127,6 +127,7 @@ fn Detail(d: SessionDetail) -> impl IntoView {
             <h1>{format!("{} → {}::{}", s.master_volume, s.slave_host, s.slave_volume)}</h1>
             <StatusBadge status=s.status/>
             <DrBadge role=s.dr_role/>
+            <StaleBadge stale=s.stale.clone()/>
             <HealthBadge health=s.health/>
         </div>
         <p class="muted">
@@ -135,6 +136,12 @@ fn Detail(d: SessionDetail) -> impl IntoView {
             " · lag " {d.lag_seconds.map(|l| format!("{l} s")).unwrap_or_else(|| "n/a".into())}
             " · updated " <When t=Some(s.updated_at)/>
         </p>
+        {s.stale.clone().map(|st| view! {
+            <p class="stale-reason" role="alert" data-testid="stale-reason">
+                {format!("Stale: {}. It replicates nowhere; Clean up stops it with force and deletes it in gluster.", st.reason)}
+                " " <When t=Some(st.since)/>
+            </p>
+        })}
         {d.health_reason.clone().map(|r| view! { <p class="health-reason" data-testid="health-reason">{r}</p> })}
         <SessionActions session=s.clone()/>
         <h2>"Workers (one per master brick)"</h2>

@@ -15,7 +15,7 @@ use crate::rpc::{
 };
 use crate::ui::{
     absolute, live_tick, CheckpointBadge, Dialog, DrBadge, ErrorLine, HealthBadge, IfCanAct,
-    StatusBadge, When,
+    StaleBadge, StatusBadge, When,
 };
 use crate::views::{
     DrRoleFilter, OverviewRow, SessionFilter, SessionOverview, SessionSort, SessionSummary,
@@ -282,7 +282,7 @@ fn OverviewLine(r: OverviewRow) -> impl IntoView {
                 <a href=format!("/sessions/{}", s.id) data-testid="session-link">{s.slave_volume.clone()}</a>
                 {s.slave_volume_id.is_none().then(|| view! { <span class="muted" title="the slave's cluster is not registered in georep">" (unmanaged)"</span> })}
             </td>
-            <td><StatusBadge status=s.status/>" "<DrBadge role=s.dr_role/></td>
+            <td><StatusBadge status=s.status/>" "<DrBadge role=s.dr_role/>" "<StaleBadge stale=s.stale.clone()/></td>
             <td title=health_title><HealthBadge health=s.health/></td>
             <td>{lag}</td>
             <td data-testid="recovery-point">
@@ -383,7 +383,7 @@ pub fn SessionTable(sessions: Vec<SessionSummary>, show_master: bool) -> impl In
                                 {s.slave_volume_id.is_none().then(|| view! { <span class="muted" title="the slave's cluster is not registered in georep">" (unmanaged)"</span> })}
                             </td>
                             <td>{s.slave_user.clone()}</td>
-                            <td><StatusBadge status=s.status/>" "<DrBadge role=s.dr_role/></td>
+                            <td><StatusBadge status=s.status/>" "<DrBadge role=s.dr_role/>" "<StaleBadge stale=s.stale.clone()/></td>
                             <td><HealthBadge health=s.health/></td>
                             <td><CheckpointBadge state=s.checkpoint time=s.checkpoint_time/></td>
                             <td><When t=Some(s.updated_at)/></td>
@@ -402,6 +402,8 @@ pub fn SessionTable(sessions: Vec<SessionSummary>, show_master: bool) -> impl In
 enum Pending {
     Action(SessionAction),
     Checkpoint,
+    /// A stale session's cleanup (stop force, delete).
+    Cleanup,
 }
 
 /// A confirmation being asked: of what, on which session.
@@ -427,6 +429,7 @@ pub struct SessionActs {
     act: ServerAction<rpc::SessionAction>,
     checkpoint: ServerAction<rpc::SetCheckpoint>,
     refresh: ServerAction<rpc::RefreshSession>,
+    cleanup: ServerAction<rpc::CleanupSession>,
     tick: RwSignal<u64>,
 }
 
@@ -443,6 +446,7 @@ impl SessionActs {
             act: ServerAction::new(),
             checkpoint: ServerAction::new(),
             refresh: ServerAction::new(),
+            cleanup: ServerAction::new(),
             tick: live_tick(),
         };
         provide_context(acts);
@@ -450,7 +454,10 @@ impl SessionActs {
     }
 
     fn busy(self) -> bool {
-        self.act.pending().get() || self.checkpoint.pending().get() || self.refresh.pending().get()
+        self.act.pending().get()
+            || self.checkpoint.pending().get()
+            || self.refresh.pending().get()
+            || self.cleanup.pending().get()
     }
 
     fn ask(self, id: Uuid, label: String, pending: Pending) {
@@ -509,6 +516,16 @@ pub fn SessionActions(session: SessionSummary) -> impl IntoView {
                 {button(SessionAction::Pause, "Pause")}
                 {button(SessionAction::Resume, "Resume")}
                 {button(SessionAction::Delete, "Delete")}
+                {session.stale.is_some().then(|| {
+                    let label = label.clone();
+                    view! {
+                        <button type="button" data-action="cleanup"
+                            title="its slave volume is gone: stop it with force and delete it in gluster"
+                            on:click=move |_| acts.ask(id, label.clone(), Pending::Cleanup)>
+                            "Clean up"
+                        </button>
+                    }
+                })}
                 <a class="button" href=format!("/sessions/{id}#options") data-action="options">"Options"</a>
                 <button type="button" data-action="checkpoint"
                     on:click={
@@ -553,6 +570,14 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
         }
     });
     Effect::new(move |_| {
+        if let Some(r) = acts.cleanup.value().get() {
+            acts.finished(
+                r.map(|o| o.message.unwrap_or_else(|| "cleaned up".into())),
+                true,
+            );
+        }
+    });
+    Effect::new(move |_| {
         if let Some(r) = acts.refresh.value().get() {
             acts.finished(r.map(|_| "re-read from gluster".into()), false);
         }
@@ -563,6 +588,9 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
             let title = match p {
                 Pending::Action(a) => format!("{} session {label}?", capitalised(a.as_str())),
                 Pending::Checkpoint => format!("Set a checkpoint on {label} now?"),
+                Pending::Cleanup => format!(
+                    "Clean up the stale session {label}? gluster stops it with force and deletes it"
+                ),
             };
             let confirm = move |_| {
                 acts.notice.set(None);
@@ -578,6 +606,9 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
                     }
                     Pending::Checkpoint => {
                         acts.checkpoint.dispatch(rpc::SetCheckpoint { id, at: Checkpoint::Now });
+                    }
+                    Pending::Cleanup => {
+                        acts.cleanup.dispatch(rpc::CleanupSession { id });
                     }
                 }
             };

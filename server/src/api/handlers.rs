@@ -424,7 +424,7 @@ pub async fn delete_session(
 
 #[utoipa::path(post, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}/{action}", tag = "sessions",
     params(("cluster" = Uuid, Path), ("volume" = Uuid, Path), ("session" = Uuid, Path),
-           ("action" = String, Path, description = "start, stop, pause, resume, checkpoint, refresh, probe, restart-stalled, sync-now, failover or failback")),
+           ("action" = String, Path, description = "start, stop, pause, resume, checkpoint, refresh, probe, restart-stalled, sync-now, failover, failback or cleanup (a stale session: stop force and delete)")),
     request_body(content((ActionBody = "application/xml"), (ActionBody = "application/json")), description = "optional"),
     responses((status = 200, description = XML_JSON, body = ActionDoc), (status = "default", body = FaultDoc)))]
 pub async fn session_action(
@@ -464,6 +464,7 @@ async fn run_session_action(
             action.as_str(),
             "checkpoint"
                 | "refresh"
+                | "cleanup"
                 | "probe"
                 | "restart-stalled"
                 | "sync-now"
@@ -531,6 +532,10 @@ async fn run_session_action(
                 .await?
                 .map(|o| Ran::Message(o.message))
         }
+        (None, "cleanup") => service
+            .accepting(respond_async, service.cleanup_session(who, s))
+            .await?
+            .map(|o| Ran::Message(o.message)),
         (None, "probe") => service
             .accepting(respond_async, service.probe_session(who, s))
             .await?

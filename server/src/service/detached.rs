@@ -61,6 +61,13 @@ impl Service {
         .await
     }
 
+    /// Cleans up a stale session (see `cleanup_session_now`).
+    pub async fn cleanup_session(&self, actor: &str, id: Uuid) -> Result<ActionOutcome> {
+        let (s, actor) = (self.clone(), actor.to_owned());
+        self.detached(async move { s.cleanup_session_now(&actor, id).await })
+            .await
+    }
+
     /// Creates a session (see `create_session_now`).
     pub async fn create_session(&self, actor: &str, new: NewSession) -> Result<CreatedSession> {
         let (s, actor) = (self.clone(), actor.to_owned());

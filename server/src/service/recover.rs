@@ -164,7 +164,11 @@ impl Service {
                 OperationState::Failed,
                 format!("{at}; a probe changes nothing to undo: the next probe judges"),
             ),
-            kind => match SessionAction::parse(kind.as_str()) {
+            // a cleanup is done when its delete is
+            kind => match SessionAction::parse(match kind {
+                OperationKind::Cleanup => "delete",
+                k => k.as_str(),
+            }) {
                 Some(action) => {
                     let done =
                         |session: &Option<store::SessionRow>| match (action.outcome(), session) {

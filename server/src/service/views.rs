@@ -400,6 +400,11 @@ pub(super) fn session_summary(
         health: health.map(|h| h.health),
         dr_role,
         updated_at: s.updated_at,
+        stale: s
+            .stale_reason
+            .clone()
+            .zip(s.stale_since)
+            .map(|(reason, since)| app::views::Stale { reason, since }),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Queries the session lifecycle needs beyond the inventory's.
 use sqlx::SqliteConnection;
 
+use super::sessions::SESSION_COLUMNS;
 use super::{Id, Result, SessionRow, VolumeRow};
 
 /// Sessions (of any managed master) whose slave is this volume: by its id when georep knows
@@ -11,19 +12,18 @@ pub async fn sessions_with_slave(
     host: &str,
     volume: &str,
 ) -> Result<Vec<SessionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT session_id, master_volume_id, session_key, slave_host_uuid, slave_host_name,
-                slave_volume_id, slave_volume_name, slave_user, status, created_at, updated_at
-           FROM gluster_georep_session
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM gluster_georep_session
           WHERE (slave_volume_id IS NOT NULL AND slave_volume_id = ?)
              OR (slave_host_name = ? AND slave_volume_name = ?)
-          ORDER BY session_key",
-    )
-    .bind(slave_volume_id)
-    .bind(host)
-    .bind(volume)
-    .fetch_all(conn)
-    .await?)
+          ORDER BY session_key"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(slave_volume_id)
+        .bind(host)
+        .bind(volume)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// The volume named `volume` in a cluster that knows `host`: as the address of one of its
@@ -51,6 +51,46 @@ pub async fn volume_by_host_and_name(
     .bind(host)
     .fetch_optional(conn)
     .await?)
+}
+
+/// The sessions whose slave is volume `slave` (georep knows it), each with its master volume.
+pub async fn sessions_of_slave_volume(
+    conn: &mut SqliteConnection,
+    slave: Id,
+) -> Result<Vec<(SessionRow, VolumeRow)>> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM gluster_georep_session
+          WHERE slave_volume_id = ? ORDER BY session_key"
+    );
+    let sessions: Vec<SessionRow> = sqlx::query_as(&sql)
+        .bind(slave)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::new();
+    for s in sessions {
+        if let Some(master) = super::get_volume(&mut *conn, s.master_volume_id).await? {
+            out.push((s, master));
+        }
+    }
+    Ok(out)
+}
+
+/// Marks a session stale (its slave volume is gone), since `now`.
+pub async fn set_session_stale(
+    conn: &mut SqliteConnection,
+    session_id: Id,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE gluster_georep_session SET stale_reason = ?, stale_since = ? WHERE session_id = ?",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(session_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// An action's known outcome, written at once: the session's status and every worker's

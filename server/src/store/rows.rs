@@ -91,6 +91,9 @@ pub struct SessionRow {
     pub status: SessionStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Why the session is stale (its slave volume is gone), since when; None: it is not.
+    pub stale_reason: Option<String>,
+    pub stale_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, FromRow)]

@@ -8,8 +8,9 @@ const VOLUME_COLUMNS: &str =
     disperse_count, size_total, size_free, updated_at";
 const BRICK_COLUMNS: &str =
     "id, volume_id, host_id, host_uuid, server_name, path, position, status, size_total, size_free";
-const SESSION_COLUMNS: &str = "session_id, master_volume_id, session_key, slave_host_uuid, \
-    slave_host_name, slave_volume_id, slave_volume_name, slave_user, status, created_at, updated_at";
+pub(super) const SESSION_COLUMNS: &str = "session_id, master_volume_id, session_key, slave_host_uuid, \
+    slave_host_name, slave_volume_id, slave_volume_name, slave_user, status, created_at, updated_at, \
+    stale_reason, stale_since";
 const DETAIL_COLUMNS: &str =
     "session_id, master_brick_id, slave_host_uuid, slave_host_name, status, \
     checkpoint_status, crawl_status, files_synced, files_pending, bytes_pending, deletes_pending, \
@@ -100,8 +101,8 @@ pub async fn insert_session(conn: &mut SqliteConnection, s: &SessionRow) -> Resu
     sqlx::query(
         "INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key,
              slave_host_uuid, slave_host_name, slave_volume_id, slave_volume_name, slave_user,
-             status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             status, created_at, updated_at, stale_reason, stale_since)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(s.session_id)
     .bind(s.master_volume_id)
@@ -114,6 +115,8 @@ pub async fn insert_session(conn: &mut SqliteConnection, s: &SessionRow) -> Resu
     .bind(<&str>::from(s.status))
     .bind(s.created_at)
     .bind(s.updated_at)
+    .bind(&s.stale_reason)
+    .bind(s.stale_since)
     .execute(conn)
     .await
     .map_err(|e| StoreError::unique(e, format!("the session {:?}", s.session_key)))?;
@@ -124,7 +127,8 @@ pub async fn insert_session(conn: &mut SqliteConnection, s: &SessionRow) -> Resu
 pub async fn update_session(conn: &mut SqliteConnection, s: &SessionRow) -> Result<()> {
     sqlx::query(
         "UPDATE gluster_georep_session SET slave_host_uuid = ?, slave_host_name = ?,
-             slave_volume_id = ?, slave_volume_name = ?, slave_user = ?, status = ?, updated_at = ?
+             slave_volume_id = ?, slave_volume_name = ?, slave_user = ?, status = ?, updated_at = ?,
+             stale_reason = ?, stale_since = ?
          WHERE session_id = ?",
     )
     .bind(s.slave_host_uuid)
@@ -134,6 +138,8 @@ pub async fn update_session(conn: &mut SqliteConnection, s: &SessionRow) -> Resu
     .bind(&s.slave_user)
     .bind(<&str>::from(s.status))
     .bind(s.updated_at)
+    .bind(&s.stale_reason)
+    .bind(s.stale_since)
     .bind(s.session_id)
     .execute(conn)
     .await?;

@@ -86,6 +86,8 @@ pub(crate) async fn seed(store: &Store) -> Fixture {
         status: "ACTIVE".parse().unwrap(),
         created_at: now,
         updated_at: now,
+        stale_reason: None,
+        stale_since: None,
     };
     let mut tx = store.begin().await.unwrap();
     insert_cluster(&mut tx, &cluster).await.unwrap();

@@ -212,6 +212,8 @@ impl Quiet {
             } => {
                 return self.session_id == Some(*session_id) && self.options.contains(key);
             }
+            // no action of georep deletes a slave volume
+            Change::SessionStale { .. } => return false,
             Change::SessionVanished { session_id, .. }
             | Change::SessionStatus { session_id, .. } => session_id,
         };

@@ -66,6 +66,17 @@ fn change_event(
                 ),
             )
         }
+        Change::SessionStale {
+            session_id,
+            name,
+            reason,
+            ..
+        } => (
+            "session_stale",
+            session_id,
+            name.clone(),
+            format!("{reason}: the session replicates nowhere; clean it up"),
+        ),
         Change::OptionChanged {
             session_id,
             name,
@@ -89,7 +100,13 @@ fn change_event(
         at,
         actor: SYNC_ACTOR.into(),
         action: action.into(),
-        cluster_id: Some(cluster.id),
+        // the session's own cluster (a stale one is found in its slave's)
+        cluster_id: Some(match c {
+            Change::SessionStale {
+                master_cluster_id, ..
+            } => master_cluster_id.hyphenated(),
+            _ => cluster.id,
+        }),
         session_id: Some(session_id.hyphenated()),
         target,
         result: app::domain::EventResult::Detected,

@@ -50,6 +50,14 @@ pub enum Change {
         from: SessionStatus,
         to: SessionStatus,
     },
+    /// The session's slave volume is gone (`mark_slave_gone`): it replicates nowhere. Found in
+    /// the slave's cluster; the session is the master's.
+    SessionStale {
+        session_id: Uuid,
+        master_cluster_id: Uuid,
+        name: String,
+        reason: String,
+    },
     /// A new value of an option an admin sets (never gluster's own values, nor a session's
     /// first ones).
     OptionChanged {
@@ -126,6 +134,7 @@ pub async fn reconcile_held(
     let seen: HashSet<Uuid> = snap.volumes.iter().map(|v| v.id).collect();
     for (id, v) in &old_volumes {
         if !seen.contains(id) {
+            mark_slave_gone(conn, cluster_id, v, now, &mut r).await?;
             store::delete_volume(conn, v.id).await?;
             r.writes += 1;
         }
@@ -427,6 +436,12 @@ async fn reconcile_sessions(
         };
         let (slave_host_uuid, slave_volume_id) =
             resolve_slave(conn, gs.slave_volume_uuid, &gs.slave_host).await?;
+        // marked when its slave volume was deleted (below, in the slave's cluster's cycle): a
+        // deleted volume's id never comes back
+        let (stale_reason, stale_since) = match (slave_volume_id, old) {
+            (None, Some(o)) => (o.stale_reason.clone(), o.stale_since),
+            _ => (None, None),
+        };
         let row = SessionRow {
             session_id,
             master_volume_id: volume_id.hyphenated(),
@@ -439,6 +454,8 @@ async fn reconcile_sessions(
             status,
             created_at: old.map(|o| o.created_at).unwrap_or(now),
             updated_at: now,
+            stale_reason,
+            stale_since,
         };
         match old {
             None => {
@@ -551,6 +568,48 @@ async fn resolve_slave(
             .and_then(|b| b.host_uuid),
     };
     Ok((host, Some(vol.id)))
+}
+
+/// The sessions (of any cluster) whose slave is `gone`, a volume gluster no longer has, marked
+/// stale: gluster lists them as long as their master lives, but they replicate nowhere. Only
+/// seen here, as the volume goes (its row's deletion forgets which sessions it served); a
+/// session georep first sees with its slave already gone is not marked.
+async fn mark_slave_gone(
+    conn: &mut SqliteConnection,
+    cluster_id: Id,
+    gone: &VolumeRow,
+    now: DateTime<Utc>,
+    r: &mut Report,
+) -> store::Result<()> {
+    let served = store::sessions_of_slave_volume(conn, gone.id).await?;
+    if served.is_empty() {
+        return Ok(());
+    }
+    let cluster = store::get_cluster(conn, cluster_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let reason = format!(
+        "the slave volume {} ({}) was deleted from cluster {cluster}",
+        gone.name, gone.id
+    );
+    for (s, master) in served {
+        if s.stale_reason.is_some() {
+            continue;
+        }
+        store::set_session_stale(conn, s.session_id, &reason, now).await?;
+        r.writes += 1;
+        r.changes.push(Change::SessionStale {
+            session_id: s.session_id.into_uuid(),
+            master_cluster_id: master.cluster_id.into_uuid(),
+            name: session_name(
+                &master.name,
+                &slave_spec(&s.slave_user, &s.slave_host_name, &s.slave_volume_name),
+            ),
+            reason: reason.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// `name`'s options as gluster lists them now, over `old_rows`. A new value of an option an

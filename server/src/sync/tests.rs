@@ -678,3 +678,38 @@ async fn a_status_georeps_own_action_caused_is_no_event() {
         SessionStatus::Active
     );
 }
+
+#[tokio::test]
+async fn a_session_whose_slave_volume_goes_is_stale_for_good() {
+    let lab = lab().await;
+    let t0 = Utc::now();
+    let snap = active(&lab);
+    apply(&lab, &snap, t0).await;
+    let before = the_session(&lab).await.unwrap();
+    assert!(before.slave_volume_id.is_some() && before.stale_reason.is_none());
+
+    // the slave volume deleted (gluster still lists the session on its master)
+    let mut gone = snap.clone();
+    gone.volumes.retain(|v| v.name != "slavevol");
+    let r = apply(&lab, &gone, t0 + Duration::seconds(5)).await;
+    let stale: Vec<_> = r
+        .changes
+        .iter()
+        .filter(|c| matches!(c, Change::SessionStale { .. }))
+        .collect();
+    assert_eq!(stale.len(), 1, "{:?}", r.changes);
+    let after = the_session(&lab).await.unwrap();
+    let reason = after.stale_reason.clone().unwrap();
+    assert!(
+        reason.starts_with("the slave volume slavevol (")
+            && reason.ends_with("deleted from cluster lab"),
+        "{reason}"
+    );
+    assert_eq!(after.stale_since, Some(t0 + Duration::seconds(5)));
+    assert_eq!(after.slave_volume_id, None);
+
+    // the next cycles keep it, write nothing and report nothing more
+    let r = apply(&lab, &gone, t0 + Duration::seconds(10)).await;
+    assert_eq!((r.writes, r.changes.len()), (0, 0), "{:?}", r.changes);
+    assert_eq!(the_session(&lab).await.unwrap().stale_reason, Some(reason));
+}

@@ -149,6 +149,10 @@ impl Backend for UiBackend {
         Ok(self.service.probe_session(actor, id).await?)
     }
 
+    async fn cleanup_session(&self, actor: &str, id: Uuid) -> Result<ActionOutcome, AppError> {
+        Ok(self.service.cleanup_session(actor, id).await?)
+    }
+
     async fn restart_stalled(&self, actor: &str, id: Uuid) -> Result<RestartOutcome, AppError> {
         Ok(self.service.restart_stalled(actor, id).await?)
     }

@@ -149,6 +149,8 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
             status: "ACTIVE".parse().unwrap(),
             created_at: now,
             updated_at: now,
+            stale_reason: None,
+            stale_since: None,
         },
     )
     .await

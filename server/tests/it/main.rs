@@ -33,3 +33,4 @@ mod lab;
 mod lifecycle;
 mod security;
 mod server;
+mod stale;

@@ -58,6 +58,9 @@ pub struct SessionDoc {
     /// `failed_over` (the slave takes writes) or `failing_back`; absent: the normal role.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub dr_role: Option<String>,
+    /// Present when the session's slave volume no longer exists (POST its `cleanup` action).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub stale: Option<StaleDoc>,
     pub updated: String,
     #[serde(rename = "link", default)]
     pub links: Vec<Link>,
@@ -70,6 +73,12 @@ pub struct SessionDoc {
     /// Only in the detail.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub session_details: Option<SessionDetails>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+pub struct StaleDoc {
+    pub reason: String,
+    pub since: String,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq, Default)]
@@ -132,7 +141,7 @@ pub struct SessionDetailDoc {
 }
 
 /// The actions a session offers, as links (POST to them).
-pub const ACTIONS: [&str; 11] = [
+pub const ACTIONS: [&str; 12] = [
     "start",
     "stop",
     "pause",
@@ -144,6 +153,7 @@ pub const ACTIONS: [&str; 11] = [
     "sync-now",
     "failover",
     "failback",
+    "cleanup",
 ];
 
 impl SessionDoc {
@@ -169,6 +179,10 @@ impl SessionDoc {
             slave_user: s.slave_user.clone(),
             checkpoint_completed: s.checkpoint_completed,
             dr_role: s.dr_role.map(|r| r.as_str().to_owned()),
+            stale: s.stale.as_ref().map(|st| StaleDoc {
+                reason: st.reason.clone(),
+                since: time(st.since),
+            }),
             updated: time(s.updated_at),
             links: vec![
                 Link::new("options", format!("{href}/options")),
@@ -182,6 +196,7 @@ impl SessionDoc {
             actions: Actions {
                 links: ACTIONS
                     .iter()
+                    .filter(|a| **a != "cleanup" || s.stale.is_some())
                     .map(|a| Link::new(a, format!("{href}/{a}")))
                     .collect(),
             },

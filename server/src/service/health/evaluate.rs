@@ -199,6 +199,7 @@ impl Service {
             probes_enabled: !self.health_config().probe_interval.is_zero(),
             last_probe,
             sync_error: sync_error.as_deref(),
+            stale: session.stale_reason.as_deref(),
         });
         let prev = stored.map(|h| (h.health, h.since));
         let since = rules::since(prev, health, &views, now);

@@ -107,6 +107,8 @@ pub struct Inputs<'a> {
     pub last_probe: Option<LastProbe>,
     /// The cluster's last sync error (its rows are stale).
     pub sync_error: Option<&'a str>,
+    /// Why the session replicates nowhere (its slave volume is gone).
+    pub stale: Option<&'a str>,
 }
 
 fn names<'a>(bricks: impl Iterator<Item = &'a BrickView>) -> String {
@@ -121,6 +123,12 @@ fn names<'a>(bricks: impl Iterator<Item = &'a BrickView>) -> String {
 pub fn evaluate(i: &Inputs) -> (Health, String) {
     if let Some(e) = i.sync_error {
         return (Health::Unknown, format!("gluster cannot be read: {e}"));
+    }
+    if let Some(why) = i.stale {
+        return (
+            Health::Faulty,
+            format!("stale: {why}; clean the session up"),
+        );
     }
     match i.status {
         S::Unknown => {
@@ -471,6 +479,7 @@ mod tests {
                 probes_enabled: true,
                 last_probe: passed,
                 sync_error: None,
+                stale: None,
             };
             tweak(&mut i);
             let (h, reason) = evaluate(&i);
@@ -538,6 +547,14 @@ mod tests {
             &|i| i.sync_error = Some("timeout"),
             Health::Unknown,
             "timeout",
+        );
+        // a healthy-looking session whose slave volume is gone replicates nowhere
+        check(
+            S::Active,
+            &[active()],
+            &|i| i.stale = Some("the slave volume sts no longer exists on cluster b"),
+            Health::Faulty,
+            "clean the session up",
         );
         check(
             S::Active,
@@ -624,6 +641,7 @@ mod tests {
             probes_enabled: true,
             last_probe: None,
             sync_error: None,
+            stale: None,
         };
         assert_ne!(evaluate(&i).0, Health::Stalled);
         let marked: Vec<BrickView> = views

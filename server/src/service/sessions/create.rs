@@ -238,6 +238,18 @@ impl Service {
                     gverify_reason(&message).unwrap_or(Ineligibility::Gluster(message))
                 ]));
             }
+            // gluster lists no such session (SQLite was refreshed above) yet says it exists:
+            // its configuration outlived the master volume of that name, deleted with the
+            // session stopped in it; `create force` writes it again
+            Err(GlusterError::Command { message, .. })
+                if !force && message.contains("is already created") =>
+            {
+                return Err(ServiceError::Conflict(format!(
+                    "gluster kept the configuration of an earlier session {} -> {slave} that it                      no longer lists (a master volume of that name was deleted with the session                      in it): create with force to replace it ({})",
+                    master.name,
+                    message.trim()
+                )));
+            }
             Err(e) => return Err(e.into()),
         };
         if let Some(r) = answer.message.as_deref().and_then(gverify_reason) {

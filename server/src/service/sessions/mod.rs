@@ -25,6 +25,7 @@ type Ctx = super::scope::SessionScope;
 
 mod config;
 mod create;
+mod stale;
 
 pub(in crate::service) use create::PUSH_PEM_SETTLE;
 
