@@ -394,12 +394,21 @@ pub struct NewSession {
     pub force: bool,
     /// Start the session once created.
     pub start: bool,
+    /// gluster's `ssh-port N`: the slave nodes' sshd port (default 22).
+    #[serde(default)]
+    pub ssh_port: Option<u16>,
+    /// gluster's `no-verify` instead of `push-pem`: the keys were put on the slave nodes by
+    /// hand, and gluster skips its own checks of the slave.
+    #[serde(default)]
+    pub no_verify: bool,
 }
 
 /// Why a volume is not a good slave (oVirt's list, peers-georep §2.7). `force` goes on anyway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reason", content = "detail")]
 pub enum Ineligibility {
+    /// The master volume is not started (gluster's create needs its bricks).
+    MasterVolumeNotUp,
     SlaveVolumeNotUp,
     SameCluster,
     SlaveSizeUnknown,
@@ -421,6 +430,7 @@ pub enum Ineligibility {
 impl std::fmt::Display for Ineligibility {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Ineligibility::MasterVolumeNotUp => f.write_str("the master volume is not started"),
             Ineligibility::SlaveVolumeNotUp => f.write_str("the slave volume is not started"),
             Ineligibility::SameCluster => {
                 f.write_str("the slave volume is in the master's cluster")

@@ -38,8 +38,8 @@ pub enum AppError {
     /// Another action on the same session is running.
     #[error("another action on this session is in progress: {0}")]
     Busy(String),
-    /// The slave volume is not eligible (and no force): every reason.
-    #[error("the slave volume is not eligible: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
+    /// The volumes are not eligible for a session (and no force): every reason.
+    #[error("not eligible for a session: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
     NotEligible(Vec<crate::domain::Ineligibility>),
 }
 

@@ -104,6 +104,8 @@ pub async fn create_session(
     slave_user: Option<String>,
     force: bool,
     start: bool,
+    ssh_port: Option<u16>,
+    no_verify: bool,
 ) -> Result<crate::domain::CreatedSession, AppError> {
     crate::backend::backend()?
         .create_session(
@@ -115,6 +117,8 @@ pub async fn create_session(
                 slave_user,
                 force,
                 start,
+                ssh_port,
+                no_verify,
             },
         )
         .await

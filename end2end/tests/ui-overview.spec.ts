@@ -113,8 +113,16 @@ test("the overview sorts and filters by its URL; title and favicon count what is
   query.delete("sort");
   query.delete("order");
   const api = await rest();
-  const listed = await (await api.get(`/api/georeplication-sessions?${query}`)).json();
-  expect((listed["georeplication-session"] ?? []).length).toBe(shown.length);
+  // the page is live: a health that moves meanwhile moves both lists
+  await expect
+    .poll(
+      async () => {
+        const listed = await (await api.get(`/api/georeplication-sessions?${query}`)).json();
+        return (listed["georeplication-session"] ?? []).length - (await page.getByTestId("session").count());
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(0);
   await api.dispose();
   // a link shows the same page
   await page.goto(page.url());

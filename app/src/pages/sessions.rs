@@ -556,8 +556,20 @@ pub fn SessionActions(session: SessionSummary) -> impl IntoView {
 /// The confirmation dialog of a page's session actions (see `SessionActs`).
 #[component]
 pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
+    // a session gone (deleted, cleaned up) leaves its own page for the list, which says so
+    let location = leptos_router::hooks::use_location();
+    let navigate = leptos_router::hooks::use_navigate();
+    let left = move |o: &crate::domain::ActionOutcome| {
+        if o.session.is_none() && location.pathname.get_untracked().starts_with("/sessions/") {
+            navigate("/sessions", Default::default());
+        }
+    };
+    let left_too = left.clone();
     Effect::new(move |_| {
         if let Some(r) = acts.act.value().get() {
+            if let Ok(o) = &r {
+                left(o);
+            }
             acts.finished(r.map(|o| o.message.unwrap_or_else(|| "done".into())), true);
         }
     });
@@ -571,6 +583,9 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(r) = acts.cleanup.value().get() {
+            if let Ok(o) = &r {
+                left_too(o);
+            }
             acts.finished(
                 r.map(|o| o.message.unwrap_or_else(|| "cleaned up".into())),
                 true,
@@ -660,6 +675,8 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
     let slave_user = RwSignal::new(String::new());
     let force = RwSignal::new(false);
     let start = RwSignal::new(false);
+    let ssh_port = RwSignal::new(String::new());
+    let no_verify = RwSignal::new(false);
     let create = ServerAction::<rpc::CreateSession>::new();
     let tick = live_tick();
     let reasons = Resource::new(
@@ -687,6 +704,9 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
             slave_user: (!user.trim().is_empty()).then(|| user.trim().to_owned()),
             force: force.get(),
             start: start.get(),
+            // the field's own min/max keep it a port; empty is gluster's default
+            ssh_port: ssh_port.get().trim().parse().ok(),
+            no_verify: no_verify.get(),
         });
     };
     view! {
@@ -738,6 +758,15 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
                 <label>"Slave user"
                     <input type="text" name="slave_user" placeholder="root"
                         prop:value=move || slave_user.get() on:change=move |ev| slave_user.set(event_target_value(&ev))/>
+                </label>
+                <label>"Slave ssh port"
+                    <input type="number" name="ssh_port" min="1" max="65535" placeholder="22"
+                        prop:value=move || ssh_port.get() on:change=move |ev| ssh_port.set(event_target_value(&ev))/>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="no_verify" prop:checked=move || no_verify.get()
+                        on:change=move |ev| no_verify.set(event_target_checked(&ev))/>
+                    "No verify (the keys are on the slave nodes already; gluster skips its checks and pushes none)"
                 </label>
                 <Transition fallback=|| ()>
                     {move || reasons.get().map(|r| match r {

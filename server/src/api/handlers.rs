@@ -339,6 +339,8 @@ pub async fn create_session(
         slave_user: body.slave_user,
         force: body.force.unwrap_or(false),
         start: body.start.unwrap_or(false),
+        ssh_port: body.ssh_port,
+        no_verify: body.no_verify.unwrap_or(false),
     };
     let created = service.create_session(&who.name, new).await?;
     let view = service.session(c, v, created.session.id).await?;

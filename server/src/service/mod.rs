@@ -70,7 +70,7 @@ pub enum ServiceError {
     /// An admin cancelled the operation; the text says where it stopped.
     #[error("cancelled: {0}")]
     Cancelled(String),
-    #[error("the slave volume is not eligible: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
+    #[error("not eligible for a session: {}", .0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
     NotEligible(Vec<app::domain::Ineligibility>),
     /// Too many failed logins for this user name or client; allowed again after this long.
     #[error("too many failed logins; try again in {} s", .0.as_secs() + 1)]

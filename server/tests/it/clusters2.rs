@@ -338,6 +338,8 @@ async fn two_clusters_over_ssh() {
         slave_user: None,
         force: false,
         start: false,
+        ssh_port: None,
+        no_verify: false,
     };
     let host = |h: &str| HostName::parse(h).unwrap();
     let vol = |v: &str| VolumeName::parse(v).unwrap();

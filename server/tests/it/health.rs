@@ -329,6 +329,8 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
                 slave_user: None,
                 force: true,
                 start: false,
+                ssh_port: None,
+                no_verify: false,
             },
         )
         .await

@@ -114,6 +114,8 @@ async fn session_lifecycle_round_trip() {
         slave_user: None,
         force,
         start: false,
+        ssh_port: None,
+        no_verify: false,
     };
 
     // --- create: bad names and ids are refused before gluster ---

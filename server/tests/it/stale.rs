@@ -59,23 +59,6 @@ fn gluster_sessions_of_master() -> String {
     out
 }
 
-/// The href of volume `name` once georep's sync lists it (a new one: another id).
-async fn volume_href(api: &Rest, cluster: &str, name: &str, not: Option<&str>) -> String {
-    let t0 = Instant::now();
-    loop {
-        let vols: Volumes = api.get(&format!("{cluster}/glustervolumes")).await;
-        if let Some(v) = vols
-            .volumes
-            .iter()
-            .find(|v| v.name == name && Some(v.href.as_str()) != not)
-        {
-            return v.href.clone();
-        }
-        assert!(t0.elapsed() < Duration::from_secs(60), "{name} not synced");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
 /// The session MASTER -> SLAVE in REST once `pred` holds on it.
 async fn session_when(
     api: &Rest,
@@ -125,8 +108,8 @@ async fn a_session_whose_slave_is_gone_is_flagged_and_cleaned_up() {
     let api = Rest::new(&served.base, PW);
     let clusters: Clusters = api.get("/api/clusters").await;
     let cluster = clusters.clusters[0].href.clone();
-    let master = volume_href(&api, &cluster, MASTER, None).await;
-    volume_href(&api, &cluster, SLAVE, None).await;
+    let master = common::volume_href(&api, &cluster, MASTER, None).await;
+    common::volume_href(&api, &cluster, SLAVE, None).await;
 
     // --- a running session through georep ---
     let body = format!(
@@ -243,7 +226,7 @@ async fn a_session_whose_slave_is_gone_is_flagged_and_cleaned_up() {
     cli_ok(&["volume", "delete", MASTER]);
     lab_script(&["volume", MASTER, "--fresh"]);
     assert!(!gluster_sessions_of_master().contains(&format!("::{SLAVE}")));
-    let new_master = volume_href(&api, &cluster, MASTER, Some(&master)).await;
+    let new_master = common::volume_href(&api, &cluster, MASTER, Some(&master)).await;
     let again = api
         .call(
             Method::POST,

@@ -298,6 +298,12 @@ pub struct NewSessionBody {
     pub force: Option<bool>,
     #[serde(default)]
     pub start: Option<bool>,
+    /// The slave nodes' sshd port (gluster's `ssh-port`; default 22).
+    #[serde(default)]
+    pub ssh_port: Option<u16>,
+    /// gluster's `no-verify` instead of `push-pem` (keys distributed by hand).
+    #[serde(default)]
+    pub no_verify: Option<bool>,
 }
 
 impl Root for NewSessionBody {

@@ -46,6 +46,9 @@ impl Service {
     ) -> Result<Vec<Ineligibility>> {
         let mut c = self.conn().await?;
         let mut reasons = Vec::new();
+        if master.status != "Started" {
+            reasons.push(Ineligibility::MasterVolumeNotUp);
+        }
         let slave = store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str()).await?;
         for s in store::sessions_with_slave(
             &mut c,
@@ -89,6 +92,35 @@ impl Service {
         Ok(reasons)
     }
 
+    /// The master's cluster and the slave's (when georep manages it) read from gluster now; the
+    /// master volume as read. A cluster that cannot be read leaves what is stored to decide.
+    async fn read_again(
+        &self,
+        cluster: &ClusterRow,
+        master: &VolumeRow,
+        host: &HostName,
+        volume: &VolumeName,
+    ) -> Result<VolumeRow> {
+        let slave_cluster = {
+            let mut c = self.conn().await?;
+            match store::volume_by_host_and_name(&mut c, host.as_str(), volume.as_str()).await? {
+                Some(v) if v.cluster_id != cluster.id => {
+                    store::get_cluster(&mut c, v.cluster_id).await?
+                }
+                _ => None,
+            }
+        };
+        for c in std::iter::once(cluster).chain(slave_cluster.as_ref()) {
+            if let Err(e) = self.refresh_cluster(c, &Quiet::default()).await {
+                tracing::warn!(cluster = %c.name, error = %e, "create: cannot read the cluster again; what is stored decides");
+            }
+        }
+        let mut c = self.conn().await?;
+        Ok(store::get_volume(&mut c, master.id)
+            .await?
+            .unwrap_or_else(|| master.clone()))
+    }
+
     /// Creates a session: eligibility first (refused without `force` when there is a reason),
     /// then `gsec_create` (once per cluster and process) and `create push-pem [force]`, then
     /// the cluster is re-read so the session is stored with its details and options.
@@ -115,7 +147,11 @@ impl Service {
             master: master.id.into_uuid(),
             slave: slave.clone(),
         };
-        let words = create_words(new.force);
+        if new.ssh_port == Some(0) {
+            return Err(ServiceError::Invalid("ssh_port: 1 to 65535".into()));
+        }
+        let words = create_words(&new);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let plan = Plan::new(OperationKind::Create, subject, Lane::Change, actor)
             .quiet(quiet.clone())
             .step("prepare the master cluster's ssh keys (gsec_create)", true)
@@ -124,7 +160,7 @@ impl Service {
         let op = self.begin_audited(plan, &audit).await?;
         let outcome = self
             .run_create(
-                &op, &master, &cluster, &host, &volume, &slave, new.force, &quiet,
+                &op, &master, &cluster, &host, &volume, &slave, &words, new.force, &quiet,
             )
             .await;
         let audit = Audit {
@@ -162,6 +198,7 @@ impl Service {
         host: &HostName,
         volume: &VolumeName,
         slave: &str,
+        words: &[&str],
         force: bool,
         quiet: &Quiet,
     ) -> Result<CreatedSession> {
@@ -177,7 +214,13 @@ impl Service {
         }
         let mut reasons = self.eligibility(master, host, volume).await?;
         if !reasons.is_empty() && !force {
-            return Err(ServiceError::NotEligible(reasons));
+            // a refusal rests on a fresh read of the volumes it names, not on a copy up to a
+            // cycle old (a slave started with the CLI a second ago is started)
+            let master = self.read_again(cluster, master, host, volume).await?;
+            reasons = self.eligibility(&master, host, volume).await?;
+            if !reasons.is_empty() {
+                return Err(ServiceError::NotEligible(reasons));
+            }
         }
         // the same session again is refused even with force (without, "already the slave"
         // refused it above): gluster would re-run its push-pem hook over the first one's,
@@ -214,12 +257,11 @@ impl Service {
             op.leave(1, StepState::Skipped, Some("done earlier by this georep"))
                 .await;
         }
-        let words = create_words(force);
-        let command = georep_command(&master.name, slave, &words);
+        let command = georep_command(&master.name, slave, words);
         op.enter(2, Some(&command), false).await;
         let called = self
             .gluster()
-            .georep_action(&target, &master.name, slave, &words)
+            .georep_action(&target, &master.name, slave, words)
             .await;
         match &called {
             Ok(a) => {
@@ -307,10 +349,22 @@ impl Service {
 }
 
 /// `create push-pem [force]`.
-fn create_words(force: bool) -> Vec<&'static str> {
-    let mut words = vec!["create", "push-pem"];
-    if force {
-        words.push("force");
+/// `create [ssh-port N] push-pem|no-verify [force]`, gluster's grammar.
+fn create_words(new: &NewSession) -> Vec<String> {
+    let mut words = vec!["create".to_owned()];
+    if let Some(port) = new.ssh_port {
+        words.extend(["ssh-port".to_owned(), port.to_string()]);
+    }
+    words.push(
+        if new.no_verify {
+            "no-verify"
+        } else {
+            "push-pem"
+        }
+        .to_owned(),
+    );
+    if new.force {
+        words.push("force".to_owned());
     }
     words
 }

@@ -417,3 +417,23 @@ pub async fn mastervol_href(base: &str, password: &str, slave: &str) -> String {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
 }
+
+/// The href of volume `name` once georep's sync lists it (a new one: another id).
+pub async fn volume_href(api: &rest::Rest, cluster: &str, name: &str, not: Option<&str>) -> String {
+    let t0 = std::time::Instant::now();
+    loop {
+        let vols: georep::api::docs::Volumes = api.get(&format!("{cluster}/glustervolumes")).await;
+        if let Some(v) = vols
+            .volumes
+            .iter()
+            .find(|v| v.name == name && Some(v.href.as_str()) != not)
+        {
+            return v.href.clone();
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(60),
+            "{name} not synced"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
