@@ -153,7 +153,8 @@ pub async fn disable_gluster_events(
     Ok(Doc::ok(GlusterEventsSetupDoc::new(&setup)))
 }
 
-/// The filters of a session list (`app::views::SessionFilter`), as a client writes them.
+/// The filters of a session list (`app::views::SessionFilter`), as a client writes them. An
+/// empty one is no filter, as in the sessions page's URL (its form sends every field).
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SessionListParams {
@@ -161,8 +162,8 @@ pub struct SessionListParams {
     health: Option<String>,
     /// A session status as the documents spell it: active, passive, partial_faulty, …
     status: Option<String>,
-    /// The master volume's cluster (the installation's list only).
-    cluster: Option<Uuid>,
+    /// The master volume's cluster id (the installation's list only).
+    cluster: Option<String>,
     /// The master volume's name, exactly.
     master_volume: Option<String>,
     /// The slave volume's name, exactly.
@@ -173,20 +174,20 @@ pub struct SessionListParams {
 
 impl SessionListParams {
     fn filter(self) -> Result<SessionFilter, Fault> {
-        let status = self
-            .status
+        let given = |v: Option<String>| v.filter(|v| !v.is_empty());
+        let status = given(self.status)
             .as_deref()
             .map(|s| {
                 SessionStatus::from_api(s).ok_or_else(|| bad_parameter(format!("no status {s:?}")))
             })
             .transpose()?;
         Ok(SessionFilter {
-            health: parsed("health", self.health.as_deref())?,
+            health: parsed("health", given(self.health).as_deref())?,
             status,
-            cluster: self.cluster,
-            master_volume: self.master_volume,
-            slave_volume: self.slave_volume,
-            dr_role: parsed("dr_role", self.dr_role.as_deref())?,
+            cluster: parsed("cluster", given(self.cluster).as_deref())?,
+            master_volume: given(self.master_volume),
+            slave_volume: given(self.slave_volume),
+            dr_role: parsed("dr_role", given(self.dr_role).as_deref())?,
         })
     }
 }
@@ -223,7 +224,7 @@ pub async fn cluster_sessions(
     Params(c): Params<Uuid>,
     QueryParams(q): QueryParams<SessionListParams>,
 ) -> Answer<Sessions> {
-    if q.cluster.is_some() {
+    if q.cluster.as_deref().is_some_and(|c| !c.is_empty()) {
         return Err(bad_parameter("cluster: the path names the cluster".into()));
     }
     service.cluster(c).await?;

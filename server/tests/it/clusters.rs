@@ -507,6 +507,11 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
     };
     assert!(lab_listed("/api/georeplication-sessions?status=active").await);
     assert!(!lab_listed("/api/georeplication-sessions?status=paused").await);
+    // the sessions page's URL (its form sends every field, the empty ones too) lists the same
+    assert!(
+        lab_listed("/api/georeplication-sessions?health=&status=active&cluster=&master_volume=mastervol&slave_volume=&dr_role=")
+            .await
+    );
     assert!(
         lab_listed("/api/georeplication-sessions?master_volume=mastervol&slave_volume=slavevol")
             .await

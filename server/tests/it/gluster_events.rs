@@ -12,7 +12,7 @@ use reqwest::Method;
 
 use crate::common;
 use common::rest::Rest;
-use common::{georep_ok, host, lab_lock_async, lab_script};
+use common::{gluster_ok as cli, host, lab_lock_async, lab_script};
 
 const SLAVE: &str = "slavevol9";
 const PW: &str = "lab-admin-pw-ev";
@@ -36,11 +36,6 @@ impl Drop for WebhookGone {
                 .output();
         }
     }
-}
-
-fn cli(words: &[&str]) {
-    let (ok, out) = common::gluster(words);
-    assert!(ok, "gluster {words:?}: {out}");
 }
 
 /// Polls the session list of `master` until `pred` holds on the session to SLAVE (or its
@@ -75,18 +70,10 @@ async fn gluster_pushes_what_the_cli_did() {
     let slave = format!("{h}::{SLAVE}");
     lab_script(&["volume", SLAVE, "--fresh"]);
     let _cleanup = common::DeleteVolume(SLAVE);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("georep.db");
-    georep_ok(&db, &["cluster", "add", "--name", "lab", "--host", &h]);
-    let served = common::serve_apart(
-        &db,
-        &["--gluster-timeout", "60"],
-        &["--sync-interval", "3600", "--probe-interval", "0"],
-        PW,
-    );
-    let api = Rest::new(&served.base, PW);
+    let lab = common::lab_server("3600", PW).await;
+    let (api, served) = (&lab.api, &lab.served);
     let master = common::mastervol_href(&served.base, PW, SLAVE).await;
-    let cluster_href = master.split("/glustervolumes").next().unwrap().to_owned();
+    let cluster_href = lab.cluster.clone();
     let cluster: ClusterDoc = api.get(&cluster_href).await;
     assert_eq!(cluster.gluster_events, None, "off until asked");
     let url = format!("{}/hooks/gluster/{}", served.base, cluster.id);
@@ -142,7 +129,7 @@ async fn gluster_pushes_what_the_cli_did() {
         "push-pem",
         "force",
     ]);
-    until(&api, &master, "a session created with the CLI", |s| {
+    until(api, &master, "a session created with the CLI", |s| {
         s.is_some()
     })
     .await;
@@ -157,23 +144,23 @@ async fn gluster_pushes_what_the_cli_did() {
         "tarssh",
     ]);
     cli(&["volume", "geo-replication", "mastervol", &slave, "start"]);
-    until(&api, &master, "a start with the CLI", |s| {
+    until(api, &master, "a start with the CLI", |s| {
         s.is_some_and(|s| s.status != "created")
     })
     .await;
     // a pause needs running workers
-    until(&api, &master, "workers running", |s| {
+    until(api, &master, "workers running", |s| {
         s.is_some_and(|s| matches!(s.status.as_str(), "active" | "passive"))
     })
     .await;
     cli(&["volume", "geo-replication", "mastervol", &slave, "pause"]);
-    let paused = until(&api, &master, "a pause with the CLI", |s| {
+    let paused = until(api, &master, "a pause with the CLI", |s| {
         s.is_some_and(|s| s.status == "paused")
     })
     .await;
     assert_eq!(common::georep_statuses(SLAVE), ["Paused", "Paused"]);
     cli(&["volume", "geo-replication", "mastervol", &slave, "resume"]);
-    until(&api, &master, "a resume with the CLI", |s| {
+    until(api, &master, "a resume with the CLI", |s| {
         s.is_some_and(|s| s.status != "paused")
     })
     .await;
@@ -251,5 +238,5 @@ async fn gluster_pushes_what_the_cli_did() {
         )
         .await;
     assert_eq!(again.status, 404, "{}", again.text);
-    drop(served);
+    drop(lab);
 }

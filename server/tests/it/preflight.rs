@@ -8,17 +8,11 @@ use georep::api::docs::*;
 use reqwest::Method;
 
 use crate::common;
-use common::rest::Rest;
-use common::{georep_ok, host, lab_lock_async, lab_script};
+use common::{gluster_ok as cli_ok, host, lab_lock_async, lab_script};
 
 const MASTER: &str = "pfm";
 const SLAVE: &str = "pfs";
 const PW: &str = "lab-admin-pw-preflight";
-
-fn cli_ok(words: &[&str]) {
-    let (ok, out) = common::gluster(words);
-    assert!(ok, "gluster {words:?}: {out}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_rests_on_a_fresh_read_and_names_every_reason() {
@@ -29,19 +23,9 @@ async fn a_refusal_rests_on_a_fresh_read_and_names_every_reason() {
     lab_script(&["volume", MASTER, "--fresh"]);
     lab_script(&["volume", SLAVE, "--fresh"]);
     cli_ok(&["volume", "stop", SLAVE, "force"]);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("georep.db");
-    georep_ok(&db, &["cluster", "add", "--name", "lab", "--host", &h]);
-    let served = common::serve_apart(
-        &db,
-        &["--gluster-timeout", "60"],
-        &["--sync-interval", "3600", "--probe-interval", "0"],
-        PW,
-    );
-    let api = Rest::new(&served.base, PW);
-    let clusters: Clusters = api.get("/api/clusters").await;
-    let cluster = clusters.clusters[0].href.clone();
-    let master = common::volume_href(&api, &cluster, MASTER, None).await;
+    let lab = common::lab_server("3600", PW).await;
+    let (api, cluster) = (&lab.api, &lab.cluster);
+    let master = common::volume_href(api, cluster, MASTER, None).await;
     let slave: Volumes = api.get(&format!("{cluster}/glustervolumes")).await;
     let stored = slave.volumes.iter().find(|v| v.name == SLAVE).expect(SLAVE);
     assert_eq!(stored.status, "stopped", "georep's copy, read once");
@@ -136,5 +120,5 @@ async fn a_refusal_rests_on_a_fresh_read_and_names_every_reason() {
         )
         .await;
     assert_eq!(bad.status, 400, "{}", bad.text);
-    drop(served);
+    drop(lab);
 }

@@ -13,7 +13,7 @@ use reqwest::Method;
 
 use crate::common;
 use common::rest::Rest;
-use common::{georep_ok, host, lab_lock_async, lab_script};
+use common::{gluster_ok as cli_ok, host, lab_lock_async, lab_script};
 
 const MASTER: &str = "stalem";
 const SLAVE: &str = "stales";
@@ -46,11 +46,6 @@ impl Drop for Leftovers {
 
 fn cli(words: &[&str]) -> (bool, String) {
     common::gluster(words)
-}
-
-fn cli_ok(words: &[&str]) {
-    let (ok, out) = cli(words);
-    assert!(ok, "gluster {words:?}: {out}");
 }
 
 /// What gluster lists of MASTER's sessions (its status XML's secondaries).
@@ -96,20 +91,10 @@ async fn a_session_whose_slave_is_gone_is_flagged_and_cleaned_up() {
     let _slave_gone = common::DeleteVolume(SLAVE);
     lab_script(&["volume", MASTER, "--fresh"]);
     lab_script(&["volume", SLAVE, "--fresh"]);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("georep.db");
-    georep_ok(&db, &["cluster", "add", "--name", "lab", "--host", &h]);
-    let served = common::serve_apart(
-        &db,
-        &["--gluster-timeout", "60"],
-        &["--sync-interval", "2", "--probe-interval", "0"],
-        PW,
-    );
-    let api = Rest::new(&served.base, PW);
-    let clusters: Clusters = api.get("/api/clusters").await;
-    let cluster = clusters.clusters[0].href.clone();
-    let master = common::volume_href(&api, &cluster, MASTER, None).await;
-    common::volume_href(&api, &cluster, SLAVE, None).await;
+    let lab = common::lab_server("2", PW).await;
+    let (api, cluster) = (&lab.api, &lab.cluster);
+    let master = common::volume_href(api, cluster, MASTER, None).await;
+    common::volume_href(api, cluster, SLAVE, None).await;
 
     // --- a running session through georep ---
     let body = format!(
@@ -133,7 +118,7 @@ async fn a_session_whose_slave_is_gone_is_flagged_and_cleaned_up() {
     // --- the slave volume deleted with the CLI, the session running ---
     cli_ok(&["volume", "stop", SLAVE, "force"]);
     cli_ok(&["volume", "delete", SLAVE]);
-    let stale = session_when(&api, &master, "the session flagged stale", |s| {
+    let stale = session_when(api, &master, "the session flagged stale", |s| {
         s.stale.is_some()
     })
     .await;
@@ -168,17 +153,17 @@ async fn a_session_whose_slave_is_gone_is_flagged_and_cleaned_up() {
     assert!(!deleted && why.contains("still active"), "{why}");
 
     // --- the cleanup is for stale sessions only: the lab's own session is refused ---
-    let lab_master = common::mastervol_href(&served.base, PW, "slavevol").await;
-    let lab: Sessions = api
+    let lab_master = common::mastervol_href(&lab.served.base, PW, "slavevol").await;
+    let listed: Sessions = api
         .get(&format!("{lab_master}/georeplication-sessions"))
         .await;
-    let lab = lab
+    let lab_session = listed
         .sessions
         .iter()
         .find(|x| x.slavevolume == "slavevol")
         .expect("the lab's session");
     let refused = api
-        .call(Method::POST, &format!("{}/cleanup", lab.href), None)
+        .call(Method::POST, &format!("{}/cleanup", lab_session.href), None)
         .await;
     assert_eq!(refused.status, 409, "{}", refused.text);
     assert!(refused.text.contains("not stale"), "{}", refused.text);
@@ -226,7 +211,7 @@ async fn a_session_whose_slave_is_gone_is_flagged_and_cleaned_up() {
     cli_ok(&["volume", "delete", MASTER]);
     lab_script(&["volume", MASTER, "--fresh"]);
     assert!(!gluster_sessions_of_master().contains(&format!("::{SLAVE}")));
-    let new_master = common::volume_href(&api, &cluster, MASTER, Some(&master)).await;
+    let new_master = common::volume_href(api, cluster, MASTER, Some(&master)).await;
     let again = api
         .call(
             Method::POST,
@@ -247,5 +232,5 @@ async fn a_session_whose_slave_is_gone_is_flagged_and_cleaned_up() {
         .await;
     assert_eq!(made.status, 201, "{}", made.text);
     assert!(gluster_sessions_of_master().contains(&format!("::{SLAVE}")));
-    drop(served);
+    drop(lab);
 }

@@ -127,16 +127,7 @@ impl Service {
         )
         .quiet(quiet.clone())
         .step(format!("{} the session", action.as_str()), false);
-        let begun = self.begin(plan).await;
-        let ctx = match self.session_scope(id).await {
-            Ok(ctx) => ctx,
-            Err(e) => {
-                if let Ok(op) = begun {
-                    op.abandon().await;
-                }
-                return Err(e);
-            }
-        };
+        let (begun, ctx) = self.begin_located(plan, id).await?;
         let audit = ctx.audit(actor, action.as_str());
         if matches!(action, SessionAction::Start | SessionAction::Resume) {
             if let Err(e) = self.refuse_if_failed_over(id, action.as_str()).await {
@@ -159,6 +150,25 @@ impl Service {
         let message = outcome.as_ref().ok().and_then(|o| o.message.clone());
         op.finish(&audit, &outcome, message.as_deref()).await;
         outcome
+    }
+
+    /// `plan` begun (the session's lock), then session `id` located: the state read is the one
+    /// the operation starts from. A session not found abandons the operation.
+    pub(super) async fn begin_located(
+        &self,
+        plan: Plan,
+        id: Uuid,
+    ) -> Result<(Result<Operation>, Ctx)> {
+        let begun = self.begin(plan).await;
+        match self.session_scope(id).await {
+            Ok(ctx) => Ok((begun, ctx)),
+            Err(e) => {
+                if let Ok(op) = begun {
+                    op.abandon().await;
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The action as step `step` of `op` (which holds the session's change lane).

@@ -34,16 +34,7 @@ impl Service {
         .quiet(quiet)
         .step("stop the session (force)", false)
         .step("delete the session", false);
-        let begun = self.begin(plan).await;
-        let ctx = match self.session_scope(id).await {
-            Ok(ctx) => ctx,
-            Err(e) => {
-                if let Ok(op) = begun {
-                    op.abandon().await;
-                }
-                return Err(e);
-            }
-        };
+        let (begun, ctx) = self.begin_located(plan, id).await?;
         let audit = ctx.audit(actor, "cleanup");
         let op = match begun {
             Ok(op) => op,

@@ -437,3 +437,40 @@ pub async fn volume_href(api: &rest::Rest, cluster: &str, name: &str, not: Optio
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
 }
+
+/// `gluster --mode=script WORDS`, which must succeed.
+pub fn gluster_ok(words: &[&str]) {
+    let (ok, out) = gluster(words);
+    assert!(ok, "gluster {words:?}: {out}");
+}
+
+/// A georep of its own over the lab (registered as `lab`): `sync_interval` seconds between
+/// cycles, no probes; its REST API as the admin and the lab cluster's href.
+pub struct LabServer {
+    // dropped first: the server before its folder
+    pub served: Served,
+    pub api: rest::Rest,
+    pub cluster: String,
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn lab_server(sync_interval: &str, password: &str) -> LabServer {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("georep.db");
+    georep_ok(&db, &["cluster", "add", "--name", "lab", "--host", &host()]);
+    let served = serve_apart(
+        &db,
+        &["--gluster-timeout", "60"],
+        &["--sync-interval", sync_interval, "--probe-interval", "0"],
+        password,
+    );
+    let api = rest::Rest::new(&served.base, password);
+    let clusters: georep::api::docs::Clusters = api.get("/api/clusters").await;
+    let cluster = clusters.clusters[0].href.clone();
+    LabServer {
+        served,
+        api,
+        cluster,
+        _dir: dir,
+    }
+}
