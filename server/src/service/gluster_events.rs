@@ -23,7 +23,7 @@ use crate::sync::{PairRead, Quiet};
 
 /// How long a refresh waits for more events of the same burst (a start is CREATE-less, but a
 /// stop brings GEOREP_STOP and then a worker event per brick).
-const GATHER: std::time::Duration = std::time::Duration::from_millis(150);
+const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
 
 pub(super) fn view(r: GlusterEventsRow) -> GlusterEvents {
     GlusterEvents {
@@ -282,8 +282,15 @@ impl Service {
             EventSubject::Session { master, slave } => Some((master, slave)),
             EventSubject::Volume(_) | EventSubject::Pool => None,
         };
+        let read = match kind.as_str() {
+            "GEOREP_START" | "GEOREP_STOP" | "GEOREP_PAUSE" | "GEOREP_RESUME" => {
+                PairRead::PushedStatus
+            }
+            _ => PairRead::Pushed,
+        };
+        // one read of each kind at a time: a status read does not stand for an options one
         let what = match &pair {
-            Some((m, s)) => format!("{} {m} -> {s}", cluster.id),
+            Some((m, s)) => format!("{} {m} -> {s} {read:?}", cluster.id),
             None => format!("{}", cluster.id),
         };
         if !self.coord().claim_push(&what) {
@@ -297,7 +304,7 @@ impl Service {
             let read = match &pair {
                 Some((m, s)) => {
                     match sync
-                        .refresh_pair(&cluster, m, s, &Quiet::default(), PairRead::Pushed)
+                        .refresh_pair(&cluster, m, s, &Quiet::default(), read)
                         .await
                     {
                         Ok(r) => Ok(r),

@@ -377,6 +377,9 @@ pub enum PairRead {
     Acted,
     /// gluster pushed an event about it.
     Pushed,
+    /// gluster pushed a start, stop, pause or resume: its options are as stored (one call
+    /// fewer: `config` takes about 0.2 s of the push's latency).
+    PushedStatus,
 }
 
 /// Reads one session, `master` -> `slave`, now (its status detail and options, what the CLI
@@ -409,10 +412,13 @@ impl Syncer {
         let mut configs = HashMap::new();
         let mut keys = Vec::new();
         for (_, s) in georep.sessions() {
-            configs.insert(
-                s.session_key.clone(),
-                gluster.georep_config(&t, master, slave).await?,
-            );
+            // a session missing from `configs` keeps its stored options
+            if why != PairRead::PushedStatus {
+                configs.insert(
+                    s.session_key.clone(),
+                    gluster.georep_config(&t, master, slave).await?,
+                );
+            }
             keys.push(s.session_key.clone());
         }
         if why == PairRead::Created {
