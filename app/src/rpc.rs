@@ -98,29 +98,10 @@ pub async fn remove_cluster(
 
 #[server(prefix = "/rpc", endpoint = "create_session")]
 pub async fn create_session(
-    master_volume_id: uuid::Uuid,
-    slave_host: String,
-    slave_volume: String,
-    slave_user: Option<String>,
-    force: bool,
-    start: bool,
-    ssh_port: Option<u16>,
-    no_verify: bool,
+    new: crate::domain::NewSession,
 ) -> Result<crate::domain::CreatedSession, AppError> {
     crate::backend::backend()?
-        .create_session(
-            &crate::backend::actor()?,
-            crate::domain::NewSession {
-                master_volume_id,
-                slave_host,
-                slave_volume,
-                slave_user,
-                force,
-                start,
-                ssh_port,
-                no_verify,
-            },
-        )
+        .create_session(&crate::backend::actor()?, new)
         .await
 }
 
