@@ -577,6 +577,11 @@ async fn route_table_by_role() {
         (Method::POST, format!("{se}/resume")),
         (Method::POST, format!("{se}/checkpoint")),
         (Method::POST, format!("{se}/refresh")),
+        // not stale: refused (409)
+        (Method::POST, format!("{se}/cleanup")),
+        // no --events-url: refused (409); not on: 404
+        (Method::POST, format!("{c}/gluster-events")),
+        (Method::DELETE, format!("{c}/gluster-events")),
         (Method::GET, format!("{se}/options")),
         (Method::GET, format!("{se}/options/sync_jobs")),
         (Method::PUT, format!("{se}/options/sync_jobs")),
@@ -673,7 +678,7 @@ async fn route_table_by_role() {
         .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 36, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(operations, 38, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
     // command options are told in the option documents and their refusal is described
