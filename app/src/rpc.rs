@@ -97,11 +97,32 @@ pub async fn remove_cluster(
 }
 
 #[server(prefix = "/rpc", endpoint = "create_session")]
+#[allow(clippy::too_many_arguments)]
 pub async fn create_session(
-    new: crate::domain::NewSession,
+    master_volume_id: uuid::Uuid,
+    slave_host: String,
+    slave_volume: String,
+    slave_user: Option<String>,
+    force: bool,
+    start: bool,
+    // optional on the wire: a form without them (an older page) still creates
+    ssh_port: Option<u16>,
+    no_verify: Option<bool>,
 ) -> Result<crate::domain::CreatedSession, AppError> {
     crate::backend::backend()?
-        .create_session(&crate::backend::actor()?, new)
+        .create_session(
+            &crate::backend::actor()?,
+            crate::domain::NewSession {
+                master_volume_id,
+                slave_host,
+                slave_volume,
+                slave_user,
+                force,
+                start,
+                ssh_port,
+                no_verify: no_verify.unwrap_or(false),
+            },
+        )
         .await
 }
 

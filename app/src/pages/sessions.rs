@@ -698,17 +698,15 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
         ev.prevent_default();
         let user = slave_user.get();
         create.dispatch(rpc::CreateSession {
-            new: crate::domain::NewSession {
-                master_volume_id: master_id.get(),
-                slave_host: slave_host.get().trim().to_owned(),
-                slave_volume: slave_volume.get().trim().to_owned(),
-                slave_user: (!user.trim().is_empty()).then(|| user.trim().to_owned()),
-                force: force.get(),
-                start: start.get(),
-                // the field's own min/max keep it a port; empty is gluster's default
-                ssh_port: ssh_port.get().trim().parse().ok(),
-                no_verify: no_verify.get(),
-            },
+            master_volume_id: master_id.get(),
+            slave_host: slave_host.get().trim().to_owned(),
+            slave_volume: slave_volume.get().trim().to_owned(),
+            slave_user: (!user.trim().is_empty()).then(|| user.trim().to_owned()),
+            force: force.get(),
+            start: start.get(),
+            // the field's own min/max keep it a port; empty is gluster's default
+            ssh_port: ssh_port.get().trim().parse().ok(),
+            no_verify: Some(no_verify.get()),
         });
     };
     view! {
