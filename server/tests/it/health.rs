@@ -156,15 +156,7 @@ async fn healthy_session_probes_healthy() {
     );
     stop.send(true).unwrap();
     scheduler.await.unwrap();
-    let events = service
-        .events(
-            &app::domain::EventFilter::of_session(id),
-            app::domain::EventCursor::Newest,
-            50,
-        )
-        .await
-        .unwrap()
-        .events;
+    let events = common::session_events(&service, id, 50).await;
     assert!(
         !events.iter().any(|e| e.action == "probe"),
         "a scheduled probe is no audit event: {events:#?}"
@@ -234,15 +226,7 @@ async fn healthy_session_probes_healthy() {
     assert!(left.is_empty(), "probe dirs left: {left:?}");
 
     // audited as an action; no option change recorded as a discovery
-    let events = service
-        .events(
-            &app::domain::EventFilter::of_session(id),
-            app::domain::EventCursor::Newest,
-            50,
-        )
-        .await
-        .unwrap()
-        .events;
+    let events = common::session_events(&service, id, 50).await;
     assert!(
         events
             .iter()
@@ -414,15 +398,7 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
     let hook = wait_hook(&got, "stalled").await;
     assert_eq!(hook["session_id"], id.to_string());
     assert_eq!(hook["event"], "health_transition");
-    let events = service
-        .events(
-            &app::domain::EventFilter::of_session(id),
-            app::domain::EventCursor::Newest,
-            100,
-        )
-        .await
-        .unwrap()
-        .events;
+    let events = common::session_events(&service, id, 100).await;
     assert!(
         events
             .iter()
@@ -491,15 +467,7 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
     assert!(health.bricks.iter().all(|b| b.stalled_since.is_none()));
     let hook = wait_hook(&got, "healthy").await;
     assert_eq!(hook["from"], "stalled");
-    let events = service
-        .events(
-            &app::domain::EventFilter::of_session(id),
-            app::domain::EventCursor::Newest,
-            100,
-        )
-        .await
-        .unwrap()
-        .events;
+    let events = common::session_events(&service, id, 100).await;
     assert!(
         events.iter().any(|e| e.action == "restart_stalled"
             && e.result == "ok"

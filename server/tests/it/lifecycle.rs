@@ -245,15 +245,7 @@ async fn session_lifecycle_round_trip() {
     ]);
     let t0 = Instant::now();
     loop {
-        let events = service
-            .events(
-                &app::domain::EventFilter::of_session(id),
-                app::domain::EventCursor::Newest,
-                50,
-            )
-            .await
-            .unwrap()
-            .events;
+        let events = common::session_events(&service, id, 50).await;
         if events.iter().any(|e| {
             e.action == "option_changed"
                 && e.target.ends_with(" log_rsync_performance")
@@ -302,15 +294,8 @@ async fn session_lifecycle_round_trip() {
     // reflected at once: gluster still says Created for a few seconds after `start`
     let st = ok.session.unwrap().status;
     assert!(matches!(st, S::Initializing | S::Active), "{st:?}");
-    let starts: Vec<_> = service
-        .events(
-            &app::domain::EventFilter::of_session(id),
-            app::domain::EventCursor::Newest,
-            100,
-        )
+    let starts: Vec<_> = common::session_events(&service, id, 100)
         .await
-        .unwrap()
-        .events
         .into_iter()
         .filter(|e| e.action == "start")
         .collect();
@@ -604,15 +589,7 @@ async fn session_lifecycle_round_trip() {
     ));
 
     // --- the audit trail has every action, in order, and none of them as a discovery ---
-    let events = service
-        .events(
-            &app::domain::EventFilter::of_session(id),
-            app::domain::EventCursor::Newest,
-            200,
-        )
-        .await
-        .unwrap()
-        .events;
+    let events = common::session_events(&service, id, 200).await;
     let actions: Vec<_> = events
         .iter()
         .rev()

@@ -474,3 +474,20 @@ pub async fn lab_server(sync_interval: &str, password: &str) -> LabServer {
         _dir: dir,
     }
 }
+
+/// The audit trail of session `id`, newest first, at most `limit` events.
+pub async fn session_events(
+    service: &georep::service::Service,
+    id: uuid::Uuid,
+    limit: i64,
+) -> Vec<app::domain::Event> {
+    service
+        .events(
+            &app::domain::EventFilter::of_session(id),
+            app::domain::EventCursor::Newest,
+            limit,
+        )
+        .await
+        .unwrap()
+        .events
+}
