@@ -18,9 +18,19 @@
 #                   its sshd if stopped.
 #   sshd-stop NODE  stop NODE's sshd and every ssh session into it (gluster keeps running):
 #                   what georep and the geo-rep workers see when ssh to a host fails.
+#   glusterd-restart NODE
+#                   restart NODE's glusterd only (its bricks, gsyncd and mounts keep running):
+#                   what a node needs after its glusterd.vol changed (gluster-mountbroker).
+#                   The same from inside a node: `ssh root@node3 georep-lab-glusterd restart`.
 #   reset           delete every geo-rep session of both pools (a failback's reverse session is
 #                   the slave pool's), make c2master writable again and re-create c2slave
 #                   empty (what a test needs before it creates a session).
+#   nonroot-reset   `reset`, then no trace of a non-root session: the users geoaccount and
+#                   geoaccount2, the group geogroup (and their homes), /var/mountbroker-root,
+#                   the mountbroker's options in every node's glusterd.vol (the node's copy
+#                   made again from this machine's; glusterd restarted where it changed), the
+#                   group and modes `gluster-mountbroker setup` gave node3's directories. What
+#                   a test of georep's set-up of a slave with no mountbroker starts from.
 #   exec NODE CMD…  run CMD inside NODE (its namespaces): e.g. `exec node1 gluster pool list`.
 #
 # Design: one network namespace + one mount namespace + one UTS namespace per node.
@@ -30,10 +40,29 @@
 #    ports from 49152 in its own namespace, so nothing collides with the single-machine lab's
 #    glusterd on this machine's 0.0.0.0:24007.
 #  * A private mount namespace per node bind-mounts the node's own directories over
-#    /run, /var/lib/glusterd, /var/log/glusterfs, /var/lib/misc/gluster and /root/.ssh.
-#    glusterd, its bricks, gsyncd (master side, started by glusterd) and the sshd of the node
-#    (hence gsyncd's slave side and push-pem's hook commands, which arrive over ssh) all run in
-#    it and see the node's state only.
+#    /run, /var/lib/glusterd, /var/log/glusterfs, /var/lib/misc/gluster, /root/.ssh and
+#    /etc/glusterfs. glusterd, its bricks, gsyncd (master side, started by glusterd) and the
+#    sshd of the node (hence gsyncd's slave side and push-pem's hook commands, which arrive
+#    over ssh) all run in it and see the node's state only. /etc/glusterfs is a node's own
+#    copy of this machine's (made at the node's first `up`) because gluster-mountbroker (a
+#    non-root session's slave set-up) rewrites glusterd.vol, which glusterd reads at start:
+#    that needs a glusterd restart on the node (no systemd here: `glusterd-restart`, or
+#    georep-lab-glusterd inside the node).
+#  * Shared with this machine, not per node: users and groups (/etc/passwd, /etc/group: a
+#    mountbroker user such as geoaccount made on node3 exists on every node and here), /home
+#    (its ~/.ssh/authorized_keys, which push-pem's hook and set_geo_rep_pem_keys.sh fill) and
+#    a mountbroker root such as /var/mountbroker-root (the directories; the aux mounts in it
+#    live in the node's mount namespace only).
+#  * A non-root (mountbroker) session, found by doing it with glusterfs 10.3: the user needs a
+#    password field that is not locked (`useradd -p '*'`, or `usermod -p '*'`: useradd's `!`
+#    makes the nodes' sshd, UsePAM no, refuse it: "User geoaccount not allowed because account
+#    is locked"); gverify runs `source /etc/profile && gluster --version` as that user and
+#    Debian's /etc/profile PATH for users lacks /usr/sbin ("gluster command not found on node3
+#    for user geoaccount"), hence `up`'s link /usr/local/bin/gluster -> /usr/sbin/gluster;
+#    gluster-mountbroker's changes count after a glusterd restart of the slave node (before:
+#    workers Faulty, "MountbrokerMounter: glusterd answered [{mnt=}]"); a mountbroker root
+#    writable by group or others stops that glusterd from starting ("permissions on
+#    mountbroker-root directory ... are too liberal").
 #  * The other design, several glusterd on 127.1.1.x in one namespace (gluster's
 #    tests/cluster.rc, with --xlator-option management.transport.socket.bind-address), cannot
 #    do geo-replication, found by doing and reading gsyncd 10.3:
@@ -65,9 +94,19 @@
 #    3.5), and the push-pem keys arrive after `create` returned. gluster-lab.sh's stall
 #    mitigation is not applied here: georep's health probe is what finds a stalled worker.
 #
-# Knobs: LAB2_STATE=/var/lib/georep-lab/clusters (node state, pid files, lab2.log),
-#   LAB2_ROOT=/srv/georep-lab2 (bricks: $LAB2_ROOT/NODE/VOLUME/b1), LAB2_NET=10.77.0,
-#   LAB2_MASTER=c2master LAB2_SLAVE=c2slave, LAB2_VERBOSE=1 (log on stderr too).
+# Knobs: LAB2_STATE=/var/lib/georep-lab/clusters (node state, pid files, lab2.log; a node's
+#   /etc/glusterfs is $LAB2_STATE/NODE/etc-glusterfs), LAB2_ROOT=/srv/georep-lab2 (bricks:
+#   $LAB2_ROOT/NODE/VOLUME/b1), LAB2_NET=10.77.0, LAB2_MASTER=c2master LAB2_SLAVE=c2slave,
+#   LAB2_VERBOSE=1 (log on stderr too).
+# In-node command: `up` installs /usr/local/sbin/georep-lab-glusterd (shared file system, so
+#   every node has it; also the link /usr/local/bin/gluster, see above); run inside a node
+#   (ssh root@nodeN, or `exec nodeN`) it manages that node's glusterd: `restart` (stop by
+#   /run/gluster/glusterd.pid, start as `up` does: clean env, the node's TZ, same arguments;
+#   then wait until `gluster pool list` answers), `stop`, `start`, `status`. Stopping
+#   glusterd leaves bricks, gsyncd and FUSE mounts running; the new glusterd takes them over.
+#   It knows a node by /run/georep-lab2-node (the node's private /run; NODE= and NODE_TZ=)
+#   and refuses to run elsewhere (exit 2: this machine's glusterd is not its). Log: the
+#   node's /var/log/glusterfs/georep-lab-glusterd.log.
 set -euo pipefail
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -85,6 +124,8 @@ NSDIR=/run/georep-lab2
 LOG=$LAB2_STATE/lab2.log
 KEYS=$LAB2_STATE/keys            # lab key and host keys: kept by down --full
 CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root)
+GLUSTERD_ARGS=(-p /run/gluster/glusterd.pid --log-level INFO)  # in the node's /run
+HELPER=/usr/local/sbin/georep-lab-glusterd                      # see the header
 # The master pool's nodes live in another zone than this machine and the slave (a checkpoint
 # label is read in the CLI's local time: georep must not depend on a node being on UTC).
 node_tz() { case $1 in node1 | node2) echo Asia/Kolkata ;; *) echo UTC ;; esac; }
@@ -247,6 +288,14 @@ ensure_node_dirs() {  # ensure_node_dirs NODE
   d=$(node_dir "$1")
   mkdir -p "$d"/{glusterd,run/gluster,log,misc,ssh} "$LAB2_ROOT/$1"
   chmod 700 "$d/ssh"
+  # the node's own /etc/glusterfs (gluster-mountbroker rewrites its glusterd.vol)
+  if [[ ! -d $d/etc-glusterfs ]]; then
+    rm -rf "$d/etc-glusterfs.tmp"
+    cp -a /etc/glusterfs "$d/etc-glusterfs.tmp" 2>>"$LOG" \
+      || die "cannot copy /etc/glusterfs (is glusterfs-server installed?)"
+    mv "$d/etc-glusterfs.tmp" "$d/etc-glusterfs"
+  fi
+  node_marker "$1"
   # a fresh node gets the package's hook scripts (push-pem's hook installs the keys) and groups
   if [[ ! -d $d/glusterd/hooks ]]; then
     cp -a /var/lib/glusterd/hooks /var/lib/glusterd/groups "$d/glusterd/" 2>>"$LOG" \
@@ -277,6 +326,12 @@ SetEnv TZ=$(node_tz "$1")
 EOF
 }
 
+# node_marker NODE: /run/georep-lab2-node in the node's /run: how georep-lab-glusterd knows
+# it runs inside a node, and the node's TZ
+node_marker() {
+  printf 'NODE=%s\nNODE_TZ=%s\n' "$1" "$(node_tz "$1")" >"$(node_dir "$1")/run/georep-lab2-node"
+}
+
 ensure_mountns() {  # ensure_mountns NODE: the node's UTS + private mount namespace
   local n=$1 d
   d=$(node_dir "$n")
@@ -288,7 +343,16 @@ ensure_mountns() {  # ensure_mountns NODE: the node's UTS + private mount namesp
   if findmnt -rn "$NSDIR/$n.mnt" >/dev/null 2>&1; then
     # a pin that outlived its machine's state (seen: /root reset under a kept /run) has lost
     # the node's binds: made again
-    nsenter --mount="$NSDIR/$n.mnt" -- findmnt -rn /root/.ssh >/dev/null 2>&1 && return 0
+    if nsenter --mount="$NSDIR/$n.mnt" -- findmnt -rn /root/.ssh >/dev/null 2>&1; then
+      # a namespace made before nodes had their own /etc/glusterfs: bound now (the copy is
+      # what the running glusterd read)
+      if ! nsenter --mount="$NSDIR/$n.mnt" -- findmnt -rn /etc/glusterfs >/dev/null 2>&1; then
+        run nsenter --mount="$NSDIR/$n.mnt" -- mount --bind "$d/etc-glusterfs" /etc/glusterfs \
+          || die "$n: cannot bind its /etc/glusterfs"
+        step "$n: own /etc/glusterfs bound"
+      fi
+      return 0
+    fi
     step "$n: stale mount namespace (no /root/.ssh bind): made again"
     umount "$NSDIR/$n.mnt" "$NSDIR/$n.uts" 2>>"$LOG" || true
   fi
@@ -309,6 +373,7 @@ ensure_mountns() {  # ensure_mountns NODE: the node's UTS + private mount namesp
     mount --bind "$2/log" /var/log/glusterfs
     mount --bind "$2/misc" /var/lib/misc/gluster
     mount --bind "$2/ssh" /root/.ssh
+    mount --bind "$2/etc-glusterfs" /etc/glusterfs
   ' _ "$n" "$d" "$NSDIR" || die "cannot create the mount namespace of $n"
 }
 
@@ -352,14 +417,126 @@ ensure_root_ssh() {  # this machine's root can log in to every node by name
 
 glusterd_answers() { on_node "$1" timeout 20 gluster --mode=script pool list >/dev/null 2>&1; }
 . "$(dirname "${BASH_SOURCE[0]}")/lab-common.sh"  # clear_stale_pidfiles
+
+# ensure_helper: /usr/local/sbin/georep-lab-glusterd (see the header), the one way a node's
+# glusterd is started: by `up`, `node-start` and `glusterd-restart` as from inside a node
+ensure_helper() {
+  local tmp=$HELPER.tmp.$$
+  mkdir -p "${HELPER%/*}"
+  {
+    cat <<'HELPER_HEAD'
+#!/bin/bash
+# georep-lab-glusterd — written by gluster-lab2.sh `up` (georep's two-cluster lab; see that
+# script's header). Inside a lab node only (ssh root@nodeN, or gluster-lab2.sh exec nodeN):
+#   start | stop | restart | status   of the node's glusterd (no systemd in a node).
+# stop ends glusterd alone (by its pid file): bricks, gsyncd and FUSE mounts keep running and
+# the next glusterd takes them over.
+set -euo pipefail
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+MARK=/run/georep-lab2-node
+PIDFILE=/run/gluster/glusterd.pid
+LOG=/var/log/glusterfs/georep-lab-glusterd.log
+HELPER_HEAD
+    printf 'CLEAN_ENV=(%s)
+' "$(printf '%q ' "${CLEAN_ENV[@]}")"
+    printf 'GLUSTERD_ARGS=(%s)
+' "$(printf '%q ' "${GLUSTERD_ARGS[@]}")"
+    declare -f clear_stale_pidfiles
+    cat <<'HELPER_BODY'
+note() { printf '%s
+' "$*" >>"$LOG"; }
+say() { printf 'georep-lab-glusterd: %s
+' "$*"; note "[$(date '+%F %T')] $*"; }
+die() { printf 'georep-lab-glusterd: ERROR: %s
+' "$*" >&2; note "[$(date '+%F %T')] ERROR: $*"; exit 1; }
+[[ $(id -u) == 0 ]] || die "must run as root"
+if [[ ! -r $MARK ]]; then
+  echo "georep-lab-glusterd: not inside a gluster-lab2 node (no $MARK)" >&2
+  exit 2
+fi
+NODE='' NODE_TZ=''
+# shellcheck source=/dev/null
+. "$MARK"
+NETNS=$(stat -L -c %i /proc/self/ns/net)
+
+running() {  # the pid of this node's glusterd: its pid file's, else its network namespace's
+  local pid p
+  pid=$(tr -dc 0-9 <"$PIDFILE" 2>/dev/null || true)
+  if [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == glusterd     && $(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null) == "$NETNS" ]]; then
+    echo "$pid"; return 0
+  fi
+  for p in /proc/[0-9]*; do
+    if [[ $(cat "$p/comm" 2>/dev/null) == glusterd && $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$NETNS" ]]; then
+      echo "${p#/proc/}"; return 0
+    fi
+  done
+  return 1
+}
+answers() { timeout 20 gluster --mode=script pool list >/dev/null 2>&1; }
+
+do_stop() {
+  local pid
+  if ! pid=$(running); then say "$NODE: glusterd not running"; return 0; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
+  if [[ -e /proc/$pid ]]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
+    [[ ! -e /proc/$pid ]] || die "$NODE: glusterd (pid $pid) does not stop"
+    say "$NODE: glusterd (pid $pid) killed (SIGTERM did not end it in 15 s)"
+  else
+    say "$NODE: glusterd (pid $pid) stopped"
+  fi
+}
+
+do_start() {
+  local pid
+  if ! pid=$(running); then
+    clear_stale_pidfiles /run "$NETNS"
+    note "\$ ${CLEAN_ENV[*]} TZ=$NODE_TZ /usr/sbin/glusterd ${GLUSTERD_ARGS[*]}"
+    # without the caller's descriptors (an ssh session's, a lock file): a daemon keeps them
+    (
+      for fd in "/proc/$BASHPID/fd"/*; do
+        fd=${fd##*/}
+        if ((fd > 2)); then eval "exec $fd>&-"; fi
+      done
+      exec "${CLEAN_ENV[@]}" TZ="$NODE_TZ" /usr/sbin/glusterd "${GLUSTERD_ARGS[@]}"
+    ) </dev/null >>"$LOG" 2>&1 || die "$NODE: glusterd did not start (see /var/log/glusterfs/glusterd.log)"
+    pid=$(running) || die "$NODE: glusterd exited at once (see /var/log/glusterfs/glusterd.log)"
+    say "$NODE: glusterd started (pid $pid)"
+  fi
+  for _ in $(seq 100); do answers && return 0; sleep 0.2; done
+  die "$NODE: glusterd (pid $pid) does not answer (see /var/log/glusterfs/glusterd.log)"
+}
+
+case ${1:-} in
+  start) do_start ;;
+  stop) do_stop ;;
+  restart) t0=$SECONDS; do_stop; do_start; say "$NODE: glusterd answers ($((SECONDS - t0)) s)" ;;
+  status)
+    if pid=$(running); then
+      if answers; then echo "$NODE: glusterd pid $pid, answers"; exit 0; fi
+      echo "$NODE: glusterd pid $pid, does not answer"; exit 3
+    fi
+    echo "$NODE: glusterd not running"; exit 3 ;;
+  *) echo "usage: georep-lab-glusterd start|stop|restart|status (inside a gluster-lab2 node)" >&2; exit 2 ;;
+esac
+HELPER_BODY
+  } >"$tmp"
+  chmod 755 "$tmp"
+  if cmp -s "$tmp" "$HELPER"; then rm -f "$tmp"; else mv -f "$tmp" "$HELPER"; note "$HELPER written"; fi
+  # a non-root session's gverify finds gluster with a user's PATH (see the header)
+  [[ -e /usr/local/bin/gluster || -L /usr/local/bin/gluster ]] || run ln -s /usr/sbin/gluster /usr/local/bin/gluster
+}
+
 ensure_glusterd() {  # ensure_glusterd NODE
   local n=$1 pid
   if pid=$(node_pid "$n" glusterd); then
     note "$n: glusterd running (pid $pid)"
   else
-    clear_stale_pidfiles "$(node_dir "$n")/run" "$(stat -L -c %i "/run/netns/$(netns "$n")")"
-    daemon on_node "$n" "${CLEAN_ENV[@]}" TZ="$(node_tz "$n")" /usr/sbin/glusterd -p /run/gluster/glusterd.pid --log-level INFO \
-      || die "$n: glusterd did not start (see $(node_dir "$n")/log/glusterd.log)"
+    [[ -f $(node_dir "$n")/run/georep-lab2-node ]] || node_marker "$n"
+    daemon on_node "$n" "$HELPER" start \
+      || die "$n: glusterd did not start (see $(node_dir "$n")/log/glusterd.log, georep-lab-glusterd.log)"
     step "$n: glusterd started"
   fi
   for _ in $(seq 100); do glusterd_answers "$n" && return 0; sleep 0.2; done
@@ -447,6 +624,7 @@ cmd_up() {
   ensure_keys
   for n in "${NODES[@]}"; do ensure_node_dirs "$n"; ensure_mountns "$n"; ensure_sshd "$n"; done
   ensure_root_ssh
+  ensure_helper
   for n in "${NODES[@]}"; do ensure_glusterd "$n"; done
   ensure_pool
   ensure_volume node1 "$LAB2_MASTER" node1 node2
@@ -545,6 +723,7 @@ cmd_node_start() {
   [[ $n == node[123] ]] || die "usage: node-start node1|node2|node3"
   node_up "$n" || die "$n is not up (run up)"
   ensure_sshd "$n"
+  ensure_helper
   ensure_glusterd "$n"
   step "$n: glusterd running"
 }
@@ -557,6 +736,17 @@ cmd_sshd_stop() {
   ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
   for _ in $(seq 50); do node_pid "$n" sshd >/dev/null || break; sleep 0.1; done
   step "$n: sshd stopped (${#pids[@]} process(es); gluster kept)"
+}
+
+cmd_glusterd_restart() {
+  local n=${1:-}
+  [[ $n == node[123] ]] || die "usage: glusterd-restart node1|node2|node3"
+  node_up "$n" || die "$n is not up (run up)"
+  ensure_helper
+  [[ -f $(node_dir "$n")/run/georep-lab2-node ]] || node_marker "$n"
+  daemon on_node "$n" "$HELPER" restart \
+    || die "$n: glusterd restart failed (see $(node_dir "$n")/log/georep-lab-glusterd.log)"
+  step "$n: glusterd restarted (pid $(node_pid "$n" glusterd || echo none))"
 }
 
 cmd_reset() {
@@ -580,6 +770,32 @@ cmd_reset() {
   ensure_volume node3 "$LAB2_SLAVE" node3
 }
 
+cmd_nonroot_reset() {
+  local n d u changed
+  cmd_reset
+  for u in geoaccount geoaccount2; do
+    if getent passwd "$u" >/dev/null; then run userdel -r "$u" 2>>"$LOG" || run userdel "$u"; fi
+    rm -rf "/home/$u"
+  done
+  if getent group geogroup >/dev/null; then run groupdel geogroup; fi
+  rm -rf /var/mountbroker-root
+  for n in "${NODES[@]}"; do
+    d=$(node_dir "$n")
+    changed=0
+    cmp -s /etc/glusterfs/glusterd.vol "$d/etc-glusterfs/glusterd.vol" || changed=1
+    # write in place: the file is what the node's bind mount shows
+    cat /etc/glusterfs/glusterd.vol > "$d/etc-glusterfs/glusterd.vol"
+    # what `gluster-mountbroker setup` changed (group geogroup, mode 770) back to gluster's own
+    chgrp -R root "$d/glusterd/geo-replication" "$d/log/geo-replication-slaves" \
+      "$d/log/geo-replication-secondaries" 2>/dev/null || true
+    chmod 755 "$d/glusterd/geo-replication" "$d/log/geo-replication-slaves" \
+      "$d/log/geo-replication-secondaries" 2>/dev/null || true
+    chmod 600 "$d/log/cli.log" 2>/dev/null || true
+    if ((changed)); then cmd_glusterd_restart "$n"; fi
+  done
+  step "no user, group, mountbroker root or mountbroker option left"
+}
+
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
@@ -591,7 +807,9 @@ case $cmd in
   node-stop) prepare node-stop "$@"; with_lock; cmd_node_stop "$@" ;;
   node-start) prepare node-start "$@"; with_lock; cmd_node_start "$@" ;;
   sshd-stop) prepare sshd-stop "$@"; with_lock; cmd_sshd_stop "$@" ;;
+  glusterd-restart) prepare glusterd-restart "$@"; with_lock; cmd_glusterd_restart "$@" ;;
   reset) prepare reset; with_lock; cmd_reset ;;
+  nonroot-reset) prepare nonroot-reset; with_lock; cmd_nonroot_reset ;;
   exec)
     [[ ${1:-} == node[123] ]] || die "usage: exec NODE CMD..."
     n=$1; shift; node_up "$n" || die "$n is not up"; on_node "$n" "$@" ;;

@@ -149,6 +149,8 @@ pub trait Backend: Send + Sync + 'static {
         slave_host: String,
         slave_volume: String,
     ) -> Result<Vec<Ineligibility>, AppError>;
+    /// The pre-flight check of a planned session (both clusters read again, nodes asked).
+    async fn preflight(&self, new: NewSession) -> Result<crate::preflight::Preflight, AppError>;
     /// Operations newest first: of one session, or all; only unfinished ones if asked.
     async fn operations(
         &self,

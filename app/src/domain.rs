@@ -383,7 +383,7 @@ impl SessionAction {
 }
 
 /// What it takes to create a session from a master volume georep knows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewSession {
     pub master_volume_id: Uuid,
     /// A host name or address of the slave cluster (managed by georep or not).
@@ -401,6 +401,15 @@ pub struct NewSession {
     /// hand, and gluster skips its own checks of the slave.
     #[serde(default)]
     pub no_verify: bool,
+    /// For a user other than root: georep sets up the slave side first (the user and group on
+    /// every slave node, gluster's mountbroker, glusterd restarted, the master's key), then
+    /// installs the session's keys (`set_geo_rep_pem_keys.sh`) after `create`.
+    #[serde(default)]
+    pub setup_slave: bool,
+    /// The mountbroker's group for `setup_slave` (default: the one the slave nodes have, else
+    /// `geogroup`).
+    #[serde(default)]
+    pub slave_group: Option<String>,
 }
 
 /// Why a volume is not a good slave (oVirt's list, peers-georep §2.7). `force` goes on anyway.
@@ -425,6 +434,8 @@ pub enum Ineligibility {
     VersionMismatch(String),
     /// Another refusal of gluster's own verification (gverify), verbatim.
     Gluster(String),
+    /// A failed check of the pre-flight (what georep found on the nodes), with its fix.
+    Preflight(crate::preflight::CheckResult),
 }
 
 impl std::fmt::Display for Ineligibility {
@@ -452,6 +463,7 @@ impl std::fmt::Display for Ineligibility {
             Ineligibility::NoUpSlaveServer => f.write_str("no server of the slave volume is up"),
             Ineligibility::VersionMismatch(m) => write!(f, "gluster versions differ: {m}"),
             Ineligibility::Gluster(m) => f.write_str(m),
+            Ineligibility::Preflight(c) => c.fmt(f),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod failover;
 pub mod health;
 pub mod operations;
 mod pages;
+pub mod preflight;
 pub mod rpc;
 pub mod ui;
 pub mod views;

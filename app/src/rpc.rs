@@ -108,6 +108,8 @@ pub async fn create_session(
     // optional on the wire: a form without them (an older page) still creates
     ssh_port: Option<u16>,
     no_verify: Option<bool>,
+    setup_slave: Option<bool>,
+    slave_group: Option<String>,
 ) -> Result<crate::domain::CreatedSession, AppError> {
     crate::backend::backend()?
         .create_session(
@@ -121,6 +123,8 @@ pub async fn create_session(
                 start,
                 ssh_port,
                 no_verify: no_verify.unwrap_or(false),
+                setup_slave: setup_slave.unwrap_or(false),
+                slave_group: slave_group.filter(|g| !g.trim().is_empty()),
             },
         )
         .await
@@ -322,6 +326,29 @@ pub async fn check_eligibility(
 ) -> Result<Vec<Ineligibility>, AppError> {
     crate::backend::backend()?
         .eligibility(master_volume_id, slave_host, slave_volume)
+        .await
+}
+
+/// The pre-flight check of a planned session: both clusters read again, the master node that
+/// will run `create` and every slave node asked (ssh, versions, clocks, the mountbroker for a
+/// user other than root). Changes nothing; an admin's (it runs scripts on the nodes).
+#[server(prefix = "/rpc", endpoint = "preflight_session")]
+pub async fn preflight_session(
+    master_volume_id: Uuid,
+    slave_host: String,
+    slave_volume: String,
+    slave_user: Option<String>,
+    ssh_port: Option<u16>,
+) -> Result<crate::preflight::Preflight, AppError> {
+    crate::backend::backend()?
+        .preflight(crate::domain::NewSession {
+            master_volume_id,
+            slave_host,
+            slave_volume,
+            slave_user,
+            ssh_port,
+            ..Default::default()
+        })
         .await
 }
 

@@ -151,6 +151,7 @@ async fn georep_round(service: &Service, master: uuid::Uuid, t: &mut Times) {
         slave_user: None,
         force: true,
         start: false,
+        ..NewSession::default()
     };
     let t0 = Instant::now();
     let id = service

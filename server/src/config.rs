@@ -398,6 +398,19 @@ pub struct GlusterArgs {
     #[arg(long = "gluster-timeout", env = "GEOREP_GLUSTER_TIMEOUT", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// What restarts glusterd on a slave node after georep set up gluster's mountbroker for a
+    /// non-root session (run there over ssh, split at blanks into an argv).
+    #[arg(long = "glusterd-restart-command", env = "GEOREP_GLUSTERD_RESTART_COMMAND",
+          default_value = crate::gluster::GLUSTERD_RESTART, global = true,
+          value_parser = parse_command)]
+    pub restart_command: String,
+}
+
+fn parse_command(s: &str) -> Result<String, String> {
+    match s.split_whitespace().next() {
+        Some(_) => Ok(s.trim().to_owned()),
+        None => Err("a command".into()),
+    }
 }
 
 impl GlusterArgs {

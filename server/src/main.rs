@@ -43,7 +43,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     // ssh host keys in georep's own file beside the database (gluster/known_hosts.rs)
     let gluster = georep::gluster::Gluster::new(cli.gluster.command.clone(), cli.gluster.timeout())
-        .with_known_hosts(georep::gluster::KnownHosts::beside(&cli.database));
+        .with_known_hosts(georep::gluster::KnownHosts::beside(&cli.database))
+        .with_restart_command(&cli.gluster.restart_command);
     let service = Service::new(store, gluster);
     match cli.command.expect("Cli::load reads no subcommand as serve") {
         Command::Serve(args) => georep::startup::serve(&args, service, &cli.database)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::{Checkpoint, SessionAction, SessionStatus};
 use crate::health::Health;
+use crate::preflight as app_preflight;
 use crate::rpc;
 use crate::rpc::{
     check_eligibility, get_session_overview, list_clusters, list_volumes, volume_sessions,
@@ -677,7 +678,14 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
     let start = RwSignal::new(false);
     let ssh_port = RwSignal::new(String::new());
     let no_verify = RwSignal::new(false);
+    let setup_slave = RwSignal::new(false);
+    let slave_group = RwSignal::new(String::new());
     let create = ServerAction::<rpc::CreateSession>::new();
+    let preflight = ServerAction::<rpc::PreflightSession>::new();
+    let non_root = move || {
+        let u = slave_user.get();
+        !u.trim().is_empty() && u.trim() != "root"
+    };
     let tick = live_tick();
     let reasons = Resource::new(
         move || (master_id.get(), slave_host.get(), slave_volume.get()),
@@ -707,6 +715,18 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
             // the field's own min/max keep it a port; empty is gluster's default
             ssh_port: ssh_port.get().trim().parse().ok(),
             no_verify: Some(no_verify.get()),
+            setup_slave: Some(non_root() && setup_slave.get()),
+            slave_group: Some(slave_group.get().trim().to_owned()).filter(|g| !g.is_empty()),
+        });
+    };
+    let run_preflight = move |_| {
+        let user = slave_user.get();
+        preflight.dispatch(rpc::PreflightSession {
+            master_volume_id: master_id.get(),
+            slave_host: slave_host.get().trim().to_owned(),
+            slave_volume: slave_volume.get().trim().to_owned(),
+            slave_user: (!user.trim().is_empty()).then(|| user.trim().to_owned()),
+            ssh_port: ssh_port.get().trim().parse().ok(),
         });
     };
     view! {
@@ -768,6 +788,27 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
                         on:change=move |ev| no_verify.set(event_target_checked(&ev))/>
                     "No verify (the keys are on the slave nodes already; gluster skips its checks and pushes none)"
                 </label>
+                <Show when=non_root>
+                    <label class="check">
+                        <input type="checkbox" name="setup_slave" prop:checked=move || setup_slave.get()
+                            on:change=move |ev| setup_slave.set(event_target_checked(&ev))/>
+                        "Set up the slave side for this user: the user and group on every slave node, gluster's mountbroker, glusterd restarted one node at a time, the master's key (README \"Non-root sessions\")"
+                    </label>
+                    <label>"Mountbroker group"
+                        <input type="text" name="slave_group" placeholder="the slave's, else geogroup"
+                            prop:value=move || slave_group.get() on:change=move |ev| slave_group.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
+                <div class="preflight">
+                    <button type="button" data-testid="preflight" on:click=run_preflight
+                        disabled=move || preflight.pending().get() || slave_host.get().trim().is_empty() || slave_volume.get().trim().is_empty()>
+                        {move || if preflight.pending().get() { "Checking the nodes…" } else { "Pre-flight check" }}
+                    </button>
+                    {move || preflight.value().get().map(|r| match r {
+                        Err(e) => view! { <ErrorLine error=e/> }.into_any(),
+                        Ok(p) => view! { <PreflightList preflight=p setup=Signal::derive(move || non_root() && setup_slave.get())/> }.into_any(),
+                    })}
+                </div>
                 <Transition fallback=|| ()>
                     {move || reasons.get().map(|r| match r {
                         Err(e) => view! { <ErrorLine error=e/> }.into_any(),
@@ -799,5 +840,31 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
                 </div>
             </form>
         </Dialog>
+    }
+}
+
+/// The pre-flight's checks, each with its outcome and the fix of a failure; a check the
+/// set-up of the slave side makes pass says so when the set-up is chosen.
+#[component]
+fn PreflightList(
+    preflight: app_preflight::Preflight,
+    #[prop(into)] setup: Signal<bool>,
+) -> impl IntoView {
+    use app_preflight::Outcome;
+    view! {
+        <ul class="preflight-list" data-testid="preflight-list">
+            {preflight.checks.into_iter().map(|c| {
+                let by_setup = c.outcome == Outcome::Fail && c.check.set_up_by_georep();
+                let fix = c.fix.clone();
+                view! {
+                    <li class=format!("check {}", c.outcome.as_str()) data-check=c.check.as_str() data-outcome=c.outcome.as_str()>
+                        <span class="outcome">{match c.outcome { Outcome::Pass => "✓", Outcome::Fail => "✗", Outcome::Unknown => "?" }}</span>
+                        <strong>{c.check.title()}</strong>": "{c.detail.clone()}
+                        {fix.map(|f| view! { <div class="fix">"Fix: "{f}</div> })}
+                        {move || (by_setup && setup.get()).then(|| view! { <div class="fix">"georep's set-up of the slave side does this"</div> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }

@@ -1,5 +1,5 @@
 //! One function per route of API.md; each one reads, calls the service, writes a document.
-use app::domain::{Checkpoint, EventCursor, EventFilter, NewSession, SessionAction, SessionStatus};
+use app::domain::{Checkpoint, EventCursor, EventFilter, SessionAction, SessionStatus};
 use app::views::SessionFilter;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -333,22 +333,28 @@ pub async fn create_session(
     Body(body): Body<NewSessionBody>,
 ) -> Answer<SessionDoc> {
     service.volume(c, v).await?;
-    let new = NewSession {
-        master_volume_id: v,
-        slave_host: body.slave_host_name,
-        slave_volume: body.slavevolume,
-        slave_user: body.slave_user,
-        force: body.force.unwrap_or(false),
-        start: body.start.unwrap_or(false),
-        ssh_port: body.ssh_port,
-        no_verify: body.no_verify.unwrap_or(false),
-    };
-    let created = service.create_session(&who.name, new).await?;
+    let created = service
+        .create_session(&who.name, body.new_session(v))
+        .await?;
     let view = service.session(c, v, created.session.id).await?;
     Ok(Doc::created(
         SessionDoc::detail(&view),
         session_href(c, v, created.session.id),
     ))
+}
+
+#[utoipa::path(post, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-preflight", tag = "sessions",
+    params(("cluster" = Uuid, Path), ("volume" = Uuid, Path)),
+    request_body(content((NewSessionBody = "application/xml"), (NewSessionBody = "application/json"))),
+    responses((status = 200, description = "every check of the planned session (nothing is changed)", body = PreflightDoc), (status = "default", body = FaultDoc)))]
+pub async fn preflight(
+    State(service): State<Service>,
+    Params((c, v)): Params<(Uuid, Uuid)>,
+    Body(body): Body<NewSessionBody>,
+) -> Answer<PreflightDoc> {
+    service.volume(c, v).await?;
+    let checked = service.preflight(&body.new_session(v)).await?;
+    Ok(Doc::ok(PreflightDoc::new(&checked)))
 }
 
 #[utoipa::path(get, path = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}", tag = "sessions",

@@ -54,6 +54,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             &format!("{v}/georeplication-sessions"),
             get(sessions).post(create_session),
         )
+        .route(&format!("{v}/georeplication-preflight"), post(preflight))
         .route(S, get(session).delete(delete_session))
         .route(&format!("{S}/{{action}}"), post(session_action))
         .route(&format!("{S}/options"), get(options))

@@ -14,7 +14,7 @@ use super::{export, handlers};
     info(title = "georep", description = "GlusterFS geo-replication: the REST API (XML by default, JSON by Accept)"),
     paths(
         handlers::entry_point, handlers::clusters, handlers::cluster, handlers::hosts, handlers::host,
-        handlers::volumes, handlers::volume, handlers::brick, handlers::sessions, handlers::create_session,
+        handlers::volumes, handlers::volume, handlers::brick, handlers::sessions, handlers::create_session, handlers::preflight,
         handlers::session, handlers::delete_session, handlers::session_action, handlers::options,
         handlers::option, handlers::set_option, handlers::reset_option, handlers::events,
         handlers::session_health, handlers::session_lag, handlers::operations,

@@ -4,8 +4,10 @@
 //! - `status`: a session's status and checkpoint roll-up from its bricks' workers;
 //! - `hosts`: which host of a cluster is asked, and how (`Target`); how the CLI names a slave;
 //! - `workers`: gluster's worker and crawl words in georep's terms;
-//! - `options`: gluster's session options, and which of them are an admin's to set.
+//! - `options`: gluster's session options, and which of them are an admin's to set;
+//! - `preflight`: a planned session's pre-flight checks judged from what its nodes said.
 pub mod hosts;
 pub mod options;
+pub mod preflight;
 pub mod status;
 pub mod workers;

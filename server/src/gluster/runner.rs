@@ -55,7 +55,12 @@ pub struct Gluster {
     gates: Gates,
     /// georep's own host keys for ssh targets; None: ssh's defaults (root's known_hosts).
     known_hosts: Option<KnownHosts>,
+    /// The argv that restarts glusterd on a node (`--glusterd-restart-command`).
+    restart_command: std::sync::Arc<[String]>,
 }
+
+/// What restarts glusterd on a node where none was configured (glusterfs-server's unit).
+pub const GLUSTERD_RESTART: &str = "systemctl restart glusterd";
 
 impl Gluster {
     pub fn new(program: impl Into<String>, timeout: Duration) -> Self {
@@ -64,7 +69,21 @@ impl Gluster {
             timeout,
             gates: Gates::default(),
             known_hosts: None,
+            restart_command: GLUSTERD_RESTART
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
         }
+    }
+
+    /// glusterd restarted on a node by `command` (split at blanks into an argv).
+    pub fn with_restart_command(mut self, command: &str) -> Self {
+        self.restart_command = command.split_whitespace().map(str::to_owned).collect();
+        self
+    }
+
+    pub fn restart_command(&self) -> &[String] {
+        &self.restart_command
     }
 
     /// ssh checks every host against `known` (recorded at first contact, a change refused).

@@ -312,4 +312,8 @@ impl Backend for UiBackend {
             .eligibility_for(master_volume_id, &slave_host, &slave_volume)
             .await?)
     }
+
+    async fn preflight(&self, new: NewSession) -> Result<app::preflight::Preflight, AppError> {
+        Ok(self.service.preflight(&new).await?)
+    }
 }

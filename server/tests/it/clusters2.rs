@@ -340,11 +340,13 @@ async fn two_clusters_over_ssh() {
         start: false,
         ssh_port: None,
         no_verify: false,
+        setup_slave: false,
+        slave_group: None,
     };
     let host = |h: &str| HostName::parse(h).unwrap();
     let vol = |v: &str| VolumeName::parse(v).unwrap();
     let reasons = service
-        .eligibility(&master, &host("node3"), &vol(SLAVE))
+        .eligibility(&master, &host("node3"), &vol(SLAVE), None)
         .await
         .unwrap();
     assert!(
@@ -422,7 +424,7 @@ async fn two_clusters_over_ssh() {
     );
     assert!(node3[0].gluster_uuid.is_some());
     let reasons = service
-        .eligibility(&master, &host("node3"), &vol(SLAVE))
+        .eligibility(&master, &host("node3"), &vol(SLAVE), None)
         .await
         .unwrap();
     assert!(
@@ -437,7 +439,7 @@ async fn two_clusters_over_ssh() {
     assert_eq!(found.map(|v| v.id), Some(slave.id));
     drop(c);
     let reasons = service
-        .eligibility(&master, &host("node2"), &vol(MASTER))
+        .eligibility(&master, &host("node2"), &vol(MASTER), None)
         .await
         .unwrap();
     assert!(reasons.contains(&Ineligibility::SameCluster), "{reasons:?}");

@@ -315,6 +315,8 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
                 start: false,
                 ssh_port: None,
                 no_verify: false,
+                setup_slave: false,
+                slave_group: None,
             },
         )
         .await

@@ -116,6 +116,8 @@ async fn session_lifecycle_round_trip() {
         start: false,
         ssh_port: None,
         no_verify: false,
+        setup_slave: false,
+        slave_group: None,
     };
 
     // --- create: bad names and ids are refused before gluster ---

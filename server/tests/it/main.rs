@@ -31,6 +31,7 @@ mod hostile;
 mod install;
 mod lab;
 mod lifecycle;
+mod nonroot;
 mod preflight;
 mod security;
 mod server;

@@ -304,6 +304,80 @@ pub struct NewSessionBody {
     /// gluster's `no-verify` instead of `push-pem` (keys distributed by hand).
     #[serde(default)]
     pub no_verify: Option<bool>,
+    /// A non-root `slave_user`: georep sets up the slave side first (user and group on every
+    /// slave node, gluster's mountbroker, glusterd restarted, keys).
+    #[serde(default)]
+    pub setup_slave: Option<bool>,
+    /// The mountbroker's group for `setup_slave` (default: the slave's, else `geogroup`).
+    #[serde(default)]
+    pub slave_group: Option<String>,
+}
+
+impl NewSessionBody {
+    /// The new session this body asks for, from master volume `master`.
+    pub fn new_session(self, master: uuid::Uuid) -> app::domain::NewSession {
+        app::domain::NewSession {
+            master_volume_id: master,
+            slave_host: self.slave_host_name,
+            slave_volume: self.slavevolume,
+            slave_user: self.slave_user,
+            force: self.force.unwrap_or(false),
+            start: self.start.unwrap_or(false),
+            ssh_port: self.ssh_port,
+            no_verify: self.no_verify.unwrap_or(false),
+            setup_slave: self.setup_slave.unwrap_or(false),
+            slave_group: self.slave_group.filter(|g| !g.trim().is_empty()),
+        }
+    }
+}
+
+/// The pre-flight of a planned session (`POST …/georeplication-preflight` with a create body):
+/// every check with its outcome and the fix of a failure; `ready` when none failed.
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+#[serde(rename = "preflight")]
+pub struct PreflightDoc {
+    pub ready: bool,
+    #[serde(rename = "check", default)]
+    pub checks: Vec<CheckDoc>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Debug, PartialEq)]
+pub struct CheckDoc {
+    /// ssh_from_master, slave_started, slave_bricks_up, slave_empty, slave_size, versions,
+    /// time_sync; for a user other than root also mountbroker_root, user_and_group,
+    /// mountbroker_user, glusterd_restarted, authorized_keys
+    pub name: String,
+    pub description: String,
+    /// pass, fail or unknown
+    pub outcome: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fix: Option<String>,
+    /// Whether `force` creates despite its failure.
+    pub force_passes: bool,
+    /// Whether `setup_slave` makes it pass.
+    pub set_up_by_georep: bool,
+}
+
+impl PreflightDoc {
+    pub fn new(p: &app::preflight::Preflight) -> Self {
+        PreflightDoc {
+            ready: p.blocking(false, false).is_empty(),
+            checks: p
+                .checks
+                .iter()
+                .map(|c| CheckDoc {
+                    name: c.check.as_str().into(),
+                    description: c.check.title().into(),
+                    outcome: c.outcome.as_str().into(),
+                    detail: c.detail.clone(),
+                    fix: c.fix.clone(),
+                    force_passes: c.check.force_passes(),
+                    set_up_by_georep: c.check.set_up_by_georep(),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Root for NewSessionBody {

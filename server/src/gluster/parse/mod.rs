@@ -15,8 +15,8 @@
 //! * `opRet` ≠ 0 → [`ParseError::Command`] with gluster's `opErrstr` verbatim (entities decoded).
 //! * XML that does not have the expected shape, or is truncated → [`ParseError::Malformed`].
 //!
-//! `events` is the odd one out: the plain-text tables of `gluster-eventsapi` and the JSON
-//! events glustereventsd pushes.
+//! `events` and `nodes` are the odd ones out: the plain-text tables of `gluster-eventsapi`
+//! and the JSON events glustereventsd pushes; the `key=value` lines of georep's node scripts.
 //!
 //! gluster < 10 says master/slave where gluster ≥ 10 says primary/secondary in the geo-rep
 //! status; both are accepted (serde `alias`).
@@ -29,6 +29,7 @@ pub mod events;
 mod fixtures;
 mod georep_config;
 mod georep_status;
+pub mod nodes;
 mod pool_list;
 mod volume_get;
 mod volume_info;

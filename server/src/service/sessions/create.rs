@@ -7,11 +7,14 @@ use super::super::audit::Audit;
 use super::super::names::{HostName, UserName, VolumeName};
 use super::super::{Result, Service, ServiceError};
 use super::info;
+use super::nonroot::{PEM_KEYS_STEP, SETUP_STEPS};
+use super::preflight::Planned;
 use crate::gluster::GlusterError;
 use crate::service::operations::{georep_command, Operation, Plan};
 use crate::store::{self, ClusterRow, SessionRow, VolumeRow};
 use crate::sync::{self, Lane, Quiet, Subject};
 use app::operations::{OperationKind, StepState};
+use app::preflight::{Check, Outcome, Preflight};
 use futures_util::TryFutureExt;
 
 /// `create push-pem` installs the keys on the slave in a hook that runs after it returned
@@ -33,16 +36,22 @@ impl Service {
             &master,
             &HostName::parse(host)?,
             &VolumeName::parse(volume)?,
+            None,
         )
         .await
     }
 
-    /// Why `host::volume` is not a good slave for `master`, as far as georep can know.
+    /// Why `host::volume` is not a good slave for `master`, as far as georep can know. A
+    /// session already into the volume is a reason when it is the same user's (`user` None:
+    /// any user's): gluster keeps several into one slave volume apart by their users'
+    /// mountbroker mounts. Master and slave volume name one session whatever the user (its
+    /// directory is `<master>_<host>_<slave>`): that is refused as existing at create.
     pub async fn eligibility(
         &self,
         master: &VolumeRow,
         host: &HostName,
         volume: &VolumeName,
+        user: Option<&UserName>,
     ) -> Result<Vec<Ineligibility>> {
         let mut c = self.conn().await?;
         let mut reasons = Vec::new();
@@ -57,6 +66,8 @@ impl Service {
             volume.as_str(),
         )
         .await?
+        .into_iter()
+        .filter(|s| user.is_none_or(|u| same_user(&s.slave_user, u.as_str())))
         {
             reasons.push(Ineligibility::AlreadySlave {
                 session_key: s.session_key,
@@ -94,7 +105,7 @@ impl Service {
 
     /// The master's cluster and the slave's (when georep manages it) read from gluster now; the
     /// master volume as read. A cluster that cannot be read leaves what is stored to decide.
-    async fn read_again(
+    pub(super) async fn read_again(
         &self,
         cluster: &ClusterRow,
         master: &VolumeRow,
@@ -130,10 +141,32 @@ impl Service {
         new: NewSession,
     ) -> Result<CreatedSession> {
         let (master, cluster) = self.volume_and_cluster(new.master_volume_id).await?;
-        let host = HostName::parse(&new.slave_host)?;
-        let volume = VolumeName::parse(&new.slave_volume)?;
-        let user = UserName::parse(new.slave_user.as_deref().unwrap_or(""))?;
-        let slave = sync::slave_spec(user.as_str(), host.as_str(), volume.as_str());
+        let p = Planned::of(&new)?;
+        let (host, volume) = (&p.host, &p.volume);
+        let slave = sync::slave_spec(p.user.as_str(), host.as_str(), volume.as_str());
+        let setup = match (new.setup_slave, p.user.as_str()) {
+            (false, _) => None,
+            (true, "root") => {
+                return Err(ServiceError::Invalid(
+                    "setup_slave: only a session of a user other than root needs the slave \
+                     side set up (gluster's mountbroker)"
+                        .into(),
+                ))
+            }
+            (true, _) if new.no_verify => {
+                return Err(ServiceError::Invalid(
+                    "setup_slave: the set-up installs the session's keys after push-pem; \
+                     no_verify leaves them to the admin"
+                        .into(),
+                ))
+            }
+            (true, _) => Some(self.planned_slave(&p).await?.ok_or_else(|| {
+                ServiceError::Invalid(format!(
+                    "setup_slave: {host}::{volume} is not a volume of a cluster georep \
+                     manages; register the slave cluster first"
+                ))
+            })?),
+        };
         let audit = Audit {
             actor: actor.into(),
             action: "create".into(),
@@ -152,17 +185,50 @@ impl Service {
         }
         let words = create_words(&new);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let plan = Plan::new(OperationKind::Create, subject, Lane::Change, actor)
-            .quiet(quiet.clone())
+        let mut plan =
+            Plan::new(OperationKind::Create, subject, Lane::Change, actor).quiet(quiet.clone());
+        let base = match setup {
+            Some(_) => SETUP_STEPS.len() as i64,
+            None => 0,
+        };
+        if setup.is_some() {
+            for s in SETUP_STEPS {
+                plan = plan.step(s, true);
+            }
+        }
+        plan = plan
             .step("prepare the master cluster's ssh keys (gsec_create)", true)
             .step(georep_command(&master.name, &slave, &words), false)
             .step("read the new session from gluster", true);
+        if setup.is_some() {
+            plan = plan.step(PEM_KEYS_STEP, true);
+        }
         let op = self.begin_audited(plan, &audit).await?;
-        let outcome = self
-            .run_create(
-                &op, &master, &cluster, &host, &volume, &slave, &words, new.force, &quiet,
-            )
-            .await;
+        let outcome = async {
+            let passed = self
+                .check_before_create(&master, &cluster, &p, &new, setup.is_some())
+                .await?;
+            if let Some(s) = &setup {
+                self.set_up_slave(&op, &cluster, &p, s, new.slave_group.as_deref())
+                    .await?;
+            }
+            let mut created = self
+                .run_create(
+                    &op, base, &master, &cluster, host, volume, &slave, &words, new.force, &quiet,
+                )
+                .await?;
+            if let Some(s) = &setup {
+                self.install_session_keys(&op, base + 4, &master.name, &p, s)
+                    .await?;
+            }
+            for r in passed {
+                if !created.reasons.contains(&r) {
+                    created.reasons.push(r);
+                }
+            }
+            Ok(created)
+        }
+        .await;
         let audit = Audit {
             session_id: outcome.as_ref().ok().map(|c| c.session.id.hyphenated()),
             ..audit
@@ -189,10 +255,75 @@ impl Service {
         })
     }
 
+    /// What stops a create, on a fresh read: eligibility (unless `force`) and the pre-flight's
+    /// blocking checks. Answers what failed but `force` goes past (shown with the session).
+    async fn check_before_create(
+        &self,
+        master: &VolumeRow,
+        cluster: &ClusterRow,
+        p: &Planned,
+        new: &NewSession,
+        setup: bool,
+    ) -> Result<Vec<Ineligibility>> {
+        let judged = |reasons: Vec<Ineligibility>, pre: &Preflight| {
+            let blocking: Vec<Ineligibility> = pre
+                .blocking(new.force, setup)
+                .into_iter()
+                // eligibility names the volume's own state (refused unless force)
+                .filter(|c| {
+                    !matches!(
+                        c.check,
+                        Check::SlaveStarted | Check::SlaveBricksUp | Check::SlaveSize
+                    )
+                })
+                // no-verify: the admin put gsyncd's keys on the slave; root's own key is moot
+                .filter(|c| {
+                    !(new.no_verify
+                        && matches!(c.check, Check::SshFromMaster | Check::AuthorizedKeys))
+                })
+                .cloned()
+                .map(Ineligibility::Preflight)
+                .collect();
+            match new.force {
+                true => {
+                    let gone_past = pre
+                        .checks
+                        .iter()
+                        .filter(|c| c.outcome == Outcome::Fail && c.check.force_passes())
+                        .cloned()
+                        .map(Ineligibility::Preflight);
+                    (blocking, reasons.into_iter().chain(gone_past).collect())
+                }
+                false => ([reasons, blocking].concat(), vec![]),
+            }
+        };
+        let reasons = self
+            .eligibility(master, &p.host, &p.volume, Some(&p.user))
+            .await?;
+        let pre = self.preflight_now(master, cluster, p).await?;
+        let (refused, passed) = judged(reasons, &pre);
+        if refused.is_empty() {
+            return Ok(passed);
+        }
+        // a refusal rests on a fresh read of the volumes it names, not on a copy up to a
+        // cycle old (a slave started with the CLI a second ago is started)
+        let master = self.read_again(cluster, master, &p.host, &p.volume).await?;
+        let reasons = self
+            .eligibility(&master, &p.host, &p.volume, Some(&p.user))
+            .await?;
+        let pre = self.preflight_now(&master, cluster, p).await?;
+        let (refused, passed) = judged(reasons, &pre);
+        match refused.is_empty() {
+            true => Ok(passed),
+            false => Err(ServiceError::NotEligible(refused)),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn run_create(
         &self,
         op: &Operation,
+        base: i64,
         master: &VolumeRow,
         cluster: &ClusterRow,
         host: &HostName,
@@ -212,16 +343,7 @@ impl Service {
             }
             stored = self.stored_pair(master, host, volume).await?;
         }
-        let mut reasons = self.eligibility(master, host, volume).await?;
-        if !reasons.is_empty() && !force {
-            // a refusal rests on a fresh read of the volumes it names, not on a copy up to a
-            // cycle old (a slave started with the CLI a second ago is started)
-            let master = self.read_again(cluster, master, host, volume).await?;
-            reasons = self.eligibility(&master, host, volume).await?;
-            if !reasons.is_empty() {
-                return Err(ServiceError::NotEligible(reasons));
-            }
-        }
+        let mut reasons = Vec::new();
         // the same session again is refused even with force (without, "already the slave"
         // refused it above): gluster would re-run its push-pem hook over the first one's,
         // and glusterd 10.3 was seen to deadlock on that
@@ -240,7 +362,7 @@ impl Service {
             .contains(&cluster.id.into_uuid());
         if first {
             op.step(
-                1,
+                base + 1,
                 Some("gluster system:: execute gsec_create"),
                 self.gluster()
                     .gsec_create(&target)
@@ -254,21 +376,28 @@ impl Service {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(cluster.id.into_uuid());
         } else {
-            op.leave(1, StepState::Skipped, Some("done earlier by this georep"))
-                .await;
+            op.leave(
+                base + 1,
+                StepState::Skipped,
+                Some("done earlier by this georep"),
+            )
+            .await;
         }
         let command = georep_command(&master.name, slave, words);
-        op.enter(2, Some(&command), false).await;
+        op.enter(base + 2, Some(&command), false).await;
         let called = self
             .gluster()
             .georep_action(&target, &master.name, slave, words)
             .await;
         match &called {
             Ok(a) => {
-                op.leave(2, StepState::Succeeded, a.message.as_deref())
+                op.leave(base + 2, StepState::Succeeded, a.message.as_deref())
                     .await
             }
-            Err(e) => op.leave(2, StepState::Failed, Some(&e.to_string())).await,
+            Err(e) => {
+                op.leave(base + 2, StepState::Failed, Some(&e.to_string()))
+                    .await
+            }
         }
         let answer = match called {
             Ok(a) => a,
@@ -287,7 +416,9 @@ impl Service {
                 if !force && message.contains("is already created") =>
             {
                 return Err(ServiceError::Conflict(format!(
-                    "gluster kept the configuration of an earlier session {} -> {slave} that it                      no longer lists (a master volume of that name was deleted with the session                      in it): create with force to replace it ({})",
+                    "gluster kept the configuration of an earlier session {} -> {slave} that it \
+                     no longer lists (a master volume of that name was deleted with the session \
+                     in it): create with force to replace it ({})",
                     master.name,
                     message.trim()
                 )));
@@ -300,7 +431,7 @@ impl Service {
             }
         }
         op.step(
-            3,
+            base + 3,
             None,
             self.syncer()
                 .refresh_pair(cluster, &master.name, slave, quiet, sync::PairRead::Created)
@@ -348,7 +479,12 @@ impl Service {
     }
 }
 
-/// `create push-pem [force]`.
+/// Whether a stored session's slave user is `user` (gluster stores root as no user).
+fn same_user(stored: &str, user: &str) -> bool {
+    let root = |u: &str| u.is_empty() || u == "root";
+    stored == user || (root(stored) && root(user))
+}
+
 /// `create [ssh-port N] push-pem|no-verify [force]`, gluster's grammar.
 fn create_words(new: &NewSession) -> Vec<String> {
     let mut words = vec!["create".to_owned()];

@@ -25,6 +25,8 @@ type Ctx = super::scope::SessionScope;
 
 mod config;
 mod create;
+mod nonroot;
+mod preflight;
 mod stale;
 
 pub(in crate::service) use create::PUSH_PEM_SETTLE;
