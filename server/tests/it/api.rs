@@ -678,7 +678,7 @@ async fn route_table_by_role() {
         .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 38, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(operations, 39, "{:?}", paths.keys().collect::<Vec<_>>());
     let session = &spec["components"]["schemas"]["SessionDoc"]["properties"];
     assert_eq!(session["href"]["xml"]["attribute"], true, "{session}");
     // command options are told in the option documents and their refusal is described
