@@ -436,7 +436,8 @@ mod tests {
     #[test]
     fn each_broken_thing_fails_its_own_check_with_a_fix() {
         let up = [BrickState::Online];
-        let cases: Vec<(Check, Box<dyn Fn(&mut SlaveFacts)>, &str)> = vec![
+        type Break = Box<dyn Fn(&mut SlaveFacts)>;
+        let cases: Vec<(Check, Break, &str)> = vec![
             (
                 Check::MountbrokerRoot,
                 Box::new(|f| f.root_mode = Some(0o771)),

@@ -17,15 +17,14 @@
 //!    them at once); a failback cancelled while its reverse session crawls (the reverse
 //!    session goes, the session stays failed over); a failback: the slave's writes are on
 //!    the master, a fresh write on the master reaches the slave.
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use georep::api::docs::{Clusters, FailoverDoc, OperationDoc, Sessions, Volumes};
 use reqwest::Method;
 
 use crate::common;
-use common::lab2::{lab2, node_cli, texts, NodesBack};
+use common::lab2::{lab2, node_cli, texts, Mount, NodesBack};
 use common::{lab2_lock_async, receiver};
 
 const PW: &str = "failover-admin-1";
@@ -58,36 +57,6 @@ fn original_statuses() -> Vec<String> {
         .find(|(m, _)| m == MASTER)
         .map(|(_, s)| s)
         .unwrap_or_default()
-}
-
-/// A glusterfs mount of VOLUME from HOST, on this machine, unmounted when dropped.
-struct Mount(PathBuf);
-
-impl Mount {
-    fn new(host: &str, volume: &str) -> Mount {
-        let dir = PathBuf::from(format!("/mnt/georep-failover/{volume}"));
-        let _ = Command::new("umount").arg("-l").arg(&dir).status();
-        std::fs::create_dir_all(&dir).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "glusterfs", &format!("{host}:/{volume}")])
-            .arg(&dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "mount {host}:/{volume}");
-        Mount(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.0.join(name), text)
-            .unwrap_or_else(|e| panic!("write {name} on {}: {e}", self.0.display()));
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
 }
 
 /// The text of NAME on the first brick of VOLUME (on NODE) that has it.
@@ -133,7 +102,7 @@ async fn arrives(nodes: &[&str], volume: &str, name: &str, text: &str, budget: D
 /// remedy runs as an admin would ask for it (a probe, which finds the stall, then the guided
 /// restart), and the file must arrive after that.
 async fn replicates(api: &common::rest::Rest, s: &str, name: &str, text: &str) {
-    let mnt = Mount::new("node1", MASTER);
+    let mnt = Mount::new("failover", "node1", MASTER);
     mnt.write(name, text);
     drop(mnt);
     let t0 = Instant::now();
@@ -247,7 +216,7 @@ async fn failover_and_failback_over_ssh() {
     // push-pem's hook made the slave read-only, as for any slave
     assert_eq!(option_on("node3", SLAVE, "features.read-only"), "on");
     let master_read_only = option_on("node1", MASTER, "features.read-only");
-    let mnt = Mount::new("node1", MASTER);
+    let mnt = Mount::new("failover", "node1", MASTER);
     mnt.write("planned-1", "written before the planned failover\n");
     mnt.write("planned-2", "also before it\n");
     drop(mnt);
@@ -352,7 +321,7 @@ async fn failover_and_failback_over_ssh() {
     eprintln!("timing: planned failover {} s", done.elapsed_seconds);
 
     // --- 3. writes on the slave; a failback killed while it waits, resumed ---
-    let smnt = Mount::new("node3", SLAVE);
+    let smnt = Mount::new("failover", "node3", SLAVE);
     smnt.write("on-slave-1", "written on the promoted slave\n");
     smnt.write("planned-1", "changed on the promoted slave\n");
     drop(smnt);
@@ -476,7 +445,7 @@ async fn failover_and_failback_over_ssh() {
             .any(|r| r.contains("cannot be read")),
         "{check:#?}"
     );
-    let smnt = Mount::new("node3", SLAVE);
+    let smnt = Mount::new("failover", "node3", SLAVE);
     smnt.write("unplanned-on-slave", "written while the master was lost\n");
     smnt.write(&unplanned, "changed while the master was lost\n");
     drop(smnt);

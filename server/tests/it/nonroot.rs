@@ -13,14 +13,13 @@
 //!    create (no set-up) refuse it with the fix, gluster has no session; made right again, a
 //!    create with no set-up (the slave ready by now) succeeds.
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use georep::api::docs::{Clusters, Operations, PreflightDoc, Sessions};
 use reqwest::Method;
 
 use crate::common;
-use common::lab2::{lab2, node_cli, texts};
+use common::lab2::{lab2, node_cli, texts, Mount};
 use common::lab2_lock_async;
 
 const PW: &str = "nonroot-admin-1";
@@ -44,31 +43,6 @@ fn gluster_sessions() -> Vec<String> {
             })
         })
         .collect()
-}
-
-/// A glusterfs mount of VOLUME from HOST on this machine, unmounted when dropped.
-struct Mount(PathBuf);
-
-impl Mount {
-    fn new(host: &str, volume: &str) -> Mount {
-        let dir = PathBuf::from(format!("/mnt/georep-nonroot/{volume}"));
-        let _ = Command::new("umount").arg("-l").arg(&dir).status();
-        std::fs::create_dir_all(&dir).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "glusterfs", &format!("{host}:/{volume}")])
-            .arg(&dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "mount {host}:/{volume}");
-        Mount(dir)
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
 }
 
 fn body(extra: &str) -> String {
@@ -226,8 +200,8 @@ async fn a_non_root_session_set_up_by_georep() {
     .await;
     let start = node_cli("node3", &["volume", "start", SLAVE]);
     assert!(start.contains("<opRet>0</opRet>"), "{start}");
-    let mnt = Mount::new("node3", SLAVE);
-    std::fs::write(mnt.0.join("left-over"), "an earlier copy\n").unwrap();
+    let mnt = Mount::new("nonroot", "node3", SLAVE);
+    mnt.write("left-over", "an earlier copy\n");
     drop(mnt);
     let p = preflight(&api, &master).await;
     let (outcome, detail, _) = check(&p, "slave_empty");
@@ -243,7 +217,7 @@ async fn a_non_root_session_set_up_by_georep() {
         &["slave volume empty", "create with force to keep them"],
     )
     .await;
-    let mnt = Mount::new("node3", SLAVE);
+    let mnt = Mount::new("nonroot", "node3", SLAVE);
     std::fs::remove_file(mnt.0.join("left-over")).unwrap();
     drop(mnt);
 
@@ -341,8 +315,8 @@ async fn a_non_root_session_set_up_by_georep() {
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let mnt = Mount::new("node1", MASTER);
-    std::fs::write(mnt.0.join("nonroot-1"), "written on the master\n").unwrap();
+    let mnt = Mount::new("nonroot", "node1", MASTER);
+    mnt.write("nonroot-1", "written on the master\n");
     drop(mnt);
     let t0 = Instant::now();
     let arrived = PathBuf::from(SLAVE_BRICK).join("nonroot-1");

@@ -11,6 +11,7 @@ use super::preflight::{Planned, SlaveSide};
 use crate::domain::hosts::target_of;
 use crate::gluster::keys::KeyMode;
 use crate::gluster::parse::nodes::SlaveFacts;
+use crate::gluster::GlusterError;
 use crate::store::{ClusterRow, HostRow};
 use app::operations::StepState;
 
@@ -68,6 +69,37 @@ impl Service {
             true => Ok(()),
             false => Err(ServiceError::Incomplete(found.join("; "))),
         }
+    }
+
+    /// Step `position` (`command`): skipped when `done` held on every slave node `before`;
+    /// else `run`, then every node read again must satisfy `done` (`lacks` says what a node
+    /// lacks).
+    #[allow(clippy::too_many_arguments)]
+    async fn mountbroker_step(
+        &self,
+        op: &Operation,
+        (position, command): (i64, &str),
+        (slave, user, before): (&SlaveSide, &str, &[(HostRow, SlaveFacts)]),
+        done: &(dyn Fn(&SlaveFacts) -> bool + Sync),
+        lacks: &(dyn Fn(&SlaveFacts) -> String + Sync),
+        run: impl std::future::Future<Output = std::result::Result<String, GlusterError>>,
+        note: String,
+    ) -> Result<()> {
+        if before.iter().all(|(_, f)| done(f)) {
+            op.leave(
+                position,
+                StepState::Skipped,
+                Some("already so on every slave node"),
+            )
+            .await;
+            return Ok(());
+        }
+        let work = async {
+            run.await?;
+            let read = self.slave_nodes_read(slave, user, "").await?;
+            Self::all_well(&read, |f| (!done(f)).then(|| lacks(f)))
+        };
+        op.step(position, Some(command), work, |_| Some(note)).await
     }
 
     /// Steps 1 to 5 of a create with `setup_slave` (`SETUP_STEPS`).
@@ -147,71 +179,40 @@ impl Service {
         )
         .await?;
 
-        let command = format!("gluster-mountbroker setup {root} {group}");
         let set = |f: &SlaveFacts| {
             f.mountbroker_root.as_deref() == Some(root.as_str())
                 && f.root_is_safe() == Some(true)
                 && f.group.as_deref() == Some(group.as_str())
                 && f.group_exists
         };
-        if before.iter().all(|(_, f)| set(f)) {
-            op.leave(
-                2,
-                StepState::Skipped,
-                Some("already so on every slave node"),
-            )
-            .await;
-        } else {
-            op.step(
-                2,
-                Some(&command),
-                async {
-                    g.mountbroker_setup(&asked, &root, &group).await?;
-                    let read = self.slave_nodes_read(slave, user, "").await?;
-                    Self::all_well(&read, |f| {
-                        (!set(f)).then(|| match (&f.mountbroker_root, f.root_is_safe()) {
-                            (Some(_), Some(false)) => format!(
-                                "{root} still owned by uid {} with mode {:o}",
-                                f.root_owner.unwrap_or(0),
-                                f.root_mode.unwrap_or(0)
-                            ),
-                            _ => format!("glusterd.vol does not name {root} and {group}"),
-                        })
-                    })
-                },
-                |_| {
-                    Some(format!(
-                        "{root} (root, 0711) and group {group} on every slave node"
-                    ))
-                },
-            )
-            .await?;
-        }
-
-        let command = format!("gluster-mountbroker add {vol} {user}");
+        self.mountbroker_step(
+            op,
+            (2, &format!("gluster-mountbroker setup {root} {group}")),
+            (slave, user, &before),
+            &set,
+            &|f| match (&f.mountbroker_root, f.root_is_safe()) {
+                (Some(_), Some(false)) => format!(
+                    "{root} still owned by uid {} with mode {:o}",
+                    f.root_owner.unwrap_or(0),
+                    f.root_mode.unwrap_or(0)
+                ),
+                _ => format!("glusterd.vol does not name {root} and {group}"),
+            },
+            g.mountbroker_setup(&asked, &root, &group),
+            format!("{root} (root, 0711) and group {group} on every slave node"),
+        )
+        .await?;
         let added = |f: &SlaveFacts| f.user_volumes.iter().any(|v| v == vol);
-        if before.iter().all(|(_, f)| added(f)) {
-            op.leave(
-                3,
-                StepState::Skipped,
-                Some("already so on every slave node"),
-            )
-            .await;
-        } else {
-            op.step(
-                3,
-                Some(&command),
-                async {
-                    g.mountbroker_add(&asked, vol, user).await?;
-                    let read = self.slave_nodes_read(slave, user, "").await?;
-                    Self::all_well(&read, |f| {
-                        (!added(f)).then(|| format!("glusterd.vol does not let {user} mount {vol}"))
-                    })
-                },
-                |_| Some(format!("{user} may mount {vol} on every slave node")),
-            )
-            .await?;
-        }
+        self.mountbroker_step(
+            op,
+            (3, &format!("gluster-mountbroker add {vol} {user}")),
+            (slave, user, &before),
+            &added,
+            &|_| format!("glusterd.vol does not let {user} mount {vol}"),
+            g.mountbroker_add(&asked, vol, user),
+            format!("{user} may mount {vol} on every slave node"),
+        )
+        .await?;
 
         let stale = |f: &SlaveFacts| match (f.volfile_mtime, f.glusterd_started) {
             (Some(m), Some(s)) => s < m,

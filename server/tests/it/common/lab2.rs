@@ -1,5 +1,6 @@
 //! The two-cluster lab (`scripts/gluster-lab2.sh`) as the tests drive it: the script, gluster
 //! on one node as an admin there, and nodes brought back whatever a test did.
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -67,5 +68,36 @@ impl Drop for NodesBack {
                 .args(["node-start", n])
                 .output();
         }
+    }
+}
+
+/// A glusterfs mount of VOLUME from HOST on this machine (`/mnt/georep-TAG/VOLUME`: each test
+/// its own), unmounted when dropped.
+pub struct Mount(pub PathBuf);
+
+impl Mount {
+    pub fn new(tag: &str, host: &str, volume: &str) -> Mount {
+        let dir = PathBuf::from(format!("/mnt/georep-{tag}/{volume}"));
+        let _ = Command::new("umount").arg("-l").arg(&dir).status();
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "glusterfs", &format!("{host}:/{volume}")])
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mount {host}:/{volume}");
+        Mount(dir)
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.0.join(name), text)
+            .unwrap_or_else(|e| panic!("write {name} on {}: {e}", self.0.display()));
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
