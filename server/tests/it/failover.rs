@@ -169,21 +169,7 @@ async fn failover_and_failback_over_ssh() {
     let (hook, got) = receiver().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
-    for (name, host) in [("site-a", "node1"), ("site-b", "node3")] {
-        common::georep_ok(
-            &db,
-            &[
-                "cluster",
-                "add",
-                "--name",
-                name,
-                "--host",
-                host,
-                "--connection",
-                "ssh",
-            ],
-        );
-    }
+    common::lab2::register_sites(&db);
     let mut served = serve(&db, &hook);
     let base = served.base.clone();
     let api = common::rest::Rest::new(&base, PW);

@@ -118,21 +118,7 @@ async fn a_non_root_session_set_up_by_georep() {
     lab2(&["nonroot-reset"]);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
-    for (name, host) in [("site-a", "node1"), ("site-b", "node3")] {
-        common::georep_ok(
-            &db,
-            &[
-                "cluster",
-                "add",
-                "--name",
-                name,
-                "--host",
-                host,
-                "--connection",
-                "ssh",
-            ],
-        );
-    }
+    common::lab2::register_sites(&db);
     let served = common::serve_apart(
         &db,
         &[

@@ -101,3 +101,23 @@ impl Drop for Mount {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
+
+/// The lab's pools registered in the database `db` with the georep CLI, over ssh: `site-a` by
+/// node1 (the master pool), `site-b` by node3 (the slave pool).
+pub fn register_sites(db: &std::path::Path) {
+    for (name, host) in [("site-a", "node1"), ("site-b", "node3")] {
+        super::georep_ok(
+            db,
+            &[
+                "cluster",
+                "add",
+                "--name",
+                name,
+                "--host",
+                host,
+                "--connection",
+                "ssh",
+            ],
+        );
+    }
+}
