@@ -30,7 +30,10 @@
 #                   the mountbroker's options in every node's glusterd.vol (the node's copy
 #                   made again from this machine's; glusterd restarted where it changed), the
 #                   group and modes `gluster-mountbroker setup` gave node3's directories. What
-#                   a test of georep's set-up of a slave with no mountbroker starts from.
+#                   a test of georep's set-up of a slave with no mountbroker starts from;
+#                   also deletes `master2`'s volume.
+#   master2         a second master volume, c2master2 (1 brick on node1), started: two
+#                   sessions of two users into one slave volume.
 #   exec NODE CMD…  run CMD inside NODE (its namespaces): e.g. `exec node1 gluster pool list`.
 #
 # Design: one network namespace + one mount namespace + one UTS namespace per node.
@@ -770,9 +773,19 @@ cmd_reset() {
   ensure_volume node3 "$LAB2_SLAVE" node3
 }
 
+cmd_master2() {
+  ensure_volume node1 c2master2 node1
+}
+
 cmd_nonroot_reset() {
-  local n d u changed
+  local n d u changed x
   cmd_reset
+  if [[ -n $(gx node1 volume info c2master2 | xq volinfo) ]]; then
+    gx node1 volume stop c2master2 force >/dev/null
+    x=$(gx node1 volume delete c2master2); ok_ret "$x" "volume delete c2master2"
+    rm -rf "${LAB2_ROOT:?}/node1/c2master2"
+    step "volume c2master2: deleted"
+  fi
   for u in geoaccount geoaccount2; do
     if getent passwd "$u" >/dev/null; then run userdel -r "$u" 2>>"$LOG" || run userdel "$u"; fi
     rm -rf "/home/$u"
@@ -810,6 +823,7 @@ case $cmd in
   glusterd-restart) prepare glusterd-restart "$@"; with_lock; cmd_glusterd_restart "$@" ;;
   reset) prepare reset; with_lock; cmd_reset ;;
   nonroot-reset) prepare nonroot-reset; with_lock; cmd_nonroot_reset ;;
+  master2) prepare master2; with_lock; cmd_master2 ;;
   exec)
     [[ ${1:-} == node[123] ]] || die "usage: exec NODE CMD..."
     n=$1; shift; node_up "$n" || die "$n is not up"; on_node "$n" "$@" ;;

@@ -148,6 +148,7 @@ pub trait Backend: Send + Sync + 'static {
         master_volume_id: uuid::Uuid,
         slave_host: String,
         slave_volume: String,
+        slave_user: Option<String>,
     ) -> Result<Vec<Ineligibility>, AppError>;
     /// The pre-flight check of a planned session (both clusters read again, nodes asked).
     async fn preflight(&self, new: NewSession) -> Result<crate::preflight::Preflight, AppError>;

@@ -323,9 +323,11 @@ pub async fn check_eligibility(
     master_volume_id: Uuid,
     slave_host: String,
     slave_volume: String,
+    // optional on the wire: without it a session of any user into the slave is a reason
+    slave_user: Option<String>,
 ) -> Result<Vec<Ineligibility>, AppError> {
     crate::backend::backend()?
-        .eligibility(master_volume_id, slave_host, slave_volume)
+        .eligibility(master_volume_id, slave_host, slave_volume, slave_user)
         .await
 }
 

@@ -688,12 +688,19 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
     };
     let tick = live_tick();
     let reasons = Resource::new(
-        move || (master_id.get(), slave_host.get(), slave_volume.get()),
-        |(m, h, v)| async move {
+        move || {
+            (
+                master_id.get(),
+                slave_host.get(),
+                slave_volume.get(),
+                slave_user.get(),
+            )
+        },
+        |(m, h, v, u)| async move {
             if h.trim().is_empty() || v.trim().is_empty() {
                 return Ok(Vec::new());
             }
-            check_eligibility(m, h, v).await
+            check_eligibility(m, h, v, Some(u.trim().to_owned())).await
         },
     );
     Effect::new(move |_| {
@@ -792,7 +799,7 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
                     <label class="check">
                         <input type="checkbox" name="setup_slave" prop:checked=move || setup_slave.get()
                             on:change=move |ev| setup_slave.set(event_target_checked(&ev))/>
-                        "Set up the slave side for this user: the user and group on every slave node, gluster's mountbroker, glusterd restarted one node at a time, the master's key (README \"Non-root sessions\")"
+                        "Set up the slave side for this user: the user and group on every slave node, gluster's mountbroker, glusterd restarted one node at a time, the master's key (README \"Root or not\")"
                     </label>
                     <label>"Mountbroker group"
                         <input type="text" name="slave_group" placeholder="the slave's, else geogroup"

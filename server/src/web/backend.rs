@@ -306,10 +306,16 @@ impl Backend for UiBackend {
         master_volume_id: Uuid,
         slave_host: String,
         slave_volume: String,
+        slave_user: Option<String>,
     ) -> Result<Vec<Ineligibility>, AppError> {
         Ok(self
             .service
-            .eligibility_for(master_volume_id, &slave_host, &slave_volume)
+            .eligibility_for(
+                master_volume_id,
+                &slave_host,
+                &slave_volume,
+                slave_user.as_deref(),
+            )
             .await?)
     }
 

@@ -11,7 +11,10 @@
 //!    the slave side's gsyncd on node3 runs as geoaccount (`ps`);
 //! 4. the session deleted, the mountbroker root made group-writable: the pre-flight and the
 //!    create (no set-up) refuse it with the fix, gluster has no session; made right again, a
-//!    create with no set-up (the slave ready by now) succeeds.
+//!    create with no set-up (the slave ready by now) succeeds;
+//! 5. a second master volume (c2master2) into the same slave volume as another user
+//!    (geoaccount2), set up by georep: gluster lists both sessions, both replicate (a worker
+//!    Active each).
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -46,10 +49,53 @@ fn gluster_sessions() -> Vec<String> {
 }
 
 fn body(extra: &str) -> String {
+    body_of(USER, extra)
+}
+
+fn body_of(user: &str, extra: &str) -> String {
     format!(
         "<georeplication-session><slave_host_name>node3</slave_host_name><slavevolume>{SLAVE}\
-         </slavevolume><slave_user>{USER}</slave_user>{extra}</georeplication-session>"
+         </slavevolume><slave_user>{user}</slave_user>{extra}</georeplication-session>"
     )
+}
+
+/// Waits until a worker of MASTER -> USER@node3::c2slave is Active (gluster's own status).
+async fn active(master: &str, user: &str) {
+    let t0 = Instant::now();
+    loop {
+        let slave = format!("{user}@node3::{SLAVE}");
+        let xml = node_cli(
+            "node1",
+            &["volume", "geo-replication", master, &slave, "status"],
+        );
+        let statuses = texts(&xml, "status");
+        if statuses.iter().any(|s| s == "Active") {
+            eprintln!(
+                "timing: {master} -> {slave}: a worker Active after {} ms: {statuses:?}",
+                t0.elapsed().as_millis()
+            );
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no worker of {master} -> {slave} Active: {statuses:?}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Sets tarssh (rsync 3.5 on the lab's nodes) and starts the session at HREF.
+async fn start_with_tarssh(api: &common::rest::Rest, s: &str) {
+    let set = api
+        .call(
+            Method::PUT,
+            &format!("{s}/options/sync_method"),
+            Some("<option><value>tarssh</value></option>"),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let started = api.call(Method::POST, &format!("{s}/start"), None).await;
+    assert_eq!(started.status, 200, "{}", started.text);
 }
 
 async fn preflight(api: &common::rest::Rest, master: &str) -> PreflightDoc {
@@ -261,46 +307,8 @@ async fn a_non_root_session_set_up_by_georep() {
     let list: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
     let s = list.sessions[0].href.clone();
     assert_eq!(list.sessions[0].slave_user, USER);
-    let set = api
-        .call(
-            Method::PUT,
-            &format!("{s}/options/sync_method"),
-            Some("<option><value>tarssh</value></option>"),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
-    let started = api.call(Method::POST, &format!("{s}/start"), None).await;
-    assert_eq!(started.status, 200, "{}", started.text);
-    let t0 = Instant::now();
-    loop {
-        let xml = node_cli(
-            "node1",
-            &[
-                "volume",
-                "geo-replication",
-                MASTER,
-                &format!("{USER}@node3::{SLAVE}"),
-                "status",
-            ],
-        );
-        let statuses = texts(&xml, "status");
-        if statuses.iter().any(|s| s == "Active") {
-            eprintln!(
-                "timing: a worker Active after {} ms: {statuses:?}",
-                t0.elapsed().as_millis()
-            );
-            break;
-        }
-        assert!(
-            !statuses.iter().any(|s| s == "Faulty") || t0.elapsed() < Duration::from_secs(60),
-            "workers {statuses:?}"
-        );
-        assert!(
-            t0.elapsed() < Duration::from_secs(120),
-            "no worker Active: {statuses:?}"
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    start_with_tarssh(&api, &s).await;
+    active(MASTER, USER).await;
     let mnt = Mount::new("nonroot", "node1", MASTER);
     mnt.write("nonroot-1", "written on the master\n");
     drop(mnt);
@@ -374,6 +382,52 @@ async fn a_non_root_session_set_up_by_georep() {
         gluster_sessions(),
         [format!("{MASTER} -> ssh://{USER}@node3::{SLAVE}")]
     );
+
+    // --- 5. another master volume into the same slave volume, as another user ---
+    lab2(&["master2"]);
+    let clusters: Clusters = api.get("/api/clusters").await;
+    let site_a = clusters
+        .clusters
+        .iter()
+        .find(|c| c.name == "site-a")
+        .unwrap();
+    let master2 = common::volume_href(&api, &site_a.href, "c2master2", None).await;
+    // the slave holds the first session's files by now: force (what gverify asks)
+    let second = api
+        .call(
+            Method::POST,
+            &format!("{master2}/georeplication-sessions"),
+            Some(&body_of(
+                "geoaccount2",
+                "<setup_slave>true</setup_slave><force>true</force>",
+            )),
+        )
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    let mut both = gluster_sessions();
+    both.sort();
+    assert_eq!(
+        both,
+        [
+            format!("{MASTER} -> ssh://{USER}@node3::{SLAVE}"),
+            format!("c2master2 -> ssh://geoaccount2@node3::{SLAVE}"),
+        ]
+    );
+    let vol = lab2(&["exec", "node3", "cat", "/etc/glusterfs/glusterd.vol"]);
+    assert!(
+        vol.contains(&format!(
+            "option mountbroker-geo-replication.geoaccount2 {SLAVE}"
+        )),
+        "{vol}"
+    );
+    for (m, user) in [(master.as_str(), USER), (master2.as_str(), "geoaccount2")] {
+        let list: Sessions = api.get(&format!("{m}/georeplication-sessions")).await;
+        assert_eq!(list.sessions.len(), 1);
+        assert_eq!(list.sessions[0].slave_user, user);
+        start_with_tarssh(&api, &list.sessions[0].href).await;
+    }
+    active(MASTER, USER).await;
+    active("c2master2", "geoaccount2").await;
     drop(served);
     lab2(&["nonroot-reset"]);
     eprintln!("timing: nonroot:: {} s", t_all.elapsed().as_secs());

@@ -24,19 +24,21 @@ pub(in crate::service) const PUSH_PEM_SETTLE: std::time::Duration =
 
 impl Service {
     /// The eligibility reasons for a planned session, before anything is asked of gluster
-    /// (the create dialog shows them while the admin types).
+    /// (the create dialog shows them while the admin types; `user` None: not typed yet).
     pub async fn eligibility_for(
         &self,
         master_volume_id: Uuid,
         host: &str,
         volume: &str,
+        user: Option<&str>,
     ) -> Result<Vec<Ineligibility>> {
         let (master, _) = self.volume_and_cluster(master_volume_id).await?;
+        let user = user.map(UserName::parse).transpose()?;
         self.eligibility(
             &master,
             &HostName::parse(host)?,
             &VolumeName::parse(volume)?,
-            None,
+            user.as_ref(),
         )
         .await
     }
