@@ -23,6 +23,8 @@ pub(super) const VOL_GET_CHANGELOG_DEFAULT: &str =
 pub(super) const VOL_GET_UNKNOWN: &str = fx!("lab2-volume_get_c2slave_nosuch.option@unknown.xml");
 pub(super) const VOL_SET_READ_ONLY: &str = fx!("lab2-volume_set_c2slave_features.read-only_on.xml");
 pub(super) const PEER_STATUS: &str = fx!("002-peer_status.xml");
+pub(super) const STATUS_TWO_MASTERS_REPEATED: &str =
+    fx!("lab2-volume_geo-replication_status@two-masters-repeated.xml");
 pub(super) const POOL_LIST: &str = fx!("003-pool_list.xml");
 pub(super) const VOL_INFO_NONE: &str = fx!("005-volume_info.xml");
 pub(super) const VOL_START: &str = fx!("015-volume_start_mastervol.xml");

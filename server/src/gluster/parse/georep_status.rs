@@ -40,7 +40,29 @@ pub fn parse_georep_status(xml: &str) -> Result<GeorepStatus> {
             Ok(GeorepVolume { name, sessions })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(GeorepStatus { volumes })
+    Ok(GeorepStatus {
+        volumes: each_once(volumes),
+    })
+}
+
+/// Every volume once, each session once: with two master volumes, glusterfs 10.3's `status`
+/// (no volume named) lists the first one again after the second (the same sessions), and a
+/// session listed twice would be stored twice.
+fn each_once(volumes: Vec<GeorepVolume>) -> Vec<GeorepVolume> {
+    let mut once: Vec<GeorepVolume> = Vec::with_capacity(volumes.len());
+    for v in volumes {
+        match once.iter_mut().find(|o| o.name == v.name) {
+            None => once.push(v),
+            Some(o) => {
+                for s in v.sessions {
+                    if !o.sessions.iter().any(|k| k.session_key == s.session_key) {
+                        o.sessions.push(s);
+                    }
+                }
+            }
+        }
+    }
+    once
 }
 
 #[derive(Deserialize)]
@@ -615,5 +637,16 @@ mod tests {
             parse_georep_status(&bad),
             Err(ParseError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn a_master_volume_listed_twice_is_one() {
+        let st = parse_georep_status(STATUS_TWO_MASTERS_REPEATED).unwrap();
+        let names: Vec<&str> = st.volumes.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["c2master", "c2master2"]);
+        let keys: Vec<&str> = st.sessions().map(|(_, s)| s.session_key.as_str()).collect();
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        assert!(keys[0].contains("ssh://geoaccount@node3::c2slave"));
+        assert!(keys[1].contains("ssh://geoaccount2@node3::c2slave"));
     }
 }
