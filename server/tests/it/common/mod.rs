@@ -173,6 +173,16 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // a failed test shows what its server said last (a 503's "see the server log")
+        if std::thread::panicking() {
+            let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            let tail = &log[log.len().saturating_sub(40)..];
+            eprintln!(
+                "--- the last {} lines of georep's log:\n{}",
+                tail.len(),
+                tail.join("\n")
+            );
+        }
     }
 }
 
