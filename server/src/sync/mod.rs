@@ -282,7 +282,10 @@ impl Syncer {
         let store = &self.store;
         let failure = match read {
             Ok(snap) => {
-                let mut tx = store.begin().await?;
+                // immediate: it reads before it writes, and a deferred transaction whose
+                // first write comes after another connection's commit is refused at once
+                // (SQLITE_BUSY, no busy wait): an action's create answered 503 in CI
+                let mut tx = store.begin_immediate().await?;
                 // removed while it was read: what was read belongs to no cluster any more
                 if store::get_cluster(&mut tx, cluster.id).await?.is_none() {
                     return Ok(removed(cluster));
@@ -429,7 +432,8 @@ impl Syncer {
             }
         }
         let now = Utc::now();
-        let mut tx = store.begin().await?;
+        // immediate: it reads the stored sessions before it writes (see `store_read`)
+        let mut tx = store.begin_immediate().await?;
         let mut guard = self.coord.guard_since(read_from);
         if why == PairRead::Created {
             guard.skip.retain(|k| !keys.contains(k));

@@ -177,7 +177,8 @@ impl Service {
 
     /// Removes a user with its tokens and browser logins; the last admin stays.
     pub async fn remove_user(&self, name: &str) -> Result<()> {
-        let mut tx = self.store().begin().await?;
+        // immediate: it counts the admins before it deletes one
+        let mut tx = self.store().begin_immediate().await?;
         let user = store::user_by_name(&mut tx, name)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no user {name}")))?;
