@@ -24,13 +24,12 @@ use georep::api::docs::{Clusters, FailoverDoc, OperationDoc, Sessions, Volumes};
 use reqwest::Method;
 
 use crate::common;
-use common::lab2::{lab2, node_cli, texts, Mount, NodesBack};
+use common::lab2::{lab2, node_cli, on_brick, replicates, texts, Mount, NodesBack};
 use common::{lab2_lock_async, receiver};
 
 const PW: &str = "failover-admin-1";
 const MASTER: &str = "c2master";
 const SLAVE: &str = "c2slave";
-const BRICKS: &str = "/srv/georep-lab2";
 
 /// gluster's own word on a volume option (`volume get`), on NODE.
 fn option_on(node: &str, volume: &str, key: &str) -> String {
@@ -59,13 +58,6 @@ fn original_statuses() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The text of NAME on the first brick of VOLUME (on NODE) that has it.
-fn on_brick(nodes: &[&str], volume: &str, name: &str) -> Option<String> {
-    nodes.iter().find_map(|n| {
-        std::fs::read_to_string(Path::new(BRICKS).join(n).join(volume).join("b1").join(name)).ok()
-    })
-}
-
 /// The session's key lines (push-pem's, node3's copy of the pub file) and how many of them
 /// node3's root authorized_keys holds: the fence of a failed-over session.
 fn session_keys_on_slave() -> (usize, usize) {
@@ -81,49 +73,6 @@ fn session_keys_on_slave() -> (usize, usize) {
         .filter(|l| authorized.lines().any(|a| a == **l))
         .count();
     (lines.len(), held)
-}
-
-/// Waits until NAME holds TEXT on a brick of VOLUME.
-async fn arrives(nodes: &[&str], volume: &str, name: &str, text: &str, budget: Duration) {
-    let t0 = Instant::now();
-    while on_brick(nodes, volume, name).as_deref() != Some(text) {
-        assert!(
-            t0.elapsed() < budget,
-            "{name} = {text:?} did not reach {volume} within {budget:?}: {:?}",
-            on_brick(nodes, volume, name)
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// A fresh write on the master reaches the slave: NAME written with TEXT through a mount of
-/// node1, then on node3's brick. glusterfs 10.3 stalls a worker's live changelog delivery now
-/// and then (FINDINGS P10), mid-run too: when the file has not arrived after 60 s, georep's own
-/// remedy runs as an admin would ask for it (a probe, which finds the stall, then the guided
-/// restart), and the file must arrive after that.
-async fn replicates(api: &common::rest::Rest, s: &str, name: &str, text: &str) {
-    let mnt = Mount::new("failover", "node1", MASTER);
-    mnt.write(name, text);
-    drop(mnt);
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(60) {
-        if on_brick(&["node3"], SLAVE, name).as_deref() == Some(text) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    let probe = api.call(Method::POST, &format!("{s}/probe"), None).await;
-    eprintln!(
-        "{name} not replicated within 60 s: probe {} {}",
-        probe.status, probe.text
-    );
-    if probe.text.contains("stalled") {
-        let restart = api
-            .call(Method::POST, &format!("{s}/restart-stalled"), None)
-            .await;
-        assert_eq!(restart.status, 200, "{}", restart.text);
-    }
-    arrives(&["node3"], SLAVE, name, text, Duration::from_secs(180)).await;
 }
 
 fn serve(db: &Path, hook: &str) -> common::Served {
@@ -396,13 +345,27 @@ async fn failover_and_failback_over_ssh() {
     assert!(check.in_effect.is_none(), "{check:#?}");
     let (keys, held) = session_keys_on_slave();
     assert!(keys > 0 && held == keys, "keys {keys}, authorized {held}");
-    replicates(&api, &s, "after-failback-1", "replicated again\n").await;
+    replicates(
+        &api,
+        &s,
+        "failover",
+        "after-failback-1",
+        "replicated again\n",
+    )
+    .await;
     eprintln!("timing: failback with a SIGKILL {} s", done.elapsed_seconds);
 
     // --- 4. the master pool down: an unplanned failover, then back ---
     // (a name of this run's own: the master keeps earlier runs' files)
     let unplanned = format!("unplanned-{}", chrono::Utc::now().timestamp());
-    replicates(&api, &s, &unplanned, "before the master was lost\n").await;
+    replicates(
+        &api,
+        &s,
+        "failover",
+        &unplanned,
+        "before the master was lost\n",
+    )
+    .await;
     let _back = NodesBack(vec!["node1", "node2"]);
     lab2(&["node-stop", "node1"]);
     lab2(&["node-stop", "node2"]);
@@ -522,7 +485,14 @@ async fn failover_and_failback_over_ssh() {
         Some("changed while the master was lost\n")
     );
     assert!(!sessions_on("node3").iter().any(|(m, _)| m == SLAVE));
-    replicates(&api, &s, "after-failback-2", "replicated once more\n").await;
+    replicates(
+        &api,
+        &s,
+        "failover",
+        "after-failback-2",
+        "replicated once more\n",
+    )
+    .await;
     eprintln!(
         "timing: the whole failover test {} s",
         t_all.elapsed().as_secs()

@@ -15,14 +15,13 @@
 //! 5. a second master volume (c2master2) into the same slave volume as another user
 //!    (geoaccount2), set up by georep: gluster lists both sessions, both replicate (a worker
 //!    Active each).
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use georep::api::docs::{Clusters, Operations, PreflightDoc, Sessions};
 use reqwest::Method;
 
 use crate::common;
-use common::lab2::{lab2, node_cli, texts, Mount};
+use common::lab2::{lab2, node_cli, replicates, texts, Mount};
 use common::lab2_lock_async;
 
 const PW: &str = "nonroot-admin-1";
@@ -314,25 +313,10 @@ async fn a_non_root_session_set_up_by_georep() {
     assert_eq!(list.sessions[0].slave_user, USER);
     start_with_tarssh(&api, &s).await;
     active(MASTER, USER).await;
-    let mnt = Mount::new("nonroot", "node1", MASTER);
     // a name and text of this run's own (the master volume keeps earlier runs' files)
     let name = format!("nonroot-{}", chrono::Utc::now().timestamp_millis());
     let text = format!("written on the master as {name}\n");
-    mnt.write(&name, &text);
-    drop(mnt);
-    let t0 = Instant::now();
-    let arrived = PathBuf::from(SLAVE_BRICK).join(&name);
-    while std::fs::read_to_string(&arrived).ok().as_deref() != Some(text.as_str()) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(180),
-            "{name} did not reach the slave"
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    eprintln!(
-        "timing: the file on the slave after {} ms",
-        t0.elapsed().as_millis()
-    );
+    replicates(&api, &s, "nonroot", &name, &text).await;
     // the slave side of gsyncd runs as the user (the node shares this machine's pids: the
     // one process that is this session's slave side)
     let ps = lab2(&["exec", "node3", "ps", "-eo", "user:32,args"]);

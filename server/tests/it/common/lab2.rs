@@ -121,3 +121,83 @@ pub fn register_sites(db: &std::path::Path) {
         );
     }
 }
+
+/// Where the lab keeps the bricks: `BRICKS/NODE/VOLUME/b1` (`LAB2_ROOT` of the script).
+pub const BRICKS: &str = "/srv/georep-lab2";
+
+/// The text of NAME on the first brick of VOLUME (on NODES) that has it.
+pub fn on_brick(nodes: &[&str], volume: &str, name: &str) -> Option<String> {
+    nodes.iter().find_map(|n| {
+        std::fs::read_to_string(
+            std::path::Path::new(BRICKS)
+                .join(n)
+                .join(volume)
+                .join("b1")
+                .join(name),
+        )
+        .ok()
+    })
+}
+
+/// Waits until NAME holds TEXT on a brick of VOLUME.
+pub async fn arrives(
+    nodes: &[&str],
+    volume: &str,
+    name: &str,
+    text: &str,
+    budget: std::time::Duration,
+) {
+    let t0 = Instant::now();
+    while on_brick(nodes, volume, name).as_deref() != Some(text) {
+        assert!(
+            t0.elapsed() < budget,
+            "{name} = {text:?} did not reach {volume} within {budget:?}: {:?}",
+            on_brick(nodes, volume, name)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+/// A fresh write on the master reaches the slave: NAME written with TEXT through a mount of
+/// node1 (`Mount` under TAG) of c2master, then on node3's brick of c2slave. glusterfs 10.3
+/// stalls a worker's live changelog delivery now and then (FINDINGS P10), mid-run too: when
+/// the file has not arrived after 60 s, georep's own remedy runs as an admin would ask for it
+/// (a probe of session S, which finds the stall, then the guided restart), and the file must
+/// arrive after that.
+pub async fn replicates(api: &super::rest::Rest, s: &str, tag: &str, name: &str, text: &str) {
+    let mnt = Mount::new(tag, "node1", "c2master");
+    mnt.write(name, text);
+    drop(mnt);
+    let t0 = Instant::now();
+    while t0.elapsed() < std::time::Duration::from_secs(60) {
+        if on_brick(&["node3"], "c2slave", name).as_deref() == Some(text) {
+            eprintln!(
+                "timing: {name} on the slave after {} ms",
+                t0.elapsed().as_millis()
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let probe = api
+        .call(reqwest::Method::POST, &format!("{s}/probe"), None)
+        .await;
+    eprintln!(
+        "{name} not replicated within 60 s: probe {} {}",
+        probe.status, probe.text
+    );
+    if probe.text.contains("stalled") {
+        let restart = api
+            .call(reqwest::Method::POST, &format!("{s}/restart-stalled"), None)
+            .await;
+        assert_eq!(restart.status, 200, "{}", restart.text);
+    }
+    arrives(
+        &["node3"],
+        "c2slave",
+        name,
+        text,
+        std::time::Duration::from_secs(180),
+    )
+    .await;
+}
