@@ -23,6 +23,15 @@ pub(super) const VOL_GET_CHANGELOG_DEFAULT: &str =
 pub(super) const VOL_GET_UNKNOWN: &str = fx!("lab2-volume_get_c2slave_nosuch.option@unknown.xml");
 pub(super) const VOL_SET_READ_ONLY: &str = fx!("lab2-volume_set_c2slave_features.read-only_on.xml");
 pub(super) const PEER_STATUS: &str = fx!("002-peer_status.xml");
+// georep's node scripts (`gluster::nodes`) on the two-cluster lab, before and after a
+// non-root session's set-up.
+pub(crate) const NODE_FACTS_SLAVE_NONE: &str =
+    fx!("lab2-node-facts_slave_node3@no-mountbroker.txt");
+pub(crate) const NODE_FACTS_SLAVE_READY: &str =
+    fx!("lab2-node-facts_slave_node3@non-root-ready.txt");
+pub(crate) const NODE_FACTS_MASTER_NO_USER: &str = fx!("lab2-node-facts_master_node1@no-user.txt");
+pub(crate) const NODE_FACTS_MASTER_READY: &str =
+    fx!("lab2-node-facts_master_node1@non-root-ready.txt");
 pub(super) const STATUS_TWO_MASTERS_REPEATED: &str =
     fx!("lab2-volume_geo-replication_status@two-masters-repeated.xml");
 pub(super) const POOL_LIST: &str = fx!("003-pool_list.xml");

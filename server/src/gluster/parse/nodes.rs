@@ -120,16 +120,14 @@ pub fn parse_slave_facts(stdout: &str) -> SlaveFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    macro_rules! fx {
-        ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/gluster/", $name))
-        };
-    }
+    use crate::gluster::parse::fixtures::{
+        NODE_FACTS_MASTER_NO_USER, NODE_FACTS_MASTER_READY, NODE_FACTS_SLAVE_NONE,
+        NODE_FACTS_SLAVE_READY,
+    };
 
     #[test]
     fn a_slave_node_with_no_mountbroker_and_one_ready() {
-        let none = parse_slave_facts(fx!("lab2-node-facts_slave_node3@no-mountbroker.txt"));
+        let none = parse_slave_facts(NODE_FACTS_SLAVE_NONE);
         assert_eq!(none.version.as_deref(), Some("10.3"));
         assert_eq!(none.mountbroker_root, None);
         assert_eq!(none.root_is_safe(), None);
@@ -141,7 +139,7 @@ mod tests {
         );
         assert!(none.glusterd_started >= none.volfile_mtime);
 
-        let ready = parse_slave_facts(fx!("lab2-node-facts_slave_node3@non-root-ready.txt"));
+        let ready = parse_slave_facts(NODE_FACTS_SLAVE_READY);
         assert_eq!(
             ready.mountbroker_root.as_deref(),
             Some("/var/mountbroker-root")
@@ -158,7 +156,7 @@ mod tests {
 
     #[test]
     fn the_master_node_before_and_after() {
-        let before = parse_master_facts(fx!("lab2-node-facts_master_node1@no-user.txt"));
+        let before = parse_master_facts(NODE_FACTS_MASTER_NO_USER);
         assert_eq!(
             before.ssh,
             Err("geoaccount@node3: Permission denied (publickey).".into())
@@ -166,7 +164,7 @@ mod tests {
         assert_eq!(before.pubkeys.len(), 1);
         assert!(before.pubkeys[0].starts_with("ssh-ed25519 AAAA"));
         assert!(before.now_ms.is_some_and(|n| n > 1_700_000_000_000));
-        let after = parse_master_facts(fx!("lab2-node-facts_master_node1@non-root-ready.txt"));
+        let after = parse_master_facts(NODE_FACTS_MASTER_READY);
         assert_eq!(after.ssh, Ok(()));
         assert_eq!(after.version.as_deref(), Some("10.3"));
     }
