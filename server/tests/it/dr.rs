@@ -115,14 +115,7 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
         .unwrap();
     let (s, sid) = (doc.href.clone(), doc.id);
     // tarssh, as the lab's own session (FINDINGS P8)
-    let set = api
-        .call(
-            Method::PUT,
-            &format!("{s}/options/sync_method"),
-            Some("<option><value>tarssh</value></option>"),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
+    common::set_tarssh(&api, &s).await;
     // the create and the option set are operations, linked from their events
     let ops: Operations = api.get(&format!("/api/operations?session={sid}")).await;
     let kinds: Vec<&str> = ops.operations.iter().map(|o| o.kind.as_str()).collect();

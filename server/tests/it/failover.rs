@@ -137,14 +137,7 @@ async fn failover_and_failback_over_ssh() {
     assert_eq!(created.status, 201, "{}", created.text);
     let list: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
     let s = list.sessions[0].href.clone();
-    let set = api
-        .call(
-            Method::PUT,
-            &format!("{s}/options/sync_method"),
-            Some("<option><value>tarssh</value></option>"),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
+    common::set_tarssh(&api, &s).await;
     tokio::time::sleep(Duration::from_secs(4)).await; // push-pem's hook (FINDINGS P6)
     let start = api.call(Method::POST, &format!("{s}/start"), None).await;
     assert_eq!(start.status, 200, "{}", start.text);

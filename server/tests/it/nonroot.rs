@@ -90,14 +90,7 @@ async fn active(master: &str, user: &str) {
 
 /// Sets tarssh (rsync 3.5 on the lab's nodes) and starts the session at HREF.
 async fn start_with_tarssh(api: &common::rest::Rest, s: &str) {
-    let set = api
-        .call(
-            Method::PUT,
-            &format!("{s}/options/sync_method"),
-            Some("<option><value>tarssh</value></option>"),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
+    common::set_tarssh(api, s).await;
     let started = api.call(Method::POST, &format!("{s}/start"), None).await;
     assert_eq!(started.status, 200, "{}", started.text);
 }

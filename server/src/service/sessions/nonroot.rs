@@ -126,17 +126,10 @@ impl Service {
             .iter()
             .find_map(|(_, f)| f.mountbroker_root.clone())
             .unwrap_or_else(|| MOUNTBROKER_ROOT.into());
-        // gluster-mountbroker runs on the slave host's node and reaches its peers itself
-        let asked = slave
-            .nodes
-            .iter()
-            .find(|(h, _)| h.address.eq_ignore_ascii_case(p.host.as_str()))
-            .or(slave.nodes.first())
-            .map(|(h, _)| target_of(h))
-            .ok_or_else(|| ServiceError::Incomplete("georep knows no slave node".into()))?;
+        let asked = target_of(slave.node_asked(&p.host)?);
 
         let command =
-            format!("on every slave node: groupadd {group}; useradd -m -G {group} {user}");
+            format!("on every slave node: groupadd {group}; useradd -m -p '*' -G {group} {user}");
         op.step(
             1,
             Some(&command),
@@ -331,13 +324,7 @@ impl Service {
     ) -> Result<()> {
         let g = self.gluster();
         let (user, vol) = (p.user.as_str(), p.volume.as_str());
-        let host = slave
-            .nodes
-            .iter()
-            .find(|(h, _)| h.address.eq_ignore_ascii_case(p.host.as_str()))
-            .or(slave.nodes.first())
-            .map(|(h, _)| h)
-            .ok_or_else(|| ServiceError::Incomplete("georep knows no slave node".into()))?;
+        let host = slave.node_asked(&p.host)?;
         let command = format!("set_geo_rep_pem_keys.sh {user} {master_volume} {vol}");
         let work = async {
             let until = tokio::time::Instant::now() + PEM_WAIT;

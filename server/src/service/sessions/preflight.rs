@@ -8,7 +8,7 @@ use chrono::Utc;
 use futures_util::future::join_all;
 
 use super::super::names::{HostName, UserName, VolumeName};
-use super::super::{Result, Service};
+use super::super::{Result, Service, ServiceError};
 use crate::domain::hosts::target_of;
 use crate::domain::preflight::{judge, Inputs, Read, SlaveVolume};
 use crate::gluster::parse::nodes::{MasterFacts, SlaveFacts};
@@ -39,6 +39,19 @@ impl Planned {
 pub(super) struct SlaveSide {
     pub volume: VolumeRow,
     pub nodes: Vec<(HostRow, Vec<String>)>,
+}
+
+impl SlaveSide {
+    /// The node gluster's slave-side tools are run on: the slave host's, else any (they
+    /// reach the node's peers themselves).
+    pub fn node_asked(&self, host: &HostName) -> Result<&HostRow> {
+        self.nodes
+            .iter()
+            .find(|(h, _)| h.address.eq_ignore_ascii_case(host.as_str()))
+            .or(self.nodes.first())
+            .map(|(h, _)| h)
+            .ok_or_else(|| ServiceError::Incomplete("georep knows no slave node".into()))
+    }
 }
 
 /// `f` timed: what it read, with the node clock's offset from georep's (`now_ms` against the

@@ -501,3 +501,16 @@ pub async fn session_events(
         .unwrap()
         .events
 }
+
+/// Sets the session at HREF S to sync with tarssh through REST (Debian's rsync 3.5 syncs empty
+/// files: FINDINGS P8), which must answer 200.
+pub async fn set_tarssh(api: &rest::Rest, s: &str) {
+    let set = api
+        .call(
+            reqwest::Method::PUT,
+            &format!("{s}/options/sync_method"),
+            Some("<option><value>tarssh</value></option>"),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+}
