@@ -35,7 +35,7 @@ t0=$(date +%s)
 # ---------------------------------------------------------------- Debian packages
 pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 gcc libc6-dev pkg-config
       chromium fonts-liberation glusterfs-server glusterfs-client openssh-server openssh-client
-      rsync attr psmisc procps curl ca-certificates sqlite3 wrk nginx-light)
+      rsync attr psmisc procps curl ca-certificates sqlite3 postgresql wrk nginx-light)
 # Node.js may come from another packaging that already ships npm; Debian's npm conflicts then
 command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()

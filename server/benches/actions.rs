@@ -227,7 +227,7 @@ async fn georep_round(service: &Service, master: uuid::Uuid, t: &mut Times) {
 async fn wait_forgotten(service: &Service) {
     let t0 = Instant::now();
     loop {
-        let mut c = service.store().pool().acquire().await.unwrap();
+        let mut c = service.store().conn().await.unwrap();
         let left = store::sessions_with_slave(&mut c, None, &host(), SLAVE)
             .await
             .unwrap();
@@ -276,7 +276,7 @@ fn main() {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let looped = tokio::spawn(service.sync_loop(Duration::from_secs(5), stop_rx));
         let master = {
-            let mut c = service.store().pool().acquire().await.unwrap();
+            let mut c = service.store().conn().await.unwrap();
             let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
             let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
             vols.into_iter()

@@ -55,9 +55,9 @@ fn bench(c: &mut Criterion) {
         let dir = tempfile::tempdir().unwrap();
         let (store, cluster, host) = rt.block_on(async {
             let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
-            let cluster = Uuid::new_v4().hyphenated();
-            let host = Uuid::new_v4().hyphenated();
-            let mut c = store.pool().acquire().await.unwrap();
+            let cluster = Uuid::new_v4().into();
+            let host = Uuid::new_v4().into();
+            let mut c = store.conn().await.unwrap();
             let now = chrono::Utc::now();
             store::insert_cluster(
                 &mut c,

@@ -115,10 +115,7 @@ pub fn router(state: AppState) -> Router {
 async fn healthz(
     axum::extract::State(service): axum::extract::State<Service>,
 ) -> (axum::http::StatusCode, &'static str) {
-    match sqlx::query("SELECT 1")
-        .execute(service.store().pool())
-        .await
-    {
+    match service.store().ping().await {
         Ok(_) => (axum::http::StatusCode::OK, "ok\n"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");

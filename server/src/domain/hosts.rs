@@ -49,8 +49,8 @@ mod tests {
 
     fn host(address: &str, status: &str) -> HostRow {
         HostRow {
-            id: uuid::Uuid::nil().hyphenated(),
-            cluster_id: uuid::Uuid::nil().hyphenated(),
+            id: uuid::Uuid::nil().into(),
+            cluster_id: uuid::Uuid::nil().into(),
             address: address.into(),
             gluster_uuid: None,
             connection: "local".parse().unwrap(),

@@ -31,8 +31,8 @@ impl Transition {
             at: self.at,
             actor: "health".into(),
             action: "health".into(),
-            cluster_id: self.cluster_id.map(|c| c.hyphenated()),
-            session_id: Some(self.session_id.hyphenated()),
+            cluster_id: self.cluster_id.map(|c| c.into()),
+            session_id: Some(self.session_id.into()),
             target: format!(
                 "{}: {} -> {}",
                 self.session,

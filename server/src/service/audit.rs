@@ -85,12 +85,7 @@ impl Service {
             operation_id: a.operation_id,
         };
         let written = async {
-            let mut c = self
-                .store()
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
+            let mut c = self.store().conn().await?;
             store::insert_event(&mut c, &row).await
         }
         .await;

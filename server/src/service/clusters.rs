@@ -113,7 +113,7 @@ impl Service {
         };
         let outcome = self.register(new, verify).await;
         let message = outcome.as_ref().ok().map(|(c, host)| {
-            audit.cluster_id = Some(c.id.hyphenated());
+            audit.cluster_id = Some(c.id.into());
             match c.connection {
                 Connection::Ssh => format!("by {}@{host}:{}", c.ssh_user, c.ssh_port),
                 Connection::Local => format!("by {host} (gluster on this machine)"),
@@ -130,7 +130,7 @@ impl Service {
         let ssh = Ssh::parse(new.connection, new.ssh_user.as_deref(), new.ssh_port)?;
         self.check_name_free(&name, None).await?;
         let cluster = ClusterRow {
-            id: Uuid::new_v4().hyphenated(),
+            id: Uuid::new_v4().into(),
             name: name.as_str().to_owned(),
             description,
             created_at: Utc::now(),
@@ -139,7 +139,7 @@ impl Service {
             synced_at: None,
         };
         let host_row = HostRow {
-            id: Uuid::new_v4().hyphenated(),
+            id: Uuid::new_v4().into(),
             cluster_id: cluster.id,
             address: host.as_str().to_owned(),
             gluster_uuid: None,
@@ -220,7 +220,7 @@ impl Service {
         let audit = Audit {
             actor: actor.into(),
             action: "cluster_edit".into(),
-            cluster_id: Some(id.hyphenated()),
+            cluster_id: Some(id.into()),
             session_id: None,
             target: current.name.clone(),
             operation_id: None,
@@ -283,7 +283,7 @@ impl Service {
         if let Some(n) = &name {
             self.check_name_free(n, Some(id)).await?;
         }
-        let hosts = store::hosts_of_cluster(&mut *self.conn().await?, id.hyphenated()).await?;
+        let hosts = store::hosts_of_cluster(&mut *self.conn().await?, id.into()).await?;
         // the key first: ssh to the host fails until the key it offers is trusted
         let mut changes = Vec::new();
         if let Some((host, fingerprint)) = host_key {
@@ -334,11 +334,11 @@ impl Service {
             changes.push(format!("ssh port {} -> {}", current.ssh_port, ssh.port));
         }
         let mut tx = self.store().begin().await?;
-        if !store::update_cluster(&mut tx, id.hyphenated(), &name, &description).await? {
+        if !store::update_cluster(&mut tx, id.into(), &name, &description).await? {
             return Err(cluster_gone(id));
         }
         if ssh_changed {
-            store::set_cluster_ssh(&mut tx, id.hyphenated(), &ssh.user, ssh.port.into()).await?;
+            store::set_cluster_ssh(&mut tx, id.into(), &ssh.user, ssh.port.into()).await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok((self.cluster(id).await?, changes))
@@ -358,7 +358,7 @@ impl Service {
         let audit = Audit {
             actor: actor.into(),
             action: "cluster_remove".into(),
-            cluster_id: Some(id.hyphenated()),
+            cluster_id: Some(id.into()),
             session_id: None,
             target: current.name.clone(),
             operation_id: None,
@@ -389,7 +389,7 @@ impl Service {
     async fn remove(&self, c: &ClusterSummary, force: bool) -> Result<RemovedCluster> {
         // one writer from the check to the delete: no operation can begin in between
         let mut tx = self.store().begin_immediate().await?;
-        let id = c.id.hyphenated();
+        let id = c.id.into();
         if let Some(op) = store::unfinished_operations_of_cluster(&mut tx, id)
             .await?
             .first()
@@ -552,10 +552,10 @@ mod tests {
     }
 
     async fn count(store: &store::Store, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(store.pool())
-            .await
-            .unwrap()
+        let mut c = store.conn().await.unwrap();
+        crate::on!(c => |db| sqlx::query_scalar(sql)
+            .fetch_one(db).await)
+        .unwrap()
     }
 
     #[tokio::test]
@@ -668,15 +668,15 @@ mod tests {
             .await
             .unwrap();
         // a second host of the pool, as the sync would add it
-        let mut c = store.pool().acquire().await.unwrap();
-        let first = store::hosts_of_cluster(&mut c, b.id.hyphenated())
+        let mut c = store.conn().await.unwrap();
+        let first = store::hosts_of_cluster(&mut c, b.id.into())
             .await
             .unwrap()
             .remove(0);
         store::insert_host(
             &mut c,
             &HostRow {
-                id: Uuid::new_v4().hyphenated(),
+                id: Uuid::new_v4().into(),
                 address: "node2".into(),
                 ..first
             },
@@ -784,11 +784,11 @@ mod tests {
             operation_id: None,
         };
         op.finish(&audit, &Ok::<(), ServiceError>(()), None).await;
-        let mut c = store.pool().acquire().await.unwrap();
+        let mut c = store.conn().await.unwrap();
         store::insert_failover(
             &mut c,
             &store::FailoverRow {
-                id: Uuid::new_v4().hyphenated(),
+                id: Uuid::new_v4().into(),
                 session_id: f.session.session_id,
                 role: "failed_over".into(),
                 planned: true,
@@ -798,7 +798,7 @@ mod tests {
                 bricks: "[]".into(),
                 master_stopped: true,
                 saved_options: "[]".into(),
-                failover_operation: Uuid::new_v4().hyphenated(),
+                failover_operation: Uuid::new_v4().into(),
                 failback_operation: None,
                 reverse_session: None,
                 master_read_only: None,

@@ -83,7 +83,7 @@ impl Service {
     /// cluster reached locally: only this machine's node).
     async fn events_scope(&self, id: Uuid) -> Result<(ClusterRow, Target, Vec<(String, Target)>)> {
         let mut c = self.conn().await?;
-        let cluster = store::get_cluster(&mut c, id.hyphenated())
+        let cluster = store::get_cluster(&mut c, id.into())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("cluster {id}")))?;
         let ask = target_of(&host_to_ask_in(&mut c, &cluster).await?);
@@ -245,7 +245,7 @@ impl Service {
             Refused::Unauthorized
         };
         let mut c = self.conn().await.map_err(internal)?;
-        let row = store::gluster_events_of(&mut c, id.hyphenated())
+        let row = store::gluster_events_of(&mut c, id.into())
             .await
             .map_err(|e| internal(e.into()))?
             .ok_or(Refused::Unauthorized)?;

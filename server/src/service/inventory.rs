@@ -20,7 +20,7 @@ impl Service {
 
     pub async fn hosts(&self, cluster: Uuid) -> Result<Vec<HostView>> {
         let mut conn = self.conn().await?;
-        let c = store::get_cluster(&mut conn, cluster.hyphenated())
+        let c = store::get_cluster(&mut conn, cluster.into())
             .await?
             .ok_or_else(|| cluster_not_found(cluster))?;
         let hosts = store::hosts_of_cluster(&mut conn, c.id).await?;
@@ -103,7 +103,7 @@ impl Service {
     pub async fn session(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<SessionDetail> {
         let mut conn = self.conn().await?;
         let v = volume_in(&mut conn, cluster, volume).await?;
-        let session = store::get_session(&mut conn, id.hyphenated())
+        let session = store::get_session(&mut conn, id.into())
             .await?
             .filter(|s| s.master_volume_id == v.id)
             .ok_or_else(|| ServiceError::NotFound(format!("session {id} of volume {volume}")))?;
@@ -113,10 +113,10 @@ impl Service {
     /// Fails with NotFound unless the session's master is this volume of this cluster.
     pub async fn check_session_path(&self, cluster: Uuid, volume: Uuid, id: Uuid) -> Result<()> {
         let mut conn = self.conn().await?;
-        let found = store::get_session(&mut conn, id.hyphenated())
+        let found = store::get_session(&mut conn, id.into())
             .await?
             .filter(|s| s.master_volume_id.into_uuid() == volume);
-        let vol = store::get_volume(&mut conn, volume.hyphenated())
+        let vol = store::get_volume(&mut conn, volume.into())
             .await?
             .filter(|v| v.cluster_id.into_uuid() == cluster);
         match (found, vol) {
@@ -136,12 +136,8 @@ fn volume_not_found(cluster: Uuid, volume: Uuid) -> ServiceError {
     ServiceError::NotFound(format!("volume {volume} in cluster {cluster}"))
 }
 
-async fn volume_in(
-    conn: &mut sqlx::SqliteConnection,
-    cluster: Uuid,
-    volume: Uuid,
-) -> Result<VolumeRow> {
-    store::get_volume(conn, volume.hyphenated())
+async fn volume_in(conn: &mut dyn store::Conn, cluster: Uuid, volume: Uuid) -> Result<VolumeRow> {
+    store::get_volume(conn, volume.into())
         .await?
         .filter(|v| v.cluster_id.into_uuid() == cluster)
         .ok_or_else(|| volume_not_found(cluster, volume))

@@ -256,12 +256,7 @@ impl Service {
     }
 
     /// A pooled connection, for reads and one-statement writes.
-    pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?)
+    pub(crate) async fn conn(&self) -> Result<crate::store::Pooled> {
+        Ok(self.store().conn().await?)
     }
 }

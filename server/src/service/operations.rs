@@ -162,13 +162,13 @@ impl Service {
         let id = Uuid::new_v4();
         let parent = OP_SCOPE.try_with(|s| s.current.get()).ok().flatten();
         let (session_id, target) = match &plan.subject {
-            Subject::Session(s) => (Some(s.hyphenated()), String::new()),
+            Subject::Session(s) => (Some(s.into()), String::new()),
             Subject::NewSession { slave, .. } => (None, format!("-> {slave}")),
         };
         let now = Utc::now();
         let row = OperationRow {
-            id: id.hyphenated(),
-            parent_id: parent.map(|p| p.hyphenated()),
+            id: id.into(),
+            parent_id: parent.map(|p| p.into()),
             kind: plan.kind,
             subject: subject_text(&plan.subject),
             lane: lane_text(plan.lane).into(),
@@ -304,7 +304,7 @@ impl Operation {
     }
 
     fn row_id(&self) -> Id {
-        self.id.hyphenated()
+        self.id.into()
     }
 
     /// What the operation is about, once its session is located.
@@ -677,7 +677,7 @@ impl Service {
         let rows = store::list_operations(
             &mut c,
             &store::OperationFilter {
-                session: q.session.map(|s| s.hyphenated()),
+                session: q.session.map(|s| s.into()),
                 state: q.state,
                 kind: q.kind,
                 unfinished: q.unfinished,
@@ -693,7 +693,7 @@ impl Service {
 
     pub async fn operation(&self, id: Uuid) -> Result<OperationView> {
         let mut c = self.conn().await?;
-        let row = store::get_operation(&mut c, id.hyphenated())
+        let row = store::get_operation(&mut c, id.into())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("operation {id}")))?;
         let steps = store::steps_of(&mut c, &[row.id]).await?;
@@ -706,15 +706,15 @@ impl Service {
         let audit = Audit {
             actor: actor.into(),
             action: "confirm".into(),
-            cluster_id: op.cluster_id.map(|c| c.hyphenated()),
-            session_id: op.session_id.map(|s| s.hyphenated()),
+            cluster_id: op.cluster_id.map(|c| c.into()),
+            session_id: op.session_id.map(|s| s.into()),
             target: format!(
                 "{} {}: {}",
                 op.kind.as_str(),
                 op.target,
                 op.confirm.as_deref().unwrap_or("")
             ),
-            operation_id: Some(id.hyphenated()),
+            operation_id: Some(id.into()),
         };
         let outcome = if !op.state.active() {
             Err(ServiceError::Conflict(format!(
@@ -728,7 +728,7 @@ impl Service {
             )))
         } else {
             let mut c = self.conn().await?;
-            match store::confirm_operation(&mut c, id.hyphenated(), Utc::now()).await? {
+            match store::confirm_operation(&mut c, id.into(), Utc::now()).await? {
                 true => Ok(()),
                 false => Err(ServiceError::Conflict(format!(
                     "operation {id} no longer waits for a confirmation"
@@ -746,10 +746,10 @@ impl Service {
         let audit = Audit {
             actor: actor.into(),
             action: "cancel".into(),
-            cluster_id: op.cluster_id.map(|c| c.hyphenated()),
-            session_id: op.session_id.map(|s| s.hyphenated()),
+            cluster_id: op.cluster_id.map(|c| c.into()),
+            session_id: op.session_id.map(|s| s.into()),
             target: format!("{} {}", op.kind.as_str(), op.target),
-            operation_id: Some(id.hyphenated()),
+            operation_id: Some(id.into()),
         };
         let outcome = if !op.state.active() {
             Err(ServiceError::Conflict(format!(
@@ -763,7 +763,7 @@ impl Service {
             )))
         } else {
             let mut c = self.conn().await?;
-            match store::request_cancel(&mut c, id.hyphenated(), Utc::now()).await? {
+            match store::request_cancel(&mut c, id.into(), Utc::now()).await? {
                 true => Ok(()),
                 false => Err(ServiceError::Conflict(format!("operation {id} has ended"))),
             }

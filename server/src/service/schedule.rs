@@ -93,7 +93,7 @@ impl Service {
     ) -> Result<ScheduleView> {
         let scope = self.session_scope(id).await?;
         let mut audit = scope.audit(actor, "schedule_set");
-        let checked = check_schedule(id.hyphenated(), &input);
+        let checked = check_schedule(id.into(), &input);
         let outcome = match checked {
             Ok(mut row) => {
                 row.next_run_at = next_run(&row, Utc::now());
@@ -115,7 +115,7 @@ impl Service {
         let scope = self.session_scope(id).await?;
         let audit = scope.audit(actor, "schedule_delete");
         let mut c = self.conn().await?;
-        let outcome = match store::delete_schedule(&mut c, id.hyphenated()).await? {
+        let outcome = match store::delete_schedule(&mut c, id.into()).await? {
             true => Ok(()),
             false => Err(ServiceError::NotFound(format!(
                 "no schedule for session {id}"
@@ -129,12 +129,12 @@ impl Service {
     /// The session's schedule, recovery point and last runs.
     pub async fn recovery(&self, id: Uuid) -> Result<RecoveryView> {
         let mut c = self.conn().await?;
-        if store::get_session(&mut c, id.hyphenated()).await?.is_none() {
+        if store::get_session(&mut c, id.into()).await?.is_none() {
             return Err(ServiceError::NotFound(format!("session {id}")));
         }
-        let schedule = store::get_schedule(&mut c, id.hyphenated()).await?;
-        let recovery_point = store::recovery_point(&mut c, id.hyphenated()).await?;
-        let self_heal = store::self_heal_of(&mut c, id.hyphenated()).await?;
+        let schedule = store::get_schedule(&mut c, id.into()).await?;
+        let recovery_point = store::recovery_point(&mut c, id.into()).await?;
+        let self_heal = store::self_heal_of(&mut c, id.into()).await?;
         drop(c);
         let runs = self
             .operations(&OperationQuery {
@@ -171,7 +171,7 @@ impl Service {
             on.map_or("default".into(), |o| o.to_string())
         );
         let mut c = self.conn().await?;
-        let outcome = store::set_self_heal(&mut c, id.hyphenated(), on, Utc::now())
+        let outcome = store::set_self_heal(&mut c, id.into(), on, Utc::now())
             .await
             .map_err(ServiceError::from);
         drop(c);
@@ -192,7 +192,7 @@ impl Service {
             Some(t) => t,
             None => {
                 let mut c = self.conn().await?;
-                store::get_schedule(&mut c, id.hyphenated())
+                store::get_schedule(&mut c, id.into())
                     .await?
                     .map_or(DEFAULT_TIMEOUT, |s| s.timeout_seconds)
             }
@@ -687,7 +687,7 @@ mod tests {
 
     fn row(cron: Option<&str>, every: Option<i64>, tz: &str) -> ScheduleRow {
         ScheduleRow {
-            session_id: Uuid::nil().hyphenated(),
+            session_id: Uuid::nil().into(),
             enabled: true,
             cron: cron.map(str::to_owned),
             every_seconds: every,
@@ -713,7 +713,7 @@ mod tests {
 
     #[test]
     fn bad_schedules_are_refused_with_the_reason() {
-        let s = Uuid::nil().hyphenated();
+        let s = Uuid::nil().into();
         let input = |every, tz: &str| ScheduleInput {
             every,
             time_zone: Some(tz.into()),

@@ -1,5 +1,4 @@
 //! A stored session located: what every action, probe and restart on it starts from.
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::audit::Audit;
@@ -45,7 +44,7 @@ impl SessionScope {
 
 /// A volume and its cluster, both as stored.
 pub(crate) async fn volume_and_cluster_in(
-    c: &mut SqliteConnection,
+    c: &mut dyn store::Conn,
     volume_id: Id,
 ) -> Result<(VolumeRow, ClusterRow)> {
     let volume = store::get_volume(&mut *c, volume_id)
@@ -59,7 +58,7 @@ pub(crate) async fn volume_and_cluster_in(
 
 /// The host of `cluster` gluster is asked on (connected first).
 pub(crate) async fn host_to_ask_in(
-    c: &mut SqliteConnection,
+    c: &mut dyn store::Conn,
     cluster: &ClusterRow,
 ) -> Result<HostRow> {
     first_to_ask(store::hosts_of_cluster(c, cluster.id).await?).ok_or_else(|| no_host(cluster))
@@ -75,7 +74,7 @@ impl Service {
     /// the one the action starts from).
     pub(crate) async fn session_scope(&self, id: Uuid) -> Result<SessionScope> {
         let mut c = self.conn().await?;
-        let session = store::get_session(&mut c, id.hyphenated())
+        let session = store::get_session(&mut c, id.into())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
         let (master, cluster) = volume_and_cluster_in(&mut c, session.master_volume_id).await?;

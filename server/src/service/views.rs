@@ -17,7 +17,6 @@ use uuid::Uuid;
 
 use super::names::VolumeName;
 use super::{status, Result, Service, ServiceError};
-use sqlx::SqliteConnection;
 
 use crate::store::{
     self, BrickRow, ClusterRow, HealthRow, HostRow, SessionDetailRow, SessionRow, VolumeRow,
@@ -162,7 +161,7 @@ impl Service {
             .into_iter()
             .filter(|(s, _)| filter.matches(s))
             .map(|(s, h)| {
-                let recovery_point = points.get(&s.id.hyphenated()).copied();
+                let recovery_point = points.get(&s.id.into()).copied();
                 OverviewRow {
                     cluster_name: clusters.get(&s.cluster_id).cloned().unwrap_or_default(),
                     health_reason: h.reason,
@@ -194,7 +193,7 @@ impl Service {
     /// One session with its workers (the session page).
     pub async fn session_detail_view(&self, id: Uuid) -> Result<SessionDetail> {
         let mut c = self.conn().await?;
-        let s = store::get_session(&mut c, id.hyphenated())
+        let s = store::get_session(&mut c, id.into())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
         let master = store::get_volume(&mut c, s.master_volume_id).await?;
@@ -213,7 +212,7 @@ fn check_volume_names(filter: &SessionFilter) -> Result<()> {
 }
 
 /// The inventory as `conn` sees it (in a transaction: one snapshot).
-pub(super) async fn inventory_in(c: &mut SqliteConnection) -> Result<Inventory> {
+pub(super) async fn inventory_in(c: &mut dyn store::Conn) -> Result<Inventory> {
     let mut inv = Inventory {
         clusters: HashMap::new(),
         volumes: Vec::new(),
@@ -250,7 +249,7 @@ pub(super) async fn inventory_in(c: &mut SqliteConnection) -> Result<Inventory> 
 /// A session with its details, its master volume's bricks and its stored verdict, as `c`
 /// sees them.
 pub(super) async fn session_detail_in(
-    c: &mut SqliteConnection,
+    c: &mut dyn store::Conn,
     s: SessionRow,
     master: Option<&VolumeRow>,
 ) -> Result<SessionDetail> {

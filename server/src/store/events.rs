@@ -1,13 +1,13 @@
 //! The audit trail (`events`): appended to, read a page at a time, pruned by age.
 use app::domain::{EventCursor, EventFilter, EventResult};
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
-use super::{Id, Result};
+use super::{Conn, Id, Result};
 
 #[derive(Clone, Debug, PartialEq, FromRow)]
 pub struct EventRow {
-    /// Assigned by SQLite; ignored on insert.
+    /// Assigned by the database; ignored on insert.
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -25,11 +25,12 @@ pub struct EventRow {
 const EVENT_COLUMNS: &str =
     "id, at, actor, action, cluster_id, session_id, target, result, message, operation_id";
 
-pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i64> {
-    let done = sqlx::query(
+pub async fn insert_event(conn: &mut dyn Conn, e: &EventRow) -> Result<i64> {
+    let id: i64 = on!(conn => |db| sqlx::query_scalar(
         "INSERT INTO events (at, actor, action, cluster_id, session_id, target, result, message,
              operation_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING id",
     )
     .bind(e.at)
     .bind(&e.actor)
@@ -40,19 +41,27 @@ pub async fn insert_event(conn: &mut SqliteConnection, e: &EventRow) -> Result<i
     .bind(e.result.as_str())
     .bind(&e.message)
     .bind(e.operation_id)
-    .execute(conn)
-    .await?;
-    Ok(done.last_insert_rowid())
+    .fetch_one(db).await)?;
+    Ok(id)
 }
 
 /// ` WHERE …` of the events `f` and `cursor` select, every value bound.
-fn push_where<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a EventFilter, cursor: EventCursor) {
+fn push_where<'a, DB: Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    f: &'a EventFilter,
+    cursor: EventCursor,
+) where
+    Id: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+{
     q.push(" WHERE 1 = 1");
     if let Some(s) = f.session {
-        q.push(" AND session_id = ").push_bind(s.hyphenated());
+        q.push(" AND session_id = ").push_bind(Id::from(s));
     }
     if let Some(c) = f.cluster {
-        q.push(" AND cluster_id = ").push_bind(c.hyphenated());
+        q.push(" AND cluster_id = ").push_bind(Id::from(c));
     }
     if let Some(a) = &f.actor {
         q.push(" AND actor = ").push_bind(a.as_str());
@@ -63,7 +72,8 @@ fn push_where<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a EventFilter, cursor: 
     if let Some(r) = f.result {
         q.push(" AND result = ").push_bind(r.as_str());
     }
-    // `at` is stored as RFC 3339 in one form (sqlx's), which sorts as the times do
+    // `at` sorts as the times do: a timestamp on PostgreSQL, RFC 3339 in one form (sqlx's) on
+    // SQLite
     if let Some(t) = f.from {
         q.push(" AND at >= ").push_bind(t);
     }
@@ -84,22 +94,24 @@ fn push_where<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a EventFilter, cursor: 
 /// Up to `limit` events that `f` selects on the `cursor`'s side, newest first: the newest ones,
 /// those just older than `Before`, or those just newer than `After`.
 pub async fn list_events(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     f: &EventFilter,
     cursor: EventCursor,
     limit: i64,
 ) -> Result<Vec<EventRow>> {
-    let mut q = QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events"));
-    push_where(&mut q, f, cursor);
     // the page just newer than a cursor is read upwards from it
     let upwards = matches!(cursor, EventCursor::After(_));
-    q.push(if upwards {
-        " ORDER BY id ASC LIMIT "
-    } else {
-        " ORDER BY id DESC LIMIT "
-    })
-    .push_bind(limit);
-    let mut rows: Vec<EventRow> = q.build_query_as().fetch_all(conn).await?;
+    let mut rows: Vec<EventRow> = on!(conn => |db| {
+        let mut q = QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events"));
+        push_where(&mut q, f, cursor);
+        q.push(if upwards {
+            " ORDER BY id ASC LIMIT "
+        } else {
+            " ORDER BY id DESC LIMIT "
+        })
+        .push_bind(limit);
+        q.build_query_as().fetch_all(db).await
+    })?;
     if upwards {
         rows.reverse();
     }
@@ -107,24 +119,22 @@ pub async fn list_events(
 }
 
 /// Whether any event that `f` selects lies on the `cursor`'s side.
-pub async fn any_events(
-    conn: &mut SqliteConnection,
-    f: &EventFilter,
-    cursor: EventCursor,
-) -> Result<bool> {
-    let mut q = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM events");
-    push_where(&mut q, f, cursor);
-    q.push(")");
-    Ok(q.build_query_scalar().fetch_one(conn).await?)
+pub async fn any_events(conn: &mut dyn Conn, f: &EventFilter, cursor: EventCursor) -> Result<bool> {
+    Ok(on!(conn => |db| {
+        let mut q = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM events");
+        push_where(&mut q, f, cursor);
+        q.push(")");
+        q.build_query_scalar().fetch_one(db).await
+    })?)
 }
 
 /// Events older than `before` go (the retention); how many.
-pub async fn prune_events(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM events WHERE at < ?")
+pub async fn prune_events(conn: &mut dyn Conn, before: DateTime<Utc>) -> Result<u64> {
+    Ok(
+        exec!(conn => |db| sqlx::query("DELETE FROM events WHERE at < $1")
         .bind(before)
-        .execute(conn)
-        .await?
-        .rows_affected())
+        )?,
+    )
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ fn t0() -> DateTime<Utc> {
 /// action pause, every fifth option_set; result ok, every fourth refused.
 async fn trail(store: &Store) -> (Id, Id, Id, Id) {
     let (a, b, x, y) = (id(), id(), id(), id());
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     for n in 1..=30i64 {
         let tenth = n % 10 == 0;
         let row = EventRow {
@@ -41,7 +41,7 @@ async fn trail(store: &Store) -> (Id, Id, Id, Id) {
 }
 
 async fn ids(store: &Store, f: &EventFilter, cursor: C, limit: i64) -> Vec<i64> {
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     list_events(&mut c, f, cursor, limit)
         .await
         .unwrap()
@@ -62,7 +62,7 @@ async fn pages_are_newest_first_on_either_side_of_a_cursor() {
     // the page just newer than a cursor, still newest first
     assert_eq!(ids(&store, &all, C::After(25), 3).await, [28, 27, 26]);
     assert_eq!(ids(&store, &all, C::After(28), 3).await, [30, 29]);
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     assert!(any_events(&mut c, &all, C::Before(2)).await.unwrap());
     assert!(!any_events(&mut c, &all, C::Before(1)).await.unwrap());
     assert!(!any_events(&mut c, &all, C::After(30)).await.unwrap());
@@ -155,7 +155,7 @@ async fn every_filter_narrows_and_they_combine() {
 async fn the_retention_deletes_older_events_only() {
     let (_dir, store) = open().await;
     trail(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     let cut = t0() + Duration::minutes(10);
     assert_eq!(prune_events(&mut c, cut).await.unwrap(), 9);
     assert_eq!(prune_events(&mut c, cut).await.unwrap(), 0, "done already");
@@ -169,7 +169,7 @@ async fn the_retention_deletes_older_events_only() {
 #[tokio::test]
 async fn an_event_reads_back_as_written() {
     let (_dir, store) = open().await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     let row = EventRow {
         id: 0,
         at: t0() + Duration::milliseconds(1500),

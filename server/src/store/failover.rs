@@ -2,9 +2,9 @@
 //! session (the partial unique index).
 use app::failover::DrRole;
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 
-use super::{Id, Result};
+use super::{Conn, Id, Result};
 
 #[derive(Clone, Debug, PartialEq, FromRow)]
 pub struct FailoverRow {
@@ -44,12 +44,12 @@ const COLUMNS: &str = "id, session_id, role, planned, failed_over_at, failed_bac
     failback_operation, reverse_session, master_read_only";
 
 /// Records a failover in effect; false when the session has one already.
-pub async fn insert_failover(conn: &mut SqliteConnection, f: &FailoverRow) -> Result<bool> {
-    let r = sqlx::query(
+pub async fn insert_failover(conn: &mut dyn Conn, f: &FailoverRow) -> Result<bool> {
+    let r = exec!(conn => |db| sqlx::query(
         "INSERT INTO failovers (id, session_id, role, planned, failed_over_at, failed_back_at,
              recovery_point, bricks, master_stopped, saved_options, failover_operation,
              failback_operation, reverse_session, master_read_only)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(f.id)
     .bind(f.session_id)
@@ -65,8 +65,7 @@ pub async fn insert_failover(conn: &mut SqliteConnection, f: &FailoverRow) -> Re
     .bind(f.failback_operation)
     .bind(&f.reverse_session)
     .bind(&f.master_read_only)
-    .execute(conn)
-    .await;
+    );
     match r {
         Ok(_) => Ok(true),
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
@@ -75,95 +74,74 @@ pub async fn insert_failover(conn: &mut SqliteConnection, f: &FailoverRow) -> Re
 }
 
 /// The session's failover in effect, if any.
-pub async fn failover_in_effect(
-    conn: &mut SqliteConnection,
-    session: Id,
-) -> Result<Option<FailoverRow>> {
+pub async fn failover_in_effect(conn: &mut dyn Conn, session: Id) -> Result<Option<FailoverRow>> {
     let sql =
-        format!("SELECT {COLUMNS} FROM failovers WHERE session_id = ? AND role <> 'failed_back'");
-    Ok(sqlx::query_as(&sql)
+        format!("SELECT {COLUMNS} FROM failovers WHERE session_id = $1 AND role <> 'failed_back'");
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(session)
-        .fetch_optional(conn)
-        .await?)
+        .fetch_optional(db).await)?)
 }
 
 /// One failover record, in effect or done.
-pub async fn failover_by_id(conn: &mut SqliteConnection, id: Id) -> Result<Option<FailoverRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM failovers WHERE id = ?");
-    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+pub async fn failover_by_id(conn: &mut dyn Conn, id: Id) -> Result<Option<FailoverRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM failovers WHERE id = $1");
+    Ok(on!(conn => |db| sqlx::query_as(&sql).bind(id).fetch_optional(db).await)?)
 }
 
 /// Every failover in effect (the read model marks their sessions).
-pub async fn failovers_in_effect(conn: &mut SqliteConnection) -> Result<Vec<FailoverRow>> {
+pub async fn failovers_in_effect(conn: &mut dyn Conn) -> Result<Vec<FailoverRow>> {
     let sql = format!("SELECT {COLUMNS} FROM failovers WHERE role <> 'failed_back'");
-    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+    Ok(on!(conn => |db| sqlx::query_as(&sql).fetch_all(db).await)?)
 }
 
 /// A failback begins (`failing_back`, its operation) or goes back to `failed_over` (None).
-pub async fn set_failback(
-    conn: &mut SqliteConnection,
-    id: Id,
-    operation: Option<Id>,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE failovers SET role = CASE WHEN ? IS NULL THEN 'failed_over' ELSE 'failing_back' END,
-             failback_operation = coalesce(?, failback_operation)
-         WHERE id = ? AND role <> 'failed_back'",
+pub async fn set_failback(conn: &mut dyn Conn, id: Id, operation: Option<Id>) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
+        "UPDATE failovers SET role = CASE WHEN $1 IS NULL THEN 'failed_over' ELSE 'failing_back' END,
+             failback_operation = coalesce($2, failback_operation)
+         WHERE id = $3 AND role <> 'failed_back'",
     )
     .bind(operation)
     .bind(operation)
     .bind(id)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
 /// The reverse session a failback created (None: deleted again).
-pub async fn set_reverse_session(
-    conn: &mut SqliteConnection,
-    id: Id,
-    key: Option<&str>,
-) -> Result<()> {
-    sqlx::query("UPDATE failovers SET reverse_session = ? WHERE id = ?")
-        .bind(key)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn set_reverse_session(conn: &mut dyn Conn, id: Id, key: Option<&str>) -> Result<()> {
+    exec!(conn => |db| sqlx::query("UPDATE failovers SET reverse_session = $1 WHERE id = $2")
+    .bind(key)
+    .bind(id)
+    )?;
     Ok(())
 }
 
 /// The original session is stopped on the master (by the failover, or the failback's fence).
-pub async fn set_master_stopped(conn: &mut SqliteConnection, id: Id) -> Result<()> {
-    sqlx::query("UPDATE failovers SET master_stopped = 1 WHERE id = ?")
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn set_master_stopped(conn: &mut dyn Conn, id: Id) -> Result<()> {
+    exec!(conn => |db| sqlx::query("UPDATE failovers SET master_stopped = TRUE WHERE id = $1")
+    .bind(id)
+    )?;
     Ok(())
 }
 
 /// The failback completed: the failover is no longer in effect.
-pub async fn set_failed_back(
-    conn: &mut SqliteConnection,
-    id: Id,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query("UPDATE failovers SET role = 'failed_back', failed_back_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn set_failed_back(conn: &mut dyn Conn, id: Id, now: DateTime<Utc>) -> Result<()> {
+    exec!(conn => |db| sqlx::query("UPDATE failovers SET role = 'failed_back', failed_back_at = $1 WHERE id = $2")
+    .bind(now)
+    .bind(id)
+    )?;
     Ok(())
 }
 
 /// The master's read-only as it was before the first reverse session (kept from the first
 /// failback attempt on: a later attempt would read what that one's hook set).
-pub async fn keep_master_read_only(conn: &mut SqliteConnection, id: Id, json: &str) -> Result<()> {
-    sqlx::query(
-        "UPDATE failovers SET master_read_only = ? WHERE id = ? AND master_read_only IS NULL",
+pub async fn keep_master_read_only(conn: &mut dyn Conn, id: Id, json: &str) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
+        "UPDATE failovers SET master_read_only = $1 WHERE id = $2 AND master_read_only IS NULL",
     )
     .bind(json)
     .bind(id)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }

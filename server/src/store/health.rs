@@ -1,9 +1,9 @@
 //! Session health: the verdict per session, stalls and pending work per brick, the probes'
 //! history and the lag samples (migration 0004).
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 
-use super::{Id, Result};
+use super::{Conn, Id, Result};
 
 #[derive(Clone, Debug, PartialEq, FromRow)]
 pub struct HealthRow {
@@ -57,24 +57,23 @@ const HEALTH_COLUMNS: &str = "session_id, health, reason, since, lag_seconds, la
 const PROBE_COLUMNS: &str =
     "id, session_id, started_at, duration_ms, trigger, result, checkpoint, stalled_bricks, message";
 
-pub async fn get_health(conn: &mut SqliteConnection, session_id: Id) -> Result<Option<HealthRow>> {
-    let sql = format!("SELECT {HEALTH_COLUMNS} FROM session_health WHERE session_id = ?");
-    Ok(sqlx::query_as(&sql)
+pub async fn get_health(conn: &mut dyn Conn, session_id: Id) -> Result<Option<HealthRow>> {
+    let sql = format!("SELECT {HEALTH_COLUMNS} FROM session_health WHERE session_id = $1");
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(session_id)
-        .fetch_optional(conn)
-        .await?)
+        .fetch_optional(db).await)?)
 }
 
-pub async fn list_health(conn: &mut SqliteConnection) -> Result<Vec<HealthRow>> {
+pub async fn list_health(conn: &mut dyn Conn) -> Result<Vec<HealthRow>> {
     let sql = format!("SELECT {HEALTH_COLUMNS} FROM session_health ORDER BY session_id");
-    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+    Ok(on!(conn => |db| sqlx::query_as(&sql).fetch_all(db).await)?)
 }
 
-pub async fn upsert_health(conn: &mut SqliteConnection, h: &HealthRow) -> Result<()> {
-    sqlx::query(
+pub async fn upsert_health(conn: &mut dyn Conn, h: &HealthRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO session_health (session_id, health, reason, since, lag_seconds, last_probe_at,
              last_probe_result, last_probe_ms, last_probe_message, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (session_id) DO UPDATE SET health = excluded.health, reason = excluded.reason,
              since = excluded.since, lag_seconds = excluded.lag_seconds,
              last_probe_at = excluded.last_probe_at, last_probe_result = excluded.last_probe_result,
@@ -91,17 +90,16 @@ pub async fn upsert_health(conn: &mut SqliteConnection, h: &HealthRow) -> Result
     .bind(h.last_probe_ms)
     .bind(&h.last_probe_message)
     .bind(h.updated_at)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
 /// A session's verdict (health, reason, since, lag); the probe's columns are left as they are
 /// (a probe may have written them since the verdict's rows were read).
-pub async fn put_verdict(conn: &mut SqliteConnection, h: &HealthRow) -> Result<()> {
-    sqlx::query(
+pub async fn put_verdict(conn: &mut dyn Conn, h: &HealthRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO session_health (session_id, health, reason, since, lag_seconds, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (session_id) DO UPDATE SET health = excluded.health, reason = excluded.reason,
              since = excluded.since, lag_seconds = excluded.lag_seconds,
              updated_at = excluded.updated_at",
@@ -112,47 +110,40 @@ pub async fn put_verdict(conn: &mut SqliteConnection, h: &HealthRow) -> Result<(
     .bind(h.since)
     .bind(h.lag_seconds)
     .bind(h.updated_at)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
 /// Every session's per-brick marks.
-pub async fn list_brick_health(conn: &mut SqliteConnection) -> Result<Vec<BrickHealthRow>> {
-    Ok(sqlx::query_as(
+pub async fn list_brick_health(conn: &mut dyn Conn) -> Result<Vec<BrickHealthRow>> {
+    Ok(on!(conn => |db| sqlx::query_as(
         "SELECT session_id, master_brick_id, stalled_since, pending_since FROM brick_health
          ORDER BY session_id, master_brick_id",
     )
-    .fetch_all(conn)
-    .await?)
+    .fetch_all(db).await)?)
 }
 
-pub async fn brick_health_of(
-    conn: &mut SqliteConnection,
-    session_id: Id,
-) -> Result<Vec<BrickHealthRow>> {
-    Ok(sqlx::query_as(
+pub async fn brick_health_of(conn: &mut dyn Conn, session_id: Id) -> Result<Vec<BrickHealthRow>> {
+    Ok(on!(conn => |db| sqlx::query_as(
         "SELECT session_id, master_brick_id, stalled_since, pending_since FROM brick_health
-          WHERE session_id = ? ORDER BY master_brick_id",
+          WHERE session_id = $1 ORDER BY master_brick_id",
     )
     .bind(session_id)
-    .fetch_all(conn)
-    .await?)
+    .fetch_all(db).await)?)
 }
 
 /// Writes a brick's row; a row with nothing set is deleted instead.
-pub async fn put_brick_health(conn: &mut SqliteConnection, b: &BrickHealthRow) -> Result<()> {
+pub async fn put_brick_health(conn: &mut dyn Conn, b: &BrickHealthRow) -> Result<()> {
     if b.stalled_since.is_none() && b.pending_since.is_none() {
-        sqlx::query("DELETE FROM brick_health WHERE session_id = ? AND master_brick_id = ?")
-            .bind(b.session_id)
-            .bind(b.master_brick_id)
-            .execute(conn)
-            .await?;
+        exec!(conn => |db| sqlx::query("DELETE FROM brick_health WHERE session_id = $1 AND master_brick_id = $2")
+        .bind(b.session_id)
+        .bind(b.master_brick_id)
+        )?;
         return Ok(());
     }
-    sqlx::query(
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO brick_health (session_id, master_brick_id, stalled_since, pending_since)
-         VALUES (?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4)
          ON CONFLICT (session_id, master_brick_id) DO UPDATE SET
              stalled_since = excluded.stalled_since, pending_since = excluded.pending_since",
     )
@@ -160,16 +151,16 @@ pub async fn put_brick_health(conn: &mut SqliteConnection, b: &BrickHealthRow) -
     .bind(b.master_brick_id)
     .bind(b.stalled_since)
     .bind(b.pending_since)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
-pub async fn insert_probe(conn: &mut SqliteConnection, p: &ProbeRow) -> Result<i64> {
-    let done = sqlx::query(
+pub async fn insert_probe(conn: &mut dyn Conn, p: &ProbeRow) -> Result<i64> {
+    let id: i64 = on!(conn => |db| sqlx::query_scalar(
         "INSERT INTO health_probes (session_id, started_at, duration_ms, trigger, result, checkpoint,
              stalled_bricks, message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING id",
     )
     .bind(p.session_id)
     .bind(p.started_at)
@@ -179,77 +170,63 @@ pub async fn insert_probe(conn: &mut SqliteConnection, p: &ProbeRow) -> Result<i
     .bind(p.checkpoint)
     .bind(&p.stalled_bricks)
     .bind(&p.message)
-    .execute(conn)
-    .await?;
-    Ok(done.last_insert_rowid())
+    .fetch_one(db).await)?;
+    Ok(id)
 }
 
 /// Newest first.
-pub async fn probes_of(
-    conn: &mut SqliteConnection,
-    session_id: Id,
-    limit: i64,
-) -> Result<Vec<ProbeRow>> {
+pub async fn probes_of(conn: &mut dyn Conn, session_id: Id, limit: i64) -> Result<Vec<ProbeRow>> {
     let sql = format!(
-        "SELECT {PROBE_COLUMNS} FROM health_probes WHERE session_id = ? ORDER BY id DESC LIMIT ?"
+        "SELECT {PROBE_COLUMNS} FROM health_probes WHERE session_id = $1 ORDER BY id DESC LIMIT $2"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(session_id)
         .bind(limit.clamp(1, 1000))
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
-pub async fn insert_lag_samples(
-    conn: &mut SqliteConnection,
-    samples: &[LagSampleRow],
-) -> Result<()> {
+pub async fn insert_lag_samples(conn: &mut dyn Conn, samples: &[LagSampleRow]) -> Result<()> {
     for s in samples {
-        sqlx::query(
-            "INSERT OR REPLACE INTO lag_samples (session_id, master_brick_id, at, lag_seconds, pending)
-             VALUES (?, ?, ?, ?, ?)",
+        exec!(conn => |db| sqlx::query(
+            "INSERT INTO lag_samples (session_id, master_brick_id, at, lag_seconds, pending)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (session_id, master_brick_id, at)
+             DO UPDATE SET lag_seconds = excluded.lag_seconds, pending = excluded.pending",
         )
         .bind(s.session_id)
         .bind(&s.master_brick_id)
         .bind(s.at)
         .bind(s.lag_seconds)
         .bind(s.pending)
-        .execute(&mut *conn)
-        .await?;
+        )?;
     }
     Ok(())
 }
 
 /// Oldest first.
 pub async fn lag_samples(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     session_id: Id,
     since: DateTime<Utc>,
 ) -> Result<Vec<LagSampleRow>> {
-    Ok(sqlx::query_as(
+    Ok(on!(conn => |db| sqlx::query_as(
         "SELECT session_id, master_brick_id, at, lag_seconds, pending FROM lag_samples
-          WHERE session_id = ? AND at >= ? ORDER BY at, master_brick_id LIMIT 100000",
+          WHERE session_id = $1 AND at >= $2 ORDER BY at, master_brick_id LIMIT 100000",
     )
     .bind(session_id)
     .bind(since)
-    .fetch_all(conn)
-    .await?)
+    .fetch_all(db).await)?)
 }
 
 /// Drops samples and probes older than `before`; how many rows went.
-pub async fn prune_health_history(
-    conn: &mut SqliteConnection,
-    before: DateTime<Utc>,
-) -> Result<u64> {
-    let a = sqlx::query("DELETE FROM lag_samples WHERE at < ?")
-        .bind(before)
-        .execute(&mut *conn)
-        .await?;
-    let b = sqlx::query("DELETE FROM health_probes WHERE started_at < ?")
-        .bind(before)
-        .execute(&mut *conn)
-        .await?;
-    Ok(a.rows_affected() + b.rows_affected())
+pub async fn prune_health_history(conn: &mut dyn Conn, before: DateTime<Utc>) -> Result<u64> {
+    let a = exec!(conn => |db| sqlx::query("DELETE FROM lag_samples WHERE at < $1")
+    .bind(before)
+    )?;
+    let b = exec!(conn => |db| sqlx::query("DELETE FROM health_probes WHERE started_at < $1")
+    .bind(before)
+    )?;
+    Ok(a + b)
 }
 
 #[cfg(test)]
@@ -261,24 +238,23 @@ mod tests {
     async fn brick_marks_samples_and_pruning() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).await.unwrap();
-        let mut c = store.pool().acquire().await.unwrap();
+        let mut c = store.conn().await.unwrap();
         // a session to hang rows on (foreign keys are on)
-        let cl = uuid::Uuid::new_v4().hyphenated();
-        let vol = uuid::Uuid::new_v4().hyphenated();
-        let sid = uuid::Uuid::new_v4().hyphenated();
+        let cl: Id = uuid::Uuid::new_v4().into();
+        let vol: Id = uuid::Uuid::new_v4().into();
+        let sid: Id = uuid::Uuid::new_v4().into();
         let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
-        sqlx::query("INSERT INTO clusters (id, name, created_at) VALUES (?, 'c', ?)")
+        exec!(c => |db| sqlx::query("INSERT INTO clusters (id, name, created_at) VALUES ($1, 'c', $2)")
             .bind(cl)
             .bind(now)
-            .execute(&mut *c)
-            .await
+            )
             .unwrap();
-        sqlx::query("INSERT INTO gluster_volumes (id, cluster_id, name, volume_type, status, brick_count, updated_at) VALUES (?, ?, 'm', 'Distribute', 'Started', 2, ?)")
-            .bind(vol).bind(cl).bind(now).execute(&mut *c).await.unwrap();
-        sqlx::query("INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key, slave_host_name, slave_volume_name, status, created_at, updated_at) VALUES (?, ?, 'k', 'vm', 's', 'ACTIVE', ?, ?)")
-            .bind(sid).bind(vol).bind(now).bind(now).execute(&mut *c).await.unwrap();
+        exec!(c => |db| sqlx::query("INSERT INTO gluster_volumes (id, cluster_id, name, volume_type, status, brick_count, updated_at) VALUES ($1, $2, 'm', 'Distribute', 'Started', 2, $3)")
+            .bind(vol).bind(cl).bind(now)).unwrap();
+        exec!(c => |db| sqlx::query("INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key, slave_host_name, slave_volume_name, status, created_at, updated_at) VALUES ($1, $2, 'k', 'vm', 's', 'ACTIVE', $3, $4)")
+            .bind(sid).bind(vol).bind(now).bind(now)).unwrap();
 
-        let brick = uuid::Uuid::new_v4().hyphenated();
+        let brick = uuid::Uuid::new_v4().into();
         let mark = BrickHealthRow {
             session_id: sid,
             master_brick_id: brick,
@@ -331,11 +307,10 @@ mod tests {
         );
 
         // the session's rows follow it
-        sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = ?")
-            .bind(sid)
-            .execute(&mut *c)
-            .await
-            .unwrap();
+        exec!(c => |db| sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = $1")
+        .bind(sid)
+        )
+        .unwrap();
         assert!(lag_samples(&mut c, sid, old).await.unwrap().is_empty());
     }
 }

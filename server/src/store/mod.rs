@@ -1,9 +1,31 @@
 //! The repository layer: every SQL statement of georep lives under this module.
 //!
-//! Writes take a `&mut SqliteConnection` so that a caller can group them in one
-//! transaction (`store.begin()`); reads are also offered on `Store` for convenience.
+//! Every function takes a `&mut dyn Conn` (a pooled connection or a transaction of either
+//! engine, `engine.rs`) so that a caller can group writes in one transaction (`store.begin()`).
+
+/// Runs one statement on the engine `conn` is on: `$run` is written once, with `$c` the
+/// engine's own connection, and compiled for each engine.
+#[macro_export]
+macro_rules! on {
+    ($conn:expr => |$c:ident| $run:expr) => {
+        match $crate::store::Conn::db(&mut *$conn) {
+            $crate::store::Db::Sqlite($c) => $run,
+            $crate::store::Db::Pg($c) => $run,
+        }
+    };
+}
+
+/// `on!` for a statement that changes rows: how many it changed.
+#[macro_export]
+macro_rules! exec {
+    ($conn:expr => |$c:ident| $q:expr) => {
+        $crate::on!($conn => |$c| $q.execute($c).await.map(|done| done.rows_affected()))
+    };
+}
+
 mod backup;
 mod clusters;
+mod engine;
 mod events;
 mod failover;
 mod health;
@@ -19,11 +41,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use backup::{backup, restore, Copied, DbLock};
 pub use clusters::*;
+pub use engine::{Conn, Db, Pool, Pooled, Tx};
 pub use events::*;
 pub use failover::*;
 pub use health::*;
@@ -73,17 +96,32 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// georep's schema, in order (`server/migrations`).
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// georep's schema, in order, for each engine (`server/migrations/{sqlite,postgres}`: the same
+/// versions on both).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
-    /// This process uses the file: no restore replaces it meanwhile (backup.rs).
-    _using: Arc<DbLock>,
+    pool: Pool,
+    /// This process uses the file: no restore replaces it meanwhile (backup.rs). SQLite only.
+    _using: Option<Arc<DbLock>>,
+}
+
+/// Whether `database` (the `--database` value) names a PostgreSQL server rather than a file.
+pub fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
 }
 
 impl Store {
+    /// Opens the database `--database` names: a PostgreSQL URL, or else an SQLite file.
+    pub async fn open_any(database: &Path) -> Result<Store> {
+        match database.to_str() {
+            Some(url) if is_postgres_url(url) => Store::open_postgres(url).await,
+            _ => Store::open(database).await,
+        }
+    }
+
     /// Opens (creating if needed) the SQLite file, in WAL mode with foreign keys on, and
     /// runs the migrations; refused while a restore replaces the file.
     pub async fn open(path: &Path) -> Result<Store> {
@@ -118,24 +156,98 @@ impl Store {
             })?;
         MIGRATOR.run(&pool).await?;
         Ok(Store {
-            pool,
-            _using: using,
+            pool: Pool::Sqlite(pool),
+            _using: Some(using),
         })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// Connects to the PostgreSQL database at `url` (its password, if any, from `PGPASSWORD`
+    /// or the URL) and runs the migrations (under PostgreSQL's migration lock: several
+    /// processes may start at once).
+    pub async fn open_postgres(url: &str) -> Result<Store> {
+        let shown = shown_url(url);
+        let mut options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        if let Ok(password) = std::env::var("PGPASSWORD") {
+            options = options.password(&password);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: shown,
+                source,
+            })?;
+        PG_MIGRATOR.run(&pool).await?;
+        Ok(Store {
+            pool: Pool::Pg(pool),
+            _using: None,
+        })
+    }
+
+    pub fn pool(&self) -> &Pool {
         &self.pool
     }
 
-    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin().await?)
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Pg(_))
     }
 
-    /// A transaction that holds SQLite's write lock from its start: what it reads cannot be
-    /// changed by another writer before it writes (a deferred one could read, then find its
-    /// write refused because another process wrote meanwhile).
-    pub async fn begin_immediate(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A connection from the pool.
+    pub async fn conn(&self) -> Result<Pooled> {
+        self.pool.acquire().await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+
+    /// The database answers (`/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        exec!(c => |db| sqlx::query("SELECT 1"))?;
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> Result<Tx<'static>> {
+        self.pool.begin_with("BEGIN", "BEGIN").await
+    }
+
+    /// A transaction that holds the database's write lock from its start: what it reads cannot
+    /// be changed by another writer before it writes. On SQLite, `BEGIN IMMEDIATE` (a deferred
+    /// one could read, then find its write refused because another process wrote meanwhile);
+    /// on PostgreSQL, one advisory lock every such transaction takes, released at its end.
+    pub async fn begin_immediate(&self) -> Result<Tx<'static>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE", "BEGIN").await?;
+        if let Tx::Pg(t) = &mut tx {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(tx)
+    }
+}
+
+/// The advisory lock of `begin_immediate` on PostgreSQL (any number, the same in every process).
+const WRITE_LOCK: i64 = 0x6765_6f72_6570;
+
+/// The URL without its password, for messages.
+fn shown_url(url: &str) -> String {
+    match url.split_once("://").zip(url.rsplit_once('@')) {
+        Some(((scheme, _), (userinfo, host))) => {
+            let user = userinfo
+                .trim_start_matches(&format!("{scheme}://"))
+                .split(':')
+                .next()
+                .unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_owned(),
     }
 }
 

@@ -3,9 +3,9 @@
 //! lane, whatever process asks.
 use app::operations::{OperationKind, OperationState, StepState};
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 
-use super::{Id, Result, StoreError};
+use super::{Conn, Id, Result, StoreError};
 
 #[derive(Clone, Debug, PartialEq, FromRow)]
 pub struct OperationRow {
@@ -69,16 +69,16 @@ pub struct PlannedStep {
 /// running operation of the same subject and lane is refused: `Err(Some(holder))` names the
 /// one that holds it.
 pub async fn insert_operation(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: &OperationRow,
     steps: &[PlannedStep],
 ) -> Result<std::result::Result<(), Option<OperationRow>>> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    let inserted = sqlx::query(
+    let mut tx = conn.begin().await?;
+    let inserted = exec!(tx => |db| sqlx::query(
         "INSERT INTO operations (id, parent_id, kind, subject, lane, session_id, cluster_id,
              target, actor, state, params, step, cancellable, cancel_requested, owner,
              created_at, updated_at, finished_at, message, recovery_point)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, ?, NULL, NULL, NULL)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, 0, $13, $14, $15, NULL, NULL, NULL)",
     )
     .bind(op.id)
     .bind(op.parent_id)
@@ -95,8 +95,7 @@ pub async fn insert_operation(
     .bind(&op.owner)
     .bind(op.created_at)
     .bind(op.created_at)
-    .execute(&mut *tx)
-    .await;
+    );
     match inserted {
         Ok(_) => {}
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
@@ -106,16 +105,15 @@ pub async fn insert_operation(
         Err(e) => return Err(StoreError::Db(e)),
     }
     for (i, s) in steps.iter().enumerate() {
-        sqlx::query(
+        exec!(tx => |db| sqlx::query(
             "INSERT INTO operation_steps (operation_id, position, name, state, repeatable)
-             VALUES (?, ?, ?, 'pending', ?)",
+             VALUES ($1, $2, $3, 'pending', $4)",
         )
         .bind(op.id)
         .bind(i as i64 + 1)
         .bind(&s.name)
         .bind(s.repeatable)
-        .execute(&mut *tx)
-        .await?;
+        )?;
     }
     tx.commit().await?;
     Ok(Ok(()))
@@ -123,112 +121,101 @@ pub async fn insert_operation(
 
 /// The running operation that holds `subject` in `lane`, if any.
 pub async fn holder(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     subject: &str,
     lane: &str,
 ) -> Result<Option<OperationRow>> {
     let sql = format!(
         "SELECT {OP_COLUMNS} FROM operations
-         WHERE subject = ? AND lane = ? AND state IN ('running', 'waiting')"
+         WHERE subject = $1 AND lane = $2 AND state IN ('running', 'waiting')"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(subject)
         .bind(lane)
-        .fetch_optional(conn)
-        .await?)
+        .fetch_optional(db).await)?)
 }
 
 /// Adds a step after those planned (an operation that learns its steps as it goes).
-pub async fn append_step(
-    conn: &mut SqliteConnection,
-    op: Id,
-    name: &str,
-    repeatable: bool,
-) -> Result<i64> {
-    let position: i64 = sqlx::query_scalar(
+pub async fn append_step(conn: &mut dyn Conn, op: Id, name: &str, repeatable: bool) -> Result<i64> {
+    let position: i64 = on!(conn => |db| sqlx::query_scalar(
         "INSERT INTO operation_steps (operation_id, position, name, state, repeatable)
-         VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM operation_steps WHERE operation_id = ?),
-                 ?, 'pending', ?)
+         VALUES ($1, (SELECT coalesce(max(position), 0) + 1 FROM operation_steps WHERE operation_id = $2),
+                 $3, 'pending', $4)
          RETURNING position",
     )
     .bind(op)
     .bind(op)
     .bind(name)
     .bind(repeatable)
-    .fetch_one(conn)
-    .await?;
+    .fetch_one(db).await)?;
     Ok(position)
 }
 
 /// Step `position` begins (the operation's current step), running `command` if given.
 pub async fn begin_step(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: Id,
     position: i64,
     command: Option<&str>,
     state: OperationState,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query(
-        "UPDATE operation_steps SET state = 'running', command = ?, started_at = ?, message = NULL
-         WHERE operation_id = ? AND position = ?",
+    let mut tx = conn.begin().await?;
+    exec!(tx => |db| sqlx::query(
+        "UPDATE operation_steps SET state = 'running', command = $1, started_at = $2, message = NULL
+         WHERE operation_id = $3 AND position = $4",
     )
     .bind(command)
     .bind(now)
     .bind(op)
     .bind(position)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE operations SET step = ?, state = ?, updated_at = ? WHERE id = ?")
-        .bind(position)
-        .bind(state.as_str())
-        .bind(now)
-        .bind(op)
-        .execute(&mut *tx)
-        .await?;
+    )?;
+    exec!(tx => |db| sqlx::query("UPDATE operations SET step = $1, state = $2, updated_at = $3 WHERE id = $4")
+    .bind(position)
+    .bind(state.as_str())
+    .bind(now)
+    .bind(op)
+    )?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Step `position` ended in `state` with `message`.
 pub async fn end_step(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: Id,
     position: i64,
     state: StepState,
     message: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE operation_steps SET state = ?, message = ?, finished_at = ?
-         WHERE operation_id = ? AND position = ?",
+    exec!(conn => |db| sqlx::query(
+        "UPDATE operation_steps SET state = $1, message = $2, finished_at = $3
+         WHERE operation_id = $4 AND position = $5",
     )
     .bind(state.as_str())
     .bind(message)
     .bind(now)
     .bind(op)
     .bind(position)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE operations SET updated_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(op)
-        .execute(conn)
-        .await?;
+    )?;
+    exec!(conn => |db| sqlx::query("UPDATE operations SET updated_at = $1 WHERE id = $2")
+    .bind(now)
+    .bind(op)
+    )?;
     Ok(())
 }
 
 /// The operation ends in `state` (its lock freed); steps never begun are skipped (cancelled).
 pub async fn finish_operation(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: Id,
     state: OperationState,
     message: Option<&str>,
     recovery_point: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = conn.begin().await?;
     let rest = match state {
         OperationState::Cancelled => StepState::Cancelled,
         _ => StepState::Skipped,
@@ -239,22 +226,21 @@ pub async fn finish_operation(
         OperationState::Cancelled => StepState::Cancelled,
         _ => StepState::Failed,
     };
-    sqlx::query(
+    exec!(tx => |db| sqlx::query(
         "UPDATE operation_steps SET
-             state = CASE state WHEN 'pending' THEN ? ELSE ? END,
-             finished_at = CASE state WHEN 'running' THEN ? ELSE finished_at END
-         WHERE operation_id = ? AND state IN ('pending', 'running')",
+             state = CASE state WHEN 'pending' THEN $1 ELSE $2 END,
+             finished_at = CASE state WHEN 'running' THEN $3 ELSE finished_at END
+         WHERE operation_id = $4 AND state IN ('pending', 'running')",
     )
     .bind(rest.as_str())
     .bind(running.as_str())
     .bind(now)
     .bind(op)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE operations SET state = ?, message = ?, recovery_point = coalesce(?, recovery_point),
-             finished_at = ?, updated_at = ?, confirm_prompt = NULL
-         WHERE id = ?",
+    )?;
+    exec!(tx => |db| sqlx::query(
+        "UPDATE operations SET state = $1, message = $2, recovery_point = coalesce($3, recovery_point),
+             finished_at = $4, updated_at = $5, confirm_prompt = NULL
+         WHERE id = $6",
     )
     .bind(state.as_str())
     .bind(message)
@@ -262,130 +248,119 @@ pub async fn finish_operation(
     .bind(now)
     .bind(now)
     .bind(op)
-    .execute(&mut *tx)
-    .await?;
+    )?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes an operation that ended before its first step (it was refused; its audit event
 /// says why).
-pub async fn delete_operation(conn: &mut SqliteConnection, op: Id) -> Result<()> {
-    sqlx::query("DELETE FROM operations WHERE id = ?")
-        .bind(op)
-        .execute(conn)
-        .await?;
+pub async fn delete_operation(conn: &mut dyn Conn, op: Id) -> Result<()> {
+    exec!(conn => |db| sqlx::query("DELETE FROM operations WHERE id = $1")
+    .bind(op)
+    )?;
     Ok(())
 }
 
 /// Asks a running operation to stop at its next safe point; false when it is not running or
 /// not cancellable.
-pub async fn request_cancel(
-    conn: &mut SqliteConnection,
-    op: Id,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE operations SET cancel_requested = 1, updated_at = ?
-         WHERE id = ? AND finished_at IS NULL AND cancellable = 1",
+pub async fn request_cancel(conn: &mut dyn Conn, op: Id, now: DateTime<Utc>) -> Result<bool> {
+    let done = exec!(conn => |db| sqlx::query(
+        "UPDATE operations SET cancel_requested = TRUE, updated_at = $1
+         WHERE id = $2 AND finished_at IS NULL AND cancellable",
     )
     .bind(now)
     .bind(op)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    )?;
+    Ok(done == 1)
 }
 
 /// The operation waits for an admin to confirm `prompt` (None: it no longer waits).
 pub async fn set_confirm_prompt(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: Id,
     prompt: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE operations SET confirm_prompt = ?, updated_at = ? WHERE id = ?")
-        .bind(prompt)
-        .bind(now)
-        .bind(op)
-        .execute(conn)
-        .await?;
+    exec!(conn => |db| sqlx::query("UPDATE operations SET confirm_prompt = $1, updated_at = $2 WHERE id = $3")
+    .bind(prompt)
+    .bind(now)
+    .bind(op)
+    )?;
     Ok(())
 }
 
 /// An admin confirms what a running operation waits for (its current step), once; false when
 /// it waits for nothing.
-pub async fn confirm_operation(
-    conn: &mut SqliteConnection,
-    op: Id,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE operations SET confirmed = step, confirm_prompt = NULL, updated_at = ?
-         WHERE id = ? AND finished_at IS NULL AND confirm_prompt IS NOT NULL",
+pub async fn confirm_operation(conn: &mut dyn Conn, op: Id, now: DateTime<Utc>) -> Result<bool> {
+    let done = exec!(conn => |db| sqlx::query(
+        "UPDATE operations SET confirmed = step, confirm_prompt = NULL, updated_at = $1
+         WHERE id = $2 AND finished_at IS NULL AND confirm_prompt IS NOT NULL",
     )
     .bind(now)
     .bind(op)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    )?;
+    Ok(done == 1)
 }
 
 /// The step an admin confirmed (0: none), and whether a cancel was asked.
-pub async fn confirmed_or_cancelled(conn: &mut SqliteConnection, op: Id) -> Result<(i64, bool)> {
+pub async fn confirmed_or_cancelled(conn: &mut dyn Conn, op: Id) -> Result<(i64, bool)> {
     Ok(
-        sqlx::query_as("SELECT confirmed, cancel_requested FROM operations WHERE id = ?")
+        on!(conn => |db| sqlx::query_as("SELECT confirmed, cancel_requested FROM operations WHERE id = $1")
             .bind(op)
-            .fetch_optional(conn)
-            .await?
+            .fetch_optional(db).await)?
             .unwrap_or((0, false)),
     )
 }
 
 /// Whether an admin may still cancel it.
 pub async fn set_cancellable(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: Id,
     cancellable: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE operations SET cancellable = ?, updated_at = ? WHERE id = ?")
-        .bind(cancellable)
-        .bind(now)
-        .bind(op)
-        .execute(conn)
-        .await?;
+    exec!(conn => |db| sqlx::query("UPDATE operations SET cancellable = $1, updated_at = $2 WHERE id = $3")
+    .bind(cancellable)
+    .bind(now)
+    .bind(op)
+    )?;
     Ok(())
 }
 
-pub async fn cancel_requested(conn: &mut SqliteConnection, op: Id) -> Result<bool> {
+pub async fn cancel_requested(conn: &mut dyn Conn, op: Id) -> Result<bool> {
     Ok(
-        sqlx::query_scalar("SELECT cancel_requested FROM operations WHERE id = ?")
+        on!(conn => |db| sqlx::query_scalar("SELECT cancel_requested FROM operations WHERE id = $1")
             .bind(op)
-            .fetch_optional(conn)
-            .await?
+            .fetch_optional(db).await)?
             .unwrap_or(false),
     )
 }
 
-pub async fn get_operation(conn: &mut SqliteConnection, id: Id) -> Result<Option<OperationRow>> {
-    let sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE id = ?");
-    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+pub async fn get_operation(conn: &mut dyn Conn, id: Id) -> Result<Option<OperationRow>> {
+    let sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE id = $1");
+    Ok(on!(conn => |db| sqlx::query_as(&sql).bind(id).fetch_optional(db).await)?)
 }
 
-pub async fn steps_of(conn: &mut SqliteConnection, ops: &[Id]) -> Result<Vec<StepRow>> {
+pub async fn steps_of(conn: &mut dyn Conn, ops: &[Id]) -> Result<Vec<StepRow>> {
     if ops.is_empty() {
         return Ok(vec![]);
     }
-    let marks = vec!["?"; ops.len()].join(", ");
+    let marks = (1..=ops.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT {STEP_COLUMNS} FROM operation_steps WHERE operation_id IN ({marks})
          ORDER BY operation_id, position"
     );
-    let mut q = sqlx::query_as(&sql);
-    for id in ops {
-        q = q.bind(*id);
-    }
-    Ok(q.fetch_all(conn).await?)
+    Ok(on!(conn => |db| {
+        let mut q = sqlx::query_as(&sql);
+        for id in ops {
+            q = q.bind(*id);
+        }
+        q.fetch_all(db).await
+    })?)
 }
 
 /// Which operations a list shows.
@@ -403,7 +378,7 @@ pub struct OperationFilter {
 
 /// Newest first.
 pub async fn list_operations(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     f: &OperationFilter,
 ) -> Result<Vec<OperationRow>> {
     // an operation without steps is a lock another one takes beside its own (a DR run's
@@ -412,157 +387,154 @@ pub async fn list_operations(
         "SELECT {OP_COLUMNS} FROM operations o WHERE EXISTS
            (SELECT 1 FROM operation_steps s WHERE s.operation_id = o.id)"
     );
+    let mut n = 0;
+    let mut mark = || {
+        n += 1;
+        format!("${n}")
+    };
     if f.session.is_some() {
-        sql.push_str(" AND session_id = ?");
+        sql.push_str(&format!(" AND session_id = {}", mark()));
     }
     if f.state.is_some() {
-        sql.push_str(" AND state = ?");
+        sql.push_str(&format!(" AND state = {}", mark()));
     }
     if f.kind.is_some() {
-        sql.push_str(" AND kind = ?");
+        sql.push_str(&format!(" AND kind = {}", mark()));
     }
     if f.unfinished {
         sql.push_str(" AND finished_at IS NULL");
     }
     if f.before.is_some() {
-        sql.push_str(" AND (created_at, id) < (?, ?)");
+        sql.push_str(&format!(" AND (created_at, id) < ({}, {})", mark(), mark()));
     }
-    sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
-    let mut q = sqlx::query_as(&sql);
-    if let Some(s) = f.session {
-        q = q.bind(s);
-    }
-    if let Some(s) = f.state {
-        q = q.bind(s.as_str());
-    }
-    if let Some(k) = f.kind {
-        q = q.bind(k.as_str());
-    }
-    if let Some((at, id)) = f.before {
-        q = q.bind(at).bind(id);
-    }
-    Ok(q.bind(f.limit).fetch_all(conn).await?)
+    sql.push_str(&format!(
+        " ORDER BY created_at DESC, id DESC LIMIT {}",
+        mark()
+    ));
+    Ok(on!(conn => |db| {
+        let mut q = sqlx::query_as(&sql);
+        if let Some(s) = f.session {
+            q = q.bind(s);
+        }
+        if let Some(s) = f.state {
+            q = q.bind(s.as_str());
+        }
+        if let Some(k) = f.kind {
+            q = q.bind(k.as_str());
+        }
+        if let Some((at, id)) = f.before {
+            q = q.bind(at).bind(id);
+        }
+        q.bind(f.limit).fetch_all(db).await
+    })?)
 }
 
 /// Unfinished operations another process (or an earlier run of this one) owns.
-pub async fn orphaned_operations(
-    conn: &mut SqliteConnection,
-    owner: &str,
-) -> Result<Vec<OperationRow>> {
+pub async fn orphaned_operations(conn: &mut dyn Conn, owner: &str) -> Result<Vec<OperationRow>> {
     let sql = format!(
-        "SELECT {OP_COLUMNS} FROM operations WHERE finished_at IS NULL AND owner <> ?
+        "SELECT {OP_COLUMNS} FROM operations WHERE finished_at IS NULL AND owner <> $1
          ORDER BY created_at"
     );
-    Ok(sqlx::query_as(&sql).bind(owner).fetch_all(conn).await?)
+    Ok(on!(conn => |db| sqlx::query_as(&sql).bind(owner).fetch_all(db).await)?)
 }
 
 /// Unfinished operations about the cluster: described as its own, on a session whose master
 /// or slave volume is one of its volumes, or creating a session from one of them. Oldest first.
 pub async fn unfinished_operations_of_cluster(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     cluster: Id,
 ) -> Result<Vec<OperationRow>> {
     let sql = format!(
         "SELECT {OP_COLUMNS} FROM operations o WHERE o.finished_at IS NULL AND (
-            o.cluster_id = ?1
+            o.cluster_id = $1
             OR o.session_id IN (
                 SELECT s.session_id FROM gluster_georep_session s
                   JOIN gluster_volumes v ON v.id IN (s.master_volume_id, s.slave_volume_id)
-                 WHERE v.cluster_id = ?1)
+                 WHERE v.cluster_id = $1)
             OR EXISTS (SELECT 1 FROM gluster_volumes v
-                        WHERE v.cluster_id = ?1 AND o.subject LIKE 'new:' || v.id || ':%'))
+                        WHERE v.cluster_id = $1 AND o.subject LIKE 'new:' || v.id || ':%'))
          ORDER BY o.created_at"
     );
-    Ok(sqlx::query_as(&sql).bind(cluster).fetch_all(conn).await?)
+    Ok(on!(conn => |db| sqlx::query_as(&sql).bind(cluster).fetch_all(db).await)?)
 }
 
 /// Takes over an orphaned operation (a resumed run).
 pub async fn adopt_operation(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: Id,
     owner: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE operations SET owner = ?, updated_at = ? WHERE id = ?")
-        .bind(owner)
-        .bind(now)
-        .bind(op)
-        .execute(conn)
-        .await?;
+    exec!(conn => |db| sqlx::query("UPDATE operations SET owner = $1, updated_at = $2 WHERE id = $3")
+    .bind(owner)
+    .bind(now)
+    .bind(op)
+    )?;
     Ok(())
 }
 
 /// Finished operations older than `before` go (their audit events stay), the scheduled
 /// probes (actor `health`, one per session every probe interval) after a day already; DR
 /// runs stay (the recovery points).
-pub async fn prune_operations(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
+pub async fn prune_operations(conn: &mut dyn Conn, before: DateTime<Utc>) -> Result<u64> {
     let day = Utc::now() - chrono::Duration::days(1);
-    Ok(sqlx::query(
+    Ok(exec!(conn => |db| sqlx::query(
         "DELETE FROM operations WHERE finished_at IS NOT NULL AND kind <> 'scheduled_sync'
-           AND (finished_at < ? OR (actor = 'health' AND finished_at < ?))",
+           AND (finished_at < $1 OR (actor = 'health' AND finished_at < $2))",
     )
     .bind(before)
     .bind(day)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    )?)
 }
 
 /// The newest recovery point of a session: the checkpoint its last completed DR sync reached.
-pub async fn recovery_point(
-    conn: &mut SqliteConnection,
-    session: Id,
-) -> Result<Option<DateTime<Utc>>> {
-    Ok(sqlx::query_scalar(
-        "SELECT max(recovery_point) FROM operations WHERE session_id = ? AND state = 'succeeded'",
+pub async fn recovery_point(conn: &mut dyn Conn, session: Id) -> Result<Option<DateTime<Utc>>> {
+    Ok(on!(conn => |db| sqlx::query_scalar(
+        "SELECT max(recovery_point) FROM operations WHERE session_id = $1 AND state = 'succeeded'",
     )
     .bind(session)
-    .fetch_one(conn)
-    .await?)
+    .fetch_one(db).await)?)
 }
 
 /// Every session's newest recovery point (as `recovery_point`, in one query: the overview).
 pub async fn recovery_points(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
 ) -> Result<std::collections::HashMap<Id, DateTime<Utc>>> {
-    let rows: Vec<(Id, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<(Id, DateTime<Utc>)> = on!(conn => |db| sqlx::query_as(
         "SELECT session_id, max(recovery_point) FROM operations
           WHERE session_id IS NOT NULL AND state = 'succeeded' AND recovery_point IS NOT NULL
           GROUP BY session_id",
     )
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(db).await)?;
     Ok(rows.into_iter().collect())
 }
 
 /// What an operation is about, once its session is located.
 pub async fn describe_operation(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     op: Id,
     session: Option<Id>,
     cluster: Option<Id>,
     target: &str,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE operations SET session_id = coalesce(?, session_id),
-             cluster_id = coalesce(?, cluster_id), target = ? WHERE id = ?",
+    exec!(conn => |db| sqlx::query(
+        "UPDATE operations SET session_id = coalesce($1, session_id),
+             cluster_id = coalesce($2, cluster_id), target = $3 WHERE id = $4",
     )
     .bind(session)
     .bind(cluster)
     .bind(target)
     .bind(op)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
 /// An operation's resume data changes (a DR sync notes whether it started the session).
-pub async fn set_params(conn: &mut SqliteConnection, op: Id, params: &str) -> Result<()> {
-    sqlx::query("UPDATE operations SET params = ? WHERE id = ?")
-        .bind(params)
-        .bind(op)
-        .execute(conn)
-        .await?;
+pub async fn set_params(conn: &mut dyn Conn, op: Id, params: &str) -> Result<()> {
+    exec!(conn => |db| sqlx::query("UPDATE operations SET params = $1 WHERE id = $2")
+    .bind(params)
+    .bind(op)
+    )?;
     Ok(())
 }
 
@@ -582,11 +554,11 @@ pub struct ScheduleRow {
 const SCHEDULE_COLUMNS: &str = "session_id, enabled, cron, every_seconds, time_zone, \
     timeout_seconds, rpo_seconds, next_run_at, updated_at";
 
-pub async fn put_schedule(conn: &mut SqliteConnection, s: &ScheduleRow) -> Result<()> {
-    sqlx::query(
+pub async fn put_schedule(conn: &mut dyn Conn, s: &ScheduleRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO sync_schedules (session_id, enabled, cron, every_seconds, time_zone,
              timeout_seconds, rpo_seconds, next_run_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (session_id) DO UPDATE SET enabled = excluded.enabled, cron = excluded.cron,
              every_seconds = excluded.every_seconds, time_zone = excluded.time_zone,
              timeout_seconds = excluded.timeout_seconds, rpo_seconds = excluded.rpo_seconds,
@@ -601,109 +573,99 @@ pub async fn put_schedule(conn: &mut SqliteConnection, s: &ScheduleRow) -> Resul
     .bind(s.rpo_seconds)
     .bind(s.next_run_at)
     .bind(s.updated_at)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
-pub async fn get_schedule(conn: &mut SqliteConnection, session: Id) -> Result<Option<ScheduleRow>> {
-    let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM sync_schedules WHERE session_id = ?");
-    Ok(sqlx::query_as(&sql)
+pub async fn get_schedule(conn: &mut dyn Conn, session: Id) -> Result<Option<ScheduleRow>> {
+    let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM sync_schedules WHERE session_id = $1");
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(session)
-        .fetch_optional(conn)
-        .await?)
+        .fetch_optional(db).await)?)
 }
 
-pub async fn all_schedules(conn: &mut SqliteConnection) -> Result<Vec<ScheduleRow>> {
+pub async fn all_schedules(conn: &mut dyn Conn) -> Result<Vec<ScheduleRow>> {
     let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM sync_schedules ORDER BY session_id");
-    Ok(sqlx::query_as(&sql).fetch_all(conn).await?)
+    Ok(on!(conn => |db| sqlx::query_as(&sql).fetch_all(db).await)?)
 }
 
-pub async fn delete_schedule(conn: &mut SqliteConnection, session: Id) -> Result<bool> {
+pub async fn delete_schedule(conn: &mut dyn Conn, session: Id) -> Result<bool> {
     Ok(
-        sqlx::query("DELETE FROM sync_schedules WHERE session_id = ?")
-            .bind(session)
-            .execute(conn)
-            .await?
-            .rows_affected()
-            == 1,
+        exec!(conn => |db| sqlx::query("DELETE FROM sync_schedules WHERE session_id = $1")
+        .bind(session)
+        )? == 1,
     )
 }
 
 /// Moves a schedule's next run (only if it is still `was`: two georeps never both run it).
 pub async fn advance_schedule(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     session: Id,
     was: Option<DateTime<Utc>>,
     next: Option<DateTime<Utc>>,
 ) -> Result<bool> {
-    Ok(sqlx::query(
-        "UPDATE sync_schedules SET next_run_at = ? WHERE session_id = ? AND next_run_at IS ?",
+    Ok(exec!(conn => |db| sqlx::query(
+        "UPDATE sync_schedules SET next_run_at = $1 WHERE session_id = $2 AND next_run_at IS $3",
     )
     .bind(next)
     .bind(session)
     .bind(was)
-    .execute(conn)
-    .await?
-    .rows_affected()
-        == 1)
+    )? == 1)
 }
 
 /// A session's self-healing setting (None: the server's default).
-pub async fn self_heal_of(conn: &mut SqliteConnection, session: Id) -> Result<Option<bool>> {
-    Ok(sqlx::query_scalar::<_, Option<bool>>(
-        "SELECT self_heal FROM session_policies WHERE session_id = ?",
+pub async fn self_heal_of(conn: &mut dyn Conn, session: Id) -> Result<Option<bool>> {
+    Ok(on!(conn => |db| sqlx::query_scalar::<_, Option<bool>>(
+        "SELECT self_heal FROM session_policies WHERE session_id = $1",
     )
     .bind(session)
-    .fetch_optional(conn)
-    .await?
+    .fetch_optional(db)
+    .await)?
     .flatten())
 }
 
 pub async fn set_self_heal(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     session: Id,
     on: Option<bool>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO session_policies (session_id, self_heal, updated_at) VALUES (?, ?, ?)
+    exec!(conn => |db| sqlx::query(
+        "INSERT INTO session_policies (session_id, self_heal, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (session_id) DO UPDATE SET self_heal = excluded.self_heal,
              updated_at = excluded.updated_at",
     )
     .bind(session)
     .bind(on)
     .bind(now)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
 /// Operations of `kind` on a session since `since` by `actor` (self-healing's hourly budget).
 pub async fn count_operations_since(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     session: Id,
     kind: OperationKind,
     actor: &str,
     since: DateTime<Utc>,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(on!(conn => |db| sqlx::query_scalar(
         "SELECT count(*) FROM operations
-         WHERE session_id = ? AND kind = ? AND actor = ? AND created_at >= ?",
+         WHERE session_id = $1 AND kind = $2 AND actor = $3 AND created_at >= $4",
     )
     .bind(session)
     .bind(kind.as_str())
     .bind(actor)
     .bind(since)
-    .fetch_one(conn)
-    .await?)
+    .fetch_one(db).await)?)
 }
 
 /// Per session: the newest recovery point and the state of the last DR run that ended.
 pub async fn dr_facts(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
 ) -> Result<Vec<(Id, Option<DateTime<Utc>>, Option<String>)>> {
-    Ok(sqlx::query_as(
+    Ok(on!(conn => |db| sqlx::query_as(
         "SELECT s.session_id,
              (SELECT max(o.recovery_point) FROM operations o
                WHERE o.session_id = s.session_id AND o.state = 'succeeded'),
@@ -713,16 +675,14 @@ pub async fn dr_facts(
                ORDER BY o.created_at DESC LIMIT 1)
          FROM gluster_georep_session s",
     )
-    .fetch_all(conn)
-    .await?)
+    .fetch_all(db).await)?)
 }
 
 /// How many operations are in each unfinished-or-attention state.
-pub async fn operation_counts(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
+pub async fn operation_counts(conn: &mut dyn Conn) -> Result<Vec<(String, i64)>> {
+    Ok(on!(conn => |db| sqlx::query_as(
         "SELECT state, count(*) FROM operations
          WHERE finished_at IS NULL OR state = 'needs_attention' GROUP BY state",
     )
-    .fetch_all(conn)
-    .await?)
+    .fetch_all(db).await)?)
 }

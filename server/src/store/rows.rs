@@ -1,11 +1,103 @@
 //! Typed rows, one struct per table, as the repository reads and writes them.
 use app::domain::{BrickState, BrickStatus, Connection, HostStatus, SessionStatus, SyncState};
 use chrono::{DateTime, Utc};
-use sqlx::types::uuid::fmt::Hyphenated;
-use sqlx::FromRow;
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
+use sqlx::sqlite::{SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Decode, Encode, FromRow, Postgres, Sqlite, Type};
+use uuid::Uuid;
 
-/// Ids are stored as hyphenated text (readable with the sqlite3 shell).
-pub type Id = Hyphenated;
+/// A row's id: stored as hyphenated text on SQLite (readable with the sqlite3 shell), as a
+/// `uuid` on PostgreSQL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(Uuid);
+
+impl Id {
+    pub const fn into_uuid(self) -> Uuid {
+        self.0
+    }
+
+    pub const fn as_uuid(&self) -> &Uuid {
+        &self.0
+    }
+}
+
+impl From<Uuid> for Id {
+    fn from(u: Uuid) -> Self {
+        Id(u)
+    }
+}
+
+impl From<&Uuid> for Id {
+    fn from(u: &Uuid) -> Self {
+        Id(*u)
+    }
+}
+
+impl From<Id> for Uuid {
+    fn from(id: Id) -> Self {
+        id.0
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl std::str::FromStr for Id {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Id)
+    }
+}
+
+impl Type<Sqlite> for Id {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Sqlite> for Id {
+    fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
+        <String as Encode<'q, Sqlite>>::encode(self.to_string(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Id {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(<&str as Decode<'r, Sqlite>>::decode(value)?.parse()?)
+    }
+}
+
+impl Type<Postgres> for Id {
+    fn type_info() -> PgTypeInfo {
+        <Uuid as Type<Postgres>>::type_info()
+    }
+}
+
+impl sqlx::postgres::PgHasArrayType for Id {
+    fn array_type_info() -> PgTypeInfo {
+        <Uuid as sqlx::postgres::PgHasArrayType>::array_type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for Id {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <Uuid as Encode<Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Id {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Id(<Uuid as Decode<'r, Postgres>>::decode(value)?))
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, FromRow)]
 pub struct ClusterRow {

@@ -1,7 +1,8 @@
 //! Volumes, bricks and geo-replication sessions with their details and options.
-use sqlx::SqliteConnection;
 
-use super::{BrickRow, ConfigRow, Id, Result, SessionDetailRow, SessionRow, StoreError, VolumeRow};
+use super::{
+    BrickRow, ConfigRow, Conn, Id, Result, SessionDetailRow, SessionRow, StoreError, VolumeRow,
+};
 
 const VOLUME_COLUMNS: &str =
     "id, cluster_id, name, volume_type, status, brick_count, replica_count, \
@@ -18,11 +19,11 @@ const DETAIL_COLUMNS: &str =
     checkpoint_time, checkpoint_completed_at, updated_at";
 const CONFIG_COLUMNS: &str = "session_id, config_key, config_value, default_value, read_only";
 
-pub async fn upsert_volume(conn: &mut SqliteConnection, v: &VolumeRow) -> Result<()> {
-    sqlx::query(
+pub async fn upsert_volume(conn: &mut dyn Conn, v: &VolumeRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO gluster_volumes (id, cluster_id, name, volume_type, status, brick_count,
              replica_count, disperse_count, size_total, size_free, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, volume_type = excluded.volume_type,
              status = excluded.status, brick_count = excluded.brick_count,
              replica_count = excluded.replica_count, disperse_count = excluded.disperse_count,
@@ -40,37 +41,31 @@ pub async fn upsert_volume(conn: &mut SqliteConnection, v: &VolumeRow) -> Result
     .bind(v.size_total)
     .bind(v.size_free)
     .bind(v.updated_at)
-    .execute(conn)
-    .await
+    )
     .map_err(|e| StoreError::unique(e, format!("a volume named {:?} in this cluster", v.name)))?;
     Ok(())
 }
 
-pub async fn volumes_of_cluster(
-    conn: &mut SqliteConnection,
-    cluster_id: Id,
-) -> Result<Vec<VolumeRow>> {
+pub async fn volumes_of_cluster(conn: &mut dyn Conn, cluster_id: Id) -> Result<Vec<VolumeRow>> {
     let sql =
-        format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE cluster_id = ? ORDER BY name");
-    Ok(sqlx::query_as(&sql)
+        format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE cluster_id = $1 ORDER BY name");
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(cluster_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
-pub async fn delete_volume(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM gluster_volumes WHERE id = ?")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() > 0)
+pub async fn delete_volume(conn: &mut dyn Conn, id: Id) -> Result<bool> {
+    let done = exec!(conn => |db| sqlx::query("DELETE FROM gluster_volumes WHERE id = $1")
+    .bind(id)
+    )?;
+    Ok(done > 0)
 }
 
-pub async fn upsert_brick(conn: &mut SqliteConnection, b: &BrickRow) -> Result<()> {
-    sqlx::query(
+pub async fn upsert_brick(conn: &mut dyn Conn, b: &BrickRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO gluster_volume_bricks (id, volume_id, host_id, host_uuid, server_name, path,
              position, status, size_total, size_free)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (id) DO UPDATE SET host_id = excluded.host_id, host_uuid = excluded.host_uuid,
              server_name = excluded.server_name, path = excluded.path, position = excluded.position,
              status = excluded.status, size_total = excluded.size_total, size_free = excluded.size_free",
@@ -85,24 +80,23 @@ pub async fn upsert_brick(conn: &mut SqliteConnection, b: &BrickRow) -> Result<(
     .bind(<&str>::from(b.status))
     .bind(b.size_total)
     .bind(b.size_free)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
-pub async fn bricks_of_volume(conn: &mut SqliteConnection, volume_id: Id) -> Result<Vec<BrickRow>> {
+pub async fn bricks_of_volume(conn: &mut dyn Conn, volume_id: Id) -> Result<Vec<BrickRow>> {
     let sql = format!(
-        "SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks WHERE volume_id = ? ORDER BY position"
+        "SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks WHERE volume_id = $1 ORDER BY position"
     );
-    Ok(sqlx::query_as(&sql).bind(volume_id).fetch_all(conn).await?)
+    Ok(on!(conn => |db| sqlx::query_as(&sql).bind(volume_id).fetch_all(db).await)?)
 }
 
-pub async fn insert_session(conn: &mut SqliteConnection, s: &SessionRow) -> Result<()> {
-    sqlx::query(
+pub async fn insert_session(conn: &mut dyn Conn, s: &SessionRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key,
              slave_host_uuid, slave_host_name, slave_volume_id, slave_volume_name, slave_user,
              status, created_at, updated_at, stale_reason, stale_since)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(s.session_id)
     .bind(s.master_volume_id)
@@ -117,19 +111,18 @@ pub async fn insert_session(conn: &mut SqliteConnection, s: &SessionRow) -> Resu
     .bind(s.updated_at)
     .bind(&s.stale_reason)
     .bind(s.stale_since)
-    .execute(conn)
-    .await
+    )
     .map_err(|e| StoreError::unique(e, format!("the session {:?}", s.session_key)))?;
     Ok(())
 }
 
 /// Rewrites the mutable fields of a session (identity and creation time stay).
-pub async fn update_session(conn: &mut SqliteConnection, s: &SessionRow) -> Result<()> {
-    sqlx::query(
-        "UPDATE gluster_georep_session SET slave_host_uuid = ?, slave_host_name = ?,
-             slave_volume_id = ?, slave_volume_name = ?, slave_user = ?, status = ?, updated_at = ?,
-             stale_reason = ?, stale_since = ?
-         WHERE session_id = ?",
+pub async fn update_session(conn: &mut dyn Conn, s: &SessionRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
+        "UPDATE gluster_georep_session SET slave_host_uuid = $1, slave_host_name = $2,
+             slave_volume_id = $3, slave_volume_name = $4, slave_user = $5, status = $6, updated_at = $7,
+             stale_reason = $8, stale_since = $9
+         WHERE session_id = $10",
     )
     .bind(s.slave_host_uuid)
     .bind(&s.slave_host_name)
@@ -141,74 +134,63 @@ pub async fn update_session(conn: &mut SqliteConnection, s: &SessionRow) -> Resu
     .bind(&s.stale_reason)
     .bind(s.stale_since)
     .bind(s.session_id)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
-pub async fn get_session(conn: &mut SqliteConnection, id: Id) -> Result<Option<SessionRow>> {
-    let sql = format!("SELECT {SESSION_COLUMNS} FROM gluster_georep_session WHERE session_id = ?");
-    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+pub async fn get_session(conn: &mut dyn Conn, id: Id) -> Result<Option<SessionRow>> {
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM gluster_georep_session WHERE session_id = $1");
+    Ok(on!(conn => |db| sqlx::query_as(&sql).bind(id).fetch_optional(db).await)?)
 }
 
 pub async fn sessions_of_volume(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     master_volume_id: Id,
 ) -> Result<Vec<SessionRow>> {
     let sql = format!(
-        "SELECT {SESSION_COLUMNS} FROM gluster_georep_session WHERE master_volume_id = ?
+        "SELECT {SESSION_COLUMNS} FROM gluster_georep_session WHERE master_volume_id = $1
          ORDER BY slave_host_name, slave_volume_name"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(master_volume_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
 /// Sessions whose master volume is in the cluster.
 /// The master volumes that have at least one session.
-pub async fn master_volumes_with_sessions(conn: &mut SqliteConnection) -> Result<Vec<Id>> {
+pub async fn master_volumes_with_sessions(conn: &mut dyn Conn) -> Result<Vec<Id>> {
     Ok(
-        sqlx::query_scalar("SELECT DISTINCT master_volume_id FROM gluster_georep_session")
-            .fetch_all(conn)
-            .await?,
+        on!(conn => |db| sqlx::query_scalar("SELECT DISTINCT master_volume_id FROM gluster_georep_session")
+            .fetch_all(db).await)?,
     )
 }
 
-pub async fn sessions_of_cluster(
-    conn: &mut SqliteConnection,
-    cluster_id: Id,
-) -> Result<Vec<SessionRow>> {
+pub async fn sessions_of_cluster(conn: &mut dyn Conn, cluster_id: Id) -> Result<Vec<SessionRow>> {
     let sql = format!(
         "SELECT {SESSION_COLUMNS} FROM gluster_georep_session
-          WHERE master_volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?)
+          WHERE master_volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = $1)
          ORDER BY session_key"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(cluster_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
-pub async fn delete_session(conn: &mut SqliteConnection, id: Id) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = ?")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() > 0)
+pub async fn delete_session(conn: &mut dyn Conn, id: Id) -> Result<bool> {
+    let done = exec!(conn => |db| sqlx::query("DELETE FROM gluster_georep_session WHERE session_id = $1")
+    .bind(id)
+    )?;
+    Ok(done > 0)
 }
 
-pub async fn upsert_session_detail(
-    conn: &mut SqliteConnection,
-    d: &SessionDetailRow,
-) -> Result<()> {
-    sqlx::query(
+pub async fn upsert_session_detail(conn: &mut dyn Conn, d: &SessionDetailRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO gluster_georep_session_details (session_id, master_brick_id, slave_host_uuid,
              slave_host_name, status, checkpoint_status, crawl_status, files_synced, files_pending,
              bytes_pending, deletes_pending, files_skipped, entry_pending, data_pending,
              meta_pending, failures, last_synced_at, checkpoint_time, checkpoint_completed_at,
              updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
          ON CONFLICT (session_id, master_brick_id) DO UPDATE SET
              slave_host_uuid = excluded.slave_host_uuid, slave_host_name = excluded.slave_host_name,
              status = excluded.status, checkpoint_status = excluded.checkpoint_status,
@@ -241,44 +223,41 @@ pub async fn upsert_session_detail(
     .bind(d.checkpoint_time)
     .bind(d.checkpoint_completed_at)
     .bind(d.updated_at)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
 pub async fn details_of_session(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     session_id: Id,
 ) -> Result<Vec<SessionDetailRow>> {
     let sql = format!(
-        "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details d WHERE session_id = ?
+        "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details d WHERE session_id = $1
          ORDER BY (SELECT position FROM gluster_volume_bricks b WHERE b.id = d.master_brick_id)"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(session_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
 pub async fn delete_session_detail(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     session_id: Id,
     brick_id: Id,
 ) -> Result<()> {
-    sqlx::query(
-        "DELETE FROM gluster_georep_session_details WHERE session_id = ? AND master_brick_id = ?",
+    exec!(conn => |db| sqlx::query(
+        "DELETE FROM gluster_georep_session_details WHERE session_id = $1 AND master_brick_id = $2",
     )
     .bind(session_id)
     .bind(brick_id)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
-pub async fn upsert_config(conn: &mut SqliteConnection, c: &ConfigRow) -> Result<()> {
-    sqlx::query(
+pub async fn upsert_config(conn: &mut dyn Conn, c: &ConfigRow) -> Result<()> {
+    exec!(conn => |db| sqlx::query(
         "INSERT INTO gluster_georep_config (session_id, config_key, config_value, default_value, read_only)
-         VALUES (?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (session_id, config_key) DO UPDATE SET config_value = excluded.config_value,
              default_value = excluded.default_value, read_only = excluded.read_only",
     )
@@ -287,91 +266,75 @@ pub async fn upsert_config(conn: &mut SqliteConnection, c: &ConfigRow) -> Result
     .bind(&c.config_value)
     .bind(&c.default_value)
     .bind(c.read_only)
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
-pub async fn delete_config(conn: &mut SqliteConnection, session_id: Id, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM gluster_georep_config WHERE session_id = ? AND config_key = ?")
-        .bind(session_id)
-        .bind(key)
-        .execute(conn)
-        .await?;
+pub async fn delete_config(conn: &mut dyn Conn, session_id: Id, key: &str) -> Result<()> {
+    exec!(conn => |db| sqlx::query("DELETE FROM gluster_georep_config WHERE session_id = $1 AND config_key = $2")
+    .bind(session_id)
+    .bind(key)
+    )?;
     Ok(())
 }
 
-pub async fn config_of_session(
-    conn: &mut SqliteConnection,
-    session_id: Id,
-) -> Result<Vec<ConfigRow>> {
-    let sql = format!("SELECT {CONFIG_COLUMNS} FROM gluster_georep_config WHERE session_id = ? ORDER BY config_key");
-    Ok(sqlx::query_as(&sql)
+pub async fn config_of_session(conn: &mut dyn Conn, session_id: Id) -> Result<Vec<ConfigRow>> {
+    let sql = format!("SELECT {CONFIG_COLUMNS} FROM gluster_georep_config WHERE session_id = $1 ORDER BY config_key");
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(session_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
-pub async fn get_volume(conn: &mut SqliteConnection, id: Id) -> Result<Option<VolumeRow>> {
-    let sql = format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE id = ?");
-    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
+pub async fn get_volume(conn: &mut dyn Conn, id: Id) -> Result<Option<VolumeRow>> {
+    let sql = format!("SELECT {VOLUME_COLUMNS} FROM gluster_volumes WHERE id = $1");
+    Ok(on!(conn => |db| sqlx::query_as(&sql).bind(id).fetch_optional(db).await)?)
 }
 
-pub async fn bricks_of_cluster(
-    conn: &mut SqliteConnection,
-    cluster_id: Id,
-) -> Result<Vec<BrickRow>> {
+pub async fn bricks_of_cluster(conn: &mut dyn Conn, cluster_id: Id) -> Result<Vec<BrickRow>> {
     let sql = format!(
         "SELECT {BRICK_COLUMNS} FROM gluster_volume_bricks
-          WHERE volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = ?)
+          WHERE volume_id IN (SELECT id FROM gluster_volumes WHERE cluster_id = $1)
          ORDER BY volume_id, position"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(cluster_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
-pub async fn delete_brick(conn: &mut SqliteConnection, id: Id) -> Result<()> {
-    sqlx::query("DELETE FROM gluster_volume_bricks WHERE id = ?")
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn delete_brick(conn: &mut dyn Conn, id: Id) -> Result<()> {
+    exec!(conn => |db| sqlx::query("DELETE FROM gluster_volume_bricks WHERE id = $1")
+    .bind(id)
+    )?;
     Ok(())
 }
 
 /// Details of every session whose master volume is in the cluster, each session's in brick
 /// order (as `details_of_session`).
 pub async fn details_of_cluster(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     cluster_id: Id,
 ) -> Result<Vec<SessionDetailRow>> {
     let sql = format!(
         "SELECT {DETAIL_COLUMNS} FROM gluster_georep_session_details d
           WHERE session_id IN (SELECT s.session_id FROM gluster_georep_session s
-                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)
+                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = $1)
          ORDER BY session_id,
                   (SELECT position FROM gluster_volume_bricks b WHERE b.id = d.master_brick_id)"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(cluster_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }
 
 /// Options of every session whose master volume is in the cluster.
-pub async fn config_of_cluster(
-    conn: &mut SqliteConnection,
-    cluster_id: Id,
-) -> Result<Vec<ConfigRow>> {
+pub async fn config_of_cluster(conn: &mut dyn Conn, cluster_id: Id) -> Result<Vec<ConfigRow>> {
     let sql = format!(
         "SELECT {CONFIG_COLUMNS} FROM gluster_georep_config
           WHERE session_id IN (SELECT s.session_id FROM gluster_georep_session s
-                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = ?)
+                 JOIN gluster_volumes v ON v.id = s.master_volume_id WHERE v.cluster_id = $1)
          ORDER BY session_id, config_key"
     );
-    Ok(sqlx::query_as(&sql)
+    Ok(on!(conn => |db| sqlx::query_as(&sql)
         .bind(cluster_id)
-        .fetch_all(conn)
-        .await?)
+        .fetch_all(db).await)?)
 }

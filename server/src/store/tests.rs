@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::*;
 
 pub(crate) fn id() -> Id {
-    Uuid::new_v4().hyphenated()
+    Uuid::new_v4().into()
 }
 
 pub(crate) async fn open() -> (tempfile::TempDir, Store) {
@@ -154,7 +154,7 @@ pub(crate) fn detail(session_id: Id, brick_id: Id, now: chrono::DateTime<Utc>) -
 async fn insert_and_read_back() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
 
     assert_eq!(
         get_cluster(&mut c, f.cluster.id).await.unwrap(),
@@ -216,7 +216,7 @@ async fn insert_and_read_back() {
 async fn upserts_update_in_place() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
 
     let mut d = detail(f.session.session_id, f.bricks[1].id, f.session.updated_at);
     d.status = "PAUSED".parse().unwrap();
@@ -245,7 +245,7 @@ async fn upserts_update_in_place() {
 async fn deleting_a_session_cascades_to_details_and_config() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
 
     assert!(delete_session(&mut c, f.session.session_id).await.unwrap());
     assert_eq!(
@@ -275,7 +275,7 @@ async fn deleting_a_session_cascades_to_details_and_config() {
 async fn deleting_a_cluster_cascades_to_everything_below_it() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
 
     assert!(delete_cluster(&mut c, f.cluster.id).await.unwrap());
     for table in [
@@ -286,9 +286,9 @@ async fn deleting_a_cluster_cascades_to_everything_below_it() {
         "gluster_georep_session_details",
         "gluster_georep_config",
     ] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut *c)
-            .await
+        let n: i64 =
+            crate::on!(c => |db| sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(db).await)
             .unwrap();
         assert_eq!(n, 0, "{table} not emptied");
     }
@@ -298,7 +298,7 @@ async fn deleting_a_cluster_cascades_to_everything_below_it() {
 async fn duplicates_and_dangling_references_are_refused() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
 
     let mut twin = f.cluster.clone();
     twin.id = id();
@@ -325,15 +325,13 @@ async fn duplicates_and_dangling_references_are_refused() {
 #[tokio::test]
 async fn database_is_in_wal_mode_with_foreign_keys() {
     let (_dir, store) = open().await;
-    let mut c = store.pool().acquire().await.unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
+    let mut c = store.conn().await.unwrap();
+    let mode: String = crate::on!(c => |db| sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(db).await)
+    .unwrap();
+    let fk: i64 = crate::on!(c => |db| sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(db).await)
+    .unwrap();
     assert_eq!((mode.as_str(), fk), ("wal", 1));
 }
 
@@ -341,7 +339,7 @@ async fn database_is_in_wal_mode_with_foreign_keys() {
 async fn record_cluster_sync_keeps_the_error() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     let at = Utc::now();
     record_cluster_sync(&mut c, f.cluster.id, at, Some("glusterd is down"))
         .await
@@ -362,7 +360,7 @@ async fn record_cluster_sync_keeps_the_error() {
 async fn a_volume_is_found_by_host_address_or_by_brick_server_name() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     // registered by IP, while gluster names its bricks (and geo-rep its slave host) by name
     let mut host = hosts_of_cluster(&mut c, f.cluster.id)
         .await
@@ -391,7 +389,7 @@ async fn every_commit_is_counted_and_reads_are_not() {
     let (_dir, store) = open().await;
     let f = seed(&store).await;
     let before = commits();
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     get_session(&mut c, f.session.session_id).await.unwrap();
     // other tests of this process may commit meanwhile: only "at least" holds across them
     let mut tx = store.begin().await.unwrap();

@@ -104,10 +104,10 @@ fn change_event(
         cluster_id: Some(match c {
             Change::SessionStale {
                 master_cluster_id, ..
-            } => master_cluster_id.hyphenated(),
+            } => master_cluster_id.into(),
             _ => cluster.id,
         }),
-        session_id: Some(session_id.hyphenated()),
+        session_id: Some(session_id.into()),
         target,
         result: app::domain::EventResult::Detected,
         message: Some(message),
@@ -206,23 +206,13 @@ pub struct Syncer {
 
 impl Syncer {
     async fn hosts_of(&self, cluster: &ClusterRow) -> Result<Vec<HostRow>, SyncError> {
-        let mut c = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut c = self.store.conn().await?;
         Ok(store::hosts_of_cluster(&mut c, cluster.id).await?)
     }
 
     /// Whether the cluster is no longer registered (removed by this georep or another process).
     async fn is_removed(&self, cluster: &ClusterRow) -> Result<bool, SyncError> {
-        let mut c = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut c = self.store.conn().await?;
         Ok(store::get_cluster(&mut c, cluster.id).await?.is_none())
     }
 
@@ -244,11 +234,7 @@ impl Syncer {
         // the cluster row as it is now (the caller's copy may predate the previous cycle); a
         // cluster removed meanwhile is not read at all
         let cluster = &{
-            let mut c = store
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
+            let mut c = store.conn().await?;
             match store::get_cluster(&mut c, cluster.id).await? {
                 Some(now) => now,
                 None => return Ok(removed(cluster)),
@@ -331,7 +317,7 @@ impl Syncer {
     /// georep as events (but those `quiet` covers or an action under way causes).
     async fn write_snapshot(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut dyn store::Conn,
         cluster: &ClusterRow,
         snap: &Snapshot,
         guard: &Guard,
@@ -351,7 +337,7 @@ impl Syncer {
     /// those `quiet` covers or an action under way causes) become events.
     async fn record_changes(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut dyn store::Conn,
         cluster: &ClusterRow,
         report: &Report,
         quiet: &Quiet,
@@ -455,7 +441,7 @@ impl Syncer {
     /// One cycle over every registered cluster.
     pub async fn all(&self) -> Vec<(String, Result<Report, SyncError>)> {
         let clusters = {
-            let Ok(mut c) = self.store.pool().acquire().await else {
+            let Ok(mut c) = self.store.conn().await else {
                 return Vec::new();
             };
             store::list_clusters(&mut c).await.unwrap_or_default()

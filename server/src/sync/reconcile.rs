@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 
 use app::domain::{BrickState, BrickStatus, HostStatus, SessionStatus};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use crate::domain::hosts::{session_name, slave_spec};
@@ -93,7 +92,7 @@ pub struct Hold {
 pub type Holds = HashMap<Uuid, Hold>;
 
 pub async fn reconcile(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     cluster_id: Id,
     snap: &Snapshot,
     now: DateTime<Utc>,
@@ -112,7 +111,7 @@ pub struct Guard {
 
 /// `reconcile`, keeping what recent actions wrote (`guard`) over older reports.
 pub async fn reconcile_held(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     cluster_id: Id,
     snap: &Snapshot,
     now: DateTime<Utc>,
@@ -168,10 +167,10 @@ pub async fn reconcile_held(
             let size_total = node.and_then(|n| n.size_total).map(|v| v as i64);
             let size_free = node.and_then(|n| n.size_free).map(|v| v as i64);
             rows.push(BrickRow {
-                id: id.hyphenated(),
-                volume_id: vol.id.hyphenated(),
+                id: id.into(),
+                volume_id: vol.id.into(),
                 host_id: host_of_peer.get(&b.host_uuid).copied(),
-                host_uuid: Some(b.host_uuid.hyphenated()),
+                host_uuid: Some(b.host_uuid.into()),
                 server_name: b.host.clone(),
                 path: b.path.clone(),
                 position: b.position as i64,
@@ -235,7 +234,7 @@ pub async fn reconcile_held(
 /// session's actions do not change them). Sessions not in `georep` are left alone only when `guard`
 /// skips them: the caller puts every other session of the cluster there.
 pub async fn reconcile_sessions_held(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     cluster_id: Id,
     georep: &GeorepStatus,
     configs: &HashMap<String, Vec<(String, String)>>,
@@ -278,7 +277,7 @@ struct SessionsRead<'a> {
 }
 
 async fn reconcile_hosts(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     cluster_id: Id,
     snap: &Snapshot,
     now: DateTime<Utc>,
@@ -311,7 +310,7 @@ async fn reconcile_hosts(
             None => {
                 let Some(t) = &template else { continue };
                 new.push(HostRow {
-                    id: Uuid::new_v4().hyphenated(),
+                    id: Uuid::new_v4().into(),
                     address: peer.hostname.clone(),
                     gluster_uuid: None,
                     status: HostStatus::Unknown,
@@ -322,7 +321,7 @@ async fn reconcile_hosts(
             }
         };
         let h = &mut new[pos];
-        h.gluster_uuid = Some(peer.uuid.hyphenated());
+        h.gluster_uuid = Some(peer.uuid.into());
         let status = if peer.connected {
             HostStatus::Connected
         } else {
@@ -358,7 +357,7 @@ async fn reconcile_hosts(
 }
 
 async fn reconcile_sessions(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     cluster_id: Id,
     read: &SessionsRead<'_>,
     now: DateTime<Utc>,
@@ -403,7 +402,7 @@ async fn reconcile_sessions(
         let old = old_sessions.get(&gs.session_key);
         let session_id = old
             .map(|s| s.session_id)
-            .unwrap_or_else(|| Uuid::new_v4().hyphenated());
+            .unwrap_or_else(|| Uuid::new_v4().into());
         let name = session_name(
             master_name,
             &slave_spec(&gs.slave_user, &gs.slave_host, &gs.slave_volume),
@@ -444,7 +443,7 @@ async fn reconcile_sessions(
         };
         let row = SessionRow {
             session_id,
-            master_volume_id: volume_id.hyphenated(),
+            master_volume_id: volume_id.into(),
             session_key: gs.session_key.clone(),
             slave_host_uuid,
             slave_host_name: gs.slave_host.clone(),
@@ -544,14 +543,14 @@ async fn reconcile_sessions(
 /// name: a host with that address, else the peer of a brick of the volume with that server
 /// name (a slave cluster registered by IP, while gluster names the slave host by name).
 async fn resolve_slave(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     slave_volume_uuid: Option<Uuid>,
     slave_host: &str,
 ) -> store::Result<(Option<Id>, Option<Id>)> {
     let Some(vol_id) = slave_volume_uuid else {
         return Ok((None, None));
     };
-    let Some(vol) = store::get_volume(conn, vol_id.hyphenated()).await? else {
+    let Some(vol) = store::get_volume(conn, vol_id.into()).await? else {
         return Ok((None, None));
     };
     let by_address = store::hosts_by_address(conn, slave_host)
@@ -575,7 +574,7 @@ async fn resolve_slave(
 /// seen here, as the volume goes (its row's deletion forgets which sessions it served); a
 /// session georep first sees with its slave already gone is not marked.
 async fn mark_slave_gone(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     cluster_id: Id,
     gone: &VolumeRow,
     now: DateTime<Utc>,
@@ -616,7 +615,7 @@ async fn mark_slave_gone(
 /// admin sets is a change; what gluster fills in itself (`options::set_by_admins`) and the
 /// values of an option listed for the first time (a session's first ones) are not.
 async fn reconcile_config(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn store::Conn,
     session_id: Id,
     name: &str,
     options: &[(String, String)],
@@ -695,7 +694,7 @@ fn volume_row(
         }
     };
     VolumeRow {
-        id: v.id.hyphenated(),
+        id: v.id.into(),
         cluster_id,
         name: v.name.clone(),
         volume_type: v.type_str.clone(),

@@ -26,9 +26,9 @@ struct Lab {
 async fn lab() -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("g.db")).await.unwrap();
-    let cluster = Uuid::new_v4().hyphenated();
-    let host = Uuid::new_v4().hyphenated();
-    let mut c = store.pool().acquire().await.unwrap();
+    let cluster = Uuid::new_v4().into();
+    let host = Uuid::new_v4().into();
+    let mut c = store.conn().await.unwrap();
     store::insert_cluster(
         &mut c,
         &ClusterRow {
@@ -106,7 +106,7 @@ async fn apply(lab: &Lab, snap: &Snapshot, at: chrono::DateTime<Utc>) -> super::
 }
 
 async fn the_session(lab: &Lab) -> Option<store::SessionRow> {
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     store::sessions_of_cluster(&mut c, lab.cluster)
         .await
         .unwrap()
@@ -123,7 +123,7 @@ async fn first_sync_stores_inventory_session_details_and_options() {
         matches!(&r.changes[..], [Change::SessionAppeared { session_key, .. }] if session_key == SESSION_KEY)
     );
 
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     let hosts = store::hosts_of_cluster(&mut c, lab.cluster).await.unwrap();
     assert_eq!(hosts.len(), 1);
     assert_eq!(
@@ -257,7 +257,7 @@ async fn a_brick_missing_from_status_is_an_offline_row() {
     let s = the_session(&lab).await.unwrap();
     // distribute volume: the brick's data has no active worker
     assert_eq!(s.status, "FAULTY");
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     let statuses: Vec<_> = store::details_of_session(&mut c, s.session_id)
         .await
         .unwrap()
@@ -304,7 +304,7 @@ async fn a_session_deleted_outside_georep_vanishes_and_an_option_change_is_seen(
         matches!(&r.changes[..], [Change::SessionVanished { session_key, .. }] if session_key == SESSION_KEY)
     );
     assert!(the_session(&lab).await.is_none());
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     assert!(
         store::config_of_session(&mut c, id)
             .await
@@ -326,7 +326,7 @@ async fn a_session_deleted_outside_georep_vanishes_and_an_option_change_is_seen(
 async fn a_cluster_that_cannot_be_read_keeps_its_rows_as_unknown() {
     let lab = lab().await;
     apply(&lab, &active(&lab), Utc::now()).await;
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     assert!(
         store::mark_cluster_unknown(&mut c, lab.cluster)
             .await
@@ -359,15 +359,14 @@ async fn a_snapshot_that_fails_half_way_is_rolled_back_and_the_cluster_marked_un
     let lab = lab().await;
     let t0 = Utc::now();
     apply(&lab, &active(&lab), t0).await;
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     // the last write of a cycle (the cluster's "synced ok") fails, after the session's new
     // status was written in the same transaction: a full disk or a lock would do the same
-    sqlx::query(
+    crate::exec!(c => |db| sqlx::query(
         "CREATE TRIGGER fail_sync_ok BEFORE UPDATE OF sync_state ON clusters
          WHEN NEW.sync_state = 'ok' BEGIN SELECT RAISE(ABORT, 'injected write failure'); END",
     )
-    .execute(&mut *c)
-    .await
+    )
     .unwrap();
     let cluster = store::get_cluster(&mut c, lab.cluster)
         .await
@@ -426,7 +425,7 @@ async fn a_snapshot_that_fails_half_way_is_rolled_back_and_the_cluster_marked_un
 async fn a_cluster_removed_before_or_while_it_is_read_is_forgotten_without_an_error() {
     let lab = lab().await;
     apply(&lab, &active(&lab), Utc::now()).await;
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     let cluster = store::get_cluster(&mut c, lab.cluster)
         .await
         .unwrap()
@@ -463,9 +462,9 @@ async fn a_cluster_removed_before_or_while_it_is_read_is_forgotten_without_an_er
         "gluster_volumes",
         "gluster_georep_session",
     ] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut *c)
-            .await
+        let n: i64 =
+            crate::on!(c => |db| sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(db).await)
             .unwrap();
         assert_eq!(n, 0, "{table}");
     }
@@ -569,7 +568,7 @@ fn syncer(lab: &Lab) -> super::Syncer {
 }
 
 async fn store_read(lab: &Lab, syncer: &super::Syncer, snap: Snapshot, at: chrono::DateTime<Utc>) {
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     let cluster = store::get_cluster(&mut c, lab.cluster)
         .await
         .unwrap()
@@ -587,7 +586,7 @@ async fn store_read(lab: &Lab, syncer: &super::Syncer, snap: Snapshot, at: chron
 }
 
 async fn events(lab: &Lab) -> Vec<store::EventRow> {
-    let mut c = lab.store.pool().acquire().await.unwrap();
+    let mut c = lab.store.conn().await.unwrap();
     let all = app::domain::EventFilter::default();
     store::list_events(&mut c, &all, app::domain::EventCursor::Newest, 100)
         .await

@@ -52,7 +52,7 @@ esac
 /// (backup.rs backs it up).
 pub(crate) async fn seed(db: &std::path::Path) -> Ids {
     let store = Store::open(db).await.unwrap();
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     let now = Utc::now();
     let ids = Ids {
         cluster: Uuid::new_v4(),
@@ -66,7 +66,7 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
     store::insert_cluster(
         &mut c,
         &store::ClusterRow {
-            id: ids.cluster.hyphenated(),
+            id: ids.cluster.into(),
             name: "site-a".into(),
             description: "first site".into(),
             created_at: now,
@@ -80,10 +80,10 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
     store::insert_host(
         &mut c,
         &store::HostRow {
-            id: ids.host.hyphenated(),
-            cluster_id: ids.cluster.hyphenated(),
+            id: ids.host.into(),
+            cluster_id: ids.cluster.into(),
             address: "vm".into(),
-            gluster_uuid: Some(Uuid::new_v4().hyphenated()),
+            gluster_uuid: Some(Uuid::new_v4().into()),
             connection: "local".parse().unwrap(),
             ssh_user: "root".into(),
             ssh_port: 22,
@@ -100,8 +100,8 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
         store::upsert_volume(
             &mut c,
             &store::VolumeRow {
-                id: id.hyphenated(),
-                cluster_id: ids.cluster.hyphenated(),
+                id: id.into(),
+                cluster_id: ids.cluster.into(),
                 name: name.into(),
                 volume_type: "Distribute".into(),
                 status: "Started".into(),
@@ -120,9 +120,9 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
         store::upsert_brick(
             &mut c,
             &store::BrickRow {
-                id: id.hyphenated(),
-                volume_id: ids.master.hyphenated(),
-                host_id: Some(ids.host.hyphenated()),
+                id: id.into(),
+                volume_id: ids.master.into(),
+                host_id: Some(ids.host.into()),
                 host_uuid: None,
                 server_name: "vm".into(),
                 path: format!("/srv/gl/master/b{}", pos + 1),
@@ -138,12 +138,12 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
     store::insert_session(
         &mut c,
         &store::SessionRow {
-            session_id: ids.session.hyphenated(),
-            master_volume_id: ids.master.hyphenated(),
+            session_id: ids.session.into(),
+            master_volume_id: ids.master.into(),
             session_key: format!("{}:ssh://vm::slavevol:{}", Uuid::new_v4(), ids.slave),
             slave_host_uuid: None,
             slave_host_name: "vm".into(),
-            slave_volume_id: Some(ids.slave.hyphenated()),
+            slave_volume_id: Some(ids.slave.into()),
             slave_volume_name: "slavevol".into(),
             slave_user: "root".into(),
             status: "ACTIVE".parse().unwrap(),
@@ -162,8 +162,8 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
         store::upsert_session_detail(
             &mut c,
             &store::SessionDetailRow {
-                session_id: ids.session.hyphenated(),
-                master_brick_id: brick.hyphenated(),
+                session_id: ids.session.into(),
+                master_brick_id: brick.into(),
                 slave_host_uuid: None,
                 slave_host_name: Some("vm".into()),
                 status: status.parse().unwrap(),
@@ -191,7 +191,7 @@ pub(crate) async fn seed(db: &std::path::Path) -> Ids {
         store::upsert_config(
             &mut c,
             &store::ConfigRow {
-                session_id: ids.session.hyphenated(),
+                session_id: ids.session.into(),
                 config_key: k.into(),
                 config_value: v.into(),
                 default_value: None,
@@ -358,8 +358,8 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     // the fake gluster fails, so the first sync marked what it could not read unknown:
     // compare with SQLite as it is now
     let store = Store::open(&s.dir.path().join("georep.db")).await.unwrap();
-    let mut db = store.pool().acquire().await.unwrap();
-    let host_row = store::hosts_of_cluster(&mut db, ids.cluster.hyphenated())
+    let mut db = store.conn().await.unwrap();
+    let host_row = store::hosts_of_cluster(&mut db, ids.cluster.into())
         .await
         .unwrap()
         .remove(0);
@@ -387,7 +387,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
         .iter()
         .map(|b| (b.id, b.brick_dir.as_str(), b.status.as_str()))
         .collect();
-    let bricks = store::bricks_of_volume(&mut db, ids.master.hyphenated())
+    let bricks = store::bricks_of_volume(&mut db, ids.master.into())
         .await
         .unwrap();
     let stored: Vec<_> = bricks
@@ -406,7 +406,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
         .await;
     assert_eq!(list.sessions.len(), 1);
     let l = &list.sessions[0];
-    let row = store::get_session(&mut db, ids.session.hyphenated())
+    let row = store::get_session(&mut db, ids.session.into())
         .await
         .unwrap()
         .unwrap();
@@ -479,7 +479,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
         (details[0].brick.id, details[0].brick.brick_dir.as_deref()),
         (ids.brick1, Some("/srv/gl/master/b1"))
     );
-    let rows = store::details_of_session(&mut db, ids.session.hyphenated())
+    let rows = store::details_of_session(&mut db, ids.session.into())
         .await
         .unwrap();
     for (doc, row) in details.iter().zip(&rows) {

@@ -73,7 +73,7 @@ async fn backup_while_serving_and_restore_serves_the_same() {
     // the inventory with one geo-replication session, two events, two users
     let ids = crate::api::seed(&db).await;
     let store = Store::open(&db).await.unwrap();
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     for (action, target) in [("create", "mastervol -> vm::slavevol"), ("pause", "x")] {
         store::insert_event(
             &mut c,
@@ -82,8 +82,8 @@ async fn backup_while_serving_and_restore_serves_the_same() {
                 at: Utc::now(),
                 actor: "alice".into(),
                 action: action.into(),
-                cluster_id: Some(ids.cluster.hyphenated()),
-                session_id: Some(ids.session.hyphenated()),
+                cluster_id: Some(ids.cluster.into()),
+                session_id: Some(ids.session.into()),
                 target: target.into(),
                 result: app::domain::EventResult::Ok,
                 message: Some(format!("{action} before the backup")),
@@ -94,7 +94,7 @@ async fn backup_while_serving_and_restore_serves_the_same() {
         .unwrap();
     }
     drop(c);
-    store.pool().close().await;
+    store.close().await;
     drop(store);
     common::add_user(&db, "admin", "admin", ADMIN_PW);
     common::add_user(&db, "alice", "viewer", ALICE_PW);

@@ -341,14 +341,8 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
         Some(0),
         "no key recorded: georep never reached it"
     );
-    let mut conn = Store::open(&db)
-        .await
-        .unwrap()
-        .pool()
-        .acquire()
-        .await
-        .unwrap();
-    let stored = store::hosts_of_cluster(&mut conn, site_b.id.hyphenated())
+    let mut conn = Store::open(&db).await.unwrap().conn().await.unwrap();
+    let stored = store::hosts_of_cluster(&mut conn, site_b.id.into())
         .await
         .unwrap();
     assert_eq!(
@@ -404,14 +398,8 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
     listed.sort();
     known.sort();
     assert_eq!(listed, known, "georep lists the sessions gluster has");
-    let mut conn = Store::open(&db)
-        .await
-        .unwrap()
-        .pool()
-        .acquire()
-        .await
-        .unwrap();
-    let row = store::sessions_of_cluster(&mut conn, site_a.id.hyphenated())
+    let mut conn = Store::open(&db).await.unwrap().conn().await.unwrap();
+    let row = store::sessions_of_cluster(&mut conn, site_a.id.into())
         .await
         .unwrap();
     drop(conn);
@@ -612,13 +600,7 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
     let (status, _) = s.fault(Method::GET, &site_a.href, None).await;
     assert_eq!(status, 404);
     assert_eq!(count(all.into()).await, 0);
-    let mut conn = Store::open(&db)
-        .await
-        .unwrap()
-        .pool()
-        .acquire()
-        .await
-        .unwrap();
+    let mut conn = Store::open(&db).await.unwrap().conn().await.unwrap();
     for table in [
         "hosts",
         "gluster_volumes",
@@ -626,15 +608,14 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
         "gluster_georep_session_details",
         "gluster_georep_config",
     ] {
-        let n: i64 = sqlx::query_scalar(&format!(
+        let n: i64 = georep::on!(conn => |db| sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM {table} WHERE {} ",
             match table {
                 "hosts" | "gluster_volumes" => format!("cluster_id = '{}'", site_a.id),
                 _ => "1".into(),
             }
         ))
-        .fetch_one(&mut *conn)
-        .await
+        .fetch_one(db).await)
         .unwrap();
         assert_eq!(n, 0, "{table}");
     }
@@ -839,7 +820,7 @@ async fn the_cli_adds_edits_and_removes_clusters() {
     );
     assert_eq!(common::georep_ok(&db, &["cluster", "list"]), "");
     let store = Store::open(&db).await.unwrap();
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     let events = store::list_events(&mut c, &Default::default(), Default::default(), 20)
         .await
         .unwrap();

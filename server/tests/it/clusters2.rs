@@ -56,8 +56,8 @@ fn master_peers() -> Vec<(String, Uuid)> {
         .collect()
 }
 
-async fn conn(service: &Service) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
-    service.store().pool().acquire().await.unwrap()
+async fn conn(service: &Service) -> georep::store::Pooled {
+    service.store().conn().await.unwrap()
 }
 
 async fn cluster_named(service: &Service, name: &str) -> store::ClusterRow {

@@ -338,7 +338,7 @@ async fn events_past_the_retention_are_deleted() {
     let db = dir.path().join("georep.db");
     let ids = crate::api::seed(&db).await;
     let store = Store::open(&db).await.unwrap();
-    let mut c = store.pool().acquire().await.unwrap();
+    let mut c = store.conn().await.unwrap();
     for (days, action) in [(2, "old"), (0, "new")] {
         store::insert_event(
             &mut c,
@@ -347,7 +347,7 @@ async fn events_past_the_retention_are_deleted() {
                 at: Utc::now() - chrono::Duration::days(days),
                 actor: "admin".into(),
                 action: action.into(),
-                cluster_id: Some(ids.cluster.hyphenated()),
+                cluster_id: Some(ids.cluster.into()),
                 session_id: None,
                 target: "x".into(),
                 result: app::domain::EventResult::Ok,
@@ -359,7 +359,7 @@ async fn events_past_the_retention_are_deleted() {
         .unwrap();
     }
     drop(c);
-    store.pool().close().await;
+    store.close().await;
     drop(store);
     let served = common::serve_apart(
         &db,

@@ -85,7 +85,7 @@ async fn service_with(config: HealthConfig) -> (Service, tempfile::TempDir) {
 }
 
 async fn session_id(service: &Service, slave: &str) -> Uuid {
-    let mut c = service.store().pool().acquire().await.unwrap();
+    let mut c = service.store().conn().await.unwrap();
     let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
     store::sessions_of_cluster(&mut c, cluster.id)
         .await
@@ -210,8 +210,8 @@ async fn healthy_session_probes_healthy() {
     // the probe's directory is gone again; the hidden folder stays
     // the mount is named by the master volume's id (others may be in the folder)
     let master = {
-        let mut c = service.store().pool().acquire().await.unwrap();
-        store::get_session(&mut c, id.hyphenated())
+        let mut c = service.store().conn().await.unwrap();
+        store::get_session(&mut c, id.into())
             .await
             .unwrap()
             .expect("the session")
@@ -294,7 +294,7 @@ async fn stall_is_found_and_cleared_by_the_guided_restart() {
 
     // --- a session of our own, started and live (tarssh: FINDINGS P8) ---
     let master = {
-        let mut c = service.store().pool().acquire().await.unwrap();
+        let mut c = service.store().conn().await.unwrap();
         let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
         let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
         vols.into_iter()
@@ -582,7 +582,7 @@ async fn probe_mounts_are_bounded_and_cleaned_up() {
     // a mount left by a georep that was killed (no session's volume id): gone at start; the
     // main session's master volume keeps its mount
     let master = {
-        let mut c = service.store().pool().acquire().await.unwrap();
+        let mut c = service.store().conn().await.unwrap();
         let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
         store::volumes_of_cluster(&mut c, cluster.id)
             .await

@@ -319,7 +319,7 @@ async fn hostile_corpus_gets_faults_and_changes_nothing() {
         service.add_user(name, role, Some(pw.into())).await.unwrap();
     }
     drop(service);
-    store.pool().close().await;
+    store.close().await;
     // no background work during the corpus: one sync at start, then none for an hour
     let served = common::serve(
         &db,

@@ -40,7 +40,7 @@ async fn sync_once(app: &App) -> sync::Report {
 }
 
 async fn session_by_slave(app: &App, slave: &str) -> Option<store::SessionRow> {
-    let mut c = app.service.store().pool().acquire().await.unwrap();
+    let mut c = app.service.store().conn().await.unwrap();
     let clusters = store::list_clusters(&mut c).await.unwrap();
     store::sessions_of_cluster(&mut c, clusters[0].id)
         .await
@@ -91,7 +91,7 @@ async fn discovery_and_out_of_band_changes() {
     );
     let h = host();
 
-    let mut c = app.service.store().pool().acquire().await.unwrap();
+    let mut c = app.service.store().conn().await.unwrap();
     let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
     assert_eq!(cluster.sync_state, "ok", "{:?}", cluster.sync_error);
     let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
@@ -266,7 +266,7 @@ async fn fault(script: &str, timeout: Duration, expect_error: &str) {
         "bounded by the timeout"
     );
 
-    let mut c = faulty.store().pool().acquire().await.unwrap();
+    let mut c = faulty.store().conn().await.unwrap();
     let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
     assert_eq!(cluster.sync_state, "error");
     assert!(cluster.sync_error.unwrap().contains(expect_error));

@@ -24,8 +24,8 @@ fn gluster_statuses() -> Vec<String> {
 }
 
 async fn stored(service: &Service, id: Uuid) -> Option<store::SessionRow> {
-    let mut c = service.store().pool().acquire().await.unwrap();
-    store::get_session(&mut c, id.hyphenated()).await.unwrap()
+    let mut c = service.store().conn().await.unwrap();
+    store::get_session(&mut c, id.into()).await.unwrap()
 }
 
 async fn status_of(service: &Service, id: Uuid) -> String {
@@ -59,10 +59,8 @@ async fn wait_for(
 }
 
 async fn checkpoint_done(service: &Service, id: Uuid) -> bool {
-    let mut c = service.store().pool().acquire().await.unwrap();
-    let d = store::details_of_session(&mut c, id.hyphenated())
-        .await
-        .unwrap();
+    let mut c = service.store().conn().await.unwrap();
+    let d = store::details_of_session(&mut c, id.into()).await.unwrap();
     let pairs: Vec<_> = d
         .iter()
         .map(|d| {
@@ -97,7 +95,7 @@ async fn session_lifecycle_round_trip() {
     let looped = tokio::spawn(service.sync_loop(Duration::from_secs(1), stop_rx));
 
     let master = {
-        let mut c = service.store().pool().acquire().await.unwrap();
+        let mut c = service.store().conn().await.unwrap();
         let cluster = store::list_clusters(&mut c).await.unwrap().remove(0);
         let vols = store::volumes_of_cluster(&mut c, cluster.id).await.unwrap();
         assert!(vols.iter().any(|v| v.name == SLAVE), "{SLAVE} known");

@@ -121,7 +121,7 @@ impl Service {
             .await
             .map_err(|e| ServiceError::Invalid(format!("cannot hash the password: {e}")))??;
         let row = UserRow {
-            id: Uuid::new_v4().hyphenated(),
+            id: Uuid::new_v4().into(),
             name: name.clone(),
             password_hash: hash,
             role,
@@ -145,7 +145,7 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound(format!("user {user}")))?;
         let token = format!("grp_{}", secret());
         let row = TokenRow {
-            id: Uuid::new_v4().hyphenated(),
+            id: Uuid::new_v4().into(),
             user_id: u.id,
             name: name.to_owned(),
             token_hash: token_hash(&token),
@@ -168,7 +168,7 @@ impl Service {
     /// Revokes a token. A running server may still accept it for the few seconds it keeps a
     /// token's user in memory (`TOKEN_CACHE`, 10 s).
     pub async fn revoke_token(&self, id: Uuid) -> Result<()> {
-        if !store::delete_token(&mut *self.conn().await?, id.hyphenated()).await? {
+        if !store::delete_token(&mut *self.conn().await?, id.into()).await? {
             return Err(ServiceError::NotFound(format!("no token {id}")));
         }
         tracing::info!(token = %id, "API token revoked");

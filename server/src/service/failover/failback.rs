@@ -32,7 +32,7 @@ impl Service {
         let audit = scope.audit(actor, "failback");
         let checked = async {
             let mut c = self.conn().await?;
-            let f = store::failover_in_effect(&mut c, id.hyphenated())
+            let f = store::failover_in_effect(&mut c, id.into())
                 .await?
                 .ok_or_else(|| ServiceError::Conflict("the session is not failed over".into()))?;
             drop(c);
@@ -82,11 +82,11 @@ impl Service {
         let failover: Id = params
             .failover
             .parse::<Uuid>()
-            .map(|u| u.hyphenated())
+            .map(|u| u.into())
             .map_err(|e| ServiceError::Conflict(format!("the failback's failover: {e}")))?;
         {
             let mut c = self.conn().await?;
-            store::set_failback(&mut c, failover, Some(op.id.hyphenated())).await?;
+            store::set_failback(&mut c, failover, Some(op.id.into())).await?;
         }
         let mut outcome = self
             .failback_steps(&op, id, failover, from, &mut params)
@@ -372,7 +372,7 @@ impl Service {
         // 13. the slave's options as they were
         let saved: Vec<SavedOption> = {
             let mut c = self.conn().await?;
-            let row = store::failover_in_effect(&mut c, id.hyphenated())
+            let row = store::failover_in_effect(&mut c, id.into())
                 .await?
                 .ok_or_else(|| ServiceError::Conflict("the failover record is gone".into()))?;
             serde_json::from_str(&row.saved_options).unwrap_or_default()

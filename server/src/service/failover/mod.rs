@@ -237,7 +237,7 @@ impl Service {
         let scope = self.session_scope(id).await?;
         let detail = self.session_detail_view(id).await?;
         let mut c = self.conn().await?;
-        let in_effect = store::failover_in_effect(&mut c, id.hyphenated()).await?;
+        let in_effect = store::failover_in_effect(&mut c, id.into()).await?;
         drop(c);
         let slave = self.slave_side(&scope.session).await;
         let master_reachable = scope.cluster.sync_state == SyncState::Ok;
@@ -324,7 +324,7 @@ impl Service {
     /// The session's failover in effect, if any.
     pub async fn failover_record(&self, id: Uuid) -> Result<Option<FailoverRecord>> {
         let mut c = self.conn().await?;
-        Ok(store::failover_in_effect(&mut c, id.hyphenated())
+        Ok(store::failover_in_effect(&mut c, id.into())
             .await?
             .as_ref()
             .map(record_of))

@@ -219,8 +219,8 @@ impl Service {
         // 11. the record: the session is failed over
         let mut c = self.conn().await?;
         let row = FailoverRow {
-            id: Uuid::new_v4().hyphenated(),
-            session_id: id.hyphenated(),
+            id: Uuid::new_v4().into(),
+            session_id: id.into(),
             role: DrRole::FailedOver.as_str().into(),
             planned: params.planned,
             failed_over_at: Utc::now(),
@@ -230,7 +230,7 @@ impl Service {
             master_stopped: params.master_reachable,
             saved_options: serde_json::to_string(params.saved.as_deref().unwrap_or(&[]))
                 .unwrap_or_else(|_| "[]".into()),
-            failover_operation: op.id.hyphenated(),
+            failover_operation: op.id.into(),
             failback_operation: None,
             reverse_session: None,
             master_read_only: None,

@@ -5,11 +5,10 @@ use std::collections::HashMap;
 
 use app::health::{BrickHealth, Health, LagSample, ProbeResult, ProbeSummary, SessionHealth};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::rules::{self, BrickView, LastProbe};
-use super::{store_err, BrickCounters, HealthView};
+use super::{BrickCounters, HealthView};
 use crate::service::alerts::Transition;
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{
@@ -31,12 +30,12 @@ impl Service {
         id: Uuid,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<LagSample>> {
-        let mut c = self.store().pool().acquire().await.map_err(store_err)?;
-        if store::get_session(&mut c, id.hyphenated()).await?.is_none() {
+        let mut c = self.store().conn().await?;
+        if store::get_session(&mut c, id.into()).await?.is_none() {
             return Err(ServiceError::NotFound(format!("session {id}")));
         }
         let since = since.unwrap_or_else(|| Utc::now() - chrono::Duration::hours(24));
-        let rows = store::lag_samples(&mut c, id.hyphenated(), since).await?;
+        let rows = store::lag_samples(&mut c, id.into(), since).await?;
         Ok(rows
             .into_iter()
             .map(|r| LagSample {
@@ -58,7 +57,7 @@ impl Service {
         for m in store::list_brick_health(&mut tx).await? {
             marks.entry(m.session_id).or_default().push(m);
         }
-        tx.commit().await.map_err(store_err)?;
+        tx.commit().await?;
         let volumes: HashMap<Id, &VolumeRow> = inv.volumes.iter().map(|v| (v.id, v)).collect();
         let mut bricks: HashMap<Id, Vec<BrickRow>> = HashMap::new();
         for b in inv.bricks {
@@ -95,8 +94,8 @@ impl Service {
 
     /// Reads a session and computes its health now (no writes).
     async fn health_view(&self, id: Uuid) -> Result<HealthView> {
-        let mut c = self.store().pool().acquire().await.map_err(store_err)?;
-        let session = store::get_session(&mut c, id.hyphenated())
+        let mut c = self.store().conn().await?;
+        let session = store::get_session(&mut c, id.into())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("session {id}")))?;
         let master = store::get_volume(&mut c, session.master_volume_id).await?;
@@ -242,7 +241,7 @@ impl Service {
         if !writes.is_empty() {
             let mut tx = self.store().begin().await?;
             writes.apply(&mut tx).await?;
-            tx.commit().await.map_err(store_err)?;
+            tx.commit().await?;
             writes.announce(self);
         }
         Ok(view.health)
@@ -264,19 +263,19 @@ impl Service {
         let mut tx = self.store().begin().await?;
         let mut stored = Vec::new();
         for w in writes {
-            let mut sp = sqlx::Acquire::begin(&mut *tx).await.map_err(store_err)?;
+            let mut sp = tx.begin().await?;
             match w.apply(&mut sp).await {
                 Ok(()) => {
-                    sp.commit().await.map_err(store_err)?;
+                    sp.commit().await?;
                     stored.push(w);
                 }
                 Err(e) => {
                     tracing::warn!(session = %w.session_id, error = %e, "health: evaluation not stored");
-                    sp.rollback().await.map_err(store_err)?;
+                    sp.rollback().await?;
                 }
             }
         }
-        tx.commit().await.map_err(store_err)?;
+        tx.commit().await?;
         for w in &stored {
             w.announce(self);
         }
@@ -292,7 +291,7 @@ impl Service {
             let Some(lag) = v.health.lag_seconds else {
                 continue;
             };
-            let sid = v.health.session_id.hyphenated();
+            let sid = v.health.session_id.into();
             let total: Option<i64> = v
                 .views
                 .iter()
@@ -309,7 +308,7 @@ impl Service {
                 if let Some(l) = b.lag_seconds {
                     rows.push(store::LagSampleRow {
                         session_id: sid,
-                        master_brick_id: b.brick_id.hyphenated().to_string(),
+                        master_brick_id: b.brick_id.to_string(),
                         at: now,
                         lag_seconds: l,
                         pending: view.pending,
@@ -322,7 +321,7 @@ impl Service {
         store::prune_health_history(&mut tx, now - self.health_config().retention).await?;
         // finished operations go with the health history (DR runs stay: the recovery points)
         store::prune_operations(&mut tx, now - self.health_config().retention).await?;
-        tx.commit().await.map_err(store_err)?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -352,7 +351,7 @@ impl Writes {
         self.marks.is_empty() && self.verdict.is_none() && self.transition.is_none()
     }
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<()> {
+    async fn apply(&self, conn: &mut dyn store::Conn) -> Result<()> {
         for m in &self.marks {
             store::put_brick_health(conn, m).await?;
         }
@@ -378,7 +377,7 @@ impl Writes {
 /// computed from.
 fn evaluation_writes(view: &HealthView, now: DateTime<Utc>) -> Writes {
     let h = &view.health;
-    let sid = h.session_id.hyphenated();
+    let sid = h.session_id.into();
     let marks = view
         .views
         .iter()
@@ -386,7 +385,7 @@ fn evaluation_writes(view: &HealthView, now: DateTime<Utc>) -> Writes {
         .filter_map(|(v, b)| {
             let row = BrickHealthRow {
                 session_id: sid,
-                master_brick_id: b.brick_id.hyphenated(),
+                master_brick_id: b.brick_id.into(),
                 stalled_since: b.stalled_since,
                 pending_since: rules::next_pending_since(v.pending_since, v.pending, now),
             };

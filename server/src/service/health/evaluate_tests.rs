@@ -122,16 +122,16 @@ async fn a_tick_writes_what_changed_and_nothing_when_nothing_did() {
     assert_eq!(first[2].marks.len(), 2, "pending on both bricks: marked");
     service.store_evaluations(&views).await.unwrap();
 
-    let mut c = service.store().pool().acquire().await.unwrap();
+    let mut c = service.store().conn().await.unwrap();
     for id in &ids {
-        let row = store::get_health(&mut c, id.hyphenated()).await.unwrap();
+        let row = store::get_health(&mut c, id.into()).await.unwrap();
         assert!(row.is_some(), "verdict of {id} stored");
     }
     let marks = store::list_brick_health(&mut c).await.unwrap();
     assert_eq!(marks.len(), 2);
     assert!(marks
         .iter()
-        .all(|m| m.session_id == ids[2].hyphenated() && m.pending_since.is_some()));
+        .all(|m| m.session_id == ids[2].into() && m.pending_since.is_some()));
     drop(c);
 
     let again = service.health_views().await.unwrap();
@@ -150,7 +150,7 @@ async fn a_tick_writes_what_changed_and_nothing_when_nothing_did() {
 #[tokio::test]
 async fn a_verdict_leaves_the_probe_columns_alone() {
     let (_dir, service, ids) = seeded().await;
-    let sid = ids[0].hyphenated();
+    let sid = ids[0].into();
     let now = Utc::now();
     let probed = HealthRow {
         session_id: sid,
@@ -164,7 +164,7 @@ async fn a_verdict_leaves_the_probe_columns_alone() {
         last_probe_message: Some("checkpoint completed".into()),
         updated_at: now,
     };
-    let mut c = service.store().pool().acquire().await.unwrap();
+    let mut c = service.store().conn().await.unwrap();
     store::upsert_health(&mut c, &probed).await.unwrap();
     // a verdict computed before the probe was stored
     let verdict = HealthRow {

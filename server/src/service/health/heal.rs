@@ -43,7 +43,7 @@ impl Service {
     /// Whether self-healing is on for the session (its own setting, else the server's).
     pub async fn self_heal_on(&self, id: Uuid) -> Result<bool> {
         let mut c = self.conn().await?;
-        Ok(store::self_heal_of(&mut c, id.hyphenated())
+        Ok(store::self_heal_of(&mut c, id.into())
             .await?
             .unwrap_or(self.health_config().self_heal))
     }
@@ -63,7 +63,7 @@ impl Service {
             let mut c = self.conn().await?;
             store::count_operations_since(
                 &mut c,
-                id.hyphenated(),
+                id.into(),
                 OperationKind::RestartStalled,
                 HEAL_ACTOR,
                 Utc::now() - chrono::Duration::hours(1),
@@ -138,16 +138,16 @@ mod tests {
         };
         assert_eq!(s.heal_after(id, &passed).await.unwrap(), Healing::NotNeeded);
         // two self-healing restarts within the hour: the budget is spent
-        let mut c = store.pool().acquire().await.unwrap();
+        let mut c = store.conn().await.unwrap();
         for _ in 0..2 {
             let now = Utc::now();
             let row = store::OperationRow {
-                id: Uuid::new_v4().hyphenated(),
+                id: Uuid::new_v4().into(),
                 parent_id: None,
                 kind: OperationKind::RestartStalled,
                 subject: format!("session:{id}"),
                 lane: "health".into(),
-                session_id: Some(id.hyphenated()),
+                session_id: Some(id.into()),
                 cluster_id: None,
                 target: "t".into(),
                 actor: HEAL_ACTOR.into(),

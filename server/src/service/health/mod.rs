@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::operations::Plan;
 use super::scope::SessionScope;
-use super::{Result, Service, ServiceError};
+use super::{Result, Service};
 use crate::gluster::model::GeorepPair;
 use crate::store::{self, BrickRow, HealthRow, Id, StoreError};
 use crate::sync::{Lane, Subject};
@@ -105,10 +105,6 @@ pub(super) fn probe_steps(plan: Plan) -> Plan {
     plan.step("wait for every worker to reach Changelog Crawl", true)
         .step("checkpoint now, and a change on the master volume", true)
         .step("wait until every worker completed the checkpoint", true)
-}
-
-fn store_err(e: sqlx::Error) -> ServiceError {
-    ServiceError::Store(StoreError::from(e))
 }
 
 impl Service {

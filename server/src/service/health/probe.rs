@@ -8,7 +8,7 @@ use app::health::{Health, ProbeBrick, ProbeReport, ProbeResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{store_err, Ctx, PROBE_DIR};
+use super::{Ctx, PROBE_DIR};
 use crate::domain::workers::brick_status;
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::mount;
@@ -436,7 +436,7 @@ impl Service {
             })
         };
         store::upsert_health(&mut tx, &h).await?;
-        tx.commit().await.map_err(store_err)?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use app::health::{ProbeResult, RestartMethod, RestartOutcome};
 use uuid::Uuid;
 
 use super::probe::{probe_message, Waits};
-use super::{store_err, Ctx};
+use super::Ctx;
 use crate::gluster::workers;
 use crate::service::operations::Operation;
 use crate::service::{Result, Service, ServiceError};
@@ -61,7 +61,7 @@ impl Service {
     async fn run_restart(&self, op: &Operation, ctx: &Ctx, actor: &str) -> Result<RestartOutcome> {
         let id = ctx.at.session.session_id.into_uuid();
         let stalled: Vec<BrickRow> = {
-            let mut c = self.store().pool().acquire().await.map_err(store_err)?;
+            let mut c = self.store().conn().await?;
             let marks = store::brick_health_of(&mut c, ctx.at.session.session_id).await?;
             ctx.bricks
                 .iter()

@@ -17,10 +17,10 @@ use futures_util::TryFutureExt;
 impl Service {
     pub async fn session_options(&self, id: Uuid) -> Result<Vec<SessionOption>> {
         let mut c = self.conn().await?;
-        if store::get_session(&mut c, id.hyphenated()).await?.is_none() {
+        if store::get_session(&mut c, id.into()).await?.is_none() {
             return Err(ServiceError::NotFound(format!("session {id}")));
         }
-        let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
+        let rows = store::config_of_session(&mut c, id.into()).await?;
         let policy = self.command_options();
         Ok(rows
             .into_iter()
@@ -35,7 +35,7 @@ impl Service {
         key: &str,
     ) -> Result<Option<String>> {
         let mut c = self.conn().await?;
-        let rows = store::config_of_session(&mut c, id.hyphenated()).await?;
+        let rows = store::config_of_session(&mut c, id.into()).await?;
         Ok(rows
             .into_iter()
             .find(|r| r.config_key == key)

@@ -232,7 +232,7 @@ impl Service {
         }
         .await;
         let audit = Audit {
-            session_id: outcome.as_ref().ok().map(|c| c.session.id.hyphenated()),
+            session_id: outcome.as_ref().ok().map(|c| c.session.id.into()),
             ..audit
         };
         let message = outcome.as_ref().ok().and_then(|c| c.message.clone());

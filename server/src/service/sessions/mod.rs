@@ -65,7 +65,7 @@ impl Service {
 
     async fn volume_and_cluster(&self, volume_id: Uuid) -> Result<(VolumeRow, ClusterRow)> {
         let mut c = self.conn().await?;
-        volume_and_cluster_in(&mut c, volume_id.hyphenated()).await
+        volume_and_cluster_in(&mut c, volume_id.into()).await
     }
 
     /// Re-reads the session's cluster now (one transaction, like a sync cycle), without
@@ -92,7 +92,7 @@ impl Service {
 
     async fn stored_session(&self, id: Uuid) -> Result<Option<SessionRow>> {
         let mut c = self.conn().await?;
-        Ok(store::get_session(&mut c, id.hyphenated()).await?)
+        Ok(store::get_session(&mut c, id.into()).await?)
     }
 
     /// Re-reads one session from gluster now; its stored form.
