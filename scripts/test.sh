@@ -15,8 +15,17 @@ echo "== import graph (no module circles)"
 python3 scripts/imports.py server/src
 python3 scripts/imports.py app/src
 
+echo "== PostgreSQL (a throw-away server: the store's tests run on both engines)"
+. scripts/pg.sh
+pg_start
+trap "pg_stop || true" EXIT
+export GEOREP_REQUIRE_PG=1
+
 echo "== cargo test"
 cargo test -p georep -p app --no-fail-fast
+
+echo "== the API's tests again with georep on PostgreSQL"
+GEOREP_TEST_ENGINE=postgres cargo test -p georep --test it -- api::
 
 echo "== cargo leptos build --release (precompressed site: build_release in env.sh)"
 build_release
@@ -33,7 +42,7 @@ printf '%s\n' "$GEOREP_VIEWER_PASSWORD" | "$CARGO_TARGET_DIR/release/georep" --d
 "$CARGO_TARGET_DIR/release/georep" --database "$work/georep.db" serve \
   --listen "127.0.0.1:$port" --site-root "$GEOREP_SITE_ROOT" --sync-interval 2 >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; pg_stop || true' EXIT
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 mkdir -p end2end/test-results
 status=0

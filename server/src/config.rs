@@ -19,7 +19,9 @@ pub struct Cli {
     #[arg(long, env = "GEOREP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 
-    /// SQLite database file (created with its folder if missing).
+    /// SQLite database file (created with its folder if missing), or a PostgreSQL URL
+    /// (`postgres://USER@HOST:PORT/DB`; the password from `PGPASSWORD` or a `PGPASSFILE`, not
+    /// the command line), for several georep processes sharing one database.
     #[arg(
         long,
         env = "GEOREP_DATABASE",
@@ -27,6 +29,12 @@ pub struct Cli {
         global = true
     )]
     pub database: PathBuf,
+
+    /// The folder of the files georep keeps beside its database (its ssh known hosts, the
+    /// first admin's drawn password). Default: the database file's folder; `data` with a
+    /// PostgreSQL database.
+    #[arg(long, env = "GEOREP_STATE_DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
 
     #[command(flatten)]
     pub gluster: GlusterArgs,
@@ -93,6 +101,29 @@ pub struct UninstallArgs {
     /// database, georep's ssh known hosts).
     #[arg(long)]
     pub purge: bool,
+}
+
+impl Cli {
+    /// Whether `--database` is a PostgreSQL URL rather than an SQLite file.
+    pub fn database_is_postgres(&self) -> bool {
+        self.database
+            .to_str()
+            .is_some_and(crate::store::is_postgres_url)
+    }
+
+    /// Where georep's own files go (`--state-dir`).
+    pub fn state_dir(&self) -> PathBuf {
+        match &self.state_dir {
+            Some(dir) => dir.clone(),
+            None if self.database_is_postgres() => PathBuf::from("data"),
+            None => self
+                .database
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf(),
+        }
+    }
 }
 
 /// Why the settings could not be read: clap's own error (usage, `--help`, a bad flag or

@@ -29,6 +29,13 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     // the file as a whole, without opening (or migrating) it as a store
     match &cli.command {
+        Some(Command::Backup { .. } | Command::Restore { .. }) if cli.database_is_postgres() => {
+            return Err(
+                "backup and restore copy an SQLite file; for a PostgreSQL database use \
+                        pg_dump and pg_restore"
+                    .into(),
+            )
+        }
         Some(Command::Backup { file }) => return georep::admin::backup(&cli.database, file).await,
         Some(Command::Restore { file }) => {
             return georep::admin::restore(&cli.database, file).await
@@ -38,16 +45,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Uninstall(args)) => return georep::install::uninstall(args),
         _ => {}
     }
-    let store = Store::open(&cli.database)
+    let store = Store::open_any(&cli.database)
         .await
         .map_err(|e| e.to_string())?;
-    // ssh host keys in georep's own file beside the database (gluster/known_hosts.rs)
+    // ssh host keys in georep's own file (gluster/known_hosts.rs)
+    let state = cli.state_dir();
     let gluster = georep::gluster::Gluster::new(cli.gluster.command.clone(), cli.gluster.timeout())
-        .with_known_hosts(georep::gluster::KnownHosts::beside(&cli.database))
+        .with_known_hosts(georep::gluster::KnownHosts::in_folder(&state))
         .with_restart_command(&cli.gluster.restart_command);
     let service = Service::new(store, gluster);
     match cli.command.expect("Cli::load reads no subcommand as serve") {
-        Command::Serve(args) => georep::startup::serve(&args, service, &cli.database)
+        Command::Serve(args) => georep::startup::serve(&args, service, &state)
             .await
             .map_err(|e| e.to_string()),
         Command::Cluster(c) => georep::admin::cluster(&service, c).await,

@@ -132,7 +132,7 @@ async fn healthz(
 pub async fn serve(
     serve: &ServeArgs,
     service: Service,
-    database: &std::path::Path,
+    state: &std::path::Path,
 ) -> Result<(), StartError> {
     let listener = TcpListener::bind(serve.listen)
         .await
@@ -164,7 +164,7 @@ pub async fn serve(
         _ => None,
     };
     let metrics_token = serve.metrics_token().map_err(StartError::Config)?;
-    first_admin(&service, admin_password, database).await?;
+    first_admin(&service, admin_password, state).await?;
     let state = AppState {
         leptos_options: leptos_options(serve, addr),
         service: service.clone(),
@@ -269,21 +269,17 @@ const REQUEST_GRACE: std::time::Duration = std::time::Duration::from_secs(6);
 const TASK_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// With no user yet: the `admin` user, with `GEOREP_ADMIN_PASSWORD` or a drawn password
-/// written to `initial-admin-password` beside the database (mode 0600; never logged: logs
+/// written to `initial-admin-password` in the state folder (mode 0600; never logged: logs
 /// are copied to places a password must not go).
 async fn first_admin(
     service: &Service,
     password: Option<String>,
-    database: &std::path::Path,
+    state: &std::path::Path,
 ) -> Result<(), StartError> {
     let given = password.is_some();
     match service.ensure_first_admin(password).await {
         Ok(Some(drawn)) => {
-            let path = database
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."))
-                .join("initial-admin-password");
+            let path = state.join("initial-admin-password");
             write_secret(&path, &drawn)
                 .map_err(|e| StartError::Admin(format!("cannot write {}: {e}", path.display())))?;
             tracing::warn!(
@@ -305,6 +301,9 @@ async fn first_admin(
 fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     let _ = std::fs::remove_file(path);
     let mut f = std::fs::OpenOptions::new()
         .write(true)

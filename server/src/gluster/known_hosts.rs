@@ -1,5 +1,5 @@
 //! georep's own ssh known_hosts: the host keys of the nodes it reaches over ssh, in a file
-//! beside the database that only georep writes.
+//! in georep's state folder (`--state-dir`, by default the database's) that only georep writes.
 //!
 //! A file, not SQLite: ssh itself must check the key during the handshake, and it reads
 //! known_hosts files (`UserKnownHostsFile`); a copy in SQLite would be a second truth to keep
@@ -99,12 +99,8 @@ impl KnownHosts {
         KnownHosts { path: path.into() }
     }
 
-    /// `known_hosts` in the database's folder.
-    pub fn beside(database: &Path) -> Self {
-        let dir = database
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+    /// `known_hosts` in georep's state folder (`--state-dir`).
+    pub fn in_folder(dir: &Path) -> Self {
         KnownHosts::new(dir.join("known_hosts"))
     }
 
@@ -166,6 +162,9 @@ impl KnownHosts {
             .map(|k| format!("{p} {} {}\n", k.key_type, k.blob))
             .collect();
         use std::io::Write;
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -75,10 +75,10 @@ fn push_where<'a, DB: Database>(
     // `at` sorts as the times do: a timestamp on PostgreSQL, RFC 3339 in one form (sqlx's) on
     // SQLite
     if let Some(t) = f.from {
-        q.push(" AND at >= ").push_bind(t);
+        q.push(" AND at >= ").push_bind(up_to_micros(t));
     }
     if let Some(t) = f.to {
-        q.push(" AND at < ").push_bind(t);
+        q.push(" AND at < ").push_bind(up_to_micros(t));
     }
     match cursor {
         EventCursor::Newest => {}
@@ -88,6 +88,17 @@ fn push_where<'a, DB: Database>(
         EventCursor::After(id) => {
             q.push(" AND id > ").push_bind(id);
         }
+    }
+}
+
+/// `t` rounded up to a whole microsecond: PostgreSQL keeps times to the microsecond and would
+/// round a bound of finer precision down (an event just before `from` would be in).
+fn up_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    let extra = t.timestamp_subsec_nanos() % 1000;
+    if extra == 0 {
+        t
+    } else {
+        t + chrono::Duration::nanoseconds(i64::from(1000 - extra))
     }
 }
 

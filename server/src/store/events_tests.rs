@@ -1,10 +1,10 @@
-//! The audit trail's reads against a real SQLite file: pages, every filter, the retention.
+//! The audit trail's reads against both engines: pages, every filter, the retention.
 use app::domain::{EventCursor as C, EventFilter, EventResult};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
 
 use super::*;
-use crate::store::tests::{id, open};
+use crate::store::tests::id;
 use crate::store::Store;
 
 fn t0() -> DateTime<Utc> {
@@ -50,9 +50,7 @@ async fn ids(store: &Store, f: &EventFilter, cursor: C, limit: i64) -> Vec<i64> 
         .collect()
 }
 
-#[tokio::test]
-async fn pages_are_newest_first_on_either_side_of_a_cursor() {
-    let (_dir, store) = open().await;
+async fn pages_are_newest_first_on_either_side_of_a_cursor(store: Store) {
     trail(&store).await;
     let all = EventFilter::default();
     assert_eq!(ids(&store, &all, C::Newest, 3).await, [30, 29, 28]);
@@ -68,9 +66,7 @@ async fn pages_are_newest_first_on_either_side_of_a_cursor() {
     assert!(!any_events(&mut c, &all, C::After(30)).await.unwrap());
 }
 
-#[tokio::test]
-async fn every_filter_narrows_and_they_combine() {
-    let (_dir, store) = open().await;
+async fn every_filter_narrows_and_they_combine(store: Store) {
     let (a, _b, x, y) = trail(&store).await;
     let session = EventFilter {
         session: Some(a.into_uuid()),
@@ -151,9 +147,7 @@ async fn every_filter_narrows_and_they_combine() {
     assert!(ids(&store, &quote, C::Newest, 100).await.is_empty());
 }
 
-#[tokio::test]
-async fn the_retention_deletes_older_events_only() {
-    let (_dir, store) = open().await;
+async fn the_retention_deletes_older_events_only(store: Store) {
     trail(&store).await;
     let mut c = store.conn().await.unwrap();
     let cut = t0() + Duration::minutes(10);
@@ -166,9 +160,7 @@ async fn the_retention_deletes_older_events_only() {
     assert!(left.iter().all(|e| e.at >= cut));
 }
 
-#[tokio::test]
-async fn an_event_reads_back_as_written() {
-    let (_dir, store) = open().await;
+async fn an_event_reads_back_as_written(store: Store) {
     let mut c = store.conn().await.unwrap();
     let row = EventRow {
         id: 0,
@@ -188,3 +180,10 @@ async fn an_event_reads_back_as_written() {
         .unwrap();
     assert_eq!(back, [EventRow { id: n, ..row }]);
 }
+
+crate::store::tests::on_both_engines!(
+    pages_are_newest_first_on_either_side_of_a_cursor,
+    every_filter_narrows_and_they_combine,
+    the_retention_deletes_older_events_only,
+    an_event_reads_back_as_written,
+);

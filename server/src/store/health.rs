@@ -234,10 +234,9 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
-    #[tokio::test]
-    async fn brick_marks_samples_and_pruning() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+    crate::store::tests::on_both_engines!(brick_marks_samples_and_pruning);
+
+    async fn brick_marks_samples_and_pruning(store: Store) {
         let mut c = store.conn().await.unwrap();
         // a session to hang rows on (foreign keys are on)
         let cl: Id = uuid::Uuid::new_v4().into();

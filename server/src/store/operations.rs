@@ -78,7 +78,7 @@ pub async fn insert_operation(
         "INSERT INTO operations (id, parent_id, kind, subject, lane, session_id, cluster_id,
              target, actor, state, params, step, cancellable, cancel_requested, owner,
              created_at, updated_at, finished_at, message, recovery_point)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, 0, $13, $14, $15, NULL, NULL, NULL)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, FALSE, $13, $14, $15, NULL, NULL, NULL)",
     )
     .bind(op.id)
     .bind(op.parent_id)
@@ -605,7 +605,7 @@ pub async fn advance_schedule(
     next: Option<DateTime<Utc>>,
 ) -> Result<bool> {
     Ok(exec!(conn => |db| sqlx::query(
-        "UPDATE sync_schedules SET next_run_at = $1 WHERE session_id = $2 AND next_run_at IS $3",
+        "UPDATE sync_schedules SET next_run_at = $1 WHERE session_id = $2 AND next_run_at IS NOT DISTINCT FROM $3",
     )
     .bind(next)
     .bind(session)

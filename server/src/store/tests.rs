@@ -1,4 +1,5 @@
-//! The repository against a real SQLite file in a temporary folder.
+//! The repository against a real SQLite file in a temporary folder and, where the test runs
+//! name one (`GEOREP_TEST_PG`, started by scripts/pg.sh), a real PostgreSQL server.
 use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
@@ -15,6 +16,80 @@ pub(crate) async fn open() -> (tempfile::TempDir, Store) {
         .unwrap();
     (dir, store)
 }
+
+/// The engine a test's store is on.
+pub(crate) enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// What a test's store lives in, kept until the test ends.
+pub(crate) enum Held {
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    /// A database of its own on the test server (the server goes with the test run).
+    Database,
+}
+
+/// A fresh store on `engine`; None when no PostgreSQL server is given and none is required
+/// (`GEOREP_REQUIRE_PG`, set by scripts/test.sh, which starts one).
+pub(crate) async fn open_on(engine: Engine) -> Option<(Held, Store)> {
+    match engine {
+        Engine::Sqlite => {
+            let (dir, store) = open().await;
+            Some((Held::Dir(dir), store))
+        }
+        Engine::Postgres => {
+            let Ok(server) = std::env::var("GEOREP_TEST_PG") else {
+                assert!(
+                    std::env::var_os("GEOREP_REQUIRE_PG").is_none(),
+                    "GEOREP_REQUIRE_PG is set but GEOREP_TEST_PG is not"
+                );
+                eprintln!("not run on PostgreSQL: GEOREP_TEST_PG is not set (scripts/pg.sh)");
+                return None;
+            };
+            let url = fresh_database(&server).await;
+            Some((Held::Database, Store::open_postgres(&url).await.unwrap()))
+        }
+    }
+}
+
+/// A new empty database on the server `server` (a URL naming any database on it): its URL.
+pub(crate) async fn fresh_database(server: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("t_{}", Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(server).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// Runs each named `async fn(Store)` on both engines: tests `name::sqlite` and
+/// `name::postgres`.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::store::tests::{open_on, Engine};
+
+            #[tokio::test]
+            async fn sqlite() {
+                let (_held, store) = open_on(Engine::Sqlite).await.unwrap();
+                super::$name(store).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some((_held, store)) = open_on(Engine::Postgres).await {
+                    super::$name(store).await
+                }
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_engines;
 
 /// One cluster, its host, a 2-brick master volume and one session with a detail row per brick
 /// (also the seed of the service's tests).
@@ -150,9 +225,7 @@ pub(crate) fn detail(session_id: Id, brick_id: Id, now: chrono::DateTime<Utc>) -
     }
 }
 
-#[tokio::test]
-async fn insert_and_read_back() {
-    let (_dir, store) = open().await;
+async fn insert_and_read_back(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
 
@@ -212,9 +285,7 @@ async fn insert_and_read_back() {
     assert_eq!(pairs, [("sync_jobs", "3"), ("sync_method", "tarssh")]);
 }
 
-#[tokio::test]
-async fn upserts_update_in_place() {
-    let (_dir, store) = open().await;
+async fn upserts_update_in_place(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
 
@@ -241,9 +312,7 @@ async fn upserts_update_in_place() {
     );
 }
 
-#[tokio::test]
-async fn deleting_a_session_cascades_to_details_and_config() {
-    let (_dir, store) = open().await;
+async fn deleting_a_session_cascades_to_details_and_config(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
 
@@ -271,9 +340,7 @@ async fn deleting_a_session_cascades_to_details_and_config() {
     );
 }
 
-#[tokio::test]
-async fn deleting_a_cluster_cascades_to_everything_below_it() {
-    let (_dir, store) = open().await;
+async fn deleting_a_cluster_cascades_to_everything_below_it(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
 
@@ -294,9 +361,7 @@ async fn deleting_a_cluster_cascades_to_everything_below_it() {
     }
 }
 
-#[tokio::test]
-async fn duplicates_and_dangling_references_are_refused() {
-    let (_dir, store) = open().await;
+async fn duplicates_and_dangling_references_are_refused(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
 
@@ -335,9 +400,7 @@ async fn database_is_in_wal_mode_with_foreign_keys() {
     assert_eq!((mode.as_str(), fk), ("wal", 1));
 }
 
-#[tokio::test]
-async fn record_cluster_sync_keeps_the_error() {
-    let (_dir, store) = open().await;
+async fn record_cluster_sync_keeps_the_error(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
     let at = Utc::now();
@@ -356,9 +419,7 @@ async fn record_cluster_sync_keeps_the_error() {
     assert_eq!((row.sync_state.as_str(), row.sync_error), ("ok", None));
 }
 
-#[tokio::test]
-async fn a_volume_is_found_by_host_address_or_by_brick_server_name() {
-    let (_dir, store) = open().await;
+async fn a_volume_is_found_by_host_address_or_by_brick_server_name(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
     // registered by IP, while gluster names its bricks (and geo-rep its slave host) by name
@@ -407,3 +468,13 @@ async fn every_commit_is_counted_and_reads_are_not() {
     assert!(commits() > before, "a commit moves the count");
     assert!(commits() > inside, "counted once visible, after the commit");
 }
+
+on_both_engines!(
+    insert_and_read_back,
+    upserts_update_in_place,
+    deleting_a_session_cascades_to_details_and_config,
+    deleting_a_cluster_cascades_to_everything_below_it,
+    duplicates_and_dangling_references_are_refused,
+    record_cluster_sync_keeps_the_error,
+    a_volume_is_found_by_host_address_or_by_brick_server_name,
+);

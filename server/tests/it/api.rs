@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use georep::api::docs::*;
-use georep::store::{self, Store};
+use georep::store;
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
@@ -51,7 +51,7 @@ esac
 /// session (2 details, 2 options), written with the repository before the server starts
 /// (backup.rs backs it up).
 pub(crate) async fn seed(db: &std::path::Path) -> Ids {
-    let store = Store::open(db).await.unwrap();
+    let store = common::open_store(db).await;
     let mut c = store.conn().await.unwrap();
     let now = Utc::now();
     let ids = Ids {
@@ -357,7 +357,7 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     assert_eq!(hosts.hosts.len(), 1);
     // the fake gluster fails, so the first sync marked what it could not read unknown:
     // compare with SQLite as it is now
-    let store = Store::open(&s.dir.path().join("georep.db")).await.unwrap();
+    let store = common::open_store(&s.dir.path().join("georep.db")).await;
     let mut db = store.conn().await.unwrap();
     let host_row = store::hosts_of_cluster(&mut db, ids.cluster.into())
         .await

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use georep::api::docs::*;
-use georep::store::{self, Store};
+use georep::store;
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
@@ -178,7 +178,7 @@ impl Server {
 async fn spawn(sync_interval: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
-    Store::open(&db).await.unwrap();
+    common::open_store(&db).await;
     let spy = dir.path().join("gluster");
     common::write_executable(&spy, &spy_gluster());
     // the hung pause must time out well before the spy's sleep ends; real calls stay far
@@ -341,7 +341,7 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
         Some(0),
         "no key recorded: georep never reached it"
     );
-    let mut conn = Store::open(&db).await.unwrap().conn().await.unwrap();
+    let mut conn = common::open_store(&db).await.conn().await.unwrap();
     let stored = store::hosts_of_cluster(&mut conn, site_b.id.into())
         .await
         .unwrap();
@@ -398,7 +398,7 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
     listed.sort();
     known.sort();
     assert_eq!(listed, known, "georep lists the sessions gluster has");
-    let mut conn = Store::open(&db).await.unwrap().conn().await.unwrap();
+    let mut conn = common::open_store(&db).await.conn().await.unwrap();
     let row = store::sessions_of_cluster(&mut conn, site_a.id.into())
         .await
         .unwrap();
@@ -600,7 +600,7 @@ async fn clusters_are_registered_edited_and_removed_over_rest() {
     let (status, _) = s.fault(Method::GET, &site_a.href, None).await;
     assert_eq!(status, 404);
     assert_eq!(count(all.into()).await, 0);
-    let mut conn = Store::open(&db).await.unwrap().conn().await.unwrap();
+    let mut conn = common::open_store(&db).await.conn().await.unwrap();
     for table in [
         "hosts",
         "gluster_volumes",
@@ -819,7 +819,7 @@ async fn the_cli_adds_edits_and_removes_clusters() {
         )
     );
     assert_eq!(common::georep_ok(&db, &["cluster", "list"]), "");
-    let store = Store::open(&db).await.unwrap();
+    let store = common::open_store(&db).await;
     let mut c = store.conn().await.unwrap();
     let events = store::list_events(&mut c, &Default::default(), Default::default(), 20)
         .await

@@ -29,7 +29,7 @@ use georep::api::docs::SessionDoc;
 use georep::gluster::{Gluster, KnownHosts};
 use georep::service::names::{HostName, VolumeName};
 use georep::service::{status, Service};
-use georep::store::{self, Store};
+use georep::store;
 use uuid::Uuid;
 
 use crate::common;
@@ -278,9 +278,9 @@ async fn two_clusters_over_ssh() {
 
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
-    let store = Store::open(&db).await.unwrap();
+    let store = common::open_store(&db).await;
     // ssh host keys in georep's own file, as the binary keeps them (step 5e)
-    let known = KnownHosts::beside(&db);
+    let known = KnownHosts::in_folder(db.parent().unwrap());
     let service = Service::new(
         store,
         Gluster::new("gluster", Duration::from_secs(60)).with_known_hosts(known.clone()),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use georep::api::docs::*;
-use georep::store::{self, Store};
+use georep::store;
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
@@ -337,7 +337,7 @@ async fn events_past_the_retention_are_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("georep.db");
     let ids = crate::api::seed(&db).await;
-    let store = Store::open(&db).await.unwrap();
+    let store = common::open_store(&db).await;
     let mut c = store.conn().await.unwrap();
     for (days, action) in [(2, "old"), (0, "new")] {
         store::insert_event(

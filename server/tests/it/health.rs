@@ -24,7 +24,7 @@ use georep::gluster::{parse, workers, Gluster};
 use georep::service::health::{HealthConfig, HEAL_ACTOR, PROBE_DIR};
 use georep::service::operations::OperationQuery;
 use georep::service::Service;
-use georep::store::{self, Store};
+use georep::store;
 use uuid::Uuid;
 
 use crate::common;
@@ -73,7 +73,7 @@ async fn wait_changelog(slave: &str, budget: Duration) -> Duration {
 
 async fn service_with(config: HealthConfig) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
+    let store = common::open_store(&dir.path().join("georep.db")).await;
     let service = Service::with_health(
         store,
         Gluster::new("gluster", Duration::from_secs(60)),

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use georep::gluster::Gluster;
 use georep::service::Service;
-use georep::store::{self, Store};
+use georep::store;
 use georep::sync;
 
 use crate::common;
@@ -24,7 +24,7 @@ struct App {
 
 async fn app_with(gluster: Gluster) -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
+    let store = common::open_store(&dir.path().join("georep.db")).await;
     let service = Service::new(store, gluster);
     App { _dir: dir, service }
 }

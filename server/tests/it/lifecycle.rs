@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use app::domain::{Checkpoint, Ineligibility, NewSession, SessionAction as A, SessionStatus as S};
 use georep::gluster::Gluster;
 use georep::service::{Service, ServiceError};
-use georep::store::{self, Store};
+use georep::store;
 use uuid::Uuid;
 
 const SLAVE: &str = "slavevol2";
@@ -86,7 +86,7 @@ async fn session_lifecycle_round_trip() {
     let _cleanup = common::DeleteVolume(SLAVE);
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("georep.db")).await.unwrap();
+    let store = common::open_store(&dir.path().join("georep.db")).await;
     let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
     register_lab(&service).await;
     service.sync_all().await;

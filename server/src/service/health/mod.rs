@@ -21,7 +21,7 @@ use super::operations::Plan;
 use super::scope::SessionScope;
 use super::{Result, Service};
 use crate::gluster::model::GeorepPair;
-use crate::store::{self, BrickRow, HealthRow, Id, StoreError};
+use crate::store::{self, BrickRow, HealthRow, Id};
 use crate::sync::{Lane, Subject};
 use app::operations::OperationKind;
 use rules::BrickView;

@@ -186,6 +186,60 @@ impl Drop for Served {
     }
 }
 
+/// Whether this run's tests put georep on PostgreSQL (`GEOREP_TEST_ENGINE=postgres`, with the
+/// server scripts/pg.sh started in `GEOREP_TEST_PG`) instead of SQLite files.
+pub fn on_postgres() -> bool {
+    std::env::var("GEOREP_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// What georep is given as `--database` for a test's database file `db`: the file, or on
+/// PostgreSQL a database of its own named after the file (made on first use, with psql).
+pub fn database_arg(db: &std::path::Path) -> std::ffi::OsString {
+    if !on_postgres() {
+        return db.into();
+    }
+    use std::hash::{Hash, Hasher};
+    let server = std::env::var("GEOREP_TEST_PG")
+        .expect("GEOREP_TEST_ENGINE=postgres needs GEOREP_TEST_PG (scripts/pg.sh)");
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    db.hash(&mut h);
+    let name = format!("t_{:016x}", h.finish());
+    let made = Command::new("psql")
+        .args([server.as_str(), "-qAt", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    if made.stdout.is_empty() {
+        let out = Command::new("psql")
+            .args([server.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
+            .arg(format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (base, _) = server.rsplit_once('/').unwrap();
+    format!("{base}/{name}").into()
+}
+
+/// The store of a test's database file `db` (on PostgreSQL: the database `database_arg` names).
+pub async fn open_store(db: &std::path::Path) -> georep::store::Store {
+    let arg = database_arg(db);
+    georep::store::Store::open_any(std::path::Path::new(&arg))
+        .await
+        .unwrap()
+}
+
 /// The georep binary on `db` (no address or admin password from the caller's environment,
 /// no config file, not even the machine's /etc/georep/georep.toml; its log filter is
 /// `GEOREP_TEST_LOG`, e.g. `info,georep::gluster=debug` to see each call).
@@ -200,7 +254,9 @@ pub fn georep(db: &std::path::Path) -> Command {
             std::env::var("GEOREP_TEST_LOG").unwrap_or("info".into()),
         )
         .arg("--database")
-        .arg(db);
+        .arg(database_arg(db))
+        .arg("--state-dir")
+        .arg(db.parent().unwrap());
     cmd
 }
 
