@@ -176,38 +176,23 @@ pub async fn serve(
         trusted_proxies: crate::web::client::TrustedProxies::new(serve.trusted_proxies.clone()),
         tls: tls.is_some(),
     };
+    tokio::spawn(state.auth.clone().follow_changes(stopped.clone()));
     let app = router(state);
     let mut stopping = stopped.clone();
-    // what an earlier georep left unfinished is judged (DR syncs resumed) before new work
-    // is scheduled; requests are served meanwhile
-    let orphans = service
-        .take_over_orphans()
-        .await
-        .map_err(|e| StartError::Config(format!("cannot read the unfinished operations: {e}")))?;
-    let recovered = {
-        let service = service.clone();
-        tokio::spawn(async move {
-            match service.recover_operations(orphans).await {
-                Ok(judged) => {
-                    for j in judged {
-                        tracing::warn!(operation = %j.id, kind = j.kind.as_str(), state = j.state.as_str(), message = %j.message, "recovered an operation");
-                    }
-                }
-                Err(e) => tracing::error!(error = %e, "cannot judge the unfinished operations"),
-            }
-        })
-    };
-    let health = {
-        let (service, stopped) = (service.clone(), stopped.clone());
-        tokio::spawn(async move {
-            let _ = recovered.await;
-            tokio::join!(
-                crate::service::health::run(service.clone(), stopped.clone()),
-                crate::service::schedule::run(service, stopped),
-            );
-        })
-    };
-    let sync = tokio::spawn(service.sync_loop(serve.sync_interval(), stopped));
+    // the background work runs in the one process that leads (always this one on SQLite);
+    // requests are served meanwhile, by every process
+    let (taken_over, orphans_taken) = tokio::sync::oneshot::channel();
+    let background = tokio::spawn(lead(
+        service.clone(),
+        serve.sync_interval(),
+        stopped,
+        taken_over,
+    ));
+    if !service.store().is_postgres() {
+        // alone on its file, this process leads at once: the operations an earlier georep left
+        // stop holding their sessions before the first request
+        let _ = orphans_taken.await;
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = crate::tls::Edge::new(listener, tls).map_err(StartError::Serve)?;
     tracing::info!("listening on {scheme}://{addr}");
@@ -247,10 +232,6 @@ pub async fn serve(
             Ok(())
         }
     };
-    let background = async {
-        let _ = sync.await;
-        let _ = health.await;
-    };
     if tokio::time::timeout(TASK_GRACE, background).await.is_err() {
         tracing::warn!(
             "sync or health still busy {TASK_GRACE:?} after the server stopped: not waiting longer"
@@ -259,6 +240,108 @@ pub async fn serve(
     served.map_err(StartError::Serve)?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often a process that does not lead tries to, and the leader checks it still does: a
+/// leader that died is followed within this (and the time its loops take to start).
+const LEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs the background work while this process leads, until the stop: becomes the leader
+/// when the leader's lock is free, then judges what a dead georep left unfinished (DR runs
+/// resumed) before the health and schedule loops start new work, and syncs; stops all of it
+/// when the leadership is lost (its database connection broke), and waits to lead again.
+async fn lead(
+    service: Service,
+    sync_interval: std::time::Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    taken_over: tokio::sync::oneshot::Sender<()>,
+) {
+    let mut taken_over = Some(taken_over);
+    let mut presence = service.store().presence(service.instance());
+    let multi = service.store().is_postgres();
+    loop {
+        while !presence.lead().await {
+            tokio::select! {
+                _ = tokio::time::sleep(LEAD_EVERY) => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+        }
+        if multi {
+            tracing::info!("leading: this georep runs the sync, health and schedule loops");
+        }
+        let (stop_term, term) = tokio::sync::watch::channel(false);
+        let work = tokio::spawn(background(
+            service.clone(),
+            sync_interval,
+            term,
+            taken_over.take(),
+        ));
+        let lost = async {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(LEAD_EVERY) => {}
+                    _ = stopped.wait_for(|s| *s) => return false,
+                }
+                if !presence.lead().await {
+                    return true;
+                }
+            }
+        }
+        .await;
+        let _ = stop_term.send(true);
+        let _ = work.await;
+        if !lost {
+            presence.resign().await;
+            return;
+        }
+        tracing::warn!("no longer leading: the sync, health and schedule loops stopped");
+    }
+}
+
+/// What the leader runs, until `stopped`.
+async fn background(
+    service: Service,
+    sync_interval: std::time::Duration,
+    stopped: tokio::sync::watch::Receiver<bool>,
+    taken_over: Option<tokio::sync::oneshot::Sender<()>>,
+) {
+    // what an earlier georep left unfinished is judged (DR syncs resumed) before new work is
+    // scheduled
+    let recovered = {
+        let service = service.clone();
+        async move {
+            let orphans = service.take_over_orphans().await;
+            if let Some(told) = taken_over {
+                let _ = told.send(());
+            }
+            let orphans = match orphans {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the unfinished operations");
+                    return;
+                }
+            };
+            match service.recover_operations(orphans).await {
+                Ok(judged) => {
+                    for j in judged {
+                        tracing::warn!(operation = %j.id, kind = j.kind.as_str(), state = j.state.as_str(), message = %j.message, "recovered an operation");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot judge the unfinished operations"),
+            }
+        }
+    };
+    let health = {
+        let (service, stopped) = (service.clone(), stopped.clone());
+        async move {
+            recovered.await;
+            tokio::join!(
+                crate::service::health::run(service.clone(), stopped.clone()),
+                crate::service::schedule::run(service, stopped),
+            );
+        }
+    };
+    tokio::join!(health, service.sync_loop(sync_interval, stopped));
 }
 
 /// How long a stop waits for requests in flight and the actions under way (a gluster action

@@ -165,18 +165,20 @@ impl Service {
         event_retention: Option<chrono::Duration>,
         events_url: Option<String>,
     ) -> Self {
+        let instance = Uuid::new_v4().to_string();
         Service {
             inner: Arc::new(Inner {
                 sync: Syncer {
                     store,
                     gluster,
                     coord: Coordinator::default(),
+                    instance: instance.clone(),
                 },
                 gsec_done: Mutex::new(HashSet::new()),
                 health: health::HealthState::new(health),
                 command_options,
                 actions: tokio_util::task::TaskTracker::new(),
-                instance: Uuid::new_v4().to_string(),
+                instance,
                 event_retention,
                 events_url,
             }),

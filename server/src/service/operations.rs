@@ -236,7 +236,12 @@ impl Service {
     /// Takes over an operation a dead georep left running (its row, its lock).
     pub(crate) async fn adopt(&self, row: &OperationRow, quiet: Quiet) -> Result<Operation> {
         let mut c = self.conn().await?;
-        store::adopt_operation(&mut c, row.id, self.instance(), Utc::now()).await?;
+        if !store::adopt_operation(&mut c, row.id, &row.owner, self.instance(), Utc::now()).await? {
+            return Err(ServiceError::Conflict(format!(
+                "operation {} was taken over by another georep, or ended",
+                row.id
+            )));
+        }
         let id = row.id.into_uuid();
         let _ = OP_SCOPE.try_with(|s| s.current.set(Some(id)));
         Ok(Operation {

@@ -38,11 +38,20 @@ impl Service {
     /// process takes over to resume. `recover_operations` then judges them against gluster.
     pub async fn take_over_orphans(&self) -> Result<Vec<OperationRow>> {
         let mut c = self.conn().await?;
-        let orphans = store::orphaned_operations(&mut c, self.instance()).await?;
+        let mut orphans = Vec::new();
+        // with several georep processes on one PostgreSQL, only those of a dead one
+        for op in store::orphaned_operations(&mut c, self.instance()).await? {
+            if !store::owner_alive(&mut c, &op.owner).await? {
+                orphans.push(op);
+            }
+        }
         let now = Utc::now();
-        for op in &orphans {
-            if resumable(op) {
-                store::adopt_operation(&mut c, op.id, self.instance(), now).await?;
+        let mut taken = Vec::new();
+        for op in orphans {
+            if resumable(&op) {
+                if !store::adopt_operation(&mut c, op.id, &op.owner, self.instance(), now).await? {
+                    continue;
+                }
             } else {
                 let why = format!(
                     "georep stopped during step {}: being judged against gluster",
@@ -58,8 +67,9 @@ impl Service {
                 )
                 .await?;
             }
+            taken.push(op);
         }
-        Ok(orphans)
+        Ok(taken)
     }
 
     /// Judges the operations `take_over_orphans` found against gluster's truth (after a sync of

@@ -458,19 +458,70 @@ pub async fn unfinished_operations_of_cluster(
     Ok(on!(conn => |db| sqlx::query_as(&sql).bind(cluster).fetch_all(db).await)?)
 }
 
-/// Takes over an orphaned operation (a resumed run).
+/// A session another georep process acts on (several processes on one PostgreSQL).
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct ActedElsewhere {
+    /// None: a session being created (`slave` names it).
+    pub session_id: Option<Id>,
+    pub session_key: Option<String>,
+    /// `host::volume` of a session being created.
+    pub slave: Option<String>,
+    /// Whether one of its operations moved (began or ended a step) at or after `since`.
+    pub moved: bool,
+}
+
+/// The sessions on which a process other than `me` runs an operation, or ran a step at or
+/// after `since` (when a sync began to read gluster), and the sessions other processes are
+/// creating: what the sync must neither overwrite with an older read nor record as changed
+/// outside georep.
+pub async fn acted_on_elsewhere(
+    conn: &mut dyn Conn,
+    me: &str,
+    since: DateTime<Utc>,
+) -> Result<Vec<ActedElsewhere>> {
+    let rows: Vec<(Option<Id>, Option<String>, String, bool)> = on!(conn => |db| sqlx::query_as(
+        "SELECT o.session_id, s.session_key, o.subject, max(o.updated_at) >= $2
+           FROM operations o LEFT JOIN gluster_georep_session s ON s.session_id = o.session_id
+          WHERE o.owner <> $1 AND (o.finished_at IS NULL OR o.updated_at >= $2)
+            AND (o.session_id IS NOT NULL OR o.subject LIKE 'new:%')
+          GROUP BY o.session_id, s.session_key, o.subject",
+    )
+    .bind(me)
+    .bind(since)
+    .fetch_all(db)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(session_id, session_key, subject, moved)| ActedElsewhere {
+            slave: match session_id {
+                None => subject.splitn(3, ':').nth(2).map(str::to_owned),
+                Some(_) => None,
+            },
+            session_id,
+            session_key,
+            moved,
+        })
+        .collect())
+}
+
+/// Takes over an orphaned operation (a resumed run) from `from`, its dead owner: false when
+/// another process took it first or it ended (taking one's own again is a yes).
 pub async fn adopt_operation(
     conn: &mut dyn Conn,
     op: Id,
+    from: &str,
     owner: &str,
     now: DateTime<Utc>,
-) -> Result<()> {
-    exec!(conn => |db| sqlx::query("UPDATE operations SET owner = $1, updated_at = $2 WHERE id = $3")
+) -> Result<bool> {
+    Ok(exec!(conn => |db| sqlx::query(
+        "UPDATE operations SET owner = $1, updated_at = $2
+          WHERE id = $3 AND owner IN ($4, $1) AND finished_at IS NULL"
+    )
     .bind(owner)
     .bind(now)
     .bind(op)
-    )?;
-    Ok(())
+    .bind(from)
+    )? == 1)
 }
 
 /// Finished operations older than `before` go (their audit events stay), the scheduled

@@ -99,6 +99,7 @@ pub async fn delete_token(conn: &mut dyn Conn, id: Id) -> Result<bool> {
     let done = exec!(conn => |db| sqlx::query("DELETE FROM api_tokens WHERE id = $1")
     .bind(id)
     )?;
+    super::notify(conn, super::AUTH_CHANGED).await?;
     Ok(done > 0)
 }
 
@@ -107,6 +108,7 @@ pub async fn delete_user(conn: &mut dyn Conn, name: &str) -> Result<bool> {
     let done = exec!(conn => |db| sqlx::query("DELETE FROM users WHERE name = $1")
     .bind(name)
     )?;
+    super::notify(conn, super::AUTH_CHANGED).await?;
     Ok(done > 0)
 }
 
@@ -174,5 +176,6 @@ pub async fn delete_web_session(conn: &mut dyn Conn, token_hash: &str) -> Result
     exec!(conn => |db| sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
     .bind(token_hash)
     )?;
+    super::notify(conn, super::AUTH_CHANGED).await?;
     Ok(())
 }

@@ -117,6 +117,7 @@ impl Coordinator {
         Guard {
             holds: holds.clone(),
             skip,
+            since: None,
         }
     }
 
@@ -170,6 +171,9 @@ pub struct Quiet {
     /// The options of `session_id` the action sets (any other option changed meanwhile was
     /// changed by someone else, and is recorded).
     pub options: Vec<String>,
+    /// Every option of `session_id` (an action of another georep process: which options it
+    /// sets is not known here).
+    pub all_options: bool,
 }
 
 impl Quiet {
@@ -179,6 +183,15 @@ impl Quiet {
             session_id: Some(id),
             slave: None,
             options: options.iter().map(|o| (*o).to_owned()).collect(),
+            all_options: false,
+        }
+    }
+
+    /// What an action another georep process runs on session `id` may cause.
+    pub fn elsewhere(id: Uuid) -> Self {
+        Quiet {
+            all_options: true,
+            ..Quiet::session(id, &[])
         }
     }
 
@@ -188,6 +201,7 @@ impl Quiet {
             session_id: None,
             slave: Some(slave),
             options: vec![],
+            all_options: false,
         }
     }
 
@@ -210,7 +224,8 @@ impl Quiet {
             Change::OptionChanged {
                 session_id, key, ..
             } => {
-                return self.session_id == Some(*session_id) && self.options.contains(key);
+                return self.session_id == Some(*session_id)
+                    && (self.all_options || self.options.contains(key));
             }
             // no action of georep deletes a slave volume
             Change::SessionStale { .. } => return false,

@@ -202,12 +202,44 @@ pub struct Syncer {
     pub store: Store,
     pub gluster: Gluster,
     pub coord: Coordinator,
+    /// This process as the owner of operations (`Service::instance`).
+    pub instance: String,
 }
 
 impl Syncer {
     async fn hosts_of(&self, cluster: &ClusterRow) -> Result<Vec<HostRow>, SyncError> {
         let mut c = self.store.conn().await?;
         Ok(store::hosts_of_cluster(&mut c, cluster.id).await?)
+    }
+
+    /// With several georep processes on one PostgreSQL database, the sessions the others act
+    /// on are theirs to write (`guard` skips those that moved in the minute before the read
+    /// began or since: this read may be older than what they wrote) and what happens to
+    /// them is no discovery (`quiet`). Read in the snapshot's transaction, which holds the
+    /// write lock the others' refreshes take too.
+    async fn elsewhere(
+        &self,
+        tx: &mut dyn store::Conn,
+        guard: &Guard,
+        quiet: &Quiet,
+    ) -> Result<(Guard, Vec<Quiet>), SyncError> {
+        let mut guard = guard.clone();
+        let mut quiets = vec![quiet.clone()];
+        let Some(began) = guard.since.filter(|_| self.store.is_postgres()) else {
+            return Ok((guard, quiets));
+        };
+        let since = began - chrono::Duration::seconds(60);
+        for a in store::acted_on_elsewhere(tx, &self.instance, since).await? {
+            if let (true, Some(key)) = (a.moved, &a.session_key) {
+                guard.skip.insert(key.clone());
+            }
+            match (a.session_id, a.slave) {
+                (Some(id), _) => quiets.push(Quiet::elsewhere(id.into_uuid())),
+                (None, Some(slave)) => quiets.push(Quiet::created(slave)),
+                (None, None) => {}
+            }
+        }
+        Ok((guard, quiets))
     }
 
     /// Whether the cluster is no longer registered (removed by this georep or another process).
@@ -242,15 +274,12 @@ impl Syncer {
         };
         let hosts = self.hosts_of(cluster).await?;
         let read_from = self.coord.action_seq();
+        let began = Utc::now();
         let read = read_cluster(gluster, &hosts).await;
-        self.store_read(
-            cluster,
-            read,
-            &self.coord.guard_since(read_from),
-            quiet,
-            Utc::now(),
-        )
-        .await
+        let mut guard = self.coord.guard_since(read_from);
+        guard.since = Some(began);
+        self.store_read(cluster, read, &guard, quiet, Utc::now())
+            .await
     }
 
     /// What a cycle read, into SQLite: the snapshot in one transaction, or the cluster marked
@@ -276,6 +305,7 @@ impl Syncer {
                 if store::get_cluster(&mut tx, cluster.id).await?.is_none() {
                     return Ok(removed(cluster));
                 }
+                let (guard, quiet) = &self.elsewhere(&mut tx, guard, quiet).await?;
                 match self
                     .write_snapshot(&mut tx, cluster, &snap, guard, quiet, now)
                     .await
@@ -321,7 +351,7 @@ impl Syncer {
         cluster: &ClusterRow,
         snap: &Snapshot,
         guard: &Guard,
-        quiet: &Quiet,
+        quiet: &[Quiet],
         now: chrono::DateTime<Utc>,
     ) -> store::Result<Report> {
         let report = reconcile::reconcile_held(&mut *tx, cluster.id, snap, now, guard).await?;
@@ -340,14 +370,14 @@ impl Syncer {
         tx: &mut dyn store::Conn,
         cluster: &ClusterRow,
         report: &Report,
-        quiet: &Quiet,
+        quiet: &[Quiet],
         now: chrono::DateTime<Utc>,
     ) -> store::Result<()> {
         self.coord.release_holds(&report.settled);
         for change in report
             .changes
             .iter()
-            .filter(|c| !quiet.covers(c) && !self.coord.acted_on(c))
+            .filter(|c| !quiet.iter().any(|q| q.covers(c)) && !self.coord.acted_on(c))
         {
             if let Some(event) = change_event(cluster, change, now) {
                 store::insert_event(&mut *tx, &event).await?;
@@ -432,7 +462,7 @@ impl Syncer {
         let report =
             reconcile::reconcile_sessions_held(&mut tx, cluster.id, &georep, &configs, now, &guard)
                 .await?;
-        self.record_changes(&mut tx, cluster, &report, quiet, now)
+        self.record_changes(&mut tx, cluster, &report, std::slice::from_ref(quiet), now)
             .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(report)

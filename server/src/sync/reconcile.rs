@@ -107,6 +107,8 @@ pub async fn reconcile(
 pub struct Guard {
     pub holds: Holds,
     pub skip: HashSet<String>,
+    /// When the read this guards began (a cycle's; None: a refresh of one pair).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `reconcile`, keeping what recent actions wrote (`guard`) over older reports.

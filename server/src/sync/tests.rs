@@ -384,6 +384,7 @@ async fn a_snapshot_that_fails_half_way_is_rolled_back_and_the_cluster_marked_un
         store: lab.store.clone(),
         gluster: crate::gluster::Gluster::new("gluster", std::time::Duration::from_secs(1)),
         coord: super::Coordinator::default(),
+        instance: uuid::Uuid::new_v4().to_string(),
     };
     let r = syncer
         .store_read(
@@ -438,6 +439,7 @@ async fn a_cluster_removed_before_or_while_it_is_read_is_forgotten_without_an_er
             std::time::Duration::from_secs(1),
         ),
         coord: super::Coordinator::default(),
+        instance: uuid::Uuid::new_v4().to_string(),
     };
     assert!(store::remove_cluster(&mut c, lab.cluster).await.unwrap());
     // removed while its snapshot was being read: nothing of it is written
@@ -564,6 +566,7 @@ fn syncer(lab: &Lab) -> super::Syncer {
         store: lab.store.clone(),
         gluster: crate::gluster::Gluster::new("gluster", std::time::Duration::from_secs(1)),
         coord: super::Coordinator::default(),
+        instance: uuid::Uuid::new_v4().to_string(),
     }
 }
 

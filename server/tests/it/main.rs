@@ -33,6 +33,7 @@ mod lab;
 mod lifecycle;
 mod nonroot;
 mod preflight;
+mod replicas;
 mod security;
 mod server;
 mod stale;

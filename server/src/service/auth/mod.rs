@@ -206,8 +206,12 @@ impl Service {
         if store::count_users(&mut *self.conn().await?).await? > 0 {
             return Ok(None);
         }
-        let (_, drawn) = self.add_user("admin", Role::Admin, password).await?;
-        Ok(drawn)
+        match self.add_user("admin", Role::Admin, password).await {
+            Ok((_, drawn)) => Ok(drawn),
+            // another georep on the same database made it meanwhile (both started at once)
+            Err(ServiceError::Store(store::StoreError::Duplicate(_))) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -349,6 +353,48 @@ impl Authenticator {
             None => {
                 self.reserve(None, client)?;
                 Ok(None)
+            }
+        }
+    }
+}
+
+impl Authenticator {
+    /// Forgets every login, token and browser session it remembers.
+    fn forget_all(&self) {
+        let i = &self.inner;
+        i.logins.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        i.tokens.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        i.web.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// With several georep processes on one PostgreSQL database, until `stopped`: forgets what
+    /// it remembers whenever another process revokes a token, removes a user or closes a
+    /// browser session (and when the notices may have been missed), so that none keeps
+    /// working here for the cache's lifetime. Returns at once on SQLite.
+    pub async fn follow_changes(self, mut stopped: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let mut listener = match self.service.store().listen(store::AUTH_CHANGED).await {
+                Ok(Some(l)) => l,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for login changes: retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        _ = stopped.wait_for(|s| *s) => return,
+                    }
+                }
+            };
+            self.forget_all();
+            loop {
+                tokio::select! {
+                    told = listener.try_recv() => match told {
+                        Ok(Some(_)) => self.forget_all(),
+                        // reconnecting: what was told meanwhile is lost
+                        Ok(None) => self.forget_all(),
+                        Err(_) => break,
+                    },
+                    _ = stopped.wait_for(|s| *s) => return,
+                }
             }
         }
     }

@@ -192,17 +192,38 @@ pub fn on_postgres() -> bool {
     std::env::var("GEOREP_TEST_ENGINE").is_ok_and(|e| e == "postgres")
 }
 
+/// Whether a PostgreSQL server is given for the tests (`GEOREP_TEST_PG`); when it is not, a
+/// test that needs one says so and passes, unless `GEOREP_REQUIRE_PG` (scripts/test.sh) is set.
+pub fn pg_given(test: &str) -> bool {
+    if std::env::var_os("GEOREP_TEST_PG").is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("GEOREP_REQUIRE_PG").is_none(),
+        "{test}: GEOREP_REQUIRE_PG is set but GEOREP_TEST_PG is not"
+    );
+    eprintln!("{test}: not run: no PostgreSQL (GEOREP_TEST_PG; scripts/pg.sh)");
+    false
+}
+
 /// What georep is given as `--database` for a test's database file `db`: the file, or on
-/// PostgreSQL a database of its own named after the file (made on first use, with psql).
+/// PostgreSQL (`on_postgres`, or a file named `*.pg`) a database of its own named after the
+/// file (made on first use, with psql). Two `*.pg` files of the same name in two folders are
+/// one database: two georep processes, each with its own folder, sharing it.
 pub fn database_arg(db: &std::path::Path) -> std::ffi::OsString {
-    if !on_postgres() {
+    let named_pg = db.extension().is_some_and(|e| e == "pg");
+    if !on_postgres() && !named_pg {
         return db.into();
     }
     use std::hash::{Hash, Hasher};
     let server = std::env::var("GEOREP_TEST_PG")
-        .expect("GEOREP_TEST_ENGINE=postgres needs GEOREP_TEST_PG (scripts/pg.sh)");
+        .expect("a PostgreSQL test needs GEOREP_TEST_PG (scripts/pg.sh)");
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    db.hash(&mut h);
+    if named_pg {
+        db.file_name().hash(&mut h);
+    } else {
+        db.hash(&mut h);
+    }
     let name = format!("t_{:016x}", h.finish());
     let made = Command::new("psql")
         .args([server.as_str(), "-qAt", "-v", "ON_ERROR_STOP=1", "-c"])
