@@ -312,6 +312,25 @@ async fn upserts_update_in_place(store: Store) {
     );
 }
 
+/// What live pages poll (several processes: the same database, the same answer).
+async fn the_fingerprint_moves_with_what_pages_show_only(store: Store) {
+    let f = seed(&store).await;
+    let mut c = store.conn().await.unwrap();
+    let before = fingerprint(&mut c).await.unwrap();
+    assert_eq!(fingerprint(&mut c).await.unwrap(), before, "a read moves nothing");
+    let mut s = f.session.clone();
+    s.status = "PAUSED".parse().unwrap();
+    s.updated_at = s.updated_at + chrono::Duration::seconds(1);
+    update_session(&mut c, &s).await.unwrap();
+    let paused = fingerprint(&mut c).await.unwrap();
+    assert_ne!(paused, before);
+    let mut d = detail(f.session.session_id, f.bricks[0].id, f.session.updated_at);
+    d.status = "PAUSED".parse().unwrap();
+    d.updated_at = d.updated_at + chrono::Duration::seconds(2);
+    upsert_session_detail(&mut c, &d).await.unwrap();
+    assert_ne!(fingerprint(&mut c).await.unwrap(), paused);
+}
+
 async fn deleting_a_session_cascades_to_details_and_config(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
@@ -472,6 +491,7 @@ async fn every_commit_is_counted_and_reads_are_not() {
 on_both_engines!(
     insert_and_read_back,
     upserts_update_in_place,
+    the_fingerprint_moves_with_what_pages_show_only,
     deleting_a_session_cascades_to_details_and_config,
     deleting_a_cluster_cascades_to_everything_below_it,
     duplicates_and_dangling_references_are_refused,
