@@ -12,7 +12,7 @@ use super::names::{ClusterName, Fingerprint, HostName, SshPort, UserName};
 use super::{Result, Service, ServiceError};
 use crate::domain::hosts::first_to_ask;
 use crate::gluster::GlusterError;
-use crate::store::{self, ClusterRow, ClusterSummaryRow, HostRow, StoreError};
+use crate::store::{self, ClusterRow, ClusterSummaryRow, HostRow};
 
 /// How georep logs in to a cluster's hosts over ssh.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl Service {
         let mut tx = self.store().begin().await?;
         store::insert_cluster(&mut tx, &cluster).await?;
         store::insert_host(&mut tx, &host_row).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         tracing::info!(cluster = %cluster.name, host = %host, "cluster registered");
         let (syncer, row) = (self.syncer().clone(), cluster.clone());
         tokio::spawn(async move {
@@ -340,7 +340,7 @@ impl Service {
         if ssh_changed {
             store::set_cluster_ssh(&mut tx, id.into(), &ssh.user, ssh.port.into()).await?;
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok((self.cluster(id).await?, changes))
     }
 
@@ -418,7 +418,7 @@ impl Service {
         if !store::remove_cluster(&mut tx, id).await? {
             return Err(cluster_gone(c.id));
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(RemovedCluster {
             id: c.id,
             name: c.name.clone(),

@@ -82,8 +82,8 @@ impl Pool {
 impl Conn for Pooled {
     fn db(&mut self) -> Db<'_> {
         match self {
-            Pooled::Sqlite(c) => Db::Sqlite(&mut **c),
-            Pooled::Pg(c) => Db::Pg(&mut **c),
+            Pooled::Sqlite(c) => Db::Sqlite(c),
+            Pooled::Pg(c) => Db::Pg(c),
         }
     }
 }
@@ -91,8 +91,8 @@ impl Conn for Pooled {
 impl Conn for Tx<'_> {
     fn db(&mut self) -> Db<'_> {
         match self {
-            Tx::Sqlite(t) => Db::Sqlite(&mut **t),
-            Tx::Pg(t) => Db::Pg(&mut **t),
+            Tx::Sqlite(t) => Db::Sqlite(t),
+            Tx::Pg(t) => Db::Pg(t),
         }
     }
 }

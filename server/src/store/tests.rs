@@ -317,16 +317,20 @@ async fn the_fingerprint_moves_with_what_pages_show_only(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
     let before = fingerprint(&mut c).await.unwrap();
-    assert_eq!(fingerprint(&mut c).await.unwrap(), before, "a read moves nothing");
+    assert_eq!(
+        fingerprint(&mut c).await.unwrap(),
+        before,
+        "a read moves nothing"
+    );
     let mut s = f.session.clone();
     s.status = "PAUSED".parse().unwrap();
-    s.updated_at = s.updated_at + chrono::Duration::seconds(1);
+    s.updated_at += chrono::Duration::seconds(1);
     update_session(&mut c, &s).await.unwrap();
     let paused = fingerprint(&mut c).await.unwrap();
     assert_ne!(paused, before);
     let mut d = detail(f.session.session_id, f.bricks[0].id, f.session.updated_at);
     d.status = "PAUSED".parse().unwrap();
-    d.updated_at = d.updated_at + chrono::Duration::seconds(2);
+    d.updated_at += chrono::Duration::seconds(2);
     upsert_session_detail(&mut c, &d).await.unwrap();
     assert_ne!(fingerprint(&mut c).await.unwrap(), paused);
 }

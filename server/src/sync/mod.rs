@@ -311,11 +311,11 @@ impl Syncer {
                     .await
                 {
                     Ok(report) => {
-                        tx.commit().await.map_err(store::StoreError::from)?;
+                        tx.commit().await?;
                         return Ok(report);
                     }
                     Err(e) => {
-                        tx.rollback().await.map_err(store::StoreError::from)?;
+                        tx.rollback().await?;
                         if self.is_removed(cluster).await? {
                             return Ok(removed(cluster));
                         }
@@ -339,7 +339,7 @@ impl Syncer {
         {
             store::record_cluster_sync(&mut tx, cluster.id, now, Some(&message)).await?;
         }
-        tx.commit().await.map_err(store::StoreError::from)?;
+        tx.commit().await?;
         Err(failure)
     }
 
@@ -464,7 +464,7 @@ impl Syncer {
                 .await?;
         self.record_changes(&mut tx, cluster, &report, std::slice::from_ref(quiet), now)
             .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        tx.commit().await?;
         Ok(report)
     }
 

@@ -195,7 +195,7 @@ impl Service {
             }
         }
         store::delete_user(&mut tx, name).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        tx.commit().await?;
         tracing::info!(user = %name, "user removed");
         Ok(())
     }
