@@ -1,8 +1,10 @@
-//! A cache of the GET documents of `/api`: every one is read from SQLite only, so a document
-//! stays right until the next commit (`store::commits`). It sits behind authentication (each
-//! request is still checked) and keeps no per-user variant: a GET answers the same to every
-//! user who may read it. Only this process's commits are seen: a second process writing the
-//! same file (the `georep` CLI adds users and tokens only) changes no document.
+//! A cache of the GET documents of `/api`: every one is read from the database only, so a
+//! document stays right until the next commit (`store::Generation`: this process's commit
+//! count on SQLite, the database's snapshot on PostgreSQL, which every process's commits move).
+//! It sits behind authentication (each request is still checked) and keeps no per-user
+//! variant: a GET answers the same to every user who may read it. On SQLite only this
+//! process's commits are seen: a second process writing the same file (the `georep` CLI adds
+//! users and tokens only) changes no document.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::OnceCell;
 
 use super::repr::{Format, BODY_LIMIT};
-use crate::store;
+use crate::store::{self, Generation, Store};
 
 /// The documents held, in bytes; past it the cache starts over. Enough for every route of a
 /// large inventory (a session detail of 1,000 bricks is about 1 MiB), and bounded by bytes,
@@ -30,7 +32,11 @@ type Key = (String, Format);
 /// one's read instead of all reading SQLite at once (each commit of the sync loop made every
 /// polling client miss together: the tail of `scripts/load.sh`).
 #[derive(Clone)]
-pub struct DocCache(Arc<Mutex<Entries>>);
+pub struct DocCache {
+    entries: Arc<Mutex<Entries>>,
+    /// Where the generation comes from (None: this process's SQLite commits).
+    store: Option<Store>,
+}
 
 impl Default for DocCache {
     fn default() -> Self {
@@ -46,7 +52,7 @@ struct Entries {
 }
 
 struct Slot {
-    commits: u64,
+    read_at: Generation,
     /// None once filled: the answer was not a 200 (each request then answers for itself).
     doc: Arc<OnceCell<Option<Doc>>>,
     /// Its body's bytes once counted in `Entries::bytes`.
@@ -68,24 +74,45 @@ impl Doc {
 }
 
 impl DocCache {
-    pub fn with_budget(budget: usize) -> Self {
-        DocCache(Arc::new(Mutex::new(Entries {
-            slots: HashMap::new(),
-            bytes: 0,
-            budget,
-        })))
+    /// The cache of the documents read from `store`.
+    pub fn of(store: Store) -> Self {
+        DocCache {
+            store: Some(store),
+            ..DocCache::default()
+        }
     }
 
-    /// The slot for `key` at `commits`: the stored one when it is that recent (a newer one is
-    /// fine too: its rows are newer than the caller's count), else a new one replacing it.
-    fn slot(&self, key: &Key, commits: u64) -> Arc<OnceCell<Option<Doc>>> {
-        let mut e = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = e.slots.get(key).filter(|s| s.commits >= commits) {
+    /// The generation a request that begins now asks for; None: the database cannot say (the
+    /// request is answered uncached).
+    async fn generation(&self) -> Option<Generation> {
+        match &self.store {
+            None => Some(Generation::Commits(store::commits())),
+            Some(store) => store.generation().await.ok(),
+        }
+    }
+
+    pub fn with_budget(budget: usize) -> Self {
+        DocCache {
+            store: None,
+            entries: Arc::new(Mutex::new(Entries {
+                slots: HashMap::new(),
+                bytes: 0,
+                budget,
+            })),
+        }
+    }
+
+    /// The slot for `key` at `asked`: the stored one when it serves that generation (on
+    /// SQLite a newer one is fine too: its rows are newer than the caller's count), else a new
+    /// one replacing it.
+    fn slot(&self, key: &Key, asked: Generation) -> Arc<OnceCell<Option<Doc>>> {
+        let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = e.slots.get(key).filter(|s| s.read_at.serves(asked)) {
             return s.doc.clone();
         }
         let doc = Arc::new(OnceCell::new());
         let new = Slot {
-            commits,
+            read_at: asked,
             doc: doc.clone(),
             counted: 0,
         };
@@ -98,7 +125,7 @@ impl DocCache {
     /// Counts a document just filled into `doc` (if its slot is still held); over the budget,
     /// the cache starts over from it.
     fn count(&self, key: &Key, doc: &Arc<OnceCell<Option<Doc>>>, len: usize) {
-        let mut e = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let Some(slot) = e.slots.get_mut(key).filter(|s| Arc::ptr_eq(&s.doc, doc)) else {
             return;
         };
@@ -116,7 +143,7 @@ impl DocCache {
     /// The bytes of the documents held.
     #[cfg(test)]
     fn held(&self) -> usize {
-        let e = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         e.slots
             .values()
             .filter_map(|s| s.doc.get().cloned().flatten())
@@ -138,7 +165,10 @@ pub async fn cached(State(cache): State<DocCache>, req: Request, next: Next) -> 
             .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned()),
         Format::current(),
     );
-    let slot = cache.slot(&key, store::commits());
+    let Some(asked) = cache.generation().await else {
+        return next.run(req).await;
+    };
+    let slot = cache.slot(&key, asked);
     let mut mine = Some((req, next));
     // the answer of this request when it filled the slot with one that is not cached
     let mut own: Option<Response> = None;
@@ -194,16 +224,35 @@ mod tests {
     fn a_slot_serves_its_own_count_or_a_later_one() {
         let cache = DocCache::default();
         let key = ("/api/clusters".to_owned(), Format::Xml);
-        let seven = cache.slot(&key, 7);
-        assert!(Arc::ptr_eq(&seven, &cache.slot(&key, 7)), "same count");
+        let seven = cache.slot(&key, Generation::Commits(7));
         assert!(
-            Arc::ptr_eq(&seven, &cache.slot(&key, 6)),
+            Arc::ptr_eq(&seven, &cache.slot(&key, Generation::Commits(7))),
+            "same count"
+        );
+        assert!(
+            Arc::ptr_eq(&seven, &cache.slot(&key, Generation::Commits(6))),
             "a caller that counted before the last commit gets the newer document"
         );
-        let eight = cache.slot(&key, 8);
+        let eight = cache.slot(&key, Generation::Commits(8));
         assert!(!Arc::ptr_eq(&seven, &eight), "a commit since: a new slot");
-        assert!(Arc::ptr_eq(&eight, &cache.slot(&key, 8)));
-        let json = cache.slot(&("/api/clusters".into(), Format::Json), 8);
+        assert!(Arc::ptr_eq(
+            &eight,
+            &cache.slot(&key, Generation::Commits(8))
+        ));
+        let json = cache.slot(
+            &("/api/clusters".into(), Format::Json),
+            Generation::Commits(8),
+        );
+        // PostgreSQL: only the snapshot it was read at (any process's commit moves it)
+        let at_one = cache.slot(&key, Generation::Snapshot(1));
+        assert!(Arc::ptr_eq(
+            &at_one,
+            &cache.slot(&key, Generation::Snapshot(1))
+        ));
+        assert!(!Arc::ptr_eq(
+            &at_one,
+            &cache.slot(&key, Generation::Snapshot(0))
+        ));
         assert!(!Arc::ptr_eq(&eight, &json), "one slot per representation");
     }
 

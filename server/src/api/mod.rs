@@ -87,17 +87,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/api/{*rest}", any(unknown_route))
         .method_not_allowed_fallback(method_not_allowed);
-    // the cache knows of this process's SQLite commits only: on PostgreSQL, shared with other
-    // georep processes, every GET reads the database
-    let authenticated = if state.service.store().is_postgres() {
-        authenticated
-    } else {
-        authenticated.layer(middleware::from_fn_with_state(
-            cache::DocCache::default(),
+    let authenticated = authenticated
+        .layer(middleware::from_fn_with_state(
+            cache::DocCache::of(state.service.store().clone()),
             cache::cached,
         ))
-    }
-    .layer(middleware::from_fn_with_state(state.clone(), edge));
+        .layer(middleware::from_fn_with_state(state.clone(), edge));
     // a download streams, and is never held by the document cache
     let downloads = Router::new()
         .route("/api/events/export", get(export::export_events))

@@ -259,6 +259,46 @@ pub fn commits() -> u64 {
     commits::COMMITS.load(std::sync::atomic::Ordering::Acquire)
 }
 
+/// What a cache of documents read from the database compares to know a document is current.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generation {
+    /// SQLite: this process's commits (`commits`); only it writes the file it serves, and a
+    /// document read at a count stays right at any later count it was read after.
+    Commits(u64),
+    /// PostgreSQL: the database's snapshot (a hash of `pg_current_snapshot()`), which moves
+    /// with every transaction any process commits (read-only ones take no transaction id):
+    /// a document is right only at the snapshot it was read at.
+    Snapshot(u64),
+}
+
+impl Generation {
+    /// Whether a document read at `self` may answer a request that began at `asked`.
+    pub fn serves(self, asked: Generation) -> bool {
+        match (self, asked) {
+            (Generation::Commits(held), Generation::Commits(asked)) => held >= asked,
+            (held, asked) => held == asked,
+        }
+    }
+}
+
+impl Store {
+    /// The generation of what the database holds now (one round trip on PostgreSQL).
+    pub async fn generation(&self) -> Result<Generation> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(Generation::Commits(commits())),
+            Pool::Pg(pool) => {
+                use std::hash::{Hash, Hasher};
+                let snapshot: String = sqlx::query_scalar("SELECT pg_current_snapshot()::text")
+                    .fetch_one(pool)
+                    .await?;
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                snapshot.hash(&mut h);
+                Ok(Generation::Snapshot(h.finish()))
+            }
+        }
+    }
+}
+
 mod commits {
     use std::ffi::{c_char, c_int, c_void};
     use std::sync::atomic::{AtomicU64, Ordering};

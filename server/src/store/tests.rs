@@ -335,6 +335,18 @@ async fn the_fingerprint_moves_with_what_pages_show_only(store: Store) {
     assert_ne!(fingerprint(&mut c).await.unwrap(), paused);
 }
 
+/// What the REST document cache compares: a commit, by any process, moves it.
+async fn every_commit_moves_the_generation(store: Store) {
+    let f = seed(&store).await;
+    let before = store.generation().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let mut s = f.session.clone();
+    s.status = "PAUSED".parse().unwrap();
+    update_session(&mut c, &s).await.unwrap();
+    let after = store.generation().await.unwrap();
+    assert!(!before.serves(after), "{before:?} still serves {after:?}");
+}
+
 async fn deleting_a_session_cascades_to_details_and_config(store: Store) {
     let f = seed(&store).await;
     let mut c = store.conn().await.unwrap();
@@ -496,6 +508,7 @@ on_both_engines!(
     insert_and_read_back,
     upserts_update_in_place,
     the_fingerprint_moves_with_what_pages_show_only,
+    every_commit_moves_the_generation,
     deleting_a_session_cascades_to_details_and_config,
     deleting_a_cluster_cascades_to_everything_below_it,
     duplicates_and_dangling_references_are_refused,

@@ -223,6 +223,25 @@ pub(crate) async fn spawn() -> Server {
         ADMIN_PW,
     );
     let base = served.base.clone();
+    // the first sync cycle (it fails: the fake gluster) has marked what it could not read,
+    // so no document changes under the tests' reads
+    let store = common::open_store(&db).await;
+    let t0 = std::time::Instant::now();
+    loop {
+        let mut c = store.conn().await.unwrap();
+        let cluster = store::get_cluster(&mut c, ids.cluster.into())
+            .await
+            .unwrap();
+        if cluster.is_some_and(|c| c.sync_state.as_str() != "ok") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no first sync cycle"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    store.close().await;
     common::add_user(&db, "viewer", "viewer", VIEWER_PW);
     let token = common::georep_ok(&db, &["token", "add", "admin", "--name", "tests"]);
     assert!(token.starts_with("grp_") && token.len() > 40, "{token}");
