@@ -3,17 +3,23 @@
 # document as a static file, in the same run (issue 5's goal: >= 50 % of nginx, p99 <= 10 ms,
 # with 1,000 sessions in the database).
 #
-# A temporary SQLite file gets one cluster, a 2-brick master volume and SESSIONS sessions with
-# 2 detail rows each; the release server runs with a fake gluster that always fails (no
-# cluster is touched: the sync interval is an hour, its first cycle marks the cluster
-# unreadable, so no probe is scheduled) and a bearer token; the health scheduler evaluates
-# every session every 5 s all along. nginx serves the document fetched from the server.
+# ENGINE=sqlite (default): a temporary SQLite file; ENGINE=postgres: a PostgreSQL server of the
+# script's own (scripts/pg.sh, stopped at exit) and a database on it, the server run with
+# `--database URL --state-dir WORK` (on PostgreSQL georep keeps no GET document cache:
+# server/src/api/mod.rs). Either gets one cluster, a 2-brick master volume and SESSIONS
+# sessions with 2 detail rows each (one seed text for both engines); the release server runs
+# with a fake gluster that always fails (no cluster is touched: the sync interval is an hour,
+# its first cycle marks the cluster unreadable, so no probe is scheduled) and a bearer token;
+# the health scheduler evaluates every session every 5 s all along. nginx serves the document
+# fetched from the server.
 # wrk: THREADS threads, CONNS connections, DURATION, --latency.
 # PROBE_INTERVAL: --probe-interval of the server (default 600, georep's own default).
 # PIN=1: the servers (georep, then nginx) on CPU 0 and wrk on CPU 1 (taskset), so that the
-# latency tail is the server's queue, not wrk and the server taking turns on the same cores.
+# latency tail is the server's queue, not wrk and the server taking turns on the same cores
+# (with ENGINE=postgres, PostgreSQL's postmaster and the backends it forks on CPU 0 too).
 #
-# Usage: bash scripts/bench-api.sh   (needs wrk, nginx-light, sqlite3: scripts/setup.sh)
+# Usage: [ENGINE=postgres] bash scripts/bench-api.sh
+#   (needs wrk, nginx-light, sqlite3 or psql and PostgreSQL's server: scripts/setup.sh)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck disable=SC1091
@@ -22,9 +28,15 @@ SESSIONS=${SESSIONS:-1000}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 DURATION=${DURATION:-10s}
+ENGINE=${ENGINE:-sqlite}
+case $ENGINE in
+  sqlite) CLIENT=sqlite3 ;;
+  postgres) CLIENT=psql ;;
+  *) echo "bench-api: ENGINE must be sqlite or postgres, not $ENGINE" >&2; exit 1 ;;
+esac
 
 say() { printf '=== bench-api: %s\n' "$*" >&2; }
-for t in wrk nginx sqlite3 curl; do command -v "$t" >/dev/null || { echo "bench-api: $t missing (run scripts/setup.sh)" >&2; exit 1; }; done
+for t in wrk nginx "$CLIENT" curl; do command -v "$t" >/dev/null || { echo "bench-api: $t missing (run scripts/setup.sh)" >&2; exit 1; }; done
 
 say "cargo build --release -p georep"
 (cd "$ROOT" && cargo build --release -q -p georep)
@@ -33,22 +45,53 @@ BIN=$CARGO_TARGET_DIR/release/georep
 WORK=$(mktemp -d /tmp/georep-bench.XXXXXX)
 chmod 755 "$WORK"   # nginx workers run as www-data
 PIDS=()
+PG_STARTED=0
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -f $WORK/nginx.pid ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  if ((PG_STARTED)); then
+    # georep's connections first (at most 10 s), so that the fast stop does not cut a statement
+    for _ in $(seq 1 100); do
+      local alive=0
+      for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+      ((alive)) || break
+      sleep 0.1
+    done
+    pg_stop || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-DB=$WORK/georep.db
+if [[ $ENGINE == postgres ]]; then
+  # shellcheck disable=SC1091
+  . "$ROOT/scripts/pg.sh"
+  # a server of our own, whatever the caller's shell started
+  unset GEOREP_TEST_PG GEOREP_PG_DIR
+  say "pg_start"
+  pg_start
+  PG_STARTED=1
+  psql "$GEOREP_TEST_PG" -q -v ON_ERROR_STOP=1 -c 'CREATE DATABASE georep_bench TEMPLATE template0'
+  DB=${GEOREP_TEST_PG%/postgres}/georep_bench
+  DB_ARGS=(--database "$DB" --state-dir "$WORK")
+  seed() { psql "$DB" -q -v ON_ERROR_STOP=1; }
+  # the seed's per-engine parts: text built into a UUID column needs a cast on PostgreSQL
+  PRAGMA='' UUID=uuid
+else
+  DB=$WORK/georep.db
+  DB_ARGS=(--database "$DB")
+  seed() { sqlite3 -bail "$DB"; }
+  PRAGMA='PRAGMA foreign_keys = ON;' UUID=TEXT
+fi
 printf '#!/bin/sh\nexit 1\n' > "$WORK/gluster"; chmod 755 "$WORK/gluster"
 
 # the schema (migrations run on open), a reader and its token
-"$BIN" --database "$DB" user add bench --role viewer >/dev/null
-TOKEN=$("$BIN" --database "$DB" token add bench --name wrk)
+"$BIN" "${DB_ARGS[@]}" user add bench --role viewer >/dev/null
+TOKEN=$("$BIN" "${DB_ARGS[@]}" token add bench --name wrk)
 
-say "seeding $SESSIONS sessions"
-sqlite3 "$DB" <<SQL
-PRAGMA foreign_keys = ON;
+say "seeding $SESSIONS sessions ($ENGINE)"
+# one text for both engines: no printf (SQLite) nor lpad (PostgreSQL), ids zero-padded by substr
+seed <<SQL
+$PRAGMA
 BEGIN;
 INSERT INTO clusters (id, name, description, created_at, sync_state)
   VALUES ('00000000-0000-4000-8000-000000000001', 'bench', '', '2026-11-24T08:00:00Z', 'ok');
@@ -63,8 +106,11 @@ INSERT INTO gluster_volume_bricks (id, volume_id, host_id, server_name, path, po
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $SESSIONS)
 INSERT INTO gluster_georep_session (session_id, master_volume_id, session_key, slave_host_name,
     slave_volume_name, slave_user, status, created_at, updated_at)
-  SELECT printf('10000000-0000-4000-8000-%012d', i), '00000000-0000-4000-8000-000000000003',
-         printf('a108:ssh://vm::slavevol%d:%d', i, i), 'vm', printf('slavevol%d', i), 'root', 'ACTIVE',
+  SELECT CAST('10000000-0000-4000-8000-' || substr('000000000000' || CAST(i AS TEXT),
+                                                   length(CAST(i AS TEXT)) + 1) AS $UUID),
+         '00000000-0000-4000-8000-000000000003',
+         'a108:ssh://vm::slavevol' || CAST(i AS TEXT) || ':' || CAST(i AS TEXT), 'vm',
+         'slavevol' || CAST(i AS TEXT), 'root', 'ACTIVE',
          '2026-11-24T08:00:00Z', '2026-11-24T08:44:36Z' FROM n;
 INSERT INTO gluster_georep_session_details (session_id, master_brick_id, slave_host_name, status,
     checkpoint_status, crawl_status, files_pending, deletes_pending, files_skipped, entry_pending,
@@ -79,8 +125,11 @@ SERVER_CPUS=() CLIENT_CPUS=()
 if [[ ${PIN:-0} == 1 ]]; then
   command -v taskset >/dev/null || { echo "bench-api: PIN=1 needs taskset (util-linux)" >&2; exit 1; }
   SERVER_CPUS=(taskset -c 0) CLIENT_CPUS=(taskset -c 1)
+  if [[ $ENGINE == postgres ]]; then
+    taskset -p -c 0 "$(head -n 1 "$GEOREP_PG_DIR/data/postmaster.pid")" >/dev/null
+  fi
 fi
-"${SERVER_CPUS[@]}" "$BIN" --database "$DB" --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 \
+"${SERVER_CPUS[@]}" "$BIN" "${DB_ARGS[@]}" --gluster-command "$WORK/gluster" serve --listen 127.0.0.1:0 \
   --sync-interval 3600 --probe-interval "${PROBE_INTERVAL:-600}" --site-root "$WORK" 2> "$WORK/server.log" &
 PIDS+=($!)
 ADDR=$(listening_addr "$WORK/server.log")
@@ -123,6 +172,6 @@ p99() { awk '$1 == "99%" {print $2}'; }
 errors() { awk '/Non-2xx|Socket errors/' ; }
 G=$(rps <<<"$GEOREP_OUT"); N=$(rps <<<"$NGINX_OUT")
 echo "$GEOREP_OUT" | errors >&2
-printf 'sessions\t%s\ndocument_bytes\t%s\ngeorep_rps\t%s\ngeorep_p99\t%s\nnginx_rps\t%s\nnginx_p99\t%s\nratio\t%s\n' \
-  "$SESSIONS" "$(wc -c < "$WORK/session.xml")" "$G" "$(p99 <<<"$GEOREP_OUT")" "$N" "$(p99 <<<"$NGINX_OUT")" \
+printf 'engine\t%s\nsessions\t%s\ndocument_bytes\t%s\ngeorep_rps\t%s\ngeorep_p99\t%s\nnginx_rps\t%s\nnginx_p99\t%s\nratio\t%s\n' \
+  "$ENGINE" "$SESSIONS" "$(wc -c < "$WORK/session.xml")" "$G" "$(p99 <<<"$GEOREP_OUT")" "$N" "$(p99 <<<"$NGINX_OUT")" \
   "$(awk -v g="$G" -v n="$N" 'BEGIN { printf "%.0f %%", 100 * g / n }')"

@@ -1,9 +1,14 @@
 //! Parse + reconcile time of one sync cycle for a session of 10, 1,000 and 10,000 bricks:
 //! `volume info` and `status detail` XML shaped like gluster 10's (see tests/fixtures), parsed
-//! and reconciled into a real SQLite file. Two cases: an idle cycle (nothing changed) and a
-//! busy one (every brick's counters moved).
+//! and reconciled into a real SQLite file, and, when `GEOREP_BENCH_PG` names a PostgreSQL
+//! server (a URL like scripts/pg.sh's `GEOREP_TEST_PG`), into a fresh database on it too (one
+//! per brick count, dropped after). Two cases per engine: an idle cycle (nothing changed) and
+//! a busy one (every brick's counters moved): ids `ENGINE/idle/BRICKS` and
+//! `ENGINE/all-counters-changed/BRICKS`, beside `parse-only/BRICKS` (no database).
 //!
 //!     cargo bench -p georep --bench reconcile
+//!     GEOREP_BENCH_PG=postgres://georep@127.0.0.1:PORT/postgres \
+//!         cargo bench -p georep --bench reconcile
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -47,86 +52,181 @@ fn snapshot(host: Id, info: &str, status: &str) -> Snapshot {
     }
 }
 
+/// Where a case's store lives: an SQLite file in a temporary folder, or a database of its own
+/// on the PostgreSQL server `GEOREP_BENCH_PG` names (dropped after the case).
+enum Engine {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Engine {
+    fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// A case's database, removed on `drop_db`.
+enum Held {
+    Dir(tempfile::TempDir),
+    Database { server: String, name: String },
+}
+
+/// A fresh store on `engine`.
+async fn open(engine: &Engine) -> (Held, Store) {
+    match engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
+            (Held::Dir(dir), store)
+        }
+        Engine::Postgres(server) => {
+            use sqlx::Connection;
+            let name = format!("bench_{}", Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(server).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let (base, _) = server.rsplit_once('/').unwrap();
+            let url = format!("{base}/{name}");
+            let store = Store::open_postgres(&url).await.unwrap();
+            let held = Held::Database {
+                server: server.clone(),
+                name,
+            };
+            (held, store)
+        }
+    }
+}
+
+/// Closes `store` and removes its database.
+async fn drop_db(held: Held, store: Store) {
+    store.close().await;
+    match held {
+        Held::Dir(dir) => drop(dir),
+        Held::Database { server, name } => {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut engines = vec![Engine::Sqlite];
+    match std::env::var("GEOREP_BENCH_PG") {
+        Ok(server) => engines.push(Engine::Postgres(server)),
+        Err(_) => eprintln!("reconcile: SQLite only (GEOREP_BENCH_PG names no PostgreSQL server)"),
+    }
     let mut group = c.benchmark_group("parse+reconcile");
     group.sample_size(10);
     for bricks in [10usize, 1_000, 10_000] {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, cluster, host) = rt.block_on(async {
-            let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
-            let cluster = Uuid::new_v4().into();
-            let host = Uuid::new_v4().into();
-            let mut c = store.conn().await.unwrap();
-            let now = chrono::Utc::now();
-            store::insert_cluster(
-                &mut c,
-                &ClusterRow {
-                    id: cluster,
-                    name: "bench".into(),
-                    description: String::new(),
-                    created_at: now,
-                    sync_state: "ok".parse().unwrap(),
-                    sync_error: None,
-                    synced_at: None,
-                },
-            )
-            .await
-            .unwrap();
-            store::insert_host(
-                &mut c,
-                &HostRow {
-                    id: host,
-                    cluster_id: cluster,
-                    address: "vm".into(),
-                    gluster_uuid: None,
-                    connection: "local".parse().unwrap(),
-                    ssh_user: "root".into(),
-                    ssh_port: 22,
-                    status: "unknown".parse().unwrap(),
-                    last_seen_at: None,
-                },
-            )
-            .await
-            .unwrap();
-            (store, cluster, host)
-        });
         let info = volume_info(bricks);
         let statuses = [status_detail(bricks, 0), status_detail(bricks, 1)];
-        let cycle = |status: &str| {
-            let (store, info) = (store.clone(), info.clone());
-            let status = status.to_owned();
-            async move {
-                let snap = snapshot(host, &info, &status);
-                let mut tx = store.begin().await.unwrap();
-                let r = reconcile(&mut tx, cluster, &snap, chrono::Utc::now())
-                    .await
-                    .unwrap();
-                tx.commit().await.unwrap();
-                r.writes
-            }
-        };
-        rt.block_on(cycle(&statuses[0]));
+        let parse_host: Id = Uuid::new_v4().into();
         group.bench_with_input(BenchmarkId::new("parse-only", bricks), &bricks, |b, _| {
-            b.iter(|| snapshot(host, &info, &statuses[0]).georep.volumes.len())
+            b.iter(|| {
+                snapshot(parse_host, &info, &statuses[0])
+                    .georep
+                    .volumes
+                    .len()
+            })
         });
-        group.bench_with_input(BenchmarkId::new("idle", bricks), &bricks, |b, _| {
-            b.to_async(&rt).iter(|| cycle(&statuses[0]))
-        });
-        let mut flip = 0usize;
-        group.bench_with_input(
-            BenchmarkId::new("all-counters-changed", bricks),
-            &bricks,
-            |b, _| {
-                b.to_async(&rt).iter(|| {
-                    flip ^= 1;
-                    cycle(&statuses[flip])
-                })
-            },
-        );
-        drop(dir);
+        for engine in &engines {
+            reconcile_cases(&rt, &mut group, engine, bricks, &info, &statuses);
+        }
     }
     group.finish();
+}
+
+/// The idle and the busy case of `bricks` bricks on a fresh database of `engine`.
+fn reconcile_cases(
+    rt: &tokio::runtime::Runtime,
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    engine: &Engine,
+    bricks: usize,
+    info: &str,
+    statuses: &[String; 2],
+) {
+    let (held, store, cluster, host) = rt.block_on(async {
+        let (held, store) = open(engine).await;
+        let cluster = Uuid::new_v4().into();
+        let host = Uuid::new_v4().into();
+        let mut c = store.conn().await.unwrap();
+        let now = chrono::Utc::now();
+        store::insert_cluster(
+            &mut c,
+            &ClusterRow {
+                id: cluster,
+                name: "bench".into(),
+                description: String::new(),
+                created_at: now,
+                sync_state: "ok".parse().unwrap(),
+                sync_error: None,
+                synced_at: None,
+            },
+        )
+        .await
+        .unwrap();
+        store::insert_host(
+            &mut c,
+            &HostRow {
+                id: host,
+                cluster_id: cluster,
+                address: "vm".into(),
+                gluster_uuid: None,
+                connection: "local".parse().unwrap(),
+                ssh_user: "root".into(),
+                ssh_port: 22,
+                status: "unknown".parse().unwrap(),
+                last_seen_at: None,
+            },
+        )
+        .await
+        .unwrap();
+        (held, store, cluster, host)
+    });
+    let cycle = |status: &str| {
+        let (store, info) = (store.clone(), info.to_owned());
+        let status = status.to_owned();
+        async move {
+            let snap = snapshot(host, &info, &status);
+            let mut tx = store.begin().await.unwrap();
+            let r = reconcile(&mut tx, cluster, &snap, chrono::Utc::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            r.writes
+        }
+    };
+    rt.block_on(cycle(&statuses[0]));
+    let engine = engine.name();
+    group.bench_with_input(
+        BenchmarkId::new(format!("{engine}/idle"), bricks),
+        &bricks,
+        |b, _| b.to_async(rt).iter(|| cycle(&statuses[0])),
+    );
+    let mut flip = 0usize;
+    group.bench_with_input(
+        BenchmarkId::new(format!("{engine}/all-counters-changed"), bricks),
+        &bricks,
+        |b, _| {
+            b.to_async(rt).iter(|| {
+                flip ^= 1;
+                cycle(&statuses[flip])
+            })
+        },
+    );
+    rt.block_on(drop_db(held, store));
 }
 
 criterion_group!(benches, bench);
