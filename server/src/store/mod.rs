@@ -168,13 +168,11 @@ impl Store {
     /// processes may start at once).
     pub async fn open_postgres(url: &str) -> Result<Store> {
         let shown = shown_url(url);
-        let mut options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
+        // as libpq: a password in the URL, else PGPASSWORD, else PGPASSFILE or ~/.pgpass
+        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
             path: shown.clone(),
             source,
         })?;
-        if let Ok(password) = std::env::var("PGPASSWORD") {
-            options = options.password(&password);
-        }
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))

@@ -97,23 +97,7 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
 
     // --- a session of our own, created (not started) through georep ---
     let master = common::mastervol_href(&base, PW, SLAVE).await;
-    let created = api.call(
-        Method::POST,
-        &format!("{master}/georeplication-sessions"),
-        Some(&format!(
-            "<georeplication-session><slave_host_name>{}</slave_host_name><slavevolume>{SLAVE}</slavevolume><force>true</force></georeplication-session>",
-            host()
-        )),
-    )
-    .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    let list: Sessions = api.get(&format!("{master}/georeplication-sessions")).await;
-    let doc = list
-        .sessions
-        .iter()
-        .find(|s| s.slavevolume == SLAVE)
-        .unwrap();
-    let (s, sid) = (doc.href.clone(), doc.id);
+    let (s, sid) = common::create_lab_session(&api, &api, &master, SLAVE).await;
     // tarssh, as the lab's own session (FINDINGS P8)
     common::set_tarssh(&api, &s).await;
     // the create and the option set are operations, linked from their events

@@ -13,7 +13,7 @@
 //!   the session stopped as the run leaves it (gluster's status), nothing lost.
 use std::time::{Duration, Instant};
 
-use georep::api::docs::{OperationDoc, Sessions};
+use georep::api::docs::OperationDoc;
 use reqwest::Method;
 
 use crate::common;
@@ -87,26 +87,7 @@ async fn two_replicas_one_leader_nothing_lost() {
     assert!(!leads(&b), "two leaders");
 
     // --- a session created through A, its option set through B ---
-    let created = api_a
-        .call(
-            Method::POST,
-            &format!("{master}/georeplication-sessions"),
-            Some(&format!(
-                "<georeplication-session><slave_host_name>{}</slave_host_name><slavevolume>{SLAVE}</slavevolume><force>true</force></georeplication-session>",
-                host()
-            )),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    let list: Sessions = api_b
-        .get(&format!("{master}/georeplication-sessions"))
-        .await;
-    let doc = list
-        .sessions
-        .iter()
-        .find(|s| s.slavevolume == SLAVE)
-        .expect("the session A created, read through B");
-    let s = doc.href.clone();
+    let (s, _) = common::create_lab_session(&api_a, &api_b, &master, SLAVE).await;
     common::set_tarssh(&api_b, &s).await;
     assert_eq!(
         common::session_option(SLAVE, "sync_method").as_deref(),

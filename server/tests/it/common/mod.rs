@@ -225,22 +225,9 @@ pub fn database_arg(db: &std::path::Path) -> std::ffi::OsString {
         db.hash(&mut h);
     }
     let name = format!("t_{:016x}", h.finish());
-    let made = Command::new("psql")
-        .args([server.as_str(), "-qAt", "-v", "ON_ERROR_STOP=1", "-c"])
-        .arg(format!(
-            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
-        ))
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    if made.stdout.is_empty() {
+    let psql = |sql: String| {
         let out = Command::new("psql")
-            .args([server.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
-            .arg(format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .args([server.as_str(), "-qAt", "-v", "ON_ERROR_STOP=1", "-c", &sql])
             .output()
             .unwrap();
         assert!(
@@ -248,6 +235,14 @@ pub fn database_arg(db: &std::path::Path) -> std::ffi::OsString {
             "psql: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        out.stdout
+    };
+    if psql(format!(
+        "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+    ))
+    .is_empty()
+    {
+        psql(format!("CREATE DATABASE {name} TEMPLATE template0"));
     }
     let (base, _) = server.rsplit_once('/').unwrap();
     format!("{base}/{name}").into()
@@ -581,6 +576,37 @@ pub async fn session_events(
 
 /// Sets the session at HREF S to sync with tarssh through REST (Debian's rsync 3.5 syncs empty
 /// files: FINDINGS P8), which must answer 200.
+/// Creates (through `api`, with force) the session `master` (a volume's href) → this host's
+/// volume `slave`, and finds it through `reader` (the same server, or another on the same
+/// database): its href and id.
+pub async fn create_lab_session(
+    api: &rest::Rest,
+    reader: &rest::Rest,
+    master: &str,
+    slave: &str,
+) -> (String, uuid::Uuid) {
+    let created = api
+        .call(
+            reqwest::Method::POST,
+            &format!("{master}/georeplication-sessions"),
+            Some(&format!(
+                "<georeplication-session><slave_host_name>{}</slave_host_name><slavevolume>{slave}</slavevolume><force>true</force></georeplication-session>",
+                host()
+            )),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let list: georep::api::docs::Sessions = reader
+        .get(&format!("{master}/georeplication-sessions"))
+        .await;
+    let doc = list
+        .sessions
+        .iter()
+        .find(|s| s.slavevolume == slave)
+        .expect("the session just created");
+    (doc.href.clone(), doc.id)
+}
+
 pub async fn set_tarssh(api: &rest::Rest, s: &str) {
     let set = api
         .call(
