@@ -5,13 +5,13 @@
 #
 # ENGINE=sqlite (default): a temporary SQLite file; ENGINE=postgres: a PostgreSQL server of the
 # script's own (scripts/pg.sh, stopped at exit) and a database on it, the server run with
-# `--database URL --state-dir WORK` (on PostgreSQL georep keeps no GET document cache:
-# server/src/api/mod.rs). Either gets one cluster, a 2-brick master volume and SESSIONS
-# sessions with 2 detail rows each (one seed text for both engines); the release server runs
-# with a fake gluster that always fails (no cluster is touched: the sync interval is an hour,
-# its first cycle marks the cluster unreadable, so no probe is scheduled) and a bearer token;
-# the health scheduler evaluates every session every 5 s all along. nginx serves the document
-# fetched from the server.
+# `--database URL --state-dir WORK` (on PostgreSQL the GET document cache is keyed on the
+# database's snapshot: one round trip to the server per GET, api/cache.rs). Either gets one
+# cluster, a 2-brick master volume and SESSIONS sessions with 2 detail rows each (one seed
+# text for both engines); the release server runs with a fake gluster that always fails (no
+# cluster is touched: the sync interval is an hour, its first cycle marks the cluster
+# unreadable, so no probe is scheduled) and a bearer token; the health scheduler evaluates
+# every session every 5 s all along. nginx serves the document fetched from the server.
 # wrk: THREADS threads, CONNS connections, DURATION, --latency.
 # PROBE_INTERVAL: --probe-interval of the server (default 600, georep's own default).
 # PIN=1: the servers (georep, then nginx) on CPU 0 and wrk on CPU 1 (taskset), so that the
