@@ -71,7 +71,8 @@ impl Engine {
 /// A case's database, removed on `drop_db`.
 enum Held {
     Dir(tempfile::TempDir),
-    Database { server: String, name: String },
+    /// Its URL.
+    Database(String),
 }
 
 /// A fresh store on `engine`.
@@ -83,22 +84,9 @@ async fn open(engine: &Engine) -> (Held, Store) {
             (Held::Dir(dir), store)
         }
         Engine::Postgres(server) => {
-            use sqlx::Connection;
-            let name = format!("bench_{}", Uuid::new_v4().simple());
-            let mut admin = sqlx::PgConnection::connect(server).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-            let (base, _) = server.rsplit_once('/').unwrap();
-            let url = format!("{base}/{name}");
+            let url = store::create_database(server, "bench_").await.unwrap();
             let store = Store::open_postgres(&url).await.unwrap();
-            let held = Held::Database {
-                server: server.clone(),
-                name,
-            };
-            (held, store)
+            (Held::Database(url), store)
         }
     }
 }
@@ -108,15 +96,7 @@ async fn drop_db(held: Held, store: Store) {
     store.close().await;
     match held {
         Held::Dir(dir) => drop(dir),
-        Held::Database { server, name } => {
-            use sqlx::Connection;
-            let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-        }
+        Held::Database(url) => store::drop_database(&url).await.unwrap(),
     }
 }
 

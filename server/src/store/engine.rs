@@ -43,10 +43,6 @@ impl dyn Conn + '_ {
             Db::Pg(c) => Tx::Pg(sqlx::Connection::begin(c).await?),
         })
     }
-
-    pub fn is_postgres(&mut self) -> bool {
-        matches!(self.db(), Db::Pg(_))
-    }
 }
 
 /// The pool of either engine.

@@ -233,6 +233,34 @@ impl Store {
     }
 }
 
+/// Runs `sql` (CREATE or DROP DATABASE) on the PostgreSQL server `server` names (a URL of any
+/// database on it): what tests and benchmarks use for a database of their own.
+async fn on_server(server: &str, sql: &str) -> Result<()> {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(server).await?;
+    sqlx::query(sql).execute(&mut admin).await?;
+    admin.close().await?;
+    Ok(())
+}
+
+/// A new empty database named `NAME_PREFIX<uuid>` on the PostgreSQL server `server`: its URL.
+pub async fn create_database(server: &str, prefix: &str) -> Result<String> {
+    let name = format!("{prefix}{}", uuid::Uuid::new_v4().simple());
+    on_server(
+        server,
+        &format!("CREATE DATABASE {name} TEMPLATE template0"),
+    )
+    .await?;
+    let (base, _) = server.rsplit_once('/').unwrap_or((server, ""));
+    Ok(format!("{base}/{name}"))
+}
+
+/// Drops the database at `url` (made by `create_database`), its connections closed first.
+pub async fn drop_database(url: &str) -> Result<()> {
+    let (_, name) = url.rsplit_once('/').unwrap_or(("", url));
+    on_server(url, &format!("DROP DATABASE {name} WITH (FORCE)")).await
+}
+
 /// The advisory lock of `begin_immediate` on PostgreSQL (any number, the same in every process).
 const WRITE_LOCK: i64 = 0x6765_6f72_6570;
 

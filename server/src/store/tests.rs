@@ -47,24 +47,10 @@ pub(crate) async fn open_on(engine: Engine) -> Option<(Held, Store)> {
                 eprintln!("not run on PostgreSQL: GEOREP_TEST_PG is not set (scripts/pg.sh)");
                 return None;
             };
-            let url = fresh_database(&server).await;
+            let url = create_database(&server, "t_").await.unwrap();
             Some((Held::Database, Store::open_postgres(&url).await.unwrap()))
         }
     }
-}
-
-/// A new empty database on the server `server` (a URL naming any database on it): its URL.
-pub(crate) async fn fresh_database(server: &str) -> String {
-    use sqlx::Connection;
-    let name = format!("t_{}", Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(server).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
 }
 
 /// Runs each named `async fn(Store)` on both engines: tests `name::sqlite` and
