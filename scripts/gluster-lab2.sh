@@ -765,6 +765,12 @@ cmd_reset() {
     # each once: with two master volumes, glusterfs 10.3 lists the first one's sessions twice
     done < <(gx "$n" volume geo-replication status | xq sessions | awk -F'\t' '!seen[$1 FS $2]++')
   done
+  # a run killed mid-delete leaves a session's folder on a node that no longer lists it;
+  # glusterd then refuses a create ("Session between ... is already created")
+  for n in "${NODES[@]}"; do
+    x=$(find "$(node_dir "$n")/glusterd/geo-replication" -mindepth 1 -maxdepth 1 -type d -print -exec rm -rf {} + 2>/dev/null || true)
+    [[ -z $x ]] || step "$n: a deleted session's folder removed: ${x##*/}"
+  done
   # a reverse session's push-pem hook left the master read-only
   gx node1 volume reset "$LAB2_MASTER" features.read-only >/dev/null
   # the slave of a deleted session is read-only (push-pem's hook) and not empty

@@ -11,6 +11,9 @@ echo "== gluster lab"
 bash scripts/gluster-lab.sh up
 export LAB_HOST=$(hostname)
 
+echo "== two-cluster lab: from nothing (a run killed mid-test can leave gluster state that its reset cannot undo; the first test that needs it brings it up, ~10 s)"
+bash scripts/gluster-lab2.sh down --full
+
 echo "== import graph (no module circles)"
 python3 scripts/imports.py server/src
 python3 scripts/imports.py app/src

@@ -28,7 +28,7 @@ use georep::store;
 use uuid::Uuid;
 
 use crate::common;
-use common::{host, lab_lock_async, lab_script, lab_script_path, receiver, register_lab};
+use common::{host, lab_lock_async, lab_script, lab_script_path, receiver, register_lab, Engine};
 
 const SLAVE: &str = "slavevol5";
 const MOUNTS: &str = "/run/georep/probe-test";
@@ -71,9 +71,9 @@ async fn wait_changelog(slave: &str, budget: Duration) -> Duration {
     }
 }
 
-async fn service_with(config: HealthConfig) -> (Service, tempfile::TempDir) {
+async fn service_with(engine: Engine, config: HealthConfig) -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = common::open_store(&dir.path().join("georep.db")).await;
+    let store = common::open_store(&common::db_on(dir.path(), engine)).await;
     let service = Service::with_health(
         store,
         Gluster::new("gluster", Duration::from_secs(60)),
@@ -116,8 +116,19 @@ fn unmount_all() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn healthy_session_probes_healthy() {
+    healthy_probe(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn healthy_session_probes_healthy_on_postgres() {
+    if common::engine_given(Engine::Postgres, "a healthy probe on PostgreSQL") {
+        healthy_probe(Engine::Postgres).await
+    }
+}
+
+async fn healthy_probe(engine: Engine) {
     let _lab = lab_lock_async().await;
-    let (service, _db) = service_with(config(60, None)).await;
+    let (service, _db) = service_with(engine, config(60, None)).await;
     let id = session_id(&service, "slavevol").await;
     wait_changelog("slavevol", Duration::from_secs(120)).await;
     // what SQLite has now, not what the sync read before the workers settled (a session read
@@ -285,12 +296,23 @@ async fn wait_hook(got: &Arc<Mutex<Vec<serde_json::Value>>>, to: &str) -> serde_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stall_is_found_and_cleared_by_the_guided_restart() {
+    stall_and_guided_restart(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stall_is_found_and_cleared_by_the_guided_restart_on_postgres() {
+    if common::engine_given(Engine::Postgres, "the guided restart on PostgreSQL") {
+        stall_and_guided_restart(Engine::Postgres).await
+    }
+}
+
+async fn stall_and_guided_restart(engine: Engine) {
     let _lab = lab_lock_async().await;
     let h = host();
     lab_script(&["volume", SLAVE, "--fresh"]);
     let _cleanup = Cleanup;
     let (url, got) = receiver().await;
-    let (service, _db) = service_with(config(30, Some(url))).await;
+    let (service, _db) = service_with(engine, config(30, Some(url))).await;
 
     // --- a session of our own, started and live (tarssh: FINDINGS P8) ---
     let master = {
@@ -502,14 +524,28 @@ use chrono::Utc;
 /// unmounted by the scheduler (at start and on a tick), and every one at its stop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn probe_mounts_are_bounded_and_cleaned_up() {
+    probe_mounts(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn probe_mounts_are_bounded_and_cleaned_up_on_postgres() {
+    if common::engine_given(Engine::Postgres, "probe mounts on PostgreSQL") {
+        probe_mounts(Engine::Postgres).await
+    }
+}
+
+async fn probe_mounts(engine: Engine) {
     const ROOT: &str = "/run/georep/probe-mounts-test";
     let _lab = lab_lock_async().await;
-    let (service, _db) = service_with(HealthConfig {
-        // no probe of its own: the mounts below are the test's
-        probe_interval: Duration::ZERO,
-        mount_dir: ROOT.into(),
-        ..HealthConfig::default()
-    })
+    let (service, _db) = service_with(
+        engine,
+        HealthConfig {
+            // no probe of its own: the mounts below are the test's
+            probe_interval: Duration::ZERO,
+            mount_dir: ROOT.into(),
+            ..HealthConfig::default()
+        },
+    )
     .await;
     let root = std::path::Path::new(ROOT);
     let mount = |name: &str| {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 const SLAVE: &str = "slavevol2";
 
 use crate::common;
-use common::{host, lab_lock_async, lab_script, register_lab, session_option};
+use common::{host, lab_lock_async, lab_script, register_lab, session_option, Engine};
 
 use common::gluster_xml as cli;
 
@@ -80,13 +80,24 @@ fn timed<T>(what: &str, t0: Instant, r: T) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn session_lifecycle_round_trip() {
+    lifecycle_round_trip(Engine::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn session_lifecycle_round_trip_on_postgres() {
+    if common::engine_given(Engine::Postgres, "lifecycle on PostgreSQL") {
+        lifecycle_round_trip(Engine::Postgres).await
+    }
+}
+
+async fn lifecycle_round_trip(engine: Engine) {
     let _lab = lab_lock_async().await;
     let h = host();
     lab_script(&["volume", SLAVE, "--fresh"]);
     let _cleanup = common::DeleteVolume(SLAVE);
 
     let dir = tempfile::tempdir().unwrap();
-    let store = common::open_store(&dir.path().join("georep.db")).await;
+    let store = common::open_store(&common::db_on(dir.path(), engine)).await;
     let service = Service::new(store, Gluster::new("gluster", Duration::from_secs(60)));
     register_lab(&service).await;
     service.sync_all().await;

@@ -248,6 +248,28 @@ pub fn database_arg(db: &std::path::Path) -> std::ffi::OsString {
     format!("{base}/{name}").into()
 }
 
+/// The engine a test puts georep's store on (the lifecycle and health suites run on both in
+/// one run; the rest on SQLite, or all on PostgreSQL with `GEOREP_TEST_ENGINE=postgres`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A test's database file in DIR on ENGINE, as `database_arg` reads it: on PostgreSQL a
+/// `*.pg` named after DIR, so a database of the test's own.
+pub fn db_on(dir: &std::path::Path, engine: Engine) -> std::path::PathBuf {
+    match engine {
+        Engine::Sqlite => dir.join("georep.db"),
+        Engine::Postgres => dir.join(format!("{}.pg", dir.file_name().unwrap().to_string_lossy())),
+    }
+}
+
+/// Whether a test on ENGINE runs here: PostgreSQL needs `pg_given`.
+pub fn engine_given(engine: Engine, test: &str) -> bool {
+    engine == Engine::Sqlite || pg_given(test)
+}
+
 /// The store of a test's database file `db` (on PostgreSQL: the database `database_arg` names).
 pub async fn open_store(db: &std::path::Path) -> georep::store::Store {
     let arg = database_arg(db);
