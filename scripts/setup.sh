@@ -10,9 +10,14 @@
 # Also installed: Debian chromium (end-to-end tests), the npm packages of end2end/ (never a
 # browser download), and glusterfs-server, openssh-server, rsync for the gluster lab.
 #
-# Usage: bash scripts/setup.sh   (as root; a second run takes seconds)
+# Usage: bash scripts/setup.sh [PART]   (as root; a second run takes seconds)
+#          PART: all (the default); base (all but the two cargo-built tools of the release
+#          site, cargo-leptos and wasm-bindgen-cli: ~12 min of compiling on 2 cores, which
+#          test.sh runs beside the lab tests); site-tools (only those two, after base)
 #        source "$GEOREP_TOOLCHAIN/env" afterwards (the run and test scripts do it)
 set -euo pipefail
+PART=${1:-all}
+[[ $PART == all || $PART == base || $PART == site-tools ]] || { echo "usage: setup.sh [all|base|site-tools]" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSROOT=${GEOREP_TOOLCHAIN:-/opt/georep-toolchain}
@@ -32,6 +37,8 @@ WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
 say() { printf '=== [%s] setup: %s\n' "$(date +%T)" "$*"; }
 t0=$(date +%s)
 
+# the parts before the cargo tools: left out with `site-tools` (not indented: a heredoc below)
+if [[ $PART != site-tools ]]; then
 # ---------------------------------------------------------------- Debian packages
 pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 gcc libc6-dev pkg-config
       chromium fonts-liberation glusterfs-server glusterfs-client openssh-server openssh-client
@@ -100,9 +107,23 @@ cat > "$SYSROOT/env" <<ENV
 export PATH="$CARGO_HOME/bin:$NPM_TOOLS/bin:\$PATH"
 export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
 ENV
+# ---------------------------------------------------------------- npm tools
+if ! "$NPM_TOOLS/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*} "; then
+  say "npm install binaryen@$BINARYEN_VERSION (wasm-opt)"
+  npm install -g --prefix "$NPM_TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+if [[ -f "$ROOT/end2end/package.json" ]]; then
+  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" || "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]]; then
+    say "npm ci in end2end/ (no browser download: Debian chromium is used)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
+  fi
+fi
+
+fi
 
 # ---------------------------------------------------------------- cargo tools
 export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
+if [[ $PART != base ]]; then
 has() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -qw "$2"; }
 if ! has cargo-leptos "$CARGO_LEPTOS_VERSION"; then
   say "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)"
@@ -117,16 +138,8 @@ if ! has wasm-bindgen "$WASM_BINDGEN_VERSION"; then
   CARGO_PROFILE_RELEASE_LTO=false cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# ---------------------------------------------------------------- npm tools
-if ! "$NPM_TOOLS/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*} "; then
-  say "npm install binaryen@$BINARYEN_VERSION (wasm-opt)"
-  npm install -g --prefix "$NPM_TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
-fi
-if [[ -f "$ROOT/end2end/package.json" ]]; then
-  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" || "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]]; then
-    say "npm ci in end2end/ (no browser download: Debian chromium is used)"
-    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
-  fi
 fi
 
-say "done in $(( $(date +%s) - t0 ))s: $(RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME rustc -V), $(cargo-leptos --version), $(wasm-bindgen --version)"
+tools=$(RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME rustc -V)
+[[ $PART == base ]] || tools+=", $(cargo-leptos --version), $(wasm-bindgen --version)"
+say "$PART done in $(( $(date +%s) - t0 ))s: $tools"
