@@ -23,8 +23,10 @@
 #                   what a node needs after its glusterd.vol changed (gluster-mountbroker).
 #                   The same from inside a node: `ssh root@node3 georep-lab-glusterd restart`.
 #   reset           delete every geo-rep session of both pools (a failback's reverse session is
-#                   the slave pool's), make c2master writable again and re-create c2slave
-#                   empty (what a test needs before it creates a session).
+#                   the slave pool's) and any session folder a node kept of a deleted one,
+#                   make c2master writable again and re-create c2slave empty (what a test
+#                   needs before it creates a session). A pool whose nodes disagree after a
+#                   run killed mid-delete: `down --full` then `up` (what test.sh does).
 #   nonroot-reset   `reset`, then no trace of a non-root session: the users geoaccount and
 #                   geoaccount2, the group geogroup (and their homes), /var/mountbroker-root,
 #                   the mountbroker's options in every node's glusterd.vol (the node's copy
