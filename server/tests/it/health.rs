@@ -114,17 +114,10 @@ fn unmount_all() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn healthy_session_probes_healthy() {
-    healthy_probe(Engine::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn healthy_session_probes_healthy_on_postgres() {
-    if common::engine_given(Engine::Postgres, "a healthy probe on PostgreSQL") {
-        healthy_probe(Engine::Postgres).await
-    }
-}
+on_both_engines!(
+    healthy_session_probes_healthy,
+    healthy_session_probes_healthy_on_postgres => healthy_probe
+);
 
 async fn healthy_probe(engine: Engine) {
     let _lab = lab_lock_async().await;
@@ -294,17 +287,10 @@ async fn wait_hook(got: &Arc<Mutex<Vec<serde_json::Value>>>, to: &str) -> serde_
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn stall_is_found_and_cleared_by_the_guided_restart() {
-    stall_and_guided_restart(Engine::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn stall_is_found_and_cleared_by_the_guided_restart_on_postgres() {
-    if common::engine_given(Engine::Postgres, "the guided restart on PostgreSQL") {
-        stall_and_guided_restart(Engine::Postgres).await
-    }
-}
+on_both_engines!(
+    stall_is_found_and_cleared_by_the_guided_restart,
+    stall_is_found_and_cleared_by_the_guided_restart_on_postgres => stall_and_guided_restart
+);
 
 async fn stall_and_guided_restart(engine: Engine) {
     let _lab = lab_lock_async().await;
@@ -518,22 +504,15 @@ use chrono::Utc;
 
 // `/metrics` of the real binary, with its token: tests/security.rs `metrics_need_a_bearer_token`.
 
+on_both_engines!(
+    probe_mounts_are_bounded_and_cleaned_up,
+    probe_mounts_are_bounded_and_cleaned_up_on_postgres => probe_mounts
+);
+
 /// georep's own probe mounts, on a folder of this test's: a hung glusterfs client (stopped
 /// with SIGSTOP, as a client stuck on a dead server is) cannot hold a probe's file call for
 /// ever; the mounts a killed georep left and those of a volume without a session are
 /// unmounted by the scheduler (at start and on a tick), and every one at its stop.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn probe_mounts_are_bounded_and_cleaned_up() {
-    probe_mounts(Engine::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn probe_mounts_are_bounded_and_cleaned_up_on_postgres() {
-    if common::engine_given(Engine::Postgres, "probe mounts on PostgreSQL") {
-        probe_mounts(Engine::Postgres).await
-    }
-}
-
 async fn probe_mounts(engine: Engine) {
     const ROOT: &str = "/run/georep/probe-mounts-test";
     let _lab = lab_lock_async().await;

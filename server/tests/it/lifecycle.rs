@@ -78,17 +78,10 @@ fn timed<T>(what: &str, t0: Instant, r: T) -> T {
     r
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn session_lifecycle_round_trip() {
-    lifecycle_round_trip(Engine::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn session_lifecycle_round_trip_on_postgres() {
-    if common::engine_given(Engine::Postgres, "lifecycle on PostgreSQL") {
-        lifecycle_round_trip(Engine::Postgres).await
-    }
-}
+on_both_engines!(
+    session_lifecycle_round_trip,
+    session_lifecycle_round_trip_on_postgres => lifecycle_round_trip
+);
 
 async fn lifecycle_round_trip(engine: Engine) {
     let _lab = lab_lock_async().await;

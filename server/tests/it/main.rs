@@ -12,6 +12,7 @@
 //! Data files stay where the unit tests read them too: `server/tests/fixtures/`,
 //! `server/tests/corpus/`.
 
+#[macro_use]
 mod common;
 
 mod api;

@@ -3,7 +3,8 @@
 //! (`mastervol → HOST::slavevol9`), in one test so that the lab is set up once:
 //! * exactly one replica leads (runs the sync, health and schedule loops), the other serves;
 //! * an action through each replica reaches gluster (an option set through B, a DR sync
-//!   through A), and a change made through one is read through the other at once;
+//!   through A), and a change made through one is read through the other at once; B's open
+//!   page hears of a change made through A within 2 s (its live stream, `/rpc/live`);
 //! * while the DR run A started holds the session, an action through B is refused (409,
 //!   naming the run): the per-session lock is the database's;
 //! * a token works on both, and once revoked (by the CLI, a third process) on neither,
@@ -13,7 +14,7 @@
 //!   the session stopped as the run leaves it (gluster's status), nothing lost.
 use std::time::{Duration, Instant};
 
-use georep::api::docs::OperationDoc;
+use georep::api::docs::{OperationDoc, OptionDoc};
 use reqwest::Method;
 
 use crate::common;
@@ -98,6 +99,44 @@ async fn two_replicas_one_leader_nothing_lost() {
     let through_a = api_a.call(Method::GET, &format!("{s}/options"), None).await;
     assert_eq!(through_a.status, 200, "{}", through_a.text);
     assert!(through_a.text.contains("tarssh"), "{}", through_a.text);
+
+    // --- a change through A is on B's open page within 2 s: B's live stream (what the page
+    // listens to, then re-reads) tells of it, and what B then reads is the change ---
+    let cookie = crate::server::session_cookie(&b.base, "admin", PW).await;
+    let mut live = crate::server::get_as(&cookie, format!("{}/rpc/live", b.base)).await;
+    assert_eq!(live.status(), 200);
+    let set = api_a
+        .call(
+            Method::PUT,
+            &format!("{s}/options/sync_jobs"),
+            Some("<option><value>5</value></option>"),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let t0 = Instant::now();
+    loop {
+        let left = Duration::from_secs(2).saturating_sub(t0.elapsed());
+        let chunk = tokio::time::timeout(left, live.chunk())
+            .await
+            .expect("B's page heard of no change within 2 s of the one through A")
+            .unwrap()
+            .expect("B's live stream ended");
+        if !String::from_utf8_lossy(&chunk).contains("event: change") {
+            continue; // a keep-alive comment
+        }
+        let read: OptionDoc = api_b.get(&format!("{s}/options/sync_jobs")).await;
+        if read.value == "5" {
+            eprintln!(
+                "timing: a change through A on B's page after {} ms",
+                t0.elapsed().as_millis()
+            );
+            break;
+        }
+    }
+    assert_eq!(
+        common::session_option(SLAVE, "sync_jobs").as_deref(),
+        Some("5")
+    );
 
     // --- a token on both replicas; revoked by the CLI: refused by both within 2 s ---
     let token = common::georep_ok(&db_a, &["token", "add", "admin", "--name", "replicas"]);

@@ -265,9 +265,22 @@ pub fn db_on(dir: &std::path::Path, engine: Engine) -> std::path::PathBuf {
     }
 }
 
-/// Whether a test on ENGINE runs here: PostgreSQL needs `pg_given`.
-pub fn engine_given(engine: Engine, test: &str) -> bool {
-    engine == Engine::Sqlite || pg_given(test)
+/// Two tests that run INNER (an `async fn(Engine)`) on each engine: SQLITE on SQLite,
+/// POSTGRES on PostgreSQL (when `pg_given`), on the multi-threaded runtime of the lab tests.
+macro_rules! on_both_engines {
+    ($sqlite:ident, $postgres:ident => $inner:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $sqlite() {
+            $inner(crate::common::Engine::Sqlite).await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $postgres() {
+            if crate::common::pg_given(stringify!($postgres)) {
+                $inner(crate::common::Engine::Postgres).await
+            }
+        }
+    };
 }
 
 /// The store of a test's database file `db` (on PostgreSQL: the database `database_arg` names).
