@@ -771,7 +771,7 @@ cmd_reset() {
   # glusterd then refuses a create ("Session between ... is already created")
   for n in "${NODES[@]}"; do
     x=$(find "$(node_dir "$n")/glusterd/geo-replication" -mindepth 1 -maxdepth 1 -type d -print -exec rm -rf {} + 2>/dev/null || true)
-    [[ -z $x ]] || step "$n: a deleted session's folder removed: ${x##*/}"
+    [[ -z $x ]] || step "$n: a deleted session's folder removed: $(basename -a $x | paste -sd' ')"
   done
   # a reverse session's push-pem hook left the master read-only
   gx node1 volume reset "$LAB2_MASTER" features.read-only >/dev/null

@@ -105,14 +105,7 @@ async fn two_replicas_one_leader_nothing_lost() {
     let cookie = crate::server::session_cookie(&b.base, "admin", PW).await;
     let mut live = crate::server::get_as(&cookie, format!("{}/rpc/live", b.base)).await;
     assert_eq!(live.status(), 200);
-    let set = api_a
-        .call(
-            Method::PUT,
-            &format!("{s}/options/sync_jobs"),
-            Some("<option><value>5</value></option>"),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
+    common::set_option(&api_a, &s, "sync_jobs", "5").await;
     let t0 = Instant::now();
     loop {
         let left = Duration::from_secs(2).saturating_sub(t0.elapsed());

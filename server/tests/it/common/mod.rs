@@ -267,6 +267,7 @@ pub fn db_on(dir: &std::path::Path, engine: Engine) -> std::path::PathBuf {
 
 /// Two tests that run INNER (an `async fn(Engine)`) on each engine: SQLITE on SQLite,
 /// POSTGRES on PostgreSQL (when `pg_given`), on the multi-threaded runtime of the lab tests.
+#[allow(unused_macros)] // benches/actions.rs includes this module and runs no engine pair
 macro_rules! on_both_engines {
     ($sqlite:ident, $postgres:ident => $inner:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -643,11 +644,16 @@ pub async fn create_lab_session(
 }
 
 pub async fn set_tarssh(api: &rest::Rest, s: &str) {
+    set_option(api, s, "sync_method", "tarssh").await
+}
+
+/// `PUT S/options/KEY` with VALUE through API, asserted to succeed.
+pub async fn set_option(api: &rest::Rest, s: &str, key: &str, value: &str) {
     let set = api
         .call(
             reqwest::Method::PUT,
-            &format!("{s}/options/sync_method"),
-            Some("<option><value>tarssh</value></option>"),
+            &format!("{s}/options/{key}"),
+            Some(&format!("<option><value>{value}</value></option>")),
         )
         .await;
     assert_eq!(set.status, 200, "{}", set.text);
