@@ -8,7 +8,7 @@
 //! * while the DR run A started holds the session, an action through B is refused (409,
 //!   naming the run): the per-session lock is the database's;
 //! * a token works on both, and once revoked (by the CLI, a third process) on neither,
-//!   within 2 s;
+//!   within 2 s; failed logins through A and B add up (429 on both past the limit);
 //! * SIGKILL of the leader in the middle of the run: B leads within 15 s, takes the run over
 //!   (its owner is dead) and completes it: the file written before is on the slave's brick,
 //!   the session stopped as the run leaves it (gluster's status), nothing lost.
@@ -150,6 +150,24 @@ async fn two_replicas_one_leader_nothing_lost() {
             "a revoked token still works on a replica"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // --- failed logins count on both: guesses at one name through A and B in turn, then
+    // both refuse that name from this client (429), even with a right password ---
+    let guess = |base: &str, pw: &str| {
+        reqwest::Client::new()
+            .get(format!("{base}/api"))
+            .basic_auth("replicas-guessed", Some(pw.to_owned()))
+            .send()
+    };
+    for i in 0..georep::service::auth::PAIR_FAILURES {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        assert_eq!(guess(base, "wrong").await.unwrap().status(), 401);
+    }
+    common::add_user(&db_a, "replicas-guessed", "viewer", PW);
+    for base in [&a.base, &b.base] {
+        let r = guess(base, PW).await.unwrap();
+        assert_eq!(r.status(), 429, "{}", r.text().await.unwrap());
     }
 
     // --- a DR sync through A (the leader), holding the session ---

@@ -1,8 +1,12 @@
 //! The failed-login back-off: failures counted per (client address, user name) and per client
-//! address within a window; past a limit the client waits until the oldest one leaves it.
-use std::collections::{HashMap, VecDeque};
+//! address within a window; past a limit the client waits until the oldest one leaves it. The
+//! counts are the database's (`store::login_failures`), so every georep process on it counts
+//! the same failures: a guesser spread over several replicas gets no more guesses.
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::service::{Result, ServiceError};
+use crate::store::{self, Conn, Store};
 
 /// Failed logins counted within this window...
 const FAILURE_WINDOW: Duration = Duration::from_secs(300);
@@ -10,167 +14,222 @@ const FAILURE_WINDOW: Duration = Duration::from_secs(300);
 pub const PAIR_FAILURES: usize = 5;
 /// ...and this many per client address (one guesser trying many accounts or tokens).
 pub const CLIENT_FAILURES: usize = 20;
-/// Bounds the failure table (a flood of made-up user names cannot grow it for ever).
-const FAILURES_MAX: usize = 100_000;
 
-/// Recent failed logins (and attempts under way) by client and user name, and by client.
-#[derive(Default)]
-pub(super) struct Failures {
-    by_pair: HashMap<(Option<IpAddr>, String), VecDeque<Instant>>,
-    by_client: HashMap<IpAddr, VecDeque<Instant>>,
+const WINDOW_MS: i64 = FAILURE_WINDOW.as_millis() as i64;
+
+/// An attempt counted as a failure until it is forgiven.
+pub(super) struct Attempt {
+    id: i64,
+    client: String,
+    user: Option<String>,
 }
 
-impl Failures {
-    /// How long until this client may try this user name again, or None when it may now.
-    pub(super) fn blocked(
-        &mut self,
-        user: Option<&str>,
-        client: Option<IpAddr>,
-        now: Instant,
-    ) -> Option<Duration> {
-        let pair_wait = user
-            .and_then(|u| self.by_pair.get_mut(&(client, u.to_owned())))
-            .and_then(|q| wait(q, PAIR_FAILURES, now));
-        let client_wait = client
-            .and_then(|c| self.by_client.get_mut(&c))
-            .and_then(|q| wait(q, CLIENT_FAILURES, now));
-        pair_wait.max(client_wait)
-    }
-
-    /// Whether this client has failed within the window.
-    pub(super) fn guessing(&mut self, client: Option<IpAddr>, now: Instant) -> bool {
-        client
-            .and_then(|c| self.by_client.get_mut(&c))
-            .is_some_and(|q| {
-                wait(q, CLIENT_FAILURES, now);
-                !q.is_empty()
-            })
-    }
-
-    /// Counts an attempt as a failure from `now` on, unless the client must wait.
-    pub(super) fn reserve(
-        &mut self,
-        user: Option<&str>,
-        client: Option<IpAddr>,
-        now: Instant,
-    ) -> std::result::Result<(), Duration> {
-        match self.blocked(user, client, now) {
-            Some(wait) => Err(wait),
-            None => {
-                self.record(user, client, now);
-                Ok(())
-            }
-        }
-    }
-
-    fn record(&mut self, user: Option<&str>, client: Option<IpAddr>, now: Instant) {
-        if self.by_pair.len() + self.by_client.len() >= FAILURES_MAX {
-            let live = |q: &mut VecDeque<Instant>| {
-                q.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
-                !q.is_empty()
-            };
-            self.by_pair.retain(|_, q| live(q));
-            self.by_client.retain(|_, q| live(q));
-        }
-        if let Some(u) = user {
-            if self.by_pair.len() < FAILURES_MAX {
-                self.by_pair
-                    .entry((client, u.to_owned()))
-                    .or_default()
-                    .push_back(now);
-            }
-        }
-        if let Some(c) = client {
-            self.by_client.entry(c).or_default().push_back(now);
-        }
-    }
-
-    /// An attempt reserved `at` succeeded: the pair's failures are forgotten, and the client's
-    /// reserved slot given back.
-    pub(super) fn release(&mut self, user: Option<&str>, client: Option<IpAddr>, at: Instant) {
-        if let Some(u) = user {
-            self.by_pair.remove(&(client, u.to_owned()));
-        }
-        if let Some(q) = client.and_then(|c| self.by_client.get_mut(&c)) {
-            if let Some(i) = q.iter().rposition(|t| *t == at) {
-                q.remove(i);
-            }
-        }
-    }
+/// Milliseconds since 1970: the time the processes sharing the database count failures in.
+pub(super) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
-/// Drops failures older than the window; with `limit` or more left, the time until the
-/// oldest one leaves it.
-fn wait(q: &mut VecDeque<Instant>, limit: usize, now: Instant) -> Option<Duration> {
-    while q
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+/// Takes this attempt's failure slot before any check, so that parallel attempts (through any
+/// replica) cannot all pass the limit; with whether the client had failed within the window
+/// already. `TooManyAttempts` while this client must wait for this user name or overall.
+pub(super) async fn reserve(
+    store: &Store,
+    user: Option<&str>,
+    client: Option<IpAddr>,
+    now_ms: i64,
+) -> Result<(Attempt, bool)> {
+    // a client that must wait is refused on a read: a flood of refused guesses takes no lock
+    check(store, user, client, now_ms).await?;
+    let client = client.map(|c| c.to_string()).unwrap_or_default();
+    let mut tx = store.begin_immediate().await?;
+    let (wait, guessing) = blocked(&mut *tx, user, &client, now_ms).await?;
+    if let Some(wait) = wait {
+        return Err(ServiceError::TooManyAttempts(wait));
+    }
+    let id =
+        store::insert_login_failure(&mut *tx, &client, user, now_ms, now_ms - WINDOW_MS).await?;
+    tx.commit().await?;
+    let user = user.map(str::to_owned);
+    Ok((Attempt { id, client, user }, guessing))
+}
+
+/// `TooManyAttempts` while this client must wait for this user name or overall (one read).
+pub(super) async fn check(
+    store: &Store,
+    user: Option<&str>,
+    client: Option<IpAddr>,
+    now_ms: i64,
+) -> Result<()> {
+    let client = client.map(|c| c.to_string()).unwrap_or_default();
+    match blocked(&mut *store.conn().await?, user, &client, now_ms)
+        .await?
+        .0
     {
-        q.pop_front();
+        Some(wait) => Err(ServiceError::TooManyAttempts(wait)),
+        None => Ok(()),
     }
-    (q.len() >= limit).then(|| FAILURE_WINDOW - now.duration_since(q[q.len() - limit]))
+}
+
+/// The attempt succeeded (or was not checked): not a failure, and the pair's earlier failures
+/// are forgotten (the client's are not).
+pub(super) async fn forgive(store: &Store, attempt: &Attempt) -> Result<()> {
+    let Attempt { id, client, user } = attempt;
+    Ok(store::forgive_login(&mut *store.conn().await?, *id, client, user.as_deref()).await?)
+}
+
+/// How long until this client may try this user name, if it must wait; with whether it has
+/// failed within the window.
+async fn blocked(
+    conn: &mut dyn Conn,
+    user: Option<&str>,
+    client: &str,
+    now_ms: i64,
+) -> Result<(Option<Duration>, bool)> {
+    let since = now_ms - WINDOW_MS;
+    let pair_wait = match user {
+        Some(u) => {
+            let times =
+                store::login_failures(conn, client, Some(u), since, PAIR_FAILURES as i64).await?;
+            wait(&times, PAIR_FAILURES, now_ms)
+        }
+        None => None,
+    };
+    // an unknown address is no client: its attempts count for their user name only
+    if client.is_empty() {
+        return Ok((pair_wait, false));
+    }
+    let times = store::login_failures(conn, client, None, since, CLIENT_FAILURES as i64).await?;
+    Ok((
+        pair_wait.max(wait(&times, CLIENT_FAILURES, now_ms)),
+        !times.is_empty(),
+    ))
+}
+
+/// With `limit` failures within the window (`newest`: their times, newest first, at most
+/// `limit`), the time until the oldest of them leaves it.
+fn wait(newest: &[i64], limit: usize, now_ms: i64) -> Option<Duration> {
+    let oldest = *newest.get(limit.checked_sub(1)?)?;
+    let left = (oldest + WINDOW_MS - now_ms).max(0);
+    Some(Duration::from_millis(left as u64))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::on_both_engines;
+
+    async fn reserve_ok(store: &Store, user: &str, client: Option<IpAddr>, at: i64) -> Attempt {
+        reserve(store, Some(user), client, at).await.unwrap().0
+    }
+
+    fn waits(r: Result<(Attempt, bool)>) -> Option<Duration> {
+        match r {
+            Err(ServiceError::TooManyAttempts(w)) => Some(w),
+            Ok(_) => None,
+            Err(e) => panic!("{e}"),
+        }
+    }
 
     #[test]
-    fn failures_block_per_client_and_user_then_per_client_then_expire() {
-        let mut f = Failures::default();
-        let t0 = Instant::now();
+    fn the_wait_is_until_the_oldest_counted_failure_leaves_the_window() {
+        assert_eq!(wait(&[], 1, 0), None);
+        assert_eq!(wait(&[30, 20], 3, 40), None);
+        assert_eq!(
+            wait(&[30, 20, 10], 3, 40),
+            Some(Duration::from_millis(299_970))
+        );
+        assert_eq!(
+            wait(&[30, 20, 10], 3, 10 + WINDOW_MS + 5),
+            Some(Duration::ZERO)
+        );
+    }
+
+    async fn failures_block_per_client_and_user_then_per_client_then_expire(store: Store) {
+        let t0 = 1_000_000_000;
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..PAIR_FAILURES {
-            assert_eq!(f.reserve(Some("admin"), Some(a), t0), Ok(()));
+            reserve_ok(&store, "admin", Some(a), t0).await;
         }
         // this client waits for this user; the user from another client does not, nor another
         // user from this client
-        assert_eq!(f.blocked(Some("admin"), Some(a), t0), Some(FAILURE_WINDOW));
-        assert_eq!(f.reserve(Some("admin"), Some(a), t0), Err(FAILURE_WINDOW));
-        assert_eq!(f.blocked(Some("admin"), Some(b), t0), None);
-        assert_eq!(f.blocked(Some("ops"), Some(a), t0), None);
-        let later = t0 + Duration::from_secs(100);
+        let window = Some(FAILURE_WINDOW);
         assert_eq!(
-            f.blocked(Some("admin"), Some(a), later),
+            waits(reserve(&store, Some("admin"), Some(a), t0).await),
+            window
+        );
+        reserve_ok(&store, "admin", Some(b), t0).await;
+        reserve_ok(&store, "ops", Some(a), t0).await;
+        let later = t0 + 100_000;
+        assert_eq!(
+            waits(reserve(&store, Some("admin"), Some(a), later).await),
             Some(FAILURE_WINDOW - Duration::from_secs(100))
         );
-        assert_eq!(f.blocked(Some("admin"), Some(a), t0 + FAILURE_WINDOW), None);
-        // a success forgets the pair's failures and gives the client its slot back
-        assert!(!f.guessing(Some(b), t0));
-        f.reserve(Some("ops"), Some(b), t0).unwrap();
-        assert!(f.guessing(Some(b), t0));
-        let t1 = t0 + Duration::from_millis(1);
-        f.reserve(Some("ops"), Some(b), t1).unwrap();
-        f.release(Some("ops"), Some(b), t1);
-        assert!(!f.by_pair.contains_key(&(Some(b), "ops".to_owned())));
-        assert_eq!(f.by_client[&b], [t0]);
-        // many user names from one address: the address waits, others do not
-        for i in 1..CLIENT_FAILURES {
-            f.reserve(Some(&format!("u{i}")), Some(b), t0).unwrap();
+        reserve_ok(&store, "admin", Some(a), t0 + WINDOW_MS).await;
+        // a success forgets the pair's failures (not the client's) and gives its slot back
+        let c: IpAddr = "192.0.2.3".parse().unwrap();
+        let (_, guessing) = reserve(&store, Some("ops"), Some(c), t0).await.unwrap();
+        assert!(!guessing);
+        for _ in 1..PAIR_FAILURES - 1 {
+            reserve_ok(&store, "ops", Some(c), t0).await;
         }
-        assert!(f.blocked(Some("fresh"), Some(b), t0).is_some());
-        assert_eq!(f.blocked(Some("fresh"), Some(a), t0), None);
-        assert_eq!(f.blocked(Some("fresh"), Some(b), t0 + FAILURE_WINDOW), None);
+        let (right, guessing) = reserve(&store, Some("ops"), Some(c), t0).await.unwrap();
+        assert!(guessing);
+        forgive(&store, &right).await.unwrap();
+        for _ in 0..PAIR_FAILURES {
+            reserve_ok(&store, "ops", Some(c), t0).await;
+        }
+        assert!(waits(reserve(&store, Some("ops"), Some(c), t0).await).is_some());
+        // many user names from one address: the address waits (its forgiven failures count),
+        // others do not
+        let mut n = 2 * PAIR_FAILURES - 1;
+        while n < CLIENT_FAILURES {
+            reserve_ok(&store, &format!("u{n}"), Some(c), t0).await;
+            n += 1;
+        }
+        assert!(waits(reserve(&store, Some("fresh"), Some(c), t0).await).is_some());
+        reserve_ok(&store, "fresh", Some(b), t0).await;
+        reserve_ok(&store, "fresh", Some(c), t0 + WINDOW_MS).await;
+        // an unknown address counts per user name only
+        for _ in 0..PAIR_FAILURES {
+            reserve_ok(&store, "nobody", None, t0).await;
+        }
+        assert!(waits(reserve(&store, Some("nobody"), None, t0).await).is_some());
+        reserve_ok(&store, "other", None, t0).await;
     }
 
-    #[test]
-    fn attempts_under_way_count_before_their_answer() {
+    async fn attempts_under_way_count_before_their_answer(store: Store) {
         // parallel guesses each take a slot before the password is checked: past the limit
         // the next ones are refused even though none has been answered yet
-        let mut f = Failures::default();
-        let now = Instant::now();
+        let now = now_ms();
         let c: IpAddr = "192.0.2.9".parse().unwrap();
-        let passed = (0..64)
-            .filter(|i| {
-                f.reserve(Some(&format!("made-up-{i}")), Some(c), now)
-                    .is_ok()
-            })
+        let names: Vec<String> = (0..64).map(|i| format!("made-up-{i}")).collect();
+        let tries = names.iter().map(|n| reserve(&store, Some(n), Some(c), now));
+        let passed = futures_util::future::join_all(tries)
+            .await
+            .into_iter()
+            .filter(waits_ok)
             .count();
         assert_eq!(passed, CLIENT_FAILURES);
-        let passed = (0..64)
-            .filter(|_| f.reserve(Some("admin"), None, now).is_ok())
+        let tries = (0..64).map(|_| reserve(&store, Some("admin"), None, now));
+        let passed = futures_util::future::join_all(tries)
+            .await
+            .into_iter()
+            .filter(waits_ok)
             .count();
         assert_eq!(passed, PAIR_FAILURES);
     }
+
+    fn waits_ok(r: &Result<(Attempt, bool)>) -> bool {
+        match r {
+            Ok(_) => true,
+            Err(ServiceError::TooManyAttempts(_)) => false,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    on_both_engines!(
+        failures_block_per_client_and_user_then_per_client_then_expire,
+        attempts_under_way_count_before_their_answer,
+    );
 }

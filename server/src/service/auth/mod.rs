@@ -5,7 +5,8 @@
 //! credentials (keyed by a secret drawn at start; never the password itself). API tokens are
 //! long random secrets stored as their SHA-256 and found by one indexed lookup.
 //!
-//! Failed logins are counted per (client address, user name) and per client address; past a
+//! Failed logins are counted per (client address, user name) and per client address, in the
+//! database (every georep process on it counts the same failures); past a
 //! limit that client's next attempts are refused without looking at the password
 //! (`ServiceError::TooManyAttempts`, a 429 with Retry-After at the REST edge) until the oldest
 //! failure leaves the window. No user name is locked for everyone: a guesser elsewhere cannot
@@ -36,7 +37,6 @@ mod backoff;
 mod passwords;
 mod web;
 
-use backoff::Failures;
 pub use backoff::{CLIENT_FAILURES, PAIR_FAILURES};
 pub use passwords::random_password;
 use passwords::{argon2_turns, hash_password, Argon2Threads};
@@ -224,7 +224,6 @@ pub struct Authenticator {
 
 struct AuthInner {
     key: [u8; 32],
-    failures: Mutex<Failures>,
     /// Turns at argon2: as many as half the cores (the rest serve everything else)...
     turns: Arc<tokio::sync::Semaphore>,
     /// ...each taken on one of as many threads of georep's own.
@@ -253,7 +252,6 @@ impl Authenticator {
             service,
             inner: Arc::new(AuthInner {
                 key,
-                failures: Mutex::new(Failures::default()),
                 turns: Arc::new(tokio::sync::Semaphore::new(argon2_turns())),
                 argon2: Argon2Threads::spawn(argon2_turns()),
                 waiting: Default::default(),
@@ -297,7 +295,18 @@ impl Authenticator {
         // no made-up text of any length) and, like an over-long password, costs no lookup
         // and no hashing
         let name = parse_login(user).ok();
-        let (attempt, guessing) = self.reserve(name, client)?;
+        if let Some(p) = name.and_then(|n| recall(&self.inner.logins, &self.login_key(n, password)))
+        {
+            // right, as seen within LOGIN_CACHE: no attempt to count, but still refused while
+            // this client must wait (a right guess past the limit must tell the guesser nothing)
+            self.refused(
+                backoff::check(self.service.store(), name, client, backoff::now_ms()).await,
+                name,
+                client,
+            )?;
+            return Ok(Some(p));
+        }
+        let (attempt, guessing) = self.reserve(name, client).await?;
         let found = match name {
             Some(name) if password.len() <= MAX_PASSWORD => {
                 self.verify_password(name, password, guessing).await
@@ -306,32 +315,32 @@ impl Authenticator {
         };
         if !matches!(found, Ok(None)) {
             // right, or not checked (busy, store): not a failure of this client
-            self.failures().release(name, client, attempt);
+            if let Err(e) = backoff::forgive(self.service.store(), &attempt).await {
+                tracing::warn!(error = %e, "a login's failure slot was not given back");
+            }
         }
         found
-    }
-
-    fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {
-        self.inner
-            .failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Takes this attempt's failure slot before any check (given back when it succeeds), so
     /// that parallel attempts cannot all pass the limit; with whether the client has failed
     /// within the window already.
-    fn reserve(&self, user: Option<&str>, client: Option<IpAddr>) -> Result<(Instant, bool)> {
-        let now = Instant::now();
-        let mut failures = self.failures();
-        let guessing = failures.guessing(client, now);
-        match failures.reserve(user, client, now) {
-            Ok(()) => Ok((now, guessing)),
-            Err(wait) => {
-                tracing::warn!(user = user.unwrap_or(""), client = ?client, "login refused: too many failures");
-                Err(ServiceError::TooManyAttempts(wait))
-            }
+    async fn reserve(
+        &self,
+        user: Option<&str>,
+        client: Option<IpAddr>,
+    ) -> Result<(backoff::Attempt, bool)> {
+        let reserved =
+            backoff::reserve(self.service.store(), user, client, backoff::now_ms()).await;
+        self.refused(reserved, user, client)
+    }
+
+    /// Logs a refusal for too many failures.
+    fn refused<T>(&self, r: Result<T>, user: Option<&str>, client: Option<IpAddr>) -> Result<T> {
+        if let Err(ServiceError::TooManyAttempts(_)) = &r {
+            tracing::warn!(user = user.unwrap_or(""), client = ?client, "login refused: too many failures");
         }
+        r
     }
 
     /// `Authorization: Bearer`: the token's user, or None (an unknown token counts as a
@@ -351,7 +360,7 @@ impl Authenticator {
                 Ok(Some(p))
             }
             None => {
-                self.reserve(None, client)?;
+                self.reserve(None, client).await?;
                 Ok(None)
             }
         }

@@ -8,7 +8,7 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, Salt
 use argon2::Argon2;
 use rand::{distributions::Alphanumeric, Rng};
 
-use super::{principal, recall, remember, store, Authenticator, Principal, LOGIN_CACHE};
+use super::{principal, remember, store, Authenticator, Principal, LOGIN_CACHE};
 use crate::service::{Result, ServiceError};
 
 /// Password verifications waiting for their turn past which a client that has failed within
@@ -71,9 +71,6 @@ impl Authenticator {
         guessing: bool,
     ) -> Result<Option<Principal>> {
         let key = self.login_key(user, password);
-        if let Some(p) = recall(&self.inner.logins, &key) {
-            return Ok(Some(p));
-        }
         let row = store::user_by_name(&mut *self.service.conn().await?, user).await?;
         // an unknown user costs the same argon2 verification as a known one, so the answer's
         // time does not tell which user names exist
