@@ -14,6 +14,7 @@
 # every session every 5 s all along. nginx serves the document fetched from the server.
 # wrk: THREADS threads, CONNS connections, DURATION, --latency.
 # PROBE_INTERVAL: --probe-interval of the server (default 600, georep's own default).
+# PERF=FILE: perf record (call graphs) of the server during its wrk run, into FILE.
 # PIN=1: the servers (georep, then nginx) on CPU 0 and wrk on CPU 1 (taskset), so that the
 # latency tail is the server's queue, not wrk and the server taking turns on the same cores
 # (with ENGINE=postgres, PostgreSQL's postmaster and the backends it forks on CPU 0 too).
@@ -164,7 +165,14 @@ curl -fsS "http://127.0.0.1:$NGINX_PORT/session.xml" | cmp - "$WORK/session.xml"
 printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$TOKEN" > "$WORK/auth.lua"
 run() { "${CLIENT_CPUS[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@"; }
 say "wrk georep"
+if [[ -n ${PERF:-} ]]; then
+  # the server's CPU profile over the middle of its run (perf report -i "$PERF")
+  secs=${DURATION%s}
+  (sleep 1; perf record -q -F 499 -g -p "${PIDS[0]}" -o "$PERF" -- sleep $(( secs > 3 ? secs - 2 : 1 )) 2>/dev/null) &
+  PERF_PID=$!
+fi
 GEOREP_OUT=$(run -s "$WORK/auth.lua" "$ADDR$PATH_S")
+[[ -z ${PERF:-} ]] || wait "$PERF_PID"
 say "wrk nginx"
 NGINX_OUT=$(run "http://127.0.0.1:$NGINX_PORT/session.xml")
 rps() { awk '/^Requests\/sec/ {print $2}'; }

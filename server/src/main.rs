@@ -6,6 +6,9 @@ use georep::config::{Cli, Command, LoadError};
 use georep::service::Service;
 use georep::store::Store;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = match Cli::load() {

@@ -165,7 +165,7 @@ pub async fn serve(
     };
     let metrics_token = serve.metrics_token().map_err(StartError::Config)?;
     first_admin(&service, admin_password, state).await?;
-    let state = AppState {
+    let state = AppState::new(crate::state::Parts {
         leptos_options: leptos_options(serve, addr),
         service: service.clone(),
         auth: crate::service::auth::Authenticator::with_metrics_token(
@@ -175,7 +175,7 @@ pub async fn serve(
         live: crate::web::live::Live::spawn(service.clone(), stopped.clone()),
         trusted_proxies: crate::web::client::TrustedProxies::new(serve.trusted_proxies.clone()),
         tls: tls.is_some(),
-    };
+    });
     tokio::spawn(state.auth.clone().follow_changes(stopped.clone()));
     let app = router(state);
     let mut stopping = stopped.clone();

@@ -84,9 +84,9 @@ fn secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
 }
 
-fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// A token as stored: its SHA-256, hex (API tokens, browser sessions, gluster's event tokens).
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn principal(u: &UserRow) -> Option<Principal> {
