@@ -327,4 +327,3 @@ fn summary(url: &str, nodes: &[NodeCheck]) -> String {
         format!("webhook {url}; not OK: {}", failed.join("; "))
     }
 }
-
