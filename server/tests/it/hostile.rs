@@ -212,9 +212,16 @@ fn name_cases(ids: &Ids) -> Vec<Case> {
     cases
 }
 
-/// Tables the corpus may change: the audit trail (refusals are recorded) and what the health
-/// scheduler writes on its own (its first evaluation lands a few seconds after start).
-const BACKGROUND: [&str; 4] = ["events", "session_health", "brick_health", "lag_samples"];
+/// Tables the corpus may change: the audit trail (refusals are recorded), the failed logins
+/// it makes (the back-off's counts) and what the health scheduler writes on its own (its first
+/// evaluation lands a few seconds after start).
+const BACKGROUND: [&str; 5] = [
+    "events",
+    "login_failures",
+    "session_health",
+    "brick_health",
+    "lag_samples",
+];
 
 /// A session's per-brick rows, by key only: their counters and times are gluster's live
 /// readings, which a read of the cluster renews (creating on the slave of an existing session
