@@ -38,14 +38,16 @@ pub(super) async fn reserve(
     client: Option<IpAddr>,
     now_ms: i64,
 ) -> Result<(Attempt, bool)> {
+    let client = client_key(client);
     // a client that must wait is refused on a read: a flood of refused guesses takes no lock
-    check(store, user, client, now_ms).await?;
-    let client = client.map(|c| c.to_string()).unwrap_or_default();
+    refuse(
+        blocked(&mut *store.conn().await?, user, &client, now_ms)
+            .await?
+            .0,
+    )?;
     let mut tx = store.begin_immediate().await?;
     let (wait, guessing) = blocked(&mut *tx, user, &client, now_ms).await?;
-    if let Some(wait) = wait {
-        return Err(ServiceError::TooManyAttempts(wait));
-    }
+    refuse(wait)?;
     let id =
         store::insert_login_failure(&mut *tx, &client, user, now_ms, now_ms - WINDOW_MS).await?;
     tx.commit().await?;
@@ -60,11 +62,21 @@ pub(super) async fn check(
     client: Option<IpAddr>,
     now_ms: i64,
 ) -> Result<()> {
-    let client = client.map(|c| c.to_string()).unwrap_or_default();
-    match blocked(&mut *store.conn().await?, user, &client, now_ms)
-        .await?
-        .0
-    {
+    let client = client_key(client);
+    refuse(
+        blocked(&mut *store.conn().await?, user, &client, now_ms)
+            .await?
+            .0,
+    )
+}
+
+/// A client as the table keeps it: its address, '' when unknown.
+fn client_key(client: Option<IpAddr>) -> String {
+    client.map(|c| c.to_string()).unwrap_or_default()
+}
+
+fn refuse(wait: Option<Duration>) -> Result<()> {
+    match wait {
         Some(wait) => Err(ServiceError::TooManyAttempts(wait)),
         None => Ok(()),
     }
@@ -122,9 +134,10 @@ mod tests {
         reserve(store, Some(user), client, at).await.unwrap().0
     }
 
-    fn waits(r: Result<(Attempt, bool)>) -> Option<Duration> {
+    /// How long a reservation was told to wait (None: it passed).
+    fn waits(r: &Result<(Attempt, bool)>) -> Option<Duration> {
         match r {
-            Err(ServiceError::TooManyAttempts(w)) => Some(w),
+            Err(ServiceError::TooManyAttempts(w)) => Some(*w),
             Ok(_) => None,
             Err(e) => panic!("{e}"),
         }
@@ -155,14 +168,14 @@ mod tests {
         // user from this client
         let window = Some(FAILURE_WINDOW);
         assert_eq!(
-            waits(reserve(&store, Some("admin"), Some(a), t0).await),
+            waits(&reserve(&store, Some("admin"), Some(a), t0).await),
             window
         );
         reserve_ok(&store, "admin", Some(b), t0).await;
         reserve_ok(&store, "ops", Some(a), t0).await;
         let later = t0 + 100_000;
         assert_eq!(
-            waits(reserve(&store, Some("admin"), Some(a), later).await),
+            waits(&reserve(&store, Some("admin"), Some(a), later).await),
             Some(FAILURE_WINDOW - Duration::from_secs(100))
         );
         reserve_ok(&store, "admin", Some(a), t0 + WINDOW_MS).await;
@@ -179,7 +192,7 @@ mod tests {
         for _ in 0..PAIR_FAILURES {
             reserve_ok(&store, "ops", Some(c), t0).await;
         }
-        assert!(waits(reserve(&store, Some("ops"), Some(c), t0).await).is_some());
+        assert!(waits(&reserve(&store, Some("ops"), Some(c), t0).await).is_some());
         // many user names from one address: the address waits (its forgiven failures count),
         // others do not
         let mut n = 2 * PAIR_FAILURES - 1;
@@ -187,14 +200,14 @@ mod tests {
             reserve_ok(&store, &format!("u{n}"), Some(c), t0).await;
             n += 1;
         }
-        assert!(waits(reserve(&store, Some("fresh"), Some(c), t0).await).is_some());
+        assert!(waits(&reserve(&store, Some("fresh"), Some(c), t0).await).is_some());
         reserve_ok(&store, "fresh", Some(b), t0).await;
         reserve_ok(&store, "fresh", Some(c), t0 + WINDOW_MS).await;
         // an unknown address counts per user name only
         for _ in 0..PAIR_FAILURES {
             reserve_ok(&store, "nobody", None, t0).await;
         }
-        assert!(waits(reserve(&store, Some("nobody"), None, t0).await).is_some());
+        assert!(waits(&reserve(&store, Some("nobody"), None, t0).await).is_some());
         reserve_ok(&store, "other", None, t0).await;
     }
 
@@ -208,24 +221,16 @@ mod tests {
         let passed = futures_util::future::join_all(tries)
             .await
             .into_iter()
-            .filter(waits_ok)
+            .filter(|r| waits(r).is_none())
             .count();
         assert_eq!(passed, CLIENT_FAILURES);
         let tries = (0..64).map(|_| reserve(&store, Some("admin"), None, now));
         let passed = futures_util::future::join_all(tries)
             .await
             .into_iter()
-            .filter(waits_ok)
+            .filter(|r| waits(r).is_none())
             .count();
         assert_eq!(passed, PAIR_FAILURES);
-    }
-
-    fn waits_ok(r: &Result<(Attempt, bool)>) -> bool {
-        match r {
-            Ok(_) => true,
-            Err(ServiceError::TooManyAttempts(_)) => false,
-            Err(e) => panic!("{e}"),
-        }
     }
 
     on_both_engines!(

@@ -295,8 +295,8 @@ impl Authenticator {
         // no made-up text of any length) and, like an over-long password, costs no lookup
         // and no hashing
         let name = parse_login(user).ok();
-        if let Some(p) = name.and_then(|n| recall(&self.inner.logins, &self.login_key(n, password)))
-        {
+        let key = name.map(|n| self.login_key(n, password));
+        if let Some(p) = key.and_then(|k| recall(&self.inner.logins, &k)) {
             // right, as seen within LOGIN_CACHE: no attempt to count, but still refused while
             // this client must wait (a right guess past the limit must tell the guesser nothing)
             self.refused(
@@ -307,9 +307,9 @@ impl Authenticator {
             return Ok(Some(p));
         }
         let (attempt, guessing) = self.reserve(name, client).await?;
-        let found = match name {
-            Some(name) if password.len() <= MAX_PASSWORD => {
-                self.verify_password(name, password, guessing).await
+        let found = match name.zip(key) {
+            Some((name, key)) if password.len() <= MAX_PASSWORD => {
+                self.verify_password(name, password, guessing, key).await
             }
             _ => Ok(None),
         };

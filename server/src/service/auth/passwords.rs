@@ -64,13 +64,15 @@ impl Authenticator {
             .map_err(|_| ServiceError::TooManyAttempts(Duration::from_secs(1)))
     }
 
+    /// Checks `password` with argon2 on a turn of its own; a right one is remembered under
+    /// `key` (its login cache key) for `LOGIN_CACHE`.
     pub(super) async fn verify_password(
         &self,
         user: &str,
         password: &str,
         guessing: bool,
+        key: [u8; 32],
     ) -> Result<Option<Principal>> {
-        let key = self.login_key(user, password);
         let row = store::user_by_name(&mut *self.service.conn().await?, user).await?;
         // an unknown user costs the same argon2 verification as a known one, so the answer's
         // time does not tell which user names exist
