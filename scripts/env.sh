@@ -28,11 +28,13 @@ listening_addr() {
 }
 
 # The release build: server, wasm and the site with hashed names (hash-files), each file with
-# a brotli and a gzip sibling that the server sends as they are (server/src/assets.rs).
+# a brotli and a gzip sibling that the server sends as they are (server/src/assets.rs). The
+# wasm is split (`--split`): every page but the login one is a lazy route whose code the
+# browser loads when it first shows it (app/src/pages/mod.rs).
 # cargo-leptos's own gzip (libflate) came out 16 % larger than `gzip -9` for the wasm, and
 # browsers on plain HTTP are sent gzip (Chromium asks for brotli only over HTTPS or from
 # localhost): redone with gzip -9.
 build_release() {
-  cargo leptos build --release --precompress
+  cargo leptos build --release --precompress --split
   find "$GEOREP_SITE_ROOT" -type f ! -name '*.gz' ! -name '*.br' -exec gzip -9 -k -n -f {} +
 }

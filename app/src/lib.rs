@@ -17,6 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
+use leptos_router::Lazy;
 use leptos_router::SsrMode;
 
 /// The HTML document the server renders around the app.
@@ -73,13 +74,13 @@ pub fn App() -> impl IntoView {
                 // streamed fragments failed to hydrate after a reload (all reads are local SQLite)
                 <Routes fallback=|| view! { <pages::NotFound/> }>
                     <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/") view=pages::ClustersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/volumes") view=pages::VolumesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/volumes/:id") view=pages::VolumePage ssr=SsrMode::Async/>
-                    <Route path=path!("/sessions") view=pages::SessionsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/sessions/:id") view=pages::SessionPage ssr=SsrMode::Async/>
-                    <Route path=path!("/operations") view=pages::OperationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/events") view=pages::EventsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<pages::ClustersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/volumes") view={Lazy::<pages::VolumesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/volumes/:id") view={Lazy::<pages::VolumeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/sessions") view={Lazy::<pages::SessionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/sessions/:id") view={Lazy::<pages::SessionRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/operations") view={Lazy::<pages::OperationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/events") view={Lazy::<pages::EventsRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,6 +1,7 @@
 //! Bytes on the wire. `/pkg` (the wasm, js and css cargo-leptos builds) is served from the
 //! brotli and gzip siblings `cargo leptos build --release --precompress` made once, and kept a
-//! year by browsers when its name carries its content's hash (cargo-leptos `hash-files`);
+//! year by browsers when its name carries its content's hash (cargo-leptos `hash-files`, also
+//! on the pieces of a wasm split by `--split`);
 //! every other answer is compressed on the fly when the client asks.
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -30,17 +31,40 @@ pub fn hash_file(site_root: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The hashed names in `/pkg` (`georep.<hash>.wasm`, …) the pages link to.
-fn hashed_names(options: &LeptosOptions) -> HashSet<String> {
+/// The hashed names in `/pkg` the pages link to: the wasm, js and css (`georep.<hash>.wasm`,
+/// …) and, in a site built with `--split`, the split loader, its manifest and every piece of
+/// the wasm the manifest names (`chunk_3.<hash>.wasm`, `split___….<hash>.wasm`).
+fn hashed_names(options: &LeptosOptions, pkg: &Path) -> HashSet<String> {
     if !options.hash_files {
         return HashSet::new();
     }
     let text = std::fs::read_to_string(options.hash_file.as_ref()).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| l.split_once(':'))
-        // the wasm-split lines (`manifest`, `split`) name files of their own; georep has none
-        .filter(|(ext, _)| matches!(ext.trim(), "js" | "wasm" | "css"))
-        .map(|(ext, hash)| format!("{}.{}.{}", options.output_name, hash.trim(), ext.trim()))
+    let mut names = HashSet::new();
+    for (kind, hash) in text.lines().filter_map(|l| l.split_once(':')) {
+        let (kind, hash) = (kind.trim(), hash.trim());
+        let name = match kind {
+            "js" | "wasm" | "css" => format!("{}.{hash}.{kind}", options.output_name),
+            "split" => format!("__wasm_split.{hash}.js"),
+            "manifest" => format!("__wasm_split_manifest.{hash}.json"),
+            _ => continue,
+        };
+        if kind == "manifest" {
+            names.extend(split_pieces(&pkg.join(&name)));
+        }
+        names.insert(name);
+    }
+    names
+}
+
+/// The wasm pieces a split manifest names: `{"<route>": ["chunk_3.<hash>", …], …}`.
+fn split_pieces(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap_or_default();
+    let routes: std::collections::HashMap<String, Vec<String>> =
+        serde_json::from_str(&text).unwrap_or_default();
+    routes
+        .into_values()
+        .flatten()
+        .map(|piece| format!("{piece}.wasm"))
         .collect()
 }
 
@@ -48,7 +72,7 @@ fn hashed_names(options: &LeptosOptions) -> HashSet<String> {
 /// `Cache-Control` for a year on hashed names and a revalidation on any other.
 pub fn pkg<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
     let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let hashed = hashed_names(options);
+    let hashed = hashed_names(options, &dir);
     let wasm = hashed
         .iter()
         .find(|n| n.ends_with(".wasm"))
@@ -111,20 +135,41 @@ mod tests {
     fn the_names_of_the_hash_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(HASH_FILE);
-        std::fs::write(&file, "js: AbC\nwasm: dEf-1\ncss: x_Y\nsplit: zzz\n").unwrap();
+        std::fs::write(&file, "js: AbC\nwasm: dEf-1\ncss: x_Y\n").unwrap();
         assert_eq!(hash_file(dir.path()), Some(file.clone()));
         let options = LeptosOptions::builder()
             .output_name("georep")
             .hash_files(true)
             .hash_file(file.to_str().unwrap().into())
             .build();
-        let mut names: Vec<_> = hashed_names(&options).into_iter().collect();
-        names.sort();
+        let names = |options: &LeptosOptions| {
+            let mut names: Vec<_> = hashed_names(options, dir.path()).into_iter().collect();
+            names.sort();
+            names
+        };
         assert_eq!(
-            names,
+            names(&options),
             ["georep.AbC.js", "georep.dEf-1.wasm", "georep.x_Y.css"]
         );
         let unhashed = LeptosOptions::builder().output_name("georep").build();
-        assert!(hashed_names(&unhashed).is_empty());
+        assert!(hashed_names(&unhashed, dir.path()).is_empty());
+
+        // a split site: its loader, its manifest and the pieces the manifest names
+        std::fs::write(&file, "wasm: W\nmanifest: M\nsplit: S\nother: O\n").unwrap();
+        std::fs::write(
+            dir.path().join("__wasm_split_manifest.M.json"),
+            r#"{"__a_route_view_1":["chunk_1.H1","split___a_route_view_1_0.H2"],"__b":["chunk_1.H1"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            names(&options),
+            [
+                "__wasm_split.S.js",
+                "__wasm_split_manifest.M.json",
+                "chunk_1.H1.wasm",
+                "georep.W.wasm",
+                "split___a_route_view_1_0.H2.wasm"
+            ]
+        );
     }
 }

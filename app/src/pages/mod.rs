@@ -19,6 +19,39 @@ pub use sessions::{SessionsPage, VolumePage};
 pub use volumes::VolumesPage;
 
 use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+/// `ROUTE` shows `PAGE` as a piece of the wasm of its own (`cargo leptos --split`): the
+/// browser loads a page's code when it first shows it, so the login page loads little more
+/// than the frame. Without the split (debug builds, the server) it just shows the page.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        #[derive(Clone)]
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(this: Self) -> AnyView {
+                let _ = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    ClustersRoute => ClustersPage,
+    VolumesRoute => VolumesPage,
+    VolumeRoute => VolumePage,
+    SessionsRoute => SessionsPage,
+    SessionRoute => SessionPage,
+    OperationsRoute => OperationsPage,
+    EventsRoute => EventsPage,
+}
 
 #[component]
 pub fn NotFound() -> impl IntoView {
