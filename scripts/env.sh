@@ -38,3 +38,22 @@ build_release() {
   cargo leptos build --release --precompress --split
   find "$GEOREP_SITE_ROOT" -type f ! -name '*.gz' ! -name '*.br' -exec gzip -9 -k -n -f {} +
 }
+
+# The two cargo builds of build_release, started before cargo-leptos exists: run.sh runs this
+# while setup.sh compiles cargo-leptos and wasm-bindgen-cli on a fresh machine, so that the
+# cores are busy in each build's serial tail (linking, the one big crate). The commands and the
+# environment are the ones cargo-leptos 0.3 gives them (`cargo leptos build -vv` prints the
+# wasm's), so its own build finds both fresh; a difference would only cost time (it rebuilds).
+prebuild_release() {
+  local envs=(LEPTOS_OUTPUT_NAME=georep "LEPTOS_SITE_ROOT=$GEOREP_SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg
+              LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend
+              LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=true
+              LEPTOS_HASH_FILE_NAME=hash.txt)
+  local wasm
+  env "${envs[@]}" RUSTFLAGS=-Clink-args=--emit-relocs cargo build --package=frontend --lib \
+    "--target-dir=$CARGO_TARGET_DIR/front" --target=wasm32-unknown-unknown --no-default-features \
+    --profile=wasm-release &
+  wasm=$!
+  env "${envs[@]}" cargo build --package=georep --bin=georep --no-default-features --release
+  wait "$wasm"
+}

@@ -5,21 +5,41 @@
 # Knobs: GEOREP_DATABASE, GEOREP_LISTEN, GEOREP_SYNC_INTERVAL, GEOREP_GLUSTER (see --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh base
 . scripts/env.sh
+export GEOREP_DATABASE=${GEOREP_DATABASE:-data/georep.db}
+
+# A new database will want the lab: it comes up meanwhile (it waits on gluster, not the cores).
+lab=
+if [[ ! -e $GEOREP_DATABASE ]]; then
+  lab_log=$(mktemp /tmp/georep-lab-up.XXXXXX)
+  bash scripts/gluster-lab.sh up >"$lab_log" 2>&1 &
+  lab=$!
+fi
+lab_up() {
+  if [[ -z $lab ]]; then bash scripts/gluster-lab.sh up; return; fi
+  wait "$lab" || { cat "$lab_log"; echo "run.sh: the gluster lab did not come up" >&2; exit 1; }
+  lab=
+}
 
 echo "== building georep (release)"
+# on a fresh machine the server and the wasm compile while setup.sh compiles cargo-leptos and
+# wasm-bindgen-cli (a second run finds all three done and fresh)
+prebuild_log=$(mktemp /tmp/georep-prebuild.XXXXXX)
+prebuild_release >"$prebuild_log" 2>&1 &
+prebuild=$!
+bash scripts/setup.sh site-tools
+wait "$prebuild" || { cat "$prebuild_log"; echo "run.sh: the release build failed" >&2; exit 1; }
 build_release
 bin=$CARGO_TARGET_DIR/release/georep
-export GEOREP_DATABASE=${GEOREP_DATABASE:-data/georep.db}
 
 if [[ -z "$("$bin" cluster list)" ]]; then
   echo "== no cluster registered: starting the gluster lab and registering it"
-  bash scripts/gluster-lab.sh up
+  lab_up
   "$bin" cluster add --name lab --host "$(hostname)" --description "single-machine gluster lab"
 else
   # services do not survive a reboot: bring the lab back if it is the registered cluster
-  if "$bin" cluster list | cut -f2 | grep -qx lab; then bash scripts/gluster-lab.sh up; fi
+  if "$bin" cluster list | cut -f2 | grep -qx lab; then lab_up; fi
 fi
 
 echo "== georep on http://${GEOREP_LISTEN:-127.0.0.1:3000} (database $GEOREP_DATABASE)"

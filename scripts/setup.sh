@@ -123,6 +123,9 @@ fi
 
 # ---------------------------------------------------------------- cargo tools
 export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
+# cargo install builds in a temporary folder of its own, not in georep's target dir (whose lock
+# the release build beside it holds: run.sh, test.sh)
+unset CARGO_TARGET_DIR
 if [[ $PART != base ]]; then
 has() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -qw "$2"; }
 if ! has cargo-leptos "$CARGO_LEPTOS_VERSION"; then

@@ -62,7 +62,7 @@ def imported_functions(body):
 
 
 def function_names(body):
-    pos = len(b"\x04name") + 1
+    pos = len(b"\x04name")
     names = {}
     while pos < len(body):
         sub = body[pos]
