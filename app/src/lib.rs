@@ -46,9 +46,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::provide_current_user();
     ui::provide_live_updates();
-    // Effects run only in the browser: the marker tells tests (and people) that the page is live.
+    // the marker tells tests (and people) that the page is live: turned on by the page's own
+    // `PageLive` (effects run only in the browser, after what created them has hydrated)
     let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    provide_context(pages::Hydrated(hydrated));
 
     view! {
         // "(2) georep" and a badge on the favicon while sessions are not healthy
@@ -72,8 +73,8 @@ pub fn App() -> impl IntoView {
                 // whole pages, not streamed out of order: a data view read by nested Transitions
                 // (the user, the session, its options) is then hydrated the way it was rendered;
                 // streamed fragments failed to hydrate after a reload (all reads are local SQLite)
-                <Routes fallback=|| view! { <pages::NotFound/> }>
-                    <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
+                <Routes fallback=|| view! { <pages::NotFound/><pages::PageLive/> }>
+                    <Route path=path!("/login") view=|| view! { <pages::LoginPage/><pages::PageLive/> } ssr=SsrMode::Async/>
                     <Route path=path!("/") view={Lazy::<pages::ClustersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/volumes") view={Lazy::<pages::VolumesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/volumes/:id") view={Lazy::<pages::VolumeRoute>::new()} ssr=SsrMode::Async/>

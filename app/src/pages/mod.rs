@@ -21,6 +21,20 @@ pub use volumes::VolumesPage;
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
+/// The frame's "live" marker (`data-testid="hydrated"`).
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub RwSignal<bool>);
+
+/// Turns the frame's marker on once the page around it has hydrated. The frame hydrates
+/// first; a lazy page only when its code has arrived (`hydrate_lazy`), and a click on it
+/// before then is lost: the marker waits for the page, not the frame.
+#[component]
+pub fn PageLive() -> impl IntoView {
+    if let Some(Hydrated(on)) = use_context::<Hydrated>() {
+        Effect::new(move |_| on.set(true));
+    }
+}
+
 /// `ROUTE` shows `PAGE` as a piece of the wasm of its own (`cargo leptos --split`): the
 /// browser loads a page's code when it first shows it, so the login page loads little more
 /// than the frame. Without the split (debug builds, the server) it just shows the page.
@@ -37,7 +51,7 @@ macro_rules! lazy_page {
 
             fn view(this: Self) -> AnyView {
                 let _ = this;
-                view! { <$page/> }.into_any()
+                view! { <$page/><PageLive/> }.into_any()
             }
         }
     )*};
