@@ -12,9 +12,15 @@
 # cluster is touched: the sync interval is an hour, its first cycle marks the cluster
 # unreadable, so no probe is scheduled) and a bearer token; the health scheduler evaluates
 # every session every 5 s all along. nginx serves the document fetched from the server.
+# The ceiling (examples/bench_ceiling.rs): the server's own stack (axum, hyper, tokio, mimalloc)
+# answering the same bytes and headers with nothing in front, in the same run: what any REST
+# GET of georep's can reach on this machine (`ceiling_ratio`: it against nginx; `of_ceiling`:
+# georep against it).
 # wrk: THREADS threads, CONNS connections, DURATION, --latency.
 # PROBE_INTERVAL: --probe-interval of the server (default 600, georep's own default).
 # PERF=FILE: perf record (call graphs) of the server during its wrk run, into FILE.
+# BIN=PATH: that georep binary, nothing built (a commit before, to compare in the same session;
+# CEILING=PATH the same for the ceiling).
 # PIN=1: the servers (georep, then nginx) on CPU 0 and wrk on CPU 1 (taskset), so that the
 # latency tail is the server's queue, not wrk and the server taking turns on the same cores
 # (with ENGINE=postgres, PostgreSQL's postmaster and the backends it forks on CPU 0 too).
@@ -41,9 +47,12 @@ esac
 say() { printf '=== bench-api: %s\n' "$*" >&2; }
 for t in wrk nginx "$CLIENT" curl; do command -v "$t" >/dev/null || { echo "bench-api: $t missing (run scripts/setup.sh)" >&2; exit 1; }; done
 
-say "cargo build --release -p georep"
-(cd "$ROOT" && cargo build --release -q -p georep)
-BIN=$CARGO_TARGET_DIR/release/georep
+if [[ -z ${BIN:-} ]]; then
+  say "cargo build --release -p georep (and the ceiling: examples/bench_ceiling.rs)"
+  (cd "$ROOT" && cargo build --release -q -p georep --bin georep --example bench_ceiling)
+  BIN=$CARGO_TARGET_DIR/release/georep
+fi
+CEILING=${CEILING:-$CARGO_TARGET_DIR/release/examples/bench_ceiling}
 
 WORK=$(mktemp -d /tmp/georep-bench.XXXXXX)
 chmod 755 "$WORK"   # nginx workers run as www-data
@@ -108,8 +117,14 @@ PIDS+=($!)
 ADDR=$(listening_addr "$WORK/server.log")
 # a session in the middle of the table
 PATH_S=/api/clusters/00000000-0000-4000-8000-000000000001/glustervolumes/00000000-0000-4000-8000-000000000003/georeplication-sessions/$(printf '10000000-0000-4000-8000-%012d' $((SESSIONS / 2)))
-curl -fsS -H "Authorization: Bearer $TOKEN" "$ADDR$PATH_S" > "$WORK/session.xml"
+curl -fsS -D "$WORK/session.headers" -H "Authorization: Bearer $TOKEN" "$ADDR$PATH_S" > "$WORK/session.xml"
 say "document: $(wc -c < "$WORK/session.xml") bytes"
+
+# the ceiling: the same stack answering the same bytes and headers with nothing in front
+"${SERVER_CPUS[@]}" "$CEILING" 127.0.0.1:0 "$WORK/session.headers" "$WORK/session.xml" > "$WORK/ceiling.log" 2>&1 &
+PIDS+=($!)
+CEILING_ADDR=$(listening_addr "$WORK/ceiling.log")
+curl -fsS "$CEILING_ADDR/session.xml" | cmp - "$WORK/session.xml"
 
 # nginx: the same bytes as a static file, one worker per core, access log off
 NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -145,13 +160,16 @@ if [[ -n ${PERF:-} ]]; then
 fi
 GEOREP_OUT=$(run -s "$WORK/auth.lua" "$ADDR$PATH_S")
 [[ -z ${PERF:-} ]] || wait "$PERF_PID"
+say "wrk ceiling"
+CEILING_OUT=$(run "$CEILING_ADDR/session.xml")
 say "wrk nginx"
 NGINX_OUT=$(run "http://127.0.0.1:$NGINX_PORT/session.xml")
 rps() { awk '/^Requests\/sec/ {print $2}'; }
 p99() { awk '$1 == "99%" {print $2}'; }
 errors() { awk '/Non-2xx|Socket errors/' ; }
-G=$(rps <<<"$GEOREP_OUT"); N=$(rps <<<"$NGINX_OUT")
+G=$(rps <<<"$GEOREP_OUT"); N=$(rps <<<"$NGINX_OUT"); C=$(rps <<<"$CEILING_OUT")
 echo "$GEOREP_OUT" | errors >&2
-printf 'engine\t%s\nsessions\t%s\ndocument_bytes\t%s\ngeorep_rps\t%s\ngeorep_p99\t%s\nnginx_rps\t%s\nnginx_p99\t%s\nratio\t%s\n' \
-  "$ENGINE" "$SESSIONS" "$(wc -c < "$WORK/session.xml")" "$G" "$(p99 <<<"$GEOREP_OUT")" "$N" "$(p99 <<<"$NGINX_OUT")" \
-  "$(awk -v g="$G" -v n="$N" 'BEGIN { printf "%.0f %%", 100 * g / n }')"
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f %%", 100 * a / b }'; }
+printf 'engine\t%s\nsessions\t%s\ndocument_bytes\t%s\ngeorep_rps\t%s\ngeorep_p99\t%s\nceiling_rps\t%s\nceiling_p99\t%s\nnginx_rps\t%s\nnginx_p99\t%s\nratio\t%s\nceiling_ratio\t%s\nof_ceiling\t%s\n' \
+  "$ENGINE" "$SESSIONS" "$(wc -c < "$WORK/session.xml")" "$G" "$(p99 <<<"$GEOREP_OUT")" "$C" "$(p99 <<<"$CEILING_OUT")" \
+  "$N" "$(p99 <<<"$NGINX_OUT")" "$(pct "$G" "$N")" "$(pct "$C" "$N")" "$(pct "$G" "$C")"

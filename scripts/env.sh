@@ -50,7 +50,7 @@ prebuild_release() {
               LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=true
               LEPTOS_HASH_FILE_NAME=hash.txt)
   local wasm
-  env "${envs[@]}" RUSTFLAGS=-Clink-args=--emit-relocs cargo build --package=frontend --lib \
+  env "${envs[@]}" RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Clink-args=--emit-relocs" cargo build --package=frontend --lib \
     "--target-dir=$CARGO_TARGET_DIR/front" --target=wasm32-unknown-unknown --no-default-features \
     --profile=wasm-release &
   wasm=$!

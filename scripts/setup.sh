@@ -72,13 +72,18 @@ ln -sfn "/usr/lib/rustlib/$HOST_TRIPLE" "$SYSROOT/lib/rustlib/$HOST_TRIPLE"
 ln -sfn /usr/lib/rustlib/etc "$SYSROOT/lib/rustlib/etc"
 ln -sfn "$SRC" "$SYSROOT/lib/rustlib/src/rust"
 # Debian's rustc finds its sysroot from librustc_driver's location, so wrap it.
+# The wasm is built with -Cpanic=immediate-abort (.cargo/config.toml: no unwinding or panic
+# message machinery in the client), an unstable flag: allowed for the wasm32 target only.
 for tool in rustc rustdoc; do
-  printf '#!/bin/sh\nexec /usr/bin/%s --sysroot "%s" "$@"\n' "$tool" "$SYSROOT" > "$SYSROOT/bin/$tool.new"
+  printf '#!/bin/sh\ncase " $* " in *%s*) export RUSTC_BOOTSTRAP=1;; esac\nexec /usr/bin/%s --sysroot "%s" "$@"\n' \
+    "$WASM" "$tool" "$SYSROOT" > "$SYSROOT/bin/$tool.new"
   chmod 755 "$SYSROOT/bin/$tool.new"; mv -f "$SYSROOT/bin/$tool.new" "$SYSROOT/bin/$tool"
 done
 ln -sfn /usr/bin/cargo "$SYSROOT/bin/cargo"
 
-rustc_id=$(/usr/bin/rustc -vV | sha256sum | cut -c1-16)
+# the std must have the wasm's panic strategy (embed-bitcode so that `lto = true` works downstream)
+STD_RUSTFLAGS="-Cembed-bitcode=yes -Zunstable-options -Cpanic=immediate-abort"
+rustc_id=$( (/usr/bin/rustc -vV; echo "$STD_RUSTFLAGS") | sha256sum | cut -c1-16)
 stamp="$SYSROOT/.stamp-$WASM"
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$rustc_id" ]]; then
   say "building the wasm32 standard library (once)"
@@ -86,9 +91,8 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$rustc_id" ]]; then
   mkdir -p "$work/src"
   printf '[package]\nname = "sysroot-dummy"\nversion = "0.0.0"\nedition = "2021"\n[workspace]\n' > "$work/Cargo.toml"
   echo '#![no_std]' > "$work/src/lib.rs"
-  # embed-bitcode so that `lto = true` works downstream
   (cd "$work" && env -u RUSTUP_TOOLCHAIN RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
-     RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Cembed-bitcode=yes" CARGO_TARGET_DIR="$work/target" \
+     RUSTC_BOOTSTRAP=1 RUSTFLAGS="$STD_RUSTFLAGS" CARGO_TARGET_DIR="$work/target" \
      /usr/bin/cargo build --release --target "$WASM" -Zbuild-std=std,panic_abort,test -q)
   dst="$SYSROOT/lib/rustlib/$WASM/lib"
   rm -rf "$dst.new"; mkdir -p "$dst.new"

@@ -44,53 +44,76 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    ui::provide_current_user();
-    ui::provide_live_updates();
+    ui::provide_live_tick();
     // the marker tells tests (and people) that the page is live: turned on by the page's own
     // `PageLive` (effects run only in the browser, after what created them has hydrated)
     let hydrated = RwSignal::new(false);
     provide_context(pages::Hydrated(hydrated));
 
+    // Each route draws its frame: the login page's (and a 404's) is bare, so the first wasm a
+    // browser loads holds no user menu, live stream or health title, only what the login needs;
+    // the data pages' frame (`PageFrame`) comes with their own lazily loaded code.
+    // Whole pages, not streamed out of order: a data view read by nested Transitions (the
+    // user, the session, its options) is then hydrated the way it was rendered; streamed
+    // fragments failed to hydrate after a reload (all reads are local SQLite).
     view! {
-        // "(2) georep" and a badge on the favicon while sessions are not healthy
-        <ui::HealthInTitle/>
         <Router>
-            <header class="topbar">
-                <a class="brand" href="/">"georep"</a>
-                <nav aria-label="main">
-                    <A href="/">"Clusters"</A>
-                    <A href="/volumes">"Volumes"</A>
-                    <A href="/sessions">"Sessions"</A>
-                    <A href="/operations">"Operations"</A>
-                    <A href="/events">"Audit log"</A>
-                </nav>
-                <span class="live" data-testid="hydrated" data-hydrated=move || hydrated.get().to_string()>
-                    {move || if hydrated.get() { "live" } else { "static" }}
-                </span>
-                <UserMenu/>
-            </header>
-            <main>
-                // whole pages, not streamed out of order: a data view read by nested Transitions
-                // (the user, the session, its options) is then hydrated the way it was rendered;
-                // streamed fragments failed to hydrate after a reload (all reads are local SQLite)
-                <Routes fallback=|| view! { <pages::NotFound/><pages::PageLive/> }>
-                    <Route path=path!("/login") view=|| view! { <pages::LoginPage/><pages::PageLive/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/") view={Lazy::<pages::ClustersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/volumes") view={Lazy::<pages::VolumesRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/volumes/:id") view={Lazy::<pages::VolumeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/sessions") view={Lazy::<pages::SessionsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/sessions/:id") view={Lazy::<pages::SessionRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/operations") view={Lazy::<pages::OperationsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/events") view={Lazy::<pages::EventsRoute>::new()} ssr=SsrMode::Async/>
-                </Routes>
-            </main>
+            <Routes fallback=|| view! { <BareFrame><pages::NotFound/></BareFrame> }>
+                <Route path=path!("/login") view=|| view! { <BareFrame><pages::LoginPage/></BareFrame> } ssr=SsrMode::Async/>
+                <Route path=path!("/") view={Lazy::<pages::ClustersRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/volumes") view={Lazy::<pages::VolumesRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/volumes/:id") view={Lazy::<pages::VolumeRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/sessions") view={Lazy::<pages::SessionsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/sessions/:id") view={Lazy::<pages::SessionRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/operations") view={Lazy::<pages::OperationsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/events") view={Lazy::<pages::EventsRoute>::new()} ssr=SsrMode::Async/>
+            </Routes>
         </Router>
+    }
+}
+
+/// The bar on top of every page: the name, the menu, the "live" marker, then `children`
+/// (the user menu, on pages with a user).
+#[component]
+pub fn Topbar(#[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let hydrated = use_context::<pages::Hydrated>().map(|h| h.0);
+    let on = move || hydrated.is_some_and(|h| h.get());
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"georep"</a>
+            <nav aria-label="main">
+                <A href="/">"Clusters"</A>
+                <A href="/volumes">"Volumes"</A>
+                <A href="/sessions">"Sessions"</A>
+                <A href="/operations">"Operations"</A>
+                <A href="/events">"Audit log"</A>
+            </nav>
+            <span class="live" data-testid="hydrated" data-hydrated=move || on().to_string()>
+                {move || if on() { "live" } else { "static" }}
+            </span>
+            {children.map(|c| c())}
+        </header>
+    }
+}
+
+/// The frame of the pages without a user or data (login, not found): the plain title and icon.
+#[component]
+fn BareFrame(children: Children) -> impl IntoView {
+    use leptos_meta::{Link, Title};
+    view! {
+        <Title text=ui::title_for(0)/>
+        <Link rel="icon" type_="image/svg+xml" href=ui::favicon_for(0)/>
+        <Topbar/>
+        <main>
+            {children()}
+            <pages::PageLive/>
+        </main>
     }
 }
 
 /// Who is logged in, and the way out.
 #[component]
-fn UserMenu() -> impl IntoView {
+pub fn UserMenu() -> impl IntoView {
     let user = use_context::<ui::CurrentUser>().map(|u| u.0);
     let logout = ServerAction::<rpc::Logout>::new();
     Effect::new(move |_| {

@@ -11,9 +11,19 @@ use crate::rpc::whoami;
 use crate::views::{CheckpointState, Me};
 
 /// Goes up whenever the server says what the pages show has changed (or, without the
-/// event stream, every few seconds): resources that read it fetch again.
+/// event stream, every few seconds): resources that read it fetch again. The second field
+/// says whether the stream is open already (each page's frame asks for it: one per tab).
 #[derive(Clone, Copy)]
-pub struct LiveTick(pub RwSignal<u64>);
+pub struct LiveTick(
+    pub RwSignal<u64>,
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))] StoredValue<bool>,
+);
+
+/// The app's counter; nothing listens yet (`listen_live`, from the pages that show data: the
+/// login page needs neither the stream nor its code).
+pub fn provide_live_tick() {
+    provide_context(LiveTick(RwSignal::new(0), StoredValue::new(false)));
+}
 
 pub fn live_tick() -> RwSignal<u64> {
     use_context::<LiveTick>()
@@ -21,43 +31,47 @@ pub fn live_tick() -> RwSignal<u64> {
         .unwrap_or_else(|| RwSignal::new(0))
 }
 
-/// Listens to `/rpc/live` (server-sent events); falls back to polling every 5 s when the
-/// stream cannot be opened or breaks for good.
-pub fn provide_live_updates() {
-    let tick = RwSignal::new(0u64);
-    provide_context(LiveTick(tick));
+/// Listens to `/rpc/live` (server-sent events), once per tab however many pages ask; falls
+/// back to polling every 5 s when the stream cannot be opened or breaks for good.
+pub fn listen_live() {
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::JsCast;
-        let poll = move || {
-            let _ = set_interval_with_handle(
-                move || tick.update(|n| *n += 1),
-                std::time::Duration::from_secs(5),
-            );
-        };
-        let Ok(source) = web_sys::EventSource::new("/rpc/live") else {
-            poll();
-            return;
-        };
-        let on_change =
-            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| tick.update(|n| *n += 1));
-        let _ =
-            source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
-        on_change.forget();
-        let polling = std::rc::Rc::new(std::cell::Cell::new(false));
-        let src = source.clone();
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            // CLOSED: the browser gave up reconnecting (e.g. logged out, server gone)
-            if src.ready_state() == web_sys::EventSource::CLOSED && !polling.replace(true) {
-                poll();
+    if let Some(LiveTick(tick, open)) = use_context::<LiveTick>() {
+        Effect::new(move |_| {
+            use wasm_bindgen::closure::Closure;
+            use wasm_bindgen::JsCast;
+            if open.get_value() {
+                return;
             }
+            open.set_value(true);
+            let poll = move || {
+                let _ = set_interval_with_handle(
+                    move || tick.update(|n| *n += 1),
+                    std::time::Duration::from_secs(5),
+                );
+            };
+            let Ok(source) = web_sys::EventSource::new("/rpc/live") else {
+                poll();
+                return;
+            };
+            let on_change =
+                Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| tick.update(|n| *n += 1));
+            let _ = source
+                .add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+            on_change.forget();
+            let polling = std::rc::Rc::new(std::cell::Cell::new(false));
+            let src = source.clone();
+            let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                // CLOSED: the browser gave up reconnecting (e.g. logged out, server gone)
+                if src.ready_state() == web_sys::EventSource::CLOSED && !polling.replace(true) {
+                    poll();
+                }
+            });
+            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            on_error.forget();
+            // the stream lives as long as the tab
+            std::mem::forget(source);
         });
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
-        // the stream lives as long as the page
-        std::mem::forget(source);
-    });
+    }
 }
 
 /// The logged-in user, read once per page load.

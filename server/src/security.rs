@@ -37,12 +37,27 @@ pub fn provide_page_policy() {
     }
 }
 
-/// Adds the headers and the same-origin check to every route of `router`.
-pub fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+/// The security headers, as layers around the whole server (answers from before the router
+/// carry them too): the default CSP unless the answer set its own (a page's, with its nonce),
+/// and the three fixed ones.
+pub type Headers = tower::layer::util::Stack<
+    SetResponseHeaderLayer<HeaderValue>,
+    tower::layer::util::Stack<
+        SetResponseHeaderLayer<HeaderValue>,
+        tower::layer::util::Stack<
+            SetResponseHeaderLayer<HeaderValue>,
+            tower::layer::util::Stack<
+                SetResponseHeaderLayer<HeaderValue>,
+                tower::layer::util::Identity,
+            >,
+        >,
+    >,
+>;
+
+pub fn headers() -> tower::ServiceBuilder<Headers> {
     let default_csp =
         HeaderValue::try_from(content_security_policy(None)).expect("a constant header value");
-    router
-        .layer(middleware::from_fn(same_origin))
+    tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             default_csp,
@@ -59,6 +74,11 @@ pub fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+}
+
+/// Adds the same-origin check to every route of `router`.
+pub fn same_origin_layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(middleware::from_fn(same_origin))
 }
 
 /// Refuses a state-changing request that a browser sent on behalf of another site. The rule is

@@ -67,9 +67,10 @@ pub fn router(state: AppState) -> Router {
         crate::security::provide_page_policy();
     };
     let routes = generate_route_list(App);
+    let docs = crate::api::DocCache::of(state.service.store().clone());
     let app = Router::new()
         .route("/healthz", get(healthz))
-        .merge(crate::api::routes(&state))
+        .merge(crate::api::routes(&state, &docs))
         .merge(crate::api::hooks::routes())
         .merge(crate::api::browser_downloads())
         .merge(crate::metrics::routes())
@@ -100,16 +101,21 @@ pub fn router(state: AppState) -> Router {
             state.trusted_proxies.clone(),
             crate::web::client::layer,
         ));
-    crate::security::layer(app)
-        .layer(crate::assets::compression())
-        // a span per request at info: what a request logs (a refusal, a gluster call under
-        // it) names its method and path
-        .layer(
-            TraceLayer::new_for_http().make_span_with(
+    let app =
+        crate::security::same_origin_layer(app)
+            // a span per request at info: what a request logs (a refusal, a gluster call under
+            // it) names its method and path
+            .layer(TraceLayer::new_for_http().make_span_with(
                 tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
-            ),
-        )
-        .with_state(state)
+            ))
+            .with_state(state.clone());
+    // around everything, and around the answers given before the router too: compression and
+    // the security headers (static layers: not boxed and cloned per route and request)
+    let outer = tower::ServiceBuilder::new()
+        .layer(crate::assets::compression())
+        .layer(crate::security::headers())
+        .service(crate::api::CachedGets::new(app, docs, state.auth.clone()));
+    Router::new().fallback_service(outer)
 }
 
 async fn healthz(

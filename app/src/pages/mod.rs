@@ -35,6 +35,26 @@ pub fn PageLive() -> impl IntoView {
     }
 }
 
+/// The frame of the pages that show data: the user and the way out, the live stream, the
+/// health in the title and icon. It comes with the pages' lazily loaded code, not in the
+/// login page's.
+#[component]
+pub fn PageFrame(children: Children) -> impl IntoView {
+    crate::ui::provide_current_user();
+    crate::ui::listen_live();
+    view! {
+        // "(2) georep" and a badge on the favicon while sessions are not healthy
+        <crate::ui::HealthInTitle/>
+        <crate::Topbar>
+            <crate::UserMenu/>
+        </crate::Topbar>
+        <main>
+            {children()}
+            <PageLive/>
+        </main>
+    }
+}
+
 /// `ROUTE` shows `PAGE` as a piece of the wasm of its own (`cargo leptos --split`): the
 /// browser loads a page's code when it first shows it, so the login page loads little more
 /// than the frame. Without the split (debug builds, the server) it just shows the page.
@@ -51,7 +71,7 @@ macro_rules! lazy_page {
 
             fn view(this: Self) -> AnyView {
                 let _ = this;
-                view! { <$page/><PageLive/> }.into_any()
+                view! { <PageFrame><$page/></PageFrame> }.into_any()
             }
         }
     )*};

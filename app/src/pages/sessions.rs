@@ -560,17 +560,21 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
     // a session gone (deleted, cleaned up) leaves its own page for the list, which says so
     let location = leptos_router::hooks::use_location();
     let navigate = leptos_router::hooks::use_navigate();
-    let left = move |o: &crate::domain::ActionOutcome| {
-        if o.session.is_none() && location.pathname.get_untracked().starts_with("/sessions/") {
-            navigate("/sessions", Default::default());
+    // leaving disposes the page, `acts` with it: a signal read after that is a panic (an
+    // `unreachable` trap with the wasm's immediate abort), so the navigation waits until the
+    // effect that asked for it has ended
+    let leave_if_gone = move |gone: bool| {
+        if gone && location.pathname.get_untracked().starts_with("/sessions/") {
+            let navigate = navigate.clone();
+            queue_microtask(move || navigate("/sessions", Default::default()));
         }
     };
-    let left_too = left.clone();
+    let leave_too = leave_if_gone.clone();
+    let gone =
+        |r: &Result<crate::domain::ActionOutcome, _>| r.as_ref().is_ok_and(|o| o.session.is_none());
     Effect::new(move |_| {
         if let Some(r) = acts.act.value().get() {
-            if let Ok(o) = &r {
-                left(o);
-            }
+            leave_if_gone(gone(&r));
             acts.finished(r.map(|o| o.message.unwrap_or_else(|| "done".into())), true);
         }
     });
@@ -584,9 +588,7 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(r) = acts.cleanup.value().get() {
-            if let Ok(o) = &r {
-                left_too(o);
-            }
+            leave_too(gone(&r));
             acts.finished(
                 r.map(|o| o.message.unwrap_or_else(|| "cleaned up".into())),
                 true,

@@ -27,6 +27,15 @@ const MAX_DOC: usize = BODY_LIMIT * 16;
 
 type Key = (String, Format);
 
+/// A request's key: its path and query, and the representation asked for.
+fn key(uri: &axum::http::Uri, format: Format) -> Key {
+    (
+        uri.path_and_query()
+            .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),
+        format,
+    )
+}
+
 /// Each path's document under the commit count it was read at. The document is filled once
 /// per count: after a commit, the GETs that arrive together for a path wait for the first
 /// one's read instead of all reading SQLite at once (each commit of the sync loop made every
@@ -140,6 +149,23 @@ impl DocCache {
         }
     }
 
+    /// The answer to a GET of `uri` in `format` when the document read for the current
+    /// generation is held; None otherwise (nothing is read, nothing waited for).
+    pub async fn peek(&self, uri: &axum::http::Uri, format: Format) -> Option<Response> {
+        let key = key(uri, format);
+        let asked = self.generation().await?;
+        let cell = {
+            let e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            e.slots
+                .get(&key)
+                .filter(|s| s.read_at.serves(asked))?
+                .doc
+                .clone()
+        };
+        let doc = cell.get()?.as_ref()?;
+        Some(doc.response())
+    }
+
     /// The bytes of the documents held.
     #[cfg(test)]
     fn held(&self) -> usize {
@@ -159,12 +185,7 @@ pub async fn cached(State(cache): State<DocCache>, req: Request, next: Next) -> 
     if req.method() != Method::GET {
         return next.run(req).await;
     }
-    let key = (
-        req.uri()
-            .path_and_query()
-            .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned()),
-        Format::current(),
-    );
+    let key = key(req.uri(), Format::current());
     let Some(asked) = cache.generation().await else {
         return next.run(req).await;
     };

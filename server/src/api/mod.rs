@@ -3,6 +3,7 @@
 mod cache;
 pub mod docs;
 mod export;
+mod fast;
 mod fault;
 mod handlers;
 pub mod hooks;
@@ -21,12 +22,15 @@ use serde::de::DeserializeOwned;
 use crate::service::auth::{Authenticator, Principal, Role};
 use crate::service::ServiceError;
 use crate::state::AppState;
+pub use cache::DocCache;
+pub use fast::CachedGets;
 pub use fault::Fault;
 pub use repr::{too_large, Doc, Format};
 
 const S: &str = "/api/clusters/{cluster}/glustervolumes/{volume}/georeplication-sessions/{session}";
 
-pub fn routes(state: &AppState) -> Router<AppState> {
+/// The REST routes; `docs` is the GET documents' cache (shared with `CachedGets`).
+pub fn routes(state: &AppState, docs: &DocCache) -> Router<AppState> {
     use handlers::*;
     let v = "/api/clusters/{cluster}/glustervolumes/{volume}";
     let authenticated = Router::new()
@@ -88,10 +92,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/{*rest}", any(unknown_route))
         .method_not_allowed_fallback(method_not_allowed);
     let authenticated = authenticated
-        .layer(middleware::from_fn_with_state(
-            cache::DocCache::of(state.service.store().clone()),
-            cache::cached,
-        ))
+        .layer(middleware::from_fn_with_state(docs.clone(), cache::cached))
         .layer(middleware::from_fn_with_state(state.clone(), edge));
     // a download streams, and is never held by the document cache
     let downloads = Router::new()
@@ -163,8 +164,7 @@ async fn authenticate(
     let Some(value) = credentials else {
         return Ok(None);
     };
-    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
-    let rest = rest.trim();
+    let (scheme, rest) = scheme_and_rest(value);
     if scheme.eq_ignore_ascii_case("bearer") {
         return auth.bearer(rest, client).await;
     }
@@ -182,6 +182,12 @@ async fn authenticate(
         return auth.basic(user, password, client).await;
     }
     Ok(None)
+}
+
+/// An `Authorization` value's scheme and what follows it, trimmed.
+fn scheme_and_rest(value: &str) -> (&str, &str) {
+    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+    (scheme, rest.trim())
 }
 
 fn unauthorized() -> Response {

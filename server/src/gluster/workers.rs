@@ -60,6 +60,21 @@ pub fn local_workers() -> Vec<WorkerProc> {
         .collect()
 }
 
+/// `restart_worker` off the async threads (it reads `/proc`).
+pub async fn restart_worker_blocking(
+    master: &str,
+    slave: &str,
+    brick: &str,
+) -> Result<Option<u32>, GlusterError> {
+    let (m, s, b) = (master.to_owned(), slave.to_owned(), brick.to_owned());
+    tokio::task::spawn_blocking(move || restart_worker(&m, &s, &b))
+        .await
+        .map_err(|e| GlusterError::Spawn {
+            program: "kill".into(),
+            message: format!("worker restart: {e}"),
+        })?
+}
+
 /// Restarts the worker of `brick` in the session `master` → `slave` on this machine: SIGTERM
 /// to its process (checked again right before the signal). Its pid, or None when this machine
 /// runs no such worker (then only a stop and start of the session can restart it).
@@ -77,6 +92,12 @@ pub fn restart_worker(master: &str, slave: &str, brick: &str) -> Result<Option<u
     }
     // SAFETY: kill(2) on one pid whose command line was just checked; no memory is touched.
     let rc = unsafe { libc::kill(w.pid as i32, libc::SIGTERM) };
+    // a stopped process (SIGSTOP, a debugger) would keep the SIGTERM pending for ever
+    // SAFETY: as above
+    let rc = match rc {
+        0 => unsafe { libc::kill(w.pid as i32, libc::SIGCONT) },
+        rc => rc,
+    };
     if rc != 0 {
         return Err(GlusterError::Spawn {
             program: "kill".into(),

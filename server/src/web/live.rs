@@ -53,7 +53,11 @@ impl Live {
 pub async fn stream(
     State(live): State<Live>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let changes = WatchStream::from_changes(live.0.clone())
+    // from now on: a receiver cloned unseen would report the last change at once, and a
+    // page just rendered would read everything again for nothing
+    let mut since_now = live.0.clone();
+    since_now.borrow_and_update();
+    let changes = WatchStream::from_changes(since_now)
         .map(|v| Ok(Event::default().event("change").data(v.to_string())));
     Sse::new(changes).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

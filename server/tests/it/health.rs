@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use app::domain::{BrickStatus, NewSession, SessionAction};
 use app::health::{Health, ProbeResult};
 use app::operations::{OperationKind, OperationState, StepState};
-use georep::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
-use georep::gluster::{parse, workers, Gluster};
+use georep::gluster::model::{CrawlStatus, WorkerStatus};
+use georep::gluster::{workers, Gluster};
 use georep::service::health::{HealthConfig, HEAL_ACTOR, PROBE_DIR};
 use georep::service::operations::OperationQuery;
 use georep::service::Service;
@@ -33,29 +33,11 @@ use common::{host, lab_lock_async, lab_script, lab_script_path, receiver, regist
 const SLAVE: &str = "slavevol5";
 const MOUNTS: &str = "/run/georep/probe-test";
 
-fn cli_pairs(slave: &str) -> Vec<GeorepPair> {
-    let xml = cli_raw(slave);
-    parse::parse_georep_status(&xml)
-        .map(|s| s.sessions().flat_map(|(_, s)| s.pairs.clone()).collect())
-        .unwrap_or_default()
-}
-
-fn cli_raw(slave: &str) -> String {
-    common::gluster_xml(&[
-        "volume",
-        "geo-replication",
-        "mastervol",
-        &format!("{}::{slave}", host()),
-        "status",
-        "detail",
-    ])
-}
-
 /// Waits until every worker of the session is Active in Changelog Crawl.
 async fn wait_changelog(slave: &str, budget: Duration) -> Duration {
     let t0 = Instant::now();
     loop {
-        let p = cli_pairs(slave);
+        let p = common::cli_pairs(slave);
         if !p.is_empty()
             && p.iter().all(|p| {
                 p.status == WorkerStatus::Active && p.crawl_status == CrawlStatus::Changelog
@@ -370,7 +352,10 @@ async fn stall_and_guided_restart(engine: Engine) {
         let r = service.probe_session("test", id).await.unwrap();
         eprintln!("stall attempt {attempt}: workers back in Changelog Crawl after {took:?}; probe {:?} in {} ms: {:?}", r.result, r.duration_ms, r.message);
         if r.result == ProbeResult::Stalled {
-            eprintln!("fixture: stalled status detail:\n{}", cli_raw(SLAVE));
+            eprintln!(
+                "fixture: stalled status detail:\n{}",
+                common::cli_raw(SLAVE)
+            );
             stalled_report = Some(r);
             break;
         }
@@ -389,11 +374,11 @@ async fn stall_and_guided_restart(engine: Engine) {
     assert!(!stalled.is_empty());
     // gluster itself still says Active for the stalled worker
     assert!(
-        cli_pairs(SLAVE)
+        common::cli_pairs(SLAVE)
             .iter()
             .all(|p| p.status == WorkerStatus::Active),
         "{:?}",
-        cli_pairs(SLAVE)
+        common::cli_pairs(SLAVE)
     );
 
     let health = service.session_health(id).await.unwrap();

@@ -9,14 +9,20 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Ctx, PROBE_DIR};
-use crate::domain::workers::brick_status;
+use crate::domain::workers::{self, brick_status};
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
-use crate::gluster::mount;
+use crate::gluster::{mount, workers as gluster_workers};
 use crate::service::operations::{georep_command, Operation};
 use crate::service::{Result, Service, ServiceError};
 use crate::store::{self, BrickHealthRow, HealthRow, Id};
 use crate::sync::{self, Quiet};
 use app::operations::{OperationKind, StepState};
+
+/// An idle history crawl this long with the same row is hung (`workers::hung_history`):
+/// four of gsyncd's ~15 s turns missed.
+const HUNG_HISTORY: Duration = Duration::from_secs(60);
+/// Restarts of one worker's hung history crawl within one wait.
+const HUNG_RESTARTS: usize = 2;
 
 /// How long a probe waits: for the workers to settle (Changelog Crawl), and for every judged
 /// worker to complete the checkpoint.
@@ -152,8 +158,29 @@ impl Service {
         // the probe is about; a worker that is starting (or Faulty, about to be respawned)
         // cannot be judged
         let t_wait = Instant::now();
+        let mut idle = HashMap::new();
+        let (mut tried, mut cured): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         loop {
             let pairs = self.pairs(ctx).await?;
+            for p in workers::hung_history(&mut idle, &pairs, Instant::now(), HUNG_HISTORY) {
+                let name = ctx.brick_name(p);
+                if tried.iter().filter(|c| **c == name).count() >= HUNG_RESTARTS {
+                    continue;
+                }
+                tried.push(name.clone());
+                let r = gluster_workers::restart_worker_blocking(
+                    &ctx.at.master.name,
+                    &ctx.at.slave,
+                    &p.master_brick,
+                )
+                .await;
+                // only a worker of this machine can be signalled; elsewhere the wait goes on
+                let restarted = matches!(r, Ok(Some(_)));
+                tracing::warn!(session = %ctx.at.session.session_id, brick = %name, restarted, result = ?r, "history crawl hung");
+                if restarted {
+                    cured.push(name);
+                }
+            }
             let unsettled: Vec<String> = pairs
                 .iter()
                 .filter(|p| match p.status {
@@ -165,17 +192,26 @@ impl Service {
                 .collect();
             let any_active = pairs.iter().any(|p| p.status == WorkerStatus::Active);
             if unsettled.is_empty() && any_active {
-                op.leave(position, StepState::Succeeded, Some("every worker settled"))
-                    .await;
+                let note = match cured.is_empty() {
+                    true => "every worker settled".to_owned(),
+                    false => format!(
+                        "every worker settled; restarted the hung history crawl of {}",
+                        cured.join(", ")
+                    ),
+                };
+                op.leave(position, StepState::Succeeded, Some(&note)).await;
                 return Ok(Ok(pairs));
             }
             let starting = waits.after_start && !any_active;
             if (unsettled.is_empty() && !starting) || t_wait.elapsed() >= waits.crawl {
-                let why = if unsettled.is_empty() {
+                let mut why = if unsettled.is_empty() {
                     "no active worker".into()
                 } else {
                     format!("workers not settled: {}", unsettled.join(", "))
                 };
+                if !cured.is_empty() {
+                    why += &format!(" (hung history crawl restarted: {})", cured.join(", "));
+                }
                 op.leave(position, StepState::Failed, Some(&why)).await;
                 return Ok(Err((why, pairs)));
             }

@@ -105,14 +105,9 @@ impl Service {
             .await;
             let mut killed = 0;
             for b in &stalled {
-                let (m, s, p) = (
-                    ctx.at.master.name.clone(),
-                    ctx.at.slave.clone(),
-                    b.path.clone(),
-                );
-                let r = tokio::task::spawn_blocking(move || workers::restart_worker(&m, &s, &p))
-                    .await
-                    .map_err(|e| ServiceError::Conflict(format!("worker restart: {e}")))??;
+                let r =
+                    workers::restart_worker_blocking(&ctx.at.master.name, &ctx.at.slave, &b.path)
+                        .await?;
                 killed += usize::from(r.is_some());
             }
             op.leave(

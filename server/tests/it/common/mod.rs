@@ -344,9 +344,24 @@ pub fn serve(
     serve: &[&str],
     admin_password: &str,
 ) -> Served {
+    serve_log(db, global, serve, admin_password, None)
+}
+
+/// `serve` with its own log filter (`RUST_LOG`) when `log` is given.
+pub fn serve_log(
+    db: &std::path::Path,
+    global: &[&str],
+    serve: &[&str],
+    admin_password: &str,
+    log: Option<&str>,
+) -> Served {
     use std::io::BufRead;
     let site = db.parent().unwrap();
-    let mut child = georep(db)
+    let mut cmd = georep(db);
+    if let Some(filter) = log {
+        cmd.env("RUST_LOG", filter);
+    }
+    let mut child = cmd
         .env("GEOREP_ADMIN_PASSWORD", admin_password)
         .args(global)
         .args(["serve", "--listen", "127.0.0.1:0", "--site-root"])
@@ -409,10 +424,21 @@ pub fn serve_apart(
     serve_args: &[&str],
     admin_password: &str,
 ) -> Served {
+    serve_apart_log(db, global, serve_args, admin_password, None)
+}
+
+/// `serve_apart` with its own log filter when `log` is given.
+pub fn serve_apart_log(
+    db: &std::path::Path,
+    global: &[&str],
+    serve_args: &[&str],
+    admin_password: &str,
+    log: Option<&str>,
+) -> Served {
     let probes = db.parent().unwrap().join("probe");
     let mut args = vec!["--probe-mount-dir", probes.to_str().unwrap()];
     args.extend_from_slice(serve_args);
-    serve(db, global, &args, admin_password)
+    serve_log(db, global, &args, admin_password, log)
 }
 
 /// Writes the script TEXT to PATH, executable (a fake `gluster`). A child process writes it:
@@ -478,6 +504,26 @@ pub async fn receiver() -> (
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}/hook"), got)
+}
+
+/// `mastervol → HOST::slave`'s workers as gluster's status detail shows them now.
+pub fn cli_pairs(slave: &str) -> Vec<georep::gluster::model::GeorepPair> {
+    let xml = cli_raw(slave);
+    georep::gluster::parse::parse_georep_status(&xml)
+        .map(|s| s.sessions().flat_map(|(_, s)| s.pairs.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// gluster's status detail of `mastervol → HOST::slave`, verbatim.
+pub fn cli_raw(slave: &str) -> String {
+    gluster_xml(&[
+        "volume",
+        "geo-replication",
+        "mastervol",
+        &format!("{}::{slave}", host()),
+        "status",
+        "detail",
+    ])
 }
 
 /// What gluster itself says about the session `mastervol -> HOST::slave`: its workers'
