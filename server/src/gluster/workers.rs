@@ -1,11 +1,13 @@
 //! The gsyncd worker processes of this machine: found by their command line, restarted one
-//! at a time (SIGTERM; the session's monitor respawns the worker, whose history crawl then
-//! catches up on what it missed). This is how a stalled worker is cured without stopping the
+//! at a time (SIGTERM, SIGKILL if that does not end it; the session's monitor respawns the
+//! worker, whose history crawl then catches up on what it missed). This is how a stalled worker is cured without stopping the
 //! session's other workers (glusterfs 10.3's changelog stall, FINDINGS P10).
 //!
 //! The command line of a worker (gluster 10, Debian):
 //! `python3 …/gsyncd.py worker MASTER [user@]HOST::SLAVE --feedback-fd N --local-path BRICK …`.
 //! The parser is a pure function over the argv; only `restart_worker` touches processes.
+use std::time::{Duration, Instant};
+
 use super::GlusterError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +62,7 @@ pub fn local_workers() -> Vec<WorkerProc> {
         .collect()
 }
 
-/// `restart_worker` off the async threads (it reads `/proc`).
+/// `restart_worker` off the async threads (it reads `/proc` and waits for the worker to end).
 pub async fn restart_worker_blocking(
     master: &str,
     slave: &str,
@@ -75,9 +77,17 @@ pub async fn restart_worker_blocking(
         })?
 }
 
+/// How long a worker has to end on SIGTERM before it gets SIGKILL. gsyncd's SIGTERM handler is
+/// Python's, run only when the main thread is back in Python: a worker hung inside
+/// libgfchangelog (`history_scan`'s C loop, which sleeps and retries for ever when the history
+/// consumer finished before the caller marked it started) never runs it. The session's monitor
+/// restarts a worker that a signal ended, as it does after its own SIGKILL of a hung one.
+const TERM_GRACE: Duration = Duration::from_secs(5);
+
 /// Restarts the worker of `brick` in the session `master` → `slave` on this machine: SIGTERM
-/// to its process (checked again right before the signal). Its pid, or None when this machine
-/// runs no such worker (then only a stop and start of the session can restart it).
+/// to its process (checked again right before the signal), SIGKILL when it still runs after
+/// `TERM_GRACE`. Its pid, or None when this machine runs no such worker (then only a stop and
+/// start of the session can restart it).
 pub fn restart_worker(master: &str, slave: &str, brick: &str) -> Result<Option<u32>, GlusterError> {
     let Some(w) = local_workers()
         .into_iter()
@@ -86,33 +96,45 @@ pub fn restart_worker(master: &str, slave: &str, brick: &str) -> Result<Option<u
         return Ok(None);
     };
     // the pid may have been reused since the scan: the command line must still match
-    let raw = std::fs::read(format!("/proc/{}/cmdline", w.pid)).unwrap_or_default();
-    if parse_worker(w.pid, &split_cmdline(&raw)).as_ref() != Some(&w) {
+    let runs = || {
+        let raw = std::fs::read(format!("/proc/{}/cmdline", w.pid)).unwrap_or_default();
+        parse_worker(w.pid, &split_cmdline(&raw)).as_ref() == Some(&w)
+    };
+    if !runs() {
         return Ok(None);
     }
-    // SAFETY: kill(2) on one pid whose command line was just checked; no memory is touched.
-    let rc = unsafe { libc::kill(w.pid as i32, libc::SIGTERM) };
-    // a stopped process (SIGSTOP, a debugger) would keep the SIGTERM pending for ever
-    // SAFETY: as above
-    let rc = match rc {
-        0 => unsafe { libc::kill(w.pid as i32, libc::SIGCONT) },
-        rc => rc,
+    let signal = |sig: libc::c_int| {
+        // SAFETY: kill(2) on one pid whose command line was just checked; no memory is touched.
+        match unsafe { libc::kill(w.pid as i32, sig) } {
+            0 => Ok(()),
+            _ => Err(GlusterError::Spawn {
+                program: "kill".into(),
+                message: format!(
+                    "worker {} of {brick}: {}",
+                    w.pid,
+                    std::io::Error::last_os_error()
+                ),
+            }),
+        }
     };
-    if rc != 0 {
-        return Err(GlusterError::Spawn {
-            program: "kill".into(),
-            message: format!(
-                "worker {} of {brick}: {}",
-                w.pid,
-                std::io::Error::last_os_error()
-            ),
-        });
+    signal(libc::SIGTERM)?;
+    let t0 = Instant::now();
+    // a zombie's command line is empty: gone once it ended, reaped or not
+    while runs() && t0.elapsed() < TERM_GRACE {
+        std::thread::sleep(Duration::from_millis(100));
     }
+    let ended_by = if runs() {
+        signal(libc::SIGKILL)?;
+        "SIGKILL"
+    } else {
+        "SIGTERM"
+    };
     tracing::info!(
         pid = w.pid,
         master,
         slave,
         brick,
+        ended_by,
         "restarted a geo-replication worker"
     );
     Ok(Some(w.pid))

@@ -376,9 +376,9 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
         .any(|l| l.contains("resuming a DR sync")));
 
     // --- a hung history crawl: glusterfs 10.3 hangs one now and then after a batch (CI saw
-    //     it: Active / History Crawl for good); it is produced here by freezing the worker
-    //     (SIGSTOP) while it says History Crawl with nothing pending. The run restarts that
-    //     worker alone and completes ---
+    //     it: Active / History Crawl for good, deaf to SIGTERM); it is produced here by
+    //     freezing the worker (SIGSTOP) while it says History Crawl with nothing pending. The
+    //     run restarts that worker alone (SIGKILL after SIGTERM did nothing) and completes ---
     write_master("dr-before-hang");
     let accepted = api.call(Method::POST, &format!("{s}/sync-now"), None).await;
     assert_eq!(accepted.status, 202, "{}", accepted.text);
@@ -392,6 +392,17 @@ async fn scheduled_dr_sync_failure_and_sigkill() {
     assert!(
         settle.contains("restarted the hung history crawl") && settle.contains(&frozen.brick),
         "{settle}"
+    );
+    // a frozen worker, like one hung in libgfchangelog's C loop, does not end on SIGTERM: the
+    // restart ended it with SIGKILL
+    assert!(
+        served.log.lock().unwrap().iter().any(|l| {
+            l.contains("restarted a geo-replication worker")
+                && l.contains(&format!("pid={} ", frozen.pid))
+                && l.contains("ended_by=\"SIGKILL\"")
+        }),
+        "no SIGKILL of worker {}",
+        frozen.pid
     );
     // gluster's truth: the frozen process is gone (the monitor started another worker, which
     // completed the checkpoint), the file is on the slave, the run stopped the session
