@@ -18,8 +18,12 @@ pub fn host() -> String {
 /// The raw gluster CLI as an admin would type it (`gluster --mode=script ARGS…`, out of band
 /// for georep): success and stdout followed by stderr. glusterd refuses any command while
 /// another holds its cluster lock (a background sync's status read, gsyncd's own calls), and
-/// an admin would simply retry, so this does too.
+/// an admin would simply retry, so this does too. So for a request the CLI gave up on after its
+/// 120 s: a CI run saw glusterd answer nothing for two minutes while a georep's status read and
+/// a geo-replication create (whose staging asks glusterd again, through gsyncd) ran together;
+/// the create failed in staging and made nothing, and a second try is what an admin would do.
 pub fn gluster(args: &[&str]) -> (bool, String) {
+    let mut timed_out = 0;
     for attempt in 1.. {
         let out = Command::new("gluster")
             .arg("--mode=script")
@@ -35,6 +39,10 @@ pub fn gluster(args: &[&str]) -> (bool, String) {
         // "geo-replication command failed" (see `GlusterError::is_bare_georep_failure`)
         let busy = georep::gluster::is_lock_conflict(&text)
             || text.trim() == "geo-replication command failed";
+        if !out.status.success() && text.contains("Request timed out") && timed_out < 2 {
+            timed_out += 1;
+            continue;
+        }
         if out.status.success() || !busy || attempt == 20 {
             return (out.status.success(), text);
         }
