@@ -62,8 +62,9 @@ pub fn idle_history(p: &GeorepPair) -> bool {
 }
 
 /// The master bricks of `pairs` whose history crawl is hung: idle, with the same row, for
-/// `after` or longer at `now`. `seen` holds, per brick, the row and when it was first seen
-/// (the caller's, kept between reads); a brick that moved or settled is forgotten.
+/// `after` or longer at `now`, reported once per `after`. `seen` holds, per brick, the row and
+/// when it was first seen or last reported (the caller's, kept between reads); a brick that
+/// moved or settled is forgotten.
 pub fn hung_history<'a>(
     seen: &mut std::collections::HashMap<String, (CrawlMark, std::time::Instant)>,
     pairs: &'a [GeorepPair],
@@ -84,6 +85,10 @@ pub fn hung_history<'a>(
         if entry.0 != mark {
             *entry = (mark, now);
         } else if now.duration_since(entry.1) >= after {
+            // once reported, the clock starts again: a restarted worker's row stays as the
+            // killed one left it until its monitor starts another (10 s and more), and that is
+            // no new hang
+            entry.1 = now;
             hung.push(p);
         }
     }
@@ -122,6 +127,10 @@ mod tests {
         assert!(later.is_empty());
         let hung = hung_history(&mut seen, &history, t0 + min, min);
         assert_eq!(hung.len(), 2);
+        // reported once: the same row a second later (a killed worker's, before its monitor
+        // starts another) is no second hang
+        let again = hung_history(&mut seen, &history, t0 + min + Duration::from_secs(1), min);
+        assert!(again.is_empty());
         // a row that moved starts the minute again
         let mut moved = history.clone();
         moved[0].last_synced = moved[0]

@@ -2,7 +2,7 @@
 //!
 //! * `healthy_session_probes_healthy` (CI, ~20 s): the lab's main session
 //!   mastervol -> HOST::slavevol is probed for real (a checkpoint and a directory under
-//!   `.georep-probe`, both harmless) and is healthy; `/metrics` says so.
+//!   `.georep-probe-<master volume id>`, both harmless) and is healthy; `/metrics` says so.
 //! * `stall_is_found_and_cleared_by_the_guided_restart` (CI, ~2–4 min): a session of its own,
 //!   mastervol -> HOST::slavevol5. A real stall is produced: the lab's mitigation of
 //!   glusterfs 10.3's changelog race is undone on mastervol's bricks and the test session's
@@ -21,7 +21,7 @@ use app::health::{Health, ProbeResult};
 use app::operations::{OperationKind, OperationState, StepState};
 use georep::gluster::model::{CrawlStatus, WorkerStatus};
 use georep::gluster::{workers, Gluster};
-use georep::service::health::{HealthConfig, HEAL_ACTOR, PROBE_DIR};
+use georep::service::health::{probe_dir, HealthConfig, HEAL_ACTOR};
 use georep::service::operations::OperationQuery;
 use georep::service::Service;
 use georep::store;
@@ -148,10 +148,19 @@ async fn healthy_probe(engine: Engine) {
         "a scheduled probe is no audit event: {events:#?}"
     );
 
+    // the master volume's id names the probe's folder and georep's mount of it
+    let master = {
+        let mut c = service.store().conn().await.unwrap();
+        store::get_session(&mut c, id.into())
+            .await
+            .unwrap()
+            .expect("the session")
+            .master_volume_id
+    };
     // what other probes (an interrupted one, another test's) may have left in the folder
     // (seen through the lab's own mount of the master volume, which is always there)
     let probe_dirs = || -> Vec<std::ffi::OsString> {
-        let folder = std::path::Path::new("/mnt/georep-lab/mastervol").join(PROBE_DIR);
+        let folder = std::path::Path::new("/mnt/georep-lab/mastervol").join(probe_dir(master));
         std::fs::read_dir(folder)
             .map(|d| d.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default()
@@ -195,16 +204,8 @@ async fn healthy_probe(engine: Engine) {
 
     // the probe's directory is gone again; the hidden folder stays
     // the mount is named by the master volume's id (others may be in the folder)
-    let master = {
-        let mut c = service.store().conn().await.unwrap();
-        store::get_session(&mut c, id.into())
-            .await
-            .unwrap()
-            .expect("the session")
-            .master_volume_id
-    };
     let mnt = std::path::Path::new(MOUNTS).join(master.to_string());
-    assert!(mnt.join(PROBE_DIR).is_dir());
+    assert!(mnt.join(probe_dir(master)).is_dir());
     let left: Vec<_> = probe_dirs()
         .into_iter()
         .filter(|d| !earlier.contains(d))
@@ -557,7 +558,7 @@ async fn probe_mounts(engine: Engine) {
         .status()
         .unwrap()
         .success());
-    let base = hung.join(PROBE_DIR);
+    let base = hung.join(".georep-probe-hung-mount-test");
     let t0 = Instant::now();
     let r = georep::service::health::write_probe_dir(
         &base,

@@ -38,8 +38,15 @@ pub use probe::write_probe_dir;
 pub(super) use probe::Waits;
 pub use scheduler::run;
 
-/// The hidden folder the probe's directories are made in, at the root of the master volume.
-pub const PROBE_DIR: &str = ".georep-probe";
+/// The hidden folder the probe's directories are made in, at the root of the master volume:
+/// one per master volume (georep's id of it). A failback probes the reverse session, whose
+/// master is the old slave: a folder of one shared name made there too would exist on both
+/// volumes with two gfids, and the reverse session, run with gfid-conflict-resolution off as a
+/// failback must, could never sync it (its worker Faulty for good: a CI run saw it when the
+/// master's folder was made after the failover's last sync).
+pub fn probe_dir(master_volume: crate::store::Id) -> String {
+    format!(".georep-probe-{}", master_volume.into_uuid().simple())
+}
 
 #[derive(Clone, Debug)]
 pub struct HealthConfig {

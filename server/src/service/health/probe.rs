@@ -8,7 +8,7 @@ use app::health::{Health, ProbeBrick, ProbeReport, ProbeResult};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Ctx, PROBE_DIR};
+use super::{probe_dir, Ctx};
 use crate::domain::workers::{self, brick_status};
 use crate::gluster::model::{CrawlStatus, GeorepPair, WorkerStatus};
 use crate::gluster::{mount, workers as gluster_workers};
@@ -282,7 +282,7 @@ impl Service {
             )
             .await?;
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        let base = mnt.join(PROBE_DIR);
+        let base = mnt.join(probe_dir(ctx.at.master.id));
         let name = format!(
             "{}-{}",
             Utc::now().timestamp(),
