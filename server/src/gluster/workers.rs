@@ -1,7 +1,8 @@
 //! The gsyncd worker processes of this machine: found by their command line, restarted one
 //! at a time (SIGTERM, SIGKILL if that does not end it; the session's monitor respawns the
-//! worker, whose history crawl then catches up on what it missed). This is how a stalled worker is cured without stopping the
-//! session's other workers (glusterfs 10.3's changelog stall, FINDINGS P10).
+//! worker, whose history crawl then catches up on what it missed). This is how a stalled
+//! worker is cured without stopping the session's other workers (glusterfs 10.3's changelog
+//! stall, FINDINGS P10).
 //!
 //! The command line of a worker (gluster 10, Debian):
 //! `python3 …/gsyncd.py worker MASTER [user@]HOST::SLAVE --feedback-fd N --local-path BRICK …`.
