@@ -23,6 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSROOT=${GEOREP_TOOLCHAIN:-/opt/georep-toolchain}
 TOOLCHAIN_NAME=georep-web
 CARGO_LEPTOS_VERSION=0.3.11
+CARGO_LEPTOS_SHA256=2d8cab2c1d4397b3275fd234757d6467c3db7b2fde13377ef9d543a5e80b0be0
 BINARYEN_VERSION=132.0.0
 NPM_TOOLS=$SYSROOT/npm
 HOST_TRIPLE=x86_64-unknown-linux-gnu
@@ -133,16 +134,37 @@ unset CARGO_TARGET_DIR
 if [[ $PART != base ]]; then
 has() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -qw "$2"; }
 if ! has cargo-leptos "$CARGO_LEPTOS_VERSION"; then
-  say "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)"
+  say "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads: without a TLS provider or git templates)"
+  # crates.io's source with two dependency features off that a no_downloads build never runs:
+  # reqwest's TLS provider (aws-lc-sys, a C library) and cargo-generate's git templates (gix:
+  # `cargo leptos new` from a local template still works). 806 crates become 654.
+  src=$(mktemp -d /tmp/georep-cargo-leptos.XXXXXX)
+  curl -sSfL --retry 3 -o "$src/crate.tgz" \
+    "https://static.crates.io/crates/cargo-leptos/cargo-leptos-$CARGO_LEPTOS_VERSION.crate"
+  echo "$CARGO_LEPTOS_SHA256  $src/crate.tgz" | sha256sum -c --quiet
+  tar -xzf "$src/crate.tgz" -C "$src"
+  dir=$src/cargo-leptos-$CARGO_LEPTOS_VERSION
+  perl -0pi -e 's/(\[dependencies\.cargo-generate\]\nversion = "[^"]*"\n)/$1default-features = false\n/;
+                s/(\[dependencies\.reqwest\]\nversion = "[^"]*"\nfeatures = \[\n    "blocking",\n    )"rustls",/$1"rustls-no-provider",/' \
+    "$dir/Cargo.toml"
+  grep -q '^default-features = false' "$dir/Cargo.toml" && grep -q '"rustls-no-provider"' "$dir/Cargo.toml" \
+    || { echo "setup: cargo-leptos $CARGO_LEPTOS_VERSION's manifest is not the expected one" >&2; exit 1; }
+  # its lock, pruned of what those features brought (no version changes), for --locked
+  cargo metadata --format-version 1 --manifest-path "$dir/Cargo.toml" >/dev/null
   # unoptimised: it only orchestrates cargo, wasm-bindgen and wasm-opt, so a build of the site
-  # takes as long with it (51 s either way, same bytes), and it compiles in 7.5 min, not 33
+  # takes as long with it (51 s either way, same bytes), and it compiles in 5 min, not 33
   CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
+    cargo install --path "$dir" --locked --features no_downloads --force
+  rm -rf "$src"
 fi
 if ! has wasm-bindgen "$WASM_BINDGEN_VERSION"; then
-  say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  # not --locked: its lock names a crate version the registry no longer serves
-  CARGO_PROFILE_RELEASE_LTO=false cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (the wasm-bindgen binary, no TLS)"
+  # not --locked: its lock names a crate version the registry no longer serves. Only the binary
+  # cargo-leptos runs, without the test runner's TLS (ring) and at opt-level 1: it compiles in
+  # 178 s instead of 235 s (opt-level 3) and binds the site's wasm to the same bytes in the
+  # same second
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install wasm-bindgen-cli \
+    --version "$WASM_BINDGEN_VERSION" --no-default-features --bin wasm-bindgen --force
 fi
 
 fi
