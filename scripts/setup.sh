@@ -147,7 +147,9 @@ if ! has cargo-leptos "$CARGO_LEPTOS_VERSION"; then
   perl -0pi -e 's/(\[dependencies\.cargo-generate\]\nversion = "[^"]*"\n)/$1default-features = false\n/;
                 s/(\[dependencies\.reqwest\]\nversion = "[^"]*"\nfeatures = \[\n    "blocking",\n    )"rustls",/$1"rustls-no-provider",/' \
     "$dir/Cargo.toml"
-  grep -q '^default-features = false' "$dir/Cargo.toml" && grep -q '"rustls-no-provider"' "$dir/Cargo.toml" \
+  # (reqwest's and tokio's entries have a default-features = false of their own: look in the block)
+  grep -A2 '^\[dependencies\.cargo-generate\]$' "$dir/Cargo.toml" | grep -q '^default-features = false$' \
+    && grep -q '"rustls-no-provider"' "$dir/Cargo.toml" \
     || { echo "setup: cargo-leptos $CARGO_LEPTOS_VERSION's manifest is not the expected one" >&2; exit 1; }
   # its lock, pruned of what those features brought (no version changes), for --locked
   cargo metadata --format-version 1 --manifest-path "$dir/Cargo.toml" >/dev/null
