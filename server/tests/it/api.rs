@@ -494,6 +494,12 @@ async fn documents_match_sqlite_and_json_matches_xml() {
     assert_eq!(d.health.as_ref(), Some(&health));
     assert_eq!(health.state, "unknown");
     assert!(!health.reason.is_empty());
+    // never a verdict but unknown: since georep first knew the session, whichever read (or
+    // the scheduler's stored verdict) answers, not the time of the read
+    assert_eq!(
+        health.since,
+        row.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    );
     assert_eq!(health.bricks.bricks.len(), 2, "{health:?}");
     assert!(health
         .bricks

@@ -201,7 +201,7 @@ impl Service {
             stale: session.stale_reason.as_deref(),
         });
         let prev = stored.map(|h| (h.health, h.since));
-        let since = rules::since(prev, health, &views, now);
+        let since = rules::since(prev, health, &views, session.created_at, now);
         HealthView {
             master: master.map(|m| m.name.clone()).unwrap_or_default(),
             slave: sync::slave_spec(

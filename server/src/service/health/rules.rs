@@ -213,11 +213,14 @@ pub fn evaluate(i: &Inputs) -> (Health, String) {
 }
 
 /// When the health is `health` now after `prev` (health, since): the same since when the
-/// health did not change; for a stall the time the probe found it; else now.
+/// health did not change; for a stall the time the probe found it; when there was no verdict
+/// yet, the time georep first knew the session (`known`: every read before the first stored
+/// verdict says the same, not the time of the read); else now.
 pub fn since(
     prev: Option<(Health, DateTime<Utc>)>,
     health: Health,
     bricks: &[BrickView],
+    known: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> DateTime<Utc> {
     match prev {
@@ -227,7 +230,8 @@ pub fn since(
             .filter_map(|b| b.stalled_since)
             .min()
             .unwrap_or(now),
-        _ => now,
+        None => known.min(now),
+        Some(_) => now,
     }
 }
 
@@ -674,6 +678,7 @@ mod tests {
                 Some((Health::Healthy, t("10:00:00"))),
                 Health::Healthy,
                 &[],
+                t("09:00:00"),
                 now
             ),
             t("10:00:00")
@@ -683,11 +688,20 @@ mod tests {
                 Some((Health::Healthy, t("10:00:00"))),
                 Health::Lagging,
                 &[],
+                t("09:00:00"),
                 now
             ),
             now
         );
-        assert_eq!(since(None, Health::Stalled, &[stalled], now), t("11:55:00"));
+        assert_eq!(
+            since(None, Health::Stalled, &[stalled], t("09:00:00"), now),
+            t("11:55:00")
+        );
+        // no verdict yet: every read says the time georep first knew the session
+        assert_eq!(
+            since(None, Health::Unknown, &[], t("09:00:00"), now),
+            t("09:00:00")
+        );
     }
 
     #[test]
