@@ -1143,6 +1143,14 @@ async fn a_held_document_is_answered_before_the_router_as_the_whole_way_answered
             std::thread::sleep(Duration::from_millis(20));
         }
     };
+    // a commit of the test's own: the session's schedule
+    let schedule = format!("{path}/schedule");
+    let put = |every: u32| {
+        s.req(Who::Admin, Method::PUT, &schedule)
+            .header("content-type", "application/xml")
+            .body(format!("<schedule><enabled>false</enabled><every_seconds>{every}</every_seconds></schedule>"))
+            .send()
+    };
     for accept in ["application/xml", "application/json"] {
         let get = || {
             s.req(Who::Token, Method::GET, &path)
@@ -1153,14 +1161,7 @@ async fn a_held_document_is_answered_before_the_router_as_the_whole_way_answered
         // of the test's own (else the retry's first GET finds the document still held)
         for attempt in 1.. {
             if attempt > 1 {
-                let every = 3600 + attempt;
-                let put = s
-                    .req(Who::Admin, Method::PUT, &format!("{path}/schedule"))
-                    .header("content-type", "application/xml")
-                    .body(format!("<schedule><enabled>false</enabled><every_seconds>{every}</every_seconds></schedule>"))
-                    .send()
-                    .await
-                    .unwrap();
+                let put = put(3600 + attempt).await.unwrap();
                 assert_eq!(put.status(), StatusCode::OK);
             }
             let before = spans(&s.served, &path);
@@ -1256,13 +1257,6 @@ async fn a_held_document_is_answered_before_the_router_as_the_whole_way_answered
         }
     }
     // a commit: the next GET goes the whole way and shows it (the session's schedule)
-    let schedule = format!("{path}/schedule");
-    let put = |every: u32| {
-        s.req(Who::Admin, Method::PUT, &schedule)
-            .header("content-type", "application/xml")
-            .body(format!("<schedule><enabled>false</enabled><every_seconds>{every}</every_seconds></schedule>"))
-            .send()
-    };
     assert_eq!(put(3600).await.unwrap().status(), StatusCode::OK);
     let first = answer(xml(&schedule)).await;
     assert_eq!(first.0, StatusCode::OK);
