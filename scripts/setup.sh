@@ -12,7 +12,7 @@
 #
 # Usage: bash scripts/setup.sh [PART]   (as root; a second run takes seconds)
 #          PART: all (the default); base (all but the two cargo-built tools of the release
-#          site, cargo-leptos and wasm-bindgen-cli: ~8 min of compiling on 2 cores, which
+#          site, cargo-leptos and wasm-bindgen-cli: ~6 min of compiling on 2 cores, which
 #          test.sh runs beside the lab tests); site-tools (only those two, after base)
 #        source "$GEOREP_TOOLCHAIN/env" afterwards (the run and test scripts do it)
 set -euo pipefail
