@@ -1,7 +1,8 @@
 //! The ceiling of `scripts/bench-api.sh`: the server's own stack (axum on hyper and tokio,
-//! mimalloc) answering every GET with one fixed document and the headers georep sent with it,
-//! with nothing in front: no layer, no authentication, no cache lookup. What georep's REST GET
-//! can reach on a machine is at most what this reaches there.
+//! mimalloc, served as georep serves: its HTTP workers, `georep::edge`) answering every GET
+//! with one fixed document and the headers georep sent with it, with nothing in front: no
+//! layer, no authentication, no cache lookup. What georep's REST GET can reach on a machine is
+//! at most what this reaches there.
 //!
 //! Usage: `bench_ceiling ADDR HEADERS BODY` (HEADERS: `name: value` lines, as `curl -D` wrote
 //! them; the status line and `content-length` are skipped). Prints `listening on http://ADDR`.
@@ -46,5 +47,7 @@ async fn main() -> std::io::Result<()> {
     });
     let listener = tokio::net::TcpListener::bind(addr.as_str()).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app).await
+    // never stopped: the script kills it
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    georep::edge::serve(listener, None, app, stopped).await
 }

@@ -4,6 +4,7 @@ pub mod api;
 pub mod assets;
 pub mod config;
 pub mod domain;
+pub mod edge;
 pub mod gluster;
 pub mod install;
 pub mod limits;

@@ -1,12 +1,10 @@
 //! Wiring: router, listener, graceful shutdown (the state itself is in `state.rs`).
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::backend::SharedBackend;
 use app::{shell, App};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -110,12 +108,21 @@ pub fn router(state: AppState) -> Router {
             ))
             .with_state(state.clone());
     // around everything, and around the answers given before the router too: compression and
-    // the security headers (static layers: not boxed and cloned per route and request)
+    // the security headers (static layers: not boxed and cloned per route and request). They
+    // run on the HTTP workers, the router on this (the main) runtime (edge.rs); so does the
+    // cache's answer on SQLite, whose generation is a counter in memory, not on PostgreSQL,
+    // where it is a query on the pool's connections
     let outer = tower::ServiceBuilder::new()
         .layer(crate::assets::compression())
-        .layer(crate::security::headers())
-        .service(crate::api::CachedGets::new(app, docs, state.auth.clone()));
-    Router::new().fallback_service(outer)
+        .layer(crate::security::headers());
+    let auth = state.auth.clone();
+    if state.service.store().is_postgres() {
+        let held = crate::api::CachedGets::new(app, docs, auth);
+        Router::new().fallback_service(outer.service(crate::edge::OnMain::here(held)))
+    } else {
+        let app = crate::edge::OnMain::here(app);
+        Router::new().fallback_service(outer.service(crate::api::CachedGets::new(app, docs, auth)))
+    }
 }
 
 async fn healthz(
@@ -185,6 +192,7 @@ pub async fn serve(
     tokio::spawn(state.auth.clone().follow_changes(stopped.clone()));
     let app = router(state);
     let mut stopping = stopped.clone();
+    let edge_stop = stopped.clone();
     // the background work runs in the one process that leads (always this one on SQLite);
     // requests are served meanwhile, by every process
     let (taken_over, orphans_taken) = tokio::sync::oneshot::channel();
@@ -200,7 +208,6 @@ pub async fn serve(
         let _ = orphans_taken.await;
     }
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let listener = crate::tls::Edge::new(listener, tls).map_err(StartError::Serve)?;
     tracing::info!("listening on {scheme}://{addr}");
     // the stop is told at the signal, not after the server drained: the live streams end with
     // the watcher (an open page held the graceful shutdown for as long as it stayed open) and
@@ -209,14 +216,10 @@ pub async fn serve(
         shutdown_signal().await;
         let _ = stop.send(true);
     };
-    // the client's address reaches the authenticator (failed logins are counted per address)
-    let server = axum::serve(
-        // tap_io: its connections carry their peer's address for ConnectInfo
-        listener.tap_io(|_: &mut crate::tls::Io| ()),
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal)
-    .into_future();
+    let server = async {
+        let (_, served) = tokio::join!(signal, crate::edge::serve(listener, tls, app, edge_stop));
+        served
+    };
     // requests in flight, and the actions whose client went away but still run
     // (service/detached.rs), may end on gluster and be recorded within one grace
     let drained = async {

@@ -1,12 +1,13 @@
-//! The listener axum serves: plain TCP, or TLS (`serve --tls-cert/--tls-key`, rustls with
-//! ring, the provider reqwest already brings). Each TLS handshake runs in its own task with a
-//! timeout, so a slow or silent client cannot hold up the accept loop.
+//! The listener an HTTP worker's axum serves (edge.rs): plain TCP, or TLS (`serve
+//! --tls-cert/--tls-key`, rustls with ring, the provider reqwest already brings). Each TLS
+//! handshake runs in its own task with a timeout, so a slow or silent client cannot hold up
+//! the others.
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -40,24 +41,26 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Accepted connections, handshaken when TLS is on.
+/// The connections handed to an HTTP worker (`edge::serve`), handshaken when TLS is on.
 pub struct Edge {
     accepted: mpsc::Receiver<(Io, SocketAddr)>,
     local: SocketAddr,
 }
 
 impl Edge {
-    pub fn new(listener: TcpListener, tls: Option<TlsAcceptor>) -> std::io::Result<Edge> {
-        let local = listener.local_addr()?;
+    /// Registers each connection handed to this worker with the runtime this is called on.
+    pub fn new(
+        mut handed: mpsc::Receiver<(std::net::TcpStream, SocketAddr)>,
+        tls: Option<TlsAcceptor>,
+        local: SocketAddr,
+    ) -> Edge {
         let (tx, accepted) = mpsc::channel(64);
         tokio::spawn(async move {
-            loop {
-                let (tcp, peer) = match listener.accept().await {
-                    Ok(c) => c,
+            while let Some((tcp, peer)) = handed.recv().await {
+                let tcp = match TcpStream::from_std(tcp) {
+                    Ok(tcp) => tcp,
                     Err(e) => {
-                        // out of file descriptors and the like: as axum's own listener does
-                        tracing::warn!(error = %e, "cannot accept a connection");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        tracing::warn!(%peer, error = %e, "cannot register a connection");
                         continue;
                     }
                 };
@@ -79,7 +82,7 @@ impl Edge {
                 });
             }
         });
-        Ok(Edge { accepted, local })
+        Edge { accepted, local }
     }
 }
 
