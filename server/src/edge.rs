@@ -17,7 +17,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
@@ -183,8 +183,9 @@ impl Future for OnMainFuture {
             Ok(answer) => answer,
             // a handler's panic ends its connection, as it would on the worker
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // the main runtime is shutting down
-            Err(_) => Ok(axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()),
+            // the main runtime is ending: the stop's grace is over and the process exits, so
+            // the request gets no answer (an action it began may still have ended on gluster)
+            Err(_) => return Poll::Pending,
         })
     }
 }
