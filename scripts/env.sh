@@ -35,25 +35,35 @@ listening_addr() {
 # browsers on plain HTTP are sent gzip (Chromium asks for brotli only over HTTPS or from
 # localhost): redone with gzip -9.
 build_release() {
-  cargo leptos build --release --precompress --split
+  build_site && build_server
+}
+# Its two halves: the site (wasm, split, wasm-bindgen, wasm-opt, hashed names, precompression:
+# all that needs only the wasm's build), then the server (whose build finds hash.txt beside it).
+# cargo-leptos runs them in this order anyway when hash-files or precompress is on.
+LEPTOS_BUILD=(cargo leptos build --release --precompress --split)
+build_site() {
+  "${LEPTOS_BUILD[@]}" --frontend-only
   find "$GEOREP_SITE_ROOT" -type f ! -name '*.gz' ! -name '*.br' -exec gzip -9 -k -n -f {} +
 }
+build_server() {
+  "${LEPTOS_BUILD[@]}" --server-only
+}
 
-# The two cargo builds of build_release, started before cargo-leptos exists: run.sh runs this
+# The two cargo builds of build_release, started before cargo-leptos exists: run.sh runs them
 # while setup.sh compiles cargo-leptos and wasm-bindgen-cli on a fresh machine, so that the
-# cores are busy in each build's serial tail (linking, the one big crate). The commands and the
-# environment are the ones cargo-leptos 0.3 gives them (`cargo leptos build -vv` prints the
-# wasm's), so its own build finds both fresh; a difference would only cost time (it rebuilds).
-prebuild_release() {
-  local envs=(LEPTOS_OUTPUT_NAME=georep "LEPTOS_SITE_ROOT=$GEOREP_SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg
+# cores are busy in each build's serial tail (linking, the one big crate), and builds the site
+# once the wasm is done, beside the server's tail. The commands and the environment are the
+# ones cargo-leptos 0.3 gives them (`cargo leptos build -vv` prints the wasm's), so its own
+# build finds both fresh; a difference would only cost time (it rebuilds).
+PREBUILD_ENV=(LEPTOS_OUTPUT_NAME=georep "LEPTOS_SITE_ROOT=$GEOREP_SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg
               LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend
               LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=true
               LEPTOS_HASH_FILE_NAME=hash.txt)
-  local wasm
-  env "${envs[@]}" RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Clink-args=--emit-relocs" cargo build --package=frontend --lib \
+prebuild_wasm() {
+  env "${PREBUILD_ENV[@]}" RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Clink-args=--emit-relocs" cargo build --package=frontend --lib \
     "--target-dir=$CARGO_TARGET_DIR/front" --target=wasm32-unknown-unknown --no-default-features \
-    --profile=wasm-release &
-  wasm=$!
-  env "${envs[@]}" cargo build --package=georep --bin=georep --no-default-features --release
-  wait "$wasm"
+    --profile=wasm-release
+}
+prebuild_server() {
+  env "${PREBUILD_ENV[@]}" cargo build --package=georep --bin=georep --no-default-features --release
 }

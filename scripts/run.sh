@@ -24,13 +24,23 @@ lab_up() {
 
 echo "== building georep (release)"
 # on a fresh machine the server and the wasm compile while setup.sh compiles cargo-leptos and
-# wasm-bindgen-cli (a second run finds all three done and fresh)
-prebuild_log=$(mktemp /tmp/georep-prebuild.XXXXXX)
-prebuild_release >"$prebuild_log" 2>&1 &
-prebuild=$!
+# wasm-bindgen-cli, and the site is built (wasm-opt, precompression) beside the server's last
+# crates (a second run finds all of it done and fresh)
+wasm_log=$(mktemp /tmp/georep-prebuild-wasm.XXXXXX)
+server_log=$(mktemp /tmp/georep-prebuild-server.XXXXXX)
+prebuild_wasm >"$wasm_log" 2>&1 &
+wasm=$!
+prebuild_server >"$server_log" 2>&1 &
+server=$!
+failed() { cat "$1"; echo "run.sh: $2 failed" >&2; exit 1; }
 bash scripts/setup.sh site-tools
-wait "$prebuild" || { cat "$prebuild_log"; echo "run.sh: the release build failed" >&2; exit 1; }
-build_release
+wait "$wasm" || failed "$wasm_log" "the wasm's build"
+site_log=$(mktemp /tmp/georep-site.XXXXXX)
+build_site >"$site_log" 2>&1 &
+site=$!
+wait "$server" || failed "$server_log" "the server's build"
+wait "$site" || failed "$site_log" "the site's build"
+build_server
 bin=$CARGO_TARGET_DIR/release/georep
 
 if [[ -z "$("$bin" cluster list)" ]]; then
