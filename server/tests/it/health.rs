@@ -558,6 +558,9 @@ async fn probe_mounts(engine: Engine) {
         .status()
         .unwrap()
         .success());
+    // kill returns before every thread of the client has stopped: one still running answered
+    // the probe's first calls on a loaded machine (a CI rehearsal)
+    stopped_all_threads(&pid);
     let base = hung.join(".georep-probe-hung-mount-test");
     let t0 = Instant::now();
     let r = georep::service::health::write_probe_dir(
@@ -616,4 +619,29 @@ async fn probe_mounts(engine: Engine) {
     stop.send(true).unwrap();
     scheduler.await.unwrap();
     assert!(mounted().is_empty(), "{:?}", mounted());
+}
+
+/// Waits (up to 10 s) until every thread of process `pid` is stopped (`T` in its stat).
+fn stopped_all_threads(pid: &str) {
+    let t0 = Instant::now();
+    loop {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the process's threads");
+        let all = tasks.filter_map(Result::ok).all(|t| {
+            std::fs::read_to_string(t.path().join("stat"))
+                // the state follows the command's closing parenthesis
+                .map(|st| {
+                    st.rsplit_once(") ")
+                        .is_some_and(|(_, rest)| rest.starts_with('T'))
+                })
+                .unwrap_or(true)
+        });
+        if all {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "process {pid} did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
