@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod command;
 pub mod config;
 pub mod domain;
 pub mod edge;
