@@ -5,9 +5,18 @@
 # Knobs: GEOREP_DATABASE, GEOREP_LISTEN, GEOREP_SYNC_INTERVAL, GEOREP_GLUSTER (see --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh base
+# the compiler first: the server's build (the longest) starts while the rest is set up
+bash scripts/setup.sh toolchain
 . scripts/env.sh
 export GEOREP_DATABASE=${GEOREP_DATABASE:-data/georep.db}
+echo "== building georep (release)"
+# on a fresh machine the server and the wasm compile while setup.sh installs the rest (apt, the
+# wasm32 std) and compiles cargo-leptos and wasm-bindgen-cli, and the site is built (wasm-opt,
+# precompression) beside the server's last crates (a second run finds all of it done and fresh)
+server_log=$(mktemp /tmp/georep-prebuild-server.XXXXXX)
+prebuild_server >"$server_log" 2>&1 &
+server=$!
+bash scripts/setup.sh base
 
 # A new database will want the lab: it comes up meanwhile (it waits on gluster, not the cores).
 lab=
@@ -22,16 +31,9 @@ lab_up() {
   lab=
 }
 
-echo "== building georep (release)"
-# on a fresh machine the server and the wasm compile while setup.sh compiles cargo-leptos and
-# wasm-bindgen-cli, and the site is built (wasm-opt, precompression) beside the server's last
-# crates (a second run finds all of it done and fresh)
 wasm_log=$(mktemp /tmp/georep-prebuild-wasm.XXXXXX)
-server_log=$(mktemp /tmp/georep-prebuild-server.XXXXXX)
 prebuild_wasm >"$wasm_log" 2>&1 &
 wasm=$!
-prebuild_server >"$server_log" 2>&1 &
-server=$!
 failed() { cat "$1"; echo "run.sh: $2 failed" >&2; exit 1; }
 bash scripts/setup.sh site-tools
 wait "$wasm" || failed "$wasm_log" "the wasm's build"

@@ -13,11 +13,14 @@
 # Usage: bash scripts/setup.sh [PART]   (as root; a second run takes seconds)
 #          PART: all (the default); base (all but the two cargo-built tools of the release
 #          site, cargo-leptos and wasm-bindgen-cli: ~6 min of compiling on 2 cores, which
-#          test.sh runs beside the lab tests); site-tools (only those two, after base)
+#          test.sh runs beside the lab tests); site-tools (only those two, after base);
+#          toolchain (the first part of base: the compiler's packages and the toolchain
+#          "georep-web" without its wasm32 std, enough for the server's build, which run.sh
+#          starts before the rest of base)
 #        source "$GEOREP_TOOLCHAIN/env" afterwards (the run and test scripts do it)
 set -euo pipefail
 PART=${1:-all}
-[[ $PART == all || $PART == base || $PART == site-tools ]] || { echo "usage: setup.sh [all|base|site-tools]" >&2; exit 2; }
+[[ $PART =~ ^(all|base|site-tools|toolchain)$ ]] || { echo "usage: setup.sh [all|base|site-tools|toolchain]" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSROOT=${GEOREP_TOOLCHAIN:-/opt/georep-toolchain}
@@ -41,33 +44,38 @@ t0=$(date +%s)
 # the parts before the cargo tools: left out with `site-tools` (not indented: a heredoc below)
 if [[ $PART != site-tools ]]; then
 # ---------------------------------------------------------------- Debian packages
-pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 gcc libc6-dev pkg-config
-      chromium fonts-liberation glusterfs-server glusterfs-client openssh-server openssh-client
-      rsync attr psmisc procps curl ca-certificates sqlite3 postgresql wrk nginx-light)
+# the compiler's first (`toolchain`), then the rest, which run.sh installs beside the server's build
+toolchain_pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 gcc libc6-dev pkg-config)
+other_pkgs=(chromium fonts-liberation glusterfs-server glusterfs-client openssh-server openssh-client
+            rsync attr psmisc procps curl ca-certificates sqlite3 postgresql wrk nginx-light)
 # Node.js may come from another packaging that already ships npm; Debian's npm conflicts then
-command -v npm >/dev/null || pkgs+=(nodejs npm)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
+command -v npm >/dev/null || other_pkgs+=(nodejs npm)
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
   say "apt-get install ${missing[*]}"
   for _ in $(seq 1 60); do
     fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock >/dev/null 2>&1 || break
     sleep 5
   done
-  apt-get update -qq
+  # once for both calls (a stamp younger than an hour)
+  local stamp=/var/lib/apt/lists/.georep-updated
+  if [[ -z $(find "$stamp" -mmin -60 2>/dev/null) ]]; then apt-get update -qq && touch "$stamp"; fi
   # no systemd here: keep package scripts from starting services (the lab starts its own)
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   rm -f /usr/sbin/policy-rc.d
-fi
+}
+apt_install "${toolchain_pkgs[@]}"
 [[ -e /usr/bin/rust-lld ]] || { echo "setup: /usr/bin/rust-lld is dangling (lld-22 missing)" >&2; exit 1; }
 /usr/bin/rustc --print target-list | grep -qx "$WASM" || { echo "setup: rustc-web lacks $WASM" >&2; exit 1; }
 SRC=$(readlink -f "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust")
 [[ -f "$SRC/library/Cargo.lock" ]] || { echo "setup: rust-web-src not found at $SRC" >&2; exit 1; }
 
-# ---------------------------------------------------------------- wasm32 sysroot
+# ---------------------------------------------------------------- the toolchain georep-web
 mkdir -p "$SYSROOT/bin" "$SYSROOT/lib/rustlib/src"
 ln -sfn "/usr/lib/rustlib/$HOST_TRIPLE" "$SYSROOT/lib/rustlib/$HOST_TRIPLE"
 ln -sfn /usr/lib/rustlib/etc "$SYSROOT/lib/rustlib/etc"
@@ -82,6 +90,26 @@ for tool in rustc rustdoc; do
 done
 ln -sfn /usr/bin/cargo "$SYSROOT/bin/cargo"
 
+tlink="${RUSTUP_HOME:-$HOME/.rustup}/toolchains/$TOOLCHAIN_NAME"
+if [[ "$(readlink -f "$tlink" 2>/dev/null)" != "$(readlink -f "$SYSROOT")" ]]; then
+  rm -f "$tlink"
+  rustup toolchain link "$TOOLCHAIN_NAME" "$SYSROOT"
+fi
+# (renamed into place: scripts/env.sh may be sourcing it beside a second setup.sh)
+cat > "$SYSROOT/env.new" <<ENV
+# sourced by georep's scripts: cargo = Debian rustc-web + the wasm32 sysroot
+export PATH="$CARGO_HOME/bin:$NPM_TOOLS/bin:\$PATH"
+export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
+ENV
+mv -f "$SYSROOT/env.new" "$SYSROOT/env"
+if [[ $PART == toolchain ]]; then
+  say "toolchain done in $(( $(date +%s) - t0 ))s: $(RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME rustc -V) (its wasm32 std is part of base)"
+  exit 0
+fi
+
+apt_install "${other_pkgs[@]}"
+
+# ---------------------------------------------------------------- its wasm32 std
 # the std must have the wasm's panic strategy (embed-bitcode so that `lto = true` works downstream)
 STD_RUSTFLAGS="-Cembed-bitcode=yes -Zunstable-options -Cpanic=immediate-abort"
 rustc_id=$( (/usr/bin/rustc -vV; echo "$STD_RUSTFLAGS") | sha256sum | cut -c1-16)
@@ -101,17 +129,6 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$rustc_id" ]]; then
   rm -rf "$dst"; mv "$dst.new" "$dst"; rm -rf "$work"
   echo "$rustc_id" > "$stamp"
 fi
-
-tlink="${RUSTUP_HOME:-$HOME/.rustup}/toolchains/$TOOLCHAIN_NAME"
-if [[ "$(readlink -f "$tlink" 2>/dev/null)" != "$(readlink -f "$SYSROOT")" ]]; then
-  rm -f "$tlink"
-  rustup toolchain link "$TOOLCHAIN_NAME" "$SYSROOT"
-fi
-cat > "$SYSROOT/env" <<ENV
-# sourced by georep's scripts: cargo = Debian rustc-web + the wasm32 sysroot
-export PATH="$CARGO_HOME/bin:$NPM_TOOLS/bin:\$PATH"
-export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
-ENV
 # ---------------------------------------------------------------- npm tools
 if ! "$NPM_TOOLS/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*} "; then
   say "npm install binaryen@$BINARYEN_VERSION (wasm-opt)"
