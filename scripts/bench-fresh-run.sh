@@ -37,7 +37,7 @@ if [[ -n $BRAND_NEW ]]; then
   # --autoremove alone keeps them
   DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq --autoremove rustc-web cargo-web \
     rust-web-src rust-web-llvm lld-22 chromium fonts-liberation glusterfs-server \
-    glusterfs-client openssh-server rsync attr wrk nginx-light \
+    glusterfs-client openssh-server rsync attr wrk nginx-light brotli \
     libgtk-3-0 libgtk-3-common libcolord2 libepoxy0 libwayland-cursor0 libwayland-egl1 \
     >"$OUT/purge.log" 2>&1
   apt-get clean
@@ -50,6 +50,11 @@ git -C "$OUT/clone" log --oneline -1 >"$OUT/commit"
 T=$OUT/target
 export CARGO_TARGET_DIR=$T
 unset GEOREP_DATABASE GEOREP_SITE_ROOT LEPTOS_SITE_ROOT
+# idle core-seconds (idle + iowait, all cores) since the start, beside each mark: what the
+# build's order leaves unused
+hz=$(getconf CLK_TCK)
+idle() { awk -v hz="$hz" '/^cpu /{printf "%d", ($5 + $6) / hz; exit}' /proc/stat; }
+idle0=$(idle)
 start=$(date +%s)
 (cd "$OUT/clone" && exec bash scripts/run.sh) >"$OUT/run.log" 2>&1 &
 run=$!
@@ -57,7 +62,8 @@ declare -A seen
 mark() {
   [[ -n ${seen[$1]:-} ]] && return
   seen[$1]=1
-  printf '%-13s %4d s\n' "$1" $(( $(date +%s) - start )) | tee -a "$OUT/timeline"
+  printf '%-13s %4d s  (idle %4d core-s)\n' "$1" $(( $(date +%s) - start )) $(( $(idle) - idle0 )) \
+    | tee -a "$OUT/timeline"
 }
 while ! curl -sf -o /dev/null http://127.0.0.1:3000/; do
   sleep 2

@@ -47,7 +47,7 @@ if [[ $PART != site-tools ]]; then
 # the compiler's first (`toolchain`), then the rest, which run.sh installs beside the server's build
 toolchain_pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 gcc libc6-dev pkg-config)
 other_pkgs=(chromium fonts-liberation glusterfs-server glusterfs-client openssh-server openssh-client
-            rsync attr psmisc procps curl ca-certificates sqlite3 postgresql wrk nginx-light)
+            rsync attr psmisc procps curl ca-certificates sqlite3 postgresql wrk nginx-light brotli)
 # Node.js may come from another packaging that already ships npm; Debian's npm conflicts then
 command -v npm >/dev/null || other_pkgs+=(nodejs npm)
 apt_install() {
@@ -98,7 +98,7 @@ fi
 # (renamed into place: scripts/env.sh may be sourcing it beside a second setup.sh)
 cat > "$SYSROOT/env.new" <<ENV
 # sourced by georep's scripts: cargo = Debian rustc-web + the wasm32 sysroot
-export PATH="$CARGO_HOME/bin:$NPM_TOOLS/bin:\$PATH"
+export PATH="$CARGO_HOME/bin:$SYSROOT/launch:$NPM_TOOLS/bin:\$PATH"
 export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
 ENV
 mv -f "$SYSROOT/env.new" "$SYSROOT/env"
@@ -134,6 +134,14 @@ if ! "$NPM_TOOLS/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARY
   say "npm install binaryen@$BINARYEN_VERSION (wasm-opt)"
   npm install -g --prefix "$NPM_TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
 fi
+# npm's wasm-opt is binaryen compiled to wasm, run by node: once per file of the split site
+# (69), each run too short for V8's optimising tier to pay for itself. The wasm's baseline
+# compiler only (--liftoff-only) gives the same bytes for 45 core-s less per site build
+# (docs/benchmarks.md). cargo-leptos finds this launcher first on PATH (the env file's).
+mkdir -p "$SYSROOT/launch"
+printf '#!/bin/sh\nexec node --liftoff-only "%s/lib/node_modules/binaryen/bin/wasm-opt" "$@"\n' "$NPM_TOOLS" \
+  > "$SYSROOT/launch/wasm-opt.new"
+chmod 755 "$SYSROOT/launch/wasm-opt.new"; mv -f "$SYSROOT/launch/wasm-opt.new" "$SYSROOT/launch/wasm-opt"
 if [[ -f "$ROOT/end2end/package.json" ]]; then
   if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" || "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]]; then
     say "npm ci in end2end/ (no browser download: Debian chromium is used)"

@@ -1,5 +1,5 @@
 //! Bytes on the wire. `/pkg` (the wasm, js and css cargo-leptos builds) is served from the
-//! brotli and gzip siblings `cargo leptos build --release --precompress` made once, and kept a
+//! brotli and gzip siblings the release build made once (`build_site`, scripts/env.sh), and kept a
 //! year by browsers when its name carries its content's hash (cargo-leptos `hash-files`, also
 //! on the pieces of a wasm split by `--split`);
 //! every other answer is compressed on the fly when the client asks.
