@@ -33,8 +33,9 @@ listening_addr() {
 # browser loads when it first shows it (app/src/pages/mod.rs).
 # The siblings are made here, not by cargo-leptos's --precompress: its gzip (libflate) came
 # out 16 % larger than `gzip -9` for the wasm (browsers on plain HTTP are sent gzip: Chromium
-# asks for brotli only over HTTPS or from localhost), and its brotli, compiled unoptimised with
-# it, took 24 s where Debian's brotli takes 5 s for the same quality (11).
+# asks for brotli only over HTTPS or from localhost), and its precompression, compiled
+# unoptimised with it, took 23.8 s for the site where Debian's brotli takes 5.7 s at the same
+# quality (11).
 build_release() {
   build_site && build_server
 }
