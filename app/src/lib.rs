@@ -115,9 +115,9 @@ fn BareFrame(children: Children) -> impl IntoView {
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let user = use_context::<ui::CurrentUser>().map(|u| u.0);
-    let logout = ServerAction::<rpc::Logout>::new();
+    let logout = crate::ui::Call::<rpc::Logout>::new();
     Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
+        if let Some(Ok(())) = logout.outcome() {
             views::reload_to("/login");
         }
     });
@@ -127,7 +127,7 @@ pub fn UserMenu() -> impl IntoView {
                 <span class="user" data-testid="user">
                     {format!("{} ({})", me.name, if me.can_act() { "admin" } else { "viewer" })}
                 </span>
-                <ActionForm action=logout attr:class="logout">
+                <ActionForm action=logout.action() attr:class="logout">
                     <button type="submit" data-testid="logout">"Log out"</button>
                 </ActionForm>
             })}

@@ -74,6 +74,103 @@ pub fn listen_live() {
     }
 }
 
+/// A server call a page makes (a `ServerAction`) and the state its view reads: whether it is
+/// under way, and its last outcome. Both are made once, with the call, and read with
+/// `try_get`: a render effect notified just before its part of the page was disposed still
+/// runs once after (reactive_graph's render effects drain their last notification), and
+/// `Action::pending`/`value` on a disposed action panic, which the wasm's immediate abort
+/// turns into `RuntimeError: unreachable` (seen in ui-stale: the DR panel's buttons read
+/// after the session's page had dropped the panel). A disposed call reads as idle, no outcome.
+pub struct Call<S>
+where
+    S: leptos::server_fn::ServerFn + 'static,
+    S::Output: 'static,
+{
+    action: ServerAction<S>,
+    pending: Memo<bool>,
+    version: RwSignal<usize>,
+    outcome: leptos::reactive::signal::MappedSignal<Option<Result<S::Output, S::Error>>>,
+}
+
+impl<S> Clone for Call<S>
+where
+    S: leptos::server_fn::ServerFn + 'static,
+    S::Output: 'static,
+{
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Call<S>
+where
+    S: leptos::server_fn::ServerFn + 'static,
+    S::Output: 'static,
+{
+}
+
+impl<S> Call<S>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        let action = ServerAction::<S>::new();
+        Call {
+            action,
+            pending: action.pending(),
+            version: action.version(),
+            outcome: action.value(),
+        }
+    }
+
+    /// The action itself, for an `<ActionForm>`.
+    pub fn action(self) -> ServerAction<S> {
+        self.action
+    }
+
+    /// Whether the page that made the call is still there.
+    fn alive(self) -> bool {
+        self.pending.try_get_untracked().is_some()
+    }
+
+    /// Makes the call (nothing once the page that made it is gone).
+    pub fn dispatch(self, input: S) {
+        if self.alive() {
+            self.action.dispatch(input);
+        }
+    }
+
+    /// Forgets the last outcome.
+    pub fn clear(self) {
+        if self.alive() {
+            self.action.clear();
+        }
+    }
+
+    /// Whether the call is under way (tracked).
+    pub fn busy(self) -> bool {
+        self.pending.try_get().unwrap_or(false)
+    }
+
+    /// Whether the call is under way, untracked.
+    pub fn busy_untracked(self) -> bool {
+        self.pending.try_get_untracked().unwrap_or(false)
+    }
+
+    /// How many times the call has been made (tracked).
+    pub fn version(self) -> usize {
+        self.version.try_get().unwrap_or(0)
+    }
+
+    /// The last call's outcome (tracked); `None` before the first.
+    pub fn outcome(self) -> Option<Result<S::Output, S::Error>> {
+        self.outcome.try_get().flatten()
+    }
+}
+
 /// The logged-in user, read once per page load.
 #[derive(Clone, Copy)]
 pub struct CurrentUser(pub Resource<Result<Option<Me>, AppError>>);

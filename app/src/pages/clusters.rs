@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::domain::{ClusterEdit, ClusterSummary, Connection, HostKeyAccept, SyncState};
 use crate::rpc::{self, list_cluster_hosts, list_clusters, AddCluster};
-use crate::ui::{live_tick, Dialog, ErrorLine, IfCanAct};
+use crate::ui::{live_tick, Call, Dialog, ErrorLine, IfCanAct};
 
 /// What the row buttons opened, outside the part live updates re-render (a dialog inside
 /// it would lose what the admin typed).
@@ -18,13 +18,10 @@ struct ClusterActs {
 
 #[component]
 pub fn ClustersPage() -> impl IntoView {
-    let add = ServerAction::<AddCluster>::new();
+    let add = Call::<AddCluster>::new();
     // refetch after every registration
     let tick = live_tick();
-    let clusters = Resource::new(
-        move || (add.version().get(), tick.get()),
-        |_| list_clusters(),
-    );
+    let clusters = Resource::new(move || (add.version(), tick.get()), |_| list_clusters());
     let show_form = RwSignal::new(false);
     let ssh = RwSignal::new(false);
     let acts = ClusterActs {
@@ -50,7 +47,7 @@ pub fn ClustersPage() -> impl IntoView {
                 </IfCanAct>
             </div>
             <Show when=move || show_form.get()>
-                <ActionForm action=add attr:class="card form" attr:data-testid="register-form">
+                <ActionForm action=add.action() attr:class="card form" attr:data-testid="register-form">
                     <label>"Name" <input type="text" name="name" required placeholder="site-a"/></label>
                     <label>"Host of the trusted pool" <input type="text" name="host" required placeholder="gluster1.example.com"/></label>
                     <label>"Connection"
@@ -68,12 +65,12 @@ pub fn ClustersPage() -> impl IntoView {
                         <input type="checkbox" name="no_verify"/>
                         "Register without asking gluster now"
                     </label>
-                    <button type="submit" class="primary" disabled=move || add.pending().get()>
-                        {move || if add.pending().get() { "Asking gluster…" } else { "Register" }}
+                    <button type="submit" class="primary" disabled=move || add.busy()>
+                        {move || if add.busy() { "Asking gluster…" } else { "Register" }}
                     </button>
                 </ActionForm>
             </Show>
-            {move || add.value().get().and_then(|r| r.err()).map(|e| view! {
+            {move || add.outcome().and_then(|r| r.err()).map(|e| view! {
                 <p class="error" role="alert">{e.to_string()}</p>
             })}
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -211,11 +208,11 @@ fn EditClusterDialog(
     let fingerprint = RwSignal::new(String::new());
     let verify = RwSignal::new(true);
     let local_error = RwSignal::new(None::<String>);
-    let save = ServerAction::<rpc::EditCluster>::new();
+    let save = Call::<rpc::EditCluster>::new();
     let hosts = Resource::new(move || id, list_cluster_hosts);
     let tick = live_tick();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
+        if let Some(Ok(_)) = save.outcome() {
             tick.update(|n| *n += 1);
             on_close.run(());
         }
@@ -323,11 +320,11 @@ fn EditClusterDialog(
                     </label>
                 })}
                 {move || local_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorLine error=e/> })}
+                {move || save.outcome().and_then(|r| r.err()).map(|e| view! { <ErrorLine error=e/> })}
                 <div class="dialog-buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" class="primary" data-testid="save-cluster" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                    <button type="submit" class="primary" data-testid="save-cluster" disabled=move || save.busy()>
+                        {move || if save.busy() { "Saving…" } else { "Save" }}
                     </button>
                 </div>
             </form>
@@ -341,10 +338,10 @@ fn RemoveClusterDialog(
     cluster: ClusterSummary,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
-    let remove = ServerAction::<rpc::RemoveCluster>::new();
+    let remove = Call::<rpc::RemoveCluster>::new();
     let tick = live_tick();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = remove.value().get() {
+        if let Some(Ok(_)) = remove.outcome() {
             tick.update(|n| *n += 1);
             on_close.run(());
         }
@@ -365,11 +362,11 @@ fn RemoveClusterDialog(
                     {format!("This cluster has {sessions} session(s): georep will no longer show, check or act on them.")}
                 </p>
             })}
-            {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorLine error=e/> })}
+            {move || remove.outcome().and_then(|r| r.err()).map(|e| view! { <ErrorLine error=e/> })}
             <div class="dialog-buttons">
                 <button type="button" data-testid="cancel-remove" on:click=move |_| on_close.run(())>"Cancel"</button>
                 <button type="button" class="primary" data-testid="confirm-remove" autofocus
-                    disabled=move || remove.pending().get()
+                    disabled=move || remove.busy()
                     on:click=move |_| { remove.dispatch(rpc::RemoveCluster { id, force: true }); }>
                     "Remove from georep"
                 </button>
@@ -384,17 +381,17 @@ fn GlusterEventsDialog(
     cluster: ClusterSummary,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
-    let set = ServerAction::<rpc::SetGlusterEvents>::new();
+    let set = Call::<rpc::SetGlusterEvents>::new();
     let tick = live_tick();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = set.value().get() {
+        if let Some(Ok(_)) = set.outcome() {
             tick.update(|n| *n += 1);
         }
     });
     let id = cluster.id;
     let was_on = cluster.gluster_events.is_some();
     // after an answer, what it says; before, what the list said
-    let on = move || match set.value().get() {
+    let on = move || match set.outcome() {
         Some(Ok(s)) => s.events.is_some(),
         _ => was_on,
     };
@@ -403,7 +400,7 @@ fn GlusterEventsDialog(
             <p>"With events on, every node's glustereventsd posts gluster's events (a session paused or stopped, an option set, a volume or peer changed) to georep, which reads what the event names at once. The sync loop still reads everything at its interval: events only make changes show sooner."</p>
             <p class="muted">"georep registers its webhook with gluster-eventsapi (copied to every peer), tells each node's glustereventsd to load it, and has every node post a test. glustereventsd must run on every node."</p>
             <p data-testid="events-state">{pushed(&cluster)}</p>
-            {move || set.value().get().map(|r| match r {
+            {move || set.outcome().map(|r| match r {
                 Err(e) => view! { <ErrorLine error=e/> }.into_any(),
                 Ok(s) => view! {
                     <table class="grid" data-testid="node-checks">
@@ -422,9 +419,9 @@ fn GlusterEventsDialog(
             <div class="dialog-buttons">
                 <button type="button" data-testid="close-events" on:click=move |_| on_close.run(())>"Close"</button>
                 <button type="button" class="primary" data-testid="toggle-events"
-                    disabled=move || set.pending().get()
+                    disabled=move || set.busy()
                     on:click=move |_| { set.dispatch(rpc::SetGlusterEvents { id, on: !on() }); }>
-                    {move || match (set.pending().get(), on()) {
+                    {move || match (set.busy(), on()) {
                         (true, _) => "Asking gluster…",
                         (false, true) => "Turn events off",
                         (false, false) => "Turn events on",

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::failover::{BrickPoint, DrRole, FailoverCheck, FailoverRecord};
 use crate::rpc;
-use crate::ui::{absolute, live_tick, relative, BrickBadge, Dialog, ErrorLine, IfCanAct, When};
+use crate::ui::{
+    absolute, live_tick, relative, BrickBadge, Call, Dialog, ErrorLine, IfCanAct, When,
+};
 
 /// Which dialog is open.
 #[derive(Clone, Copy, PartialEq)]
@@ -27,8 +29,8 @@ struct Acts {
     /// The admin's choice (None: planned when possible, the default).
     planned: RwSignal<Option<bool>>,
     io_stopped: RwSignal<bool>,
-    failover: ServerAction<rpc::StartFailover>,
-    failback: ServerAction<rpc::StartFailback>,
+    failover: Call<rpc::StartFailover>,
+    failback: Call<rpc::StartFailback>,
     /// The outcome of the last start (a refusal shows in its dialog).
     notice: RwSignal<Option<String>>,
 }
@@ -44,7 +46,7 @@ impl Acts {
     }
 
     fn busy(self) -> bool {
-        self.failover.pending().get() || self.failback.pending().get()
+        self.failover.busy() || self.failback.busy()
     }
 
     /// Planned when possible unless the admin chose otherwise.
@@ -55,13 +57,13 @@ impl Acts {
 
 /// A started failover or failback closes its dialog and says which operation runs it; a
 /// refusal stays in the dialog.
-fn settle<A>(acts: Acts, action: ServerAction<A>, what: &'static str)
+fn settle<A>(acts: Acts, action: Call<A>, what: &'static str)
 where
     A: leptos::server_fn::ServerFn<Output = Uuid, Error = AppError> + Clone + Send + Sync + 'static,
 {
     let tick = live_tick();
     Effect::new(move |_| {
-        if let Some(Ok(op)) = action.value().get() {
+        if let Some(Ok(op)) = action.outcome() {
             acts.open.set(None);
             tick.update(|n| *n += 1);
             acts.notice.set(Some(format!(
@@ -84,8 +86,8 @@ pub fn FailoverPart(
         open: RwSignal::new(None),
         planned: RwSignal::new(None),
         io_stopped: RwSignal::new(false),
-        failover: ServerAction::new(),
-        failback: ServerAction::new(),
+        failover: Call::new(),
+        failback: Call::new(),
         notice: RwSignal::new(None),
     };
     settle(acts, acts.failover, "failover");
@@ -300,8 +302,8 @@ fn WizardDialog(acts: Acts, w: Wizard) -> impl IntoView {
     };
     let refused = move || {
         let r = match w {
-            Wizard::Failover => acts.failover.value().get(),
-            Wizard::Failback => acts.failback.value().get(),
+            Wizard::Failover => acts.failover.outcome(),
+            Wizard::Failback => acts.failback.outcome(),
         };
         r.and_then(Result::err)
             .map(|e| view! { <ErrorLine error=e/> })

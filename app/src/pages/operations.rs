@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::operations::{Every, OperationState, OperationView, StepState, StepView};
 use crate::rpc::{self, list_operations};
-use crate::ui::{live_tick, ErrorLine, IfCanAct, When};
+use crate::ui::{live_tick, Call, ErrorLine, IfCanAct, When};
 
 /// How many operations the global page shows.
 const PAGE_LIMIT: i64 = 200;
@@ -66,27 +66,27 @@ pub fn OperationsPage() -> impl IntoView {
 /// under way and its outcome, and which finished operations the user opened.
 #[derive(Clone, Copy)]
 pub struct OpActs {
-    cancel: ServerAction<rpc::CancelOperation>,
+    cancel: Call<rpc::CancelOperation>,
     /// Confirms what a running operation waits for (stop I/O, then confirm).
-    confirm: ServerAction<rpc::ConfirmOperation>,
+    confirm: Call<rpc::ConfirmOperation>,
     opened: RwSignal<HashSet<Uuid>>,
 }
 
 impl OpActs {
     pub fn provide() -> Self {
         let acts = OpActs {
-            cancel: ServerAction::new(),
-            confirm: ServerAction::new(),
+            cancel: Call::new(),
+            confirm: Call::new(),
             opened: RwSignal::new(HashSet::new()),
         };
         let tick = live_tick();
         Effect::new(move |_| {
-            if let Some(Ok(_)) = acts.cancel.value().get() {
+            if let Some(Ok(_)) = acts.cancel.outcome() {
                 tick.update(|n| *n += 1);
             }
         });
         Effect::new(move |_| {
-            if let Some(Ok(_)) = acts.confirm.value().get() {
+            if let Some(Ok(_)) = acts.confirm.outcome() {
                 tick.update(|n| *n += 1);
             }
         });
@@ -95,7 +95,7 @@ impl OpActs {
     }
 
     fn busy(self) -> bool {
-        self.cancel.pending().get() || self.confirm.pending().get()
+        self.cancel.busy() || self.confirm.busy()
     }
 }
 
@@ -107,8 +107,8 @@ pub fn OpActsNotice(acts: OpActs) -> impl IntoView {
             .map(|e| view! { <ErrorLine error=e/> })
     };
     view! {
-        {move || failed(acts.cancel.value().get())}
-        {move || failed(acts.confirm.value().get())}
+        {move || failed(acts.cancel.outcome())}
+        {move || failed(acts.confirm.outcome())}
     }
 }
 
@@ -287,7 +287,7 @@ fn ConfirmPrompt(id: Uuid, prompt: String, acts: Option<OpActs>) -> impl IntoVie
                     <button type="button" class="primary" data-testid="op-confirm"
                         aria-label=label.clone() disabled=move || a.busy()
                         on:click=move |_| { a.confirm.dispatch(rpc::ConfirmOperation { operation: id }); }>
-                        {move || if a.confirm.pending().get() { "Confirming…" } else { "Confirm" }}
+                        {move || if a.confirm.busy() { "Confirming…" } else { "Confirm" }}
                     </button>
                 </IfCanAct>
             })}

@@ -13,7 +13,7 @@ use crate::operations::{Every, OperationView, RecoveryView, ScheduleInput, Sched
 use crate::pages::failover::FailoverPart;
 use crate::pages::operations::{duration_text, every_text, OpStateBadge};
 use crate::rpc;
-use crate::ui::{absolute, live_tick, relative, ErrorLine, IfCanAct, When};
+use crate::ui::{absolute, live_tick, relative, Call, ErrorLine, IfCanAct, When};
 
 /// An outcome line under a panel's buttons.
 type Notice = RwSignal<Option<Result<String, AppError>>>;
@@ -30,14 +30,14 @@ fn show(notice: Notice, testid: &'static str) -> impl IntoView {
 }
 
 /// Settles `notice` with each result of `action` (and refreshes the page on success).
-fn settle<A, T>(action: ServerAction<A>, notice: Notice, text: impl Fn(T) -> String + 'static)
+fn settle<A, T>(action: Call<A>, notice: Notice, text: impl Fn(T) -> String + 'static)
 where
     A: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
     T: Clone + Send + Sync + 'static,
 {
     let tick = live_tick();
     Effect::new(move |_| {
-        if let Some(r) = action.value().get() {
+        if let Some(r) = action.outcome() {
             if r.is_ok() {
                 tick.update(|n| *n += 1);
             }
@@ -82,12 +82,12 @@ fn restart_text(r: &RestartOutcome) -> String {
 /// Probe now and Restart stalled workers (admins), with their outcome.
 #[component]
 pub fn HealthTools(id: Uuid) -> impl IntoView {
-    let probe = ServerAction::<rpc::ProbeSession>::new();
-    let restart = ServerAction::<rpc::RestartStalled>::new();
+    let probe = Call::<rpc::ProbeSession>::new();
+    let restart = Call::<rpc::RestartStalled>::new();
     let notice: Notice = RwSignal::new(None);
     settle(probe, notice, |r: ProbeReport| probe_text(&r));
     settle(restart, notice, |r: RestartOutcome| restart_text(&r));
-    let busy = move || probe.pending().get() || restart.pending().get();
+    let busy = move || probe.busy() || restart.busy();
     view! {
         <h2 id="health">"Health"</h2>
         <IfCanAct>
@@ -95,12 +95,12 @@ pub fn HealthTools(id: Uuid) -> impl IntoView {
                 <button type="button" data-testid="probe-now" disabled=busy
                     title="a checkpoint after a change on the master: do the workers complete it?"
                     on:click=move |_| { notice.set(None); probe.dispatch(rpc::ProbeSession { id }); }>
-                    {move || if probe.pending().get() { "Probing (up to a minute)…" } else { "Probe now" }}
+                    {move || if probe.busy() { "Probing (up to a minute)…" } else { "Probe now" }}
                 </button>
                 <button type="button" data-testid="restart-stalled" disabled=busy
                     title="restart the workers a probe found stalled, then probe again"
                     on:click=move |_| { notice.set(None); restart.dispatch(rpc::RestartStalled { id }); }>
-                    {move || if restart.pending().get() { "Restarting…" } else { "Restart stalled workers" }}
+                    {move || if restart.busy() { "Restarting…" } else { "Restart stalled workers" }}
                 </button>
             </div>
         </IfCanAct>
@@ -199,10 +199,10 @@ pub fn RecoveryPanel(
     failover: Signal<Option<Result<FailoverCheck, AppError>>>,
     dr_role: Signal<Option<DrRole>>,
 ) -> impl IntoView {
-    let set = ServerAction::<rpc::SetSchedule>::new();
-    let delete = ServerAction::<rpc::DeleteSchedule>::new();
-    let sync = ServerAction::<rpc::SyncNow>::new();
-    let heal = ServerAction::<rpc::SetSelfHeal>::new();
+    let set = Call::<rpc::SetSchedule>::new();
+    let delete = Call::<rpc::DeleteSchedule>::new();
+    let sync = Call::<rpc::SyncNow>::new();
+    let heal = Call::<rpc::SetSelfHeal>::new();
     let notice: Notice = RwSignal::new(None);
     settle(set, notice, |s: ScheduleView| {
         format!("schedule saved: {}", every_text(&s.every))
@@ -225,12 +225,7 @@ pub fn RecoveryPanel(
         }
     });
     let has_schedule = move || current().is_some_and(|r| r.schedule.is_some());
-    let busy = move || {
-        set.pending().get()
-            || delete.pending().get()
-            || sync.pending().get()
-            || heal.pending().get()
-    };
+    let busy = move || set.busy() || delete.busy() || sync.busy() || heal.busy();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         notice.set(None);
@@ -303,7 +298,7 @@ pub fn RecoveryPanel(
                         "Enabled"
                     </label>
                     <button type="submit" class="primary" data-testid="schedule-save" disabled=busy>
-                        {move || if set.pending().get() { "Saving…" } else { "Save schedule" }}
+                        {move || if set.busy() { "Saving…" } else { "Save schedule" }}
                     </button>
                 </form>
             </IfCanAct>

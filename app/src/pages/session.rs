@@ -18,7 +18,7 @@ use crate::rpc::{
     get_failover_check, get_lag_history, get_recovery, get_session_detail, list_operations,
 };
 use crate::ui::{
-    live_tick, BrickBadge, CheckpointBadge, DrBadge, ErrorLine, HealthBadge, PendingBar,
+    live_tick, BrickBadge, Call, CheckpointBadge, DrBadge, ErrorLine, HealthBadge, PendingBar,
     StaleBadge, StatusBadge, When,
 };
 use crate::views::{BrickProgress, SessionDetail};
@@ -67,18 +67,21 @@ pub fn SessionPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<Uuid>().ok());
     let tick = live_tick();
     let page = Resource::new(move || (id(), tick.get()), |(id, _)| page_data(id));
-    let options = Signal::derive(move || page.get().map(|p| p.options));
-    let operations = Signal::derive(move || page.get().map(|p| p.operations));
-    let recovery = Signal::derive(move || page.get().map(|p| p.recovery));
-    let failover = Signal::derive(move || page.get().map(|p| p.failover));
+    // the panels below read the page's data by these signals; a panel's render effect can
+    // run once more after the page is gone (see `ui::Call`): gone reads as nothing yet
+    let data = move || page.try_get().flatten();
+    let options = Signal::derive(move || data().map(|p| p.options));
+    let operations = Signal::derive(move || data().map(|p| p.operations));
+    let recovery = Signal::derive(move || data().map(|p| p.recovery));
+    let failover = Signal::derive(move || data().map(|p| p.failover));
     let dr_role = Signal::derive(move || {
-        page.get()
+        data()
             .and_then(|p| p.detail.ok())
             .and_then(|d| d.summary.dr_role)
     });
     // the session's REST address (for the panels' data-api; found once the detail is read)
     let api = Memo::new(move |_| {
-        page.get().and_then(|p| p.detail.ok()).map(|d| {
+        data().and_then(|p| p.detail.ok()).map(|d| {
             let s = d.summary;
             format!(
                 "/api/clusters/{}/glustervolumes/{}/georeplication-sessions/{}",
@@ -443,8 +446,8 @@ fn OptionRow(
     shown: Signal<bool>,
 ) -> impl IntoView {
     let can = crate::ui::can_act();
-    let set = ServerAction::<rpc::SetSessionOption>::new();
-    let reset = ServerAction::<rpc::ResetSessionOption>::new();
+    let set = Call::<rpc::SetSessionOption>::new();
+    let reset = Call::<rpc::ResetSessionOption>::new();
     let value = RwSignal::new(o.value.clone());
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(false);
@@ -457,14 +460,14 @@ fn OptionRow(
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     };
-    Effect::new(move |_| settle(set.value().get()));
-    Effect::new(move |_| settle(reset.value().get()));
+    Effect::new(move |_| settle(set.outcome()));
+    Effect::new(move |_| settle(reset.outcome()));
     // a change made elsewhere (the CLI, another admin) shows once the sync has stored it;
     // every refresh re-reads the list, and only a different value may touch the input (a
     // set, even to the same value, rewrites it and wipes what the admin is typing)
     Effect::new(move |_| {
         if let Some(now) = live.get() {
-            let idle = !set.pending().get_untracked() && !reset.pending().get_untracked();
+            let idle = !set.busy_untracked() && !reset.busy_untracked();
             if idle && value.with_untracked(|v| *v != now) {
                 value.set(now);
             }
@@ -550,7 +553,7 @@ fn OptionRow(
             </td>
             <td>
                 {editor}
-                {move || (set.pending().get() || reset.pending().get()).then(|| view! { <span class="muted">" saving…"</span> })}
+                {move || (set.busy() || reset.busy()).then(|| view! { <span class="muted">" saving…"</span> })}
                 {move || saved.get().then(|| view! { <span class="saved" data-testid="option-saved">" saved"</span> })}
                 {move || error.get().map(|e| view! { <p class="error inline" role="alert">{e.to_string()}</p> })}
             </td>

@@ -15,7 +15,7 @@ use crate::rpc::{
     check_eligibility, get_session_overview, list_clusters, list_volumes, volume_sessions,
 };
 use crate::ui::{
-    absolute, live_tick, CheckpointBadge, Dialog, DrBadge, ErrorLine, HealthBadge, IfCanAct,
+    absolute, live_tick, Call, CheckpointBadge, Dialog, DrBadge, ErrorLine, HealthBadge, IfCanAct,
     StaleBadge, StatusBadge, When,
 };
 use crate::views::{
@@ -427,10 +427,10 @@ pub struct SessionActs {
     /// The session the last call was about, and its outcome.
     notice: RwSignal<Option<(Uuid, Result<String, crate::error::AppError>)>>,
     target: RwSignal<Option<Uuid>>,
-    act: ServerAction<rpc::SessionAction>,
-    checkpoint: ServerAction<rpc::SetCheckpoint>,
-    refresh: ServerAction<rpc::RefreshSession>,
-    cleanup: ServerAction<rpc::CleanupSession>,
+    act: Call<rpc::SessionAction>,
+    checkpoint: Call<rpc::SetCheckpoint>,
+    refresh: Call<rpc::RefreshSession>,
+    cleanup: Call<rpc::CleanupSession>,
     tick: RwSignal<u64>,
 }
 
@@ -444,10 +444,10 @@ impl SessionActs {
             reset_sync_time: RwSignal::new(false),
             notice: RwSignal::new(None),
             target: RwSignal::new(None),
-            act: ServerAction::new(),
-            checkpoint: ServerAction::new(),
-            refresh: ServerAction::new(),
-            cleanup: ServerAction::new(),
+            act: Call::new(),
+            checkpoint: Call::new(),
+            refresh: Call::new(),
+            cleanup: Call::new(),
             tick: live_tick(),
         };
         provide_context(acts);
@@ -455,10 +455,7 @@ impl SessionActs {
     }
 
     fn busy(self) -> bool {
-        self.act.pending().get()
-            || self.checkpoint.pending().get()
-            || self.refresh.pending().get()
-            || self.cleanup.pending().get()
+        self.act.busy() || self.checkpoint.busy() || self.refresh.busy() || self.cleanup.busy()
     }
 
     fn ask(self, id: Uuid, label: String, pending: Pending) {
@@ -573,13 +570,13 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
     let gone =
         |r: &Result<crate::domain::ActionOutcome, _>| r.as_ref().is_ok_and(|o| o.session.is_none());
     Effect::new(move |_| {
-        if let Some(r) = acts.act.value().get() {
+        if let Some(r) = acts.act.outcome() {
             leave_if_gone(gone(&r));
             acts.finished(r.map(|o| o.message.unwrap_or_else(|| "done".into())), true);
         }
     });
     Effect::new(move |_| {
-        if let Some(r) = acts.checkpoint.value().get() {
+        if let Some(r) = acts.checkpoint.outcome() {
             acts.finished(
                 r.map(|o| o.message.unwrap_or_else(|| "checkpoint set".into())),
                 true,
@@ -587,7 +584,7 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if let Some(r) = acts.cleanup.value().get() {
+        if let Some(r) = acts.cleanup.outcome() {
             leave_too(gone(&r));
             acts.finished(
                 r.map(|o| o.message.unwrap_or_else(|| "cleaned up".into())),
@@ -596,7 +593,7 @@ pub fn SessionActsDialog(acts: SessionActs) -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if let Some(r) = acts.refresh.value().get() {
+        if let Some(r) = acts.refresh.outcome() {
             acts.finished(r.map(|_| "re-read from gluster".into()), false);
         }
     });
@@ -682,8 +679,8 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
     let no_verify = RwSignal::new(false);
     let setup_slave = RwSignal::new(false);
     let slave_group = RwSignal::new(String::new());
-    let create = ServerAction::<rpc::CreateSession>::new();
-    let preflight = ServerAction::<rpc::PreflightSession>::new();
+    let create = Call::<rpc::CreateSession>::new();
+    let preflight = Call::<rpc::PreflightSession>::new();
     let non_root = move || {
         let u = slave_user.get();
         !u.trim().is_empty() && u.trim() != "root"
@@ -706,7 +703,7 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
         },
     );
     Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
+        if let Some(Ok(_)) = create.outcome() {
             tick.update(|n| *n += 1);
             on_close.run(());
         }
@@ -810,10 +807,10 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
                 </Show>
                 <div class="preflight">
                     <button type="button" data-testid="preflight" on:click=run_preflight
-                        disabled=move || preflight.pending().get() || slave_host.get().trim().is_empty() || slave_volume.get().trim().is_empty()>
-                        {move || if preflight.pending().get() { "Checking the nodes…" } else { "Pre-flight check" }}
+                        disabled=move || preflight.busy() || slave_host.get().trim().is_empty() || slave_volume.get().trim().is_empty()>
+                        {move || if preflight.busy() { "Checking the nodes…" } else { "Pre-flight check" }}
                     </button>
-                    {move || preflight.value().get().map(|r| match r {
+                    {move || preflight.outcome().map(|r| match r {
                         Err(e) => view! { <ErrorLine error=e/> }.into_any(),
                         Ok(p) => view! { <PreflightList preflight=p setup=Signal::derive(move || non_root() && setup_slave.get())/> }.into_any(),
                     })}
@@ -840,11 +837,11 @@ fn NewSessionDialog(master: Uuid, #[prop(into)] on_close: Callback<()>) -> impl 
                         on:change=move |ev| start.set(event_target_checked(&ev))/>
                     "Start after create"
                 </label>
-                {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorLine error=e/> })}
+                {move || create.outcome().and_then(|r| r.err()).map(|e| view! { <ErrorLine error=e/> })}
                 <div class="dialog-buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" class="primary" data-testid="create" disabled=move || create.pending().get()>
-                        {move || if create.pending().get() { "Creating (gluster takes a few seconds)…" } else { "Create" }}
+                    <button type="submit" class="primary" data-testid="create" disabled=move || create.busy()>
+                        {move || if create.busy() { "Creating (gluster takes a few seconds)…" } else { "Create" }}
                     </button>
                 </div>
             </form>
