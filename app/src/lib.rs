@@ -115,7 +115,7 @@ fn BareFrame(children: Children) -> impl IntoView {
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let user = use_context::<ui::CurrentUser>().map(|u| u.0);
-    let logout = crate::ui::Call::<rpc::Logout>::new();
+    let logout = ui::Call::<rpc::Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.outcome() {
             views::reload_to("/login");

@@ -160,7 +160,7 @@ where
         self.pending.try_get_untracked().unwrap_or(false)
     }
 
-    /// How many times the call has been made (tracked).
+    /// How many calls have come back (tracked): it goes up when a call resolves.
     pub fn version(self) -> usize {
         self.version.try_get().unwrap_or(0)
     }
