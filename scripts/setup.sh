@@ -4,30 +4,34 @@
 # rustup cannot fetch the wasm32-unknown-unknown standard library here, so the client is
 # built with Debian's rustc-web (its LLVM has the WebAssembly backend): the wasm32 std is
 # compiled once from rust-web-src with -Zbuild-std into a private sysroot that rustup knows
-# as the toolchain "georep-web". cargo-leptos is built without its download features, and
-# wasm-opt comes from npm's binaryen (Debian's binaryen 108 corrupts wasm-bindgen tables).
+# as the toolchain "georep-web". cargo-leptos is built without what a release site build never
+# runs (scripts/site-tools), wasm-opt comes from npm's binaryen (Debian's binaryen 108 corrupts
+# wasm-bindgen tables) and the JS minifier is npm's terser.
 #
-# Also installed: Debian chromium (end-to-end tests), the npm packages of end2end/ (never a
+# Also installed: Debian chromium (end-to-end tests: parts test and all), the npm packages of end2end/ (never a
 # browser download), and glusterfs-server, openssh-server, rsync for the gluster lab.
 #
 # Usage: bash scripts/setup.sh [PART]   (as root; a second run takes seconds)
-#          PART: all (the default); base (all but the two cargo-built tools of the release
-#          site, cargo-leptos and wasm-bindgen-cli: ~6 min of compiling on 2 cores, which
-#          test.sh runs beside the lab tests); site-tools (only those two, after base);
+#          PART: all (the default: test and site-tools);
+#          base (what building and serving need but the two cargo-built tools of the release
+#          site: run.sh); test (base and what only the tests and benchmarks need: chromium,
+#          nginx, wrk, PostgreSQL, end2end/'s npm packages: test.sh);
+#          site-tools (only cargo-leptos and wasm-bindgen-cli, after base: ~3 min of compiling
+#          on 2 cores, which test.sh runs beside the lab tests);
 #          toolchain (the first part of base: the compiler's packages and the toolchain
 #          "georep-web" without its wasm32 std, enough for the server's build, which run.sh
 #          starts before the rest of base)
 #        source "$GEOREP_TOOLCHAIN/env" afterwards (the run and test scripts do it)
 set -euo pipefail
 PART=${1:-all}
-[[ $PART =~ ^(all|base|site-tools|toolchain)$ ]] || { echo "usage: setup.sh [all|base|site-tools|toolchain]" >&2; exit 2; }
+[[ $PART =~ ^(all|base|test|site-tools|toolchain)$ ]] || { echo "usage: setup.sh [all|base|test|site-tools|toolchain]" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SYSROOT=${GEOREP_TOOLCHAIN:-/opt/georep-toolchain}
 TOOLCHAIN_NAME=georep-web
 CARGO_LEPTOS_VERSION=0.3.11
-CARGO_LEPTOS_SHA256=2d8cab2c1d4397b3275fd234757d6467c3db7b2fde13377ef9d543a5e80b0be0
 BINARYEN_VERSION=132.0.0
+TERSER_VERSION=5.51.4
 NPM_TOOLS=$SYSROOT/npm
 HOST_TRIPLE=x86_64-unknown-linux-gnu
 WASM=wasm32-unknown-unknown
@@ -46,8 +50,10 @@ if [[ $PART != site-tools ]]; then
 # ---------------------------------------------------------------- Debian packages
 # the compiler's first (`toolchain`), then the rest, which run.sh installs beside the server's build
 toolchain_pkgs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 gcc libc6-dev pkg-config)
-other_pkgs=(chromium fonts-liberation glusterfs-server glusterfs-client openssh-server openssh-client
-            rsync attr psmisc procps curl ca-certificates sqlite3 postgresql wrk nginx-light brotli)
+other_pkgs=(glusterfs-server glusterfs-client openssh-server openssh-client rsync attr psmisc procps
+            curl ca-certificates brotli)
+# the tests' and benchmarks' only: a server built by run.sh needs none of them
+[[ $PART == base ]] || other_pkgs+=(chromium fonts-liberation sqlite3 postgresql wrk nginx-light)
 # Node.js may come from another packaging that already ships npm; Debian's npm conflicts then
 command -v npm >/dev/null || other_pkgs+=(nodejs npm)
 apt_install() {
@@ -134,6 +140,11 @@ if ! "$NPM_TOOLS/bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARY
   say "npm install binaryen@$BINARYEN_VERSION (wasm-opt)"
   npm install -g --prefix "$NPM_TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
 fi
+# the release JS's minifier, which cargo-leptos runs (scripts/site-tools/cargo-leptos.patch)
+if ! "$NPM_TOOLS/bin/terser" --version 2>/dev/null | grep -qx "terser $TERSER_VERSION"; then
+  say "npm install terser@$TERSER_VERSION (the release JS's minifier)"
+  npm install -g --prefix "$NPM_TOOLS" --no-audit --no-fund "terser@$TERSER_VERSION" >/dev/null
+fi
 # npm's wasm-opt is binaryen compiled to wasm, run by node: once per file of the split site
 # (69), each run too short for V8's optimising tier to pay for itself. The wasm's baseline
 # compiler only (--liftoff-only) gives the same bytes for 45 core-s less per site build
@@ -142,7 +153,7 @@ mkdir -p "$SYSROOT/launch"
 printf '#!/bin/sh\nexec node --liftoff-only "%s/lib/node_modules/binaryen/bin/wasm-opt" "$@"\n' "$NPM_TOOLS" \
   > "$SYSROOT/launch/wasm-opt.new"
 chmod 755 "$SYSROOT/launch/wasm-opt.new"; mv -f "$SYSROOT/launch/wasm-opt.new" "$SYSROOT/launch/wasm-opt"
-if [[ -f "$ROOT/end2end/package.json" ]]; then
+if [[ $PART != base && -f "$ROOT/end2end/package.json" ]]; then
   if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" || "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]]; then
     say "npm ci in end2end/ (no browser download: Debian chromium is used)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
@@ -153,49 +164,46 @@ fi
 
 # ---------------------------------------------------------------- cargo tools
 export RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME
-# cargo install builds in a temporary folder of its own, not in georep's target dir (whose lock
-# the release build beside it holds: run.sh, test.sh)
+# built in a temporary folder of their own, not in georep's target dir (whose lock the release
+# build beside it holds: run.sh, test.sh)
 unset CARGO_TARGET_DIR
-if [[ $PART != base ]]; then
+if [[ $PART == site-tools || $PART == all ]]; then
 has() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -qw "$2"; }
-if ! has cargo-leptos "$CARGO_LEPTOS_VERSION"; then
-  say "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads: without a TLS provider or git templates)"
-  # crates.io's source with two dependency features off that a no_downloads build never runs:
-  # reqwest's TLS provider (aws-lc-sys, a C library) and cargo-generate's git templates (gix:
-  # `cargo leptos new` from a local template still works). 806 crates become 654.
-  src=$(mktemp -d /tmp/georep-cargo-leptos.XXXXXX)
-  curl -sSfL --retry 3 -o "$src/crate.tgz" \
-    "https://static.crates.io/crates/cargo-leptos/cargo-leptos-$CARGO_LEPTOS_VERSION.crate"
-  echo "$CARGO_LEPTOS_SHA256  $src/crate.tgz" | sha256sum -c --quiet
-  tar -xzf "$src/crate.tgz" -C "$src"
-  dir=$src/cargo-leptos-$CARGO_LEPTOS_VERSION
-  perl -0pi -e 's/(\[dependencies\.cargo-generate\]\nversion = "[^"]*"\n)/$1default-features = false\n/;
-                s/(\[dependencies\.reqwest\]\nversion = "[^"]*"\nfeatures = \[\n    "blocking",\n    )"rustls",/$1"rustls-no-provider",/' \
-    "$dir/Cargo.toml"
-  # (reqwest's and tokio's entries have a default-features = false of their own: look in the block)
-  grep -A2 '^\[dependencies\.cargo-generate\]$' "$dir/Cargo.toml" | grep -q '^default-features = false$' \
-    && grep -q '"rustls-no-provider"' "$dir/Cargo.toml" \
-    || { echo "setup: cargo-leptos $CARGO_LEPTOS_VERSION's manifest is not the expected one" >&2; exit 1; }
-  # its lock, pruned of what those features brought (no version changes), for --locked
-  cargo metadata --format-version 1 --manifest-path "$dir/Cargo.toml" >/dev/null
-  # unoptimised: it only orchestrates cargo, wasm-bindgen and wasm-opt, so a build of the site
-  # takes as long with it (51 s either way, same bytes), and it compiles in 5 min, not 33
-  CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install --path "$dir" --locked --features no_downloads --force
-  rm -rf "$src"
-fi
-if ! has wasm-bindgen "$WASM_BINDGEN_VERSION"; then
-  say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (the wasm-bindgen binary, no TLS)"
-  # not --locked: its lock names a crate version the registry no longer serves. Only the binary
-  # cargo-leptos runs, without the test runner's TLS (ring), unoptimised: it compiles in 71 s
-  # instead of 178 s (opt-level 1) and 235 s (3), and binds the site's wasm to the same bytes in
-  # 4 s instead of 1 (once per site build)
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_OPT_LEVEL=0 cargo install wasm-bindgen-cli \
-    --version "$WASM_BINDGEN_VERSION" --no-default-features --bin wasm-bindgen --force
+# crates.io's source of NAME VERSION unpacked as DIR/NAME, checked against the checksum of
+# crates.io's index (what cargo checks a download against)
+crate_source() {
+  local name=$1 version=$2 dir=$3 sum
+  sum=$(curl -sSfL --retry 3 "https://index.crates.io/${name:0:2}/${name:2:2}/$name" \
+    | grep -E "\"vers\": ?\"${version//./\\.}\"" | grep -oE '"cksum": ?"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}')
+  [[ -n $sum ]] || { echo "setup: $name $version is not in crates.io's index" >&2; return 1; }
+  curl -sSfL --retry 3 -o "$dir/$name.crate" "https://static.crates.io/crates/$name/$name-$version.crate"
+  echo "$sum  $dir/$name.crate" | sha256sum -c --quiet
+  tar -xzf "$dir/$name.crate" -C "$dir" && mv "$dir/$name-$version" "$dir/$name"
+}
+bins=()
+has cargo-leptos "$CARGO_LEPTOS_VERSION" || bins+=(--bin cargo-leptos)
+has wasm-bindgen "$WASM_BINDGEN_VERSION" || bins+=(--bin wasm-bindgen)
+if ((${#bins[@]})); then
+  # One cargo workspace (scripts/site-tools: its manifest, lock and cargo-leptos's patch), so
+  # that what the two share compiles once, unoptimised; cargo-leptos without what a release
+  # site build never runs (the patch says what), wasm-bindgen-cli for its one binary that
+  # cargo-leptos runs, without the test runner's TLS. 346 core-s instead of 605.
+  say "cargo-leptos $CARGO_LEPTOS_VERSION and wasm-bindgen-cli $WASM_BINDGEN_VERSION, built in one workspace (${bins[*]})"
+  work=$(mktemp -d /tmp/georep-site-tools.XXXXXX)
+  cp "$ROOT/scripts/site-tools/Cargo.toml" "$ROOT/scripts/site-tools/Cargo.lock" "$work/"
+  crate_source cargo-leptos "$CARGO_LEPTOS_VERSION" "$work"
+  crate_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION" "$work"
+  (cd "$work/cargo-leptos" && git apply "$ROOT/scripts/site-tools/cargo-leptos.patch")
+  # not --locked: a wasm-bindgen of georep's Cargo.lock newer than the kept lock's is resolved
+  (cd "$work" && cargo build --release --no-default-features --features cargo-leptos/no_downloads "${bins[@]}")
+  for b in "${bins[@]}"; do
+    [[ $b == --bin ]] || install -m 755 "$work/target/release/$b" "$CARGO_HOME/bin/$b"
+  done
+  rm -rf "$work"
 fi
 
 fi
 
 tools=$(RUSTUP_TOOLCHAIN=$TOOLCHAIN_NAME rustc -V)
-[[ $PART == base ]] || tools+=", $(cargo-leptos --version), $(wasm-bindgen --version)"
+[[ $PART == site-tools || $PART == all ]] && tools+=", $(cargo-leptos --version), $(wasm-bindgen --version)"
 say "$PART done in $(( $(date +%s) - t0 ))s: $tools"

@@ -4,7 +4,7 @@
 # Debian's chromium) against the release build. Artifacts: end2end/test-results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh base
+bash scripts/setup.sh test
 . scripts/env.sh
 
 # The release site (for the browser tests) builds in the background, niced, while the tests
