@@ -174,7 +174,7 @@ has() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -qw "$2"
 crate_source() {
   local name=$1 version=$2 dir=$3 sum
   sum=$(curl -sSfL --retry 3 "https://index.crates.io/${name:0:2}/${name:2:2}/$name" \
-    | grep -E "\"vers\": ?\"${version//./\\.}\"" | grep -oE '"cksum": ?"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}')
+    | grep -E "\"vers\": ?\"${version//./\\.}\"" | grep -oE '"cksum": ?"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}' || true)
   [[ -n $sum ]] || { echo "setup: $name $version is not in crates.io's index" >&2; return 1; }
   curl -sSfL --retry 3 -o "$dir/$name.crate" "https://static.crates.io/crates/$name/$name-$version.crate"
   echo "$sum  $dir/$name.crate" | sha256sum -c --quiet
