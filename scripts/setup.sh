@@ -187,7 +187,7 @@ if ((${#bins[@]})); then
   # One cargo workspace (scripts/site-tools: its manifest, lock and cargo-leptos's patch), so
   # that what the two share compiles once, unoptimised; cargo-leptos without what a release
   # site build never runs (the patch says what), wasm-bindgen-cli for its one binary that
-  # cargo-leptos runs, without the test runner's TLS. 346 core-s instead of 605.
+  # cargo-leptos runs, without the test runner's TLS. (docs/benchmarks.md)
   say "cargo-leptos $CARGO_LEPTOS_VERSION and wasm-bindgen-cli $WASM_BINDGEN_VERSION, built in one workspace (${bins[*]})"
   work=$(mktemp -d /tmp/georep-site-tools.XXXXXX)
   cp "$ROOT/scripts/site-tools/Cargo.toml" "$ROOT/scripts/site-tools/Cargo.lock" "$work/"

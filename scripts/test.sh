@@ -8,7 +8,7 @@ bash scripts/setup.sh test
 . scripts/env.sh
 
 # The release site (for the browser tests) builds in the background, niced, while the tests
-# below mostly wait on gluster: its tools (cargo-leptos, wasm-bindgen-cli: ~6 min of compiling
+# below mostly wait on gluster: its tools (cargo-leptos, wasm-bindgen-cli: ~3 min of compiling
 # on a fresh machine), then `cargo leptos build --release`. cargo locks target/release, the
 # tests' build target/debug: the two do not wait for each other.
 site_log=$(mktemp /tmp/georep-site-build.XXXXXX)
